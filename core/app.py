@@ -1,0 +1,118 @@
+"""The composition root: `create_app()` wires configuration, database, jobs, events, plugins,
+the REST API and the portal. Nothing else in Tradelane builds these objects."""
+from __future__ import annotations
+
+import importlib
+import logging
+from types import ModuleType
+from typing import Any, Iterator
+
+from flask import Flask
+
+from core import events, jobs, plugins
+from core.config import load_config
+from core.db import db
+from core.tenancy import maybe_tenant_id
+
+# The business capabilities, in dependency order. Each is a package under core/ with any of
+# models.py, service.py, api.py (a `blp` Blueprint), handlers.py (event subscribers),
+# jobs.py (job kinds) and cli.py (a `commands` list); create_app finds them here.
+CAPABILITIES = ("catalog", "suppliers", "inventory", "purchasing", "orders", "shipping", "finance", "sync")
+
+# Foundation modules that define tables.
+FOUNDATION_MODELS = ("core.audit", "core.jobs", "core.events", "core.numbering", "core.idempotency",
+                     "tenants.models")
+
+
+def capability_modules(submodule: str) -> Iterator[ModuleType]:
+    """Import `core.<capability>.<submodule>` for every capability that has one."""
+    for cap in CAPABILITIES:
+        name = f"core.{cap}.{submodule}"
+        try:
+            yield importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (name, f"core.{cap}"):
+                raise  # a real missing dependency inside the module
+
+
+def load_models() -> None:
+    """Import every module that defines tables, so the metadata is complete."""
+    for name in FOUNDATION_MODELS:
+        importlib.import_module(name)
+    for _ in capability_modules("models"):
+        pass
+
+
+def load_behaviour() -> None:
+    """Import event handlers and job kinds, which register themselves."""
+    load_models()
+    for sub in ("handlers", "jobs"):
+        for _ in capability_modules(sub):
+            pass
+
+
+class TenantLogFilter(logging.Filter):
+    """Every log record names its tenant (DESIGN §2)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.tenant = str(maybe_tenant_id() or "-")
+        return True
+
+
+def configure_logging() -> None:
+    root = logging.getLogger()
+    if any(getattr(h, "tradelane", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.tradelane = True  # type: ignore[attr-defined]
+    handler.addFilter(TenantLogFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [tenant=%(tenant)s] %(message)s"))
+    root.addHandler(handler)
+    if root.level == logging.WARNING:
+        root.setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def init_services(cfg: dict[str, Any]) -> None:
+    """Everything but the web layer: used by create_app, the worker and the CLI."""
+    from tenants import secrets
+
+    configure_logging()
+    db.configure(cfg["DATABASE_URL"], app_role=cfg["DATABASE_APP_ROLE"])
+    secrets.configure(cfg["TRADELANE_ENCRYPTION_KEY"])
+    jobs.configure(cfg["REDIS_URL"], eager=cfg["JOBS_INLINE"])
+    events.configure(cfg["REDIS_URL"], eager=cfg["JOBS_INLINE"])
+    only = [p.strip() for p in cfg["TRADELANE_PLUGINS"].split(",")] if cfg.get("TRADELANE_PLUGINS") else None
+    plugins.load(only=only, autoload=not cfg["TRADELANE_DISABLE_PLUGIN_AUTOLOAD"])
+    load_behaviour()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    cfg = load_config(config)
+    init_services(cfg)
+
+    import web
+    from core import http
+    from core.platform.api import blp as platform_blp
+    from tenants.api import blp as tenants_blp
+
+    app = Flask("tradelane", template_folder=web.TEMPLATES, static_folder=web.STATIC, static_url_path="/static")
+    app.config.update(cfg)
+    http.install(app)
+    http.api.register_blueprint(tenants_blp)
+    http.api.register_blueprint(platform_blp)
+    for module in capability_modules("api"):
+        http.api.register_blueprint(module.blp)
+    web.init_app(app)
+    if cfg["MOUNT_EMULATORS"]:
+        mount_emulators(app)
+    return app
+
+
+def mount_emulators(app: Flask) -> None:
+    """Serve every plugin's API emulator at /_emulators/<name> in this process."""
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    mounts = {f"/_emulators/{name}": emu for name, emu in plugins.registry().emulators.items()}
+    if mounts:
+        app.wsgi_app = DispatcherMiddleware(app.wsgi_app, mounts)  # type: ignore[method-assign]

@@ -1,0 +1,317 @@
+"""Database engine, sessions and the tenant guard.
+
+One engine per process, one thread-scoped session (`session`) used by services. The unit of
+work belongs to the door that entered the tenant context: a web request commits when its view
+succeeds, a job when its function returns, the CLI when its command ends. Services only add
+and flush, so a failed request leaves nothing half-written.
+
+Tenant isolation is enforced twice (DESIGN §2):
+- the ORM adds `tenant_id = <current tenant>` to every SELECT, UPDATE and DELETE and stamps it
+  on every INSERT (the column default reads the tenant ContextVar);
+- on PostgreSQL every transaction of a tenant session switches to the non-owner role
+  `tradelane_app` and sets `app.tenant_id`, so row-level security applies even to raw SQL.
+
+`system_session()` is the one explicit way around both, for code that must look across
+tenants (authenticating a key, routing a webhook, fanning out periodic jobs).
+"""
+from __future__ import annotations
+
+import os
+import time
+import uuid
+import warnings
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Iterator
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    MetaData,
+    Numeric,
+    Uuid,
+    create_engine,
+    event,
+    exc as sa_exc,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    scoped_session,
+    sessionmaker,
+    with_loader_criteria,
+)
+from sqlalchemy.types import TypeDecorator
+
+from core.tenancy import NoTenantError, current_tenant_id
+
+# SQLite (the embedded demo) stores Numeric through float; values stay exact to 15 significant
+# digits, which the demo never exceeds. PostgreSQL stores them exactly.
+warnings.filterwarnings("ignore", message=".*does \\*not\\* support Decimal objects natively.*")
+
+APP_ROLE_DEFAULT = "tradelane_app"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def uuid7() -> uuid.UUID:
+    """A time-ordered UUID (RFC 9562 version 7): unguessable, yet index-friendly."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80  # 48-bit Unix time in milliseconds
+    value |= 0x7 << 76  # version 7
+    value |= ((rand >> 62) & 0xFFF) << 64  # 12 random bits
+    value |= 0b10 << 62  # RFC 9562 variant
+    value |= rand & ((1 << 62) - 1)  # 62 random bits
+    return uuid.UUID(int=value)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamps are timezone-aware UTC in Python on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: Tradelane stores aware UTC timestamps only")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+# Column types for money and quantities (DESIGN §3). Amounts keep 4 decimals so that unit
+# prices in 3-decimal currencies survive; totals are rounded to the currency's minor unit by
+# core.money at document-line boundaries.
+Amount = Numeric(19, 4)
+UnitCost = Numeric(19, 6)
+Rate = Numeric(20, 10)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        uuid.UUID: Uuid(),
+        datetime: UTCDateTime(),
+        Decimal: Amount,
+        dict: JSONType,
+        list: JSONType,
+    }
+
+
+class TenantMixin:
+    """A tenant-owned row.
+
+    `tenant_id` is stamped from the tenant context on insert and filtered on every query.
+    Each table declares its own indexes and unique constraints, each led by `tenant_id`.
+    Set `__audit__ = False` on append-only logs that are their own audit trail.
+    """
+
+    __audit__ = True
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7, sort_order=-3)
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805 - declared_attr
+        return mapped_column(Uuid(), nullable=False, default=current_tenant_id, sort_order=-2)
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, sort_order=-1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, sort_order=-1)
+
+
+def tenant_tables() -> list[str]:
+    return sorted(t.name for t in Base.metadata.sorted_tables if "tenant_id" in t.c)
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine and sessions
+
+
+class Database:
+    """Holds the process's engine. `configure()` is called once by create_app or the CLI."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.app_role: str | None = None
+
+    @property
+    def dialect(self) -> str:
+        return self.require_engine().dialect.name
+
+    def require_engine(self) -> Engine:
+        if self.engine is None:
+            raise RuntimeError("database not configured: call create_app() first")
+        return self.engine
+
+    def configure(self, url: str, *, app_role: str | None = APP_ROLE_DEFAULT, echo: bool = False) -> Engine:
+        if self.engine is not None and str(self.engine.url) == url:
+            return self.engine
+        if self.engine is not None:
+            self.engine.dispose()
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            self.app_role = None
+        else:
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self.app_role = app_role
+        engine = create_engine(url, **kwargs)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        self.engine = engine
+        session.remove()
+        session.configure(bind=engine)
+        return engine
+
+    def dispose_after_fork(self) -> None:
+        """A forked child must not reuse the parent's pooled connections."""
+        if self.engine is not None:
+            self.engine.dispose(close=False)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+db = Database()
+SessionFactory = sessionmaker(expire_on_commit=False)
+# The thread-scoped session of the current request, job or command.
+session = scoped_session(SessionFactory)
+
+os.register_at_fork(after_in_child=db.dispose_after_fork)
+
+
+def new_session(**info: Any) -> Session:
+    """A session of its own (job progress, audit reads) beside the scoped one."""
+    return SessionFactory(bind=db.require_engine(), info=dict(info))
+
+
+@contextmanager
+def system_session() -> Iterator[Session]:
+    """A session that sees every tenant. Only for lookups that precede a tenant context."""
+    s = SessionFactory(bind=db.require_engine(), info={"system": True})
+    try:
+        yield s
+        s.commit()
+    except BaseException:
+        s.rollback()
+        raise
+    finally:
+        s.close()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """Commit the scoped session when the block succeeds, roll back otherwise."""
+    try:
+        yield session()
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.remove()
+
+
+# ---------------------------------------------------------------------------------------------
+# The tenant guard
+
+
+@event.listens_for(Session, "after_begin")
+def _enter_tenant_on_postgres(s: Session, _transaction: Any, connection: Any) -> None:
+    if s.info.get("system") or connection.dialect.name != "postgresql" or not db.app_role:
+        return
+    # Transaction-scoped (is_local = true): safe with pooled connections and PgBouncer.
+    connection.exec_driver_sql(
+        "SELECT set_config('role', %(role)s, true), set_config('app.tenant_id', %(tid)s, true)",
+        {"role": db.app_role, "tid": str(current_tenant_id())},
+    )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _filter_by_tenant(state: Any) -> None:
+    if state.session.info.get("system"):
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return
+    tenant_id = current_tenant_id()
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantMixin, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _check_tenant_stamps(s: Session, _ctx: Any, _instances: Any) -> None:
+    if s.info.get("system"):
+        return
+    tenant_id = None
+    for obj in s.new:
+        if isinstance(obj, TenantMixin):
+            tenant_id = tenant_id or current_tenant_id()
+            if obj.tenant_id is None:
+                obj.tenant_id = tenant_id
+            elif obj.tenant_id != tenant_id:
+                raise NoTenantError(f"{type(obj).__name__} belongs to another tenant")
+    for obj in s.dirty:
+        if isinstance(obj, TenantMixin):
+            if inspect(obj).attrs.tenant_id.history.deleted:
+                raise NoTenantError(f"{type(obj).__name__}.tenant_id cannot change")
+
+
+def count(stmt: Any) -> int:
+    """Total rows of a select (for pagination)."""
+    return session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+
+
+def get_or_none(model: type, ident: Any) -> Any:
+    """Fetch by primary key through the tenant filter (never from another tenant)."""
+    if ident is None:
+        return None
+    try:
+        ident = ident if isinstance(ident, uuid.UUID) else uuid.UUID(str(ident))
+    except ValueError:
+        return None
+    return session.execute(select(model).where(model.id == ident)).scalar_one_or_none()
+
+
+def is_unique_violation(error: Exception) -> bool:
+    return isinstance(error, sa_exc.IntegrityError) and (
+        "unique" in str(error.orig).lower() or "duplicate" in str(error.orig).lower()
+    )

@@ -1,0 +1,81 @@
+"""Errors that services raise. They carry no Flask import; the HTTP layer maps each to its
+status and the JSON body `{code, status, message, errors}` (DESIGN §8)."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status_code = 400
+    status = "Bad Request"
+
+    def __init__(self, message: str, errors: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class ValidationError(DomainError):
+    """Input that cannot be accepted; `errors` maps each field to its messages."""
+
+    status_code = 422
+    status = "Unprocessable Entity"
+
+    def __init__(self, errors: dict[str, Any] | str, message: str | None = None) -> None:
+        if isinstance(errors, str):
+            errors = {"_schema": [errors]}
+        super().__init__(message or _summary(errors), errors)
+
+    @classmethod
+    def field(cls, field: str, message: str) -> "ValidationError":
+        return cls({field: [message]})
+
+
+def _summary(errors: dict[str, Any]) -> str:
+    parts = []
+    for field, msgs in errors.items():
+        text = msgs[0] if isinstance(msgs, list) and msgs else msgs
+        parts.append(text if field == "_schema" else f"{field}: {text}")
+    return "; ".join(str(p) for p in parts) or "invalid input"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    status = "Not Found"
+
+    def __init__(self, entity: str, ident: Any = None) -> None:
+        message = f"{entity} {ident} not found" if ident is not None else f"{entity} not found"
+        super().__init__(message)
+
+
+class Conflict(DomainError):
+    status_code = 409
+    status = "Conflict"
+
+
+class InvalidTransition(Conflict):
+    """A state machine refused an action; the message names the current state."""
+
+    def __init__(self, entity: str, current: str, action: str, hint: str = "") -> None:
+        message = f"cannot {action} {entity}: it is {current}"
+        if hint:
+            message += f" ({hint})"
+        super().__init__(message, {"state": [current]})
+        self.current = current
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+    status = "Forbidden"
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    status = "Unauthorized"
+
+
+class ExternalServiceError(DomainError):
+    """A channel, carrier or accounting API failed after our retries."""
+
+    status_code = 502
+    status = "Bad Gateway"

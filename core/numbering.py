@@ -1,0 +1,51 @@
+"""Per-tenant document numbers (PO-000042, SO-...): readable, gap-tolerant, never shared
+across tenants, so they leak nothing about other sellers' volumes (DESIGN §2)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, String, UniqueConstraint, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, TenantMixin, session, utcnow
+
+
+class NumberSequence(TenantMixin, Base):
+    __tablename__ = "number_sequences"
+    __audit__ = False
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    name: Mapped[str] = mapped_column(String(64))
+    last_value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def next_value(name: str) -> int:
+    """Take the next value of a named sequence. The row update locks the sequence until the
+    caller's transaction ends, so two documents never get the same number."""
+    stmt = (
+        update(NumberSequence)
+        .where(NumberSequence.name == name)
+        .values(last_value=NumberSequence.last_value + 1)
+        .returning(NumberSequence.last_value)
+    )
+    value = session.execute(stmt).scalar_one_or_none()
+    if value is None:
+        # First use: create the row in a savepoint; a concurrent creator wins and we retry.
+        try:
+            with session.begin_nested():
+                session.add(NumberSequence(name=name, last_value=0))
+        except IntegrityError:
+            pass
+        value = session.execute(stmt).scalar_one()
+    return value
+
+
+def next_number(name: str, prefix: str, width: int = 6, when: datetime | None = None) -> str:
+    """`next_number("purchase_order", "PO")` -> "PO-000042". `{yyyy}`/`{yy}`/`{mm}` in the
+    prefix are filled from `when` (default now)."""
+    when = when or utcnow()
+    head = prefix.replace("{yyyy}", f"{when:%Y}").replace("{yy}", f"{when:%y}").replace("{mm}", f"{when:%m}")
+    return f"{head}-{next_value(name):0{width}d}"
+
+

@@ -1,0 +1,1 @@
+"""The platform's own endpoints: jobs, audit log, plugins and event deliveries."""

@@ -1,0 +1,127 @@
+"""Endpoints of the platform: jobs, the audit log, installed plugins, business events."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask.views import MethodView
+from sqlalchemy import select
+
+from core import jobs
+from core.audit import audit_query
+from core.db import get_or_none
+from core.errors import NotFound
+from core.events import EventDelivery, OutboxEvent
+from core.http import Blueprint, paged, requires
+from core.platform.schemas import (
+    AuditQuerySchema,
+    AuditSchema,
+    DeliverySchema,
+    EventQuerySchema,
+    EventSchema,
+    JobQuerySchema,
+    JobSchema,
+    PluginSchema,
+)
+from core.plugins import registry
+
+blp = Blueprint("platform", __name__, url_prefix="/api/v1", description="Jobs, audit log, plugins, events")
+
+
+@blp.route("/jobs")
+class Jobs(MethodView):
+    @blp.arguments(JobQuerySchema, location="query")
+    @blp.response(200, JobSchema(many=True))
+    @blp.paginate()
+    @requires("jobs:read")
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        """Background jobs, newest first, with progress and outcome."""
+        stmt = select(jobs.Job).order_by(jobs.Job.created_at.desc(), jobs.Job.id.desc())
+        if args.get("kind"):
+            stmt = stmt.where(jobs.Job.kind == args["kind"])
+        if args.get("status"):
+            stmt = stmt.where(jobs.Job.status == args["status"])
+        return paged(stmt, pagination_parameters)
+
+
+@blp.route("/jobs/<uuid:job_id>")
+class JobView(MethodView):
+    @blp.response(200, JobSchema)
+    @requires("jobs:read")
+    def get(self, job_id: uuid.UUID) -> Any:
+        row = get_or_none(jobs.Job, job_id)
+        if row is None:
+            raise NotFound("job", job_id)
+        return row
+
+
+@blp.route("/jobs/<uuid:job_id>/retry", methods=["POST"])
+@blp.response(202, JobSchema)
+@requires("jobs:write")
+def retry_job(job_id: uuid.UUID) -> Any:
+    """Run a failed job again."""
+    return jobs.retry(job_id)
+
+
+@blp.route("/audit")
+class Audit(MethodView):
+    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.response(200, AuditSchema(many=True))
+    @blp.paginate()
+    @requires("audit:read")
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        """Every write: who (user or API key), what, which record, values before and after."""
+        return paged(audit_query(**args), pagination_parameters)
+
+
+@blp.route("/plugins")
+class Plugins(MethodView):
+    @blp.response(200, PluginSchema(many=True))
+    @requires("connections:read")
+    def get(self) -> Any:
+        """Installed plugins, what they provide, and any that failed to load."""
+        reg = registry()
+        out = []
+        for record in sorted(reg.records.values(), key=lambda r: (r.kind, r.name)):
+            adapters = []
+            for ref in record.adapters:
+                kind, _, name = ref.partition(":")
+                info = reg.adapters[kind][name]
+                adapters.append({"kind": kind, "name": name, "display_name": info.display_name,
+                                 "capabilities": sorted(info.capabilities), "settings": info.settings_schema()})
+            out.append({**record.__dict__, "adapters": adapters})
+        return out
+
+
+@blp.route("/events")
+class Events(MethodView):
+    @blp.arguments(EventQuerySchema, location="query")
+    @blp.response(200, EventSchema(many=True))
+    @blp.paginate()
+    @requires("audit:read")
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        """Business events, newest first; filter by name or by the record they concern."""
+        stmt = select(OutboxEvent).order_by(OutboxEvent.id.desc())
+        for key in ("name", "entity_type", "entity_id"):
+            if args.get(key):
+                stmt = stmt.where(getattr(OutboxEvent, key) == args[key])
+        return paged(stmt, pagination_parameters)
+
+
+@blp.route("/events/failed-deliveries")
+class FailedDeliveries(MethodView):
+    @blp.response(200, DeliverySchema(many=True))
+    @blp.paginate()
+    @requires("audit:read")
+    def get(self, pagination_parameters: Any) -> Any:
+        """Event deliveries that failed (retrying) or gave up (dead)."""
+        stmt = (select(EventDelivery, OutboxEvent.name)
+                .join(OutboxEvent, OutboxEvent.id == EventDelivery.event_id)
+                .where(EventDelivery.status.in_(("failed", "dead")))
+                .order_by(EventDelivery.updated_at.desc()))
+        rows = paged(stmt, pagination_parameters, scalars=False)
+        return [{**{c: getattr(d, c) for c in ("id", "event_id", "handler", "status", "attempts",
+                                                 "last_error", "retry_at", "updated_at")}, "event_name": name}
+                for d, name in rows]
+
+

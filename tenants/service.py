@@ -1,0 +1,554 @@
+"""Use cases of tenants, users, API keys and plugin connections. No Flask import."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets as pysecrets
+import uuid
+import zoneinfo
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Iterable
+from urllib.parse import urlparse
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import money
+from core.db import get_or_none, session, system_session, utcnow, uuid7
+from core.errors import Conflict, NotFound, PermissionDenied, Unauthorized, ValidationError
+from core.plugins import AdapterInfo, registry
+from core.ports import Adapter, ConnectionContext, Secret
+from core.tenancy import current_tenant_id, tenant_context
+from tenants import roles as role_rules
+from tenants.models import ApiKey, PluginConnection, Tenant, User
+from tenants.secrets import decrypt_json, encrypt_json
+
+LOCALES = ("en", "zh_CN")
+MIN_PASSWORD = 10
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_hasher = PasswordHasher()
+# Verifying against this when an e-mail is unknown keeps login time independent of it.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation helpers
+
+
+def _email(value: str | None) -> str:
+    value = (value or "").strip().lower()
+    if not EMAIL_RE.match(value) or len(value) > 254:
+        raise ValidationError.field("email", "enter a valid e-mail address")
+    return value
+
+
+def _password(value: str | None, field: str = "password") -> str:
+    if not value or len(value) < MIN_PASSWORD:
+        raise ValidationError.field(field, f"use at least {MIN_PASSWORD} characters")
+    if len(value) > 256:
+        raise ValidationError.field(field, "use at most 256 characters")
+    return value
+
+
+def _currency(value: str | None, field: str = "functional_currency") -> str:
+    value = (value or "").strip().upper()
+    if not money.is_currency(value):
+        raise ValidationError.field(field, f"{value or 'empty'} is not an ISO 4217 currency code")
+    return value
+
+
+def _timezone(value: str | None) -> str:
+    value = (value or "").strip()
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError.field("timezone", f"{value or 'empty'} is not an IANA time zone") from None
+    return value
+
+
+def _locale(value: str | None, field: str = "default_locale") -> str:
+    if value not in LOCALES:
+        raise ValidationError.field(field, f"use one of {', '.join(LOCALES)}")
+    return value
+
+
+def _text(value: str | None, field: str, max_len: int = 200, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError.field(field, "is required")
+    if len(value) > max_len:
+        raise ValidationError.field(field, f"use at most {max_len} characters")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Tenants and sign-up
+
+
+def signup(*, company: str, email: str, password: str, name: str = "", currency: str = "CNY",
+           timezone: str = "Asia/Shanghai", locale: str = "zh_CN") -> tuple[Tenant, User]:
+    """Create a tenant and its owner. The caller's unit of work commits."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for field, check in (
+        ("company", lambda: _text(company, "company")),
+        ("email", lambda: _email(email)),
+        ("password", lambda: _password(password)),
+        ("currency", lambda: _currency(currency, "currency")),
+        ("timezone", lambda: _timezone(timezone)),
+        ("locale", lambda: _locale(locale, "locale")),
+    ):
+        try:
+            values[field] = check()
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    _ensure_email_free(values["email"])
+    tenant_id = uuid7()
+    with tenant_context(tenant_id):
+        tenant = Tenant(id=tenant_id, name=values["company"], functional_currency=values["currency"],
+                        timezone=values["timezone"], default_locale=values["locale"])
+        session.add(tenant)
+        session.flush()
+        user = User(email=values["email"], name=_text(name, "name", required=False),
+                    password_hash=_hasher.hash(values["password"]), roles=["owner"], locale=values["locale"])
+        session.add(user)
+        session.flush()
+    return tenant, user
+
+
+def _ensure_email_free(email: str, except_user: uuid.UUID | None = None) -> None:
+    with system_session() as s:
+        existing = s.execute(select(User.id).where(User.email == email)).scalar_one_or_none()
+    if existing is not None and existing != except_user:
+        raise ValidationError.field("email", "this e-mail address is already registered")
+
+
+def current_tenant() -> Tenant:
+    tenant = session.execute(select(Tenant).where(Tenant.id == current_tenant_id())).scalar_one_or_none()
+    if tenant is None:
+        raise NotFound("tenant")
+    return tenant
+
+
+def update_tenant(**changes: Any) -> Tenant:
+    tenant = current_tenant()
+    checks = {
+        "name": lambda v: _text(v, "name"),
+        "timezone": _timezone,
+        "default_locale": _locale,
+        "functional_currency": _currency,
+    }
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key not in checks:
+            raise ValidationError.field(key, "cannot be changed here")
+        setattr(tenant, key, checks[key](value))
+    session.flush()
+    return tenant
+
+
+def active_tenant_ids(s: Session) -> list[uuid.UUID]:
+    """Every active tenant (system code: the scheduler's fan-out)."""
+    return list(s.execute(select(Tenant.id).where(Tenant.active.is_(True)).order_by(Tenant.id)).scalars())
+
+
+# ---------------------------------------------------------------------------------------------
+# Authentication
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: a user (portal or API session) or an API key."""
+
+    tenant_id: uuid.UUID
+    kind: str  # user | api_key
+    id: uuid.UUID
+    label: str
+    roles: tuple[str, ...]
+    locale: str | None = None
+    session_version: int = 0
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return role_rules.permissions_for(self.roles)
+
+    def can(self, permission: str) -> bool:
+        return role_rules.allows(self.permissions, permission)
+
+
+def authenticate(email: str, password: str) -> Principal:
+    """Check an e-mail and password; the error never says which of the two was wrong."""
+    email = (email or "").strip().lower()
+    with system_session() as s:
+        user = s.execute(select(User).where(User.email == email)).scalar_one_or_none()
+        tenant_active = user is not None and s.execute(
+            select(Tenant.active).where(Tenant.id == user.tenant_id)).scalar_one_or_none()
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        except (VerificationError, InvalidHashError):
+            user = None
+        if user is None or not user.active or not tenant_active:
+            raise Unauthorized("e-mail or password is incorrect")
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        user.last_login_at = utcnow()
+        return _user_principal(user)
+
+
+def _user_principal(user: User) -> Principal:
+    return Principal(tenant_id=user.tenant_id, kind="user", id=user.id, label=user.email,
+                     roles=tuple(user.roles), locale=user.locale, session_version=user.session_version)
+
+
+def principal_for_session(tenant_id: uuid.UUID, user_id: uuid.UUID, version: int) -> Principal | None:
+    """The user behind a (signed) session cookie, if it is still valid. Runs in the tenant
+    context named by the cookie."""
+    user = get_or_none(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    tenant = session.execute(select(Tenant.active).where(Tenant.id == tenant_id)).scalar_one_or_none()
+    if not tenant:
+        return None
+    return _user_principal(user)
+
+
+API_KEY_PREFIX = "tl"
+
+
+def _hash_secret(secret: str) -> str:
+    # API keys carry 256 bits of randomness, so a fast hash is enough to make a leaked table
+    # useless; argon2 is for low-entropy passwords.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def principal_for_api_key(token: str) -> Principal | None:
+    parts = (token or "").split("_")
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+        return None
+    _, prefix, secret = parts
+    with system_session() as s:
+        key = s.execute(select(ApiKey).where(ApiKey.prefix == prefix)).scalar_one_or_none()
+        if key is None or key.revoked_at is not None:
+            return None
+        if not hmac.compare_digest(key.secret_hash, _hash_secret(secret)):
+            return None
+        active = s.execute(select(Tenant.active).where(Tenant.id == key.tenant_id)).scalar_one_or_none()
+        if not active:
+            return None
+        now = utcnow()
+        if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+            key.last_used_at = now  # at most once a minute: no write per request
+        return Principal(tenant_id=key.tenant_id, kind="api_key", id=key.id,
+                         label=f"api-key:{key.name}", roles=tuple(key.roles))
+
+
+def change_password(user_id: uuid.UUID, current_password: str, new_password: str) -> User:
+    user = get_or_none(User, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    try:
+        _hasher.verify(user.password_hash, current_password or "")
+    except (VerificationError, InvalidHashError):
+        raise ValidationError.field("current_password", "is incorrect") from None
+    user.password_hash = _hasher.hash(_password(new_password, "new_password"))
+    user.session_version += 1
+    session.flush()
+    return user
+
+
+# ---------------------------------------------------------------------------------------------
+# Users of the tenant
+
+
+def list_users() -> Any:
+    return select(User).order_by(User.created_at)
+
+
+def get_user(user_id: uuid.UUID) -> User:
+    user = get_or_none(User, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
+def create_user(actor: Principal, *, email: str, password: str, roles: Iterable[str], name: str = "",
+                locale: str | None = None) -> User:
+    email_v = _email(email)
+    roles_v = role_rules.validate_roles(roles)
+    _check_can_grant(actor, roles_v)
+    _ensure_email_free(email_v)
+    user = User(email=email_v, name=_text(name, "name", required=False), roles=roles_v,
+                password_hash=_hasher.hash(_password(password)),
+                locale=_locale(locale, "locale") if locale else None)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_user(actor: Principal, user_id: uuid.UUID, *, name: str | None = None,
+                roles: Iterable[str] | None = None, active: bool | None = None, locale: str | None = None) -> User:
+    user = get_user(user_id)
+    if name is not None:
+        user.name = _text(name, "name", required=False)
+    if locale is not None:
+        user.locale = _locale(locale, "locale")
+    if roles is not None:
+        new_roles = role_rules.validate_roles(roles)
+        _check_can_grant(actor, new_roles + list(user.roles))
+        if "owner" in user.roles and "owner" not in new_roles:
+            _ensure_another_owner(user)
+        user.roles = new_roles
+    if active is not None and active != user.active:
+        if not active:
+            if user.id == actor.id:
+                raise Conflict("you cannot deactivate yourself")
+            if "owner" in user.roles:
+                _ensure_another_owner(user)
+        user.active = active
+        user.session_version += 1
+    session.flush()
+    return user
+
+
+def _check_can_grant(actor: Principal, roles: Iterable[str]) -> None:
+    if "owner" in roles and "owner" not in actor.roles:
+        raise PermissionDenied("only an owner can grant or take away the owner role")
+
+
+def _ensure_another_owner(user: User) -> None:
+    owners = [u for u in session.execute(select(User).where(User.active.is_(True))).scalars()
+              if "owner" in u.roles and u.id != user.id]
+    if not owners:
+        raise Conflict("a tenant must keep at least one active owner")
+
+
+# ---------------------------------------------------------------------------------------------
+# API keys
+
+
+def create_api_key(actor: Principal, *, name: str, roles: Iterable[str]) -> tuple[ApiKey, str]:
+    """Create a key; the plaintext is returned once and only its hash is stored."""
+    roles_v = role_rules.validate_roles(roles)
+    if not set(role_rules.permissions_for(roles_v)) <= set(actor.permissions) and "*" not in actor.permissions:
+        raise PermissionDenied("an API key cannot have roles beyond your own")
+    _check_can_grant(actor, roles_v)
+    prefix = pysecrets.token_hex(6)
+    secret = pysecrets.token_urlsafe(32).replace("_", "-")
+    key = ApiKey(name=_text(name, "name"), prefix=prefix, secret_hash=_hash_secret(secret),
+                 roles=roles_v, created_by=actor.id if actor.kind == "user" else None)
+    session.add(key)
+    session.flush()
+    return key, f"{API_KEY_PREFIX}_{prefix}_{secret}"
+
+
+def list_api_keys() -> Any:
+    return select(ApiKey).order_by(ApiKey.created_at.desc())
+
+
+def revoke_api_key(key_id: uuid.UUID) -> ApiKey:
+    key = get_or_none(ApiKey, key_id)
+    if key is None:
+        raise NotFound("API key", key_id)
+    if key.revoked_at is not None:
+        raise Conflict("this API key is already revoked", {"state": ["revoked"]})
+    key.revoked_at = utcnow()
+    session.flush()
+    return key
+
+
+# ---------------------------------------------------------------------------------------------
+# Plugin connections
+
+
+def adapter_info(kind: str, plugin: str) -> AdapterInfo:
+    if kind not in ("channel", "carrier", "accounting"):
+        raise ValidationError.field("kind", "use channel, carrier or accounting")
+    try:
+        return registry().adapter(kind, plugin)
+    except KeyError:
+        raise ValidationError.field("plugin", f"no {kind} plugin named {plugin!r} is installed") from None
+
+
+def _validate_settings(info: AdapterInfo, values: dict[str, Any], existing_secrets: dict[str, Any] | None,
+                       partial: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split and check submitted values against the adapter's settings schema."""
+    errors: dict[str, list[str]] = {}
+    settings: dict[str, Any] = {}
+    creds: dict[str, Any] = dict(existing_secrets or {})
+    known = {f.name for f in info.cls.settings}
+    for key in values:
+        if key not in known:
+            errors[key] = [f"{info.display_name} has no setting {key!r}"]
+    for f in info.cls.settings:
+        present = f.name in values and values[f.name] not in (None, "")
+        if not present:
+            if f.secret and f.name in creds:
+                continue  # a blank secret keeps the stored one
+            if f.required and f.default is None and not partial:
+                errors[f.name] = ["is required"]
+            elif f.default is not None and not f.secret and not partial:
+                settings[f.name] = f.default
+            continue
+        raw = values[f.name]
+        try:
+            value = _coerce_setting(f.type, raw, f.choices)
+        except ValueError as exc:
+            errors[f.name] = [str(exc)]
+            continue
+        (creds if f.secret else settings)[f.name] = value
+    if errors:
+        raise ValidationError({"settings": errors}, "; ".join(f"{k}: {v[0]}" for k, v in errors.items()))
+    return settings, creds
+
+
+def _coerce_setting(kind: str, raw: Any, choices: tuple[str, ...]) -> Any:
+    if kind == "int":
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ValueError("must be a whole number") from None
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in ("1", "true", "yes", "on"):
+            return True
+        if str(raw).lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("must be true or false")
+    value = str(raw).strip()
+    if kind == "url":
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+    if kind == "choice" and value not in choices:
+        raise ValueError(f"use one of {', '.join(choices)}")
+    if len(value) > 4000:
+        raise ValueError("is too long")
+    return value
+
+
+def list_connections(kind: str | None = None) -> Any:
+    stmt = select(PluginConnection).order_by(PluginConnection.kind, PluginConnection.display_name)
+    if kind:
+        stmt = stmt.where(PluginConnection.kind == kind)
+    return stmt
+
+
+def get_connection(connection_id: uuid.UUID) -> PluginConnection:
+    conn = get_or_none(PluginConnection, connection_id)
+    if conn is None:
+        raise NotFound("connection", connection_id)
+    return conn
+
+
+def create_connection(*, kind: str, plugin: str, display_name: str, settings: dict[str, Any] | None = None,
+                      enabled: bool = True) -> PluginConnection:
+    info = adapter_info(kind, plugin)
+    name = _text(display_name, "display_name")
+    _ensure_connection_name_free(kind, name)
+    plain, creds = _validate_settings(info, dict(settings or {}), None, partial=False)
+    conn = PluginConnection(kind=kind, plugin=plugin, display_name=name, settings=plain,
+                            credentials_encrypted=encrypt_json(creds) if creds else None, enabled=enabled)
+    session.add(conn)
+    session.flush()
+    return conn
+
+
+def _ensure_connection_name_free(kind: str, name: str, except_id: uuid.UUID | None = None) -> None:
+    existing = session.execute(select(PluginConnection.id).where(
+        PluginConnection.kind == kind, func.lower(PluginConnection.display_name) == name.lower())).scalars().all()
+    if any(e != except_id for e in existing):
+        raise ValidationError.field("display_name", f"another {kind} connection is already named {name!r}")
+
+
+def update_connection(connection_id: uuid.UUID, *, display_name: str | None = None,
+                      settings: dict[str, Any] | None = None, enabled: bool | None = None) -> PluginConnection:
+    conn = get_connection(connection_id)
+    if display_name is not None:
+        name = _text(display_name, "display_name")
+        _ensure_connection_name_free(conn.kind, name, conn.id)
+        conn.display_name = name
+    if settings is not None:
+        info = adapter_info(conn.kind, conn.plugin)
+        merged = {**conn.settings, **settings}
+        plain, creds = _validate_settings(info, merged, decrypt_json(conn.credentials_encrypted), partial=False)
+        conn.settings = plain
+        conn.credentials_encrypted = encrypt_json(creds) if creds else None
+        conn.status = "untested"
+    if enabled is not None:
+        conn.enabled = enabled
+    session.flush()
+    return conn
+
+
+def delete_connection(connection_id: uuid.UUID) -> None:
+    conn = get_connection(connection_id)
+    session.delete(conn)
+    session.flush()
+
+
+def masked_credentials(conn: PluginConnection) -> dict[str, str]:
+    """What responses show of stored secrets: that they are set, never their value."""
+    return {name: "********" for name in decrypt_json(conn.credentials_encrypted)}
+
+
+def open_adapter(conn: PluginConnection) -> Adapter:
+    """Instantiate the connection's adapter with its decrypted credentials."""
+    info = adapter_info(conn.kind, conn.plugin)
+    conn_id = conn.id
+
+    def save_credentials(new: dict[str, str]) -> None:
+        row = get_connection(conn_id)
+        current = decrypt_json(row.credentials_encrypted)
+        current.update(new)
+        row.credentials_encrypted = encrypt_json(current)
+        session.flush()
+
+    ctx = ConnectionContext(
+        connection_id=str(conn.id), tenant_id=str(conn.tenant_id), settings=dict(conn.settings),
+        credentials={k: Secret(str(v)) for k, v in decrypt_json(conn.credentials_encrypted).items()},
+        state=dict(conn.state or {}), save_credentials=save_credentials,
+    )
+    return info.cls(ctx)
+
+
+def save_adapter_state(conn: PluginConnection, adapter: Adapter) -> None:
+    if adapter.ctx.state != (conn.state or {}):
+        conn.state = dict(adapter.ctx.state)
+        session.flush()
+
+
+def test_connection(connection_id: uuid.UUID) -> PluginConnection:
+    """Make the adapter's cheap authenticated call and record the outcome on the connection."""
+    from core.plugins import call_adapter
+    from core.ports import AdapterError
+
+    conn = get_connection(connection_id)
+    conn.last_checked_at = utcnow()
+    try:
+        adapter = open_adapter(conn)
+        detail = call_adapter(adapter.check_connection, attempts=2)
+        conn.status, conn.last_error = "ok", None
+        conn.state = {**(adapter.ctx.state or {}), "account": str(detail or "")[:200]}
+    except AdapterError as exc:
+        conn.status, conn.last_error = "error", f"{type(exc).__name__}: {exc}"[:2000]
+    except Exception as exc:  # noqa: BLE001 - a plugin bug is reported on the connection
+        conn.status, conn.last_error = "error", f"plugin error: {type(exc).__name__}: {exc}"[:2000]
+    session.flush()
+    return conn
+
+
+def record_connection_error(conn: PluginConnection, error: str | None) -> None:
+    conn.status = "error" if error else "ok"
+    conn.last_error = error[:2000] if error else None
+    conn.last_checked_at = utcnow()
+    session.flush()

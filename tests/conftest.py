@@ -1,0 +1,80 @@
+"""Test fixtures. The suite runs against real PostgreSQL and Redis (DATABASE_URL, REDIS_URL).
+
+Each pytest worker migrates its own fresh database once. Tests never truncate: every test
+creates its own tenants, and tenant isolation (which the suite proves) keeps them apart.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.support import TenantHandle, make_tenant
+
+DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
+
+os.environ.setdefault("TRADELANE_INSTANCE_DIR", tempfile.mkdtemp(prefix="tradelane-test-"))
+
+
+def _worker_database(base_url: str) -> str:
+    """Create (anew) a database for this pytest worker beside the configured one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    url = base_url.replace("postgresql://", "postgresql+psycopg://", 1) if base_url.startswith("postgresql://") else base_url
+    match = re.match(r"^(.*/)([^/?]+)(\?.*)?$", url)
+    if not match:
+        raise RuntimeError(f"cannot parse DATABASE_URL {base_url!r}")
+    name = f"{match.group(2)}_tl_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{match.group(1)}{name}{match.group(3) or ''}"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return _worker_database(os.environ.get("DATABASE_URL") or DEFAULT_DB)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL") or DEFAULT_REDIS
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str):
+    from core.app import create_app
+    from core.db import db
+    from core.migrate import upgrade
+
+    application = create_app({
+        "DATABASE_URL": database_url,
+        "REDIS_URL": None,
+        "JOBS_INLINE": True,
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "TRADELANE_ENCRYPTION_KEY": "aADf7Xrw0bOYO9214ZDDjcnw24WdGbL1QmnWxyFUiME=",
+        "MOUNT_EMULATORS": True,
+    })
+    upgrade(db.require_engine())
+    return application
+
+
+@pytest.fixture
+def tenant_a(app) -> TenantHandle:
+    return make_tenant(app, "Tenant A")
+
+
+@pytest.fixture
+def tenant_b(app) -> TenantHandle:
+    return make_tenant(app, "Tenant B")
+
+
+@pytest.fixture
+def tenants(tenant_a, tenant_b) -> tuple[TenantHandle, TenantHandle]:
+    return tenant_a, tenant_b
