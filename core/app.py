@@ -80,8 +80,8 @@ def init_services(cfg: dict[str, Any]) -> None:
     configure_logging()
     db.configure(cfg["DATABASE_URL"], app_role=cfg["DATABASE_APP_ROLE"])
     secrets.configure(cfg["TRADELANE_ENCRYPTION_KEY"])
-    jobs.configure(cfg["REDIS_URL"], eager=cfg["JOBS_INLINE"])
-    events.configure(cfg["REDIS_URL"], eager=cfg["JOBS_INLINE"])
+    jobs.configure(cfg["REDIS_URL"], eager=cfg["JOBS_INLINE"], queue_prefix=cfg["QUEUE_PREFIX"])
+    events.configure(cfg["REDIS_URL"], eager=cfg["JOBS_INLINE"], queue_prefix=cfg["QUEUE_PREFIX"])
     only = [p.strip() for p in cfg["TRADELANE_PLUGINS"].split(",")] if cfg.get("TRADELANE_PLUGINS") else None
     plugins.load(only=only, autoload=not cfg["TRADELANE_DISABLE_PLUGIN_AUTOLOAD"])
     load_behaviour()

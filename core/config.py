@@ -3,6 +3,7 @@
 DATABASE_URL       database; default a SQLite file under the instance directory (embedded mode)
 DATABASE_APP_ROLE  PostgreSQL role tenant sessions switch to (default tradelane_app)
 REDIS_URL          Redis for RQ; unset means jobs run on the in-process worker
+TRADELANE_QUEUE_PREFIX  prefix of RQ queue names when deployments share a Redis
 SECRET_KEY         signs session cookies and CSRF tokens
 TRADELANE_ENCRYPTION_KEY  Fernet key(s), comma-separated newest first, for stored credentials
 TRADELANE_INSTANCE_DIR    where the SQLite file, uploads and generated keys live (./instance)
@@ -47,6 +48,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'tradelane.db'}",
         "DATABASE_APP_ROLE": env.get("DATABASE_APP_ROLE", "tradelane_app"),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # Prefix of RQ queue names: several deployments (or test runs) can share one Redis.
+        "QUEUE_PREFIX": env.get("TRADELANE_QUEUE_PREFIX", ""),
         "INSTANCE_DIR": str(instance_dir()),
         "TRADELANE_PLUGINS": env.get("TRADELANE_PLUGINS") or None,
         "TRADELANE_DISABLE_PLUGIN_AUTOLOAD": env.get("TRADELANE_DISABLE_PLUGIN_AUTOLOAD") == "1",

@@ -304,17 +304,17 @@ class RQDispatcher:
     further nudges are absorbed; the periodic sweep covers the instant between a run's last
     read and its removal from Redis."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, queue_prefix: str = "") -> None:
         from core.jobs import RQBackend
 
-        self.transport = RQBackend(redis_url)
+        self.transport = RQBackend(redis_url, queue_prefix)
 
     def nudge(self, tenant_id: uuid.UUID) -> None:
         from rq.exceptions import DuplicateJobError
 
         try:
             self.transport.queue("default").enqueue(
-                dispatch_pending, str(tenant_id), job_id=f"tl-events-{uuid.UUID(str(tenant_id)).hex}",
+                dispatch_pending, str(tenant_id), job_id=f"tl-{self.transport.queue_prefix}events-{uuid.UUID(str(tenant_id)).hex}",
                 unique=True, result_ttl=0, failure_ttl=86400, description=f"events (tenant {tenant_id})")
         except DuplicateJobError:
             pass
@@ -323,9 +323,9 @@ class RQDispatcher:
 _dispatcher: ThreadDispatcher | RQDispatcher | None = None
 
 
-def configure(redis_url: str | None, eager: bool = False) -> ThreadDispatcher | RQDispatcher:
+def configure(redis_url: str | None, eager: bool = False, queue_prefix: str = "") -> ThreadDispatcher | RQDispatcher:
     global _dispatcher
-    _dispatcher = RQDispatcher(redis_url) if redis_url and not eager else ThreadDispatcher(eager)
+    _dispatcher = RQDispatcher(redis_url, queue_prefix) if redis_url and not eager else ThreadDispatcher(eager)
     return _dispatcher
 
 

@@ -396,17 +396,18 @@ class RQBackend:
     """Hands jobs to RQ. The RQ job id is derived from (tenant, job, attempt), so submitting
     the same attempt twice enqueues it once."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, queue_prefix: str = "") -> None:
         from redis import Redis
 
         self.redis_url = redis_url
         self.redis = Redis.from_url(redis_url)
+        self.queue_prefix = queue_prefix
 
     def queue(self, name: str) -> Any:
         from rq import Queue
         from rq.serializers import JSONSerializer
 
-        return Queue(name, connection=self.redis, serializer=JSONSerializer)
+        return Queue(self.queue_prefix + name, connection=self.redis, serializer=JSONSerializer)
 
     def submit(self, tenant_id: Any, job_id: Any, attempt: int, kind: str, delay: int = 0) -> None:
         from rq.exceptions import DuplicateJobError
@@ -439,9 +440,9 @@ class RQBackend:
 _backend: InProcessBackend | RQBackend | None = None
 
 
-def configure(redis_url: str | None, eager: bool = False) -> InProcessBackend | RQBackend:
+def configure(redis_url: str | None, eager: bool = False, queue_prefix: str = "") -> InProcessBackend | RQBackend:
     global _backend
-    _backend = RQBackend(redis_url) if redis_url and not eager else InProcessBackend(eager=eager)
+    _backend = RQBackend(redis_url, queue_prefix) if redis_url and not eager else InProcessBackend(eager=eager)
     return _backend
 
 

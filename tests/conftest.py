@@ -20,30 +20,55 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
 os.environ.setdefault("TRADELANE_INSTANCE_DIR", tempfile.mkdtemp(prefix="tradelane-test-"))
 
 
-def _worker_database(base_url: str) -> str:
-    """Create (anew) a database for this pytest worker beside the configured one."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    url = base_url.replace("postgresql://", "postgresql+psycopg://", 1) if base_url.startswith("postgresql://") else base_url
-    match = re.match(r"^(.*/)([^/?]+)(\?.*)?$", url)
-    if not match:
-        raise RuntimeError(f"cannot parse DATABASE_URL {base_url!r}")
-    name = f"{match.group(2)}_tl_{worker}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"{match.group(1)}{name}{match.group(3) or ''}"
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @pytest.fixture(scope="session")
-def database_url() -> str:
-    return _worker_database(os.environ.get("DATABASE_URL") or DEFAULT_DB)
+def database_url():
+    """A database of this test process's own beside the configured one (named after the
+    pid, so concurrent runs never collide), dropped at the end. Databases of dead runs are
+    dropped on the way."""
+    base = os.environ.get("DATABASE_URL") or DEFAULT_DB
+    url = base.replace("postgresql://", "postgresql+psycopg://", 1) if base.startswith("postgresql://") else base
+    match = re.match(r"^(.*/)([^/?]+)(\?.*)?$", url)
+    if not match:
+        raise RuntimeError(f"cannot parse DATABASE_URL {base!r}")
+    prefix = f"{match.group(2)}_tl_"
+    name = f"{prefix}{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for (stale,) in conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"}):
+            suffix = stale[len(prefix):]
+            if suffix.isdigit() and not _pid_alive(int(suffix)):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"{match.group(1)}{name}{match.group(3) or ''}"
+    from core.db import db
+
+    if db.engine is not None:
+        db.engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    return os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL") or DEFAULT_REDIS
+    return os.environ.get("REDIS_URL") or DEFAULT_REDIS
+
+
+@pytest.fixture(scope="session")
+def queue_prefix() -> str:
+    """RQ queue names of this run, so concurrent runs on one Redis never take each other's jobs."""
+    return f"test{os.getpid()}-"
 
 
 @pytest.fixture(scope="session")
