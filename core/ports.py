@@ -74,6 +74,9 @@ class ConnectionContext:
     state: dict[str, Any] = field(default_factory=dict)
     save_credentials: Callable[[dict[str, str]], None] = lambda _new: None
     timeout: float = 30.0
+    # An httpx transport to use instead of the network, e.g. httpx.WSGITransport(app=emulator)
+    # in tests and benchmarks; None in production.
+    transport: Any = None
 
 
 class AdapterError(Exception):
