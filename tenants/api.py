@@ -5,6 +5,7 @@ import uuid
 from typing import Any
 
 from flask import g
+from flask_wtf.csrf import generate_csrf
 from flask.views import MethodView
 
 from core.http import Blueprint, login, logout, paged, public, requires
@@ -35,8 +36,10 @@ blp = Blueprint("tenants", __name__, url_prefix="/api/v1", description="Tenant, 
 def _me() -> dict[str, Any]:
     principal = g.principal
     user = service.get_user(principal.id) if principal.kind == "user" else None
+    # Cookie sessions need this token in X-CSRFToken for writes; logging in issues a new one.
+    csrf_token = generate_csrf() if principal.kind == "user" and g.get("auth_kind") != "bearer" else None
     return {"user": user, "tenant": service.current_tenant(), "principal": principal.label,
-            "permissions": sorted(principal.permissions)}
+            "permissions": sorted(principal.permissions), "csrf_token": csrf_token}
 
 
 @blp.route("/auth/signup", methods=["POST"])
@@ -149,9 +152,8 @@ class ApiKeys(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Create an API key. The key is in this response only; store it now."""
         key, plaintext = service.create_api_key(g.principal, **data)
-        out = ApiKeySchema().dump(key)
-        out["key"] = plaintext
-        return out
+        fields = ("id", "name", "prefix", "roles", "created_at", "last_used_at", "revoked_at")
+        return {**{f: getattr(key, f) for f in fields}, "key": plaintext}
 
 
 @blp.route("/api-keys/<uuid:key_id>", methods=["DELETE"])

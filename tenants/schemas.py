@@ -59,6 +59,8 @@ class MeSchema(Schema):
     tenant = fields.Nested(TenantSchema)
     principal = fields.String()
     permissions = fields.List(fields.String())
+    csrf_token = fields.String(allow_none=True, metadata={
+        "description": "For cookie sessions: send it as X-CSRFToken on writes."})
 
 
 class UserCreateSchema(Schema):

@@ -87,7 +87,18 @@ def app(database_url: str):
         "MOUNT_EMULATORS": True,
     })
     upgrade(db.require_engine())
+    _register_test_plugins()
     return application
+
+
+def _register_test_plugins() -> None:
+    """The foundation's tests use a small in-memory plugin and a few job kinds of their own."""
+    import tests.fixtures.jobs  # noqa: F401 - registers job kinds and event handlers
+    from core.plugins import registry
+    from tests.fixtures import dummy_plugin
+
+    if "dummy" not in registry().records:
+        registry().register(dummy_plugin, name="dummy", kind="channel")
 
 
 @pytest.fixture
