@@ -1,0 +1,120 @@
+"""Dashboard cards: real figures that sections contribute.
+
+A section adds `web/<section>/dashboard.py` with functions decorated by `@card(permission)`;
+the portal imports that module at start-up. Each function runs when the dashboard is shown,
+to a caller holding `permission`, and returns a `Card`, several, or None (nothing to show).
+
+    @card("orders:read")
+    def orders_to_ship() -> Card:
+        return Card(_("Orders to ship"), orders_service.count_to_ship(),
+                    url=url_for("orders.index", status="paid"))
+
+The connection-health cards below belong to no section the foundation ships; the
+connections section may take them over.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from flask import current_app, g, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from core.db import session
+
+log = logging.getLogger("tradelane.web.dashboard")
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    value: Any  # a figure computed from the tenant's data: int, Decimal, formatted string
+    url: str | None = None  # where the figure's records are listed
+    hint: str = ""
+    tone: str = ""  # "" | "good" | "warn" | "bad": colours the figure
+
+
+@dataclass(frozen=True)
+class CardSource:
+    func: Callable[[], Card | Iterable[Card] | None]
+    permission: str
+    order: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.func.__module__}.{self.func.__qualname__}"
+
+
+_sources: dict[str, CardSource] = {}
+
+
+def _default_order(module: str) -> int:
+    from web.portal import SECTIONS
+
+    parts = module.split(".")
+    if len(parts) > 2 and parts[1] in SECTIONS:
+        return (SECTIONS.index(parts[1]) + 1) * 10
+    return 0
+
+
+def card(permission: str, order: int | None = None) -> Callable:
+    """Register a dashboard card function shown to callers with `permission`. Cards appear
+    in section navigation order unless `order` says otherwise (lower first)."""
+
+    if ":" not in permission:
+        raise ValueError(f"a dashboard card needs a permission like 'orders:read', not {permission!r}")
+
+    def decorate(func: Callable) -> Callable:
+        source = CardSource(func, permission, _default_order(func.__module__) if order is None else order)
+        _sources[source.name] = source
+        return func
+
+    return decorate
+
+
+def url_if(endpoint: str, **values: Any) -> str | None:
+    """A link for a card, when the page it points to exists in this portal."""
+    return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
+
+
+def cards() -> tuple[list[Card], list[str]]:
+    """The caller's cards, and the names of sources that failed (shown as a notice: a broken
+    card must not take the whole dashboard down, nor pass unnoticed)."""
+    principal = g.principal
+    out: list[Card] = []
+    failed: list[str] = []
+    for source in sorted(_sources.values(), key=lambda s: (s.order, s.name)):
+        if not principal.can(source.permission):
+            continue
+        try:
+            result = source.func()
+        except Exception:  # noqa: BLE001 - reported on the page and in the log
+            log.exception("dashboard card %s failed", source.name)
+            session.rollback()
+            failed.append(source.name.split(".")[1] if source.name.startswith("web.") else source.name)
+            continue
+        if result is None:
+            continue
+        out.extend([result] if isinstance(result, Card) else result)
+    return out, failed
+
+
+# ---------------------------------------------------------------------------------------------
+# Foundation cards
+
+
+@card("connections:read", order=80)
+def connection_health() -> list[Card] | None:
+    from tenants.models import PluginConnection
+
+    rows = dict(session.execute(
+        select(PluginConnection.status, func.count()).where(PluginConnection.enabled.is_(True))
+        .group_by(PluginConnection.status)).all())
+    ok, errors = rows.get("ok", 0), rows.get("error", 0)
+    return [
+        Card(_("Connections OK"), ok, url=url_if("connections.index"), tone="good" if ok else ""),
+        Card(_("Connections with errors"), errors, url=url_if("connections.index", status="error"),
+             tone="bad" if errors else ""),
+    ]

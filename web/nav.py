@@ -1,0 +1,78 @@
+"""The portal's navigation, declared in one place.
+
+An entry shows only when its endpoint exists (the section has landed) and the caller's roles
+grant its permission. A sub-entry is highlighted for its own endpoint and for every endpoint
+that extends it with "_" (e.g. "settings.users" covers "settings.users_new").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g, request, url_for
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any  # a lazy translation
+    endpoint: str
+    permission: str | None = None  # None: any logged-in user
+    children: tuple["NavItem", ...] = ()
+
+    @property
+    def section(self) -> str:
+        return self.endpoint.partition(".")[0]
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem(_l("Dashboard"), "portal.dashboard"),
+    NavItem(_l("Products"), "catalog.index", "catalog:read"),
+    NavItem(_l("Suppliers"), "suppliers.index", "suppliers:read"),
+    NavItem(_l("Purchasing"), "purchasing.index", "purchasing:read"),
+    NavItem(_l("Inventory"), "inventory.index", "inventory:read"),
+    NavItem(_l("Orders"), "orders.index", "orders:read"),
+    NavItem(_l("Shipping"), "shipping.index", "shipping:read"),
+    NavItem(_l("Finance"), "finance.index", "finance:read"),
+    NavItem(_l("Connections"), "connections.index", "connections:read"),
+    NavItem(_l("Jobs"), "jobs.index", "jobs:read"),
+    NavItem(_l("Audit log"), "audit.index", "audit:read"),
+    NavItem(_l("Settings"), "settings.index", "settings:read", children=(
+        NavItem(_l("Company"), "settings.index", "settings:read"),
+        NavItem(_l("Users"), "settings.users", "settings:read"),
+        NavItem(_l("API keys"), "settings.api_keys", "settings:read"),
+    )),
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+    active: bool
+    children: tuple["Link", ...] = ()
+
+
+def _allowed(item: NavItem) -> bool:
+    principal = g.get("principal")
+    return (principal is not None and item.endpoint in current_app.view_functions
+            and (item.permission is None or principal.can(item.permission)))
+
+
+def _child_active(item: NavItem, endpoint: str) -> bool:
+    return endpoint == item.endpoint or endpoint.startswith(item.endpoint + "_")
+
+
+def visible() -> list[Link]:
+    """The caller's navigation: entries they may open, with the current one marked."""
+    endpoint = request.endpoint or ""
+    current_section = endpoint.partition(".")[0]
+    links = []
+    for item in NAV:
+        if not _allowed(item):
+            continue
+        children = tuple(Link(str(c.label), url_for(c.endpoint), _child_active(c, endpoint))
+                         for c in item.children if _allowed(c))
+        active = endpoint == item.endpoint if item.section == "portal" else current_section == item.section
+        links.append(Link(str(item.label), url_for(item.endpoint), active, children))
+    return links
