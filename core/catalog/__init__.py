@@ -1,0 +1,1 @@
+"""Products (SPU), their SKUs, categories, kits and channel listing mappings."""

@@ -1,0 +1,1 @@
+"""Suppliers and merchants, their contacts, finance details and per-SKU prices."""

@@ -1,0 +1,468 @@
+"""Use cases of suppliers. Plain Python: services add and flush, the door commits.
+
+For other capabilities: `require_approved_supplier` and `supplier_price` (docs/catalog.md).
+
+Review workflow, as for products:
+
+    draft --submit--> submitted --approve--> approved --disable--> disabled
+      ^  <--withdraw--    |                   |   ^ <--enable--------+
+      |                   +--reject--> rejected|
+      +----------------------revise-----------+
+
+Basic and finance details change in draft and rejected only, because a changed receiving
+account is exactly what a reviewer must see. Contacts and per-SKU prices are day-to-day data
+and change at any time. The first approval assigns the supplier code (SUP-000001); only
+approved suppliers can be used on purchase orders.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from core.catalog import fields as f
+from core.catalog.service import get_sku, sku_label
+from core.db import get_or_none, session, utcnow
+from core.errors import InvalidTransition, NotFound, ValidationError
+from core.events import emit
+from core.numbering import next_number
+from core.suppliers.models import (
+    COMPANY_TYPES,
+    PAYMENT_METHODS,
+    SETTLEMENT_MODES,
+    SUPPLIER_KINDS,
+    Supplier,
+    SupplierContact,
+    SupplierPrice,
+)
+from core.tenancy import current_actor
+
+EDITABLE = ("draft", "rejected")
+BASIC_TEXT = {"name": 200, "name_en": 200, "province": 100, "city": 100, "address": 500, "postcode": 20,
+              "website": 500, "note": 5000}
+FINANCE_TEXT = {"account_name": 200, "bank_name": 200}
+CONTACT_TEXT = {"name": 200, "title": 100, "phone": 50, "email": 254, "wechat": 100, "qq": 20, "note": 500}
+_ACCOUNT_RE = re.compile(r"^[A-Za-z0-9@._+\-]{4,100}$")
+
+
+# ---------------------------------------------------------------------------------------------
+# For other capabilities
+
+
+def require_approved_supplier(supplier_id: uuid.UUID | str) -> Supplier:
+    """The supplier, if it may be used on a purchase order: NotFound for unknown and other
+    tenants' ids, ValidationError on field "supplier_id" naming the supplier otherwise."""
+    supplier = get_supplier(supplier_id)
+    if supplier.status != "approved":
+        raise ValidationError.field("supplier_id", f"supplier {label(supplier)} cannot be used on a purchase "
+                                                   f"order: it is {supplier.status}")
+    return supplier
+
+
+def supplier_price(supplier_id: uuid.UUID | str, sku_id: uuid.UUID | str) -> SupplierPrice | None:
+    """The supplier's current quote for the SKU (price, currency, moq, lead_time_days), if any."""
+    try:
+        sid, kid = uuid.UUID(str(supplier_id)), uuid.UUID(str(sku_id))
+    except ValueError:
+        return None
+    return session.execute(select(SupplierPrice).where(SupplierPrice.supplier_id == sid,
+                                                       SupplierPrice.sku_id == kid)).scalar_one_or_none()
+
+
+def label(supplier: Supplier) -> str:
+    return f"{supplier.code} {supplier.name}" if supplier.code else supplier.name
+
+
+def masked_account(supplier: Supplier) -> str | None:
+    """The receiving account as every response shows it: "**** 1234"."""
+    return f"**** {supplier.account_last4}" if supplier.account_last4 else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Queries
+
+
+def supplier_query(*, q: str | None = None, status: Any = None, kind: str | None = None) -> Any:
+    stmt = select(Supplier)
+    if q and q.strip():
+        like = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(Supplier.name.ilike(like, escape="\\"), Supplier.name_en.ilike(like, escape="\\"),
+                              Supplier.code.ilike(like, escape="\\")))
+    if status:
+        stmt = stmt.where(Supplier.status.in_([status] if isinstance(status, str) else list(status)))
+    if kind:
+        stmt = stmt.where(Supplier.kind == kind)
+    return stmt.order_by(Supplier.created_at.desc(), Supplier.id.desc())
+
+
+def get_supplier(supplier_id: uuid.UUID | str) -> Supplier:
+    row = get_or_none(Supplier, supplier_id)
+    if row is None:
+        raise NotFound("supplier", supplier_id)
+    return row
+
+
+def _locked(supplier_id: uuid.UUID | str) -> Supplier:
+    try:
+        ident = uuid.UUID(str(supplier_id))
+    except ValueError:
+        raise NotFound("supplier", supplier_id) from None
+    row = session.execute(select(Supplier).where(Supplier.id == ident).with_for_update()
+                          .execution_options(populate_existing=True)).scalar_one_or_none()
+    if row is None:
+        raise NotFound("supplier", supplier_id)
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Editing
+
+
+def create_supplier(data: dict[str, Any]) -> Supplier:
+    """Create a supplier in draft, with its contacts. The currency defaults to the tenant's."""
+    errors = f.Errors()
+    supplier = Supplier(status="draft", kind="supplier", settlement_mode="prepaid", contacts=[],
+                        **{k: "" for k in (*BASIC_TEXT, *FINANCE_TEXT) if k != "name"})
+    if "currency" not in (data.get("finance") or {}):
+        from tenants.service import current_tenant
+
+        supplier.currency = current_tenant().functional_currency
+    _apply(supplier, data, errors, creating=True)
+    if "contacts" in data:
+        supplier.contacts = _contacts(errors, data["contacts"])
+    errors.raise_if_any()
+    _ensure_name_free(supplier.name)
+    session.add(supplier)
+    session.flush()
+    emit("supplier.created", payload(supplier), entity_type="supplier", entity_id=supplier.id)
+    return supplier
+
+
+def update_supplier(supplier_id: uuid.UUID | str, data: dict[str, Any]) -> Supplier:
+    supplier = _locked(supplier_id)
+    if supplier.status not in EDITABLE:
+        hint = "only drafts and rejected suppliers can be changed"
+        if supplier.status == "approved":
+            hint += "; revise it to make changes (contacts and prices change at any time)"
+        raise InvalidTransition("supplier", supplier.status, "edit", hint)
+    errors = f.Errors()
+    _apply(supplier, data, errors, creating=False)
+    errors.raise_if_any()
+    _ensure_name_free(supplier.name, supplier.id)
+    session.flush()
+    emit("supplier.updated", payload(supplier), entity_type="supplier", entity_id=supplier.id)
+    return supplier
+
+
+def delete_supplier(supplier_id: uuid.UUID | str) -> None:
+    """Delete a supplier that never got approved (an approved one is disabled instead)."""
+    supplier = _locked(supplier_id)
+    if supplier.status not in EDITABLE or supplier.code:
+        raise InvalidTransition("supplier", supplier.status, "delete",
+                                "only never-approved drafts can be deleted; disable the supplier instead")
+    body = payload(supplier)
+    session.delete(supplier)
+    session.flush()
+    emit("supplier.deleted", body, entity_type="supplier", entity_id=supplier.id)
+
+
+def _ensure_name_free(name: str, except_id: uuid.UUID | None = None) -> None:
+    stmt = select(Supplier.id).where(Supplier.name == name)
+    if except_id:
+        stmt = stmt.where(Supplier.id != except_id)
+    if session.execute(stmt.limit(1)).first():
+        raise ValidationError.field("name", f"a supplier named {name} already exists")
+
+
+def _apply(supplier: Supplier, data: dict[str, Any], errors: f.Errors, *, creating: bool) -> None:
+    if "kind" in data or creating:
+        supplier.kind = f.choice(errors, "kind", data.get("kind", "supplier"), SUPPLIER_KINDS,
+                                 required=True) or supplier.kind
+    for field, max_len in BASIC_TEXT.items():
+        if field in data or (creating and field == "name"):
+            setattr(supplier, field, f.text(errors, field, data.get(field), max_len=max_len,
+                                            required=field == "name"))
+    if "country" in data:
+        supplier.country = f.country(errors, "country", data["country"])
+    if "registration_date" in data:
+        supplier.registration_date = f.a_date(errors, "registration_date", data["registration_date"])
+    if "company_type" in data:
+        supplier.company_type = f.choice(errors, "company_type", data["company_type"], COMPANY_TYPES)
+    finance = data.get("finance")
+    if finance is not None:
+        if not isinstance(finance, dict):
+            errors.add("finance", "use an object")
+        else:
+            _apply_finance(supplier, finance, errors)
+    if supplier.settlement_mode == "periodic" and not supplier.settlement_days:
+        if "finance.settlement_days" not in errors.errors:
+            errors.add("finance.settlement_days", "periodic settlement needs the number of days")
+    if supplier.settlement_mode != "periodic":
+        supplier.settlement_days = None
+
+
+def _apply_finance(supplier: Supplier, finance: dict[str, Any], errors: f.Errors) -> None:
+    if "payment_method" in finance:
+        supplier.payment_method = f.choice(errors, "finance.payment_method", finance["payment_method"],
+                                           PAYMENT_METHODS)
+    for field, max_len in FINANCE_TEXT.items():
+        if field in finance:
+            setattr(supplier, field, f.text(errors, f"finance.{field}", finance[field], max_len=max_len))
+    if "account_number" in finance:
+        _set_account(supplier, finance["account_number"], errors)
+    if "currency" in finance:
+        supplier.currency = f.currency(errors, "finance.currency", finance["currency"], required=True) \
+            or supplier.currency
+    if "settlement_mode" in finance:
+        supplier.settlement_mode = f.choice(errors, "finance.settlement_mode", finance["settlement_mode"],
+                                            SETTLEMENT_MODES, required=True) or supplier.settlement_mode
+    if "settlement_days" in finance:
+        supplier.settlement_days = f.integer(errors, "finance.settlement_days", finance["settlement_days"],
+                                             minimum=1, maximum=365)
+
+
+def _set_account(supplier: Supplier, value: Any, errors: f.Errors) -> None:
+    from tenants.secrets import encrypt_json
+
+    if value in f.EMPTY:
+        supplier.account_number_encrypted = supplier.account_last4 = None
+        return
+    account = re.sub(r"\s+", "", str(value))
+    if not _ACCOUNT_RE.match(account):
+        errors.add("finance.account_number", "use 4 to 100 letters, digits or @ . _ + -")
+        return
+    supplier.account_number_encrypted = encrypt_json({"account_number": account})
+    supplier.account_last4 = account[-4:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Contacts (change at any time)
+
+
+def _contacts(errors: f.Errors, items: Any) -> list[SupplierContact]:
+    if items in f.EMPTY:
+        return []
+    if not isinstance(items, list):
+        errors.add("contacts", "use a list of contacts")
+        return []
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.add(f"contacts.{i}", "use an object")
+            continue
+        contact = SupplierContact(position=i + 1, is_primary=False,
+                                  **{k: "" for k in CONTACT_TEXT})
+        _apply_contact(contact, item, errors, f"contacts.{i}.", creating=True)
+        out.append(contact)
+    if out and not any(c.is_primary for c in out):
+        out[0].is_primary = True
+    return out
+
+
+def _apply_contact(contact: SupplierContact, data: dict[str, Any], errors: f.Errors, path: str = "",
+                   *, creating: bool) -> None:
+    for field, max_len in CONTACT_TEXT.items():
+        if field in data or (creating and field == "name"):
+            setattr(contact, field, f.text(errors, path + field, data.get(field), max_len=max_len,
+                                           required=field == "name"))
+    if contact.email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", contact.email):
+        errors.add(path + "email", "enter a valid e-mail address")
+    if "is_primary" in data:
+        if not isinstance(data["is_primary"], bool):
+            errors.add(path + "is_primary", "use true or false")
+        else:
+            contact.is_primary = data["is_primary"]
+
+
+def get_contact(supplier_id: uuid.UUID, contact_id: uuid.UUID) -> SupplierContact:
+    row = get_or_none(SupplierContact, contact_id)
+    if row is None or row.supplier_id != supplier_id:
+        raise NotFound("contact", contact_id)
+    return row
+
+
+def add_contact(supplier_id: uuid.UUID, data: dict[str, Any]) -> SupplierContact:
+    supplier = get_supplier(supplier_id)
+    errors = f.Errors()
+    contact = SupplierContact(position=max((c.position for c in supplier.contacts), default=0) + 1,
+                              is_primary=not supplier.contacts, **{k: "" for k in CONTACT_TEXT})
+    _apply_contact(contact, data, errors, creating=True)
+    errors.raise_if_any()
+    if contact.is_primary:
+        for other in supplier.contacts:
+            other.is_primary = False
+    supplier.contacts.append(contact)
+    session.flush()
+    emit("supplier.contact_added", {"supplier_id": supplier.id, "contact_id": contact.id, "name": contact.name},
+         entity_type="supplier", entity_id=supplier.id)
+    return contact
+
+
+def update_contact(supplier_id: uuid.UUID, contact_id: uuid.UUID, data: dict[str, Any]) -> SupplierContact:
+    contact = get_contact(supplier_id, contact_id)
+    errors = f.Errors()
+    _apply_contact(contact, data, errors, creating=False)
+    errors.raise_if_any()
+    if data.get("is_primary") is True:
+        for other in get_supplier(supplier_id).contacts:
+            if other.id != contact.id:
+                other.is_primary = False
+    session.flush()
+    emit("supplier.contact_updated", {"supplier_id": supplier_id, "contact_id": contact.id, "name": contact.name},
+         entity_type="supplier", entity_id=supplier_id)
+    return contact
+
+
+def delete_contact(supplier_id: uuid.UUID, contact_id: uuid.UUID) -> None:
+    contact = get_contact(supplier_id, contact_id)
+    supplier = get_supplier(supplier_id)
+    was_primary = contact.is_primary
+    supplier.contacts.remove(contact)
+    if was_primary and supplier.contacts:
+        supplier.contacts[0].is_primary = True
+    session.flush()
+    emit("supplier.contact_removed", {"supplier_id": supplier_id, "contact_id": contact_id, "name": contact.name},
+         entity_type="supplier", entity_id=supplier_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Review workflow
+
+
+def _require_status(supplier: Supplier, allowed: tuple[str, ...], action: str, hint: str = "") -> None:
+    if supplier.status not in allowed:
+        raise InvalidTransition("supplier", supplier.status, action, hint)
+
+
+def _move(supplier: Supplier, new_status: str, event: str, **extra: Any) -> Supplier:
+    supplier.status = new_status
+    session.flush()
+    emit(event, {**payload(supplier), **extra}, entity_type="supplier", entity_id=supplier.id)
+    return supplier
+
+
+def submit_supplier(supplier_id: uuid.UUID | str) -> Supplier:
+    supplier = _locked(supplier_id)
+    _require_status(supplier, EDITABLE, "submit", "only drafts and rejected suppliers can be submitted")
+    supplier.submitted_at, supplier.submitted_by = utcnow(), str(current_actor())[:200]
+    supplier.rejection_reason = None
+    return _move(supplier, "submitted", "supplier.submitted")
+
+
+def withdraw_supplier(supplier_id: uuid.UUID | str) -> Supplier:
+    supplier = _locked(supplier_id)
+    _require_status(supplier, ("submitted",), "withdraw", "only submitted suppliers can be withdrawn")
+    return _move(supplier, "draft", "supplier.withdrawn")
+
+
+def approve_supplier(supplier_id: uuid.UUID | str) -> Supplier:
+    """Approve a submitted supplier; the first approval assigns its code."""
+    supplier = _locked(supplier_id)
+    _require_status(supplier, ("submitted",), "approve", "only submitted suppliers can be approved")
+    if not supplier.code:
+        supplier.code = next_number("supplier", "SUP")
+    supplier.reviewed_at, supplier.reviewed_by = utcnow(), str(current_actor())[:200]
+    return _move(supplier, "approved", "supplier.approved")
+
+
+def reject_supplier(supplier_id: uuid.UUID | str, reason: str) -> Supplier:
+    supplier = _locked(supplier_id)
+    _require_status(supplier, ("submitted",), "reject", "only submitted suppliers can be rejected")
+    errors = f.Errors()
+    reason = f.text(errors, "reason", reason, max_len=2000, required=True)
+    errors.raise_if_any()
+    supplier.rejection_reason = reason
+    supplier.reviewed_at, supplier.reviewed_by = utcnow(), str(current_actor())[:200]
+    return _move(supplier, "rejected", "supplier.rejected", reason=reason)
+
+
+def revise_supplier(supplier_id: uuid.UUID | str) -> Supplier:
+    """Reopen an approved supplier for changes; it cannot be used on new purchase orders until
+    approved again (it keeps its code)."""
+    supplier = _locked(supplier_id)
+    _require_status(supplier, ("approved",), "revise", "only approved suppliers can be revised")
+    return _move(supplier, "draft", "supplier.revised")
+
+
+def disable_supplier(supplier_id: uuid.UUID | str, reason: str | None = None) -> Supplier:
+    supplier = _locked(supplier_id)
+    _require_status(supplier, ("approved",), "disable", "only approved suppliers can be disabled")
+    errors = f.Errors()
+    reason = f.text(errors, "reason", reason, max_len=2000)
+    errors.raise_if_any()
+    supplier.disabled_at, supplier.disabled_reason = utcnow(), reason or None
+    return _move(supplier, "disabled", "supplier.disabled", reason=reason)
+
+
+def enable_supplier(supplier_id: uuid.UUID | str) -> Supplier:
+    supplier = _locked(supplier_id)
+    _require_status(supplier, ("disabled",), "enable", "only disabled suppliers can be enabled")
+    supplier.disabled_at = supplier.disabled_reason = None
+    return _move(supplier, "approved", "supplier.enabled")
+
+
+def payload(supplier: Supplier) -> dict[str, Any]:
+    return {"id": supplier.id, "code": supplier.code, "name": supplier.name, "kind": supplier.kind,
+            "status": supplier.status, "currency": supplier.currency,
+            "settlement_mode": supplier.settlement_mode, "settlement_days": supplier.settlement_days}
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-SKU prices (change at any time)
+
+
+def price_query(*, supplier_id: uuid.UUID | None = None, sku_id: uuid.UUID | None = None) -> Any:
+    stmt = select(SupplierPrice)
+    if supplier_id:
+        stmt = stmt.where(SupplierPrice.supplier_id == supplier_id)
+    if sku_id:
+        stmt = stmt.where(SupplierPrice.sku_id == sku_id)
+    return stmt.order_by(SupplierPrice.price, SupplierPrice.id)
+
+
+def set_price(supplier_id: uuid.UUID | str, sku_id: uuid.UUID | str, *, price: Any, currency: str | None = None,
+              moq: Any = 1, lead_time_days: Any = 0, note: str = "") -> SupplierPrice:
+    """Record (or replace) the supplier's quote for a SKU. The currency defaults to the
+    supplier's settlement currency."""
+    supplier = get_supplier(supplier_id)
+    sku = get_sku(sku_id)
+    errors = f.Errors()
+    amount = f.decimal(errors, "price", price, places=6, required=True)
+    code = f.currency(errors, "currency", currency) or supplier.currency
+    moq_value = f.integer(errors, "moq", moq if moq is not None else 1, minimum=1, maximum=10_000_000)
+    lead = f.integer(errors, "lead_time_days", lead_time_days if lead_time_days is not None else 0, minimum=0,
+                     maximum=3650)
+    note = f.text(errors, "note", note, max_len=500)
+    if sku.status == "discontinued":
+        errors.add("sku_id", f"SKU {sku_label(sku)} is discontinued")
+    elif sku.kit_type == "virtual":
+        errors.add("sku_id", f"SKU {sku_label(sku)} is a virtual kit; its components are purchased")
+    if supplier.status == "disabled":
+        errors.add("supplier_id", f"supplier {label(supplier)} is disabled")
+    errors.raise_if_any()
+    row = supplier_price(supplier.id, sku.id)
+    if row is None:
+        row = SupplierPrice(supplier_id=supplier.id, sku_id=sku.id)
+        session.add(row)
+    row.price, row.currency, row.moq, row.lead_time_days, row.note = amount, code, moq_value, lead, note
+    session.flush()
+    emit("supplier_price.updated", _price_payload(row, supplier, sku), entity_type="supplier", entity_id=supplier.id)
+    return row
+
+
+def delete_price(supplier_id: uuid.UUID | str, sku_id: uuid.UUID | str) -> None:
+    supplier = get_supplier(supplier_id)
+    row = supplier_price(supplier.id, sku_id)
+    if row is None:
+        raise NotFound("supplier price for SKU", sku_id)
+    body = _price_payload(row, supplier, get_sku(row.sku_id))
+    session.delete(row)
+    session.flush()
+    emit("supplier_price.removed", body, entity_type="supplier", entity_id=supplier.id)
+
+
+def _price_payload(row: SupplierPrice, supplier: Supplier, sku: Any) -> dict[str, Any]:
+    return {"supplier_id": supplier.id, "supplier_code": supplier.code, "sku_id": sku.id, "sku_code": sku.code,
+            "price": row.price, "currency": row.currency, "moq": row.moq, "lead_time_days": row.lead_time_days}
