@@ -132,6 +132,8 @@ def emit(name: str, payload: dict[str, Any], *, entity_type: str, entity_id: Any
 
 @event.listens_for(Session, "after_commit")
 def _nudge_after_commit(s: Session) -> None:
+    if s.in_nested_transaction():
+        return  # a savepoint was released; the real commit is still to come
     if s.info.pop("emitted_events", False):
         from core.tenancy import maybe_tenant_id
 
@@ -142,7 +144,8 @@ def _nudge_after_commit(s: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(s: Session) -> None:
-    s.info.pop("emitted_events", None)
+    if not s.in_nested_transaction():
+        s.info.pop("emitted_events", None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -221,8 +221,7 @@ def install(app: Flask) -> None:
             _resolve_principal()
         except DomainError as exc:
             return _domain_error_response(exc)
-        if request.method not in ("GET", "HEAD", "OPTIONS") and g.auth_kind != "bearer" \
-                and not request.path.startswith(("/webhooks/", "/_emulators/")):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and _needs_csrf():
             csrf.protect()
         if request.method == "POST" and request.headers.get("Idempotency-Key") and wants_json():
             return _replay_idempotent()
@@ -275,6 +274,16 @@ def install(app: Flask) -> None:
             return json_error(409, "Conflict", "another change to the same records won; retry the request",
                               headers={"Retry-After": "1"})
         raise exc
+
+
+def _needs_csrf() -> bool:
+    """Portal forms always carry a CSRF token. On the API only cookie sessions need one:
+    API keys are not sent by browsers on their own, and sign-up/login create the session."""
+    if request.path.startswith(("/webhooks/", "/_emulators/")):
+        return False
+    if request.path.startswith(API_PREFIX):
+        return g.auth_kind == "cookie"
+    return True
 
 
 def _integrity_response(exc: IntegrityError) -> Any:

@@ -178,13 +178,16 @@ def _waiting(s: Session, dedupe_key: str) -> Job | None:
 
 @event.listens_for(Session, "after_commit")
 def _submit_after_commit(s: Session) -> None:
+    if s.in_nested_transaction():
+        return  # a savepoint was released; the real commit is still to come
     for tenant_id, job_id, attempt, kind, delay in s.info.pop("pending_jobs", []):
         backend().submit(tenant_id, job_id, attempt, kind, delay)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(s: Session) -> None:
-    s.info.pop("pending_jobs", None)
+    if not s.in_nested_transaction():
+        s.info.pop("pending_jobs", None)
 
 
 # ---------------------------------------------------------------------------------------------
