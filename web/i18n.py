@@ -6,7 +6,7 @@ the browser's Accept-Language -> the tenant's default -> English.
 Catalogues: the portal's own strings (web/*.py, web/templates) live in web/translations; each
 section keeps its own in web/<section>/translations, so nobody edits a shared .po file.
 
-    python -m web.i18n update [owner ...]   extract strings and merge them into zh_CN .po files
+    python -m web.i18n update [owner ...]   extract strings and merge them into the .po files
     python -m web.i18n compile              compile every .po into its .mo
     python -m web.i18n check                list untranslated strings and stale .mo files
 
@@ -30,7 +30,9 @@ from web import HERE
 
 LOCALES = ("en", "zh_CN")
 LOCALE_NAMES = {"zh_CN": "中文", "en": "English"}
-TARGET_LOCALES = ("zh_CN",)  # English is the source language
+# Catalogue directories, named as Babel names the locales: Babel reads "zh_CN" as
+# zh_Hans_CN and looks for that directory. English is the source language.
+CATALOGUE_LOCALES = {"zh_CN": "zh_Hans_CN"}
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
 
 
@@ -62,7 +64,9 @@ def select_locale() -> str:
     if principal is not None:
         from web.auth import current_tenant
 
-        return current_tenant().default_locale
+        default = current_tenant().default_locale
+        if default in LOCALES:
+            return default
     return "en"
 
 
@@ -75,9 +79,13 @@ def select_timezone() -> str | None:
 
 
 def current_locale() -> str:
+    """The request's locale as one of LOCALES ("zh_CN", not Babel's "zh_Hans_CN")."""
     from flask_babel import get_locale
 
-    return str(get_locale() or "en")
+    locale = get_locale()
+    if locale is None:
+        return "en"
+    return f"{locale.language}_{locale.territory}" if locale.territory else locale.language
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,7 +131,7 @@ def update(owner: str) -> list[Path]:
     """Merge the extracted strings into the owner's .po files (new ones untranslated)."""
     template = extract(owner)
     written = []
-    for locale in TARGET_LOCALES:
+    for locale in CATALOGUE_LOCALES.values():
         path = po_path(owner, locale)
         if path.exists():
             with path.open("rb") as f:
@@ -132,11 +140,15 @@ def update(owner: str) -> list[Path]:
             continue
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            catalog = Catalog(locale=locale, project="Tradelane", charset="utf-8")
+            catalog = Catalog(locale=locale, project="Tradelane", version="1", charset="utf-8", fuzzy=False,
+                              header_comment=f"# {locale} translations of the Tradelane portal ({owner}).",
+                              msgid_bugs_address="", last_translator="Tradelane contributors",
+                              language_team=f"{locale} <tradelane>")
         # No fuzzy matching: a guessed translation of a different string is worse than none.
-        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False, update_creation_date=False)
         with path.open("wb") as f:
-            write_po(f, catalog, width=100, ignore_obsolete=True, sort_output=False, omit_header=False)
+            # File names without line numbers: moving code does not rewrite the catalogue.
+            write_po(f, catalog, width=100, ignore_obsolete=True, include_lineno=False)
         written.append(path)
     return written
 
@@ -192,7 +204,7 @@ def stale_mo_files() -> list[Path]:
 def untranslated(owner: str) -> list[str]:
     """Strings in an owner's sources that its zh_CN catalogue does not translate."""
     wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in extract(owner) if m.id}
-    path = po_path(owner, "zh_CN")
+    path = po_path(owner, CATALOGUE_LOCALES["zh_CN"])
     have = {k.split("\x00")[0] for k in translations(path)} if path.exists() else set()
     return sorted(wanted - have)
 

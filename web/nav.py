@@ -36,7 +36,10 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_l("Finance"), "finance.index", "finance:read"),
     NavItem(_l("Connections"), "connections.index", "connections:read"),
     NavItem(_l("Jobs"), "jobs.index", "jobs:read"),
-    NavItem(_l("Audit log"), "audit.index", "audit:read"),
+    NavItem(_l("Audit log"), "audit.index", "audit:read", children=(
+        NavItem(_l("Audit log"), "audit.index", "audit:read"),
+        NavItem(_l("Failed event deliveries"), "audit.deliveries", "audit:read"),
+    )),
     NavItem(_l("Settings"), "settings.index", "settings:read", children=(
         NavItem(_l("Company"), "settings.index", "settings:read"),
         NavItem(_l("Users"), "settings.users", "settings:read"),

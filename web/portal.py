@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from flask import Flask, g, request
-from flask_babel import Babel, gettext
+from flask_babel import Babel
 
 from web import HERE, auth, i18n, labels, nav
 
@@ -78,7 +78,9 @@ def init_portal(app: Flask) -> None:
 
 def translate_message(message: Any) -> str:
     """Translate a message that comes from a service (errors) when the catalogue knows it."""
-    return gettext(str(message)) if message else ""
+    from web.messages import translate
+
+    return translate(str(message)) if message else ""
 
 
 def section_dirs() -> dict[str, Path]:

@@ -1,0 +1,1 @@
+"""Portal section: the audit log and business-event deliveries."""

@@ -1,0 +1,1 @@
+"""Portal section: background jobs, their progress and failures."""

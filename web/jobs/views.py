@@ -1,0 +1,75 @@
+"""Jobs: the list with a status filter, live progress while a job runs, and retrying a
+failed job. Reads `core.jobs.Job` rows, which the tenant filter scopes to the caller."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core import jobs
+from core.db import get_or_none, session
+from core.errors import DomainError, NotFound
+from web.auth import login_required
+from web.forms import action_failed
+from web.labels import JOB_STATUSES
+from web.pagination import paginate
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs", template_folder="templates")
+
+# While a job is in one of these states its row and detail refresh themselves.
+LIVE = jobs.ACTIVE
+
+
+def _job(job_id: uuid.UUID) -> jobs.Job:
+    row = get_or_none(jobs.Job, job_id)
+    if row is None:
+        raise NotFound("job", job_id)
+    return row
+
+
+@bp.route("/")
+@login_required("jobs:read")
+def index() -> str:
+    status = request.args.get("status", "")
+    kind = request.args.get("kind", "")
+    stmt = select(jobs.Job).order_by(jobs.Job.created_at.desc(), jobs.Job.id.desc())
+    if status in JOB_STATUSES:
+        stmt = stmt.where(jobs.Job.status == status)
+    if kind:
+        stmt = stmt.where(jobs.Job.kind == kind)
+    kinds = session.execute(select(jobs.Job.kind).distinct().order_by(jobs.Job.kind)).scalars().all()
+    return render_template("jobs/index.html", page=paginate(stmt), status=status, kind=kind, kinds=kinds,
+                           live=LIVE)
+
+
+@bp.route("/<uuid:job_id>")
+@login_required("jobs:read")
+def detail(job_id: uuid.UUID) -> str:
+    return render_template("jobs/detail.html", job=_job(job_id), live=LIVE)
+
+
+@bp.route("/<uuid:job_id>/row")
+@login_required("jobs:read")
+def row(job_id: uuid.UUID) -> str:
+    """One list row, polled by htmx while the job is live."""
+    return render_template("jobs/_row.html", job=_job(job_id), live=LIVE)
+
+
+@bp.route("/<uuid:job_id>/status")
+@login_required("jobs:read")
+def status_panel(job_id: uuid.UUID) -> str:
+    """The detail page's status panel, polled by htmx while the job is live."""
+    return render_template("jobs/_status.html", job=_job(job_id), live=LIVE)
+
+
+@bp.route("/<uuid:job_id>/retry", methods=["POST"])
+@login_required("jobs:write")
+def retry(job_id: uuid.UUID) -> object:
+    try:
+        jobs.retry(job_id)
+    except DomainError as exc:
+        return action_failed(exc, url_for("jobs.detail", job_id=job_id))
+    flash(_("The job is queued again."), "success")
+    return redirect(url_for("jobs.detail", job_id=job_id))

@@ -1,0 +1,1 @@
+"""Portal section: company settings, users and API keys."""
