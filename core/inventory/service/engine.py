@@ -1,0 +1,379 @@
+"""The posting engine every stock event goes through.
+
+1. `start()` claims the idempotency key with `INSERT ... ON CONFLICT DO NOTHING`: a replay
+   (or a concurrent duplicate, which waits for the first to commit) gets the stored Posting.
+2. `Entry.lock()` makes sure the balance rows exist (insert-or-ignore, never check-then-insert)
+   and locks them with `SELECT ... FOR UPDATE` ordered by (sku_id, warehouse_id). Every path
+   that touches several balance rows takes them in that order, so two events never deadlock
+   on each other's rows. Reservations take the other road DESIGN §4 allows: one conditional
+   UPDATE per row, in the same order (see `stock.reserve`).
+3. `Entry.move()` checks the bucket it takes from, applies the change to the locked row,
+   carries the book value (moving weighted average) and queues a ledger line.
+4. `Entry.finish()` writes the ledger lines, flushes (CHECK constraints are the backstop) and
+   stores the Posting on the operation for replays.
+
+At commit, one `stock.changed` event lists every SKU x warehouse the transaction touched, and
+`stock.below_safety` fires for each pair that fell below its safety stock.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import and_, event, insert, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core import events
+from core.db import session, utcnow, uuid7
+from core.errors import Conflict, NotFound, ValidationError
+from core.inventory.models import LEDGER_BUCKETS, VALUED_BUCKETS, StockBalance, StockMovement, StockOperation
+from core.inventory.models import SkuSetting, Warehouse
+from core.inventory.service.types import Doc, InsufficientStock, Line, Posting, PostedLine, Shortage
+from core.jsonutil import jsonable
+from core.money import Money, round_money
+from core.tenancy import current_actor, current_tenant_id
+
+Pair = tuple[uuid.UUID, uuid.UUID]  # (sku_id, warehouse_id)
+COST_PLACES = Decimal("0.000001")
+MAX_KEY = 200
+TOUCHED = "inventory.touched"
+
+
+def functional_currency() -> str:
+    """The tenant's functional currency: the currency of every book value in inventory."""
+    from tenants.models import Tenant
+
+    cache = session().info.setdefault("inventory.currency", {})
+    tenant_id = current_tenant_id()
+    if tenant_id not in cache:
+        cache[tenant_id] = session.execute(
+            select(Tenant.functional_currency).where(Tenant.id == tenant_id)).scalar_one()
+    return cache[tenant_id]
+
+
+def insert_ignoring_conflicts(model: type, rows: list[dict[str, Any]], conflict: list[str]) -> Any:
+    """`INSERT ... ON CONFLICT (conflict) DO NOTHING` on PostgreSQL and SQLite."""
+    dialect = session.get_bind().dialect.name
+    ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return ins(model).values(rows).on_conflict_do_nothing(index_elements=conflict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking what callers pass
+
+
+def check_key(key: Any) -> str:
+    if not isinstance(key, str) or not key.strip():
+        raise ValidationError.field("key", "an idempotency key is required for every stock event")
+    if len(key) > MAX_KEY:
+        raise ValidationError.field("key", f"use at most {MAX_KEY} characters")
+    return key
+
+
+def check_doc(doc: Doc) -> Doc:
+    if not isinstance(doc, Doc) or not doc.type or not doc.id:
+        raise ValidationError.field("doc", "give the document as Doc(type, id, number)")
+    if len(doc.type) > 32 or len(doc.id) > 64 or len(doc.number) > 64:
+        raise ValidationError.field("doc", "type up to 32, id and number up to 64 characters")
+    return doc
+
+
+def check_lines(lines: Sequence[Line] | None, *, required: bool = True, cost: str = "forbidden") -> list[Line]:
+    """Validate document lines; `cost` is "required", "optional" or "forbidden"."""
+    if lines is None:
+        if required:
+            raise ValidationError.field("lines", "at least one line is required")
+        return []
+    lines = list(lines)
+    if required and not lines:
+        raise ValidationError.field("lines", "at least one line is required")
+    errors: dict[str, dict[str, list[str]]] = {}
+    refs: set[tuple[str, uuid.UUID, uuid.UUID]] = set()
+    for i, line in enumerate(lines):
+        problems: dict[str, list[str]] = {}
+        if not isinstance(line, Line):
+            errors[str(i)] = {"_schema": ["give each line as Line(ref, sku_id, warehouse_id, quantity)"]}
+            continue
+        if not line.ref or len(line.ref) > 64:
+            problems["ref"] = ["give the document line's reference (up to 64 characters)"]
+        if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) or line.quantity <= 0:
+            problems["quantity"] = ["must be a positive whole number"]
+        if cost == "required" and line.unit_cost is None:
+            problems["unit_cost"] = ["is required: units come in at a cost"]
+        elif cost == "forbidden" and line.unit_cost is not None:
+            problems["unit_cost"] = ["is not used here: units move at their book cost"]
+        elif line.unit_cost is not None and (not isinstance(line.unit_cost, Money) or line.unit_cost.amount < 0):
+            problems["unit_cost"] = ["must be a Money amount of zero or more"]
+        ident = (line.ref, line.sku_id, line.warehouse_id)
+        if ident in refs:
+            problems["ref"] = ["appears twice for the same SKU and warehouse"]
+        refs.add(ident)
+        if problems:
+            errors[str(i)] = problems
+    if errors:
+        raise ValidationError({"lines": errors})
+    return lines
+
+
+def require_warehouses(ids: Iterable[uuid.UUID], *, active: bool = False) -> dict[uuid.UUID, Warehouse]:
+    ids = set(ids)
+    found = {w.id: w for w in session.execute(select(Warehouse).where(Warehouse.id.in_(ids))).scalars()}
+    for wid in ids:
+        if wid not in found:
+            raise NotFound("warehouse", wid)
+        if active and not found[wid].active:
+            raise Conflict(f"warehouse {found[wid].code} is inactive", {"warehouse_id": ["is inactive"]})
+    return found
+
+
+def convert_cost(unit_cost: Money, currency: str, fx_rate: Decimal | None, field: str) -> Decimal:
+    """A unit cost in the functional currency."""
+    if unit_cost.currency == currency:
+        return unit_cost.amount
+    if fx_rate is None:
+        raise ValidationError.field(field, f"is in {unit_cost.currency}; stock is valued in {currency}, "
+                                           f"so give fx_rate ({currency} per 1 {unit_cost.currency})")
+    if fx_rate <= 0:
+        raise ValidationError.field("fx_rate", "must be positive")
+    return unit_cost.amount * fx_rate
+
+
+# ---------------------------------------------------------------------------------------------
+# Operations: one per idempotency key
+
+
+def request_hash(kind: str, doc: Doc, request: Any) -> str:
+    body = json.dumps(jsonable({"kind": kind, "doc": [doc.type, doc.id], "request": request}), sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def claim(kind: str, doc: Doc, key: str, request: Any) -> uuid.UUID | Posting:
+    """Claim `key` for a new operation (its id), or return the Posting of the earlier one."""
+    digest = request_hash(kind, doc, request)
+    now = utcnow()
+    op_id = uuid7()
+    row = {"id": op_id, "tenant_id": current_tenant_id(), "created_at": now, "updated_at": now, "key": key,
+           "kind": kind, "doc_type": doc.type, "doc_id": doc.id, "doc_number": doc.number,
+           "request_hash": digest, "actor": str(current_actor())[:200]}
+    claimed = session.execute(
+        insert_ignoring_conflicts(StockOperation, [row], ["tenant_id", "key"]).returning(StockOperation.id)
+    ).scalar_one_or_none()
+    if claimed is not None:
+        return op_id
+    earlier = session.execute(select(StockOperation).where(StockOperation.key == key)).scalar_one()
+    if earlier.request_hash != digest or earlier.result is None:
+        raise Conflict(f"idempotency key {key!r} was already used for another stock event "
+                       f"({earlier.kind} of {earlier.doc_type} {earlier.doc_number or earlier.doc_id})",
+                       {"key": ["already used for a different request"]})
+    return Posting.from_json(earlier.result, replayed=True)
+
+
+def store_result(op_id: uuid.UUID, posting: Posting) -> None:
+    session.execute(update(StockOperation).where(StockOperation.id == op_id).values(result=posting.to_json())
+                    .execution_options(synchronize_session=False))
+
+
+# ---------------------------------------------------------------------------------------------
+# Balances
+
+
+def ensure_balances(pairs: Iterable[Pair]) -> None:
+    """Create missing balance rows (insert-or-ignore, in a stable order)."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return
+    tenant_id, currency, now = current_tenant_id(), functional_currency(), utcnow()
+    rows = [{"id": uuid7(), "tenant_id": tenant_id, "created_at": now, "updated_at": now, "sku_id": sku,
+             "warehouse_id": wh, "on_hand": 0, "reserved": 0, "qc_pending": 0, "unsellable": 0,
+             "inbound_ordered": 0, "in_transit": 0, "stock_value": Decimal(0), "currency": currency}
+            for sku, wh in pairs]
+    session.execute(insert_ignoring_conflicts(StockBalance, rows, ["tenant_id", "sku_id", "warehouse_id"]))
+
+
+def lock_balances(pairs: Iterable[Pair]) -> dict[Pair, StockBalance]:
+    """Existing-or-new balance rows, locked until the transaction ends, in (sku, warehouse) order."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return {}
+    ensure_balances(pairs)
+    rows = session.execute(
+        select(StockBalance).where(tuple_(StockBalance.sku_id, StockBalance.warehouse_id).in_(pairs))
+        .order_by(StockBalance.sku_id, StockBalance.warehouse_id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalars()
+    return {(b.sku_id, b.warehouse_id): b for b in rows}
+
+
+def describe(sku_id: uuid.UUID, warehouse_id: uuid.UUID) -> str:
+    """"SKU-001 at SZ" for messages (only on error paths)."""
+    from core.catalog.models import Sku
+
+    code = session.execute(select(Sku.code).where(Sku.id == sku_id)).scalar_one_or_none() or str(sku_id)
+    wh = session.execute(select(Warehouse.code).where(Warehouse.id == warehouse_id)).scalar_one_or_none()
+    return f"{code} at {wh or warehouse_id}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Entries
+
+
+class Entry:
+    """A stock event being posted: the locked balances, the ledger lines, the outcome."""
+
+    def __init__(self, op_id: uuid.UUID, kind: str, doc: Doc, key: str, reason: str = "") -> None:
+        self.op_id = op_id
+        self.kind = kind
+        self.doc = doc
+        self.key = key
+        self.reason = reason
+        self.currency = functional_currency()
+        self.balances: dict[Pair, StockBalance] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.posted: list[PostedLine] = []
+        self.actor = str(current_actor())[:200]
+
+    def lock(self, pairs: Iterable[Pair]) -> dict[Pair, StockBalance]:
+        missing = set(pairs) - set(self.balances)
+        if missing:
+            if self.balances:
+                # Locks must be taken in one sorted sweep; relock everything together.
+                missing |= set(self.balances)
+            self.balances.update(lock_balances(missing))
+        return self.balances
+
+    def balance(self, sku_id: uuid.UUID, warehouse_id: uuid.UUID) -> StockBalance:
+        return self.balances[(sku_id, warehouse_id)]
+
+    def move(self, *, sku_id: uuid.UUID, warehouse_id: uuid.UUID, quantity: int, from_bucket: str | None,
+             to_bucket: str | None, ref: str = "", kind: str | None = None, unit_cost: Decimal | None = None,
+             location_id: uuid.UUID | None = None, reason: str | None = None) -> tuple[Decimal, Decimal]:
+        """Move units between buckets of one locked balance. Returns (unit cost, value).
+
+        Value leaving the valued buckets goes at the average (all of it with the last unit);
+        value entering them comes at `unit_cost`, or the current average when none is given."""
+        assert from_bucket in LEDGER_BUCKETS + (None,) and to_bucket in LEDGER_BUCKETS + (None,)
+        b = self.balances[(sku_id, warehouse_id)]
+        if from_bucket is not None:
+            have = getattr(b, from_bucket)
+            if from_bucket == "on_hand":
+                have -= b.reserved  # reserved units are promised: take them only through their reservation
+            if have < quantity:
+                raise InsufficientStock([Shortage(ref, sku_id, warehouse_id, quantity, max(have, 0))],
+                                        action=f"take from {from_bucket} ({describe(sku_id, warehouse_id)})")
+        valued_qty = b.valued_quantity
+        average = b.stock_value / valued_qty if valued_qty else Decimal(0)
+        leaves = from_bucket in VALUED_BUCKETS and to_bucket not in VALUED_BUCKETS
+        enters = to_bucket in VALUED_BUCKETS and from_bucket not in VALUED_BUCKETS
+        if leaves:
+            value = b.stock_value if quantity == valued_qty else min(
+                b.stock_value, round_money(b.stock_value * quantity / valued_qty, self.currency))
+            b.stock_value -= value
+        elif enters:
+            cost = average if unit_cost is None else unit_cost
+            value = round_money(cost * quantity, self.currency)
+            b.stock_value += value
+        elif from_bucket in VALUED_BUCKETS:  # a status move inside the warehouse: value stays
+            value = round_money(average * quantity, self.currency)
+        else:  # commitments (inbound_ordered) carry no value
+            value = Decimal(0)
+        if from_bucket is not None:
+            setattr(b, from_bucket, getattr(b, from_bucket) - quantity)
+        if to_bucket is not None:
+            setattr(b, to_bucket, getattr(b, to_bucket) + quantity)
+        if unit_cost is not None and enters:
+            recorded_cost = unit_cost.quantize(COST_PLACES)
+        else:
+            recorded_cost = (value / quantity).quantize(COST_PLACES)
+        self.rows.append({
+            "id": uuid7(), "tenant_id": b.tenant_id, "operation_id": self.op_id, "line": len(self.rows) + 1,
+            "kind": kind or self.kind, "sku_id": sku_id, "warehouse_id": warehouse_id, "location_id": location_id,
+            "quantity": quantity, "from_bucket": from_bucket, "to_bucket": to_bucket, "unit_cost": recorded_cost,
+            "value": value, "currency": self.currency, "doc_type": self.doc.type, "doc_id": self.doc.id,
+            "doc_number": self.doc.number, "doc_line": ref[:64], "reason": (reason or self.reason)[:500],
+            "actor": self.actor, "created_at": utcnow(), "updated_at": utcnow(),
+        })
+        return recorded_cost, value
+
+    def post(self, ref: str, sku_id: uuid.UUID, warehouse_id: uuid.UUID, quantity: int, value: Decimal) -> None:
+        unit = (value / quantity).quantize(COST_PLACES) if quantity else Decimal(0)
+        self.posted.append(PostedLine(ref, sku_id, warehouse_id, quantity, unit, value, self.currency))
+
+    def finish(self, touched: Iterable[Pair] = ()) -> Posting:
+        if self.rows:
+            session.execute(insert(StockMovement), self.rows)
+        session.flush()
+        posting = Posting(self.op_id, self.key, self.kind, tuple(self.posted))
+        store_result(self.op_id, posting)
+        touch(set(touched) | set(self.balances), self.op_id)
+        return posting
+
+
+def start(kind: str, doc: Doc, key: str, request: Any, reason: str = "") -> Entry | Posting:
+    """Begin a stock event, or return the Posting of its first run."""
+    check_doc(doc)
+    check_key(key)
+    claimed = claim(kind, doc, key, request)
+    if isinstance(claimed, Posting):
+        return claimed
+    return Entry(claimed, kind, doc, key, reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# stock.changed and stock.below_safety, once per transaction
+
+
+def touch(pairs: Iterable[Pair], op_id: uuid.UUID | None = None, *, changed: bool = True) -> None:
+    """Remember pairs whose stock changed (for `stock.changed`) or whose safety stock must be
+    checked again at commit."""
+    info = session().info.setdefault(TOUCHED, {"changed": set(), "check": set(), "ops": []})
+    pairs = set(pairs)
+    info["check"].update(pairs)
+    if changed:
+        info["changed"].update(pairs)
+    if op_id is not None:
+        info["ops"].append(op_id)
+
+
+@event.listens_for(Session, "before_commit")
+def _announce_changes(s: Session) -> None:
+    touched = s.info.pop(TOUCHED, None)
+    if not touched or s is not session():
+        return
+    if touched["check"]:
+        _check_safety(s, sorted(touched["check"]))
+    pairs = sorted(touched["changed"])
+    if not pairs:
+        return
+    ops = [str(o) for o in touched["ops"]]
+    events.emit("stock.changed",
+                {"items": [{"sku_id": sku, "warehouse_id": wh} for sku, wh in pairs], "operations": ops},
+                entity_type="inventory_operation", entity_id=ops[0] if ops else "")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(s: Session) -> None:
+    s.info.pop(TOUCHED, None)
+
+
+def _check_safety(s: Session, pairs: list[Pair]) -> None:
+    rows = s.execute(
+        select(SkuSetting, StockBalance.on_hand, StockBalance.reserved)
+        .join(StockBalance, and_(StockBalance.sku_id == SkuSetting.sku_id,
+                                 StockBalance.warehouse_id == SkuSetting.warehouse_id))
+        .where(tuple_(SkuSetting.sku_id, SkuSetting.warehouse_id).in_(pairs),
+               or_(SkuSetting.safety_stock > 0, SkuSetting.below_safety.is_(True)))
+    ).all()
+    for setting, on_hand, reserved in rows:
+        available = on_hand - reserved
+        below = available < setting.safety_stock
+        if below == setting.below_safety:
+            continue
+        setting.below_safety = below
+        if below:
+            events.emit("stock.below_safety", {"sku_id": setting.sku_id, "warehouse_id": setting.warehouse_id,
+                                               "available": available, "safety_stock": setting.safety_stock},
+                        entity_type="sku", entity_id=setting.sku_id)
