@@ -1,0 +1,1 @@
+"""Accounting target plugins (Kingdee, QuickBooks, Xero, Beancount), registered through tradelane.accounting."""

@@ -1,0 +1,1 @@
+"""Carrier plugins (FedEx, DHL, UPS, USPS), each registered through the tradelane.carriers entry point."""
