@@ -18,7 +18,7 @@ import traceback
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, select, text
 from sqlalchemy.exc import IntegrityError
@@ -334,10 +334,3 @@ def configure(redis_url: str | None, eager: bool = False, queue_prefix: str = ""
 
 def dispatcher() -> ThreadDispatcher | RQDispatcher:
     return _dispatcher or configure(None)
-
-
-def dead_letters(limit: int = 100) -> Iterable[EventDelivery]:
-    return session.execute(
-        select(EventDelivery).where(EventDelivery.status.in_(("failed", "dead")))
-        .order_by(EventDelivery.updated_at.desc()).limit(limit)
-    ).scalars().all()

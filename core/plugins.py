@@ -131,7 +131,7 @@ class PluginRegistry:
                     self.emulators[emu_name] = app
             except Exception as exc:  # noqa: BLE001
                 record.status, record.error = "failed", _describe(exc)
-        if record.status == "loaded" and kind != "any" and not record.adapters:
+        if record.status == "loaded" and not record.adapters:
             log.info("plugin %s registered no adapters", name)
 
     def _adapter_info(self, kind: str, cls: Any, plugin_name: str) -> AdapterInfo:

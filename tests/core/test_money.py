@@ -21,7 +21,7 @@ def test_allocation_always_adds_up_and_stays_fair(currency, total, weights):
     assert len(parts) == len(weights)
     q = quantum(currency)
     wsum = sum(weights) or len(weights)
-    for part, w in zip(parts, weights if sum(weights) else [1] * len(weights)):
+    for part, w in zip(parts, weights if sum(weights) else [1] * len(weights), strict=True):
         exact = round_money(total, currency) * Decimal(w) / Decimal(wsum)
         assert abs(part - exact) < q, "each part is within one minor unit of its exact share"
         assert part == part.quantize(q)
