@@ -12,10 +12,18 @@ only grow: new optional methods with defaults, new optional fields at the end of
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass, field
-from datetime import datetime
+import logging
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any, Callable, ClassVar, Mapping, Sequence
+
+import httpx
+
+from core import money
 
 # ---------------------------------------------------------------------------------------------
 # Settings, secrets and connection context
@@ -59,6 +67,24 @@ class Secret:
         return hash(self._value)
 
 
+class Clock:
+    """Time as adapters and emulators see it. Tests substitute `core.testing.VirtualClock`,
+    whose sleep advances time at once, so throttling and time windows run without waiting."""
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+SYSTEM_CLOCK = Clock()
+
+
 @dataclass
 class ConnectionContext:
     """What an adapter instance is given: its tenant connection's settings and credentials.
@@ -77,6 +103,7 @@ class ConnectionContext:
     # An httpx transport to use instead of the network, e.g. httpx.WSGITransport(app=emulator)
     # in tests and benchmarks; None in production.
     transport: Any = None
+    clock: Clock = SYSTEM_CLOCK
 
 
 class AdapterError(Exception):
@@ -166,67 +193,321 @@ class Adapter(abc.ABC):
         """Make one cheap authenticated call; return a short description of the account
         (e.g. the shop name). Raise AuthError when credentials are refused."""
 
+    def close(self) -> None:
+        """Release what the adapter holds open (HTTP connections). Safe to call twice."""
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP plumbing shared by adapters (docs/decisions/adapter-http-plumbing.md says why it is here)
+
+PACING_SETTING = SettingField(
+    "pacing", "Pace requests to the API's published rate limits", type="bool", required=False,
+    default=True, help="Leave on. Turn off only against an emulator that does not throttle (benchmarks).")
+
+
+class TokenBucket:
+    """Client-side pacing: bursts of up to `burst` requests, refilled at `rate` per second.
+
+    This is the shape of Amazon's per-operation limits and of Shopify's leaky bucket (a bucket
+    of n leaking r per second admits exactly what a token bucket of n refilled at r admits).
+    `observe` re-synchronises it with what the server reports."""
+
+    def __init__(self, rate: float, burst: float, clock: Clock = SYSTEM_CLOCK) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self.burst = max(float(burst), 1.0)
+        self.clock = clock
+        self._tokens = self.burst
+        self._stamp = clock.monotonic()
+        self._lock = threading.Lock()
+
+    def _refill(self) -> None:
+        now = self.clock.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+
+    def take(self) -> float:
+        """Wait until a request may go out and spend a token; returns the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                self._refill()
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return waited
+                wait = (1 - self._tokens) / self.rate
+            self.clock.sleep(wait)
+            waited += wait
+
+    def observe(self, *, available: float | None = None, rate: float | None = None,
+                burst: float | None = None) -> None:
+        """Adopt the server's view: its refill rate, bucket size or remaining allowance."""
+        with self._lock:
+            self._refill()
+            if rate is not None and rate > 0:
+                self.rate = rate
+            if burst is not None and burst >= 1:
+                self.burst = float(burst)
+            if available is not None:
+                self._tokens = max(0.0, min(float(available), self.burst))
+
+    def exhaust(self) -> None:
+        """The server throttled us: nothing is left until the bucket refills."""
+        with self._lock:
+            self._refill()
+            self._tokens = min(self._tokens, 0.0)
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """The Retry-After header in seconds (delta-seconds, possibly fractional, or an HTTP date)."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+class ApiClient:
+    """One httpx.Client plus what every adapter needs around it: the connection's transport and
+    timeout, pacing per operation, bounded retries of throttles (honouring Retry-After) and of
+    transient failures, and responses mapped to the AdapterError family.
+
+    A plugin's client.py subclasses it and overrides the hooks: `authenticate` puts credentials
+    on a request, `renew_auth` refreshes an expired token once, `observe` reads rate-limit
+    headers into the operation's bucket, `classify` turns a response into an error (e.g. a
+    throttle reported inside an HTTP 200) and `error_message` extracts the platform's error
+    text. Credentials travel in headers or bodies, never in URLs: URLs end up in logs.
+    """
+
+    attempts = 4  # tries per request; then the error goes to core's retry policy
+    backoff = 0.5  # first wait after a failure without Retry-After; doubles per try
+    max_wait = 30.0  # a longer Retry-After is left to core rather than slept through here
+
+    def __init__(self, ctx: ConnectionContext, base_url: str, *,
+                 limits: Mapping[str, tuple[float, float]] | None = None, pacing: bool = True,
+                 headers: Mapping[str, str] | None = None) -> None:
+        self.ctx = ctx
+        self.clock = ctx.clock
+        self.pacing = pacing
+        self.buckets = {op: TokenBucket(rate, burst, ctx.clock) for op, (rate, burst) in (limits or {}).items()}
+        self.http = httpx.Client(base_url=base_url, transport=ctx.transport, timeout=ctx.timeout,
+                                 headers=dict(headers or {}), follow_redirects=False)
+        self.log = logging.getLogger(f"tradelane.adapters.{type(self).__name__}")
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    def authenticate(self, request: httpx.Request) -> None:
+        """Put credentials on the request (headers or body)."""
+
+    def renew_auth(self) -> bool:
+        """Called once per request after an AuthError: renew a cached token and return True to
+        retry, or False to give up."""
+        return False
+
+    def observe(self, response: httpx.Response, bucket: TokenBucket | None) -> None:
+        """Read rate-limit headers into the operation's bucket."""
+
+    def error_message(self, response: httpx.Response) -> str:
+        return f"HTTP {response.status_code}: {response.text[:300]}"
+
+    def classify(self, response: httpx.Response) -> AdapterError | None:
+        """None for a usable response, else the error it means."""
+        status = response.status_code
+        if status < 300:
+            return None
+        message = self.error_message(response)
+        if status in (401, 403):
+            return AuthError(message, status=status)
+        if status == 429:
+            return RateLimited(message, status=status, retry_after=retry_after_seconds(response))
+        if status >= 500 or status == 408:
+            return TransientError(message, status=status)
+        return RemoteRejected(message, status=status)
+
+    # -- calls ------------------------------------------------------------------------------
+
+    def request(self, method: str, url: str, *, op: str = "default", **kwargs: Any) -> httpx.Response:
+        """Send a request, paced by the bucket of `op`, retried as the class attributes say."""
+        bucket = self.buckets.get(op)
+        attempt, renewed = 0, False
+        while True:
+            attempt += 1
+            if bucket is not None and self.pacing:
+                bucket.take()
+            request = self.http.build_request(method, url, **kwargs)
+            self.authenticate(request)
+            error: AdapterError | None
+            try:
+                response = self.http.send(request)
+            except httpx.TimeoutException:
+                error = TransientError(f"{method} {request.url.path} timed out")
+            except httpx.TransportError as exc:
+                error = TransientError(f"{method} {request.url.path} failed: {type(exc).__name__}")
+            else:
+                self.log.debug("%s %s -> %s", method, request.url.path, response.status_code)
+                self.observe(response, bucket)
+                error = self.classify(response)
+                if error is None:
+                    return response
+                if isinstance(error, RateLimited) and bucket is not None:
+                    bucket.exhaust()
+            if isinstance(error, AuthError) and not renewed and self.renew_auth():
+                renewed, attempt = True, attempt - 1
+                continue
+            if not error.retryable or attempt >= self.attempts:
+                raise error
+            retry_after = error.retry_after if isinstance(error, RateLimited) else None
+            wait = retry_after if retry_after is not None else self.backoff * 2 ** (attempt - 1)
+            if wait > self.max_wait:
+                raise error
+            self.clock.sleep(wait)
+
+    def json(self, response: httpx.Response) -> Any:
+        """Decode a JSON body with every non-integer number as Decimal (never float)."""
+        try:
+            return response.json(parse_float=Decimal)
+        except ValueError:
+            raise TransientError(f"unreadable JSON from {response.request.url.path}",
+                                 status=response.status_code) from None
+
 
 # ---------------------------------------------------------------------------------------------
 # Channels
+#
+# How core drives a channel adapter (docs/plugins.md has the long version):
+#   1. Sync orders in windows of "last changed" time: `end = adapter.window_end()`, then call
+#      `list_orders(start, end, cursor)` until `next_cursor` is None, persisting the cursor after
+#      each page so a killed worker resumes where it stopped. The next window starts at `end`
+#      minus a small overlap; upserting on (channel, external_order_id) absorbs the overlap.
+#   2. Orders with `lines_complete=False` need `fetch_order_lines(order)` before import.
+#   3. Outbound: `confirm_shipment` when an order ships, `push_quantities` when stock changes.
+#   4. Webhooks (capability "webhooks"): `verify_webhook` then `parse_webhook`; deduplicate on
+#      `WebhookEvent.dedupe_key` and treat the event as a hint to (re)fetch the order.
+
+ORDER_STATUSES = ("pending", "unshipped", "partially_shipped", "shipped", "cancelled", "refunded")
+
+
+class ChannelCapability:
+    """The capability flags a ChannelAdapter may declare in `capabilities`."""
+
+    ORDERS = "orders"  # list_orders / get_order
+    ORDER_LINES_SEPARATE = "order_lines_separate"  # listed orders need fetch_order_lines
+    SHIP_CONFIRM = "ship_confirm"  # confirm_shipment
+    PARTIAL_SHIPMENT = "partial_shipment"  # confirm_shipment accepts a subset of the lines
+    PUSH_QUANTITY = "push_quantity"  # push_quantities
+    WEBHOOKS = "webhooks"  # verify_webhook / parse_webhook
+    WEBHOOK_SUBSCRIBE = "webhook_subscribe"  # subscribe_webhooks
+    PLATFORM_FULFILMENT = "platform_fulfilment"  # some orders are fulfilled by the platform (FBA)
+    REFUNDS = "refunds"  # the order API reports refunds (status "refunded")
+
+    ALL = frozenset({ORDERS, ORDER_LINES_SEPARATE, SHIP_CONFIRM, PARTIAL_SHIPMENT, PUSH_QUANTITY,
+                     WEBHOOKS, WEBHOOK_SUBSCRIBE, PLATFORM_FULFILMENT, REFUNDS})
 
 
 @dataclass(frozen=True)
 class ChannelOrderLine:
+    """One order line. Amounts are in the order's currency and cover the whole line (all its
+    units) except `unit_price`. `line_total` is what the channel charged for the units before
+    discounts, exactly as reported; `unit_price` is derived from it when the channel only gives
+    a line total (Amazon), so it may carry more decimals than the currency."""
+
     external_line_id: str
     seller_sku: str
     quantity: int
-    unit_price: Decimal  # per unit, tax exclusive unless the channel says otherwise
+    unit_price: Decimal  # tax exclusive unless the order says prices_include_tax
     title: str = ""
     item_tax: Decimal = Decimal(0)
-    shipping_price: Decimal = Decimal(0)
+    shipping_price: Decimal = Decimal(0)  # order-level shipping is allocated to lines
     shipping_tax: Decimal = Decimal(0)
     discount: Decimal = Decimal(0)  # promotions and discounts on this line, positive
     external_listing_id: str = ""
+    line_total: Decimal | None = None  # unit_price x quantity as the channel states it
+    quantity_shipped: int = 0
+
+    @property
+    def amount(self) -> Decimal:
+        """The line's goods value before discounts (line_total, else unit_price x quantity)."""
+        return self.line_total if self.line_total is not None else self.unit_price * self.quantity
 
 
 @dataclass(frozen=True)
 class ChannelOrder:
+    """A channel's order, normalised. Times are timezone-aware UTC; money is Decimal in
+    `currency` (the seller's currency on channels that also show a buyer currency)."""
+
     external_order_id: str
-    status: str  # normalised: pending | unshipped | partially_shipped | shipped | cancelled | refunded
-    external_status: str
+    status: str  # one of ORDER_STATUSES
+    external_status: str  # the channel's own status, for display and debugging
     purchased_at: datetime
     updated_at: datetime
     currency: str
     lines: tuple[ChannelOrderLine, ...] = ()
     marketplace: str = ""
-    fulfilment: str = "merchant"  # merchant | platform (FBA and the like)
+    fulfilment: str = "merchant"  # merchant | platform (FBA and the like: we must not ship it)
     buyer_name: str = ""
     buyer_email: str = ""
     buyer_phone: str = ""
     shipping_address: Address | None = None
     shipping_service: str = ""
-    total: Decimal | None = None
+    total: Decimal | None = None  # what the buyer pays; None while the channel withholds it
     buyer_remarks: str = ""
-    lines_complete: bool = True  # False when lines need fetch_order_lines (Amazon)
+    lines_complete: bool = True  # False: call fetch_order_lines for lines and address
     raw: Mapping[str, Any] = field(default_factory=dict)
+    order_number: str = ""  # the number shown to the seller, when it differs from the id
+    prices_include_tax: bool = False  # unit prices and line totals include item_tax
+
+
+def spread_order_charges(lines: Sequence[ChannelOrderLine], currency: str, *, shipping: Decimal = Decimal(0),
+                         shipping_tax: Decimal = Decimal(0), discount: Decimal = Decimal(0)) -> tuple[ChannelOrderLine, ...]:
+    """Add order-level shipping, shipping tax and discount to the lines, in proportion to the
+    line amounts and by largest remainder, so the lines add up to the order's figures."""
+    if not lines:
+        return ()
+    weights = [line.amount for line in lines]
+    parts = {name: money.allocate(total, weights, currency) if total else [Decimal(0)] * len(lines)
+             for name, total in (("shipping_price", shipping), ("shipping_tax", shipping_tax), ("discount", discount))}
+    return tuple(replace(line, shipping_price=line.shipping_price + parts["shipping_price"][i],
+                         shipping_tax=line.shipping_tax + parts["shipping_tax"][i],
+                         discount=line.discount + parts["discount"][i])
+                 for i, line in enumerate(lines))
 
 
 @dataclass(frozen=True)
 class OrderPage:
     orders: tuple[ChannelOrder, ...]
+    # Opaque, JSON-safe, valid for the same window arguments; None when the window is done.
     next_cursor: str | None = None
 
 
 @dataclass(frozen=True)
 class ShipmentConfirmation:
     external_order_id: str
-    carrier: str
-    service: str
+    carrier: str  # e.g. "UPS", "DHL", "Yanwen"; adapters map it to the channel's carrier codes
+    service: str  # e.g. "Ground"
     tracking_number: str
     shipped_at: datetime
     lines: tuple[tuple[str, int], ...] = ()  # (external_line_id, quantity); empty = whole order
+    tracking_url: str = ""
+    reference: str = ""  # our shipment id; adapters use it as the channel's idempotency key
 
 
 @dataclass(frozen=True)
 class ListingQuantity:
     seller_sku: str
-    quantity: int
+    quantity: int  # what may be sold now: available = on hand - reserved, never negative
     external_listing_id: str = ""
 
 
@@ -239,43 +520,79 @@ class PushResult:
 
 @dataclass(frozen=True)
 class WebhookEvent:
-    topic: str  # e.g. "orders/updated"
-    delivery_id: str  # for de-duplication
+    topic: str  # e.g. "orders/updated"; "ping" for a subscription check with nothing to do
+    dedupe_key: str  # the same for every delivery of the same change
     external_order_id: str | None = None
-    order: ChannelOrder | None = None
+    order: ChannelOrder | None = None  # decoded payload; a hint, the API stays the source of truth
+    delivery_id: str = ""  # the channel's delivery header, for logs
+
+
+def header_value(headers: Mapping[str, str], *names: str) -> str | None:
+    """The first of `names` present in `headers`, compared case-insensitively."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    for name in names:
+        value = lowered.get(name.lower())
+        if value is not None:
+            return value
+    return None
 
 
 class ChannelAdapter(Adapter):
+    """A sales channel for one tenant connection. Methods raise the AdapterError family;
+    retrying is core's job once the adapter's own bounded retries are spent."""
+
     kind: ClassVar[str] = "channel"
-    # Capability flags: "orders", "order_lines_separate", "ship_confirm", "push_quantity",
-    # "webhooks", "platform_fulfilment".
-    min_request_interval: ClassVar[float] = 0.0  # pacing hint, seconds between calls
+    # How long after a change the channel's order list reliably shows it. Windows must end
+    # at least this long ago (Amazon refuses a LastUpdatedBefore within 2 minutes of now).
+    list_lag: ClassVar[timedelta] = timedelta(0)
+
+    def window_end(self) -> datetime:
+        """The latest `updated_before` to ask for now."""
+        return self.ctx.clock.now() - self.list_lag
 
     @abc.abstractmethod
-    def list_orders(self, updated_after: datetime, updated_before: datetime | None,
+    def list_orders(self, updated_after: datetime, updated_before: datetime,
                     cursor: str | None = None) -> OrderPage:
-        """One page of orders changed in [updated_after, updated_before). Pass the returned
-        `next_cursor` back to get the next page; None means the window is complete."""
+        """One page of the orders whose last change falls in [updated_after, updated_before).
+
+        Pass the returned `next_cursor` back with the same window to get the next page; None
+        means the window is complete. Over a window that nothing changes during, every order
+        is returned exactly once. When orders change while a window is being paged, an order
+        may come twice but is never skipped: it is either in this window or in the next one.
+        `updated_before` must not be later than `window_end()`.
+        """
+
+    def get_order(self, external_order_id: str) -> ChannelOrder:
+        """The current state of one order, complete (lines and address)."""
+        raise RemoteRejected(f"{self.name} cannot look up single orders")
 
     def fetch_order_lines(self, order: ChannelOrder) -> ChannelOrder:
-        """Return the order with its lines, for channels that list orders without them."""
+        """Return the order completed with what the list left out (lines, address)."""
         return order
 
     @abc.abstractmethod
     def confirm_shipment(self, confirmation: ShipmentConfirmation) -> None:
-        """Tell the channel an order (or some of its lines) shipped, with tracking."""
+        """Tell the channel an order (or some of its lines) shipped, with tracking.
+
+        Must be safe to repeat: confirming the same shipment again is a no-op."""
 
     @abc.abstractmethod
     def push_quantities(self, quantities: Sequence[ListingQuantity]) -> list[PushResult]:
-        """Set the sellable quantity of listings; one result per listing."""
+        """Set the sellable quantity of listings; one result per listing, in order. A listing
+        the channel refuses is a result with ok=False, not an exception."""
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
-        """True when the webhook's signature is valid for this connection."""
+        """True when the webhook is authentic for this connection (checked over the raw body)."""
         return False
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         """Decode a verified webhook."""
         raise RemoteRejected(f"{self.name} does not accept webhooks")
+
+    def subscribe_webhooks(self, callback_url: str) -> list[str]:
+        """Ask the channel to send order webhooks to `callback_url`; returns the topics
+        subscribed. Safe to repeat."""
+        raise RemoteRejected(f"{self.name} cannot subscribe to webhooks")
 
 
 # ---------------------------------------------------------------------------------------------

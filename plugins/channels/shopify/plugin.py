@@ -1,0 +1,212 @@
+"""Shopify: orders, fulfilment with tracking, inventory levels and order webhooks through the
+Admin REST API (shared/reference/channels.md §2)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import math
+from datetime import datetime, timedelta
+from typing import Any, Mapping, Sequence
+
+from core.hookspecs import hookimpl
+from core.ports import (PACING_SETTING, ChannelAdapter, ChannelCapability as Cap, ChannelOrder, ListingQuantity,
+                        OrderPage, PushResult, RemoteRejected, SettingField, ShipmentConfirmation, WebhookEvent,
+                        header_value)
+from plugins.channels.shopify.client import DEFAULT_API_VERSION, ShopifyClient, next_page_info
+from plugins.channels.shopify.mapping import CARRIERS, order_from_shopify
+
+PAGE_SIZE = 250  # the REST maximum
+ORDER_TOPICS = ("orders/create", "orders/updated")
+
+
+def _iso(value: datetime, up: bool = False) -> str:
+    """Whole seconds in UTC; rounded outward so the server's range covers the window."""
+    whole = value.replace(microsecond=0)
+    if up and whole < value:
+        whole += timedelta(seconds=1)
+    return whole.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ShopifyAdapter(ChannelAdapter):
+    name = "shopify"
+    display_name = "Shopify"
+    capabilities = frozenset({Cap.ORDERS, Cap.SHIP_CONFIRM, Cap.PARTIAL_SHIPMENT, Cap.PUSH_QUANTITY, Cap.WEBHOOKS,
+                              Cap.WEBHOOK_SUBSCRIBE, Cap.REFUNDS})
+    settings = (
+        SettingField("base_url", "Shop URL", type="url", help="https://your-shop.myshopify.com"),
+        SettingField("access_token", "Admin API access token", secret=True,
+                     help="From a custom app with read_orders, write_fulfillments and write_inventory scopes"),
+        SettingField("api_secret", "API secret key", secret=True, required=False,
+                     help="The app's client secret; Shopify signs webhooks with it"),
+        SettingField("api_version", "API version", required=False, default=DEFAULT_API_VERSION),
+        SettingField("location_id", "Inventory location id", required=False,
+                     help="Where pushed quantities are set; defaults to the first active location"),
+        PACING_SETTING,
+    )
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.client = ShopifyClient(ctx, pacing=bool(ctx.settings.get("pacing", True)))
+
+    def close(self) -> None:
+        self.client.close()
+
+    def check_connection(self) -> str:
+        shop = self.client.call("GET", "shop.json")[0]["shop"]
+        return f"{shop['name']} ({shop['myshopify_domain']}, {shop['currency']})"
+
+    # -- orders -----------------------------------------------------------------------------
+
+    def list_orders(self, updated_after: datetime, updated_before: datetime, cursor: str | None = None) -> OrderPage:
+        if cursor:
+            # Shopify refuses filters next to page_info: they live inside the cursor.
+            params: dict[str, Any] = {"limit": PAGE_SIZE, "page_info": cursor}
+        else:
+            # status=any: the default (open) hides cancelled and closed orders. Sorting on
+            # updated_at with keyset pages means an order changed mid-window moves past the
+            # window's end instead of shifting the pages under us.
+            params = {"limit": PAGE_SIZE, "status": "any", "order": "updated_at asc",
+                      "updated_at_min": _iso(updated_after), "updated_at_max": _iso(updated_before, up=True)}
+        data, response = self.client.call("GET", "orders.json", params=params)
+        orders = tuple(o for o in map(order_from_shopify, data["orders"])
+                       if updated_after <= o.updated_at < updated_before)
+        return OrderPage(orders, next_page_info(response))
+
+    def get_order(self, external_order_id: str) -> ChannelOrder:
+        return order_from_shopify(self.client.call("GET", f"orders/{int(external_order_id)}.json")[0]["order"])
+
+    # -- shipments --------------------------------------------------------------------------
+
+    def confirm_shipment(self, confirmation: ShipmentConfirmation) -> None:
+        oid = int(confirmation.external_order_id)
+        fulfillments = self.client.call("GET", f"orders/{oid}/fulfillments.json")[0]["fulfillments"]
+        if any(confirmation.tracking_number in (f.get("tracking_numbers") or [f.get("tracking_number")])
+               and f.get("status") == "success" for f in fulfillments):
+            return  # already confirmed: a retried job must not fulfil twice
+        fulfillment_orders = self.client.call("GET", f"orders/{oid}/fulfillment_orders.json")[0]["fulfillment_orders"]
+        open_orders = [fo for fo in fulfillment_orders if fo["status"] in ("open", "in_progress")]
+        if not open_orders:
+            states = ", ".join(sorted({fo["status"] for fo in fulfillment_orders})) or "none"
+            raise RemoteRejected(f"Shopify order {oid} has nothing left to fulfil (fulfillment orders: {states})")
+        groups = []
+        if not confirmation.lines:
+            groups = [{"fulfillment_order_id": fo["id"], "fulfillment_order_line_items": []} for fo in open_orders]
+        else:
+            wanted = {line_id: qty for line_id, qty in confirmation.lines}
+            for fo in open_orders:
+                items = []
+                for item in fo["line_items"]:
+                    line_id = str(item["line_item_id"])
+                    take = min(wanted.get(line_id, 0), item["fulfillable_quantity"])
+                    if take > 0:
+                        items.append({"id": item["id"], "quantity": take})
+                        wanted[line_id] -= take
+                if items:
+                    groups.append({"fulfillment_order_id": fo["id"], "fulfillment_order_line_items": items})
+            short = {k: v for k, v in wanted.items() if v > 0}
+            if short:
+                raise RemoteRejected(f"Shopify order {oid}: more than the unfulfilled quantity of lines {sorted(short)}")
+        tracking = {"number": confirmation.tracking_number,
+                    "company": CARRIERS.get(confirmation.carrier.strip().lower(), confirmation.carrier)}
+        if confirmation.tracking_url:
+            tracking["url"] = confirmation.tracking_url
+        self.client.call("POST", "fulfillments.json", json={"fulfillment": {
+            "line_items_by_fulfillment_order": groups, "tracking_info": tracking, "notify_customer": True}})
+
+    # -- stock ------------------------------------------------------------------------------
+
+    def _location_id(self) -> int:
+        configured = self.ctx.settings.get("location_id") or self.ctx.state.get("location_id")
+        if configured:
+            return int(configured)
+        locations = self.client.call("GET", "locations.json")[0]["locations"]
+        active = [loc for loc in locations if loc.get("active")]
+        if not active:
+            raise RemoteRejected("the Shopify shop has no active location to hold inventory")
+        self.ctx.state["location_id"] = active[0]["id"]
+        return int(active[0]["id"])
+
+    def _inventory_items(self, refresh: bool = False) -> dict[str, int]:
+        """SKU -> inventory item id, cached in the connection state (variants rarely change)."""
+        cached = self.ctx.state.get("inventory_items")
+        if cached and not refresh:
+            return cached
+        items: dict[str, int] = {}
+        params: dict[str, Any] = {"limit": PAGE_SIZE, "fields": "id,variants"}
+        while True:
+            data, response = self.client.call("GET", "products.json", params=params)
+            for product in data["products"]:
+                for variant in product.get("variants") or []:
+                    if variant.get("sku"):
+                        items[variant["sku"]] = variant["inventory_item_id"]
+            page = next_page_info(response)
+            if not page:
+                break
+            params = {"limit": PAGE_SIZE, "page_info": page}
+        self.ctx.state["inventory_items"] = items
+        return items
+
+    def push_quantities(self, quantities: Sequence[ListingQuantity]) -> list[PushResult]:
+        location = self._location_id()
+        items = self._inventory_items()
+        refreshed = False
+        results = []
+        for q in quantities:
+            if q.seller_sku not in items and not refreshed:
+                items, refreshed = self._inventory_items(refresh=True), True
+            item_id = items.get(q.seller_sku)
+            if item_id is None:
+                results.append(PushResult(q.seller_sku, False, "no Shopify variant has this SKU"))
+                continue
+            try:
+                self.client.call("POST", "inventory_levels/set.json", json={
+                    "location_id": location, "inventory_item_id": item_id, "available": max(0, q.quantity)})
+            except RemoteRejected as exc:
+                results.append(PushResult(q.seller_sku, False, str(exc)))
+            else:
+                results.append(PushResult(q.seller_sku, True))
+        return results
+
+    # -- webhooks ---------------------------------------------------------------------------
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        secret = self.ctx.credentials.get("api_secret")
+        signature = header_value(headers, "X-Shopify-Hmac-Sha256", "shopify-hmac-sha256")
+        if secret is None or not signature:
+            return False
+        expected = base64.b64encode(hmac.new(secret.reveal().encode(), body, hashlib.sha256).digest()).decode()
+        return hmac.compare_digest(expected.encode(), signature.strip().encode())
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        topic = header_value(headers, "X-Shopify-Topic", "shopify-topic") or ""
+        delivery = header_value(headers, "X-Shopify-Webhook-Id", "shopify-webhook-id") or ""
+        if not delivery:
+            raise RemoteRejected("Shopify webhook without X-Shopify-Webhook-Id")
+        payload = json.loads(body)
+        order = order_from_shopify(payload) if topic.startswith("orders/") else None
+        return WebhookEvent(topic=topic, dedupe_key=f"shopify:{delivery}",
+                            external_order_id=order.external_order_id if order else None, order=order,
+                            delivery_id=delivery)
+
+    def subscribe_webhooks(self, callback_url: str) -> list[str]:
+        existing = self.client.call("GET", "webhooks.json")[0]["webhooks"]
+        have = {(w["topic"], w["address"]) for w in existing}
+        for topic in ORDER_TOPICS:
+            if (topic, callback_url) not in have:
+                self.client.call("POST", "webhooks.json",
+                                 json={"webhook": {"topic": topic, "address": callback_url, "format": "json"}})
+        return list(ORDER_TOPICS)
+
+
+@hookimpl
+def register_channels() -> list[type[ChannelAdapter]]:
+    return [ShopifyAdapter]
+
+
+@hookimpl
+def register_emulators() -> dict[str, Any]:
+    from plugins.channels.shopify.emulator import ShopifyEmulator
+
+    return {"shopify": ShopifyEmulator()}
