@@ -14,6 +14,7 @@ from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, delete, s
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, TenantMixin, session, utcnow
+from core.jobs import JobContext, job, periodic
 
 MAX_KEY_LENGTH = 200
 RETENTION = timedelta(days=1)
@@ -62,3 +63,11 @@ def purge_expired() -> int:
     return session.execute(
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= utcnow() - RETENTION)
     ).rowcount
+
+
+@job("idempotency.purge", max_attempts=1)
+def _purge_job(ctx: JobContext) -> dict:
+    return {"purged": purge_expired()}
+
+
+periodic("idempotency.purge", timedelta(hours=6))

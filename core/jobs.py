@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import Index, Integer, String, Text, event, select, text, update
+from sqlalchemy import Index, Integer, String, Text, delete, event, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -324,9 +324,19 @@ def reap_stalled(grace: timedelta = timedelta(minutes=5)) -> int:
     return count
 
 
+RETENTION = timedelta(days=30)
+
+
+def purge_finished(older_than: timedelta = RETENTION) -> int:
+    """Finished jobs are kept for a month, then deleted (the audit log and events remain)."""
+    return session.execute(
+        delete(Job).where(Job.status.in_(FINAL), Job.finished_at < utcnow() - older_than)
+    ).rowcount
+
+
 @job("jobs.reap", max_attempts=1)
 def _reap_job(ctx: JobContext) -> dict:
-    return {"requeued_or_failed": reap_stalled()}
+    return {"requeued_or_failed": reap_stalled(), "purged": purge_finished()}
 
 
 periodic("jobs.reap", timedelta(minutes=5))
@@ -501,7 +511,8 @@ def schedule_due(now: datetime | None = None, last_run: dict[str, datetime] | No
 
 @dataclass
 class Scheduler:
-    """Ticks `schedule_due`. With Redis, a lock keeps one active scheduler per deployment."""
+    """Ticks `schedule_due` and the outbox sweep. With Redis, a lock keeps one active
+    scheduler per deployment."""
 
     redis_url: str | None = None
     tick: float = 15.0
@@ -527,7 +538,10 @@ class Scheduler:
         while not self._stop.is_set():
             try:
                 if self._leader():
+                    from core import events
+
                     schedule_due(last_run=self.last_run)
+                    events.sweep()
             except Exception:  # noqa: BLE001 - the scheduler keeps ticking
                 log.exception("scheduler tick failed")
             self._stop.wait(self.tick)

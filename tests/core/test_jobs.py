@@ -164,3 +164,48 @@ def test_rq_delivering_a_job_twice_runs_it_once(rq, tenant_a):
     rq.work(burst=True, with_scheduler=False)
     with tenant_a.scope():
         assert sequence_value("twice") == 1
+
+
+def test_housekeeping_purges_old_jobs_and_idempotency_keys(tenant_a):
+    from datetime import timedelta
+
+    from core import idempotency
+    from core.db import utcnow
+
+    tenant_a.api.post("api-keys", {"name": "kept", "roles": ["viewer"]}, headers={"Idempotency-Key": "old"})
+    with tenant_a.scope():
+        old = jobs.enqueue("test.count", name="old").id
+    with tenant_a.scope():
+        session.execute(select(jobs.Job).where(jobs.Job.id == old)).scalar_one().finished_at = \
+            utcnow() - timedelta(days=31)
+        record = idempotency.find("old")
+        record.created_at = utcnow() - timedelta(days=2)
+    with tenant_a.scope():
+        result = jobs.enqueue("jobs.reap")
+        purge = jobs.enqueue("idempotency.purge")
+    assert _job(tenant_a, result.id)["result"]["purged"] == 1
+    assert _job(tenant_a, purge.id)["result"]["purged"] == 1
+    assert tenant_a.api.get(f"jobs/{old}").status_code == 404
+
+
+def test_stalled_job_of_a_dead_worker_is_requeued(tenant_a):
+    from datetime import timedelta
+
+    from core.db import utcnow
+
+    jobs.configure(None, eager=False)  # leave the job queued so it can look "running"
+    try:
+        with tenant_a.scope():
+            job_id = jobs.enqueue("test.flaky", name="stalled").id
+        with tenant_a.scope():
+            row = session.execute(select(jobs.Job).where(jobs.Job.id == job_id)).scalar_one()
+            row.status, row.attempts, row.heartbeat_at = "running", 1, utcnow() - timedelta(hours=2)
+        jobs.configure(None, eager=True)
+        with tenant_a.scope():
+            assert jobs.reap_stalled() == 1
+    finally:
+        jobs.configure(None, eager=True)
+    data = _job(tenant_a, job_id)
+    assert data["status"] == "succeeded" and data["attempts"] == 2
+    with tenant_a.scope():
+        assert sequence_value("stalled") == 1
