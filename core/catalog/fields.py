@@ -107,7 +107,8 @@ def decimal(errors: Errors, field: str, value: Any, *, places: int = 4, minimum:
     if not number.is_finite():
         errors.add(field, "must be a finite number")
         return None
-    if number != number.quantize(Decimal(1).scaleb(-places)):
+    exact = number.quantize(Decimal(1).scaleb(-places))
+    if number != exact:
         errors.add(field, f"use at most {places} decimal places")
         return None
     if minimum is not None and number < minimum:
@@ -116,7 +117,7 @@ def decimal(errors: Errors, field: str, value: Any, *, places: int = 4, minimum:
         errors.add(field, f"must be below {below}")
     if abs(number) >= Decimal(10) ** (max_digits - places):
         errors.add(field, "is too large")
-    return number
+    return exact  # at the stored scale, so a response reads the same before and after a reload
 
 
 def currency(errors: Errors, field: str, value: Any, *, required: bool = False) -> str | None:

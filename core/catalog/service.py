@@ -23,7 +23,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import or_, select
 
-from core.catalog import codes
+from core.catalog import codes, images
 from core.catalog import fields as f
 from core.catalog.models import (
     KIT_TYPES,
@@ -403,9 +403,11 @@ def create_product(data: dict[str, Any]) -> Product:
     return product
 
 
-def build_product(data: dict[str, Any], prefix: str = "") -> tuple[Product, f.Errors]:
-    """A new, unsaved product from input, with every problem collected (used by the import to
-    check a whole file before anything is saved)."""
+def build_product(data: dict[str, Any], prefix: str = "",
+                  known_codes: dict[str, Sku] | None = None) -> tuple[Product, f.Errors]:
+    """A new, unsaved product from input, with every problem collected (the import checks a
+    whole file this way before anything is saved; `known_codes` are SKUs built from earlier
+    rows of the file, which kits in later rows may name)."""
     errors = f.Errors()
     product = Product(status="draft", attributes={}, variant_attributes=[], title_zh="", title_en="",
                       description_zh="", description_en="", brand="")
@@ -414,7 +416,7 @@ def build_product(data: dict[str, Any], prefix: str = "") -> tuple[Product, f.Er
         skus_data = data.get("skus")
         if not skus_data:
             skus_data = [{"options": dict(combo)} for combo in _combinations(product.variant_attributes)] or [{}]
-        _sync_skus(product, skus_data, errors, prefix)
+        _sync_skus(product, skus_data, errors, prefix, known_codes)
         _check_product(product, errors, prefix)
     return product, errors
 
@@ -495,8 +497,6 @@ def delete_product(product_id: uuid.UUID | str) -> None:
                                 "only never-approved drafts can be deleted; discontinue the product instead")
     for sku in product.skus:
         _ensure_sku_unreferenced(sku, "delete the product")
-    from core.catalog import images
-
     for image in product.images:
         images.forget_file(image)
     payload = product_payload(product)
@@ -614,7 +614,8 @@ def _new_sku(product: Product) -> Sku:
     return sku
 
 
-def _sync_skus(product: Product, items: Any, errors: f.Errors, prefix: str = "") -> None:
+def _sync_skus(product: Product, items: Any, errors: f.Errors, prefix: str = "",
+               known_codes: dict[str, Sku] | None = None) -> None:
     if not isinstance(items, list):
         errors.add(prefix + "skus", "use a list of SKUs")
         return
@@ -637,7 +638,7 @@ def _sync_skus(product: Product, items: Any, errors: f.Errors, prefix: str = "")
             sku = Sku(status=product.status, active=True, options={})
         sku.position = i + 1
         keep.append(sku)
-        _apply_sku(sku, {k: v for k, v in item.items() if k != "id"}, errors, path)
+        _apply_sku(sku, {k: v for k, v in item.items() if k != "id"}, errors, path, known_codes)
     for sku in list(product.skus):
         if sku not in keep:
             if sku.approved_at is not None:
@@ -664,7 +665,8 @@ def _ensure_sku_unreferenced(sku: Sku, action: str) -> None:
         raise Conflict(f"SKU {label} has channel listing mappings; cannot {action}")
 
 
-def _apply_sku(sku: Sku, data: dict[str, Any], errors: f.Errors, path: str) -> None:
+def _apply_sku(sku: Sku, data: dict[str, Any], errors: f.Errors, path: str,
+               known_codes: dict[str, Sku] | None = None) -> None:
     if "code" in data:
         new = f.code(errors, path + "code", data["code"])
         if sku.approved_at is not None and new != sku.code:
@@ -716,7 +718,7 @@ def _apply_sku(sku: Sku, data: dict[str, Any], errors: f.Errors, path: str) -> N
     if "kit_type" in data:
         sku.kit_type = f.choice(errors, path + "kit_type", data["kit_type"], KIT_TYPES)
     if "components" in data:
-        _apply_components(sku, data["components"], errors, path + "components")
+        _apply_components(sku, data["components"], errors, path + "components", known_codes or {})
     if sku.net_weight_g is not None and sku.gross_weight_g is not None and sku.gross_weight_g < sku.net_weight_g:
         errors.add(path + "gross_weight_g", "cannot be less than the net weight")
     if sku.components and not sku.kit_type:
@@ -744,7 +746,7 @@ def _apply_customs(sku: Sku, value: Any, errors: f.Errors, path: str) -> None:
             setattr(sku, column, f.optional_text(errors, path + key, value[key], max_len=max_len))
 
 
-def _apply_components(sku: Sku, value: Any, errors: f.Errors, path: str) -> None:
+def _apply_components(sku: Sku, value: Any, errors: f.Errors, path: str, known_codes: dict[str, Sku]) -> None:
     if value in f.EMPTY:
         sku.components = []
         return
@@ -752,7 +754,7 @@ def _apply_components(sku: Sku, value: Any, errors: f.Errors, path: str) -> None
         errors.add(path, 'use a list like [{"sku_id": "...", "quantity": 2}]')
         return
     lines: list[KitComponent] = []
-    seen: set[uuid.UUID] = set()
+    seen: set[Any] = set()
     existing = {line.component_sku_id: line for line in sku.components}
     for i, item in enumerate(value):
         item_path = f"{path}.{i}."
@@ -761,7 +763,7 @@ def _apply_components(sku: Sku, value: Any, errors: f.Errors, path: str) -> None
             continue
         quantity = f.integer(errors, item_path + "quantity", item.get("quantity"), minimum=1, maximum=10_000,
                              required=True)
-        component = _component_sku(errors, item_path, item)
+        component = _component_sku(errors, item_path, item, known_codes)
         if component is None or quantity is None:
             continue
         if component is sku or (sku.id is not None and component.id == sku.id):
@@ -773,17 +775,18 @@ def _apply_components(sku: Sku, value: Any, errors: f.Errors, path: str) -> None
         if component.status == "discontinued":
             errors.add(item_path + "sku_id", f"SKU {sku_label(component)} is discontinued")
             continue
-        if component.id in seen:
+        key = component.id or id(component)  # SKUs named by an import file have no id yet
+        if key in seen:
             errors.add(item_path + "sku_id", f"SKU {sku_label(component)} is listed twice")
             continue
-        seen.add(component.id)
+        seen.add(key)
         line = existing.get(component.id) or KitComponent(component_sku_id=component.id, component=component)
         line.quantity, line.position = quantity, i + 1
         lines.append(line)
     sku.components = lines
 
 
-def _component_sku(errors: f.Errors, path: str, item: dict[str, Any]) -> Sku | None:
+def _component_sku(errors: f.Errors, path: str, item: dict[str, Any], known_codes: dict[str, Sku]) -> Sku | None:
     """A component is named by `sku_id` or, in files, by `sku_code`."""
     if item.get("sku_id") not in f.EMPTY:
         component = get_or_none(Sku, item["sku_id"])
@@ -791,7 +794,7 @@ def _component_sku(errors: f.Errors, path: str, item: dict[str, Any]) -> Sku | N
             errors.add(path + "sku_id", f"no SKU {item['sku_id']}")
         return component
     if item.get("sku_code") not in f.EMPTY:
-        component = find_sku_by_code(str(item["sku_code"]))
+        component = known_codes.get(str(item["sku_code"])) or find_sku_by_code(str(item["sku_code"]))
         if component is None:
             errors.add(path + "sku_code", f"no SKU with code {item['sku_code']}")
         return component
@@ -853,6 +856,36 @@ def _check_product(product: Product, errors: f.Errors, prefix: str = "", sku_pre
             stmt = stmt.where(Product.id != product.id)
         if session.execute(stmt.limit(1)).first():
             errors.add(prefix + "spu_code", f"SPU code {product.spu_code} is already used by another product")
+
+
+# ---------------------------------------------------------------------------------------------
+# Products: images (content, so editable like the rest)
+
+
+def get_image(product_id: uuid.UUID | str, image_id: uuid.UUID) -> ProductImage:
+    for image in get_product(product_id).images:
+        if image.id == image_id:
+            return image
+    raise NotFound("image", image_id)
+
+
+def add_image_file(product_id: uuid.UUID | str, stream: Any, filename: str | None,
+                   sku_id: uuid.UUID | None = None) -> ProductImage:
+    product = _locked_product(product_id)
+    _require_editable(product, "change images of")
+    return images.add_upload(product, stream, filename, sku_id)
+
+
+def add_image_url(product_id: uuid.UUID | str, url: str, sku_id: uuid.UUID | None = None) -> ProductImage:
+    product = _locked_product(product_id)
+    _require_editable(product, "change images of")
+    return images.add_url(product, url, sku_id)
+
+
+def remove_image(product_id: uuid.UUID | str, image_id: uuid.UUID) -> None:
+    product = _locked_product(product_id)
+    _require_editable(product, "change images of")
+    images.remove(product, get_image(product.id, image_id))
 
 
 # ---------------------------------------------------------------------------------------------
