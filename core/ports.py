@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -275,6 +276,28 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+# Query parameters that carry credentials on some APIs (WooCommerce's query-string auth for
+# hosts that strip the Authorization header, OAuth tokens). httpx logs request URLs at INFO;
+# this filter masks their values there.
+SECRET_QUERY_PARAMS = ("consumer_key", "consumer_secret", "access_token", "session", "refresh_token",
+                       "client_secret", "oauth_signature", "sign", "api_key", "token")
+_SECRET_QUERY = re.compile(r"([?&](?:%s)=)[^&\s\"']*" % "|".join(SECRET_QUERY_PARAMS), re.IGNORECASE)
+
+
+class _RedactQuerySecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(_SECRET_QUERY.sub(r"\1***", str(a)) if isinstance(a, httpx.URL) else a
+                                for a in args)
+        return True
+
+
+_httpx_log = logging.getLogger("httpx")
+if not any(isinstance(f, _RedactQuerySecrets) for f in _httpx_log.filters):
+    _httpx_log.addFilter(_RedactQuerySecrets())
 
 
 class ApiClient:

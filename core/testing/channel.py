@@ -133,7 +133,8 @@ class EmulatorHarness(ChannelHarness):
         self.emulator.fail_next(self.list_path, skip=1)
 
     def signed_webhook(self, external_order_id: str) -> tuple[dict[str, str], bytes]:
-        return self.emulator.build_webhook("orders/updated", external_order_id, f"contract-{external_order_id}")
+        return self.emulator.build_webhook(self.emulator.ORDER_WEBHOOK_TOPIC, external_order_id,
+                                           f"contract-{external_order_id}")
 
     def adapter_with_bad_credentials(self) -> ChannelAdapter:
         if self.bad_credentials is not None:

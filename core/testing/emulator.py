@@ -138,6 +138,8 @@ class Emulator:
     LIMITS: ClassVar[dict[str, tuple[float, float]]] = {}
     # Changes `change_order` understands, with a line of help each (listed by the control API).
     CHANGES: ClassVar[dict[str, str]] = {}
+    # The topic of an "order changed" webhook, for emulators of platforms that send webhooks.
+    ORDER_WEBHOOK_TOPIC: ClassVar[str] = ""
 
     def __init__(self, *, seed: int = 1, clock: Clock | None = None) -> None:
         self.clock = clock or SYSTEM_CLOCK

@@ -61,6 +61,7 @@ def money_set(shop: Decimal, presentment: Decimal, shop_cur: str, pres_cur: str)
 class ShopifyEmulator(Emulator):
     name = "shopify"
     LIMITS = {"rest": (2.0, 40)}  # standard plan: bucket of 40, leaking 2 per second
+    ORDER_WEBHOOK_TOPIC = "orders/updated"
     CHANGES = {
         "cancel": "cancel the order (refunding a paid one), as the merchant or buyer would",
         "refund": "refund the whole order",
