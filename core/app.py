@@ -29,10 +29,13 @@ def capability_modules(submodule: str) -> Iterator[ModuleType]:
     for cap in CAPABILITIES:
         name = f"core.{cap}.{submodule}"
         try:
-            yield importlib.import_module(name)
+            module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name not in (name, f"core.{cap}"):
                 raise  # a real missing dependency inside the module
+            continue
+        if getattr(module, "__file__", None):  # a bare folder is not a capability (yet)
+            yield module
 
 
 def load_models() -> None:
