@@ -188,23 +188,32 @@ def test_housekeeping_purges_old_jobs_and_idempotency_keys(tenant_a):
     assert tenant_a.api.get(f"jobs/{old}").status_code == 404
 
 
-def test_stalled_job_of_a_dead_worker_is_requeued(tenant_a):
+class HeldBackend:
+    """A transport that keeps what it is given, as if every worker were down."""
+
+    def __init__(self):
+        self.submitted = []
+
+    def submit(self, *args):
+        self.submitted.append(args)
+
+
+def test_stalled_job_of_a_dead_worker_is_requeued(tenant_a, monkeypatch):
     from datetime import timedelta
 
     from core.db import utcnow
 
-    jobs.configure(None, eager=False)  # leave the job queued so it can look "running"
-    try:
-        with tenant_a.scope():
-            job_id = jobs.enqueue("test.flaky", name="stalled").id
-        with tenant_a.scope():
-            row = session.execute(select(jobs.Job).where(jobs.Job.id == job_id)).scalar_one()
-            row.status, row.attempts, row.heartbeat_at = "running", 1, utcnow() - timedelta(hours=2)
-        jobs.configure(None, eager=True)
-        with tenant_a.scope():
-            assert jobs.reap_stalled() == 1
-    finally:
-        jobs.configure(None, eager=True)
+    held = HeldBackend()
+    monkeypatch.setattr(jobs, "_backend", held)
+    with tenant_a.scope():
+        job_id = jobs.enqueue("test.flaky", name="stalled").id
+    assert len(held.submitted) == 1
+    with tenant_a.scope():  # a worker claimed it and died without a trace
+        row = session.execute(select(jobs.Job).where(jobs.Job.id == job_id)).scalar_one()
+        row.status, row.attempts, row.heartbeat_at = "running", 1, utcnow() - timedelta(hours=2)
+    monkeypatch.undo()
+    with tenant_a.scope():
+        assert jobs.reap_stalled() == 1
     data = _job(tenant_a, job_id)
     assert data["status"] == "succeeded" and data["attempts"] == 2
     with tenant_a.scope():
