@@ -21,7 +21,7 @@ from flask import flash, redirect, render_template
 from werkzeug.datastructures import MultiDict
 
 from core.db import session
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 
 
 def _messages(value: Any) -> list[str]:
@@ -85,9 +85,12 @@ class Form:
 
 
 def action_failed(exc: DomainError, target: str) -> Any:
-    """For buttons without fields (revoke, retry, deactivate): undo, explain, go back."""
+    """For buttons without fields (revoke, retry, deactivate): undo, explain, go back. A
+    record that is not there (or is another tenant's) stays a 404."""
     from web.portal import translate_message
 
+    if isinstance(exc, NotFound):
+        raise exc
     session.rollback()
     flash(translate_message(exc.message), "error")
     return redirect(target)

@@ -1,0 +1,99 @@
+"""Jobs: list, filter, live progress, detail with the error, retry."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select, update
+
+from core import jobs
+from core.db import session, utcnow
+from tests.web.conftest import visible_text
+
+SHOULD_FAIL = {"value": True}
+
+
+@jobs.job("web-test.import", max_attempts=1)
+def import_job(ctx, source: str) -> dict:
+    ctx.progress(40, "reading")
+    if SHOULD_FAIL["value"]:
+        raise RuntimeError(f"the file {source} is not a spreadsheet")
+    return {"imported": 3}
+
+
+def _job(tenant, kind: str = "web-test.import", **args):
+    with tenant.scope():
+        row = jobs.enqueue(kind, **args)
+        job_id = row.id
+    return job_id
+
+
+def _status(tenant, job_id) -> str:
+    with tenant.scope():
+        return session.execute(select(jobs.Job.status).where(jobs.Job.id == job_id)).scalar_one()
+
+
+def test_list_filter_and_tenant_isolation(portal, tenant_a, tenant_b):
+    SHOULD_FAIL["value"] = True
+    failed = _job(tenant_a, source="orders.csv")
+    SHOULD_FAIL["value"] = False
+    done = _job(tenant_a, source="stock.csv")
+    theirs = _job(tenant_b, source="secret-of-b.csv")
+    owner = portal(tenant_a)
+    body = owner.get("/jobs/").get_data(as_text=True)
+    assert str(failed) in body and str(done) in body and str(theirs) not in body
+    only_failed = owner.get("/jobs/?status=failed").get_data(as_text=True)
+    assert str(failed) in only_failed and str(done) not in only_failed
+    assert "the file orders.csv is not a spreadsheet" in visible_text(only_failed)
+    assert owner.get(f"/jobs/{theirs}").status_code == 404
+    assert owner.get(f"/jobs/{theirs}/row").status_code == 404
+    assert owner.post(f"/jobs/{theirs}/retry").status_code == 404
+    assert _status(tenant_b, theirs) == "succeeded"
+
+
+def test_failed_job_shows_its_error_and_can_be_retried(portal, tenant_a):
+    SHOULD_FAIL["value"] = True
+    job_id = _job(tenant_a, source="orders.csv")
+    owner = portal(tenant_a)
+    page = owner.text(f"/jobs/{job_id}")
+    assert "Failed" in page and "the file orders.csv is not a spreadsheet" in page and "Retry" in page
+
+    SHOULD_FAIL["value"] = False
+    resp = owner.post(f"/jobs/{job_id}/retry")
+    assert resp.status_code == 302
+    page = owner.text(f"/jobs/{job_id}")
+    assert "The job is queued again." in page
+    assert "Succeeded" in page and '"imported": 3' in owner.get(f"/jobs/{job_id}").get_data(as_text=True)
+    # Only failed jobs can be retried: the refusal is shown, nothing changes.
+    resp = owner.post(f"/jobs/{job_id}/retry")
+    assert resp.status_code == 302
+    assert "cannot retry job: it is succeeded" in owner.text(f"/jobs/{job_id}")
+
+
+def test_readers_cannot_retry(portal, tenant_a):
+    SHOULD_FAIL["value"] = True
+    job_id = _job(tenant_a, source="x.csv")
+    viewer = portal(tenant_a, "viewer")
+    page = viewer.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Retry" not in visible_text(page)
+    assert viewer.post(f"/jobs/{job_id}/retry").status_code == 403
+    assert _status(tenant_a, job_id) == "failed"
+
+
+def test_running_jobs_poll_until_they_finish(portal, tenant_a):
+    SHOULD_FAIL["value"] = False
+    job_id = _job(tenant_a, source="x.csv")
+    with tenant_a.scope():
+        session.execute(update(jobs.Job).where(jobs.Job.id == job_id)
+                        .values(status="running", progress=40, message="reading", finished_at=None))
+    owner = portal(tenant_a)
+    row = re.search(rf'<tr id="job-{job_id}"[^>]*>', owner.get("/jobs/").get_data(as_text=True)).group(0)
+    assert f'hx-get="/jobs/{job_id}/row"' in row and 'hx-trigger="every 2s"' in row
+    fragment = owner.get(f"/jobs/{job_id}/row").get_data(as_text=True)
+    assert "40%" in fragment and "reading" in fragment and "hx-trigger" in fragment
+    assert "hx-trigger" in owner.get(f"/jobs/{job_id}/status").get_data(as_text=True)
+    with tenant_a.scope():
+        session.execute(update(jobs.Job).where(jobs.Job.id == job_id)
+                        .values(status="succeeded", progress=100, finished_at=utcnow()))
+    fragment = owner.get(f"/jobs/{job_id}/row").get_data(as_text=True)
+    assert "hx-trigger" not in fragment and "Succeeded" in fragment
+    assert "hx-trigger" not in owner.get(f"/jobs/{job_id}/status").get_data(as_text=True)
