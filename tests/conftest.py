@@ -10,6 +10,7 @@ import re
 import tempfile
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from tests.support import TenantHandle, make_tenant
@@ -18,6 +19,10 @@ DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
 
 os.environ.setdefault("TRADELANE_INSTANCE_DIR", tempfile.mkdtemp(prefix="tradelane-test-"))
+
+# Property tests judge correctness, not speed: a busy CI machine must not fail them on time.
+settings.register_profile("tradelane", deadline=None)
+settings.load_profile("tradelane")
 
 
 def _pid_alive(pid: int) -> bool:
