@@ -1,0 +1,71 @@
+"""Per-tenant purchasing settings: replenishment inputs, the second-approval threshold and the
+over-receipt tolerance. A tenant that never saved any gets the defaults of the model."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from core.catalog import fields as f
+from core.db import session
+from core.purchasing.models import PurchasingSettings
+
+DAY_FIELDS = ("safety_days", "purchase_cycle_days", "default_lead_time_days")
+WEIGHT_FIELDS = ("weight_7d", "weight_14d", "weight_30d")
+EDITABLE = (*WEIGHT_FIELDS, *DAY_FIELDS, "second_approval_threshold", "receipt_tolerance_percent")
+WINDOWS = {"weight_7d": 7, "weight_14d": 14, "weight_30d": 30}
+
+
+def _defaults() -> PurchasingSettings:
+    row = PurchasingSettings()
+    for column in PurchasingSettings.__table__.columns:
+        if column.default is not None and not callable(column.default.arg) and column.key not in ("id",):
+            setattr(row, column.key, column.default.arg)
+    return row
+
+
+def get_settings() -> PurchasingSettings:
+    """The tenant's settings (an unsaved row with the defaults until the tenant saves)."""
+    row = session.execute(select(PurchasingSettings)).scalar_one_or_none()
+    return row if row is not None else _defaults()
+
+
+def update_settings(**changes: Any) -> PurchasingSettings:
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        from core.errors import ValidationError
+
+        raise ValidationError({k: ["unknown field"] for k in sorted(unknown)})
+    row = session.execute(select(PurchasingSettings).with_for_update()).scalar_one_or_none()
+    if row is None:
+        row = _defaults()
+        session.add(row)
+    errors = f.Errors()
+    for name in WEIGHT_FIELDS:
+        if name in changes:
+            value = f.decimal(errors, name, changes[name], places=4, required=True, max_digits=6)
+            if value is not None:
+                setattr(row, name, value)
+    for name in DAY_FIELDS:
+        if name in changes:
+            value = f.integer(errors, name, changes[name], minimum=0, maximum=365, required=True)
+            if value is not None:
+                setattr(row, name, value)
+    if "second_approval_threshold" in changes:
+        row.second_approval_threshold = f.decimal(errors, "second_approval_threshold",
+                                                  changes["second_approval_threshold"], places=2)
+    if "receipt_tolerance_percent" in changes:
+        value = f.decimal(errors, "receipt_tolerance_percent", changes["receipt_tolerance_percent"], places=2,
+                          required=True, max_digits=5)
+        if value is not None:
+            row.receipt_tolerance_percent = value
+    if not errors and sum((getattr(row, n) for n in WEIGHT_FIELDS), Decimal(0)) <= 0:
+        errors.add("weight_7d", "at least one of the 7, 14 and 30-day weights must be above zero")
+    errors.raise_if_any()
+    session.flush()
+    return row
+
+
+def as_dict(row: PurchasingSettings) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in EDITABLE}
