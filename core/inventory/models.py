@@ -201,9 +201,14 @@ class Reservation(TenantMixin, Base):
     """Units of a SKU in a warehouse held for one line of a document (an order line, a transfer
     line, a kit order). The balance's `reserved` is the sum of `open_quantity` over these rows,
     kept in the same transaction. `picked` counts held units already off the shelf (picked,
-    not yet shipped), which a stocktake must not report as missing."""
+    not yet shipped), which a stocktake must not report as missing.
+
+    Not audited row by row: every change to a reservation is made by a stock operation
+    (`inventory_operations`: who, when, which document, the request), which is its trail.
+    """
 
     __tablename__ = "inventory_reservations"
+    __audit__ = False
     __table_args__ = (
         Index(None, "tenant_id", "doc_type", "doc_id"),
         Index("ix_inventory_reservations_open", "tenant_id", "sku_id", "warehouse_id",

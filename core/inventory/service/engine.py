@@ -12,8 +12,8 @@
 4. `Entry.finish()` writes the ledger lines, flushes (CHECK constraints are the backstop) and
    stores the Posting on the operation for replays.
 
-At commit, one `stock.changed` event lists every SKU x warehouse the transaction touched, and
-`stock.below_safety` fires for each pair that fell below its safety stock.
+At commit, one `stock.changed` event lists every SKU x warehouse the transaction touched; its
+handler checks safety stock after the commit (`check_safety`).
 """
 from __future__ import annotations
 
@@ -172,8 +172,10 @@ def claim(kind: str, doc: Doc, key: str, request: Any) -> uuid.UUID | Posting:
     return Posting.from_json(earlier.result, replayed=True)
 
 
-def store_result(op_id: uuid.UUID, posting: Posting) -> None:
-    session.execute(update(StockOperation).where(StockOperation.id == op_id).values(result=posting.to_json())
+def store_result(op_id: uuid.UUID, posting: Posting, doc: Doc) -> None:
+    """Keep the outcome for replays, and the document (some events create theirs on the way)."""
+    session.execute(update(StockOperation).where(StockOperation.id == op_id)
+                    .values(result=posting.to_json(), doc_type=doc.type, doc_id=doc.id, doc_number=doc.number)
                     .execution_options(synchronize_session=False))
 
 
@@ -194,12 +196,14 @@ def ensure_balances(pairs: Iterable[Pair]) -> None:
     session.execute(insert_ignoring_conflicts(StockBalance, rows, ["tenant_id", "sku_id", "warehouse_id"]))
 
 
-def lock_balances(pairs: Iterable[Pair]) -> dict[Pair, StockBalance]:
-    """Existing-or-new balance rows, locked until the transaction ends, in (sku, warehouse) order."""
+def lock_balances(pairs: Iterable[Pair], *, create: bool = True) -> dict[Pair, StockBalance]:
+    """Balance rows (created when missing, unless `create` is false), locked until the
+    transaction ends, in (sku, warehouse) order."""
     pairs = sorted(set(pairs))
     if not pairs:
         return {}
-    ensure_balances(pairs)
+    if create:
+        ensure_balances(pairs)
     rows = session.execute(
         select(StockBalance).where(tuple_(StockBalance.sku_id, StockBalance.warehouse_id).in_(pairs))
         .order_by(StockBalance.sku_id, StockBalance.warehouse_id)
@@ -237,11 +241,10 @@ class Entry:
         self.actor = str(current_actor())[:200]
 
     def lock(self, pairs: Iterable[Pair]) -> dict[Pair, StockBalance]:
+        """Lock the balances this event touches. Take them all in one call: rows are locked in
+        sorted order only within a call."""
         missing = set(pairs) - set(self.balances)
         if missing:
-            if self.balances:
-                # Locks must be taken in one sorted sweep; relock everything together.
-                missing |= set(self.balances)
             self.balances.update(lock_balances(missing))
         return self.balances
 
@@ -250,11 +253,13 @@ class Entry:
 
     def move(self, *, sku_id: uuid.UUID, warehouse_id: uuid.UUID, quantity: int, from_bucket: str | None,
              to_bucket: str | None, ref: str = "", kind: str | None = None, unit_cost: Decimal | None = None,
-             location_id: uuid.UUID | None = None, reason: str | None = None) -> tuple[Decimal, Decimal]:
+             location_id: uuid.UUID | None = None, reason: str | None = None,
+             value: Decimal | None = None) -> tuple[Decimal, Decimal]:
         """Move units between buckets of one locked balance. Returns (unit cost, value).
 
         Value leaving the valued buckets goes at the average (all of it with the last unit);
-        value entering them comes at `unit_cost`, or the current average when none is given."""
+        value entering them is `value` when given (units arriving from another warehouse carry
+        exactly what left there), else `unit_cost` x quantity, else the current average."""
         assert from_bucket in LEDGER_BUCKETS + (None,) and to_bucket in LEDGER_BUCKETS + (None,)
         b = self.balances[(sku_id, warehouse_id)]
         if from_bucket is not None:
@@ -273,8 +278,8 @@ class Entry:
                 b.stock_value, round_money(b.stock_value * quantity / valued_qty, self.currency))
             b.stock_value -= value
         elif enters:
-            cost = average if unit_cost is None else unit_cost
-            value = round_money(cost * quantity, self.currency)
+            if value is None:
+                value = round_money((average if unit_cost is None else unit_cost) * quantity, self.currency)
             b.stock_value += value
         elif from_bucket in VALUED_BUCKETS:  # a status move inside the warehouse: value stays
             value = round_money(average * quantity, self.currency)
@@ -284,7 +289,7 @@ class Entry:
             setattr(b, from_bucket, getattr(b, from_bucket) - quantity)
         if to_bucket is not None:
             setattr(b, to_bucket, getattr(b, to_bucket) + quantity)
-        if unit_cost is not None and enters:
+        if unit_cost is not None and enters and value == round_money(unit_cost * quantity, self.currency):
             recorded_cost = unit_cost.quantize(COST_PLACES)
         else:
             recorded_cost = (value / quantity).quantize(COST_PLACES)
@@ -307,7 +312,7 @@ class Entry:
             session.execute(insert(StockMovement), self.rows)
         session.flush()
         posting = Posting(self.op_id, self.key, self.kind, tuple(self.posted))
-        store_result(self.op_id, posting)
+        store_result(self.op_id, posting, self.doc)
         touch(set(touched) | set(self.balances), self.op_id)
         return posting
 
@@ -326,14 +331,10 @@ def start(kind: str, doc: Doc, key: str, request: Any, reason: str = "") -> Entr
 # stock.changed and stock.below_safety, once per transaction
 
 
-def touch(pairs: Iterable[Pair], op_id: uuid.UUID | None = None, *, changed: bool = True) -> None:
-    """Remember pairs whose stock changed (for `stock.changed`) or whose safety stock must be
-    checked again at commit."""
-    info = session().info.setdefault(TOUCHED, {"changed": set(), "check": set(), "ops": []})
-    pairs = set(pairs)
-    info["check"].update(pairs)
-    if changed:
-        info["changed"].update(pairs)
+def touch(pairs: Iterable[Pair], op_id: uuid.UUID | None = None) -> None:
+    """Remember pairs whose stock changed, for the transaction's `stock.changed` event."""
+    info = session().info.setdefault(TOUCHED, {"changed": set(), "ops": []})
+    info["changed"].update(pairs)
     if op_id is not None:
         info["ops"].append(op_id)
 
@@ -341,13 +342,9 @@ def touch(pairs: Iterable[Pair], op_id: uuid.UUID | None = None, *, changed: boo
 @event.listens_for(Session, "before_commit")
 def _announce_changes(s: Session) -> None:
     touched = s.info.pop(TOUCHED, None)
-    if not touched or s is not session():
+    if not touched or not touched["changed"] or s is not session():
         return
-    if touched["check"]:
-        _check_safety(s, sorted(touched["check"]))
     pairs = sorted(touched["changed"])
-    if not pairs:
-        return
     ops = [str(o) for o in touched["ops"]]
     events.emit("stock.changed",
                 {"items": [{"sku_id": sku, "warehouse_id": wh} for sku, wh in pairs], "operations": ops},
@@ -359,14 +356,25 @@ def _forget_changes(s: Session) -> None:
     s.info.pop(TOUCHED, None)
 
 
-def _check_safety(s: Session, pairs: list[Pair]) -> None:
-    rows = s.execute(
+def check_safety(pairs: Iterable[Pair]) -> list[SkuSetting]:
+    """Flag the pairs whose available stock crossed their safety stock and emit
+    `stock.below_safety` for each that fell below it. Returns the settings that fell below.
+
+    Runs after commit (a handler of `stock.changed`), off the path of every stock event; the
+    settings are locked so two concurrent checks announce one crossing once."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return []
+    rows = session.execute(
         select(SkuSetting, StockBalance.on_hand, StockBalance.reserved)
         .join(StockBalance, and_(StockBalance.sku_id == SkuSetting.sku_id,
                                  StockBalance.warehouse_id == SkuSetting.warehouse_id))
         .where(tuple_(SkuSetting.sku_id, SkuSetting.warehouse_id).in_(pairs),
                or_(SkuSetting.safety_stock > 0, SkuSetting.below_safety.is_(True)))
+        .order_by(SkuSetting.sku_id, SkuSetting.warehouse_id)
+        .with_for_update(of=SkuSetting).execution_options(populate_existing=True)
     ).all()
+    fell = []
     for setting, on_hand, reserved in rows:
         available = on_hand - reserved
         below = available < setting.safety_stock
@@ -374,6 +382,9 @@ def _check_safety(s: Session, pairs: list[Pair]) -> None:
             continue
         setting.below_safety = below
         if below:
+            fell.append(setting)
             events.emit("stock.below_safety", {"sku_id": setting.sku_id, "warehouse_id": setting.warehouse_id,
                                                "available": available, "safety_stock": setting.safety_stock},
                         entity_type="sku", entity_id=setting.sku_id)
+    session.flush()
+    return fell

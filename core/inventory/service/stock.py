@@ -266,6 +266,7 @@ def reserve_needs(entry_op: uuid.UUID, doc: Doc, needs: list[Need]) -> None:
         if held is None:
             short.append((sku_id, wh_id))
     if short:
+        require_warehouses({wh for _, wh in short})  # an unknown warehouse is a 404, not a shortage
         available = dict(session.execute(
             select(StockBalance.sku_id, StockBalance.on_hand - StockBalance.reserved)
             .where(StockBalance.warehouse_id.in_({wh for _, wh in short}), StockBalance.sku_id.in_({s for s, _ in short}))
@@ -293,7 +294,6 @@ def reserve(doc: Doc, lines: Sequence[Line], *, key: str) -> Posting:
     if isinstance(entry, Posting):
         return entry
     needs = needs_of(lines)
-    require_warehouses({ln.warehouse_id for ln in lines})
     reserve_needs(entry.op_id, doc, needs)
     for ln in lines:
         entry.post(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, Decimal(0))

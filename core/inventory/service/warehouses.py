@@ -12,7 +12,7 @@ from core.db import get_or_none, session, uuid7
 from core.errors import Conflict, NotFound, ValidationError
 from core.inventory.models import WAREHOUSE_TYPES, Location, SkuSetting, Warehouse
 from core.inventory.service import skus
-from core.inventory.service.engine import ensure_balances, touch
+from core.inventory.service.engine import check_safety, ensure_balances
 
 ADDRESS_FIELDS = ("contact_name", "company", "phone", "email", "address_line1", "address_line2", "city",
                   "state", "postal_code")
@@ -171,7 +171,6 @@ def set_sku_setting(sku_id: uuid.UUID, warehouse_id: uuid.UUID, *, safety_stock:
     if location_id is not _UNSET:
         setting.location_id = location_id
     session.flush()
-    # The safety check runs at commit over the pairs a transaction touched.
     ensure_balances([(sku_id, warehouse_id)])
-    touch([(sku_id, warehouse_id)], changed=False)
+    check_safety([(sku_id, warehouse_id)])
     return setting
