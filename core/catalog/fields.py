@@ -200,8 +200,12 @@ def hs_code(errors: Errors, field: str, value: Any) -> str | None:
     """Harmonized System code: 6 digits worldwide, up to 10 nationally; dots and spaces dropped."""
     if value in EMPTY:
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    if isinstance(value, float):
+        # A spreadsheet turned "6109.10" into the number 6109.1: digits after the heading come
+        # in pairs, so the dropped zero is restored.
+        whole, _, frac = repr(value).partition(".")
+        frac = "" if frac == "0" else frac
+        value = whole + frac + "0" * (len(frac) % 2)
     code = re.sub(r"[.\s]", "", str(value))
     if not _HS_RE.match(code):
         errors.add(field, f"{value!r} is not an HS code (6 to 10 digits)")

@@ -3,7 +3,7 @@
 Files live at `<instance>/uploads/<tenant_id>/catalog/<image id>.<ext>`. The name is ours and
 the type is read from the file's first bytes, never from the client's filename or header, and
 only raster formats are accepted (an SVG can carry script). A file written for a transaction
-that rolls back is removed again, and a deleted image's file goes only once the deletion commits.
+that never commits is removed again, and a deleted image's file goes only once the deletion commits.
 """
 from __future__ import annotations
 
@@ -128,8 +128,12 @@ def _after_commit(s: Session) -> None:
         Path(path).unlink(missing_ok=True)
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(s: Session) -> None:
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(s: Session, transaction: Any) -> None:
+    # Files still listed when the outermost transaction ends were never committed (a rollback,
+    # or a session closed by an unexpected error): remove them.
+    if transaction.parent is not None:
+        return
     s.info.pop("catalog_files_removed", None)
     for path in s.info.pop("catalog_files_written", []):
         Path(path).unlink(missing_ok=True)
