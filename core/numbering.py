@@ -49,3 +49,18 @@ def next_number(name: str, prefix: str, width: int = 6, when: datetime | None = 
     return f"{head}-{next_value(name):0{width}d}"
 
 
+def next_values(name: str, count: int) -> range:
+    """Take `count` consecutive values of a named sequence in one statement (bulk imports)."""
+    if count <= 0:
+        return range(0)
+    stmt = (
+        update(NumberSequence)
+        .where(NumberSequence.name == name)
+        .values(last_value=NumberSequence.last_value + count)
+        .returning(NumberSequence.last_value)
+    )
+    last = session.execute(stmt).scalar_one_or_none()
+    if last is None:
+        next_value(name)  # creates the row (and takes one value, skipped: numbers tolerate gaps)
+        last = session.execute(stmt).scalar_one()
+    return range(last - count + 1, last + 1)
