@@ -1,0 +1,420 @@
+"""Orders coming in: from a channel connection (`upsert_from_channel`, `upsert_many`) and from
+the API (`create_order`, manual and offline orders). Both normalise into the same rows and run
+the same pipeline: holds for whatever blocks the order, auto-review, split rules, allocation.
+
+Idempotency: an original order is unique per (tenant, connection, external order id). A
+re-delivered payload is recognised by its digest and changes nothing. A later payload may
+change only what the channel owns (its status, the address until staff correct it, buyer
+contact details it withheld before, remarks); staff decisions (review, holds, splits,
+warehouse, tags, notes) are never overwritten.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import select, text
+
+from core.catalog import fields as f
+from core.catalog.fields import COUNTRIES
+from core.db import session, utcnow, uuid7
+from core.errors import NotFound, ValidationError
+from core.jsonutil import jsonable
+from core.money import is_currency, round_money
+from core.numbering import next_values
+from core.orders.models import Order, OrderLine
+from core.orders.service import automation, holds, skus
+from core.orders.service.base import emit, record, recompute_totals
+from core.ports import ORDER_STATUSES, Address, ChannelOrder, ChannelOrderLine, spread_order_charges
+
+NUMBER_SEQUENCE = "sales_order"
+NUMBER_PREFIX = "SO"
+MANUAL = "manual"
+SHIPPED = ("shipped", "partially_shipped")
+GONE = ("cancelled", "refunded")
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What importing one channel order did: `created`, `updated` (something the channel owns
+    changed), `unchanged` (a re-delivery, or an older payload), or `rejected` (invalid
+    payload; `error` says why and nothing was written for it)."""
+
+    order_id: uuid.UUID | None
+    outcome: str
+    error: str = ""
+
+
+@dataclass
+class Incoming:
+    """A channel order, validated and shaped into order and line columns."""
+
+    source: ChannelOrder
+    fields: dict[str, Any]
+    lines: list[dict[str, Any]]
+    digest: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.source.status
+
+    @property
+    def external_order_id(self) -> str:
+        return self.source.external_order_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalising
+
+
+def _clip(value: Any, size: int) -> str:
+    return ("" if value is None else str(value)).strip()[:size]
+
+
+def _aware(errors: f.Errors, name: str, value: Any) -> datetime | None:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        errors.add(name, "must be a timezone-aware datetime")
+        return None
+    return value
+
+
+def _amount(errors: f.Errors, name: str, value: Any, currency: str | None, *, negative: bool = False) -> Decimal:
+    if value is None:
+        return Decimal(0)
+    if not isinstance(value, (Decimal, int)) or isinstance(value, bool):
+        errors.add(name, "must be a Decimal amount")
+        return Decimal(0)
+    number = Decimal(value)
+    if not number.is_finite() or (number < 0 and not negative):
+        errors.add(name, "must be a finite amount of zero or more")
+        return Decimal(0)
+    return round_money(number, currency) if currency else number
+
+
+def address_fields(address: Address | None, notes: list[str] | None = None) -> dict[str, str]:
+    a = address or Address()
+    country = _clip(a.country, 2).upper()
+    if country and country not in COUNTRIES:
+        if notes is not None:
+            notes.append(f"the channel gave the unknown country code {a.country!r}")
+        country = ""
+    return {"ship_name": _clip(a.name, 200), "ship_company": _clip(a.company, 200), "ship_line1": _clip(a.line1, 300),
+            "ship_line2": _clip(a.line2, 300), "ship_line3": _clip(a.line3, 300), "ship_city": _clip(a.city, 100),
+            "ship_state": _clip(a.state, 100), "ship_postal_code": _clip(a.postal_code, 20), "ship_country": country,
+            "ship_phone": _clip(a.phone, 50), "ship_email": _clip(a.email, 200)}
+
+
+ADDRESS_COLUMNS = tuple(address_fields(None))
+BUYER_COLUMNS = ("buyer_name", "buyer_email", "buyer_phone")
+
+
+def normalise(order: ChannelOrder) -> Incoming:
+    """Validate a channel order and shape it into columns; ValidationError names each bad field."""
+    errors = f.Errors()
+    if not isinstance(order, ChannelOrder):
+        raise ValidationError.field("order", "give a core.ports.ChannelOrder")
+    external_id = _clip(order.external_order_id, 101)
+    if not external_id:
+        errors.add("external_order_id", "is required")
+    elif len(external_id) > 100:
+        errors.add("external_order_id", "use at most 100 characters")
+    if order.status not in ORDER_STATUSES:
+        errors.add("status", f"use one of {', '.join(ORDER_STATUSES)}")
+    currency = (order.currency or "").upper()
+    if not is_currency(currency):
+        errors.add("currency", f"{order.currency!r} is not an ISO 4217 currency code")
+        currency = None  # type: ignore[assignment]
+    purchased_at = _aware(errors, "purchased_at", order.purchased_at)
+    _aware(errors, "updated_at", order.updated_at)
+    if order.fulfilment not in ("merchant", "platform"):
+        errors.add("fulfilment", "use merchant or platform")
+    if not order.lines and order.status not in GONE:
+        errors.add("lines", "at least one line is required" + (
+            " (lines_complete is false: fetch the lines first)" if not order.lines_complete else ""))
+    lines = []
+    seen: set[str] = set()
+    for i, ln in enumerate(order.lines):
+        path = f"lines.{i}"
+        if not isinstance(ln, ChannelOrderLine):
+            errors.add(path, "give a core.ports.ChannelOrderLine")
+            continue
+        if isinstance(ln.quantity, bool) or not isinstance(ln.quantity, int) or ln.quantity <= 0:
+            errors.add(f"{path}.quantity", "must be a positive whole number")
+        if not (ln.seller_sku or "").strip():
+            errors.add(f"{path}.seller_sku", "is required")
+        line_id = _clip(ln.external_line_id, 101) or str(i + 1)
+        if len(line_id) > 100:
+            errors.add(f"{path}.external_line_id", "use at most 100 characters")
+        if line_id in seen:
+            errors.add(f"{path}.external_line_id", "appears twice in the order")
+        seen.add(line_id)
+        unit_price = _amount(errors, f"{path}.unit_price", ln.unit_price, None)
+        amount = ln.line_total if ln.line_total is not None else unit_price * (ln.quantity or 0)
+        lines.append({
+            "external_line_id": line_id[:100], "seller_sku": _clip(ln.seller_sku, 200), "title": _clip(ln.title, 500),
+            "quantity": ln.quantity, "unit_price": unit_price.quantize(Decimal("0.000001")),
+            "item_amount": _amount(errors, f"{path}.line_total", amount, currency),
+            "item_tax": _amount(errors, f"{path}.item_tax", ln.item_tax, currency),
+            "shipping": _amount(errors, f"{path}.shipping_price", ln.shipping_price, currency),
+            "shipping_tax": _amount(errors, f"{path}.shipping_tax", ln.shipping_tax, currency),
+            "discount": _amount(errors, f"{path}.discount", ln.discount, currency),
+            "promotion": Decimal(0),
+        })
+    reported = None
+    if order.total is not None:
+        reported = _amount(errors, "total", order.total, currency)
+    errors.raise_if_any()
+    notes: list[str] = []
+    fields = {
+        "marketplace": _clip(order.marketplace, 32), "external_order_id": external_id,
+        "external_number": _clip(order.order_number, 100), "external_status": _clip(order.external_status, 64),
+        "channel_status": order.status, "channel_updated_at": order.updated_at, "purchased_at": purchased_at,
+        "fulfilment": order.fulfilment, "buyer_name": _clip(order.buyer_name, 200),
+        "buyer_email": _clip(order.buyer_email, 200), "buyer_phone": _clip(order.buyer_phone, 50),
+        **address_fields(order.shipping_address, notes), "shipping_service": _clip(order.shipping_service, 100),
+        "currency": currency, "prices_include_tax": bool(order.prices_include_tax), "reported_total": reported,
+        "buyer_remarks": (order.buyer_remarks or "").strip(),
+    }
+    owned = {k: v for k, v in fields.items() if k != "channel_updated_at"}
+    digest = hashlib.sha256(json.dumps(jsonable({"order": owned, "lines": lines}), sort_keys=True).encode()).hexdigest()
+    return Incoming(order, fields, lines, digest, notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Creating
+
+
+def _channel_of(connection_id: uuid.UUID) -> str:
+    from tenants.models import PluginConnection
+
+    row = session.execute(select(PluginConnection.kind, PluginConnection.plugin)
+                          .where(PluginConnection.id == connection_id)).first()
+    if row is None or row.kind != "channel":
+        raise NotFound("channel connection", connection_id)
+    return row.plugin
+
+
+def apply_resolutions(order: Order, resolutions: dict[str, skus.Resolution],
+                      lines: Iterable[OrderLine] | None = None) -> list[dict[str, Any]]:
+    """Set each line's local SKU from its seller SKU; returns the problems (unmapped or
+    unsellable SKUs) with the quantities they block."""
+    problems = []
+    for line in (order.lines if lines is None else lines):
+        r = resolutions.get(line.seller_sku.strip())
+        if r is None:
+            continue
+        line.sku_id, line.sku_code, line.units_per_item, line.kit_type = r.sku_id, r.sku_code, r.units, r.kit_type
+        if r.problem:
+            problems.append({"type": r.problem, "seller_sku": line.seller_sku, "sku_id": r.sku_id,
+                             "sku_code": r.sku_code, "quantity": line.live_quantity, "message": r.message})
+    return problems
+
+
+def _build(channel: str, connection_id: uuid.UUID | None, inc: Incoming, number: str) -> Order:
+    order = Order(id=uuid7(), number=number, channel=channel, connection_id=connection_id, status="pending_review",
+                  channel_digest=inc.digest, tags=[], **inc.fields)
+    for position, data in enumerate(inc.lines, 1):
+        line_id = uuid7()
+        order.lines.append(OrderLine(id=line_id, origin_line_id=line_id, order_id=order.id, position=position,
+                                     quantity_cancelled=0, quantity_shipped=0, quantity_returned=0,
+                                     quantity_refunded=0, refunded=Decimal(0), cost_value=Decimal(0), **data))
+    recompute_totals(order)
+    return order
+
+
+def _initial_state(order: Order, inc: Incoming, problems: list[dict[str, Any]]) -> None:
+    """Where a new order starts: cancelled, on hold for what blocks it, or waiting for review."""
+    if inc.status in GONE:
+        order.status, order.cancelled_at = "cancelled", utcnow()
+        order.cancel_reason = f"{inc.status} on the channel before it was imported"
+        return
+    if problems:
+        kind = "unmapped_sku" if any(p["type"] == "unmapped_sku" for p in problems) else "unsellable_sku"
+        holds.hold(order, kind, "system", "; ".join(p["message"] for p in problems), problems=problems)
+    elif inc.status == "pending":
+        holds.hold(order, "awaiting_payment", "channel", "the channel reports the order as not paid yet")
+    elif order.fulfilment == "merchant" and inc.status in SHIPPED:
+        holds.hold(order, "shipped_on_channel", "channel",
+                   "the channel says the order shipped, but no shipment was recorded here: record it to move "
+                   "the stock")
+
+
+def _create_many(channel: str, connection_id: uuid.UUID | None, incomings: Sequence[Incoming],
+                 event: str) -> list[Order]:
+    resolutions = skus.resolve(connection_id, {ln["seller_sku"] for inc in incomings for ln in inc.lines})
+    numbers = next_values(NUMBER_SEQUENCE, len(incomings))
+    orders = []
+    for inc, n in zip(incomings, numbers):
+        order = _build(channel, connection_id, inc, f"{NUMBER_PREFIX}-{n:06d}")
+        problems = apply_resolutions(order, resolutions)
+        session.add(order)
+        verb = "imported" if event == "order.imported" else "created"
+        message = f"{verb} from {channel}" + (f" ({inc.external_order_id})" if inc.external_order_id else "")
+        record(order, verb, "; ".join([message, *inc.notes]), to_status="pending_review")
+        _initial_state(order, inc, problems)
+        emit(event, order)
+        orders.append(order)
+    automation.advance(orders)
+    for order, inc in zip(orders, incomings):
+        if order.fulfilment == "platform" and inc.status in SHIPPED:
+            from core.orders.service import fulfilment
+
+            fulfilment.ship_by_platform(order, inc.source.updated_at)
+    return orders
+
+
+# ---------------------------------------------------------------------------------------------
+# The sync engine's door
+
+
+def _serialise_connection(connection_id: uuid.UUID) -> None:
+    """One import per connection at a time (a transaction-scoped advisory lock), so two
+    workers delivering the same order cannot both create it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                        {"k": f"orders:{connection_id}"})
+
+
+def upsert_from_channel(connection_id: uuid.UUID, order: ChannelOrder) -> UpsertResult:
+    """Import or update one channel order (see the module docstring). Raises ValidationError
+    for an invalid payload and NotFound for an unknown connection."""
+    channel = _channel_of(connection_id)
+    inc = normalise(order)
+    _serialise_connection(connection_id)
+    existing = _originals(connection_id, [inc.external_order_id])
+    current = existing.get(inc.external_order_id)
+    if current is None:
+        created = _create_many(channel, connection_id, [inc], "order.imported")[0]
+        return UpsertResult(created.id, "created")
+    from core.orders.service import channel_updates
+
+    return UpsertResult(current.id, channel_updates.apply(current, inc))
+
+
+def upsert_many(connection_id: uuid.UUID, orders: Sequence[ChannelOrder]) -> list[UpsertResult]:
+    """`upsert_from_channel` for a page of orders in a few queries per page; one result per
+    order, in order. An invalid order is `rejected` (with the reason) and the others go on."""
+    channel = _channel_of(connection_id)
+    results: list[UpsertResult | None] = [None] * len(orders)
+    valid: list[tuple[int, Incoming]] = []
+    for i, order in enumerate(orders):
+        try:
+            valid.append((i, normalise(order)))
+        except ValidationError as exc:
+            results[i] = UpsertResult(None, "rejected", exc.message)
+    _serialise_connection(connection_id)
+    existing = _originals(connection_id, {inc.external_order_id for _, inc in valid})
+    first: dict[str, tuple[int, Incoming]] = {}
+    repeats: list[tuple[int, Incoming]] = []
+    for i, inc in valid:
+        if inc.external_order_id in first or inc.external_order_id in existing:
+            repeats.append((i, inc))
+        else:
+            first[inc.external_order_id] = (i, inc)
+    fresh = list(first.values())
+    for (i, _), order in zip(fresh, _create_many(channel, connection_id, [inc for _, inc in fresh], "order.imported")):
+        results[i] = UpsertResult(order.id, "created")
+        existing[order.external_order_id] = order  # type: ignore[index]
+    if repeats:
+        from core.orders.service import channel_updates
+
+        for i, inc in repeats:
+            current = existing[inc.external_order_id]
+            results[i] = UpsertResult(current.id, channel_updates.apply(current, inc))
+    return [r for r in results if r is not None]
+
+
+def _originals(connection_id: uuid.UUID, external_ids: Iterable[str]) -> dict[str, Order]:
+    ids = set(external_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Order).where(Order.connection_id == connection_id, Order.parent_id.is_(None),
+                            Order.external_order_id.in_(ids))
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalars()
+    return {o.external_order_id: o for o in rows}  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------------------------------------
+# Manual and offline orders (POST /api/v1/orders)
+
+
+def create_order(data: dict[str, Any]) -> Order:
+    """A manual or offline order: lines name local SKUs (`sku_id` or `sku`, the SKU code).
+    It takes the same road as channel orders: holds, auto-review, split rules, allocation."""
+    errors = f.Errors()
+    currency = f.currency(errors, "currency", data.get("currency"), required=True)
+    external_id = f.text(errors, "external_order_id", data.get("external_order_id"), max_len=100)
+    lines_in = data.get("lines") or []
+    if not lines_in:
+        errors.add("lines", "at least one line is required")
+    lines = []
+    for i, item in enumerate(lines_in):
+        code = _manual_sku_code(errors, f"lines.{i}", item)
+        qty = f.integer(errors, f"lines.{i}.quantity", item.get("quantity"), minimum=1, required=True)
+        price = f.decimal(errors, f"lines.{i}.unit_price", item.get("unit_price", "0"), places=6)
+        amounts = {k: f.decimal(errors, f"lines.{i}.{k}", item.get(k, "0"), places=4) or Decimal(0)
+                   for k in ("item_tax", "shipping_price", "shipping_tax", "discount")}
+        if code and qty and price is not None:
+            lines.append(ChannelOrderLine(external_line_id=str(i + 1), seller_sku=code, quantity=qty, unit_price=price,
+                                          title=str(item.get("title") or ""), **amounts))
+    shipping = f.decimal(errors, "shipping", data.get("shipping", "0"), places=4) or Decimal(0)
+    discount = f.decimal(errors, "discount", data.get("discount", "0"), places=4) or Decimal(0)
+    address = data.get("shipping_address") or {}
+    country = f.country(errors, "shipping_address.country", address.get("country"))
+    if not country:
+        errors.add("shipping_address.country", "is required")
+    if external_id and session.execute(select(Order.id).where(
+            Order.connection_id.is_(None), Order.channel == MANUAL, Order.parent_id.is_(None),
+            Order.external_order_id == external_id)).first():
+        errors.add("external_order_id", f"a manual order with reference {external_id} exists already")
+    errors.raise_if_any()
+    now = utcnow()
+    buyer = data.get("buyer") or {}
+    channel_order = ChannelOrder(
+        external_order_id=external_id or "-", status="unshipped", external_status="", purchased_at=data.get("purchased_at") or now,
+        updated_at=now, currency=currency, lines=spread_order_charges(lines, currency, shipping=shipping, discount=discount),
+        marketplace=str(data.get("marketplace") or ""), buyer_name=str(buyer.get("name") or ""),
+        buyer_email=str(buyer.get("email") or ""), buyer_phone=str(buyer.get("phone") or ""),
+        shipping_address=Address(**{k: str(address.get(k) or "") for k in Address.__dataclass_fields__}),
+        shipping_service=str(data.get("shipping_service") or ""), buyer_remarks=str(data.get("buyer_remarks") or ""),
+        prices_include_tax=bool(data.get("prices_include_tax", False)))
+    try:
+        inc = normalise(channel_order)
+    except ValidationError as exc:
+        raise ValidationError({k.replace("line_total", "unit_price").replace("shipping_price", "shipping"): v
+                               for k, v in exc.errors.items()}) from None
+    inc.fields["external_order_id"] = external_id or None
+    inc.fields["channel_status"] = ""
+    order = _create_many(MANUAL, None, [inc], "order.created")[0]
+    if data.get("tags") or data.get("seller_note"):
+        from core.orders.service.editing import update_order
+
+        update_order(order.id, tags=data.get("tags"), seller_note=data.get("seller_note"))
+    return order
+
+
+def _manual_sku_code(errors: f.Errors, path: str, item: dict[str, Any]) -> str | None:
+    from core.catalog.models import Sku
+
+    if item.get("sku_id"):
+        try:
+            ident = uuid.UUID(str(item["sku_id"]))
+        except ValueError:
+            errors.add(f"{path}.sku_id", "is not an id")
+            return None
+        code = session.execute(select(Sku.code).where(Sku.id == ident)).scalar_one_or_none()
+        if code is None:
+            errors.add(f"{path}.sku_id", "no such SKU (or it has no code yet: approve its product first)")
+        return code
+    code = f.text(errors, f"{path}.sku", item.get("sku"), max_len=64)
+    if not code:
+        errors.add(f"{path}.sku", "give the SKU code (sku) or its id (sku_id)")
+    return code or None

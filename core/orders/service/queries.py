@@ -1,0 +1,182 @@
+"""Finding orders: search and filters, saved views, the timeline, and the stock of an order's
+SKUs in every warehouse."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import String, and_, cast, exists, or_, select
+
+from core.catalog import fields as f
+from core.db import get_or_none, session
+from core.errors import Conflict, NotFound, ValidationError
+from core.orders.models import HOLD_TYPES, STATUSES, Order, OrderActivity, OrderHold, OrderLine, OrderView
+
+FILTERS = ("status", "channel", "connection_id", "sku", "country", "date_from", "date_to", "buyer", "tag",
+           "hold_type", "q", "fulfilment", "warehouse_id")
+
+
+def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validated filters (422 naming the field), without blanks."""
+    errors = f.Errors()
+    out: dict[str, Any] = {}
+    for key in sorted(set(raw) - set(FILTERS)):
+        errors.add(key, "unknown filter")
+    statuses = raw.get("status")
+    if statuses:
+        values = statuses if isinstance(statuses, list) else [s for s in str(statuses).split(",") if s]
+        bad = [s for s in values if s not in STATUSES]
+        if bad:
+            errors.add("status", f"unknown status {', '.join(bad)}; use {', '.join(STATUSES)}")
+        out["status"] = values
+    for key in ("channel", "sku", "buyer", "tag", "q"):
+        if raw.get(key):
+            out[key] = f.text(errors, key, raw[key], max_len=200)
+    if raw.get("country"):
+        out["country"] = f.country(errors, "country", raw["country"])
+    if raw.get("hold_type"):
+        out["hold_type"] = f.choice(errors, "hold_type", raw["hold_type"], HOLD_TYPES)
+    if raw.get("fulfilment"):
+        out["fulfilment"] = f.choice(errors, "fulfilment", raw["fulfilment"], ("merchant", "platform"))
+    for key in ("connection_id", "warehouse_id"):
+        if raw.get(key):
+            try:
+                out[key] = uuid.UUID(str(raw[key]))
+            except ValueError:
+                errors.add(key, "is not an id")
+    for key in ("date_from", "date_to"):
+        if raw.get(key):
+            out[key] = f.a_date(errors, key, raw[key])
+    errors.raise_if_any()
+    return {k: v for k, v in out.items() if v not in (None, "", [])}
+
+
+def order_query(**filters: Any) -> Any:
+    """The tenant's orders, newest purchase first, filtered by status (one or several),
+    channel, shop (connection), SKU (local code or seller SKU), destination country, purchase
+    date range (inclusive, UTC days), buyer (name, e-mail, recipient), tag, open hold type,
+    number or channel order id (`q`), fulfilment and warehouse."""
+    flt = clean_filters(filters)
+    stmt = select(Order)
+    if "status" in flt:
+        stmt = stmt.where(Order.status.in_(flt["status"]))
+    if "channel" in flt:
+        stmt = stmt.where(Order.channel == flt["channel"])
+    if "connection_id" in flt:
+        stmt = stmt.where(Order.connection_id == flt["connection_id"])
+    if "warehouse_id" in flt:
+        stmt = stmt.where(Order.warehouse_id == flt["warehouse_id"])
+    if "fulfilment" in flt:
+        stmt = stmt.where(Order.fulfilment == flt["fulfilment"])
+    if "country" in flt:
+        stmt = stmt.where(Order.ship_country == flt["country"])
+    if "sku" in flt:
+        stmt = stmt.where(exists().where(OrderLine.order_id == Order.id,
+                                         or_(OrderLine.sku_code == flt["sku"], OrderLine.seller_sku == flt["sku"])))
+    if "date_from" in flt:
+        stmt = stmt.where(Order.purchased_at >= datetime.combine(flt["date_from"], time(), timezone.utc))
+    if "date_to" in flt:
+        stmt = stmt.where(Order.purchased_at < datetime.combine(flt["date_to"] + timedelta(days=1), time(), timezone.utc))
+    if "buyer" in flt:
+        like = f"%{flt['buyer']}%"
+        stmt = stmt.where(or_(Order.buyer_name.ilike(like), Order.buyer_email.ilike(like), Order.ship_name.ilike(like)))
+    if "tag" in flt:
+        stmt = stmt.where(cast(Order.tags, String).like(f'%"{flt["tag"]}"%'))
+    if "hold_type" in flt:
+        stmt = stmt.where(exists().where(OrderHold.order_id == Order.id, OrderHold.released_at.is_(None),
+                                         OrderHold.type == flt["hold_type"]))
+    if "q" in flt:
+        like = f"{flt['q']}%"
+        stmt = stmt.where(or_(Order.number.ilike(like), Order.external_order_id.ilike(like),
+                              Order.external_number.ilike(like)))
+    return stmt.order_by(Order.purchased_at.desc(), Order.number.desc())
+
+
+def count_orders(**filters: Any) -> int:
+    from core.db import count
+
+    return count(order_query(**filters))
+
+
+def timeline_query(order_id: uuid.UUID) -> Any:
+    from core.orders.service.base import get_order
+
+    order = get_order(order_id)
+    return select(OrderActivity).where(OrderActivity.order_id == order.id).order_by(
+        OrderActivity.created_at, OrderActivity.id)
+
+
+def open_holds(order_ids: list[uuid.UUID]) -> dict[uuid.UUID, OrderHold]:
+    if not order_ids:
+        return {}
+    rows = session.execute(select(OrderHold).where(OrderHold.order_id.in_(order_ids),
+                                                   OrderHold.released_at.is_(None))).scalars()
+    return {h.order_id: h for h in rows}
+
+
+def children_of(order: Order) -> list[Order]:
+    return list(session.execute(select(Order).where(
+        or_(Order.parent_id == order.id, and_(Order.merged_into_id.is_not(None), Order.merged_into_id == order.id))
+    ).order_by(Order.number)).scalars())
+
+
+def stock_for(order: Order) -> list[dict[str, Any]]:
+    """Stock of the order's SKUs in every warehouse that has a balance for them (a virtual
+    bundle shows what its components make up)."""
+    from core.inventory import service as inventory
+    from core.inventory.models import Warehouse
+
+    sku_ids = {ln.sku_id for ln in order.lines if ln.sku_id}
+    if not sku_ids:
+        return []
+    codes = {ln.sku_id: ln.sku_code for ln in order.lines}
+    buckets = inventory.list_buckets(sku_ids)
+    whs = {w.id: w for w in session.execute(select(Warehouse).where(
+        Warehouse.id.in_({b.warehouse_id for b in buckets}))).scalars()} if buckets else {}
+    rows = [{"sku_id": b.sku_id, "sku_code": codes.get(b.sku_id, ""), "warehouse_id": b.warehouse_id,
+             "warehouse_code": whs[b.warehouse_id].code if b.warehouse_id in whs else "",
+             "warehouse_type": whs[b.warehouse_id].type if b.warehouse_id in whs else "",
+             "on_hand": b.on_hand, "reserved": b.reserved, "available": b.available}
+            for b in buckets]
+    return sorted(rows, key=lambda r: (r["sku_code"], r["warehouse_code"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Saved views
+
+
+def views_query(owner: str) -> Any:
+    return select(OrderView).where(or_(OrderView.owner == owner, OrderView.owner == "")).order_by(OrderView.name)
+
+
+def get_view(view_id: uuid.UUID, owner: str) -> OrderView:
+    view = get_or_none(OrderView, view_id)
+    if view is None or view.owner not in ("", owner):
+        raise NotFound("view", view_id)
+    return view
+
+
+def create_view(*, owner: str, name: str, filters: dict[str, Any], shared: bool = False) -> OrderView:
+    errors = f.Errors()
+    name = f.text(errors, "name", name, max_len=100, required=True)
+    errors.raise_if_any()
+    if not isinstance(filters, dict):
+        raise ValidationError.field("filters", "must be an object of list filters")
+    try:
+        clean = clean_filters(filters)
+    except ValidationError as exc:
+        raise ValidationError({f"filters.{k}": v for k, v in exc.errors.items()}) from None
+    who = "" if shared else owner
+    if session.execute(select(OrderView.id).where(OrderView.owner == who, OrderView.name == name)).first():
+        raise Conflict(f"a view named {name} exists already", {"name": ["already used"]})
+    view = OrderView(name=name, owner=who, filters={k: (v if not isinstance(v, (date, uuid.UUID)) else str(v))
+                                                     for k, v in clean.items()})
+    session.add(view)
+    session.flush()
+    return view
+
+
+def delete_view(view_id: uuid.UUID, owner: str) -> None:
+    session.delete(get_view(view_id, owner))
+    session.flush()

@@ -1,0 +1,126 @@
+"""Review: staff approve what they checked; the tenant's rules approve the rest or say why an
+order must wait. Review rules ("orders above 500 USD", "to BR") outrank approval rules
+("platform-fulfilled", "ships from an overseas warehouse"); an order no approval rule takes
+stays in pending_review with the reason on the order and its timeline."""
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any, Sequence
+
+from core.money import round_money
+from core.orders.models import Order
+from core.orders.service.base import emit, lock_order, record, require_status, set_status
+from core.orders.service.settings import Settings, get_settings
+
+
+def _conditions(order: Order, rule: dict[str, Any], settings: Settings, site: Any) -> tuple[bool, list[str]]:
+    """Whether every condition of the rule holds, and the facts that made it hold."""
+    facts: list[str] = []
+    if "fulfilment" in rule:
+        if order.fulfilment != rule["fulfilment"]:
+            return False, []
+        facts.append(f"{order.fulfilment}-fulfilled")
+    if "channels" in rule:
+        if order.channel not in rule["channels"]:
+            return False, []
+        facts.append(f"from {order.channel}")
+    if "connection_ids" in rule:
+        if str(order.connection_id) not in rule["connection_ids"]:
+            return False, []
+        facts.append("from a listed shop")
+    if "countries" in rule:
+        if order.ship_country not in rule["countries"]:
+            return False, []
+        facts.append(f"ships to {order.ship_country}")
+    if "min_total" in rule:
+        limit, currency = Decimal(rule["min_total"]), rule["currency"]
+        converted = settings.convert(order.total, order.currency, currency)
+        if converted is None:
+            if rule["action"] != "review":
+                return False, []
+            facts.append(f"total {order.total} {order.currency} cannot be compared with {limit} {currency} "
+                         f"(no rate for {order.currency if order.currency != settings.functional_currency else currency})")
+        elif converted < limit:
+            return False, []
+        else:
+            shown = f"{order.total} {order.currency}" + (
+                f" ({round_money(converted, currency)} {currency})" if currency != order.currency else "")
+            facts.append(f"total {shown} is at least {limit} {currency}")
+    if "has_remarks" in rule:
+        has = bool(order.buyer_remarks.strip())
+        if has != rule["has_remarks"]:
+            return False, []
+        facts.append("the buyer left remarks" if has else "no buyer remarks")
+    if "tags" in rule:
+        tags = set(order.tags or []) & set(rule["tags"])
+        if not tags:
+            return False, []
+        facts.append("tagged " + ", ".join(sorted(tags)))
+    if "warehouse_type" in rule:
+        chosen = site()
+        if chosen is None or chosen.type != rule["warehouse_type"]:
+            return False, []
+        facts.append(f"ships from {chosen.code} ({chosen.type.replace('_', ' ')})")
+    return True, facts
+
+
+def evaluate(order: Order, settings: Settings | None = None) -> tuple[bool, str, list[str]]:
+    """(approve?, rule name, reasons) for an order waiting for review."""
+    from core.orders.service import allocation
+
+    settings = settings or get_settings()
+    cache: list[Any] = []
+
+    def site() -> Any:
+        if not cache:
+            cache.append(allocation.preview_site(order))
+        return cache[0]
+
+    reasons = []
+    for rule in settings.review_rules:
+        if rule["action"] != "review":
+            continue
+        matched, facts = _conditions(order, rule, settings, site)
+        if matched:
+            reasons.append(f"{rule['name']}: " + ", ".join(facts))
+    if reasons:
+        return False, "", reasons
+    for rule in settings.review_rules:
+        if rule["action"] != "approve":
+            continue
+        matched, facts = _conditions(order, rule, settings, site)
+        if matched:
+            return True, rule["name"], [f"{rule['name']}: " + ", ".join(facts)]
+    return False, "", ["no auto-approval rule matches: a person must review it"]
+
+
+def auto_review(orders: Sequence[Order]) -> None:
+    settings = get_settings()
+    for order in orders:
+        approve, rule, reasons = evaluate(order, settings)
+        if approve:
+            _approve(order, f"approved by rule: {reasons[0]}", rule=rule)
+        else:
+            note = "; ".join(reasons)
+            if note != order.review_note:
+                order.review_note = note
+                record(order, "review_required", note, reasons=reasons)
+
+
+def _approve(order: Order, message: str, rule: str = "", note: str = "") -> None:
+    order.review_note = ""
+    set_status(order, "approved", "approved", message, rule=rule)
+    emit("order.approved", order, rule=rule or None, note=note)
+
+
+def approve(order_id: uuid.UUID, note: str = "") -> Order:
+    """Staff checked the order (address, remarks, shipping method) and approve it; the
+    tenant's split rules and allocation take it from here."""
+    from core.orders.service import automation
+
+    order = lock_order(order_id)
+    require_status(order, ("pending_review",), "approve")
+    _approve(order, f"approved{': ' + note.strip() if note and note.strip() else ''}", note=note)
+    automation.advance([order])
+    return order

@@ -1,0 +1,322 @@
+"""A tenant's order rules: auto-review, allocation, split rules, value limits and the rates
+that compare amounts in different currencies. Stored as one row; absent = the defaults."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from core.catalog import fields as f
+from core.db import session
+from core.inventory.models import Warehouse
+from core.money import round_money
+from core.orders.models import FULFILMENTS, OrderSettings
+from core.orders.service.regions import REGIONS
+from core.tenancy import current_tenant_id
+
+REVIEW_ACTIONS = ("approve", "review")
+POLICIES = ("split", "hold")
+WAREHOUSE_TYPES = ("domestic", "overseas_3pl")
+PACKAGE_LIMITS = ("max_weight_g", "max_longest_side_cm", "max_length_girth_cm")
+CACHE = "orders.settings"
+
+DEFAULT_RULES = [{"name": "Platform-fulfilled orders", "action": "approve", "fulfilment": "platform"}]
+
+
+@dataclass(frozen=True)
+class Settings:
+    review_rules: list[dict[str, Any]] = field(default_factory=lambda: [dict(r) for r in DEFAULT_RULES])
+    auto_allocate: bool = True
+    allocation_policy: str = "split"
+    warehouse_ids: list[str] = field(default_factory=list)
+    shipping_costs: list[dict[str, Any]] = field(default_factory=list)
+    split_attributes: list[str] = field(default_factory=list)
+    package_limits: dict[str, Any] = field(default_factory=dict)
+    value_limits: list[dict[str, Any]] = field(default_factory=list)
+    fx_rates: dict[str, str] = field(default_factory=dict)
+    functional_currency: str = "CNY"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"review_rules": self.review_rules, "auto_allocate": self.auto_allocate,
+                "allocation_policy": self.allocation_policy, "warehouse_ids": self.warehouse_ids,
+                "shipping_costs": self.shipping_costs, "split_attributes": self.split_attributes,
+                "package_limits": self.package_limits, "value_limits": self.value_limits,
+                "fx_rates": self.fx_rates, "functional_currency": self.functional_currency}
+
+    def convert(self, amount: Decimal, source: str, target: str) -> Decimal | None:
+        """`amount` in `source` expressed in `target` through the tenant's rates (functional
+        currency units per unit), or None when a rate is missing."""
+        if source == target:
+            return amount
+        rates = {self.functional_currency: Decimal(1), **{k: Decimal(v) for k, v in self.fx_rates.items()}}
+        if source not in rates or target not in rates:
+            return None
+        return amount * rates[source] / rates[target]
+
+    def value_limit(self, country: str) -> tuple[Decimal, str] | None:
+        """The per-parcel value limit for a destination: its country, else its region, else "*"."""
+        by_dest = {str(v["destination"]): v for v in self.value_limits}
+        for key in (country, region_of(country), "*"):
+            if key and key in by_dest:
+                return Decimal(str(by_dest[key]["amount"])), by_dest[key]["currency"]
+        return None
+
+
+def region_of(country: str) -> str | None:
+    for name, members in REGIONS.items():
+        if country in members:
+            return name
+    return None
+
+
+def _functional_currency() -> str:
+    from tenants.models import Tenant
+
+    return session.execute(select(Tenant.functional_currency).where(Tenant.id == current_tenant_id())).scalar_one()
+
+
+def get_settings() -> Settings:
+    """The tenant's settings, read once per transaction."""
+    cache = session().info.setdefault(CACHE, {})
+    tenant_id = current_tenant_id()
+    if tenant_id not in cache:
+        row = session.execute(select(OrderSettings)).scalar_one_or_none()
+        functional = _functional_currency()
+        if row is None:
+            cache[tenant_id] = Settings(functional_currency=functional)
+        else:
+            cache[tenant_id] = Settings(
+                review_rules=list(row.review_rules or []), auto_allocate=row.auto_allocate,
+                allocation_policy=row.allocation_policy, warehouse_ids=list(row.warehouse_ids or []),
+                shipping_costs=list(row.shipping_costs or []), split_attributes=list(row.split_attributes or []),
+                package_limits=dict(row.package_limits or {}), value_limits=list(row.value_limits or []),
+                fx_rates=dict(row.fx_rates or {}), functional_currency=functional)
+    return cache[tenant_id]
+
+
+def update_settings(**changes: Any) -> Settings:
+    """Replace the given settings (each validated; errors name the field and the rule index)."""
+    unknown = set(changes) - (set(Settings.__dataclass_fields__) - {"functional_currency"})
+    errors = f.Errors()
+    for name in sorted(unknown):
+        errors.add(name, "unknown setting")
+    current = get_settings()
+    values = {k: v for k, v in current.to_json().items() if k != "functional_currency"}
+    cleaners = {
+        "review_rules": _clean_rules, "auto_allocate": _clean_bool, "allocation_policy": _clean_policy,
+        "warehouse_ids": _clean_warehouses, "shipping_costs": _clean_costs, "split_attributes": _clean_attributes,
+        "package_limits": _clean_package_limits, "value_limits": _clean_value_limits, "fx_rates": _clean_rates,
+    }
+    for name, value in changes.items():
+        if name in cleaners:
+            values[name] = cleaners[name](errors, name, value)
+    errors.raise_if_any()
+    row = session.execute(select(OrderSettings)).scalar_one_or_none()
+    if row is None:
+        row = OrderSettings()
+        session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    session.flush()
+    session().info.pop(CACHE, None)
+    from core import events
+
+    events.emit("order_settings.updated", {"changed": sorted(changes)}, entity_type="order_settings", entity_id=row.id)
+    return get_settings()
+
+
+# ---------------------------------------------------------------------------------------------
+# Cleaning
+
+
+def _clean_bool(errors: f.Errors, name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        errors.add(name, "must be true or false")
+        return False
+    return value
+
+
+def _clean_policy(errors: f.Errors, name: str, value: Any) -> str:
+    return f.choice(errors, name, value, POLICIES, required=True) or "split"
+
+
+def _list(errors: f.Errors, name: str, value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.add(name, "must be a list")
+        return []
+    return value
+
+
+def _clean_countries(errors: f.Errors, name: str, value: Any) -> list[str]:
+    out = []
+    for i, code in enumerate(_list(errors, name, value)):
+        c = f.country(errors, f"{name}.{i}", code)
+        if c:
+            out.append(c)
+    return out
+
+
+def _clean_rules(errors: f.Errors, name: str, value: Any) -> list[dict[str, Any]]:
+    out = []
+    known = {"name", "action", "fulfilment", "channels", "connection_ids", "countries", "min_total", "currency",
+             "has_remarks", "warehouse_type", "tags"}
+    for i, rule in enumerate(_list(errors, name, value)):
+        path = f"{name}.{i}"
+        if not isinstance(rule, dict):
+            errors.add(path, "must be an object")
+            continue
+        for key in sorted(set(rule) - known):
+            errors.add(f"{path}.{key}", "unknown condition")
+        clean: dict[str, Any] = {
+            "name": f.text(errors, f"{path}.name", rule.get("name"), max_len=100, required=True),
+            "action": f.choice(errors, f"{path}.action", rule.get("action"), REVIEW_ACTIONS, required=True),
+        }
+        if rule.get("fulfilment") is not None:
+            clean["fulfilment"] = f.choice(errors, f"{path}.fulfilment", rule["fulfilment"], FULFILMENTS)
+        if rule.get("channels"):
+            clean["channels"] = [str(c).strip() for c in _list(errors, f"{path}.channels", rule["channels"])]
+        if rule.get("connection_ids"):
+            ids = []
+            for j, cid in enumerate(_list(errors, f"{path}.connection_ids", rule["connection_ids"])):
+                try:
+                    ids.append(str(uuid.UUID(str(cid))))
+                except ValueError:
+                    errors.add(f"{path}.connection_ids.{j}", "is not an id")
+            clean["connection_ids"] = ids
+        if rule.get("countries"):
+            clean["countries"] = _clean_countries(errors, f"{path}.countries", rule["countries"])
+        if rule.get("min_total") is not None:
+            amount = f.decimal(errors, f"{path}.min_total", rule["min_total"], places=4)
+            currency = f.currency(errors, f"{path}.currency", rule.get("currency"), required=True)
+            if amount is not None and currency:
+                clean["min_total"], clean["currency"] = str(round_money(amount, currency)), currency
+        if rule.get("has_remarks") is not None:
+            clean["has_remarks"] = _clean_bool(errors, f"{path}.has_remarks", rule["has_remarks"])
+        if rule.get("warehouse_type") is not None:
+            clean["warehouse_type"] = f.choice(errors, f"{path}.warehouse_type", rule["warehouse_type"],
+                                               WAREHOUSE_TYPES)
+        if rule.get("tags"):
+            clean["tags"] = [str(t).strip() for t in _list(errors, f"{path}.tags", rule["tags"]) if str(t).strip()]
+        if len(clean) == 2 and clean.get("action") == "approve":
+            errors.add(path, "an approval rule needs at least one condition (or it approves every order)")
+        out.append(clean)
+    return out
+
+
+def _clean_warehouses(errors: f.Errors, name: str, value: Any) -> list[str]:
+    ids = []
+    for i, wid in enumerate(_list(errors, name, value)):
+        try:
+            ident = uuid.UUID(str(wid))
+        except ValueError:
+            errors.add(f"{name}.{i}", "is not an id")
+            continue
+        wh = session.execute(select(Warehouse).where(Warehouse.id == ident)).scalar_one_or_none()
+        if wh is None:
+            errors.add(f"{name}.{i}", "no such warehouse")
+        elif wh.type not in WAREHOUSE_TYPES:
+            errors.add(f"{name}.{i}", f"warehouse {wh.code} is a {wh.type} warehouse; orders ship from "
+                                      "domestic and overseas warehouses")
+        else:
+            ids.append(str(ident))
+    return ids
+
+
+def _clean_costs(errors: f.Errors, name: str, value: Any) -> list[dict[str, Any]]:
+    out = []
+    for i, item in enumerate(_list(errors, name, value)):
+        path = f"{name}.{i}"
+        if not isinstance(item, dict):
+            errors.add(path, "must be an object")
+            continue
+        for key in sorted(set(item) - {"warehouse_id", "destination", "base", "per_kg", "currency"}):
+            errors.add(f"{path}.{key}", "unknown field")
+        wh_ids = _clean_warehouses(errors, f"{path}.warehouse_id", [item.get("warehouse_id")])
+        dest = _destination(errors, f"{path}.destination", item.get("destination"))
+        currency = f.currency(errors, f"{path}.currency", item.get("currency"), required=True)
+        base = f.decimal(errors, f"{path}.base", item.get("base", "0"), places=4)
+        per_kg = f.decimal(errors, f"{path}.per_kg", item.get("per_kg", "0"), places=4)
+        if wh_ids and dest and currency and base is not None and per_kg is not None:
+            out.append({"warehouse_id": wh_ids[0], "destination": dest, "base": str(base), "per_kg": str(per_kg),
+                        "currency": currency})
+    return out
+
+
+def _destination(errors: f.Errors, name: str, value: Any) -> str | None:
+    """A country code, a region name (EU, NA, ...) or "*" for everywhere."""
+    text = str(value or "").strip()
+    if text == "*" or text.upper() in REGIONS:
+        return text.upper()
+    if not text:
+        errors.add(name, "is required: a country code, a region (" + ", ".join(REGIONS) + ") or *")
+        return None
+    return f.country(errors, name, text)
+
+
+def _clean_attributes(errors: f.Errors, name: str, value: Any) -> list[str]:
+    out = []
+    for i, attr in enumerate(_list(errors, name, value)):
+        text = f.text(errors, f"{name}.{i}", attr, max_len=64, required=True)
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
+def _clean_package_limits(errors: f.Errors, name: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors.add(name, "must be an object")
+        return {}
+    out: dict[str, Any] = {}
+    for key in sorted(set(value) - set(PACKAGE_LIMITS)):
+        errors.add(f"{name}.{key}", f"unknown limit; use {', '.join(PACKAGE_LIMITS)}")
+    if value.get("max_weight_g") not in (None, ""):
+        weight = f.integer(errors, f"{name}.max_weight_g", value["max_weight_g"], minimum=1)
+        if weight:
+            out["max_weight_g"] = weight
+    for key in ("max_longest_side_cm", "max_length_girth_cm"):
+        if value.get(key) not in (None, ""):
+            number = f.decimal(errors, f"{name}.{key}", value[key], places=2, minimum=Decimal("0.01"))
+            if number is not None:
+                out[key] = str(number)
+    return out
+
+
+def _clean_value_limits(errors: f.Errors, name: str, value: Any) -> list[dict[str, Any]]:
+    out, seen = [], set()
+    for i, item in enumerate(_list(errors, name, value)):
+        path = f"{name}.{i}"
+        if not isinstance(item, dict):
+            errors.add(path, "must be an object")
+            continue
+        dest = _destination(errors, f"{path}.destination", item.get("destination"))
+        currency = f.currency(errors, f"{path}.currency", item.get("currency"), required=True)
+        amount = f.decimal(errors, f"{path}.amount", item.get("amount"), places=4, minimum=Decimal("0.01"),
+                           required=True)
+        if dest in seen:
+            errors.add(f"{path}.destination", f"{dest} has a limit already")
+        if dest and currency and amount is not None:
+            seen.add(dest)
+            out.append({"destination": dest, "amount": str(amount), "currency": currency})
+    return out
+
+
+def _clean_rates(errors: f.Errors, name: str, value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors.add(name, 'use {"USD": "7.1"}: units of the functional currency per unit')
+        return {}
+    out = {}
+    for code, rate in value.items():
+        currency = f.currency(errors, f"{name}.{code}", code, required=True)
+        number = f.decimal(errors, f"{name}.{code}", rate, places=10, minimum=Decimal("0.0000000001"), required=True)
+        if currency and number is not None:
+            out[currency] = str(number)
+    return out
