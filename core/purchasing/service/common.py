@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,12 @@ from core.errors import NotFound
 from core.tenancy import current_actor, current_tenant_id
 
 T = TypeVar("T")
+
+
+def scale(value: Decimal, places: int) -> Decimal:
+    """A value as its column stores it (Numeric scale `places`), so what a write returns reads
+    the same as what a later read returns."""
+    return value.quantize(Decimal(1).scaleb(-places))
 
 
 def actor_label() -> str:

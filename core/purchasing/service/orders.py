@@ -52,6 +52,7 @@ from core.purchasing.service.common import (
     local_date,
     locked,
     require_destination,
+    scale,
     sku_names,
     supplier_labels,
     warehouse_codes,
@@ -141,17 +142,22 @@ def count_orders(status: str | Iterable[str]) -> int:
 
 def payload(order: PurchaseOrder, lines: Iterable[PurchaseOrderLine] | None = None) -> dict[str, Any]:
     lines = list(order.lines if lines is None else lines)
+
+    def money(amount: Decimal) -> Decimal:
+        return round_money(amount, order.currency)
+
     names = sku_names(line.sku_id for line in lines)
     return {
         "purchase_order_id": order.id, "number": order.number, "status": order.status,
         "supplier_id": order.supplier_id, "supplier": supplier_labels([order.supplier_id]).get(order.supplier_id),
         "warehouse_id": order.warehouse_id, "warehouse_code": warehouse_codes([order.warehouse_id]).get(order.warehouse_id),
         "currency": order.currency, "fx_rate": order.fx_rate, "fx_source": order.fx_source, "fx_date": order.fx_date,
-        "functional_currency": functional_currency(), "subtotal": order.subtotal, "tax_total": order.tax_total,
-        "total": order.total, "total_functional": functional_total(order), "expected_date": order.expected_date,
+        "functional_currency": functional_currency(), "subtotal": money(order.subtotal),
+        "tax_total": money(order.tax_total), "total": money(order.total), "total_functional": functional_total(order),
+        "expected_date": order.expected_date,
         "lines": [{"line_id": line.id, "sku_id": line.sku_id, "sku_code": names.get(line.sku_id, ("",))[0],
                    "quantity": line.quantity, "unit_price": line.unit_price, "tax_rate": line.tax_rate,
-                   "amount": line.amount, "tax_amount": line.tax_amount,
+                   "amount": money(line.amount), "tax_amount": money(line.tax_amount),
                    "received_quantity": line.received_quantity, "terminated_quantity": line.terminated_quantity}
                   for line in lines],
     }
@@ -173,12 +179,12 @@ def _apply_fx(order: PurchaseOrder, data: dict[str, Any], errors: f.Errors) -> N
     if order.currency == functional:
         if rate is not None and rate != 1:
             errors.add("fx_rate", f"the order is in {functional}, the functional currency: its rate is 1")
-        order.fx_rate, order.fx_source = Decimal(1), "functional currency"
+        order.fx_rate, order.fx_source = scale(Decimal(1), 10), "functional currency"
     else:
         if rate is not None and rate <= 0:
             errors.add("fx_rate", "must be above zero")
         elif rate is not None:
-            order.fx_rate = rate
+            order.fx_rate = scale(rate, 10)
         if order.fx_rate is None and "fx_rate" not in errors.errors:
             errors.add("fx_rate", f"is required: how many {functional} one {order.currency} is worth")
         if "fx_source" in data:
@@ -247,7 +253,8 @@ def _apply_lines(order: PurchaseOrder, items: Any, errors: f.Errors) -> None:
         note = f.text(errors, path + "note", item.get("note", line.note), max_len=500)
         if sku is None or quantity is None or price is None or tax_rate is None:
             continue
-        line.sku_id, line.quantity, line.unit_price, line.tax_rate, line.note = sku.id, quantity, price, tax_rate, note
+        line.sku_id, line.quantity, line.note = sku.id, quantity, note
+        line.unit_price, line.tax_rate = scale(price, 6), scale(tax_rate, 4)
         kept.append(line)
     if errors:
         return
@@ -264,8 +271,8 @@ def _apply_lines(order: PurchaseOrder, items: Any, errors: f.Errors) -> None:
 
 def _recompute(order: PurchaseOrder) -> None:
     for line in order.lines:
-        line.amount = round_money(line.unit_price * line.quantity, order.currency)
-        line.tax_amount = round_money(line.amount * line.tax_rate, order.currency)
+        line.amount = scale(round_money(line.unit_price * line.quantity, order.currency), 4)
+        line.tax_amount = scale(round_money(line.amount * line.tax_rate, order.currency), 4)
     order.subtotal = sum((line.amount for line in order.lines), Decimal(0))
     order.tax_total = sum((line.tax_amount for line in order.lines), Decimal(0))
     order.total = order.subtotal + order.tax_total

@@ -37,6 +37,7 @@ from core.purchasing.service.common import (
     functional_currency,
     get,
     locked,
+    scale,
     sku_names,
     supplier_labels,
     warehouse_codes,
@@ -146,7 +147,7 @@ def receive(order_id: Any, *, lines: Any, tracking_number: Any = "", note: Any =
          for line, qty in wanted],
         key=f"po-receipt:{receipt.id}", qc=True, fx_rate=order.fx_rate)
     for rl, (line, qty) in zip(receipt.lines, wanted):
-        rl.value = posting.line(str(line.id)).value
+        rl.value = scale(posting.line(str(line.id)).value, 4)
         line.received_quantity += qty
     orders.refresh_status(order)
     session.flush()
@@ -169,7 +170,8 @@ def received_payload(order: PurchaseOrder, receipt: Receipt, operation_id: uuid.
             "receipt_line_id": rl.id, "purchase_order_line_id": po_line.id, "sku_id": rl.sku_id,
             "sku_code": names.get(rl.sku_id, ("",))[0], "quantity": rl.quantity, "unit_price": rl.unit_price,
             "amount": amount, "tax_rate": po_line.tax_rate,
-            "tax_amount": round_money(amount * po_line.tax_rate, order.currency), "value": rl.value,
+            "tax_amount": round_money(amount * po_line.tax_rate, order.currency),
+            "value": round_money(rl.value, functional_currency()),
         })
     return {
         "receipt_id": receipt.id, "receipt_number": receipt.number, "received_at": receipt.received_at,
@@ -181,7 +183,7 @@ def received_payload(order: PurchaseOrder, receipt: Receipt, operation_id: uuid.
         "quantity": sum(rl.quantity for rl in receipt.lines),
         "amount": sum((x["amount"] for x in out_lines), Decimal(0)),
         "tax_amount": sum((x["tax_amount"] for x in out_lines), Decimal(0)),
-        "value": sum((rl.value for rl in receipt.lines), Decimal(0)),
+        "value": sum((x["value"] for x in out_lines), Decimal(0)),
         "stock_operation_id": operation_id, "lines": out_lines,
     }
 

@@ -33,6 +33,7 @@ from core.purchasing.service.common import (
     functional_currency,
     get,
     locked,
+    scale,
     sku_names,
     supplier_labels,
     warehouse_codes,
@@ -141,7 +142,7 @@ def ship_return(return_id: Any, *, carrier: Any = None, tracking_number: Any = N
         [Line(str(rl.id), rl.sku_id, ret.warehouse_id, rl.quantity) for rl in ret.lines],
         key=f"po-return:{ret.id}", from_bucket="unsellable", reason=ret.reason[:500])
     for rl in ret.lines:
-        rl.value = posting.line(str(rl.id)).value
+        rl.value = scale(posting.line(str(rl.id)).value, 4)
         by_id[rl.purchase_order_line_id].returned_quantity += rl.quantity
     ret.status, ret.shipped_at, ret.shipped_by = "shipped", utcnow(), actor_label()
     session.flush()
@@ -173,7 +174,7 @@ def _payload(ret: SupplierReturn, order: PurchaseOrder) -> dict[str, Any]:
                       "sku_id": rl.sku_id, "sku_code": names.get(rl.sku_id, ("",))[0], "quantity": rl.quantity,
                       "unit_price": rl.unit_price, "amount": amount, "tax_rate": tax[rl.purchase_order_line_id],
                       "tax_amount": round_money(amount * tax[rl.purchase_order_line_id], order.currency),
-                      "value": rl.value})
+                      "value": None if rl.value is None else round_money(rl.value, functional_currency())})
     return {
         "return_id": ret.id, "number": ret.number, "status": ret.status, "reason": ret.reason,
         "purchase_order_id": order.id, "purchase_order_number": order.number, "supplier_id": ret.supplier_id,
@@ -184,7 +185,7 @@ def _payload(ret: SupplierReturn, order: PurchaseOrder) -> dict[str, Any]:
         "quantity": sum(rl.quantity for rl in ret.lines),
         "amount": sum((x["amount"] for x in lines), Decimal(0)),
         "tax_amount": sum((x["tax_amount"] for x in lines), Decimal(0)),
-        "value": sum((rl.value or Decimal(0) for rl in ret.lines), Decimal(0)) if ret.status == "shipped" else None,
+        "value": sum((x["value"] for x in lines), Decimal(0)) if ret.status == "shipped" else None,
         "lines": lines,
     }
 

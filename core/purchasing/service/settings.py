@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.catalog import fields as f
 from core.db import session
 from core.purchasing.models import PurchasingSettings
+from core.purchasing.service.common import scale
 
 DAY_FIELDS = ("safety_days", "purchase_cycle_days", "default_lead_time_days")
 WEIGHT_FIELDS = ("weight_7d", "weight_14d", "weight_30d")
@@ -22,6 +23,8 @@ def _defaults() -> PurchasingSettings:
     for column in PurchasingSettings.__table__.columns:
         if column.default is not None and not callable(column.default.arg) and column.key not in ("id",):
             setattr(row, column.key, column.default.arg)
+    for name, places in (("weight_7d", 4), ("weight_14d", 4), ("weight_30d", 4), ("receipt_tolerance_percent", 2)):
+        setattr(row, name, scale(getattr(row, name), places))
     return row
 
 
@@ -46,20 +49,20 @@ def update_settings(**changes: Any) -> PurchasingSettings:
         if name in changes:
             value = f.decimal(errors, name, changes[name], places=4, required=True, max_digits=6)
             if value is not None:
-                setattr(row, name, value)
+                setattr(row, name, scale(value, 4))
     for name in DAY_FIELDS:
         if name in changes:
             value = f.integer(errors, name, changes[name], minimum=0, maximum=365, required=True)
             if value is not None:
                 setattr(row, name, value)
     if "second_approval_threshold" in changes:
-        row.second_approval_threshold = f.decimal(errors, "second_approval_threshold",
-                                                  changes["second_approval_threshold"], places=2)
+        value = f.decimal(errors, "second_approval_threshold", changes["second_approval_threshold"], places=2)
+        row.second_approval_threshold = scale(value, 4) if value is not None else None
     if "receipt_tolerance_percent" in changes:
         value = f.decimal(errors, "receipt_tolerance_percent", changes["receipt_tolerance_percent"], places=2,
                           required=True, max_digits=5)
         if value is not None:
-            row.receipt_tolerance_percent = value
+            row.receipt_tolerance_percent = scale(value, 2)
     if not errors and sum((getattr(row, n) for n in WEIGHT_FIELDS), Decimal(0)) <= 0:
         errors.add("weight_7d", "at least one of the 7, 14 and 30-day weights must be above zero")
     errors.raise_if_any()

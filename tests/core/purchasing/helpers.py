@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tests.core.catalog.factories import approved_sku
 from tests.core.inventory.helpers import snapshot, warehouse
@@ -45,6 +47,11 @@ def buyer(tenant: Any, *, prices: tuple[str, ...] = ("12.50", "8.00"), currency:
                                  prices={sku: {"price": p, "lead_time_days": lead_time, "moq": moq}
                                          for sku, p in zip(skus, prices)})
     return Buyer(tenant, wh, bin_id, skus, codes, supplier)
+
+
+def local_today() -> date:
+    """Today in the test tenants' time zone (Asia/Shanghai), which dates are kept in."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def ok(resp: Any, status: int = 200) -> Any:
