@@ -234,10 +234,10 @@ class TokenBucket:
         while True:
             with self._lock:
                 self._refill()
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                if self._tokens >= 1 - 1e-9:  # float drift must not leave us a hair short forever
+                    self._tokens = max(0.0, self._tokens - 1)
                     return waited
-                wait = (1 - self._tokens) / self.rate
+                wait = max((1 - self._tokens) / self.rate, 0.001)
             self.clock.sleep(wait)
             waited += wait
 

@@ -87,8 +87,8 @@ class ServerBucket:
 
     def admit(self, scale: float = 1.0) -> tuple[bool, float]:
         self._refill(scale)
-        if self.tokens >= 1:
-            self.tokens -= 1
+        if self.tokens >= 1 - 1e-9:  # the same float tolerance as the client's bucket
+            self.tokens = max(0.0, self.tokens - 1)
             return True, 0.0
         return False, (1 - self.tokens) / (self.rate * scale)
 
