@@ -5,8 +5,9 @@ tenant context; portal views only decide what to do with an anonymous or unautho
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, g, redirect, request, url_for

@@ -7,7 +7,7 @@ to a caller holding `permission`, and returns a `Card`, several, or None (nothin
     @card("orders:read")
     def orders_to_ship() -> Card:
         return Card(_("Orders to ship"), orders_service.count_to_ship(),
-                    url=url_for("orders.index", status="paid"))
+                    url=url_for("web.orders.index", status="paid"))
 
 The connection-health cards below belong to no section the foundation ships; the
 connections section may take them over.
@@ -15,8 +15,9 @@ connections section may take them over.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from flask import current_app, g, url_for
 from flask_babel import gettext as _
@@ -90,7 +91,7 @@ def cards() -> tuple[list[Card], list[str]]:
             continue
         try:
             result = source.func()
-        except Exception:  # noqa: BLE001 - reported on the page and in the log
+        except Exception:
             log.exception("dashboard card %s failed", source.name)
             session.rollback()
             failed.append(source.name.split(".")[1] if source.name.startswith("web.") else source.name)
@@ -114,7 +115,7 @@ def connection_health() -> list[Card] | None:
         .group_by(PluginConnection.status)).all())
     ok, errors = rows.get("ok", 0), rows.get("error", 0)
     return [
-        Card(_("Connections OK"), ok, url=url_if("connections.index"), tone="good" if ok else ""),
-        Card(_("Connections with errors"), errors, url=url_if("connections.index", status="error"),
+        Card(_("Connections OK"), ok, url=url_if("web.connections.index"), tone="good" if ok else ""),
+        Card(_("Connections with errors"), errors, url=url_if("web.connections.index", status="error"),
              tone="bad" if errors else ""),
     ]

@@ -15,7 +15,8 @@ portal forms name their inputs after the service's arguments and need no schema 
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import flash, redirect, render_template
 from werkzeug.datastructures import MultiDict

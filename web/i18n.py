@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir

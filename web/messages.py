@@ -8,7 +8,7 @@ import re
 from flask_babel import gettext
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional marker name for extraction
+def N_(message: str) -> str:
     return message
 
 

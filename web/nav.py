@@ -2,7 +2,7 @@
 
 An entry shows only when its endpoint exists (the section has landed) and the caller's roles
 grant its permission. A sub-entry is highlighted for its own endpoint and for every endpoint
-that extends it with "_" (e.g. "settings.users" covers "settings.users_new").
+that extends it with "_" (e.g. "web.settings.users" covers "web.settings.users_new").
 """
 from __future__ import annotations
 
@@ -18,32 +18,32 @@ class NavItem:
     label: Any  # a lazy translation
     endpoint: str
     permission: str | None = None  # None: any logged-in user
-    children: tuple["NavItem", ...] = ()
+    children: tuple[NavItem, ...] = ()
 
     @property
-    def section(self) -> str:
-        return self.endpoint.partition(".")[0]
+    def blueprint(self) -> str:
+        return self.endpoint.rpartition(".")[0]
 
 
 NAV: tuple[NavItem, ...] = (
     NavItem(_l("Dashboard"), "portal.dashboard"),
-    NavItem(_l("Products"), "catalog.index", "catalog:read"),
-    NavItem(_l("Suppliers"), "suppliers.index", "suppliers:read"),
-    NavItem(_l("Purchasing"), "purchasing.index", "purchasing:read"),
-    NavItem(_l("Inventory"), "inventory.index", "inventory:read"),
-    NavItem(_l("Orders"), "orders.index", "orders:read"),
-    NavItem(_l("Shipping"), "shipping.index", "shipping:read"),
-    NavItem(_l("Finance"), "finance.index", "finance:read"),
-    NavItem(_l("Connections"), "connections.index", "connections:read"),
-    NavItem(_l("Jobs"), "jobs.index", "jobs:read"),
-    NavItem(_l("Audit log"), "audit.index", "audit:read", children=(
-        NavItem(_l("Audit log"), "audit.index", "audit:read"),
-        NavItem(_l("Failed event deliveries"), "audit.deliveries", "audit:read"),
+    NavItem(_l("Products"), "web.catalog.index", "catalog:read"),
+    NavItem(_l("Suppliers"), "web.suppliers.index", "suppliers:read"),
+    NavItem(_l("Purchasing"), "web.purchasing.index", "purchasing:read"),
+    NavItem(_l("Inventory"), "web.inventory.index", "inventory:read"),
+    NavItem(_l("Orders"), "web.orders.index", "orders:read"),
+    NavItem(_l("Shipping"), "web.shipping.index", "shipping:read"),
+    NavItem(_l("Finance"), "web.finance.index", "finance:read"),
+    NavItem(_l("Connections"), "web.connections.index", "connections:read"),
+    NavItem(_l("Jobs"), "web.jobs.index", "jobs:read"),
+    NavItem(_l("Audit log"), "web.audit.index", "audit:read", children=(
+        NavItem(_l("Audit log"), "web.audit.index", "audit:read"),
+        NavItem(_l("Failed event deliveries"), "web.audit.deliveries", "audit:read"),
     )),
-    NavItem(_l("Settings"), "settings.index", "settings:read", children=(
-        NavItem(_l("Company"), "settings.index", "settings:read"),
-        NavItem(_l("Users"), "settings.users", "settings:read"),
-        NavItem(_l("API keys"), "settings.api_keys", "settings:read"),
+    NavItem(_l("Settings"), "web.settings.index", "settings:read", children=(
+        NavItem(_l("Company"), "web.settings.index", "settings:read"),
+        NavItem(_l("Users"), "web.settings.users", "settings:read"),
+        NavItem(_l("API keys"), "web.settings.api_keys", "settings:read"),
     )),
 )
 
@@ -53,7 +53,7 @@ class Link:
     label: str
     url: str
     active: bool
-    children: tuple["Link", ...] = ()
+    children: tuple[Link, ...] = ()
 
 
 def _allowed(item: NavItem) -> bool:
@@ -69,13 +69,12 @@ def _child_active(item: NavItem, endpoint: str) -> bool:
 def visible() -> list[Link]:
     """The caller's navigation: entries they may open, with the current one marked."""
     endpoint = request.endpoint or ""
-    current_section = endpoint.partition(".")[0]
     links = []
     for item in NAV:
         if not _allowed(item):
             continue
         children = tuple(Link(str(c.label), url_for(c.endpoint), _child_active(c, endpoint))
                          for c in item.children if _allowed(c))
-        active = endpoint == item.endpoint if item.section == "portal" else current_section == item.section
+        active = endpoint == item.endpoint if item.blueprint == "portal" else request.blueprint == item.blueprint
         links.append(Link(str(item.label), url_for(item.endpoint), active, children))
     return links

@@ -1,23 +1,19 @@
 """Portal wiring: translations, section discovery, template helpers.
 
 A section is a package `web/<name>/` (name from `SECTIONS`) whose `views.py` exposes a Flask
-Blueprint `bp` named after the section. It may also have `dashboard.py` (cards, see
+Blueprint `bp` named after the section; its endpoints are "web.<name>.<view>". It may also have `dashboard.py` (cards, see
 `web.dashboard`) and `translations/` (its own zh_CN catalogue). docs/portal.md is the guide.
 """
 from __future__ import annotations
 
 import importlib
-import logging
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Blueprint, Flask, g, request
 from flask_babel import Babel
 
 from web import HERE, auth, i18n, labels, nav
-
-log = logging.getLogger("tradelane.web")
 
 # Portal sections in navigation order. Each is optional: a missing package is skipped, so a
 # section appears as soon as its engineer adds web/<name>/views.py.
@@ -58,6 +54,10 @@ def init_portal(app: Flask) -> None:
     )
 
     app.register_blueprint(views.bp)
+    # Sections hang under a parent blueprint "web": blueprint names are global to the app and
+    # the REST API already uses the capability names, so a page's endpoint is
+    # "web.<section>.<view>". A fresh parent per app, because create_app may run repeatedly.
+    sections = Blueprint("web", __name__)
     for section in SECTIONS:
         module = section_module(section, "views")
         if module is None:
@@ -65,13 +65,14 @@ def init_portal(app: Flask) -> None:
         bp = getattr(module, "bp", None)
         if bp is None or bp.name != section:
             raise RuntimeError(f"web/{section}/views.py must define a Blueprint `bp` named {section!r}")
-        app.register_blueprint(bp)
+        sections.register_blueprint(bp)
         section_module(section, "dashboard")  # its @card functions register on import
+    app.register_blueprint(sections)
 
     @app.after_request
     def _no_store_for_logged_in(resp: Any) -> Any:
         # Pages of a logged-in user hold tenant data: keep them out of shared caches.
-        if g.get("principal") is not None and not request.path.startswith("/static/"):
+        if g.get("principal") is not None and not request.path.startswith(("/static/", "/api/")):
             resp.headers.setdefault("Cache-Control", "no-store")
         return resp
 
@@ -81,8 +82,3 @@ def translate_message(message: Any) -> str:
     from web.messages import translate
 
     return translate(str(message)) if message else ""
-
-
-def section_dirs() -> dict[str, Path]:
-    """Directory of every section present in this checkout (for tooling and tests)."""
-    return {s: HERE / s for s in SECTIONS if (HERE / s / "views.py").exists()}

@@ -13,6 +13,7 @@ from core import money
 from core.errors import DomainError, ValidationError
 from core.http import login, logout
 from tenants import service
+from tenants.models import User
 from web import dashboard
 from web.auth import current_user, login_required, safe_next
 from web.forms import Form
@@ -32,10 +33,9 @@ def currencies() -> list[str]:
     return [c for c in COMMON_CURRENCIES if money.is_currency(c)]
 
 
-def _principal(user: object) -> service.Principal:
-    return service.Principal(tenant_id=user.tenant_id, kind="user", id=user.id, label=user.email,  # type: ignore[attr-defined]
-                             roles=tuple(user.roles), locale=user.locale,  # type: ignore[attr-defined]
-                             session_version=user.session_version)  # type: ignore[attr-defined]
+def _principal(user: User) -> service.Principal:
+    return service.Principal(tenant_id=user.tenant_id, kind="user", id=user.id, label=user.email,
+                             roles=tuple(user.roles), locale=user.locale, session_version=user.session_version)
 
 
 @bp.route("/", endpoint="dashboard")

@@ -5,7 +5,8 @@ import html
 import re
 import secrets
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from werkzeug.serving import make_server

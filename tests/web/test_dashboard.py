@@ -12,7 +12,7 @@ def _cards(client) -> dict[str, str]:
     body = client.get("/").get_data(as_text=True)
     titles = re.findall(r'<div class="card-title">([^<]+)</div>', body)
     values = [re.sub(r"<[^>]+>", "", v).strip()
-              for v in re.findall(r'<div class="card-value">(.*?)</div>', body, re.S)]
+              for v in re.findall(r'<div class="card-value">(.*?)</div>', body, re.DOTALL)]
     return dict(zip(titles, values))
 
 

@@ -9,7 +9,7 @@ from web.nav import NavItem
 
 def _nav_labels(client) -> list[str]:
     body = client.get("/").get_data(as_text=True)
-    sidebar = re.search(r'<nav class="sidebar".*?</nav>', body, re.S).group(0)
+    sidebar = re.search(r'<nav class="sidebar".*?</nav>', body, re.DOTALL).group(0)
     return re.findall(r"<a [^>]*>([^<]+)</a>", sidebar)
 
 
@@ -48,6 +48,6 @@ def test_views_refuse_roles_without_the_permission(portal, tenant_a):
 
 def test_settings_tabs_mark_the_current_page(portal, tenant_a):
     body = portal(tenant_a).get("/settings/users/new").get_data(as_text=True)
-    tabs = re.search(r'<nav class="tabs".*?</nav>', body, re.S).group(0)
+    tabs = re.search(r'<nav class="tabs".*?</nav>', body, re.DOTALL).group(0)
     assert re.search(r'class="active"[^>]*>Users<', tabs)
     assert not re.search(r'class="active"[^>]*>API keys<', tabs)

@@ -19,5 +19,5 @@ def event_cards() -> list[Card]:
         .where(EventDelivery.status.in_(("failed", "dead")))).scalar_one()
     return [
         Card(_("Events waiting for delivery"), pending, tone="warn" if pending else ""),
-        Card(_("Failed event deliveries"), failed, url=url_for("audit.deliveries"), tone="bad" if failed else ""),
+        Card(_("Failed event deliveries"), failed, url=url_for("web.audit.deliveries"), tone="bad" if failed else ""),
     ]

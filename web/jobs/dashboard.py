@@ -20,7 +20,7 @@ def job_cards() -> list[Card]:
         select(func.count()).select_from(jobs.Job)
         .where(jobs.Job.status == "failed", jobs.Job.finished_at >= utcnow() - timedelta(hours=24))).scalar_one()
     return [
-        Card(_("Jobs running"), running, url=url_for("jobs.index", status="running")),
-        Card(_("Jobs failed (24 h)"), failed, url=url_for("jobs.index", status="failed"),
+        Card(_("Jobs running"), running, url=url_for("web.jobs.index", status="running")),
+        Card(_("Jobs failed (24 h)"), failed, url=url_for("web.jobs.index", status="failed"),
              tone="bad" if failed else ""),
     ]

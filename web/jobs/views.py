@@ -70,6 +70,6 @@ def retry(job_id: uuid.UUID) -> object:
     try:
         jobs.retry(job_id)
     except DomainError as exc:
-        return action_failed(exc, url_for("jobs.detail", job_id=job_id))
+        return action_failed(exc, url_for("web.jobs.detail", job_id=job_id))
     flash(_("The job is queued again."), "success")
-    return redirect(url_for("jobs.detail", job_id=job_id))
+    return redirect(url_for("web.jobs.detail", job_id=job_id))

@@ -15,6 +15,6 @@ def people() -> list[Card]:
     users = session.execute(select(func.count()).select_from(User).where(User.active.is_(True))).scalar_one()
     keys = session.execute(select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None))).scalar_one()
     return [
-        Card(_("Active users"), users, url=url_for("settings.users")),
-        Card(_("API keys in use"), keys, url=url_for("settings.api_keys")),
+        Card(_("Active users"), users, url=url_for("web.settings.users")),
+        Card(_("API keys in use"), keys, url=url_for("web.settings.api_keys")),
     ]

@@ -55,7 +55,7 @@ def save_company() -> object:
         form.fail(exc)
         return _render_company(form), exc.status_code
     flash(_("Company settings saved."), "success")
-    return redirect(url_for("settings.index"))
+    return redirect(url_for("web.settings.index"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,7 +80,7 @@ def users_new() -> object:
         except DomainError as exc:
             return form.failed(exc, "settings/user_new.html", role_options=role_options())
         flash(_("%(email)s can now log in with the password you set.", email=user.email), "success")
-        return redirect(url_for("settings.users"))
+        return redirect(url_for("web.settings.users"))
     return render_template("settings/user_new.html", form=form, role_options=role_options())
 
 
@@ -96,7 +96,7 @@ def users_edit(user_id: uuid.UUID) -> object:
             return form.failed(exc, "settings/user_edit.html", user=service.get_user(user_id),
                                role_options=role_options())
         flash(_("Changes to %(email)s saved.", email=user.email), "success")
-        return redirect(url_for("settings.users"))
+        return redirect(url_for("web.settings.users"))
     return render_template("settings/user_edit.html", form=form, user=user, role_options=role_options())
 
 
@@ -108,12 +108,12 @@ def users_active(user_id: uuid.UUID) -> object:
     try:
         user = service.update_user(g.principal, user_id, active=active)
     except DomainError as exc:
-        return action_failed(exc, url_for("settings.users"))
+        return action_failed(exc, url_for("web.settings.users"))
     if active:
         flash(_("%(email)s is active again.", email=user.email), "success")
     else:
         flash(_("%(email)s is deactivated and logged out.", email=user.email), "success")
-    return redirect(url_for("settings.users"))
+    return redirect(url_for("web.settings.users"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,6 +151,6 @@ def api_keys_revoke(key_id: uuid.UUID) -> object:
     try:
         key = service.revoke_api_key(key_id)
     except DomainError as exc:
-        return action_failed(exc, url_for("settings.api_keys"))
+        return action_failed(exc, url_for("web.settings.api_keys"))
     flash(_("API key %(name)s is revoked; requests with it are refused from now on.", name=key.name), "success")
-    return redirect(url_for("settings.api_keys"))
+    return redirect(url_for("web.settings.api_keys"))
