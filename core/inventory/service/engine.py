@@ -341,6 +341,8 @@ def touch(pairs: Iterable[Pair], op_id: uuid.UUID | None = None) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _announce_changes(s: Session) -> None:
+    if s.in_nested_transaction():  # a savepoint being released; the real commit comes later
+        return
     touched = s.info.pop(TOUCHED, None)
     if not touched or not touched["changed"] or s is not session():
         return
@@ -351,9 +353,12 @@ def _announce_changes(s: Session) -> None:
                 entity_type="inventory_operation", entity_id=ops[0] if ops else "")
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_changes(s: Session) -> None:
-    s.info.pop(TOUCHED, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget_changes(s: Session, transaction: Any) -> None:
+    # Only when the whole transaction ends: a savepoint rolled back by a failed stock event
+    # must not make the transaction forget the events that succeeded before it.
+    if transaction.parent is None:
+        s.info.pop(TOUCHED, None)
 
 
 def check_safety(pairs: Iterable[Pair]) -> list[SkuSetting]:

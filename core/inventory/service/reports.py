@@ -56,7 +56,7 @@ def stock_row(row: Any) -> dict[str, Any]:
             "projected": b.available + b.inbound_ordered + b.in_transit,
             "safety_stock": row.safety_stock, "below_safety": b.available < row.safety_stock,
             "unit_cost": (b.stock_value / qty).quantize(Decimal("0.000001")) if qty else Decimal(0),
-            "stock_value": b.stock_value, "currency": b.currency}
+            "stock_value": round_money(b.stock_value, b.currency), "currency": b.currency}
 
 
 def ledger_query(sku_id: uuid.UUID, *, warehouse_id: uuid.UUID | None = None, kind: str | None = None) -> Any:
@@ -87,10 +87,10 @@ def ledger_row(row: Any) -> dict[str, Any]:
     return {"id": m.id, "created_at": m.created_at, "kind": m.kind, "sku_id": m.sku_id,
             "warehouse_id": m.warehouse_id, "warehouse_code": row.warehouse_code, "location_id": m.location_id,
             "quantity": m.quantity, "from_bucket": m.from_bucket, "to_bucket": m.to_bucket,
-            "on_hand_change": row.on_hand_change, "unit_cost": m.unit_cost, "value": m.value, "currency": m.currency,
+            "on_hand_change": row.on_hand_change, "unit_cost": m.unit_cost, "value": round_money(m.value, m.currency), "currency": m.currency,
             "doc_type": m.doc_type, "doc_id": m.doc_id, "doc_number": m.doc_number, "doc_line": m.doc_line,
             "reason": m.reason, "actor": m.actor, "operation_id": m.operation_id,
-            "balance_after": {b: int(row[f"{b}_after"]) for b in LEDGER_BUCKETS}}
+            "balance_after": {b: int(row._mapping[f"{b}_after"]) for b in LEDGER_BUCKETS}}
 
 
 @dataclass(frozen=True)

@@ -181,8 +181,12 @@ def update_transfer(transfer_id: uuid.UUID, kind: str, **changes: Any) -> Transf
         t.source_warehouse_id, t.destination_warehouse_id = src, dst
     if "lines" in changes:
         wanted = _clean_lines(changes["lines"])
-        t.lines = [TransferLine(position=i + 1, sku_id=sku, quantity=qty)
-                   for i, (sku, qty) in enumerate(wanted.items())]
+        # Change lines in place: a SKU keeps its line (and its id), so no delete-then-insert
+        # of the same (transfer, SKU) pair is ever needed.
+        existing = {ln.sku_id: ln for ln in t.lines}
+        t.lines = [existing.get(sku) or TransferLine(sku_id=sku) for sku in wanted]
+        for i, ln in enumerate(t.lines):
+            ln.position, ln.quantity = i + 1, wanted[ln.sku_id]
         t.boxes = []  # a box plan describes the old lines
     for name in EDITABLE_UNTIL_SHIPPED:
         if name in changes:

@@ -1,0 +1,106 @@
+"""Replaying a stock event with its idempotency key changes nothing and returns the first
+outcome; a key reused for a different request is refused; a failed event leaves nothing."""
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from core.errors import Conflict, ValidationError
+from core.inventory import service as inv
+from core.inventory.service import Doc, Line
+from core.inventory.service.reconcile import verify
+from core.money import Money
+from tests.core.catalog.factories import approved_sku
+from tests.core.inventory.helpers import key, snapshot, stock, warehouse
+
+
+@pytest.fixture
+def sku_wh(tenant_a):
+    sku, wh = approved_sku(tenant_a), warehouse(tenant_a)
+    stock(tenant_a, sku, wh, 20, "3.00")
+    return sku, wh
+
+
+def test_every_replayed_event_changes_nothing(tenant_a, sku_wh):
+    sku, wh = sku_wh
+    po, so, rma = Doc("purchase_order", uuid.uuid4()), Doc("sales_order", uuid.uuid4()), Doc("rma", uuid.uuid4())
+    calls = [
+        lambda: inv.expect_inbound(po, [Line("1", sku, wh, 5)], key="k-expect"),
+        lambda: inv.receive_purchase(po, [Line("1", sku, wh, 5, Money(Decimal("4"), "CNY"))], key="k-receive"),
+        lambda: inv.qc_pass(po, [Line("1", sku, wh, 5)], key="k-qc"),
+        lambda: inv.reserve(so, [Line("1", sku, wh, 6)], key="k-reserve"),
+        lambda: inv.release(so, [Line("1", sku, wh, 2)], key="k-release"),
+        lambda: inv.mark_picked(so, key="k-pick"),
+        lambda: inv.ship(so, key="k-ship"),
+        lambda: inv.customer_return(rma, [Line("1", sku, wh, 1)], key="k-return"),
+    ]
+    for call in calls:
+        with tenant_a.scope():
+            first = call()
+        before = snapshot(tenant_a, sku, wh)
+        with tenant_a.scope():
+            again = call()
+        assert again.replayed and not first.replayed
+        assert again.operation_id == first.operation_id and again.lines == first.lines
+        assert snapshot(tenant_a, sku, wh) == before, first.kind
+    assert snapshot(tenant_a, sku, wh)["on_hand"] == 20 + 5 - 4 + 1
+    with tenant_a.scope():
+        assert verify().ok
+
+
+def test_keys_belong_to_their_tenant(tenant_a, tenant_b, sku_wh):
+    sku, wh = sku_wh
+    b_sku, b_wh = approved_sku(tenant_b), warehouse(tenant_b)
+    stock(tenant_b, b_sku, b_wh, 5)
+    with tenant_a.scope():
+        inv.reserve(Doc("sales_order", "1"), [Line("1", sku, wh, 1)], key="shared-key")
+    with tenant_b.scope():  # the same key in another tenant is another event
+        p = inv.reserve(Doc("sales_order", "1"), [Line("1", b_sku, b_wh, 1)], key="shared-key")
+    assert not p.replayed and snapshot(tenant_b, b_sku, b_wh)["reserved"] == 1
+
+
+def test_a_key_used_for_another_request_is_refused(tenant_a, sku_wh):
+    sku, wh = sku_wh
+    so = Doc("sales_order", uuid.uuid4())
+    with tenant_a.scope():
+        inv.reserve(so, [Line("1", sku, wh, 1)], key="k-1")
+    with tenant_a.scope():
+        with pytest.raises(Conflict) as exc:
+            inv.reserve(so, [Line("1", sku, wh, 2)], key="k-1")
+        assert exc.value.status_code == 409 and "key" in exc.value.errors
+    with tenant_a.scope():
+        with pytest.raises(ValidationError) as exc:
+            inv.reserve(so, [Line("1", sku, wh, 1)], key="")
+        assert "key" in exc.value.errors
+
+
+def test_a_failed_event_leaves_nothing_and_its_key_stays_usable(tenant_a, sku_wh):
+    sku, wh = sku_wh
+    other = approved_sku(tenant_a)
+    so = Doc("sales_order", uuid.uuid4())
+    with tenant_a.scope():
+        inv.reserve(so, [Line("1", sku, wh, 2)], key=key())
+    before = snapshot(tenant_a, sku, wh)
+    with tenant_a.scope():
+        # The caller catches the error and commits its own work: the failed shipment must not
+        # have consumed the reservation of line 1 before line 2 failed.
+        with pytest.raises(inv.InsufficientStock):
+            inv.ship(so, [Line("1", sku, wh, 2), Line("2", other, wh, 1)], key="k-ship")
+    assert snapshot(tenant_a, sku, wh) == before
+    with tenant_a.scope():
+        assert verify().ok
+        p = inv.ship(so, [Line("1", sku, wh, 2)], key="k-ship-2")
+        assert p.line("1").value == Decimal("6.00")
+
+
+def test_invalid_lines_name_the_field(tenant_a, sku_wh):
+    sku, wh = sku_wh
+    with tenant_a.scope():
+        with pytest.raises(ValidationError) as exc:
+            inv.reserve(Doc("sales_order", "x"), [Line("1", sku, wh, 0)], key=key())
+        assert exc.value.errors == {"lines": {"0": {"quantity": ["must be a positive whole number"]}}}
+        with pytest.raises(ValidationError) as exc:
+            inv.receive_purchase(Doc("purchase_order", "x"), [Line("1", sku, wh, 1)], key=key())
+        assert "unit_cost" in exc.value.errors["lines"]["0"]
