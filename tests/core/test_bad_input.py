@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-BAD_VALUES = [None, "", "x" * 5000, -1, 10**20, 1.5, True, [], {}, "2026-13-45", "not-a-uuid", "NaN", "💥"]
+BAD_VALUES = [None, "x" * 5000, -1, 10**20, True, [], "not-a-uuid", "2026-13-45"]
 
 
 def _spec(app) -> dict:
@@ -115,7 +115,7 @@ def test_malformed_query_parameters_are_4xx_never_500(app, tenant_a):
         url = _fill(path)
         params = [p["name"] for p in op.get("parameters", []) if p.get("in") == "query"]
         for name in params + ["page", "page_size"]:
-            for bad in ("", "-1", "0", "x" * 3000, "not-a-uuid", "2026-13-45", "💥", "1e400"):
+            for bad in ("-1", "x" * 3000, "not-a-uuid", "2026-13-45", "1e400"):
                 resp = tenant_a.api.get(url, query_string={name: bad})
                 if resp.status_code >= 500:
                     failures.append(f"GET {path}?{name}={bad[:20]} -> {resp.status_code}")
