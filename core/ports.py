@@ -332,10 +332,15 @@ class ApiClient:
 
     # -- hooks ------------------------------------------------------------------------------
 
-    def authenticate(self, request: httpx.Request) -> None:
-        """Put credentials on the request (headers or body)."""
+    def prepare(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Adjust the keyword arguments of httpx's build_request before every attempt (e.g. to
+        sign a form body with a fresh timestamp)."""
+        return kwargs
 
-    def renew_auth(self) -> bool:
+    def authenticate(self, request: httpx.Request) -> None:
+        """Put credentials on the built request (headers or query)."""
+
+    def renew_auth(self, error: AuthError) -> bool:
         """Called once per request after an AuthError: renew a cached token and return True to
         retry, or False to give up."""
         return False
@@ -370,7 +375,7 @@ class ApiClient:
             attempt += 1
             if bucket is not None and self.pacing:
                 bucket.take()
-            request = self.http.build_request(method, url, **kwargs)
+            request = self.http.build_request(method, url, **self.prepare(dict(kwargs)))
             self.authenticate(request)
             error: AdapterError | None
             try:
@@ -387,7 +392,7 @@ class ApiClient:
                     return response
                 if isinstance(error, RateLimited) and bucket is not None:
                     bucket.exhaust()
-            if isinstance(error, AuthError) and not renewed and self.renew_auth():
+            if isinstance(error, AuthError) and not renewed and self.renew_auth(error):
                 renewed, attempt = True, attempt - 1
                 continue
             if not error.retryable or attempt >= self.attempts:

@@ -81,9 +81,9 @@ class AmazonClient(ApiClient):
         else:
             request.headers["x-amz-access-token"] = self.access_token()
 
-    def renew_auth(self) -> bool:
-        had = bool(self.ctx.state.pop("lwa", None)) | bool(self.ctx.state.pop("rdt", None))
-        return had
+    def renew_auth(self, error: AuthError) -> bool:
+        # A cached token Amazon no longer takes (revoked, clock skew): fetch new ones once.
+        return bool(self.ctx.state.pop("lwa", None)) | bool(self.ctx.state.pop("rdt", None))
 
     def observe(self, response: httpx.Response, bucket: TokenBucket | None) -> None:
         limit = response.headers.get("x-amzn-RateLimit-Limit")
