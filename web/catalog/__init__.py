@@ -1,0 +1,1 @@
+"""Portal pages of the catalogue: products, review, SKUs, kits, listing mappings, categories."""

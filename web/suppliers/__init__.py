@@ -1,0 +1,1 @@
+"""Portal pages of suppliers: list, form, review queue, contacts and per-SKU prices."""
