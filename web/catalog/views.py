@@ -548,7 +548,7 @@ def transfer_import() -> Any:
 def _jobs_page() -> str | None:
     from flask import current_app
 
-    return next((e for e in ("web.jobs.detail", "jobs.detail") if e in current_app.view_functions), None)
+    return "web.jobs.detail" if "web.jobs.detail" in current_app.view_functions else None
 
 
 def _download(data: bytes, fmt: str, name: str) -> Response:
