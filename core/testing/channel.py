@@ -38,6 +38,7 @@ from core.ports import (ORDER_STATUSES, AdapterError, AuthError, ChannelAdapter,
                         ChannelOrder, ListingQuantity, ShipmentConfirmation)
 from core.testing import make_context
 from core.testing.clock import VirtualClock
+from core.testing.emulator import RecordingTransport
 
 
 class ChannelHarness:
@@ -105,8 +106,10 @@ class EmulatorHarness(ChannelHarness):
         self.list_path = list_path  # substring of the order-list path, for fail_next_page
         self.adapter = self.connect(self.values)
 
-    def connect(self, values: dict[str, Any]) -> ChannelAdapter:
-        ctx = make_context(self.adapter_cls, values, transport=httpx.WSGITransport(app=self.emulator), clock=self.clock)
+    def connect(self, values: dict[str, Any], **context: Any) -> ChannelAdapter:
+        """A new adapter on the emulator; keywords go to make_context (e.g. state=...)."""
+        self.transport = RecordingTransport(httpx.WSGITransport(app=self.emulator))
+        ctx = make_context(self.adapter_cls, values, transport=self.transport, clock=self.clock, **context)
         return self.adapter_cls(ctx)
 
     def seed_orders(self, count: int) -> list[str]:

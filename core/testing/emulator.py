@@ -115,6 +115,7 @@ class _Pending:
     event_id: str
     request: tuple[dict[str, str], bytes] | None = None  # built once, so retries are identical
     delivered: set[str] = field(default_factory=set)
+    address: str | None = None  # for one subscriber only (e.g. a ping), else every subscriber of the topic
 
 
 def json_default(value: Any) -> Any:
@@ -270,8 +271,9 @@ class Emulator:
 
     # -- webhooks ---------------------------------------------------------------------------
 
-    def queue_webhook(self, topic: str, order_id: str) -> None:
-        self.pending_webhooks.append(_Pending(topic, order_id, str(uuid.UUID(int=self.factory.rng.getrandbits(128)))))
+    def queue_webhook(self, topic: str, order_id: str, address: str | None = None) -> None:
+        event_id = str(uuid.UUID(int=self.factory.rng.getrandbits(128)))
+        self.pending_webhooks.append(_Pending(topic, order_id, event_id, address=address))
 
     def build_webhook(self, topic: str, order_id: str, event_id: str) -> tuple[dict[str, str], bytes]:
         """Subclass: headers and body of one signed delivery."""
@@ -302,7 +304,12 @@ class Emulator:
         try:
             for p in pending:
                 headers, body = self._built(p)
-                targets = [url] if url else [s["address"] for s in subs if s["topic"] == p.topic]
+                if url:
+                    targets = [url]
+                elif p.address:
+                    targets = [p.address]
+                else:
+                    targets = [s["address"] for s in subs if s["topic"] == p.topic]
                 for target in targets:
                     if target in p.delivered:
                         continue
@@ -451,3 +458,25 @@ class Emulator:
     def ctl_connection(self, request: Request) -> Response:
         base = request.args.get("base_url") or (request.host_url.rstrip("/") + request.script_root)
         return json_response(self.connection_settings(base))
+
+
+class RecordingTransport(httpx.BaseTransport):
+    """Wraps a transport and keeps every request with its response, for tests that assert what
+    an adapter sent (`requests`) and what came back (`statuses()`)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.exchanges: list[tuple[httpx.Request, httpx.Response]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        response.read()
+        self.exchanges.append((request, response))
+        return response
+
+    @property
+    def requests(self) -> list[httpx.Request]:
+        return [request for request, _ in self.exchanges]
+
+    def statuses(self) -> list[int]:
+        return [response.status_code for _, response in self.exchanges]

@@ -1,8 +1,8 @@
 """AliExpress order JSON <-> ChannelOrder (shared/reference/channels.md §4.2-4.5).
 
 Times are naive strings in US Pacific time, converted here with the daylight-saving rules of
-America/Los_Angeles. In the autumn hour that happens twice, a naive time is read as its first
-occurrence (fold=0); the sync's window overlap absorbs that hour. The order list carries lines
+America/Los_Angeles. In the autumn hour that happens twice a wall time has two readings; the
+adapter keeps an order when either falls in the window (`pacific_readings`), so none is lost. The order list carries lines
 but no address, so listed orders say `lines_complete=False` until the order detail completes
 them. List-shaped fields may come wrapped (`{"order_dto": [...]}`) or bare (`simplify=true`).
 """
@@ -32,6 +32,12 @@ def to_pacific(value: datetime) -> str:
 
 def from_pacific(value: str) -> datetime:
     return datetime.strptime(value.strip(), TIME_FORMAT).replace(tzinfo=PACIFIC).astimezone(timezone.utc)
+
+
+def pacific_readings(value: str) -> tuple[datetime, ...]:
+    """Every UTC instant a Pacific wall time can mean: two in the repeated autumn hour."""
+    wall = datetime.strptime(value.strip(), TIME_FORMAT)
+    return tuple(sorted({wall.replace(tzinfo=PACIFIC, fold=fold).astimezone(timezone.utc) for fold in (0, 1)}))
 
 
 def unwrap(value: Any) -> list[Any]:

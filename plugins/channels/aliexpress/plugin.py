@@ -6,6 +6,7 @@ No HTTP-signed order webhooks are available to us here, so the adapter polls by 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
@@ -13,7 +14,8 @@ from core.hookspecs import hookimpl
 from core.ports import (PACING_SETTING, ChannelAdapter, ChannelCapability as Cap, ChannelOrder, ListingQuantity,
                         OrderPage, PushResult, RemoteRejected, SettingField, ShipmentConfirmation)
 from plugins.channels.aliexpress.client import DEFAULT_BASE_URL, DEFAULT_RATE, AliExpressClient
-from plugins.channels.aliexpress.mapping import PACIFIC, order_from_detail, order_from_list, to_pacific, unwrap
+from plugins.channels.aliexpress.mapping import (PACIFIC, order_from_detail, order_from_list, pacific_readings,
+                                                 to_pacific, unwrap)
 
 PAGE_SIZE = 50  # the largest page the order list serves
 # The order list refuses modified-time queries without a created-time range of at most 180 days,
@@ -38,6 +40,16 @@ def _ambiguous(value: datetime) -> bool:
     """Whether the Pacific wall time of `value` happens twice (the autumn hour)."""
     local = value.astimezone(PACIFIC).replace(tzinfo=None)
     return local.replace(tzinfo=PACIFIC, fold=0).utcoffset() != local.replace(tzinfo=PACIFIC, fold=1).utcoffset()
+
+
+def _in_window(order: ChannelOrder, start: datetime, end: datetime) -> ChannelOrder | None:
+    """The order if its change time falls in [start, end): a wall time of the repeated autumn
+    hour counts if either of its readings does (and is kept as that reading)."""
+    stamp = order.raw.get("gmt_update") or order.raw.get("gmt_create")
+    for reading in pacific_readings(stamp) if stamp else (order.updated_at,):
+        if start <= reading < end:
+            return order if reading == order.updated_at else replace(order, updated_at=reading)
+    return None
 
 
 class AliExpressAdapter(ChannelAdapter):
@@ -89,8 +101,8 @@ class AliExpressAdapter(ChannelAdapter):
         result = self.client.call("aliexpress.solution.order.get", param0=query)["result"]
         if not result.get("success", True):
             raise RemoteRejected(f"AliExpress order list: {result.get('error_code')} {result.get('error_message')}")
-        orders = tuple(o for o in map(order_from_list, unwrap(result.get("target_list")))
-                       if updated_after <= o.updated_at < updated_before)
+        orders = tuple(filter(None, (_in_window(o, updated_after, updated_before)
+                                     for o in map(order_from_list, unwrap(result.get("target_list"))))))
         if page < int(result.get("total_page") or 0):
             following: str | None = f"{phase}:{page + 1}"
         else:

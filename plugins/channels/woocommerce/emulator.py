@@ -257,7 +257,7 @@ class WooCommerceEmulator(Emulator):
             Rule(f"{API}/products/<int:product_id>/variations/batch", endpoint="batch_variations", methods=["POST"]),
             Rule(f"{API}/products/<int:product_id>/variations/<int:variation_id>", endpoint="update_variation",
                  methods=["PUT", "POST", "PATCH"]),
-            Rule(f"{API}/webhooks", endpoint="webhooks", methods=["GET", "POST"]),
+            Rule(f"{API}/webhooks", endpoint="webhook_collection", methods=["GET", "POST"]),
             Rule(f"{API}/webhooks/<int:webhook_id>", endpoint="update_webhook", methods=["PUT", "POST", "PATCH"]),
         ]
 
@@ -533,7 +533,7 @@ class WooCommerceEmulator(Emulator):
 
     # -- webhooks ---------------------------------------------------------------------------
 
-    def webhooks(self, request: Request) -> Response:
+    def webhook_collection(self, request: Request) -> Response:
         refused = self._auth(request)
         if refused:
             return refused
@@ -552,7 +552,7 @@ class WooCommerceEmulator(Emulator):
                 "date_created": local(self.clock.now()), "date_created_gmt": gmt(self.clock.now())}
         self.webhooks[wid] = hook
         self.subscriptions.append({"id": wid, "topic": topic, "address": url})
-        self.queue_webhook("ping", str(wid))
+        self.queue_webhook("ping", str(wid), address=url)
         return self.reply({k: v for k, v in hook.items() if k != "secret"}, 201)
 
     def update_webhook(self, request: Request, webhook_id: int) -> Response:
