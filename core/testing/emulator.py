@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any, Callable, ClassVar, Iterable, Mapping
 
 import httpx
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -370,7 +370,9 @@ class Emulator:
         if endpoint.startswith("ctl_"):
             try:
                 response = getattr(self, endpoint)(request, **args)
-            except (ValueError, KeyError, TypeError) as exc:
+            except KeyError as exc:  # an unknown order id
+                response = json_response({"error": str(exc).strip("'\"")}, 404)
+            except (ValueError, TypeError) as exc:
                 response = json_response({"error": str(exc)}, 400)
             return response(environ, start_response)
         if self.faults.latency:
@@ -412,10 +414,7 @@ class Emulator:
 
     def ctl_order(self, request: Request, order_id: str) -> Response:
         with self.lock:
-            try:
-                return json_response(self.order_json(order_id))
-            except KeyError:
-                raise NotFound() from None
+            return json_response(self.order_json(order_id))
 
     def ctl_change(self, request: Request, order_id: str) -> Response:
         body = self._body(request)

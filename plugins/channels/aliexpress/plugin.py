@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, Sequence
 
 from core.hookspecs import hookimpl
@@ -68,12 +69,15 @@ class AliExpressAdapter(ChannelAdapter):
         PACING_SETTING,
     )
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
-        self.client = AliExpressClient(ctx, pacing=bool(ctx.settings.get("pacing", True)))
+
+    @cached_property
+    def client(self) -> AliExpressClient:
+        # Built on first use, so a transport or clock put on the context after construction counts.
+        return AliExpressClient(self.ctx, pacing=bool(self.ctx.settings.get("pacing", True)))
 
     def close(self) -> None:
-        self.client.close()
+        if "client" in self.__dict__:
+            self.client.close()
 
     def check_connection(self) -> str:
         profile = self.client.call("aliexpress.solution.merchant.profile.get")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zlib
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any, Sequence
 from urllib.parse import quote
 
@@ -64,12 +65,17 @@ class AmazonAdapter(ChannelAdapter):
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
-        self.client = AmazonClient(ctx, pacing=bool(ctx.settings.get("pacing", True)))
         self.marketplace = str(ctx.settings.get("marketplace_id") or "ATVPDKIKX0DER")
         self.pii = bool(ctx.settings.get("use_rdt", True))
 
+    @cached_property
+    def client(self) -> AmazonClient:
+        # Built on first use, so a transport or clock put on the context after construction counts.
+        return AmazonClient(self.ctx, pacing=bool(self.ctx.settings.get("pacing", True)))
+
     def close(self) -> None:
-        self.client.close()
+        if "client" in self.__dict__:
+            self.client.close()
 
     def check_connection(self) -> str:
         data = self.client.call("GET", "/sellers/v1/marketplaceParticipations", "getMarketplaceParticipations")

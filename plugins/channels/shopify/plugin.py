@@ -8,6 +8,7 @@ import hmac
 import json
 import math
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, Mapping, Sequence
 
 from core.hookspecs import hookimpl
@@ -46,12 +47,15 @@ class ShopifyAdapter(ChannelAdapter):
         PACING_SETTING,
     )
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
-        self.client = ShopifyClient(ctx, pacing=bool(ctx.settings.get("pacing", True)))
+
+    @cached_property
+    def client(self) -> ShopifyClient:
+        # Built on first use, so a transport or clock put on the context after construction counts.
+        return ShopifyClient(self.ctx, pacing=bool(self.ctx.settings.get("pacing", True)))
 
     def close(self) -> None:
-        self.client.close()
+        if "client" in self.__dict__:
+            self.client.close()
 
     def check_connection(self) -> str:
         shop = self.client.call("GET", "shop.json")[0]["shop"]

@@ -8,6 +8,7 @@ import hmac
 import json
 import re
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, Mapping, Sequence
 
 from core.hookspecs import hookimpl
@@ -55,12 +56,15 @@ class WooCommerceAdapter(ChannelAdapter):
         PACING_SETTING,
     )
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
-        self.client = WooCommerceClient(ctx, pacing=bool(ctx.settings.get("pacing", True)))
+
+    @cached_property
+    def client(self) -> WooCommerceClient:
+        # Built on first use, so a transport or clock put on the context after construction counts.
+        return WooCommerceClient(self.ctx, pacing=bool(self.ctx.settings.get("pacing", True)))
 
     def close(self) -> None:
-        self.client.close()
+        if "client" in self.__dict__:
+            self.client.close()
 
     def check_connection(self) -> str:
         _, response = self.client.call("GET", "orders", params={"per_page": 1, "status": ALL_STATUSES})
