@@ -27,8 +27,20 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem(_l("Dashboard"), "portal.dashboard"),
-    NavItem(_l("Products"), "web.catalog.index", "catalog:read"),
-    NavItem(_l("Suppliers"), "web.suppliers.index", "suppliers:read"),
+    NavItem(_l("Products"), "web.catalog.index", "catalog:read", children=(
+        NavItem(_l("Products"), "web.catalog.index", "catalog:read"),
+        NavItem(_l("Review queue"), "web.catalog.review", "catalog:read"),
+        NavItem(_l("SKUs"), "web.catalog.skus", "catalog:read"),
+        NavItem(_l("Kits"), "web.catalog.kits", "catalog:read"),
+        NavItem(_l("Listing mappings"), "web.catalog.mappings", "catalog:read"),
+        NavItem(_l("Categories"), "web.catalog.categories", "catalog:read"),
+        NavItem(_l("Import / export"), "web.catalog.transfer", "catalog:read"),
+        NavItem(_l("Code patterns"), "web.catalog.settings", "catalog:read"),
+    )),
+    NavItem(_l("Suppliers"), "web.suppliers.index", "suppliers:read", children=(
+        NavItem(_l("Suppliers"), "web.suppliers.index", "suppliers:read"),
+        NavItem(_l("Review queue"), "web.suppliers.review", "suppliers:read"),
+    )),
     NavItem(_l("Purchasing"), "web.purchasing.index", "purchasing:read"),
     NavItem(_l("Inventory"), "web.inventory.index", "inventory:read"),
     NavItem(_l("Orders"), "web.orders.index", "orders:read"),

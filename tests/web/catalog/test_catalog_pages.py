@@ -60,7 +60,7 @@ def test_chinese_pages(tenant_a, portal):
     zh = portal(tenant_a)
     zh.post("/locale", {"locale": "zh_CN"})
     page = zh.text("/catalog/")
-    assert "产品" in page and "新建产品" in page and "已审核" in page and "陶瓷杯" in page
+    assert "商品" in page and "新建商品" in page and "已审核" in page and "陶瓷杯" in page
     assert "待审核" in zh.text("/catalog/review")
     assert "组合品" in zh.text("/catalog/kits")
     assert "编码规则" in zh.text("/catalog/settings")
@@ -170,3 +170,13 @@ def test_images_upload_and_show(tenant_a, portal):
     resp = owner.post(f"/catalog/products/{pid}/images", {"file": (io.BytesIO(b"not an image"), "x.png")},
                       content_type="multipart/form-data")
     assert "upload a PNG, JPEG, GIF or WebP image" in owner.text(f"/catalog/products/{pid}")
+
+
+def test_tabs_lead_to_every_catalogue_page(tenant_a, portal):
+    owner = portal(tenant_a)
+    html = owner.get("/catalog/").get_data(as_text=True)
+    for path in ("/catalog/review", "/catalog/skus", "/catalog/kits", "/catalog/mappings", "/catalog/categories",
+                 "/catalog/transfer", "/catalog/settings"):
+        assert f'href="{path}"' in html, path
+        assert owner.get(path).status_code == 200
+    assert 'href="/suppliers/review"' in owner.get("/suppliers/").get_data(as_text=True)
