@@ -1,0 +1,1 @@
+"""TinyShop: a minimal Tradelane channel plugin (see README.md)."""
