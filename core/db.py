@@ -253,8 +253,10 @@ def unit_of_work() -> Iterator[Session]:
 
 
 @event.listens_for(Session, "after_begin")
-def _enter_tenant_on_postgres(s: Session, _transaction: Any, connection: Any) -> None:
+def _enter_tenant_on_postgres(s: Session, transaction: Any, connection: Any) -> None:
     if s.info.get("system") or connection.dialect.name != "postgresql" or not db.app_role:
+        return
+    if transaction.nested:  # a SAVEPOINT inside a transaction that already set both
         return
     # Transaction-scoped (is_local = true): safe with pooled connections and PgBouncer.
     connection.exec_driver_sql(
