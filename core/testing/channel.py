@@ -34,8 +34,16 @@ import pytest
 
 from core import money
 from core.plugins import call_adapter
-from core.ports import (ORDER_STATUSES, AdapterError, AuthError, ChannelAdapter, ChannelCapability as Cap,
-                        ChannelOrder, ListingQuantity, ShipmentConfirmation)
+from core.ports import (
+    ORDER_STATUSES,
+    AdapterError,
+    AuthError,
+    ChannelAdapter,
+    ChannelOrder,
+    ListingQuantity,
+    ShipmentConfirmation,
+)
+from core.ports import ChannelCapability as Cap
 from core.testing import make_context
 from core.testing.clock import VirtualClock
 from core.testing.emulator import RecordingTransport

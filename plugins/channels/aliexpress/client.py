@@ -16,8 +16,15 @@ from typing import Any, Mapping
 
 import httpx
 
-from core.ports import (AdapterError, ApiClient, AuthError, ConnectionContext, RateLimited, RemoteRejected,
-                        TransientError)
+from core.ports import (
+    AdapterError,
+    ApiClient,
+    AuthError,
+    ConnectionContext,
+    RateLimited,
+    RemoteRejected,
+    TransientError,
+)
 
 DEFAULT_BASE_URL = "https://api-sg.aliexpress.com"
 DEFAULT_RATE = 5  # requests per second across methods: below the per-method limits AliExpress grants

@@ -12,11 +12,27 @@ from functools import cached_property
 from typing import Any, Sequence
 
 from core.hookspecs import hookimpl
-from core.ports import (PACING_SETTING, ChannelAdapter, ChannelCapability as Cap, ChannelOrder, ListingQuantity,
-                        OrderPage, PushResult, RemoteRejected, SettingField, ShipmentConfirmation)
+from core.ports import (
+    PACING_SETTING,
+    ChannelAdapter,
+    ChannelOrder,
+    ListingQuantity,
+    OrderPage,
+    PushResult,
+    RemoteRejected,
+    SettingField,
+    ShipmentConfirmation,
+)
+from core.ports import ChannelCapability as Cap
 from plugins.channels.aliexpress.client import DEFAULT_BASE_URL, DEFAULT_RATE, AliExpressClient
-from plugins.channels.aliexpress.mapping import (PACIFIC, order_from_detail, order_from_list, pacific_readings,
-                                                 to_pacific, unwrap)
+from plugins.channels.aliexpress.mapping import (
+    PACIFIC,
+    order_from_detail,
+    order_from_list,
+    pacific_readings,
+    to_pacific,
+    unwrap,
+)
 
 PAGE_SIZE = 50  # the largest page the order list serves
 # The order list refuses modified-time queries without a created-time range of at most 180 days,

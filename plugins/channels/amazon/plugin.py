@@ -13,8 +13,18 @@ from typing import Any, Sequence
 from urllib.parse import quote
 
 from core.hookspecs import hookimpl
-from core.ports import (PACING_SETTING, ChannelAdapter, ChannelCapability as Cap, ChannelOrder, ListingQuantity,
-                        OrderPage, PushResult, RemoteRejected, SettingField, ShipmentConfirmation)
+from core.ports import (
+    PACING_SETTING,
+    ChannelAdapter,
+    ChannelOrder,
+    ListingQuantity,
+    OrderPage,
+    PushResult,
+    RemoteRejected,
+    SettingField,
+    ShipmentConfirmation,
+)
+from core.ports import ChannelCapability as Cap
 from plugins.channels.amazon.client import DEFAULT_BASE_URL, DEFAULT_LWA_URL, AmazonClient
 from plugins.channels.amazon.mapping import order_from_amazon, order_with_items
 

@@ -6,15 +6,25 @@ import base64
 import hashlib
 import hmac
 import json
-import math
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, Mapping, Sequence
 
 from core.hookspecs import hookimpl
-from core.ports import (PACING_SETTING, ChannelAdapter, ChannelCapability as Cap, ChannelOrder, ListingQuantity,
-                        OrderPage, PushResult, RemoteRejected, SettingField, ShipmentConfirmation, WebhookEvent,
-                        header_value)
+from core.ports import (
+    PACING_SETTING,
+    ChannelAdapter,
+    ChannelOrder,
+    ListingQuantity,
+    OrderPage,
+    PushResult,
+    RemoteRejected,
+    SettingField,
+    ShipmentConfirmation,
+    WebhookEvent,
+    header_value,
+)
+from core.ports import ChannelCapability as Cap
 from plugins.channels.shopify.client import DEFAULT_API_VERSION, ShopifyClient, next_page_info
 from plugins.channels.shopify.mapping import CARRIERS, order_from_shopify
 

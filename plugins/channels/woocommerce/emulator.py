@@ -481,7 +481,7 @@ class WooCommerceEmulator(Emulator):
             return error("woocommerce_rest_product_invalid_id", "Invalid ID.", 404)
         problem = self._set_stock(product, json.loads(request.data or b"{}"))
         if problem:
-            return error("rest_invalid_param", f"Invalid parameter(s): stock_quantity", 400,
+            return error("rest_invalid_param", "Invalid parameter(s): stock_quantity", 400,
                          params={"stock_quantity": problem})
         return self.reply(product)
 

@@ -12,9 +12,20 @@ from functools import cached_property
 from typing import Any, Mapping, Sequence
 
 from core.hookspecs import hookimpl
-from core.ports import (PACING_SETTING, ChannelAdapter, ChannelCapability as Cap, ChannelOrder, ListingQuantity,
-                        OrderPage, PushResult, RemoteRejected, SettingField, ShipmentConfirmation, WebhookEvent,
-                        header_value)
+from core.ports import (
+    PACING_SETTING,
+    ChannelAdapter,
+    ChannelOrder,
+    ListingQuantity,
+    OrderPage,
+    PushResult,
+    RemoteRejected,
+    SettingField,
+    ShipmentConfirmation,
+    WebhookEvent,
+    header_value,
+)
+from core.ports import ChannelCapability as Cap
 from plugins.channels.woocommerce.client import DEFAULT_RATE, WooCommerceClient
 from plugins.channels.woocommerce.mapping import order_from_woo
 

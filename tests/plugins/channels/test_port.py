@@ -8,8 +8,17 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from core.ports import (ApiClient, AuthError, ChannelOrderLine, RateLimited, RemoteRejected, TokenBucket,
-                        TransientError, header_value, spread_order_charges)
+from core.ports import (
+    ApiClient,
+    AuthError,
+    ChannelOrderLine,
+    RateLimited,
+    RemoteRejected,
+    TokenBucket,
+    TransientError,
+    header_value,
+    spread_order_charges,
+)
 from core.testing import VirtualClock, make_context
 from plugins.channels.aliexpress.emulator import AliExpressEmulator
 from plugins.channels.amazon.emulator import AmazonEmulator

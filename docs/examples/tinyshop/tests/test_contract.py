@@ -1,9 +1,9 @@
 """Tradelane's channel contract, run against the TinyShop emulator."""
 import pytest
-
-from core.testing import ChannelContract, EmulatorHarness
 from tradelane_tinyshop.emulator import TinyShopEmulator
 from tradelane_tinyshop.plugin import TinyShopAdapter
+
+from core.testing import ChannelContract, EmulatorHarness
 
 
 class TestTinyShopContract(ChannelContract):

@@ -9,9 +9,20 @@ from functools import cached_property
 from typing import Any, Mapping, Sequence
 
 from core.hookspecs import hookimpl
-from core.ports import (PACING_SETTING, ChannelAdapter, ChannelCapability as Cap, ChannelOrder, ListingQuantity,
-                        OrderPage, PushResult, RemoteRejected, SettingField, ShipmentConfirmation, WebhookEvent,
-                        header_value)
+from core.ports import (
+    PACING_SETTING,
+    ChannelAdapter,
+    ChannelOrder,
+    ListingQuantity,
+    OrderPage,
+    PushResult,
+    RemoteRejected,
+    SettingField,
+    ShipmentConfirmation,
+    WebhookEvent,
+    header_value,
+)
+from core.ports import ChannelCapability as Cap
 from tradelane_tinyshop.client import TinyShopClient
 from tradelane_tinyshop.mapping import order_from_tinyshop
 
