@@ -219,48 +219,68 @@ class Planner:
 # Reserving
 
 
+def _allocated(order: Order, site_id: uuid.UUID, site_code: str, held: bool, message: str = "") -> None:
+    order.warehouse_id = site_id
+    order.stock_reserved = held
+    set_status(order, "allocated", "allocated", message or f"stock reserved in {site_code}", warehouse=site_code)
+    emit("order.allocated", order, with_lines=False, warehouse={"id": site_id, "code": site_code})
+
+
 def reserve(order: Order, site_id: uuid.UUID, site_code: str, message: str = "") -> None:
     """Hold the order's open lines in one warehouse (all or nothing: InsufficientStock)."""
     lines = stock_lines(order, site_id)
     if lines:
         inventory.reserve(stock_doc(order), lines, key=stock_key(order, "reserve"))
-    order.warehouse_id = site_id
-    order.stock_reserved = bool(lines)
-    set_status(order, "allocated", "allocated", message or f"stock reserved in {site_code}", warehouse=site_code)
-    emit("order.allocated", order, warehouse={"id": site_id, "code": site_code})
+    _allocated(order, site_id, site_code, bool(lines), message)
+
+
+def reserve_all(choices: Sequence[tuple[Order, uuid.UUID, str, str]]) -> list[tuple[Order, InsufficientStock]]:
+    """Reserve many orders, each in its chosen warehouse, in one inventory call; returns the
+    orders that found too little stock after all (nothing was held for them)."""
+    requests, pending = [], []
+    for order, site_id, code, message in choices:
+        lines = stock_lines(order, site_id)
+        if lines:
+            requests.append(inventory.ReserveRequest(stock_doc(order), lines, stock_key(order, "reserve")))
+            pending.append((order, site_id, code, message))
+        else:
+            _allocated(order, site_id, code, False, message)
+    failed = []
+    for (order, site_id, code, message), result in zip(pending, inventory.reserve_many(requests)):
+        if isinstance(result, InsufficientStock):
+            failed.append((order, result))
+        else:
+            _allocated(order, site_id, code, True, message)
+    return failed
 
 
 def allocate_many(orders: Sequence[Order]) -> None:
-    """Allocate approved orders in one planning pass (one stock read for the whole batch)."""
-    settings = get_settings()
-    for order in orders:
-        if order.fulfilment == "platform":
-            allocate_platform(order)
+    """Allocate approved orders: one stock read to plan the batch, one call to reserve it."""
+    platform = [o for o in orders if o.fulfilment == "platform"]
+    if platform:
+        _allocate_platform(platform)
     merchant = [o for o in orders if o.fulfilment == "merchant"]
     if not merchant:
         return
-    planner = Planner(merchant, settings)
+    planner = Planner(merchant, get_settings())
+    chosen: list[tuple[Order, uuid.UUID, str, str]] = []
     for order in merchant:
-        _allocate(order, planner)
+        chosen.extend(_plan(order, planner))
+    for order, _shortage in reserve_all(chosen):
+        # Another transaction took the stock since it was read: read again and plan this one anew.
+        planner.stock.load({sku for need in planner.needs[order.id].values() for sku in need})
+        again = _plan(order, planner)
+        for child, exc in reserve_all(again):
+            holds.hold(child, "out_of_stock", "system", f"stock ran out while allocating: {exc.message}")
 
 
-def _allocate(order: Order, planner: Planner, attempts: int = 3) -> None:
+def _plan(order: Order, planner: Planner) -> list[tuple[Order, uuid.UUID, str, str]]:
+    """Decide where the order ships from; returns the (order, warehouse) pairs to reserve. A
+    split or a hold happens here; the reservation itself is batched by the caller."""
     plan = planner.plan(order)
     if plan.site is not None:
-        site = plan.site
-        try:
-            reserve(order, site.id, site.code)
-        except InsufficientStock:
-            # Another transaction took the stock since we read it: read again and re-plan.
-            planner.stock.load({sku for need in planner.needs[order.id].values() for sku in need})
-            if attempts > 1:
-                _allocate(order, planner, attempts - 1)
-            else:
-                holds.hold(order, "out_of_stock", "system", "stock ran out while allocating; try again",
-                           problems=planner.shortages(order))
-            return
-        planner.stock.take(planner.needs[order.id].values(), site.id)
-        return
+        planner.stock.take(planner.needs[order.id].values(), plan.site.id)
+        return [(order, plan.site.id, plan.site.code, "")]
     if plan.groups:
         from core.orders.service.splitting import split_order
 
@@ -270,22 +290,18 @@ def _allocate(order: Order, planner: Planner, attempts: int = 3) -> None:
         codes = ", ".join(s.code for s, _ in plan.groups)
         children = split_order(order, parts, reason=f"no single warehouse holds every line; shipping from {codes}",
                                kind="warehouse")
-        for child, (site, _) in zip(children, plan.groups):
-            try:
-                reserve(child, site.id, site.code)
-            except InsufficientStock as exc:
-                holds.hold(child, "out_of_stock", "system", exc.message)
         if plan.leftover:
             holds.hold(children[-1], "out_of_stock", "system",
                        "no warehouse has enough stock: " + "; ".join(p["message"] for p in plan.problems),
                        problems=plan.problems)
         for site, lines in plan.groups:
             planner.stock.take([planner.needs[order.id][i] for i in lines], site.id)
-        return
+        return [(child, site.id, site.code, "") for child, (site, _) in zip(children, plan.groups)]
     if plan.problems:
         holds.hold(order, "out_of_stock", "system",
                    "no warehouse has enough stock: " + "; ".join(p["message"] for p in plan.problems),
                    problems=plan.problems)
+    return []
 
 
 def _open(order: Order, line_id: uuid.UUID) -> int:
@@ -324,14 +340,16 @@ def platform_warehouse(order: Order) -> Warehouse | None:
     return rows[0] if len(rows) == 1 and not order.marketplace else None
 
 
-def allocate_platform(order: Order) -> None:
-    wh = platform_warehouse(order)
-    if wh is None:
-        record(order, "not_reserved", f"no platform warehouse is set up for this shop's marketplace "
-                                      f"{order.marketplace or '(none)'}: recorded without reserving stock")
-        return
-    try:
-        reserve(order, wh.id, wh.code, f"platform stock reserved in {wh.code}")
-    except InsufficientStock as exc:
-        record(order, "not_reserved", f"the platform warehouse {wh.code} shows too little stock; recorded "
-                                      f"without reserving ({exc.message})")
+def _allocate_platform(orders: Sequence[Order]) -> None:
+    """Platform-fulfilled orders hold stock in their platform warehouse, when there is one."""
+    chosen = []
+    for order in orders:
+        wh = platform_warehouse(order)
+        if wh is None:
+            record(order, "not_reserved", f"no platform warehouse is set up for this shop's marketplace "
+                                          f"{order.marketplace or '(none)'}: recorded without reserving stock")
+        else:
+            chosen.append((order, wh.id, wh.code, f"platform stock reserved in {wh.code}"))
+    for order, exc in reserve_all(chosen):
+        record(order, "not_reserved", f"the platform warehouse shows too little stock; recorded without "
+                                      f"reserving ({exc.message})")

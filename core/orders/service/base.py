@@ -3,8 +3,10 @@ the timeline, line money and totals, the stock document, and the payloads of eve
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,6 +20,46 @@ from core.orders.models import LINE_AMOUNTS, Order, OrderActivity, OrderHold, Or
 from core.tenancy import current_actor
 
 DOC_TYPE = "sales_order"
+
+# Rows and events an import creates, held back until its decisions are made (see `staged`).
+_staged: ContextVar[list[Any] | None] = ContextVar("orders_staged", default=None)
+
+
+@contextmanager
+def staged() -> Iterator[list[Any]]:
+    """Collect the rows and events created inside the block and write them when it ends.
+
+    An import decides review, splits and the warehouse before anything is written, so each
+    row is inserted once in its final state, and the savepoints of stock reservations do not
+    flush half-decided orders. Nothing is written if the block raises."""
+    items: list[Any] = []
+    token = _staged.set(items)
+    try:
+        yield items
+    finally:
+        _staged.reset(token)
+    for item in items:
+        if isinstance(item, tuple):
+            events.emit(item[0], item[1], entity_type=item[2], entity_id=item[3])
+        else:
+            session.add(item)
+
+
+def add(obj: Any) -> None:
+    """`session.add`, or held back while an import is being decided."""
+    buffer = _staged.get()
+    if buffer is None:
+        session.add(obj)
+    else:
+        buffer.append(obj)
+
+
+def emit_event(name: str, payload: dict[str, Any], entity_type: str, entity_id: Any) -> None:
+    buffer = _staged.get()
+    if buffer is None:
+        events.emit(name, payload, entity_type=entity_type, entity_id=entity_id)
+    else:
+        buffer.append((name, payload, entity_type, entity_id))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -67,6 +109,9 @@ def lock_orders(order_ids: Iterable[uuid.UUID | str]) -> list[Order]:
 
 
 def open_hold(order: Order) -> OrderHold | None:
+    for obj in [*(_staged.get() or ()), *session.new]:  # a hold placed in this transaction, not yet written
+        if isinstance(obj, OrderHold) and obj.order_id == order.id and obj.released_at is None:
+            return obj
     return session.execute(select(OrderHold).where(OrderHold.order_id == order.id,
                                                    OrderHold.released_at.is_(None))).scalar_one_or_none()
 
@@ -91,7 +136,7 @@ def record(order: Order, action: str, message: str = "", *, from_status: str | N
 
     entry = OrderActivity(order_id=order.id, action=action, from_status=from_status, to_status=to_status,
                           message=message, actor=str(current_actor())[:200], data=jsonable(data))
-    session.add(entry)
+    add(entry)
     return entry
 
 
@@ -212,8 +257,10 @@ def order_payload(order: Order, lines: bool = True) -> dict[str, Any]:
     return data
 
 
-def emit(name: str, order: Order, **extra: Any) -> None:
-    events.emit(name, {**order_payload(order), **extra}, entity_type="order", entity_id=order.id)
+def emit(name: str, order: Order, *, with_lines: bool = True, **extra: Any) -> None:
+    """An order event. State changes that move no money or goods (approved, held, allocated,
+    ...) carry the order's summary without its lines; the others carry the lines."""
+    emit_event(name, {**order_payload(order, lines=with_lines), **extra}, "order", order.id)
 
 
 def now() -> Any:

@@ -84,7 +84,7 @@ def apply(order: Order, inc: "Incoming") -> str:
     if not changes:
         return "unchanged"
     record(order, "channel_updated", "; ".join(changes), changes=changes)
-    emit("order.updated", order, source="channel", changes=changes)
+    emit("order.updated", order, with_lines=False, source="channel", changes=changes)
     return "updated"
 
 

@@ -69,7 +69,7 @@ def update_order(order_id: uuid.UUID, *, shipping_address: dict[str, Any] | None
     if not quiet:
         record(order, "edited", "changed " + ", ".join(sorted(k.replace("ship_", "address ").replace("_", " ")
                                                                for k in changed)), fields=sorted(changed))
-        emit("order.updated", order, source="staff", changes=sorted(changed))
+        emit("order.updated", order, with_lines=False, source="staff", changes=sorted(changed))
     return order
 
 

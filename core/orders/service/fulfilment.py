@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.catalog import fields as f
-from core.db import session, utcnow
+from core.db import session, utcnow, uuid7
 from core.errors import InvalidTransition
 from core.inventory import service as inventory
 from core.inventory.models import Warehouse
@@ -19,6 +19,7 @@ from core.inventory.service import InsufficientStock, Posting
 from core.orders.models import BEFORE_SHIPMENT, Order, OrderShipment
 from core.orders.service import holds
 from core.orders.service.base import (
+    add,
     emit,
     line_payload,
     lock_order,
@@ -52,7 +53,7 @@ def mark_printed(order_id: uuid.UUID, document: str = "label") -> Order:
     name = document.replace("_", " ")
     if order.status == "allocated":
         set_status(order, "awaiting_shipment", "printed", f"{name} produced", document=document)
-        emit("order.printed", order, document=document)
+        emit("order.printed", order, with_lines=False, document=document)
     else:
         record(order, "printed", f"{name} produced again", document=document)
     return order
@@ -106,12 +107,11 @@ def _shipped(order: Order, posting: Posting | None, *, carrier: str, service: st
         payload_lines.append({**payload, "cost": {"unit_cost": unit_cost, "value": value, "currency": currency,
                                                   "moved": pl is not None}})
     cost = sum((Decimal(x["value"]) for x in shipped_lines), Decimal(0))
-    shipment = OrderShipment(order_id=order.id, warehouse_id=order.warehouse_id, carrier=carrier, service=service,
+    shipment = OrderShipment(id=uuid7(), order_id=order.id, warehouse_id=order.warehouse_id, carrier=carrier, service=service,
                              tracking_number=tracking_number, weight_g=weight_g, length_cm=length_cm,
                              width_cm=width_cm, height_cm=height_cm, shipped_at=shipped_at, by_platform=by_platform,
                              lines=shipped_lines, cost_value=cost, cost_currency=currency)
-    session.add(shipment)
-    session.flush()
+    add(shipment)
     order.stock_reserved = False
     order.shipped_at = shipped_at
     message = (f"shipped by the platform" if by_platform
@@ -174,7 +174,7 @@ def deliver(order_id: uuid.UUID, delivered_at: datetime | None = None) -> Order:
     require_status(order, ("shipped",), "mark delivered")
     order.delivered_at = delivered_at or utcnow()
     set_status(order, "delivered", "delivered", "delivered to the buyer")
-    emit("order.delivered", order, delivered_at=order.delivered_at)
+    emit("order.delivered", order, with_lines=False, delivered_at=order.delivered_at)
     return order
 
 

@@ -9,7 +9,7 @@ from core.catalog import fields as f
 from core.db import session, utcnow
 from core.errors import Conflict, InvalidTransition
 from core.orders.models import BEFORE_SHIPMENT, HOLD_TYPES, Order, OrderHold
-from core.orders.service.base import emit, lock_order, open_hold, record, require_status, set_status
+from core.orders.service.base import add, emit, lock_order, open_hold, record, require_status, set_status
 from core.tenancy import current_actor
 
 HOLDABLE = tuple(s for s in BEFORE_SHIPMENT if s != "on_hold")
@@ -25,15 +25,15 @@ def hold(order: Order, type: str, source: str, reason: str, *, problems: list[di
             current.problems = [*(current.problems or []), *problems]
             current.reason = f"{current.reason}; {reason}" if current.reason else reason
             record(order, "held", reason, hold_type=type, source=source, problems=problems)
-            emit("order.held", order, hold=_hold_json(type, source, reason, problems))
+            emit("order.held", order, with_lines=False, hold=_hold_json(type, source, reason, problems))
             return current
         raise InvalidTransition(f"order {order.number}", order.status, "hold", "release it first")
     require_status(order, HOLDABLE, "hold")
     row = OrderHold(order_id=order.id, type=type, source=source, reason=reason,
                     problems=problems, held_from=order.status, released_by="", release_note="")
-    session.add(row)
+    add(row)
     set_status(order, "on_hold", "held", reason, hold_type=type, source=source, problems=problems)
-    emit("order.held", order, hold=_hold_json(type, source, reason, problems))
+    emit("order.held", order, with_lines=False, hold=_hold_json(type, source, reason, problems))
     return row
 
 
@@ -93,7 +93,7 @@ def close(order: Order, current: OrderHold, note: str) -> None:
     current.released_by = str(current_actor())[:200]
     current.release_note = note
     set_status(order, current.held_from, "released", note, hold_type=current.type)
-    emit("order.released", order, hold=_hold_json(current.type, current.source, current.reason,
+    emit("order.released", order, with_lines=False, hold=_hold_json(current.type, current.source, current.reason,
                                                   list(current.problems or [])), note=note)
 
 

@@ -29,7 +29,7 @@ from core.money import is_currency, round_money
 from core.numbering import next_values
 from core.orders.models import Order, OrderLine
 from core.orders.service import automation, holds, skus
-from core.orders.service.base import emit, record, recompute_totals
+from core.orders.service.base import add, emit, record, recompute_totals, staged
 from core.ports import ORDER_STATUSES, Address, ChannelOrder, ChannelOrderLine, spread_order_charges
 
 NUMBER_SEQUENCE = "sales_order"
@@ -250,22 +250,23 @@ def _create_many(channel: str, connection_id: uuid.UUID | None, incomings: Seque
     resolutions = skus.resolve(connection_id, {ln["seller_sku"] for inc in incomings for ln in inc.lines})
     numbers = next_values(NUMBER_SEQUENCE, len(incomings))
     orders = []
-    for inc, n in zip(incomings, numbers):
-        order = _build(channel, connection_id, inc, f"{NUMBER_PREFIX}-{n:06d}")
-        problems = apply_resolutions(order, resolutions)
-        session.add(order)
-        verb = "imported" if event == "order.imported" else "created"
-        message = f"{verb} from {channel}" + (f" ({inc.external_order_id})" if inc.external_order_id else "")
-        record(order, verb, "; ".join([message, *inc.notes]), to_status="pending_review")
-        _initial_state(order, inc, problems)
-        emit(event, order)
-        orders.append(order)
-    automation.advance(orders)
-    for order, inc in zip(orders, incomings):
-        if order.fulfilment == "platform" and inc.status in SHIPPED:
-            from core.orders.service import fulfilment
+    with staged():
+        for inc, n in zip(incomings, numbers):
+            order = _build(channel, connection_id, inc, f"{NUMBER_PREFIX}-{n:06d}")
+            problems = apply_resolutions(order, resolutions)
+            add(order)
+            verb = "imported" if event == "order.imported" else "created"
+            message = f"{verb} from {channel}" + (f" ({inc.external_order_id})" if inc.external_order_id else "")
+            record(order, verb, "; ".join([message, *inc.notes]), to_status="pending_review")
+            _initial_state(order, inc, problems)
+            emit(event, order)
+            orders.append(order)
+        automation.advance(orders)
+        for order, inc in zip(orders, incomings):
+            if order.fulfilment == "platform" and inc.status in SHIPPED:
+                from core.orders.service import fulfilment
 
-            fulfilment.ship_by_platform(order, inc.source.updated_at)
+                fulfilment.ship_by_platform(order, inc.source.updated_at)
     return orders
 
 

@@ -111,7 +111,7 @@ def auto_review(orders: Sequence[Order]) -> None:
 def _approve(order: Order, message: str, rule: str = "", note: str = "") -> None:
     order.review_note = ""
     set_status(order, "approved", "approved", message, rule=rule)
-    emit("order.approved", order, rule=rule or None, note=note)
+    emit("order.approved", order, with_lines=False, rule=rule or None, note=note)
 
 
 def approve(order_id: uuid.UUID, note: str = "") -> Order:

@@ -25,6 +25,7 @@ from core.inventory import service as inventory
 from core.money import allocate
 from core.orders.models import LINE_AMOUNTS, Order, OrderLine
 from core.orders.service.base import (
+    add,
     emit,
     live_amounts,
     lock_order,
@@ -100,7 +101,7 @@ def split_order(order: Order, parts: Sequence[dict[uuid.UUID, int]], *, reason: 
                 child.lines.append(_new_line(line, child.id, position, qty,
                                              {name: shares[line.id][name][i] for name in LINE_AMOUNTS}))
         recompute_totals(child)
-        session.add(child)
+        add(child)
         record(child, "split_from", f"split from {order.number}: {reason}", to_status=child.status,
                parent=order.number)
         children.append(child)
@@ -261,7 +262,7 @@ def merge(order_ids: Sequence[uuid.UUID | str], note: str = "") -> Order:
                 new.external_order_id = line.external_order_id or o.external_order_id
                 merged.lines.append(new)
     recompute_totals(merged)
-    session.add(merged)
+    add(merged)
     numbers = ", ".join(o.number for o in sources)
     record(merged, "merged_from", f"merged from {numbers}" + (f": {note.strip()}" if note.strip() else ""),
            to_status=status, sources=[o.number for o in sources])

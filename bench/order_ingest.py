@@ -1,0 +1,274 @@
+"""Order ingest: normalise, persist and reserve N channel orders through the order service.
+
+    .venv/bin/python bench/order_ingest.py --orders 100000
+
+It creates a database of its own beside DATABASE_URL (default the local test server), with
+one tenant, one channel connection, a few thousand approved SKUs stocked in two warehouses,
+and an auto-review rule that approves merchant orders, so every order is imported,
+approved, allocated and has its stock reserved, exactly as the sync engine drives it:
+`upsert_many(connection_id, page)` per page in its own transaction.
+
+Baseline, same run: the same orders turned into the same order and line rows and bulk-loaded
+with PostgreSQL COPY into copies of the two tables (no review, no stock, no audit, no
+events). The ratio says what the business rules cost over the fastest way to put those rows
+in the database. Events are written to the outbox, but not dispatched: consuming them is the
+subscribers' work, not the import's.
+
+Prints orders per second, peak memory (RSS) and the ratio. The database is dropped at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import resource
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
+COUNTRIES = ("US", "US", "US", "GB", "DE", "FR", "CA", "AU")
+T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+
+def parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--orders", type=int, default=100_000)
+    p.add_argument("--skus", type=int, default=3_000)
+    p.add_argument("--page", type=int, default=500, help="orders per upsert_many call (one transaction)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_DB)
+    p.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    return p.parse_args()
+
+
+class NoDispatch:
+    """Leaves events in the outbox: dispatching is the consumers' work, not the import's."""
+
+    def nudge(self, tenant_id: Any) -> None:
+        return None
+
+
+def own_database(base: str) -> tuple[str, Any, str]:
+    url = base.replace("postgresql://", "postgresql+psycopg://", 1) if base.startswith("postgresql://") else base
+    match = re.match(r"^(.*/)([^/?]+)(\?.*)?$", url)
+    if not match:
+        raise SystemExit(f"cannot parse the database URL {base!r}")
+    name = f"{match.group(2)}_bench_orders_{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return f"{match.group(1)}{name}{match.group(3) or ''}", admin, name
+
+
+def generate(n: int, codes: list[str], seed: int) -> Iterator[Any]:
+    """The same N channel orders for both runs: 1-5 lines each over the SKU pool."""
+    from core.ports import Address, ChannelOrder, ChannelOrderLine
+
+    rnd = random.Random(seed)
+    for i in range(n):
+        lines = []
+        for j, code in enumerate(rnd.sample(codes, rnd.randint(1, 5))):
+            qty = rnd.randint(1, 3)
+            price = Decimal(rnd.randint(500, 9999)) / 100
+            lines.append(ChannelOrderLine(external_line_id=f"{i}-{j}", seller_sku=code, quantity=qty,
+                                          unit_price=price, item_tax=(price * qty * Decimal("0.08")).quantize(Decimal("0.01")),
+                                          shipping_price=Decimal("4.99") if j == 0 else Decimal(0),
+                                          title=f"Item {code}"))
+        yield ChannelOrder(
+            external_order_id=f"BENCH-{i:09d}", status="unshipped", external_status="Unshipped",
+            purchased_at=T0 + timedelta(seconds=i), updated_at=T0 + timedelta(seconds=i), currency="USD",
+            lines=tuple(lines), marketplace="US", buyer_name=f"Buyer {i}", buyer_email=f"buyer{i}@example.com",
+            shipping_address=Address(name=f"Buyer {i}", line1=f"{i} Main St", city="Springfield", state="IL",
+                                     postal_code="62701", country=rnd.choice(COUNTRIES)),
+            shipping_service="Standard")
+
+
+def pages(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    page: list[Any] = []
+    for item in items:
+        page.append(item)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def setup(args: argparse.Namespace) -> tuple[uuid.UUID, uuid.UUID, list[str]]:
+    """A tenant, a Shopify connection, approved SKUs stocked in two warehouses, the rules."""
+    from core.catalog import service as catalog
+    from core.db import unit_of_work
+    from core.inventory import service as inventory
+    from core.inventory.service import Doc, Line
+    from core.inventory.service.warehouses import create_warehouse
+    from core.money import Money
+    from core.orders import service as orders
+    from core.tenancy import Actor, actor_context, tenant_context
+    from tenants import service as tenants
+
+    with actor_context(Actor("cli", None, "bench")):
+        with unit_of_work():
+            tenant, _ = tenants.signup(company="Bench Co", email="bench@example.test", password="bench password 1",
+                                       currency="CNY", timezone="Asia/Shanghai", locale="en")
+        with tenant_context(tenant.id):
+            with unit_of_work():
+                conn = tenants.create_connection(kind="channel", plugin="shopify", display_name="Bench shop",
+                                                 settings={"base_url": "https://bench.myshopify.com",
+                                                           "access_token": "bench"})
+                conn_id = conn.id
+            codes: list[str] = []
+            per_product = 50
+            for p in range(0, args.skus, per_product):
+                with unit_of_work():
+                    skus = [{"code": f"B{p + k:05d}", "gross_weight_g": 300} for k in range(min(per_product, args.skus - p))]
+                    product = catalog.create_product({"title_en": f"Bench product {p}", "skus": skus})
+                    catalog.submit_product(product.id)
+                    catalog.approve_product(product.id)
+                    codes.extend(s["code"] for s in skus)
+            with unit_of_work():
+                ids = [catalog.find_sku_by_code(c).id for c in codes]
+                for code, country in (("BENCH-CN", "CN"), ("BENCH-US", "US")):
+                    wh = create_warehouse(code=code, name=code, type="domestic", country=country)
+                    inventory.receive_purchase(Doc("bench_receipt", uuid.uuid4()),
+                                               [Line(str(i), sku, wh.id, 1_000_000, Money(Decimal("12.50"), "CNY"))
+                                                for i, sku in enumerate(ids)], key=f"bench:{code}", qc=False)
+                orders.update_settings(review_rules=[{"name": "Merchant orders", "action": "approve",
+                                                      "fulfilment": "merchant"}], auto_allocate=True)
+    return tenant.id, conn_id, codes
+
+
+def run_service(tenant_id: uuid.UUID, conn_id: uuid.UUID, codes: list[str], args: argparse.Namespace) -> tuple[float, dict[str, int]]:
+    from core.db import unit_of_work
+    from core.orders import service as orders
+    from core.tenancy import Actor, actor_context, tenant_context
+
+    outcomes: dict[str, int] = {}
+    done = 0
+    start = time.perf_counter()
+    with actor_context(Actor("job", None, "bench sync")), tenant_context(tenant_id):
+        for page in pages(generate(args.orders, codes, args.seed), args.page):
+            with unit_of_work():
+                for r in orders.upsert_many(conn_id, page):
+                    outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
+            done += len(page)
+            if done % (args.page * 20) == 0:
+                elapsed = time.perf_counter() - start
+                print(f"  {done:>9,} orders  {done / elapsed:8.0f}/s", flush=True)
+    return time.perf_counter() - start, outcomes
+
+
+def run_copy(url: str, tenant_id: uuid.UUID, conn_id: uuid.UUID, codes: list[str], args: argparse.Namespace) -> float:
+    """The same orders as rows of the two tables, loaded with COPY (the floor for this data)."""
+    import psycopg
+
+    from core.db import uuid7
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as pg:
+        pg.execute("CREATE TABLE bench_orders (LIKE orders INCLUDING DEFAULTS INCLUDING INDEXES)")
+        pg.execute("CREATE TABLE bench_order_lines (LIKE order_lines INCLUDING DEFAULTS INCLUDING INDEXES)")
+        sku_ids = dict(pg.execute("SELECT code, id FROM catalog_skus").fetchall())
+        pg.commit()
+        ocols = ("id, tenant_id, created_at, updated_at, number, channel, connection_id, marketplace, external_order_id, "
+                 "external_number, external_status, channel_status, channel_digest, purchased_at, fulfilment, status, "
+                 "buyer_name, buyer_email, buyer_phone, ship_name, ship_company, ship_line1, ship_line2, ship_line3, "
+                 "ship_city, ship_state, ship_postal_code, ship_country, ship_phone, ship_email, address_source, "
+                 "shipping_service, currency, prices_include_tax, goods_amount, tax_amount, shipping_amount, "
+                 "discount_amount, total, refunded_amount, buyer_remarks, seller_note, tags, review_note, cancel_reason, "
+                 "stock_reserved, stock_events")
+        lcols = ("id, tenant_id, created_at, updated_at, order_id, position, origin_line_id, external_line_id, seller_sku, "
+                 "title, sku_id, sku_code, units_per_item, quantity, quantity_cancelled, quantity_shipped, "
+                 "quantity_returned, quantity_refunded, unit_price, item_amount, item_tax, shipping, shipping_tax, "
+                 "discount, promotion, refunded, cost_value")
+        start = time.perf_counter()
+        n = 0
+        for page in pages(generate(args.orders, codes, args.seed), args.page):
+            now = datetime.now(timezone.utc)
+            with pg.cursor() as cur:
+                with cur.copy(f"COPY bench_orders ({ocols}) FROM STDIN") as cp_orders:
+                    line_rows = []
+                    for o in page:
+                        n += 1
+                        oid = uuid7()
+                        a = o.shipping_address
+                        goods = sum((ln.unit_price * ln.quantity for ln in o.lines), Decimal(0))
+                        tax = sum((ln.item_tax for ln in o.lines), Decimal(0))
+                        ship = sum((ln.shipping_price for ln in o.lines), Decimal(0))
+                        cp_orders.write_row((oid, tenant_id, now, now, f"SO-{n:06d}", "shopify", conn_id, o.marketplace,
+                                             o.external_order_id, "", o.external_status, o.status, "", o.purchased_at,
+                                             o.fulfilment, "allocated", o.buyer_name, o.buyer_email, "", a.name, "",
+                                             a.line1, "", "", a.city, a.state, a.postal_code, a.country, "", "",
+                                             "channel", o.shipping_service, o.currency, False, goods, tax, ship,
+                                             Decimal(0), goods + tax + ship, Decimal(0), "", "", "[]", "", "", True, 1))
+                        for pos, ln in enumerate(o.lines, 1):
+                            lid = uuid7()
+                            line_rows.append((lid, tenant_id, now, now, oid, pos, lid, ln.external_line_id, ln.seller_sku,
+                                              ln.title, sku_ids[ln.seller_sku], ln.seller_sku, 1, ln.quantity, 0, 0, 0, 0,
+                                              ln.unit_price, ln.unit_price * ln.quantity, ln.item_tax, ln.shipping_price,
+                                              Decimal(0), Decimal(0), Decimal(0), Decimal(0), Decimal(0)))
+                with cur.copy(f"COPY bench_order_lines ({lcols}) FROM STDIN") as cp_lines:
+                    for row in line_rows:
+                        cp_lines.write_row(row)
+            pg.commit()
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    args = parse()
+    url, admin, name = own_database(args.database_url)
+    os.environ.setdefault("TRADELANE_INSTANCE_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"tl-bench-{os.getpid()}"))
+    try:
+        from core import events
+        from core.app import init_services
+        from core.config import load_config
+        from core.db import db
+        from core.migrate import upgrade
+
+        # The services without the web layer, as a sync worker runs them.
+        init_services(load_config({"DATABASE_URL": url, "REDIS_URL": None, "JOBS_INLINE": False, "SECRET_KEY": "bench",
+                                   "TRADELANE_ENCRYPTION_KEY": "aADf7Xrw0bOYO9214ZDDjcnw24WdGbL1QmnWxyFUiME=",
+                                   "TRADELANE_PLUGINS": "shopify"}))
+        events._dispatcher = NoDispatch()  # type: ignore[assignment]
+        upgrade(db.require_engine())
+        print(f"setting up: {args.skus:,} SKUs in 2 warehouses ...", flush=True)
+        tenant_id, conn_id, codes = setup(args)
+        print(f"order service: {args.orders:,} orders, pages of {args.page} ...", flush=True)
+        service_s, outcomes = run_service(tenant_id, conn_id, codes, args)
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with db.require_engine().connect() as conn:
+            lines, reserved = conn.execute(text(
+                "SELECT (SELECT count(*) FROM order_lines), (SELECT count(*) FROM inventory_reservations)")).one()
+        print("COPY baseline ...", flush=True)
+        copy_s = run_copy(url, tenant_id, conn_id, codes, args)
+        n = args.orders
+        print()
+        print(f"orders                {n:>12,}   ({lines:,} lines, {reserved:,} reservation rows; {outcomes})")
+        print(f"order service         {n / service_s:>12,.0f} orders/s   {service_s:8.1f} s")
+        print(f"COPY baseline         {n / copy_s:>12,.0f} orders/s   {copy_s:8.1f} s")
+        print(f"ratio                 {service_s / copy_s:>12.1f} x the COPY time")
+        print(f"peak RSS              {rss_mb:>12,.0f} MB")
+        print(f"a day of 1,000,000 orders: {1_000_000 / (n / service_s) / 60:,.1f} minutes on this machine")
+    finally:
+        from core.db import db
+
+        if db.engine is not None:
+            db.engine.dispose()
+        if not args.keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

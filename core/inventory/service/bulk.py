@@ -1,0 +1,130 @@
+"""Reserving stock for many documents at once (an order import holds a page of orders in one
+transaction). Same rules as `stock.reserve` per document, in a handful of statements for the
+whole page: the balance rows are locked once, in (sku, warehouse) order (DESIGN §4's second
+road), and each document is held completely or not at all."""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Sequence
+
+from sqlalchemy import bindparam, delete, select, update
+
+from core.db import session, utcnow, uuid7
+from core.errors import Conflict, ValidationError
+from core.inventory.models import Reservation, StockOperation
+from core.inventory.service.engine import (
+    check_doc,
+    check_key,
+    check_lines,
+    functional_currency,
+    insert_ignoring_conflicts,
+    lock_balances,
+    request_hash,
+    require_warehouses,
+    touch,
+)
+from core.inventory.service.stock import needs_of, request, stock_event
+from core.inventory.service.types import Doc, InsufficientStock, Line, Posting, PostedLine, Shortage
+from core.tenancy import current_actor, current_tenant_id
+
+
+@dataclass(frozen=True)
+class ReserveRequest:
+    doc: Doc
+    lines: Sequence[Line]
+    key: str
+
+
+@stock_event
+def reserve_many(requests: Sequence[ReserveRequest]) -> list[Posting | InsufficientStock]:
+    """`reserve` for many documents. Returns, per request and in order, its Posting
+    (`replayed=True` for a key used before with the same request) or the InsufficientStock
+    that `reserve` would have raised: nothing is then held for that document and its key stays
+    free. Other errors (a key reused for another request, unknown SKUs or warehouses) raise
+    and hold nothing for any document."""
+    checked: list[tuple[Doc, list[Line], str]] = []
+    keys: set[str] = set()
+    for i, req in enumerate(requests):
+        doc, key = check_doc(req.doc), check_key(req.key)
+        if key in keys:
+            raise ValidationError.field(f"requests.{i}.key", "appears twice in the batch")
+        keys.add(key)
+        checked.append((doc, check_lines(req.lines), key))
+    if not checked:
+        return []
+    now, tenant_id, actor = utcnow(), current_tenant_id(), str(current_actor())[:200]
+    rows = [{"id": uuid7(), "tenant_id": tenant_id, "created_at": now, "updated_at": now, "key": key,
+             "kind": "reserve", "doc_type": doc.type, "doc_id": doc.id, "doc_number": doc.number,
+             "request_hash": request_hash("reserve", doc, request(lines)), "actor": actor}
+            for doc, lines, key in checked]
+    claimed = set(session.execute(insert_ignoring_conflicts(StockOperation, rows, ["tenant_id", "key"])
+                                  .returning(StockOperation.key)).scalars())
+    results: list[Posting | InsufficientStock | None] = [None] * len(checked)
+    earlier_keys = [key for _, _, key in checked if key not in claimed]
+    if earlier_keys:
+        earlier = {op.key: op for op in session.execute(
+            select(StockOperation).where(StockOperation.key.in_(earlier_keys))).scalars()}
+        for i, (row, (doc, _, key)) in enumerate(zip(rows, checked)):
+            if key in claimed:
+                continue
+            op = earlier[key]
+            if op.request_hash != row["request_hash"] or op.result is None:
+                raise Conflict(f"idempotency key {key!r} was already used for another stock event "
+                               f"({op.kind} of {op.doc_type} {op.doc_number or op.doc_id})",
+                               {"key": ["already used for a different request"]})
+            results[i] = Posting.from_json(op.result, replayed=True)
+    fresh = [(i, rows[i]["id"], *checked[i]) for i in range(len(checked)) if checked[i][2] in claimed]
+    if not fresh:
+        return results  # type: ignore[return-value]
+    all_lines = [ln for _, _, _, lines, _ in fresh for ln in lines]
+    needs = needs_of(all_lines)
+    require_warehouses({ln.warehouse_id for ln in all_lines})
+    balances = lock_balances({n.pair for n in needs})
+    by_line: dict[int, list] = defaultdict(list)
+    for need in needs:
+        by_line[id(need.line)].append(need)
+    currency = functional_currency()
+    failed: list[uuid.UUID] = []
+    stored: list[dict] = []
+    reservations: list[Reservation] = []
+    touched = set()
+    for i, op_id, doc, lines, key in fresh:
+        doc_needs = [n for ln in lines for n in by_line[id(ln)]]
+        totals: dict[tuple[uuid.UUID, uuid.UUID], int] = defaultdict(int)
+        for need in doc_needs:
+            totals[need.pair] += need.quantity
+        short = {pair for pair, qty in totals.items() if balances[pair].on_hand - balances[pair].reserved < qty}
+        if short:
+            results[i] = InsufficientStock([
+                Shortage(n.line.ref, n.sku_id, n.line.warehouse_id, totals[n.pair],
+                         max(balances[n.pair].on_hand - balances[n.pair].reserved, 0))
+                for n in doc_needs if n.pair in short])
+            failed.append(op_id)
+            continue
+        for pair, qty in totals.items():
+            balances[pair].reserved += qty
+        touched |= set(totals)
+        reservations.extend(
+            Reservation(doc_type=doc.type, doc_id=doc.id, doc_number=doc.number, line_ref=n.line.ref, sku_id=n.sku_id,
+                        warehouse_id=n.line.warehouse_id, kit_sku_id=n.kit_sku_id, per_kit=n.per_kit,
+                        quantity=n.quantity, operation_id=op_id)
+            for n in doc_needs)
+        posting = Posting(op_id, key, "reserve", tuple(
+            PostedLine(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, Decimal(0), Decimal(0), currency)
+            for ln in lines))
+        results[i] = posting
+        stored.append({"op_id": op_id, "posting": posting.to_json()})
+    if failed:
+        session.execute(delete(StockOperation).where(StockOperation.id.in_(failed))
+                        .execution_options(synchronize_session=False))
+    session.add_all(reservations)
+    session.flush()
+    if stored:
+        table = StockOperation.__table__
+        session.execute(update(table).where(table.c.id == bindparam("op_id")).values(result=bindparam("posting")),
+                        stored)
+        touch(touched, stored[0]["op_id"])
+    return results  # type: ignore[return-value]
