@@ -26,7 +26,7 @@ def parse_time(value: str) -> datetime:
 def shop_amount(obj: Mapping[str, Any], plain: str, money_set: str | None = None) -> Decimal:
     """The shop-currency amount of a field, preferring its `*_set` twin."""
     twin = obj.get(money_set or f"{plain}_set")
-    if isinstance(twin, Mapping) and twin.get("shop_money"):
+    if isinstance(twin, dict) and twin.get("shop_money"):
         return Decimal(str(twin["shop_money"]["amount"]))
     value = obj.get(plain)
     return Decimal(str(value)) if value not in (None, "") else Decimal(0)
