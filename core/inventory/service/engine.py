@@ -12,8 +12,10 @@
 4. `Entry.finish()` writes the ledger lines, flushes (CHECK constraints are the backstop) and
    stores the Posting on the operation for replays.
 
-At commit, one `stock.changed` event lists every SKU x warehouse the transaction touched; its
-handler checks safety stock after the commit (`check_safety`).
+One `stock.changed` event per transaction lists every SKU x warehouse it touched; its handler
+checks safety stock after the commit (`check_safety`). Everything a stock event writes that
+needs no lock (operation, reservation rows, the event row) is written before it takes the
+balance locks, so hot rows stay locked for as few round trips as possible.
 """
 from __future__ import annotations
 
@@ -151,14 +153,17 @@ def request_hash(kind: str, doc: Doc, request: Any) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def claim(kind: str, doc: Doc, key: str, request: Any) -> uuid.UUID | Posting:
-    """Claim `key` for a new operation (its id), or return the Posting of the earlier one."""
+def claim(kind: str, doc: Doc, key: str, request: Any, *, op_id: uuid.UUID | None = None,
+          result: Posting | None = None) -> uuid.UUID | Posting:
+    """Claim `key` for a new operation (its id), or return the Posting of the earlier one.
+    An event that knows its outcome up front passes it as `result`, stored with the claim."""
     digest = request_hash(kind, doc, request)
     now = utcnow()
-    op_id = uuid7()
+    op_id = op_id or uuid7()
     row = {"id": op_id, "tenant_id": current_tenant_id(), "created_at": now, "updated_at": now, "key": key,
            "kind": kind, "doc_type": doc.type, "doc_id": doc.id, "doc_number": doc.number,
-           "request_hash": digest, "actor": str(current_actor())[:200]}
+           "request_hash": digest, "actor": str(current_actor())[:200],
+           "result": result.to_json() if result is not None else None}
     claimed = session.execute(
         insert_ignoring_conflicts(StockOperation, [row], ["tenant_id", "key"]).returning(StockOperation.id)
     ).scalar_one_or_none()
@@ -245,6 +250,7 @@ class Entry:
         sorted order only within a call."""
         missing = set(pairs) - set(self.balances)
         if missing:
+            touch(missing, self.op_id)
             self.balances.update(lock_balances(missing))
         return self.balances
 
@@ -308,12 +314,14 @@ class Entry:
         self.posted.append(PostedLine(ref, sku_id, warehouse_id, quantity, unit, value, self.currency))
 
     def finish(self, touched: Iterable[Pair] = ()) -> Posting:
+        """Write the ledger lines and keep the outcome. Events that hold stock with a single
+        conditional UPDATE (reserve, release) finish first and update last."""
+        touch(set(touched) | set(self.balances), self.op_id)
         if self.rows:
             session.execute(insert(StockMovement), self.rows)
         session.flush()
         posting = Posting(self.op_id, self.key, self.kind, tuple(self.posted))
         store_result(self.op_id, posting, self.doc)
-        touch(set(touched) | set(self.balances), self.op_id)
         return posting
 
 
@@ -331,32 +339,57 @@ def start(kind: str, doc: Doc, key: str, request: Any, reason: str = "") -> Entr
 # stock.changed and stock.below_safety, once per transaction
 
 
+def _payload(state: dict[str, Any]) -> dict[str, Any]:
+    return {"items": [{"sku_id": str(sku), "warehouse_id": str(wh)} for sku, wh in sorted(state["changed"])],
+            "operations": [str(o) for o in state["ops"]]}
+
+
 def touch(pairs: Iterable[Pair], op_id: uuid.UUID | None = None) -> None:
-    """Remember pairs whose stock changed, for the transaction's `stock.changed` event."""
-    info = session().info.setdefault(TOUCHED, {"changed": set(), "ops": []})
-    info["changed"].update(pairs)
-    if op_id is not None:
-        info["ops"].append(op_id)
+    """Record that this transaction changes stock of `pairs`, in its one `stock.changed` event.
+
+    The event row is created by the first stock event of the transaction, before it locks any
+    balance, so the insert is not made while other transactions wait for the lock; later stock
+    events only add pairs, written into the payload at commit."""
+    state = session().info.get(TOUCHED)
+    if state is None:
+        state = {"changed": set(), "ops": [], "event": None}
+        session().info[TOUCHED] = state
+    state["changed"].update(pairs)
+    if op_id is not None and op_id not in state["ops"]:
+        state["ops"].append(op_id)
+    if state["event"] is None and state["changed"]:
+        state["event"] = events.emit("stock.changed", _payload(state), entity_type="inventory_operation",
+                                     entity_id=state["ops"][0] if state["ops"] else "")
+
+
+def savepoint_state() -> Any:
+    """What `touch` knows, to restore when a stock event's savepoint rolls back (its event row,
+    if it created one, is gone with it)."""
+    state = session().info.get(TOUCHED)
+    return None if state is None else {"changed": set(state["changed"]), "ops": list(state["ops"]),
+                                       "event": state["event"]}
+
+
+def restore_state(saved: Any) -> None:
+    if saved is None:
+        session().info.pop(TOUCHED, None)
+    else:
+        session().info[TOUCHED] = saved
 
 
 @event.listens_for(Session, "before_commit")
-def _announce_changes(s: Session) -> None:
+def _complete_announcement(s: Session) -> None:
     if s.in_nested_transaction():  # a savepoint being released; the real commit comes later
         return
-    touched = s.info.pop(TOUCHED, None)
-    if not touched or not touched["changed"] or s is not session():
-        return
-    pairs = sorted(touched["changed"])
-    ops = [str(o) for o in touched["ops"]]
-    events.emit("stock.changed",
-                {"items": [{"sku_id": sku, "warehouse_id": wh} for sku, wh in pairs], "operations": ops},
-                entity_type="inventory_operation", entity_id=ops[0] if ops else "")
+    state = s.info.get(TOUCHED)
+    if state and state["event"] is not None:
+        payload = jsonable(_payload(state))
+        if state["event"].payload != payload:
+            state["event"].payload = payload
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_changes(s: Session, transaction: Any) -> None:
-    # Only when the whole transaction ends: a savepoint rolled back by a failed stock event
-    # must not make the transaction forget the events that succeeded before it.
     if transaction.parent is None:
         s.info.pop(TOUCHED, None)
 

@@ -15,22 +15,27 @@ from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from sqlalchemy import func, select, update
 
-from core.db import session, utcnow
+from core.db import session, utcnow, uuid7
 from core.errors import Conflict, ValidationError
 from core.inventory.models import Location, Reservation, StockBalance, StockMovement
 from core.inventory.service import skus
 from core.inventory.service.engine import (
     Entry,
     Pair,
+    check_doc,
+    check_key,
     check_lines,
+    claim,
     convert_cost,
     describe,
     functional_currency,
     require_warehouses,
+    restore_state,
+    savepoint_state,
     start,
     touch,
 )
-from core.inventory.service.types import Doc, InsufficientStock, Line, Posting, Shortage
+from core.inventory.service.types import Doc, InsufficientStock, Line, PostedLine, Posting, Shortage
 from core.money import allocate
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,8 +46,13 @@ def stock_event(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with session.begin_nested():
-            return func(*args, **kwargs)
+        saved = savepoint_state()
+        try:
+            with session.begin_nested():
+                return func(*args, **kwargs)
+        except BaseException:
+            restore_state(saved)
+            raise
 
     return wrapper  # type: ignore[return-value]
 
@@ -253,6 +263,14 @@ def reserve_needs(entry_op: uuid.UUID, doc: Doc, needs: list[Need]) -> None:
     totals: dict[Pair, int] = defaultdict(int)
     for need in needs:
         totals[need.pair] += need.quantity
+    # The rows first: they are flushed with the first UPDATE, so the balance rows stay locked
+    # only for the UPDATEs and the commit. A shortage rolls them back with the savepoint.
+    session.add_all([
+        Reservation(doc_type=doc.type, doc_id=doc.id, doc_number=doc.number, line_ref=need.line.ref,
+                    sku_id=need.sku_id, warehouse_id=need.line.warehouse_id, kit_sku_id=need.kit_sku_id,
+                    per_kit=need.per_kit, quantity=need.quantity, operation_id=entry_op)
+        for need in needs
+    ])
     short: list[Pair] = []
     for (sku_id, wh_id), qty in sorted(totals.items()):
         held = session.execute(
@@ -277,12 +295,6 @@ def reserve_needs(entry_op: uuid.UUID, doc: Doc, needs: list[Need]) -> None:
                 shortages.append(Shortage(need.line.ref, need.sku_id, need.line.warehouse_id, totals[need.pair],
                                           int(available.get(need.sku_id, 0))))
         raise InsufficientStock(shortages)
-    session.add_all([
-        Reservation(doc_type=doc.type, doc_id=doc.id, doc_number=doc.number, line_ref=need.line.ref,
-                    sku_id=need.sku_id, warehouse_id=need.line.warehouse_id, kit_sku_id=need.kit_sku_id,
-                    per_kit=need.per_kit, quantity=need.quantity, operation_id=entry_op)
-        for need in needs
-    ])
 
 
 @stock_event
@@ -290,14 +302,21 @@ def reserve(doc: Doc, lines: Sequence[Line], *, key: str) -> Posting:
     """Hold stock for every line of a document, or for none: `reserved` +q. Raises
     InsufficientStock (409) naming each short line."""
     lines = check_lines(lines)
-    entry = start("reserve", doc, key, request(lines))
-    if isinstance(entry, Posting):
-        return entry
+    check_doc(doc)
+    check_key(key)
+    # The outcome is known before anything is held (every line, or an error), so it is stored
+    # with the claim of the key: one statement fewer on the busiest path.
+    op_id, currency = uuid7(), functional_currency()
+    posting = Posting(op_id, key, "reserve", tuple(
+        PostedLine(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, Decimal(0), Decimal(0), currency)
+        for ln in lines))
+    claimed = claim("reserve", doc, key, request(lines), op_id=op_id, result=posting)
+    if isinstance(claimed, Posting):
+        return claimed
     needs = needs_of(lines)
-    reserve_needs(entry.op_id, doc, needs)
-    for ln in lines:
-        entry.post(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, Decimal(0))
-    return entry.finish(touched={n.pair for n in needs})
+    touch({n.pair for n in needs}, op_id)
+    reserve_needs(op_id, doc, needs)
+    return posting
 
 
 def open_reservations(doc: Doc) -> list[Reservation]:
@@ -382,6 +401,9 @@ def release(doc: Doc, lines: Sequence[Line] | None = None, *, key: str) -> Posti
     totals: dict[Pair, int] = defaultdict(int)
     for t in taken:
         totals[t.need.pair] += t.held
+    for (ref, sku_id, wh_id), qty in line_quantity(taken).items():
+        entry.post(ref, sku_id, wh_id, qty, Decimal(0))
+    posting = entry.finish(touched=set(totals))
     for (sku_id, wh_id), qty in sorted(totals.items()):
         if not qty:
             continue
@@ -394,9 +416,7 @@ def release(doc: Doc, lines: Sequence[Line] | None = None, *, key: str) -> Posti
         if done is None:
             raise Conflict(f"the reserved counter of {describe(sku_id, wh_id)} is out of step with its "
                            "reservations; run `tradelane inventory verify --fix`")
-    for (ref, sku_id, wh_id), qty in line_quantity(taken).items():
-        entry.post(ref, sku_id, wh_id, qty, Decimal(0))
-    return entry.finish(touched=set(totals))
+    return posting
 
 
 @stock_event
