@@ -1,0 +1,1 @@
+"""Purchasing pages: purchase orders, stocking requests, replenishment, receiving with QC, returns, scorecards, settings."""

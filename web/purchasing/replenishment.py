@@ -1,0 +1,59 @@
+"""Replenishment page: the latest run's suggestions with their arithmetic, running the job,
+and accepting or dismissing a suggestion."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from core.errors import DomainError
+from core.purchasing.models import SUGGESTION_STATUSES
+from core.purchasing.schemas import Names
+from core.purchasing.service import replenishment as service
+from web.auth import login_required
+from web.pagination import paginate
+from web.purchasing.views import bp, run_action, transition_failed
+
+
+@bp.route("/replenishment")
+@login_required("purchasing:read")
+def replenishment() -> str:
+    status = request.args.get("status", "open")
+    status = status if status in SUGGESTION_STATUSES else None
+    latest = service.latest_run()
+    page = paginate(service.suggestion_query(status=status))
+    names = Names([s.sku_id for s in page.items], [s.warehouse_id for s in page.items],
+                  [s.supplier_id for s in page.items])
+    rows = [(s, service.inputs_of(s)) for s in page.items]
+    return render_template("purchasing/replenishment.html", page=page, rows=rows, names=names, latest=latest,
+                           active=service.active_run(), status=status, statuses=SUGGESTION_STATUSES,
+                           round4=service.round4)
+
+
+@bp.route("/replenishment/run", methods=["POST"])
+@login_required("purchasing:write")
+def replenishment_run() -> Any:
+    return run_action(service.start_run, url_for(".replenishment"),
+                      _("Replenishment is running over all SKUs; the suggestions appear here when it is done."))
+
+
+@bp.route("/replenishment/<uuid:suggestion_id>/accept", methods=["POST"])
+@login_required("purchasing:write")
+def replenishment_accept(suggestion_id: uuid.UUID) -> Any:
+    service.get_suggestion(suggestion_id)
+    try:
+        req = service.accept_suggestion(suggestion_id, quantity=request.form.get("quantity") or None)
+    except DomainError as exc:
+        return transition_failed(exc, url_for(".replenishment"))
+    flash(_("Stocking request %(number)s submitted for approval.", number=req.number), "success")
+    return redirect(url_for(".replenishment"))
+
+
+@bp.route("/replenishment/<uuid:suggestion_id>/dismiss", methods=["POST"])
+@login_required("purchasing:write")
+def replenishment_dismiss(suggestion_id: uuid.UUID) -> Any:
+    service.get_suggestion(suggestion_id)
+    return run_action(lambda: service.dismiss_suggestion(suggestion_id), url_for(".replenishment"),
+                      _("Suggestion dismissed."))
