@@ -104,3 +104,27 @@ def test_invalid_lines_name_the_field(tenant_a, sku_wh):
         with pytest.raises(ValidationError) as exc:
             inv.receive_purchase(Doc("purchase_order", "x"), [Line("1", sku, wh, 1)], key=key())
         assert "unit_cost" in exc.value.errors["lines"]["0"]
+
+
+def test_reserve_many_holds_each_document_completely_or_not_at_all(tenant_a, sku_wh):
+    from core.inventory.service import ReserveRequest, reserve_many
+
+    sku, wh = sku_wh  # 20 in stock
+    docs = [Doc("sales_order", f"bulk-{n}") for n in range(4)]
+    requests = [ReserveRequest(docs[0], [Line("1", sku, wh, 8)], "bulk-0"),
+                ReserveRequest(docs[1], [Line("1", sku, wh, 9), Line("2", sku, wh, 4)], "bulk-1"),  # 13 > 12 left
+                ReserveRequest(docs[2], [Line("1", sku, wh, 12)], "bulk-2"),
+                ReserveRequest(docs[3], [Line("1", sku, wh, 1)], "bulk-3")]
+    with tenant_a.scope():
+        results = reserve_many(requests)
+    assert [type(r).__name__ for r in results] == ["Posting", "InsufficientStock", "Posting", "InsufficientStock"]
+    assert snapshot(tenant_a, sku, wh)["reserved"] == 20
+    with tenant_a.scope():
+        again = reserve_many(requests[:1] + requests[2:3])
+        assert all(r.replayed for r in again)
+        inv.release(docs[0], key=key())
+        inv.release(docs[2], key=key())
+        (retried,) = reserve_many(requests[1:2])  # a refused document's key stays usable
+        assert not retried.replayed and retried.quantity == 13
+        assert verify().ok
+    assert snapshot(tenant_a, sku, wh)["reserved"] == 13
