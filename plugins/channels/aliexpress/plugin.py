@@ -74,6 +74,8 @@ class AliExpressAdapter(ChannelAdapter):
     display_name = "AliExpress"
     capabilities = frozenset({Cap.ORDERS, Cap.ORDER_LINES_SEPARATE, Cap.SHIP_CONFIRM, Cap.PARTIAL_SHIPMENT,
                               Cap.PUSH_QUANTITY, Cap.REFUNDS})
+    # Changes are stamped in whole seconds: a window ending a few seconds ago is closed for good.
+    list_lag = timedelta(seconds=5)
     settings = (
         SettingField("base_url", "Gateway URL", type="url", required=False, default=DEFAULT_BASE_URL),
         SettingField("app_key", "App key"),

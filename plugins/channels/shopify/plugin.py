@@ -45,6 +45,8 @@ class ShopifyAdapter(ChannelAdapter):
     display_name = "Shopify"
     capabilities = frozenset({Cap.ORDERS, Cap.SHIP_CONFIRM, Cap.PARTIAL_SHIPMENT, Cap.PUSH_QUANTITY, Cap.WEBHOOKS,
                               Cap.WEBHOOK_SUBSCRIBE, Cap.REFUNDS})
+    # Changes are stamped in whole seconds: a window ending a few seconds ago is closed for good.
+    list_lag = timedelta(seconds=5)
     settings = (
         SettingField("base_url", "Shop URL", type="url", help="https://your-shop.myshopify.com"),
         SettingField("access_token", "Admin API access token", secret=True,

@@ -53,6 +53,8 @@ class WooCommerceAdapter(ChannelAdapter):
     display_name = "WooCommerce"
     capabilities = frozenset({Cap.ORDERS, Cap.SHIP_CONFIRM, Cap.PUSH_QUANTITY, Cap.WEBHOOKS, Cap.WEBHOOK_SUBSCRIBE,
                               Cap.REFUNDS})
+    # Changes are stamped in whole seconds: a window ending a few seconds ago is closed for good.
+    list_lag = timedelta(seconds=5)
     settings = (
         SettingField("base_url", "Store URL", type="url", help="https://your-store.example (pretty permalinks on)"),
         SettingField("consumer_key", "Consumer key", secret=True, help="ck_..., with read/write permission"),

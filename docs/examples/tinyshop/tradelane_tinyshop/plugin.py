@@ -35,7 +35,7 @@ class TinyShopAdapter(ChannelAdapter):
     name = "tinyshop"
     display_name = "TinyShop"
     capabilities = frozenset({Cap.ORDERS, Cap.SHIP_CONFIRM, Cap.PUSH_QUANTITY, Cap.WEBHOOKS})
-    list_lag = timedelta(0)  # TinyShop lists a change as soon as it happens
+    list_lag = timedelta(seconds=5)  # changes are stamped in whole seconds: let the last one close
     settings = (
         SettingField("base_url", "Shop URL", type="url", default="https://api.tinyshop.example"),
         SettingField("api_key", "API key", secret=True),
