@@ -24,7 +24,7 @@ from core.db import get_or_none, session, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from core.inventory import service as inventory
 from core.inventory.service import Doc, Line
-from core.money import Money, allocate
+from core.money import Money, allocate, round_money
 from core.numbering import next_number
 from core.orders.models import AFTER_SHIPMENT, BEFORE_SHIPMENT, Order, OrderLine, OrderRefund, OrderReturn
 from core.orders.service.base import (
@@ -84,7 +84,7 @@ def cancel_lines(order: Order, quantities: dict[uuid.UUID, int], reason: str, *,
         item = line_payload(order, line, qty) if qty != line.live_quantity else line_payload(order, line)
         before = line_live_total(order, line)
         line.quantity_cancelled += qty
-        values[line_id] = before - line_live_total(order, line)
+        values[line_id] = round_money(before - line_live_total(order, line), order.currency)
         payload.append({**item, "total": values[line_id]})
     recompute_totals(order)
     left = sum(ln.open_quantity for ln in order.lines)
@@ -227,7 +227,8 @@ def _refund_after_shipment(order: Order, method: str, reason: str, amount: Any, 
         errors.add("amount", "give an amount, or the lines to refund")
     errors.raise_if_any()
     lines = {ln.id: ln for ln in order.lines}
-    remaining = {ln.id: line_live_total(order, ln) - ln.refunded for ln in order.lines if ln.quantity_shipped}
+    remaining = {ln.id: round_money(line_live_total(order, ln) - ln.refunded, order.currency)
+                 for ln in order.lines if ln.quantity_shipped}
     if quantities:
         worth = {}
         for line_id, qty in quantities.items():
@@ -235,7 +236,7 @@ def _refund_after_shipment(order: Order, method: str, reason: str, amount: Any, 
             total = line_live_total(order, ln)
             part = (share(total, ln.quantity_refunded + qty, ln.live_quantity, order.currency)
                     - share(total, ln.quantity_refunded, ln.live_quantity, order.currency))
-            worth[line_id] = min(part, remaining[line_id])
+            worth[line_id] = round_money(min(part, remaining[line_id]), order.currency)
         full = sum(worth.values(), Decimal(0))
         if value is not None and value > full:
             raise ValidationError.field("amount", f"those units are worth {full} {order.currency}; refund at most that")

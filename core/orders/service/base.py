@@ -15,7 +15,7 @@ from core import events
 from core.db import get_or_none, session, utcnow
 from core.errors import InvalidTransition, NotFound
 from core.inventory.service import Doc, Line
-from core.money import allocate
+from core.money import allocate, round_money
 from core.orders.models import LINE_AMOUNTS, Order, OrderActivity, OrderHold, OrderLine
 from core.tenancy import current_actor
 
@@ -237,7 +237,8 @@ def line_payload(order: Order, line: OrderLine, quantity: int | None = None) -> 
         "external_line_id": line.external_line_id, "seller_sku": line.seller_sku, "sku_id": line.sku_id,
         "sku_code": line.sku_code, "kit_type": line.kit_type, "quantity": qty,
         "stock_quantity": qty * line.units_per_item, "unit_price": line.unit_price,
-        **amounts, "total": gross_of(amounts, order.prices_include_tax),
+        **{k: round_money(v, order.currency) for k, v in amounts.items()},
+        "total": round_money(gross_of(amounts, order.prices_include_tax), order.currency),
     }
 
 
@@ -248,8 +249,9 @@ def order_payload(order: Order, lines: bool = True) -> dict[str, Any]:
         "external_order_id": order.external_order_id, "fulfilment": order.fulfilment, "status": order.status,
         "parent_id": order.parent_id, "purchased_at": order.purchased_at, "ship_country": order.ship_country,
         "currency": order.currency, "prices_include_tax": order.prices_include_tax,
-        "amounts": {"goods": order.goods_amount, "tax": order.tax_amount, "shipping": order.shipping_amount,
-                    "discount": order.discount_amount, "total": order.total, "refunded": order.refunded_amount},
+        "amounts": {k: round_money(v, order.currency) for k, v in (
+            ("goods", order.goods_amount), ("tax", order.tax_amount), ("shipping", order.shipping_amount),
+            ("discount", order.discount_amount), ("total", order.total), ("refunded", order.refunded_amount or 0))},
         "warehouse_id": order.warehouse_id,
     }
     if lines:

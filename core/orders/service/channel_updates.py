@@ -96,7 +96,7 @@ def _address(order: Order, working: list[Order], new: dict[str, Any]) -> list[st
     for c in ADDRESS_COLUMNS:
         setattr(order, c, new[c])
     for w in working:
-        if w is order or w.status not in BEFORE_SHIPMENT or w.address_source != "channel":
+        if w.status not in BEFORE_SHIPMENT or w.address_source != "channel":
             continue
         for c in ADDRESS_COLUMNS:
             setattr(w, c, new[c])

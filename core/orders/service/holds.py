@@ -8,6 +8,7 @@ from typing import Any
 from core.catalog import fields as f
 from core.db import session, utcnow
 from core.errors import Conflict, InvalidTransition
+from core.jsonutil import jsonable
 from core.orders.models import BEFORE_SHIPMENT, HOLD_TYPES, Order, OrderHold
 from core.orders.service.base import add, emit, lock_order, open_hold, record, require_status, set_status
 from core.tenancy import current_actor
@@ -18,7 +19,7 @@ HOLDABLE = tuple(s for s in BEFORE_SHIPMENT if s != "on_hold")
 def hold(order: Order, type: str, source: str, reason: str, *, problems: list[dict[str, Any]] | None = None) -> OrderHold:  # noqa: A002
     """Put `order` on hold. A second problem found by the system or the channel while the order
     is already held joins the open hold; staff cannot hold an order twice."""
-    problems = list(problems or [])
+    problems = jsonable(list(problems or []))
     if order.status == "on_hold":
         current = open_hold(order)
         if current is not None and source != "staff":

@@ -256,10 +256,12 @@ def _create_many(channel: str, connection_id: uuid.UUID | None, incomings: Seque
             problems = apply_resolutions(order, resolutions)
             add(order)
             verb = "imported" if event == "order.imported" else "created"
-            message = f"{verb} from {channel}" + (f" ({inc.external_order_id})" if inc.external_order_id else "")
+            ref = order.external_order_id
+            message = (f"imported from {channel} ({ref})" if event == "order.imported"
+                       else "created by hand" + (f" (reference {ref})" if ref else ""))
             record(order, verb, "; ".join([message, *inc.notes]), to_status="pending_review")
-            _initial_state(order, inc, problems)
             emit(event, order)
+            _initial_state(order, inc, problems)
             orders.append(order)
         automation.advance(orders)
         for order, inc in zip(orders, incomings):
