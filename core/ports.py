@@ -199,7 +199,7 @@ class Adapter(abc.ABC):
 
 
 # ---------------------------------------------------------------------------------------------
-# HTTP plumbing shared by adapters (docs/decisions/adapter-http-plumbing.md says why it is here)
+# HTTP plumbing shared by adapters (docs/decisions/0007-adapter-http-plumbing.md says why here)
 
 PACING_SETTING = SettingField(
     "pacing", "Pace requests to the API's published rate limits", type="bool", required=False,
