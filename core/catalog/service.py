@@ -479,7 +479,7 @@ def generate_variants(product_id: uuid.UUID | str, defaults: dict[str, Any] | No
             if _options_key(product, dict(combo)) in existing:
                 continue
             sku = _new_sku(product)
-            _apply_sku(sku, {**base, "options": dict(combo)}, errors, f"defaults.")
+            _apply_sku(sku, {**base, "options": dict(combo)}, errors, "defaults.")
             added.append(sku)
         _check_product(product, errors)
     errors.raise_if_any()

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator
 
-from core.catalog import fields as f
 from core.catalog import service
 from core.catalog.models import Product, Sku
 from core.db import session

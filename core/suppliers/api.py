@@ -8,6 +8,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from core.catalog.models import Sku
+from core.catalog.schemas import ReasonOptionalSchema, ReasonRequiredSchema
 from core.db import session
 from core.http import Blueprint, paged, requires
 from core.suppliers import service
@@ -18,8 +19,6 @@ from core.suppliers.schemas import (
     PriceInSchema,
     PriceQuerySchema,
     PriceSchema,
-    ReasonOptionalSchema,
-    ReasonRequiredSchema,
     SupplierCreateSchema,
     SupplierInSchema,
     SupplierQuerySchema,

@@ -5,7 +5,6 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from core.catalog.schemas import ReasonOptionalSchema, ReasonRequiredSchema  # noqa: F401 - shared
 from core.http import Schema
 from core.suppliers.models import (
     COMPANY_TYPES,
