@@ -144,7 +144,11 @@ def enter_principal(principal: Any) -> None:
 
 
 def login(principal: Any) -> None:
+    # A fresh cookie on login (no session fixation); only the chosen language carries over.
+    locale = cookie.get("locale")
     cookie.clear()
+    if locale:
+        cookie["locale"] = locale
     cookie["uid"] = str(principal.id)
     cookie["tid"] = str(principal.tenant_id)
     cookie["sv"] = principal.session_version

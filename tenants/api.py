@@ -48,9 +48,8 @@ def _me() -> dict[str, Any]:
 @public
 def signup(data: dict[str, Any]) -> Any:
     """Create a tenant and its owner, and log the owner in."""
-    tenant, user = service.signup(**data)
-    login(service.Principal(tenant_id=tenant.id, kind="user", id=user.id, label=user.email,
-                            roles=tuple(user.roles), locale=user.locale, session_version=user.session_version))
+    _tenant, user = service.signup(**data)
+    login(service.principal_for_user(user))
     return _me()
 
 
@@ -90,8 +89,7 @@ def change_password(data: dict[str, Any]) -> None:
 
         raise PermissionDenied("API keys have no password")
     user = service.change_password(g.principal.id, data["current_password"], data["new_password"])
-    login(service.Principal(tenant_id=user.tenant_id, kind="user", id=user.id, label=user.email,
-                            roles=tuple(user.roles), locale=user.locale, session_version=user.session_version))
+    login(service.principal_for_user(user))
 
 
 @blp.route("/tenant")

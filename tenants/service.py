@@ -22,7 +22,7 @@ from core.db import get_or_none, session, system_session, utcnow, uuid7
 from core.errors import Conflict, NotFound, PermissionDenied, Unauthorized, ValidationError
 from core.plugins import AdapterInfo, registry
 from core.ports import Adapter, ConnectionContext, Secret
-from core.tenancy import current_tenant_id, tenant_context
+from core.tenancy import Actor, actor_context, current_tenant_id, tenant_context
 from tenants import roles as role_rules
 from tenants.models import ApiKey, PluginConnection, Tenant, User
 from tenants.secrets import decrypt_json, encrypt_json
@@ -200,10 +200,12 @@ def authenticate(email: str, password: str) -> Principal:
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
         user.last_login_at = utcnow()
-        return _user_principal(user)
+        with actor_context(Actor("user", str(user.id), user.email)):
+            s.flush()  # the audit log names the user who logged in, not "system"
+        return principal_for_user(user)
 
 
-def _user_principal(user: User) -> Principal:
+def principal_for_user(user: User) -> Principal:
     return Principal(tenant_id=user.tenant_id, kind="user", id=user.id, label=user.email,
                      roles=tuple(user.roles), locale=user.locale, session_version=user.session_version)
 
@@ -217,7 +219,7 @@ def principal_for_session(tenant_id: uuid.UUID, user_id: uuid.UUID, version: int
     tenant = session.execute(select(Tenant.active).where(Tenant.id == tenant_id)).scalar_one_or_none()
     if not tenant:
         return None
-    return _user_principal(user)
+    return principal_for_user(user)
 
 
 API_KEY_PREFIX = "tl"

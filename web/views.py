@@ -13,7 +13,6 @@ from core import money
 from core.errors import DomainError, ValidationError
 from core.http import login, logout
 from tenants import service
-from tenants.models import User
 from web import dashboard
 from web.auth import current_user, login_required, safe_next
 from web.forms import Form
@@ -33,11 +32,6 @@ def currencies() -> list[str]:
     return [c for c in COMMON_CURRENCIES if money.is_currency(c)]
 
 
-def _principal(user: User) -> service.Principal:
-    return service.Principal(tenant_id=user.tenant_id, kind="user", id=user.id, label=user.email,
-                             roles=tuple(user.roles), locale=user.locale, session_version=user.session_version)
-
-
 @bp.route("/", endpoint="dashboard")
 @login_required()
 def dashboard_view() -> str:
@@ -55,7 +49,7 @@ def signup() -> object:
                                           timezone=form["timezone"], locale=form["locale"])
         except DomainError as exc:
             return form.failed(exc, "portal/signup.html", currencies=currencies(), timezones=timezones())
-        login(_principal(user))
+        login(service.principal_for_user(user))
         with force_locale(user.locale):
             flash(_("Welcome to Tradelane, %(company)s.", company=tenant.name), "success")
         return redirect(url_for("portal.dashboard"))
@@ -118,7 +112,7 @@ def account() -> object:
             return form.failed(exc, "portal/account.html", user=user)
         # Changing the password ends every session of this user; keep this one going.
         locale = cookie.get("locale")
-        login(_principal(updated))
+        login(service.principal_for_user(updated))
         if locale:
             cookie["locale"] = locale
         flash(_("Your password is changed. Other sessions of yours are logged out."), "success")
