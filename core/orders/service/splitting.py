@@ -263,6 +263,7 @@ def merge(order_ids: Sequence[uuid.UUID | str], note: str = "") -> Order:
                 merged.lines.append(new)
     recompute_totals(merged)
     add(merged)
+    session.flush()  # the sources point at it (a plain column, so the flush order is ours to keep)
     numbers = ", ".join(o.number for o in sources)
     record(merged, "merged_from", f"merged from {numbers}" + (f": {note.strip()}" if note.strip() else ""),
            to_status=status, sources=[o.number for o in sources])
