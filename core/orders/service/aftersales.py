@@ -264,6 +264,7 @@ def _refund_after_shipment(order: Order, method: str, reason: str, amount: Any, 
 def _record_refund(order: Order, method: str, kind: str, amount: Decimal, reason: str, lines: list[dict[str, Any]],
                    evidence: list[Any], rma: OrderReturn | None, external_refund_id: str | None,
                    stage: str) -> OrderRefund:
+    amount = round_money(amount, order.currency)
     row = OrderRefund(order_id=order.id, method=method, type=kind, amount=amount, currency=order.currency,
                       reason=reason, lines=lines, evidence=list(evidence), return_id=rma.id if rma else None,
                       external_refund_id=external_refund_id)
