@@ -24,14 +24,15 @@ class ValidationError(DomainError):
     def __init__(self, errors: dict[str, Any] | str, message: str | None = None) -> None:
         if isinstance(errors, str):
             errors = {"_schema": [errors]}
-        super().__init__(message or _summary(errors), errors)
+        super().__init__(message or summarize(errors), errors)
 
     @classmethod
     def field(cls, field: str, message: str) -> "ValidationError":
         return cls({field: [message]})
 
 
-def _summary(errors: dict[str, Any]) -> str:
+def summarize(errors: dict[str, Any]) -> str:
+    """One line naming each bad field: "email: enter a valid e-mail address; roles: ..."."""
     parts = []
     for field, msgs in errors.items():
         text = msgs[0] if isinstance(msgs, list) and msgs else msgs

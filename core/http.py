@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException
 
 from core import idempotency
 from core.db import count, is_unique_violation, session
-from core.errors import DomainError, PermissionDenied, Unauthorized
+from core.errors import DomainError, PermissionDenied, Unauthorized, summarize
 from core.tenancy import Actor, actor_context, tenant_context
 
 log = logging.getLogger("tradelane.http")
@@ -39,24 +39,35 @@ csrf = CSRFProtect()
 class Api(SmorestApi):
     def handle_http_exception(self, error: HTTPException) -> Any:
         payload, code, headers = super().handle_http_exception(error)
-        payload.setdefault("message", error.description or error.name)
-        if "errors" not in payload:
-            payload["errors"] = {}
-        payload["errors"] = _flatten_location(payload["errors"])
+        payload["errors"] = _flatten_location(payload.get("errors") or {})
+        if "message" not in payload:
+            # A validation error's message names its fields; others keep their description.
+            payload["message"] = summarize(payload["errors"]) if payload["errors"] else (error.description or error.name)
         if not wants_json():
             return render_error(code, payload["message"]), code, headers
         return payload, code, headers
 
 
 def _flatten_location(errors: dict[str, Any]) -> dict[str, Any]:
-    """webargs groups errors by location ({"json": {"sku": [...]}}); clients want fields."""
+    """webargs groups errors by location ({"json": {"skus": {"0": {"barcode": [...]}}}});
+    clients want the field paths services use: {"skus.0.barcode": [...]}."""
     if set(errors) and set(errors) <= {"json", "query", "form", "files", "headers", "path", "view_args"}:
-        flat: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
         for part in errors.values():
             if isinstance(part, dict):
-                flat.update(part)
-        return flat
-    return errors
+                merged.update(part)
+        errors = merged
+    flat: dict[str, Any] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        else:
+            flat[prefix or "_schema"] = value
+
+    walk("", errors)
+    return flat
 
 
 api = Api()
