@@ -119,10 +119,23 @@ def rq(app, redis_url, queue_prefix):
     jobs.configure(None, eager=True)
 
 
+def _work(backend, with_scheduler=True):
+    """Run an RQ worker in burst mode, then give pytest back its signal handlers (RQ's
+    worker installs its own for SIGINT/SIGTERM and leaves them behind)."""
+    import signal
+
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        backend.work(burst=True, with_scheduler=with_scheduler)
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
 def _work_until(backend, tenant, job_id, statuses, timeout=20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        backend.work(burst=True, with_scheduler=True)
+        _work(backend)
         data = _job(tenant, job_id)
         if data["status"] in statuses:
             return data
@@ -144,7 +157,7 @@ def test_rq_worker_runs_the_job_in_its_tenant(rq, tenant_a):
 def test_rq_job_that_fails_once_succeeds_on_retry(rq, tenant_a):
     with tenant_a.scope():
         job_id = jobs.enqueue("test.flaky", name="rq-flaky").id
-    rq.work(burst=True, with_scheduler=True)
+    _work(rq)
     data = _job(tenant_a, job_id)
     assert data["status"] == "retrying" and data["attempts"] == 1 and "first attempt" in data["error"]
     assert data["next_attempt_at"]
@@ -161,7 +174,7 @@ def test_rq_delivering_a_job_twice_runs_it_once(rq, tenant_a):
     rq.submit(tenant_a.id, job_id, 0, "test.count")  # a duplicate message for the same attempt
     assert rq.queue("default").count == 1, "the same attempt is one RQ job"
     jobs.run_job(str(tenant_a.id), str(job_id), 0)
-    rq.work(burst=True, with_scheduler=False)
+    _work(rq, with_scheduler=False)
     with tenant_a.scope():
         assert sequence_value("twice") == 1
 
