@@ -15,7 +15,8 @@ import hashlib
 import hmac
 import json
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from core.money import round_money
+from core.money import quantum
 from core.testing.emulator import Emulator, json_default, json_response
 from core.testing.orders import CATALOGUE, USD_RATES, SampleOrder
 
@@ -50,7 +51,17 @@ def parse_ts(value: str) -> datetime:
 
 
 def money(amount: Decimal, currency: str) -> str:
-    return str(round_money(amount, currency))
+    return str(_round(amount, currency))
+
+
+@lru_cache(maxsize=None)
+def _quantum(currency: str) -> Decimal:
+    return quantum(currency)
+
+
+def _round(amount: Decimal, currency: str) -> Decimal:
+    """core.money.round_money, with the quantum cached: generation rounds millions of amounts."""
+    return amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP)
 
 
 def money_set(shop: Decimal, presentment: Decimal, shop_cur: str, pres_cur: str) -> dict[str, Any]:
@@ -131,8 +142,8 @@ class ShopifyEmulator(Emulator):
         lines, subtotal, total_tax, total_discount = [], Decimal(0), Decimal(0), Decimal(0)
         for line in sample.lines:
             gross = line.unit_price * line.quantity
-            discount = round_money(gross * discount_rate, cur)
-            tax = round_money((gross - discount) * tax_rate, cur)
+            discount = _round(gross * discount_rate, cur)
+            tax = _round((gross - discount) * tax_rate, cur)
             subtotal += gross - discount
             total_tax += tax
             total_discount += discount
