@@ -1,0 +1,1 @@
+"""Portal pages of inventory: stock, ledgers, warehouses, transfers, first legs, stocktakes, kits."""
