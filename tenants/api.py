@@ -164,7 +164,7 @@ def revoke_api_key(key_id: uuid.UUID) -> None:
 
 def _connection_out(conn: PluginConnection) -> dict[str, Any]:
     out = {c: getattr(conn, c) for c in ("id", "kind", "plugin", "display_name", "settings", "enabled",
-                                         "status", "last_checked_at", "last_error", "created_at")}
+                                         "status", "account", "last_checked_at", "last_error", "created_at")}
     out["credentials"] = service.masked_credentials(conn)
     return out
 

@@ -76,7 +76,9 @@ class PluginConnection(TenantMixin, Base):
     display_name: Mapped[str] = mapped_column(String(200))
     settings: Mapped[dict] = mapped_column(default=dict)
     credentials_encrypted: Mapped[str | None] = mapped_column(Text, info={"secret": True})
-    state: Mapped[dict] = mapped_column(default=dict, info={"secret": True})
+    # What the adapter keeps between calls (cached access tokens...): encrypted like credentials.
+    state_encrypted: Mapped[str | None] = mapped_column(Text, info={"secret": True})
+    account: Mapped[str] = mapped_column(String(200), default="")  # what check_connection reported
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(16), default="untested")  # untested | ok | error
     last_checked_at: Mapped[datetime | None] = mapped_column()

@@ -106,6 +106,7 @@ class ConnectionSchema(Schema):
     credentials = fields.Dict(dump_only=True, metadata={"description": "Secret fields, masked."})
     enabled = fields.Boolean()
     status = fields.String(dump_only=True)
+    account = fields.String(dump_only=True, metadata={"description": "What the remote API says the account is."})
     last_checked_at = fields.DateTime(dump_only=True, allow_none=True)
     last_error = fields.String(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)

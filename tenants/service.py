@@ -503,8 +503,11 @@ def masked_credentials(conn: PluginConnection) -> dict[str, str]:
     return {name: "********" for name in decrypt_json(conn.credentials_encrypted)}
 
 
-def open_adapter(conn: PluginConnection) -> Adapter:
-    """Instantiate the connection's adapter with its decrypted credentials."""
+def open_adapter(conn: PluginConnection, *, transport: Any = None, clock: Any = None) -> Adapter:
+    """Instantiate the connection's adapter with its decrypted credentials and state.
+
+    `transport` (an httpx transport) and `clock` replace the network and the system clock, for
+    tests and benchmarks that talk to an emulator in process."""
     info = adapter_info(conn.kind, conn.plugin)
     conn_id = conn.id
 
@@ -515,17 +518,23 @@ def open_adapter(conn: PluginConnection) -> Adapter:
         row.credentials_encrypted = encrypt_json(current)
         session.flush()
 
+    extra: dict[str, Any] = {}
+    if transport is not None:
+        extra["transport"] = transport
+    if clock is not None:
+        extra["clock"] = clock
     ctx = ConnectionContext(
         connection_id=str(conn.id), tenant_id=str(conn.tenant_id), settings=dict(conn.settings),
         credentials={k: Secret(str(v)) for k, v in decrypt_json(conn.credentials_encrypted).items()},
-        state=dict(conn.state or {}), save_credentials=save_credentials,
+        state=decrypt_json(conn.state_encrypted), save_credentials=save_credentials, **extra,
     )
     return info.cls(ctx)
 
 
 def save_adapter_state(conn: PluginConnection, adapter: Adapter) -> None:
-    if adapter.ctx.state != (conn.state or {}):
-        conn.state = dict(adapter.ctx.state)
+    """Persist what the adapter wants to keep between calls (e.g. a cached access token)."""
+    if adapter.ctx.state != decrypt_json(conn.state_encrypted):
+        conn.state_encrypted = encrypt_json(dict(adapter.ctx.state)) if adapter.ctx.state else None
         session.flush()
 
 
@@ -536,15 +545,19 @@ def test_connection(connection_id: uuid.UUID) -> PluginConnection:
 
     conn = get_connection(connection_id)
     conn.last_checked_at = utcnow()
+    adapter = None
     try:
         adapter = open_adapter(conn)
         detail = call_adapter(adapter.check_connection, attempts=2)
-        conn.status, conn.last_error = "ok", None
-        conn.state = {**(adapter.ctx.state or {}), "account": str(detail or "")[:200]}
+        conn.status, conn.last_error, conn.account = "ok", None, str(detail or "")[:200]
+        save_adapter_state(conn, adapter)
     except AdapterError as exc:
         conn.status, conn.last_error = "error", f"{type(exc).__name__}: {exc}"[:2000]
     except Exception as exc:  # noqa: BLE001 - a plugin bug is reported on the connection
         conn.status, conn.last_error = "error", f"plugin error: {type(exc).__name__}: {exc}"[:2000]
+    finally:
+        if adapter is not None:
+            adapter.close()
     session.flush()
     return conn
 

@@ -49,9 +49,9 @@ def test_test_connection_records_success_and_failure(tenant_a):
     conn = body(_create(tenant_a, api_token="good-token"))
     tested = body(tenant_a.api.post(f"connections/{conn['id']}/test"))
     assert tested["status"] == "ok" and tested["last_error"] is None and tested["last_checked_at"]
-    bad = body(_create(tenant_a, api_token="bad-token") if False else tenant_a.api.post(
-        "connections", {"kind": "channel", "plugin": "dummy", "display_name": "Other",
-                        "settings": {"shop": "w", "api_token": "bad-token"}}))
+    assert tested["account"] == "shop widgets"
+    bad = body(tenant_a.api.post("connections", {"kind": "channel", "plugin": "dummy", "display_name": "Other",
+                                                 "settings": {"shop": "w", "api_token": "bad-token"}}))
     tested = body(tenant_a.api.post(f"connections/{bad['id']}/test"))
     assert tested["status"] == "error" and "token refused" in tested["last_error"]
 
@@ -76,3 +76,20 @@ def test_disable_and_delete(tenant_a):
     assert body(tenant_a.api.patch(f"connections/{conn['id']}", {"enabled": False}))["enabled"] is False
     assert tenant_a.api.delete(f"connections/{conn['id']}").status_code == 204
     assert tenant_a.api.get(f"connections/{conn['id']}").status_code == 404
+
+
+def test_adapter_state_is_kept_encrypted(tenant_a):
+    from tenants import service
+
+    conn_id = body(_create(tenant_a, api_token="good-token"))["id"]
+    with tenant_a.scope():
+        conn = service.get_connection(conn_id)
+        adapter = service.open_adapter(conn)
+        adapter.ctx.state["access_token"] = "cached-token-123"
+        service.save_adapter_state(conn, adapter)
+    with tenant_a.scope():
+        raw = session.execute(text("SELECT state_encrypted FROM plugin_connections WHERE id = :i"),
+                              {"i": conn_id}).scalar_one()
+        assert "cached-token-123" not in raw
+        again = service.open_adapter(service.get_connection(conn_id))
+        assert again.ctx.state["access_token"] == "cached-token-123"
