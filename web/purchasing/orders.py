@@ -24,6 +24,7 @@ from web.pagination import paginate
 from web.purchasing.views import (
     bp,
     errors_to_rows,
+    num,
     require,
     run_action,
     sku_codes,
@@ -33,7 +34,7 @@ from web.purchasing.views import (
     warehouse_options,
 )
 
-LINE_ROWS = 8  # blank line rows on a new order; more lines can be added over the API
+LINE_ROWS = 8  # blank line rows of the order form (an edit adds as many as it has lines)
 LINE_FIELDS = ("sku_id", "quantity", "unit_price", "tax_rate")
 
 ACTIONS = {
@@ -58,11 +59,12 @@ def index() -> str:
 # A new order
 
 
-def _lines_from(form: Form) -> tuple[list[dict[str, Any]], list[int]]:
+def _lines_from(form: Form, rows_count: int) -> tuple[list[dict[str, Any]], list[int]]:
     """The filled line rows as service lines, and the row each came from (blank rows are
-    skipped, so the service's line index is mapped back to the row for its errors)."""
+    skipped, so the service's line index is mapped back to the row for its errors). A row
+    that keeps an existing line carries its id; emptying it drops the line."""
     lines, rows = [], []
-    for row in range(LINE_ROWS):
+    for row in range(rows_count):
         values = {f: form[f"lines.{row}.{f}"] for f in LINE_FIELDS}
         if not any(values.values()):
             continue
@@ -70,15 +72,18 @@ def _lines_from(form: Form) -> tuple[list[dict[str, Any]], list[int]]:
         for name in ("unit_price", "tax_rate"):
             if values[name]:
                 line[name] = values[name]
+        if form[f"lines.{row}.id"]:
+            line["id"] = form[f"lines.{row}.id"]
         lines.append(line)
         rows.append(row)
     return lines, rows
 
 
-def _render_new(form: Form) -> str:
-    return render_template("purchasing/order_new.html", form=form, suppliers=supplier_options(_("Choose…")),
-                           warehouses=warehouse_options(_("Choose…")), sku_codes=sku_codes(), rows=range(LINE_ROWS),
-                           functional=functional_currency())
+def _render_form(form: Form, order: Any = None) -> str:
+    count = LINE_ROWS + (len(order.lines) if order else 0)
+    return render_template("purchasing/order_form.html", form=form, order=order,
+                           suppliers=supplier_options(_("Choose…")), warehouses=warehouse_options(_("Choose…")),
+                           sku_codes=sku_codes(), rows=range(count), functional=functional_currency())
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -86,7 +91,7 @@ def _render_new(form: Form) -> str:
 def index_new() -> Any:
     form = Form(request.form, supplier_id=request.args.get("supplier_id", ""))
     if request.method == "POST":
-        lines, rows = _lines_from(form)
+        lines, rows = _lines_from(form, LINE_ROWS)
         header = {k: form[k] for k in ("expected_date", "supplier_reference", "note") if form[k]}
         for k in ("fx_rate", "fx_source"):
             if form[k]:
@@ -99,10 +104,42 @@ def index_new() -> Any:
                                          currency=form["currency"] or None, lines=lines, **header)
         except DomainError as exc:
             form.fail(errors_to_rows(exc, rows))
-            return _render_new(form), exc.status_code
+            return _render_form(form), exc.status_code
         flash(_("Purchase order %(number)s saved as a draft.", number=order.number), "success")
         return redirect(url_for(".index_detail", order_id=order.id))
-    return _render_new(form)
+    return _render_form(form)
+
+
+@bp.route("/orders/<uuid:order_id>/edit", methods=["GET", "POST"])
+@login_required("purchasing:write")
+def index_edit(order_id: uuid.UUID) -> Any:
+    """Change a draft: dates, references, rate and lines (an emptied row drops its line)."""
+    order = service.get_order(order_id)
+    defaults: dict[str, Any] = {"expected_date": order.expected_date or "", "supplier_reference": order.supplier_reference,
+                                "note": order.note, "fx_source": order.fx_source,
+                                "fx_rate": num(order.fx_rate) if order.currency != functional_currency() else ""}
+    codes = Names(sku_ids=[line.sku_id for line in order.lines])
+    for i, line in enumerate(order.lines):
+        defaults.update({f"lines.{i}.id": str(line.id), f"lines.{i}.sku_id": codes.sku(line.sku_id)[0],
+                         f"lines.{i}.quantity": line.quantity, f"lines.{i}.unit_price": num(line.unit_price),
+                         f"lines.{i}.tax_rate": num(line.tax_rate)})
+    form = Form(request.form, **defaults)
+    if request.method == "POST":
+        lines, rows = _lines_from(form, LINE_ROWS + len(order.lines))
+        changes = {k: form[k] for k in ("expected_date", "supplier_reference", "note")}
+        changes["expected_date"] = changes["expected_date"] or None
+        if order.currency != functional_currency():
+            changes.update(fx_rate=form["fx_rate"], fx_source=form["fx_source"])
+        try:
+            service.update_order(order_id, lines=lines, **changes)
+        except DomainError as exc:
+            if "state" in (exc.errors or {}):
+                return transition_failed(exc, url_for(".index_detail", order_id=order_id))
+            form.fail(errors_to_rows(exc, rows))
+            return _render_form(form, service.get_order(order_id)), exc.status_code
+        flash(_("Draft %(number)s saved.", number=order.number), "success")
+        return redirect(url_for(".index_detail", order_id=order_id))
+    return _render_form(form, order)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,8 +29,16 @@ def actor_label() -> str:
 
 
 def actor_identity() -> str:
-    """Who is acting, as a stable "kind:id" (labels can be renamed; ids cannot)."""
+    """Who is acting, as a stable "kind:id" (labels can be renamed; ids cannot). An API key a
+    user created acts for that user, so one person cannot approve twice by switching from the
+    portal to their key."""
     actor = current_actor()
+    if actor.kind == "api_key" and actor.id:
+        from tenants.models import ApiKey
+
+        creator = session.execute(select(ApiKey.created_by).where(ApiKey.id == uuid.UUID(actor.id))).scalar()
+        if creator is not None:
+            return f"user:{creator}"
     return f"{actor.kind}:{actor.id or actor.label}"[:200]
 
 

@@ -70,12 +70,25 @@ def test_an_order_above_the_threshold_needs_a_second_approver(tenants):
 
     same = a.api.post(f"purchase-orders/{po['id']}/approve")
     assert same.status_code == 403 and "someone else" in body(same)["message"]
+    # Another key of the same person is the same person.
+    assert _owners_second_key(a).post(f"purchase-orders/{po['id']}/approve").status_code == 403
     second = ok(a.client_with_roles("purchasing").post(f"purchase-orders/{po['id']}/approve"))
     assert second["status"] == "approved" and second["first_approved_by"] != second["approved_by"]
     assert buy.buckets()["inbound_ordered"] == 100
 
     small = order(buy, (10,))  # 141.25: below the threshold, one approval is enough
     assert ok(a.api.post(f"purchase-orders/{small['id']}/approve"))["status"] == "approved"
+
+
+def _owners_second_key(tenant):
+    from tenants import service as tenants
+    from tests.support import ApiClient
+
+    with tenant.scope():
+        owner = tenants.Principal(tenant_id=tenant.id, kind="user", id=tenant.owner_id, label=tenant.owner_email,
+                                  roles=("owner",))
+        _key, plaintext = tenants.create_api_key(owner, name="owner's laptop", roles=["purchasing"])
+    return ApiClient(tenant.app.test_client(), plaintext)
 
 
 def test_the_threshold_compares_the_functional_total_at_the_orders_rate(tenants):

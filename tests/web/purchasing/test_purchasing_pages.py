@@ -115,6 +115,27 @@ def test_a_new_order_form_names_bad_lines_by_row(tenant_a, portal):
     assert "55.00 CNY" in page and "16.00 CNY" in page  # 5 x 11 (entered), 2 x 8 (the supplier's quote)
 
 
+def test_a_draft_is_edited_line_by_line(tenant_a, portal):
+    from tests.core.purchasing.helpers import order
+
+    buy = buyer(tenant_a)
+    po = order(buy, (5, 2))
+    owner = portal(tenant_a)
+    html = owner.get(f"/purchasing/orders/{po['id']}/edit").get_data(as_text=True)
+    assert f'value="{buy.codes[0]}"' in html and 'value="12.5"' in html
+    resp = owner.post(f"/purchasing/orders/{po['id']}/edit", {
+        "lines.0.id": po["lines"][0]["id"], "lines.0.sku_id": buy.codes[0], "lines.0.quantity": "8",
+        "lines.0.unit_price": "12", "lines.1.id": po["lines"][1]["id"],  # the second row emptied: dropped
+        "expected_date": "", "supplier_reference": "Q-7", "note": ""})
+    assert resp.status_code == 302
+    page = owner.text(f"/purchasing/orders/{po['id']}")
+    assert "96.00 CNY" in page and buy.codes[1] not in page and "Q-7" in page
+    tenant_a.api.post(f"purchase-orders/{po['id']}/approve")
+    resp = owner.post(f"/purchasing/orders/{po['id']}/edit", {"lines.0.sku_id": buy.codes[0], "lines.0.quantity": "1"})
+    assert resp.status_code == 302
+    assert "Not possible while it is Approved." in owner.text(f"/purchasing/orders/{po['id']}")
+
+
 def test_scanning_at_the_dock_finds_the_order(tenant_a, portal):
     buy = buyer(tenant_a)
     po = approved_order(buy, (30,))
