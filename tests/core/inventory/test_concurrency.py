@@ -21,19 +21,27 @@ from tests.core.catalog.factories import approved_sku
 from tests.core.inventory.helpers import stock, warehouse
 
 WORKERS = 4
-OPS_PER_WORKER = 700
+OPS_PER_WORKER = 600
 SHARED_KEYS = 25
+
+
+class NoDispatch:
+    def nudge(self, tenant_id) -> None:
+        return None
 
 
 def worker(config: dict, tenant_id: str, pairs: list[tuple[str, str]], seed: int, out: multiprocessing.Queue) -> None:
     from sqlalchemy.exc import OperationalError
 
+    from core import events
     from core.app import create_app
     from core.db import unit_of_work
     from core.money import Money
     from core.tenancy import Actor, actor_context, tenant_context
 
     create_app(config)
+    # Events stay in the outbox: consuming them is a worker's job, not what this test proves.
+    events._dispatcher = NoDispatch()
     rng = random.Random(seed)
     pairs_u = [(uuid.UUID(s), uuid.UUID(w)) for s, w in pairs]
     held: list[Doc] = []
@@ -123,7 +131,7 @@ def test_processes_hammering_hot_skus_never_oversell(app, tenant_a, tenant_b, da
 
     tally = sum((Counter(r["tally"]) for r in results), Counter())
     assert tally["deadlocks"] == 0 and tally["operational_errors"] == 0, tally
-    assert tally["reserves"] > 500 and tally["short"] > 50, tally  # real contention, both outcomes
+    assert tally["reserves"] > 400 and tally["short"] > 50, tally  # real contention, both outcomes
     assert tally["replayed"] > 0, tally
 
     with tenant_a.scope():
