@@ -61,7 +61,6 @@ from core.purchasing.service.settings import get_settings
 
 RECEIVABLE = ("approved", "partially_received")
 AWAITING_APPROVAL = ("draft", "pending_second_approval")
-FINISHED = ("received", "closed", "cancelled")
 HEADER_FIELDS = ("expected_date", "supplier_reference", "note", "fx_rate", "fx_source", "fx_date")
 
 
