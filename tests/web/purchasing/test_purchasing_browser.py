@@ -120,6 +120,11 @@ def test_product_to_stock_through_a_purchase_order(browser_page, tenants):
     line = page.locator("#lines tbody tr").first.inner_text()
     assert white in line and "19" in line
 
+    # Inventory's stock page agrees: 19 on hand, none in QC, 1 unsellable, nothing on order.
+    page.goto(f"/inventory/?q={white}")
+    cells = page.locator("#stock tbody tr", has_text=white).locator("td").all_inner_texts()
+    assert [cells[i].strip() for i in (2, 5, 6, 7)] == ["19", "0", "1", "0"], cells
+
     # Nothing of tenant B's shows up for A.
     page.goto("/purchasing/")
     assert other_supplier not in page.content() and "Jingdezhen Ceramics" in page.content()
