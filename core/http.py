@@ -234,6 +234,7 @@ def install(app: Flask) -> None:
         g._contexts = ExitStack()
         try:
             _resolve_principal()
+            _check_permission(app)
         except DomainError as exc:
             return _domain_error_response(exc)
         if request.method not in ("GET", "HEAD", "OPTIONS") and _needs_csrf():
@@ -289,6 +290,25 @@ def install(app: Flask) -> None:
             return json_error(409, "Conflict", "another change to the same records won; retry the request",
                               headers={"Retry-After": "1"})
         raise exc
+
+
+def _check_permission(app: Flask) -> None:
+    """Refuse before the body is even parsed: a caller without the role learns 401/403, not
+    how its request would have been validated. (`requires` checks again inside the view.)"""
+    if not request.path.startswith(API_PREFIX) or request.endpoint is None:
+        return
+    view = app.view_functions.get(request.endpoint)
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        view = getattr(view_class, request.method.lower(), None)
+    permission = getattr(view, "tradelane_permission", None)
+    if permission is None:
+        return  # public, or not a Tradelane endpoint (the OpenAPI document)
+    principal = g.get("principal")
+    if principal is None:
+        raise Unauthorized("log in, or send Authorization: Bearer <API key>")
+    if permission != "authenticated" and not principal.can(permission):
+        raise PermissionDenied(f"your role does not allow {permission}")
 
 
 def _needs_csrf() -> bool:

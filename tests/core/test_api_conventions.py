@@ -150,3 +150,11 @@ def test_nested_field_errors_use_dotted_paths(tenant_a):
     assert resp.status_code == 422 and "enabled" in body(resp)["errors"]
     resp = tenant_a.api.patch("users/00000000-0000-0000-0000-000000000000", {"roles": ["viewer", 5]})
     assert resp.status_code == 422 and "roles.1" in body(resp)["errors"], body(resp)
+
+
+def test_permission_is_checked_before_the_body(app, tenant_a):
+    viewer = tenant_a.client_with_roles("viewer")
+    resp = viewer.post("api-keys", {"name": 12345, "roles": "not a list"})
+    assert resp.status_code == 403, body(resp)
+    resp = app.test_client().post("/api/v1/users", json={"bogus": True})
+    assert resp.status_code == 401
