@@ -60,8 +60,8 @@ def reserve_many(requests: Sequence[ReserveRequest]) -> list[Posting | Insuffici
              "kind": "reserve", "doc_type": doc.type, "doc_id": doc.id, "doc_number": doc.number,
              "request_hash": request_hash("reserve", doc, request(lines)), "actor": actor}
             for doc, lines, key in checked]
-    claimed = set(session.execute(insert_ignoring_conflicts(StockOperation, rows, ["tenant_id", "key"])
-                                  .returning(StockOperation.key)).scalars())
+    claimed = set(session.execute(insert_ignoring_conflicts(StockOperation, ["tenant_id", "key"])
+                                  .returning(StockOperation.key), rows).scalars())
     results: list[Posting | InsufficientStock | None] = [None] * len(checked)
     earlier_keys = [key for _, _, key in checked if key not in claimed]
     if earlier_keys:

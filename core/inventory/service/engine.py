@@ -57,11 +57,12 @@ def functional_currency() -> str:
     return cache[tenant_id]
 
 
-def insert_ignoring_conflicts(model: type, rows: list[dict[str, Any]], conflict: list[str]) -> Any:
-    """`INSERT ... ON CONFLICT (conflict) DO NOTHING` on PostgreSQL and SQLite."""
+def insert_ignoring_conflicts(model: type, conflict: list[str]) -> Any:
+    """`INSERT ... ON CONFLICT (conflict) DO NOTHING` on PostgreSQL and SQLite. Execute it with
+    the rows as parameters (`session.execute(stmt, rows)`), so its compiled form is cached."""
     dialect = session.get_bind().dialect.name
     ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return ins(model).values(rows).on_conflict_do_nothing(index_elements=conflict)
+    return ins(model).on_conflict_do_nothing(index_elements=conflict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def claim(kind: str, doc: Doc, key: str, request: Any, *, op_id: uuid.UUID | Non
            "request_hash": digest, "actor": str(current_actor())[:200],
            "result": result.to_json() if result is not None else None}
     claimed = session.execute(
-        insert_ignoring_conflicts(StockOperation, [row], ["tenant_id", "key"]).returning(StockOperation.id)
+        insert_ignoring_conflicts(StockOperation, ["tenant_id", "key"]).returning(StockOperation.id), [row]
     ).scalar_one_or_none()
     if claimed is not None:
         return op_id
@@ -198,7 +199,7 @@ def ensure_balances(pairs: Iterable[Pair]) -> None:
              "warehouse_id": wh, "on_hand": 0, "reserved": 0, "qc_pending": 0, "unsellable": 0,
              "inbound_ordered": 0, "in_transit": 0, "stock_value": Decimal(0), "currency": currency}
             for sku, wh in pairs]
-    session.execute(insert_ignoring_conflicts(StockBalance, rows, ["tenant_id", "sku_id", "warehouse_id"]))
+    session.execute(insert_ignoring_conflicts(StockBalance, ["tenant_id", "sku_id", "warehouse_id"]), rows)
 
 
 def lock_balances(pairs: Iterable[Pair], *, create: bool = True) -> dict[Pair, StockBalance]:

@@ -46,6 +46,8 @@ def test_stock_ledger_low_stock_and_age(tenants, portal):
     assert "Order shipped" in ledger and "SO-PAGE-1" in ledger and "Purchase receipt" in ledger
     assert owner.get(f"/inventory/ledger/{b_sku}").status_code == 404
 
+    dashboard = owner.text("/")
+    assert "SKUs below safety stock 1" in dashboard
     low = owner.text("/inventory/low")
     assert "PAGE-TEE" in low and "0.17" in low  # 5 shipped over 30 days
     assert "PAGE-TEE" in owner.text("/inventory/age")
