@@ -57,7 +57,8 @@ LINE_INHERITED = ("external_order_id", "external_line_id", "seller_sku", "title"
 
 def _new_line(source: OrderLine, order_id: uuid.UUID, position: int, quantity: int,
               amounts: dict[str, Decimal]) -> OrderLine:
-    return OrderLine(order_id=order_id, position=position, parent_line_id=source.id, quantity=quantity,
+    # An id now, not at flush: the line's id is its reference in the stock reservations.
+    return OrderLine(id=uuid7(), order_id=order_id, position=position, parent_line_id=source.id, quantity=quantity,
                      quantity_cancelled=0, quantity_shipped=0, quantity_returned=0, quantity_refunded=0,
                      refunded=Decimal(0), cost_value=Decimal(0), **amounts,
                      **{k: getattr(source, k) for k in LINE_INHERITED})

@@ -187,6 +187,13 @@ def test_split_by_warehouse_when_none_holds_the_whole_order(shop):
         hold = service.open_hold(kids[2])
         assert hold.type == "out_of_stock" and hold.problems[0]["sku_code"] == "S-C"
         assert hold.problems[0]["quantity"] == 4 and hold.problems[0]["available"] == 0
+    # Each child holds its lines under its own line ids: cancelling one line releases just it.
+    with tenant.scope():
+        service.refund(kids[1].id, method="offline", reason="discontinued",
+                       lines=[{"line_id": str(kids[1].lines[0].id), "quantity": 1}])
+    assert snapshot(tenant, b, two)["reserved"] == 0 and snapshot(tenant, a, one)["reserved"] == 2
+    with tenant.scope():
+        assert service.get_order(kids[1].id).status == "cancelled"
     split = events(tenant, "order.split", order.id)[0].payload
     assert [c["number"] for c in split["children"]] == [k.number for k in kids]
     assert all(c["external_order_id"] == "SPLIT-1" for c in split["children"])

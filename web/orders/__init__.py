@@ -1,0 +1,1 @@
+"""Orders: the order list, the order and every step of its life."""
