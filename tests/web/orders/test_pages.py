@@ -90,5 +90,6 @@ def test_the_dashboard_counts_the_queues(portal, shop):
 
 def test_the_pages_speak_chinese(portal, shop):
     tenant, conn, review_id, held_id = shop
-    client = portal(tenant, "operations", accept_language="zh-CN")
+    client = portal(tenant, "operations")
+    client.post("/locale", {"locale": "zh_CN"})
     assert "待审核" in client.text("/orders/") and "SKU 未配对" in client.text(f"/orders/{held_id}")
