@@ -1,0 +1,1 @@
+"""Channel sync: orders in from every channel connection, shipments and stock back out (docs/sync.md)."""

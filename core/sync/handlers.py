@@ -1,0 +1,63 @@
+"""Event subscribers of the channel sync. They only queue jobs: they run inside the event's
+delivery transaction, and the channel is called from the job."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from core import jobs
+from core.db import session
+from core.events import OutboxEvent, subscribe
+from core.ports import ChannelCapability as Cap
+from core.sync import service
+from tenants.models import PluginConnection
+
+
+@subscribe("order.shipped", name="sync.push_shipment")
+def on_order_shipped(event: OutboxEvent) -> None:
+    """Confirm our shipments to the channel the order came from (not the platform's own, not
+    manual orders)."""
+    p = event.payload
+    if p.get("by_platform") or not p.get("connection_id") or not p.get("channel_orders"):
+        return
+    conn = _connection(p["connection_id"])
+    if conn is None or not conn.enabled or Cap.SHIP_CONFIRM not in service.capabilities(conn):
+        return
+    if not service.settings_for(conn.id).push_shipments:
+        return
+    jobs.enqueue("sync.push_shipment", dedupe_key=f"ship:{p['shipment_id']}", connection_id=str(conn.id),
+                 event_id=str(event.id))
+
+
+@subscribe("stock.changed", name="sync.push_stock")
+def on_stock_changed(event: OutboxEvent) -> None:
+    """Queue a stock push for every connection fed by a warehouse whose stock changed."""
+    changed = {str(item.get("warehouse_id")) for item in event.payload.get("items") or []}
+    for conn in _pushing_connections():
+        if changed & {str(w) for w in service.feeding_warehouses(service.settings_for(conn.id))}:
+            service.request_stock_push(conn.id, force=False)
+
+
+@subscribe("listing.mapped", "listing.remapped", "listing.unmapped", name="sync.push_mapping")
+def on_listing_mapping(event: OutboxEvent) -> None:
+    """A listing now stands for other stock: publish its new quantity."""
+    conn = _connection(event.payload.get("connection_id"))
+    if conn is not None and conn in _pushing_connections():
+        service.request_stock_push(conn.id, force=False)
+
+
+def _connection(connection_id: object) -> PluginConnection | None:
+    try:
+        ident = uuid.UUID(str(connection_id))
+    except ValueError:
+        return None
+    conn = session.execute(select(PluginConnection).where(PluginConnection.id == ident)).scalar_one_or_none()
+    return conn if conn is not None and conn.kind == "channel" else None
+
+
+def _pushing_connections() -> list[PluginConnection]:
+    conns = session.execute(select(PluginConnection).where(
+        PluginConnection.kind == "channel", PluginConnection.enabled.is_(True))).scalars().all()
+    return [c for c in conns
+            if Cap.PUSH_QUANTITY in service.capabilities(c) and service.settings_for(c.id).push_stock]

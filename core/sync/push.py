@@ -1,0 +1,204 @@
+"""Push-back to the channels: shipment confirmations (`sync.push_shipment`) and listing
+quantities (`sync.push_stock`).
+
+Every push is a `SyncPush` row. A push the channel refuses (the request is wrong) is recorded
+as failed and not retried; one that fails for a passing reason (throttling, a 5xx, a timeout)
+is recorded as retrying and its job tries again with backoff, as failed after the last
+attempt. Refused credentials mark the connection, which the seller must fix. Failed pushes
+can be retried from the API and the portal.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from core import jobs
+from core.db import get_or_none, session, utcnow
+from core.events import OutboxEvent
+from core.plugins import call_adapter
+from core.ports import AdapterError, AuthError, ListingQuantity, ShipmentConfirmation
+from core.ports import ChannelCapability as Cap
+from core.sync import service
+from core.sync.adapters import describe, exclusive, open_adapter
+from core.sync.models import SyncListing, SyncPush
+from tenants import service as tenants
+from tenants.models import PluginConnection
+
+log = logging.getLogger("tradelane.sync")
+
+CHUNK = 100  # listings per push call: one transaction each, so a failure keeps what went through
+DETAILS_KEPT = 1000
+
+
+def _final(ctx: Any, kind: str) -> bool:
+    return getattr(ctx, "attempt", 1) >= jobs.spec(kind).max_attempts
+
+
+def _usable(conn: PluginConnection | None, capability: str) -> str | None:
+    """Why the connection cannot take this push, or None."""
+    if conn is None or conn.kind != "channel":
+        return "the connection no longer exists"
+    if not conn.enabled:
+        return "the connection is disabled"
+    if capability not in service.capabilities(conn):
+        return f"{conn.plugin} does not accept this"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Shipments
+
+
+def push_shipment(ctx: Any, connection_id: uuid.UUID, event_id: uuid.UUID) -> dict[str, Any]:
+    """Confirm an `order.shipped` event's shipment to the channel, once per channel order it
+    covers (a merged order covers several). Confirmations already accepted are skipped, so a
+    retry repeats only what failed; the adapters' confirm is itself safe to repeat."""
+    ev = session.execute(select(OutboxEvent).where(OutboxEvent.id == event_id)).scalar_one_or_none()
+    if ev is None or ev.name != "order.shipped":
+        return {"skipped": "no such shipment event"}
+    p = ev.payload
+    conn = get_or_none(PluginConnection, connection_id)
+    why = _usable(conn, Cap.SHIP_CONFIRM)
+    entries = [e for e in p.get("channel_orders") or [] if e.get("external_order_id")]
+    adapter = None
+    done = failed = 0
+    try:
+        for entry in entries:
+            ext = entry["external_order_id"]
+            key = f"shipment:{p['shipment_id']}:{ext}"
+            push = session.execute(select(SyncPush).where(SyncPush.key == key)).scalar_one_or_none()
+            if push is not None and push.status == "ok":
+                continue
+            if push is None:
+                push = SyncPush(connection_id=connection_id, kind="shipment", key=key, event_id=ev.id,
+                                order_id=uuid.UUID(p["order_id"]), external_order_id=ext,
+                                tracking_number=p.get("tracking_number") or "", status="retrying", attempts=0,
+                                listings=0, failed=0, message="", details=[])
+                session.add(push)
+            push.attempts += 1
+            push.job_id = getattr(ctx, "job_id", None)
+            if why is not None:
+                push.status, push.message = "failed", why
+                failed += 1
+                session.commit()
+                continue
+            assert conn is not None
+            adapter = adapter or open_adapter(conn)
+            lines = tuple((str(x["external_line_id"]), int(x["quantity"])) for x in entry.get("lines") or [])
+            if any(not line_id for line_id, _ in lines):
+                lines = ()  # a line the channel does not know by id: confirm the whole order
+            confirmation = ShipmentConfirmation(
+                external_order_id=ext, carrier=p.get("carrier") or "", service=p.get("service") or "",
+                tracking_number=p.get("tracking_number") or "", shipped_at=_when(p.get("shipped_at")),
+                lines=lines, reference=str(p["shipment_id"]))
+            try:
+                call_adapter(adapter.confirm_shipment, confirmation, sleep=adapter.ctx.clock.sleep)
+            except AdapterError as exc:
+                message = describe(exc, adapter)
+                retry = exc.retryable and not _final(ctx, "sync.push_shipment")
+                push.status, push.message = ("retrying" if retry else "failed"), message
+                if isinstance(exc, AuthError):
+                    tenants.record_connection_error(conn, message)
+                session.commit()
+                if retry:
+                    raise
+                failed += 1
+                continue
+            push.status, push.message = "ok", ""
+            done += 1
+            tenants.save_adapter_state(conn, adapter)
+            session.commit()
+    finally:
+        if adapter is not None:
+            adapter.close()
+    return {"confirmed": done, "failed": failed}
+
+
+def _when(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value) if value else utcnow()
+
+
+# ---------------------------------------------------------------------------------------------
+# Stock
+
+
+def push_stock(ctx: Any, connection_id: uuid.UUID, force: bool = False) -> dict[str, Any]:
+    """Publish each listing's quantity under the connection's rules. Only listings whose
+    quantity differs from what the channel last accepted (or whose last push failed) are sent,
+    unless `force`. The numbers are read when the job runs, so one job covers every stock
+    change before it."""
+    conn = get_or_none(PluginConnection, connection_id)
+    why = _usable(conn, Cap.PUSH_QUANTITY)
+    if why is not None:
+        return {"skipped": why}
+    assert conn is not None
+    if not service.settings_for(conn.id).push_stock:
+        return {"skipped": "stock push is off for this connection"}
+    # Two pushes of one connection must not interleave: an older number could land last.
+    with exclusive(f"push_stock:{conn.id}", wait=True):
+        return _push_stock(ctx, conn, force)
+
+
+def _push_stock(ctx: Any, conn: PluginConnection, force: bool) -> dict[str, Any]:
+    listings = [x for x in service.listing_stock(conn.id) if x.quantity is not None]
+    todo = [x for x in listings if force or x.last_ok is not True or x.last_quantity != x.quantity]
+    if not todo:
+        return {"pushed": 0}
+    service.ensure_listings(conn.id, {x.seller_sku for x in todo})
+    rows = {r.seller_sku: r for r in session.execute(select(SyncListing).where(
+        SyncListing.connection_id == conn.id, SyncListing.seller_sku.in_({x.seller_sku for x in todo}))).scalars()}
+    push = SyncPush(connection_id=conn.id, kind="stock", status="retrying", job_id=getattr(ctx, "job_id", None),
+                    listings=0, failed=0, attempts=getattr(ctx, "attempt", 1), message="", details=[])
+    session.add(push)
+    details: list[dict[str, Any]] = []
+    adapter = open_adapter(conn)
+    try:
+        for i in range(0, len(todo), CHUNK):
+            chunk = todo[i:i + CHUNK]
+            results = call_adapter(adapter.push_quantities, [ListingQuantity(x.seller_sku, x.quantity) for x in chunk],
+                                   sleep=adapter.ctx.clock.sleep)
+            now = utcnow()
+            for listing, result in zip(chunk, results):
+                row = rows[listing.seller_sku]
+                row.last_pushed_at, row.last_ok, row.last_message = now, result.ok, (result.message or "")[:500]
+                if result.ok:
+                    row.last_quantity = listing.quantity
+                else:
+                    push.failed += 1
+                if len(details) < DETAILS_KEPT:
+                    details.append({"seller_sku": listing.seller_sku, "quantity": listing.quantity, "ok": result.ok,
+                                    "message": result.message or ""})
+            push.listings += len(chunk)
+            push.details = list(details)
+            push.status = "partial" if push.failed else "ok"
+            push.message = f"{push.failed} of {push.listings} listings refused" if push.failed else ""
+            tenants.save_adapter_state(conn, adapter)
+            session.commit()
+    except AdapterError as exc:
+        message = describe(exc, adapter)
+        session.rollback()
+        retry = exc.retryable and not _final(ctx, "sync.push_stock")
+        _record_failure(conn, push, message, retry, auth=isinstance(exc, AuthError))
+        if retry:
+            raise
+        return {"pushed": push.listings, "failed": push.failed, "error": message}
+    finally:
+        adapter.close()
+    return {"pushed": push.listings, "failed": push.failed}
+
+
+def _record_failure(conn: PluginConnection, push: SyncPush, message: str, retry: bool, auth: bool) -> None:
+    """Keep the push row (and what went through before the failure) with the error."""
+    if push not in session:
+        session.add(push)
+    push.status = "retrying" if retry else "failed"
+    push.message = message
+    if auth:
+        tenants.record_connection_error(conn, message)
+    session.commit()
