@@ -100,3 +100,27 @@ def connect(tenant: TenantHandle, name: str, *, settings: dict[str, Any] | None 
                                             "settings": values})
     assert resp.status_code == 201, body(resp)
     return Channel(name, tenant, emulator, clock, base_url, uuid.UUID(body(resp)["id"]))
+
+
+def stock_catalogue(tenant: TenantHandle, quantity: int = 50, codes: Any = None) -> dict[str, uuid.UUID]:
+    """The emulators' catalogue as approved SKUs of `tenant` (same codes as the seller SKUs),
+    `quantity` of each in a new domestic warehouse, and review rules that approve every order,
+    so imported orders are allocated. Returns {code: sku id}."""
+    from core.inventory import service as inv
+    from core.inventory.service import Doc, Line
+    from core.money import Money
+    from core.testing.orders import CATALOGUE
+    from decimal import Decimal
+    from tests.core.catalog.factories import approved_sku
+    from tests.core.inventory.helpers import key, warehouse
+    from tests.core.orders.helpers import APPROVE_ALL
+
+    codes = list(codes or [c for c, _, _ in CATALOGUE])
+    skus = {code: approved_sku(tenant, code) for code in codes}
+    wh = warehouse(tenant)
+    with tenant.scope():
+        inv.receive_purchase(Doc("test_receipt", uuid.uuid4()),
+                             [Line(str(i), sku_id, wh, quantity, Money(Decimal("5.00"), "CNY"))
+                              for i, sku_id in enumerate(skus.values())], key=key("stock"), qc=False)
+    assert tenant.api.patch("order-settings", {"review_rules": APPROVE_ALL}).status_code == 200
+    return skus
