@@ -381,7 +381,7 @@ def _contents(i: int, items: list[dict[str, Any]]) -> dict[uuid.UUID, int]:
     out: dict[uuid.UUID, int] = {}
     for item in items:
         if item["sku_id"] in out:
-            raise ValidationError({"boxes": {str(i): {"contents": ["a SKU appears twice in one box"]}}})
+            raise ValidationError({f"boxes.{i}.contents": ["a SKU appears twice in one box"]})
         out[item["sku_id"]] = item["quantity"]
     return out
 

@@ -17,7 +17,7 @@ from core.db import get_or_none, session, uuid7
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from core.inventory.models import Borrowing, Reservation
 from core.inventory.service import skus
-from core.inventory.service.engine import Entry, check_lines, convert_cost, require_warehouses, start
+from core.inventory.service.engine import Entry, check_lines, convert_cost, dotted, require_warehouses, start
 from core.inventory.service.stock import check_location, pairs_of, request, stock_event
 from core.inventory.service.types import Doc, Line, Posting
 from core.numbering import next_number
@@ -246,7 +246,7 @@ def reconcile_platform(warehouse_id: uuid.UUID, report: Sequence[PlatformStock],
             errors[str(i)] = {"sku_id": ["appears twice"]}
         seen.add(item.sku_id)
     if errors:
-        raise ValidationError({"items": errors})
+        raise ValidationError(dotted({"items": errors}))
     entry = start("platform_reconciliation", Doc("platform_reconciliation", "new"), key,
                   {"warehouse": warehouse_id, "items": [[i.sku_id, i.fulfillable, i.reserved, i.unsellable, i.inbound]
                                                         for i in report], "reason": reason})
@@ -273,7 +273,7 @@ def reconcile_platform(warehouse_id: uuid.UUID, report: Sequence[PlatformStock],
         if ours > target_on_hand:
             raise Conflict(f"{skus.code(item.sku_id)}: orders here hold {ours} units but the platform reports only "
                            f"{target_on_hand}; release or move those orders first",
-                           {"items": {str(item.sku_id): [f"{ours} reserved by orders, {target_on_hand} reported"]}})
+                           {f"items.{item.sku_id}": [f"{ours} reserved by orders, {target_on_hand} reported"]})
         targets = {"on_hand": target_on_hand, "unsellable": item.unsellable}
         if item.inbound is not None:
             targets["in_transit"] = item.inbound

@@ -69,6 +69,19 @@ def insert_ignoring_conflicts(model: type, conflict: list[str]) -> Any:
 # Checking what callers pass
 
 
+def dotted(errors: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Field errors keyed by dotted paths ({"lines": {"0": {"quantity": [...]}}} becomes
+    {"lines.0.quantity": [...]}), as the API reports every error."""
+    out: dict[str, Any] = {}
+    for key, value in errors.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            out.update(dotted(value, path))
+        else:
+            out[path] = value
+    return out
+
+
 def check_key(key: Any) -> str:
     if not isinstance(key, str) or not key.strip():
         raise ValidationError.field("key", "an idempotency key is required for every stock event")
@@ -118,7 +131,7 @@ def check_lines(lines: Sequence[Line] | None, *, required: bool = True, cost: st
         if problems:
             errors[str(i)] = problems
     if errors:
-        raise ValidationError({"lines": errors})
+        raise ValidationError(dotted({"lines": errors}))
     return lines
 
 

@@ -138,7 +138,7 @@ def cancel_inbound(doc: Doc, lines: Sequence[Line] | None = None, *, key: str) -
     for i, ln in enumerate(lines):
         still = expected.get((ln.ref, ln.sku_id, ln.warehouse_id), 0)
         if ln.quantity > still:
-            raise ValidationError({"lines": {str(i): {"quantity": [f"only {still} still expected on line {ln.ref}"]}}})
+            raise ValidationError({f"lines.{i}.quantity": [f"only {still} still expected on line {ln.ref}"]})
         entry.move(sku_id=ln.sku_id, warehouse_id=ln.warehouse_id, quantity=ln.quantity,
                    from_bucket="inbound_ordered", to_bucket=None, ref=ln.ref)
         entry.post(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, Decimal(0))
@@ -361,7 +361,7 @@ def take_from_reservations(doc: Doc, lines: Sequence[Line] | None, *, mode: str,
         holding = sum(r.open_quantity for r in group)
         if holding < need.quantity and not allow_extra:
             raise Conflict(f"line {need.line.ref} holds {holding} of {skus.code(need.sku_id)}, "
-                           f"not {need.quantity}", {"lines": {need.line.ref: [f"holds only {holding}"]}})
+                           f"not {need.quantity}", {f"lines.{need.line.ref}": [f"holds only {holding}"]})
         remaining = min(holding, need.quantity)
         for row in group:
             if not remaining:
@@ -443,7 +443,7 @@ def mark_picked(doc: Doc, lines: Sequence[Line] | None = None, *, key: str) -> P
                     remaining -= q
             if remaining:
                 raise Conflict(f"line {need.line.ref} holds fewer unpicked units than {need.quantity}",
-                               {"lines": {need.line.ref: ["picks more than it holds"]}})
+                               {f"lines.{need.line.ref}": ["picks more than it holds"]})
             posted[(need.line.ref, need.line.sku_id, need.line.warehouse_id)] = need.line.quantity
     for (ref, sku_id, wh_id), qty in posted.items():
         entry.post(ref, sku_id, wh_id, qty, Decimal(0))

@@ -23,7 +23,7 @@ from core.db import session, utcnow, uuid7
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.inventory.models import Reservation, SkuSetting, StockBalance, Stocktake, StocktakeLine
 from core.inventory.service import skus
-from core.inventory.service.engine import functional_currency, require_warehouses, start
+from core.inventory.service.engine import dotted, functional_currency, require_warehouses, start
 from core.inventory.service.stock import stock_event
 from core.inventory.service.types import Doc, Posting
 from core.money import round_money
@@ -135,7 +135,7 @@ def enter_counts(stocktake_id: uuid.UUID, counts: Sequence[Count]) -> Stocktake:
         if isinstance(c.counted, bool) or not isinstance(c.counted, int) or c.counted < 0:
             errors[str(i)] = {"counted": ["must be a whole number of zero or more"]}
     if errors:
-        raise ValidationError({"counts": errors})
+        raise ValidationError(dotted({"counts": errors}))
     by_sku = {ln.sku_id: ln for ln in st.lines}
     new = {c.sku_id for c in counts} - set(by_sku)
     if new:

@@ -32,7 +32,7 @@ from core.db import session, utcnow, uuid7
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.inventory.models import TRANSFER_KINDS, Transfer, TransferBox, TransferLine, Warehouse
 from core.inventory.service import skus
-from core.inventory.service.engine import require_warehouses, start
+from core.inventory.service.engine import dotted, require_warehouses, start
 from core.inventory.service.stock import Need, reserve_needs, ship_taken, stock_event, take_from_reservations
 from core.inventory.service.types import Doc, Line, Posting
 from core.money import Money, round_money
@@ -122,7 +122,7 @@ def _clean_lines(lines: Sequence[dict[str, Any]]) -> dict[uuid.UUID, int]:
         else:
             out[sku_id] = qty
     if errors:
-        raise ValidationError({"lines": errors})
+        raise ValidationError(dotted({"lines": errors}))
     skus.check_stockable(out)
     return out
 
@@ -218,7 +218,7 @@ def set_boxes(transfer_id: uuid.UUID, boxes: Sequence[BoxPlan]) -> Transfer:
         if problems:
             errors[str(i)] = problems
     if errors:
-        raise ValidationError({"boxes": errors})
+        raise ValidationError(dotted({"boxes": errors}))
     t.boxes = [TransferBox(position=i + 1, count=b.count, length_cm=b.length_cm, width_cm=b.width_cm,
                            height_cm=b.height_cm, weight_kg=b.weight_kg,
                            contents=[{"sku_id": str(s), "quantity": q} for s, q in b.contents.items()])
@@ -388,7 +388,7 @@ def receive(transfer_id: uuid.UUID, kind: str, receipts: Sequence[Receipt], *, k
             errors[str(i)] = {"quantity": [f"only {ln.outstanding} still in transit on this line"]}
         seen.add(r.sku_id)
     if errors:
-        raise ValidationError({"receipts": errors})
+        raise ValidationError(dotted({"receipts": errors}))
     if not complete and not any(r.quantity for r in receipts):
         raise ValidationError.field("receipts", "receive at least one unit, or complete the receipt")
     arriving = {r.sku_id: r.quantity for r in receipts}

@@ -165,8 +165,8 @@ class InsufficientStock(Conflict):
         self.shortages = list(shortages)
         parts = [f"line {s.ref} needs {s.requested}, {s.available} available" for s in self.shortages]
         super().__init__(f"not enough stock to {action}: " + "; ".join(parts),
-                         {"lines": {s.ref: [f"needs {s.requested}, {s.available} available"]
-                                    for s in self.shortages}})
+                         {f"lines.{s.ref}": [f"needs {s.requested}, {s.available} available"]
+                          for s in self.shortages})
 
     def __str__(self) -> str:
         return self.message

@@ -100,10 +100,10 @@ def test_invalid_lines_name_the_field(tenant_a, sku_wh):
     with tenant_a.scope():
         with pytest.raises(ValidationError) as exc:
             inv.reserve(Doc("sales_order", "x"), [Line("1", sku, wh, 0)], key=key())
-        assert exc.value.errors == {"lines": {"0": {"quantity": ["must be a positive whole number"]}}}
+        assert exc.value.errors == {"lines.0.quantity": ["must be a positive whole number"]}
         with pytest.raises(ValidationError) as exc:
             inv.receive_purchase(Doc("purchase_order", "x"), [Line("1", sku, wh, 1)], key=key())
-        assert "unit_cost" in exc.value.errors["lines"]["0"]
+        assert "lines.0.unit_cost" in exc.value.errors
 
 
 def test_reserve_many_holds_each_document_completely_or_not_at_all(tenant_a, sku_wh):
