@@ -7,7 +7,7 @@ stock ledger, the outbox, the job table) opt out with `__audit__ = False`.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import Index, String, event, insert, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -109,6 +109,28 @@ def _write_audit(s: Session, _ctx: Any) -> None:
             add(obj, "delete", _snapshot(obj), None)
     if rows:
         s.connection().execute(insert(AuditEntry.__table__), rows)
+
+
+def created_entries(objects: Iterable[Any]) -> list[dict[str, Any]]:
+    """The "create" entries of rows inserted in bulk, outside the unit of work (whose flush
+    listener writes them otherwise). The caller inserts them in the same transaction."""
+    actor, now = current_actor(), utcnow()
+    columns: dict[type, list[tuple[str, bool]]] = {}
+    rows = []
+    for obj in objects:
+        cls = type(obj)
+        if not (isinstance(obj, TenantMixin) and obj.__audit__):
+            continue
+        if cls not in columns:  # what _snapshot works out per object, once per class
+            columns[cls] = [(p.key, any(c.info.get("secret") for c in p.columns)) for p in _columns(obj)]
+        values = inspect(obj).dict
+        after = {k: ("***" if values.get(k) is not None else None) if secret else jsonable(values.get(k))
+                 for k, secret in columns[cls]}
+        rows.append({"id": uuid7(), "tenant_id": obj.tenant_id, "created_at": now, "updated_at": now,
+                     "actor_type": actor.kind, "actor_id": actor.id, "actor_label": actor.label[:200],
+                     "action": "create", "entity_type": cls.__tablename__, "entity_id": str(obj.id),
+                     "before": None, "after": after})
+    return rows
 
 
 def audit_query(entity_type: str | None = None, entity_id: str | None = None, actor_id: str | None = None) -> Any:

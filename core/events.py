@@ -130,6 +130,28 @@ def emit(name: str, payload: dict[str, Any], *, entity_type: str, entity_id: Any
     return ev
 
 
+def emit_many(items: list[tuple[str, dict[str, Any], str, Any]]) -> None:
+    """Record many events, (name, payload, entity_type, entity_id), with one INSERT: for bulk
+    imports. They keep their order (created_at steps by a microsecond)."""
+    if not items:
+        return
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from core.db import uuid7
+    from core.tenancy import current_tenant_id
+
+    now, tenant_id, actor = utcnow(), current_tenant_id(), str(current_actor())[:200]
+    rows = [{"id": uuid7(), "tenant_id": tenant_id, "created_at": now + timedelta(microseconds=i),
+             "updated_at": now, "name": name, "entity_type": entity_type, "entity_id": str(entity_id),
+             "payload": jsonable(payload), "actor": actor, "dispatched_at": None}
+            for i, (name, payload, entity_type, entity_id) in enumerate(items)]
+    s = session()
+    s.execute(insert(OutboxEvent.__table__), rows)
+    s.info["emitted_events"] = True
+
+
 @event.listens_for(Session, "after_commit")
 def _nudge_after_commit(s: Session) -> None:
     if s.in_nested_transaction():

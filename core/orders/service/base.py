@@ -30,19 +30,19 @@ def staged() -> Iterator[list[Any]]:
     """Collect the rows and events created inside the block and write them when it ends.
 
     An import decides review, splits and the warehouse before anything is written, so each
-    row is inserted once in its final state, and the savepoints of stock reservations do not
-    flush half-decided orders. Nothing is written if the block raises."""
+    row is inserted once, in its final state and in bulk (`rows.insert_new`), and the
+    savepoints of stock reservations do not flush half-decided orders. Nothing is written if
+    the block raises. The orders stay outside the session: read them again to change them."""
     items: list[Any] = []
     token = _staged.set(items)
     try:
         yield items
     finally:
         _staged.reset(token)
-    for item in items:
-        if isinstance(item, tuple):
-            events.emit(item[0], item[1], entity_type=item[2], entity_id=item[3])
-        else:
-            session.add(item)
+    from core.orders.service.rows import insert_new
+
+    insert_new([item for item in items if not isinstance(item, tuple)])
+    events.emit_many([item for item in items if isinstance(item, tuple)])
 
 
 def add(obj: Any) -> None:

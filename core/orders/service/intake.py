@@ -29,6 +29,7 @@ from core.money import is_currency, round_money
 from core.numbering import next_values
 from core.orders.models import Order, OrderLine
 from core.orders.service import automation, holds, skus
+from core.orders.service.rows import complete
 from core.orders.service.base import add, emit, record, recompute_totals, staged
 from core.ports import ORDER_STATUSES, Address, ChannelOrder, ChannelOrderLine, spread_order_charges
 
@@ -225,6 +226,7 @@ def _build(channel: str, connection_id: uuid.UUID | None, inc: Incoming, number:
                                      quantity_cancelled=0, quantity_shipped=0, quantity_returned=0,
                                      quantity_refunded=0, refunded=Decimal(0), cost_value=Decimal(0), **data))
     recompute_totals(order)
+    complete(order)  # defaults now: split children copy them
     return order
 
 
@@ -323,10 +325,11 @@ def upsert_many(connection_id: uuid.UUID, orders: Sequence[ChannelOrder]) -> lis
     fresh = list(first.values())
     for (i, _), order in zip(fresh, _create_many(channel, connection_id, [inc for _, inc in fresh], "order.imported")):
         results[i] = UpsertResult(order.id, "created")
-        existing[order.external_order_id] = order  # type: ignore[index]
     if repeats:
         from core.orders.service import channel_updates
 
+        # The same order twice in one page: the later payload updates what the first created.
+        existing.update(_originals(connection_id, {inc.external_order_id for _, inc in repeats} - set(existing)))
         for i, inc in repeats:
             current = existing[inc.external_order_id]
             results[i] = UpsertResult(current.id, channel_updates.apply(current, inc))
