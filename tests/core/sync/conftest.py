@@ -19,3 +19,18 @@ def connect(app):
     yield make
     for channel in made:
         channel.close()
+
+
+class _Undispatched:
+    def nudge(self, tenant_id: object) -> None:
+        return None
+
+
+@pytest.fixture
+def undispatched(monkeypatch):
+    """Leave events in the outbox. The suite dispatches them inline after every commit, which
+    would deliver each imported order's events inside the sync being measured; production
+    dispatches them in the background. For tests about what a sync stores."""
+    from core import events
+
+    monkeypatch.setattr(events, "_dispatcher", _Undispatched())

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core import events
 from core.db import session
 from core.events import OutboxEvent
 from core.sync.models import SyncPush, WebhookReceipt
@@ -18,15 +17,6 @@ from tests.support import body
 OPEN = ("pending", "unshipped")
 
 
-class _Undispatched:
-    """Leaves events in the outbox. The tests run the dispatcher inline after every commit,
-    which would deliver each imported order's events inside the sync; production dispatches
-    them in the background, and this test is about what the sync stores."""
-
-    def nudge(self, tenant_id: object) -> None:
-        return None
-
-
 def _outbox_size(tenant) -> int:
     with tenant.scope():
         return session.execute(select(func.count()).select_from(OutboxEvent)).scalar_one()
@@ -34,8 +24,7 @@ def _outbox_size(tenant) -> int:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CHANNELS)
-def test_a_thousand_orders_through_throttling_and_a_failing_page(tenant_a, tenant_b, connect, name, monkeypatch):
-    monkeypatch.setattr(events, "_dispatcher", _Undispatched())
+def test_a_thousand_orders_through_throttling_and_a_failing_page(tenant_a, tenant_b, connect, name, undispatched):
     ours, theirs = connect(tenant_a, name), connect(tenant_b, name, seed=11)
     seeded = set(ours.generate(1000, hours=48))
     theirs.generate(30)
