@@ -125,6 +125,7 @@ class SyncPush(TenantMixin, Base):
         UniqueConstraint("tenant_id", "key"),
         Index(None, "tenant_id", "connection_id", "created_at"),
         Index(None, "tenant_id", "status", "kind"),
+        Index(None, "tenant_id", "job_id"),
     )
 
     connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(CONNECTION_FK, ondelete="CASCADE"))

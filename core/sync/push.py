@@ -153,9 +153,13 @@ def _push_stock(ctx: Any, conn: PluginConnection, force: bool) -> dict[str, Any]
     service.ensure_listings(conn.id, {x.seller_sku for x in todo})
     rows = {r.seller_sku: r for r in session.execute(select(SyncListing).where(
         SyncListing.connection_id == conn.id, SyncListing.seller_sku.in_({x.seller_sku for x in todo}))).scalars()}
-    push = SyncPush(connection_id=conn.id, kind="stock", status="retrying", job_id=getattr(ctx, "job_id", None),
-                    listings=0, failed=0, attempts=getattr(ctx, "attempt", 1), message="", details=[])
-    session.add(push)
+    job_id = getattr(ctx, "job_id", None)
+    push = session.execute(select(SyncPush).where(SyncPush.job_id == job_id, SyncPush.kind == "stock")
+                           ).scalar_one_or_none() if job_id else None
+    if push is None:  # a retry of the job carries on with its push record
+        push = SyncPush(connection_id=conn.id, kind="stock", job_id=job_id, attempts=0, message="", details=[])
+        session.add(push)
+    push.status, push.listings, push.failed, push.attempts = "retrying", 0, 0, push.attempts + 1
     details: list[dict[str, Any]] = []
     adapter = open_adapter(conn)
     try:
@@ -182,7 +186,9 @@ def _push_stock(ctx: Any, conn: PluginConnection, force: bool) -> dict[str, Any]
             session.commit()
     except AdapterError as exc:
         message = describe(exc, adapter)
+        attempts = push.attempts
         session.rollback()
+        push.attempts = attempts
         retry = exc.retryable and not _final(ctx, "sync.push_stock")
         _record_failure(conn, push, message, retry, auth=isinstance(exc, AuthError))
         if retry:

@@ -60,6 +60,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_sync_pushes_tenant_id_connection_id_created_at'), 'sync_pushes', ['tenant_id', 'connection_id', 'created_at'], unique=False)
     op.create_index(op.f('ix_sync_pushes_tenant_id_status_kind'), 'sync_pushes', ['tenant_id', 'status', 'kind'], unique=False)
+    op.create_index(op.f('ix_sync_pushes_tenant_id_job_id'), 'sync_pushes', ['tenant_id', 'job_id'], unique=False)
     op.create_table('sync_runs',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
@@ -165,6 +166,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_sync_runs_tenant_id_job_id'), table_name='sync_runs')
     op.drop_index(op.f('ix_sync_runs_tenant_id_connection_id_started_at'), table_name='sync_runs')
     op.drop_table('sync_runs')
+    op.drop_index(op.f('ix_sync_pushes_tenant_id_job_id'), table_name='sync_pushes')
     op.drop_index(op.f('ix_sync_pushes_tenant_id_status_kind'), table_name='sync_pushes')
     op.drop_index(op.f('ix_sync_pushes_tenant_id_connection_id_created_at'), table_name='sync_pushes')
     op.drop_table('sync_pushes')

@@ -1,9 +1,11 @@
 """Fixtures of the sync tests: `connect(tenant, name)` gives a tenant a connection to a
-channel emulator in this process, undone after the test."""
+channel emulator in this process (undone after the test); `undispatched` leaves events in the
+outbox; `held` keeps submitted jobs until the test runs them."""
 from __future__ import annotations
 
 import pytest
 
+from core import jobs
 from tests.core.sync import helpers
 
 
@@ -34,3 +36,27 @@ def undispatched(monkeypatch):
     from core import events
 
     monkeypatch.setattr(events, "_dispatcher", _Undispatched())
+
+
+class HeldJobs:
+    """A job transport that keeps what it is given: tests run the jobs when they choose."""
+
+    def __init__(self) -> None:
+        self.submitted: list[tuple[str, str, int]] = []
+
+    def submit(self, tenant_id, job_id, attempt, kind, delay=0) -> None:
+        self.submitted.append((str(tenant_id), str(job_id), attempt))
+
+    def run_one(self) -> None:
+        jobs.run_job(*self.submitted.pop(0))
+
+    def run_all(self) -> None:
+        while self.submitted:
+            jobs.run_job(*self.submitted.pop(0))
+
+
+@pytest.fixture
+def held(monkeypatch) -> HeldJobs:
+    backend = HeldJobs()
+    monkeypatch.setattr(jobs, "_backend", backend)
+    return backend

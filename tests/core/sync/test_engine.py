@@ -6,37 +6,14 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from core import jobs
 from core.db import session, system_session, utcnow
 from core.sync import adapters
 from core.sync.jobs import due_connections
 from core.sync.models import SyncState
 from tests.core.sync.helpers import LIST_PATHS
 from tests.support import body
-
-
-class HeldJobs:
-    """A job transport that keeps what it is given: tests run the jobs when they choose."""
-
-    def __init__(self) -> None:
-        self.submitted: list[tuple[str, str, int]] = []
-
-    def submit(self, tenant_id, job_id, attempt, kind, delay=0) -> None:
-        self.submitted.append((str(tenant_id), str(job_id), attempt))
-
-    def run_all(self) -> None:
-        while self.submitted:
-            jobs.run_job(*self.submitted.pop(0))
-
-
-@pytest.fixture
-def held(monkeypatch) -> HeldJobs:
-    backend = HeldJobs()
-    monkeypatch.setattr(jobs, "_backend", backend)
-    return backend
 
 
 def test_windows_overlap_by_the_connections_setting_and_resync_nothing(tenant_a, connect):
