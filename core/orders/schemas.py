@@ -33,6 +33,7 @@ class OrderQuerySchema(Schema):
     q = fields.String(metadata={"description": "Order number or channel order id (prefix)"})
     fulfilment = fields.String(validate=validate.OneOf(FULFILMENTS))
     warehouse_id = fields.UUID()
+    order_ids = fields.String(metadata={"description": "Chosen orders, comma-separated ids (e.g. to export them)"})
 
 
 class OrderAddressInSchema(Schema):

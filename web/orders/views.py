@@ -116,21 +116,32 @@ def index() -> Any:
 @bp.route("/export")
 @login_required("orders:read")
 def export() -> Any:
-    from sqlalchemy.orm import selectinload
-
     try:
-        stmt = service.order_query(**_filters()).options(selectinload(Order.lines)).limit(50_000)
+        return _csv(service.order_query(**_filters()))
     except DomainError as exc:
         return action_failed(exc, url_for(".index"))
-    body = views.export_csv(session.execute(stmt).scalars(), _reveal())
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="orders.csv"'})
+
+
+def _csv(stmt: Any) -> Any:
+    from sqlalchemy.orm import selectinload
+
+    if stmt is None:
+        flash(_("Choose the orders to export."), "error")
+        return redirect(url_for(".index"))
+    rows = session.execute(stmt.options(selectinload(Order.lines)).limit(50_000)).scalars()
+    return Response(views.export_csv(rows, _reveal()), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="orders.csv"'})
 
 
 @bp.route("/bulk", methods=["POST"])
-@login_required("orders:write")
+@login_required("orders:read")
 def bulk_action() -> Any:
     action = request.form.get("action", "")
     ids = request.form.getlist("order_ids")
+    if action == "export":
+        return _csv(service.order_query(order_ids=ids) if ids else None)
+    if not can("orders:write"):
+        raise PermissionDenied(_("Your role does not allow this (%(permission)s).", permission="orders:write"))
     if action == "merge":
         return merge()
     try:

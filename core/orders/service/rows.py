@@ -63,6 +63,8 @@ def insert_new(objects: Iterable[Any]) -> None:
 
 
 def _insert(table: Table, rows: list[dict[str, Any]]) -> None:
+    """One INSERT per table and page: PostgreSQL gets each column as an array and unnests
+    them (one statement, one plan, however many rows); elsewhere an executemany."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), rows)
@@ -71,9 +73,15 @@ def _insert(table: Table, rows: list[dict[str, Any]]) -> None:
 
     columns = list(table.columns)
     json_cols = {c.key for c in columns if isinstance(c.type, JSON)}
+    casts = [f"%s::{_pg_type(c, connection.dialect)}[]" for c in columns]
     sql = (f'INSERT INTO "{table.name}" ({", ".join(c.name for c in columns)}) '
-           f'VALUES ({", ".join(["%s"] * len(columns))})')
-    values = [tuple(Jsonb(r[c.key]) if c.key in json_cols and r[c.key] is not None else r[c.key] for c in columns)
-              for r in rows]
+           f'SELECT * FROM unnest({", ".join(casts)})')
+    arrays = [[Jsonb(r[c.key]) if r[c.key] is not None else None for r in rows] if c.key in json_cols
+              else [r[c.key] for r in rows] for c in columns]
     with connection.connection.driver_connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+        cursor.execute(sql, arrays)
+
+
+def _pg_type(column: Any, dialect: Any) -> str:
+    name = column.type.compile(dialect=dialect)
+    return "jsonb" if isinstance(column.type, JSON) else name
