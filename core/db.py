@@ -17,6 +17,7 @@ tenants (authenticating a key, routing a webhook, fanning out periodic jobs).
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 import warnings
@@ -73,13 +74,30 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+_uuid7_lock = threading.Lock()
+_uuid7_last = [0, 0]  # last millisecond, sequence within it
+
+
 def uuid7() -> uuid.UUID:
-    """A time-ordered UUID (RFC 9562 version 7): unguessable, yet index-friendly."""
-    ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
+    """A time-ordered UUID (RFC 9562 version 7): unguessable, yet index-friendly.
+
+    Within one process ids are strictly increasing (a 12-bit sequence counts up inside a
+    millisecond, RFC 9562 §6.2 method 1), so rows created in one transaction - the outbox's
+    events above all - sort in the order they were made."""
+    with _uuid7_lock:
+        ms = time.time_ns() // 1_000_000
+        last_ms, seq = _uuid7_last
+        if ms <= last_ms:
+            ms, seq = last_ms, seq + 1
+            if seq > 0xFFF:
+                ms, seq = ms + 1, 0
+        else:
+            seq = int.from_bytes(os.urandom(1), "big")  # start low, leave room to count
+        _uuid7_last[:] = [ms, seq]
+    rand = int.from_bytes(os.urandom(8), "big")
     value = (ms & ((1 << 48) - 1)) << 80  # 48-bit Unix time in milliseconds
     value |= 0x7 << 76  # version 7
-    value |= ((rand >> 62) & 0xFFF) << 64  # 12 random bits
+    value |= seq << 64  # 12-bit sequence
     value |= 0b10 << 62  # RFC 9562 variant
     value |= rand & ((1 << 62) - 1)  # 62 random bits
     return uuid.UUID(int=value)
