@@ -44,10 +44,3 @@ def test_money_refuses_floats_and_mixed_currencies():
         Money(Decimal(1), "XYZ")
     assert (Money(Decimal("1.10"), "USD") + Money(Decimal("2.20"), "USD")).amount == Decimal("3.30")
 
-
-def test_uuid7_ids_are_unique_ordered_and_version_7():
-    from core.db import uuid7
-
-    ids = [uuid7() for _ in range(20000)]
-    assert ids == sorted(ids) and len(set(ids)) == len(ids)
-    assert {i.version for i in ids} == {7} and {i.variant for i in ids} == {"specified in RFC 4122"}
