@@ -3,7 +3,10 @@ channel emulator in this process (undone after the test); `undispatched` leaves 
 outbox; `held` keeps submitted jobs until the test runs them."""
 from __future__ import annotations
 
+import threading
+
 import pytest
+from werkzeug.serving import make_server
 
 from core import jobs
 from tests.core.sync import helpers
@@ -60,3 +63,22 @@ def held(monkeypatch) -> HeldJobs:
     backend = HeldJobs()
     monkeypatch.setattr(jobs, "_backend", backend)
     return backend
+
+
+@pytest.fixture
+def served():
+    """served(name) -> (emulator, base URL): an emulator on the real clock, served over HTTP
+    from a thread on a free port (for code that opens its own connections: test_connection,
+    worker processes)."""
+    servers = []
+
+    def serve(name: str):
+        emulator = helpers.EMULATORS[name](seed=5)
+        server = make_server("127.0.0.1", 0, emulator, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return emulator, f"http://127.0.0.1:{server.server_port}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from core import jobs
 from core.db import session
@@ -32,23 +30,6 @@ ROOT = Path(__file__).resolve().parents[3]
 # kill after the first page lands before the second is in.
 ORDERS = {"shopify": 500, "woocommerce": 200, "amazon": 200, "aliexpress": 100}
 LATENCY = {"shopify": 1.0, "woocommerce": 1.0, "amazon": 0.015, "aliexpress": 0.03}
-
-
-@pytest.fixture
-def served():
-    """An emulator on the real clock, served over HTTP on a free port."""
-    servers = []
-
-    def serve(name: str):
-        emulator = EMULATORS[name](seed=5)
-        server = make_server("127.0.0.1", 0, emulator, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return emulator, f"http://127.0.0.1:{server.server_port}"
-
-    yield serve
-    for server in servers:
-        server.shutdown()
 
 
 def _worker(database_url: str, redis_url: str, queue_prefix: str) -> subprocess.Popen:

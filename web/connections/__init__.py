@@ -1,0 +1,1 @@
+"""Connections: accounts at channels, carriers and accounting systems, and the channel sync."""
