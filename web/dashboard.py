@@ -8,9 +8,6 @@ to a caller holding `permission`, and returns a `Card`, several, or None (nothin
     def orders_to_ship() -> Card:
         return Card(_("Orders to ship"), orders_service.count_to_ship(),
                     url=url_for("web.orders.index", status="paid"))
-
-The connection-health cards below belong to no section the foundation ships; the
-connections section may take them over.
 """
 from __future__ import annotations
 
@@ -20,8 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g, url_for
-from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from core.db import session
 
@@ -100,22 +95,3 @@ def cards() -> tuple[list[Card], list[str]]:
             continue
         out.extend([result] if isinstance(result, Card) else result)
     return out, failed
-
-
-# ---------------------------------------------------------------------------------------------
-# Foundation cards
-
-
-@card("connections:read", order=80)
-def connection_health() -> list[Card] | None:
-    from tenants.models import PluginConnection
-
-    rows = dict(session.execute(
-        select(PluginConnection.status, func.count()).where(PluginConnection.enabled.is_(True))
-        .group_by(PluginConnection.status)).all())
-    ok, errors = rows.get("ok", 0), rows.get("error", 0)
-    return [
-        Card(_("Connections OK"), ok, url=url_if("web.connections.index"), tone="good" if ok else ""),
-        Card(_("Connections with errors"), errors, url=url_if("web.connections.index", status="error"),
-             tone="bad" if errors else ""),
-    ]

@@ -63,7 +63,11 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_l("Orders"), "web.orders.index", "orders:read"),
     NavItem(_l("Shipping"), "web.shipping.index", "shipping:read"),
     NavItem(_l("Finance"), "web.finance.index", "finance:read"),
-    NavItem(_l("Connections"), "web.connections.index", "connections:read"),
+    NavItem(_l("Connections"), "web.connections.index", "connections:read", children=(
+        NavItem(_l("Connections"), "web.connections.index", "connections:read"),
+        NavItem(_l("Sync runs"), "web.connections.runs", "connections:read"),
+        NavItem(_l("Push-back"), "web.connections.pushes", "connections:read"),
+    )),
     NavItem(_l("Jobs"), "web.jobs.index", "jobs:read"),
     NavItem(_l("Audit log"), "web.audit.index", "audit:read", children=(
         NavItem(_l("Audit log"), "web.audit.index", "audit:read"),
