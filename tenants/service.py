@@ -9,7 +9,7 @@ import uuid
 import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlparse
 
 from argon2 import PasswordHasher
@@ -137,8 +137,25 @@ def current_tenant() -> Tenant:
     return tenant
 
 
+# Capabilities that have valued something in the functional currency register a check that
+# returns why it can no longer change (inventory: stock has a book value), or None.
+_currency_guards: list[Callable[[], str | None]] = []
+
+
+def guard_functional_currency(check: Callable[[], str | None]) -> Callable[[], str | None]:
+    _currency_guards.append(check)
+    return check
+
+
 def update_tenant(**changes: Any) -> Tenant:
     tenant = current_tenant()
+    new_currency = changes.get("functional_currency")
+    if new_currency is not None and new_currency.strip().upper() != tenant.functional_currency:
+        for check in _currency_guards:
+            reason = check()
+            if reason:
+                raise Conflict(f"the functional currency cannot change any more: {reason}",
+                               {"functional_currency": [reason]})
     checks = {
         "name": lambda v: _text(v, "name"),
         "timezone": _timezone,

@@ -3,7 +3,20 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
+
+from core.db import session
 from core.events import OutboxEvent, subscribe
+from core.inventory.models import StockMovement
+from tenants.service import guard_functional_currency
+
+
+@guard_functional_currency
+def stock_is_valued() -> str | None:
+    """Book values of stock are kept in the functional currency; changing it would mix units."""
+    if session.execute(select(StockMovement.id).limit(1)).first() is not None:
+        return "stock has been valued in it"
+    return None
 
 
 @subscribe("stock.changed", name="inventory.safety_stock")

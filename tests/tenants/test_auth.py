@@ -140,3 +140,14 @@ def test_cli_creates_a_tenant(app, database_url):
                                                               "password": "a long password"}).status_code == 200
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode != 0 and "already registered" in again.stderr
+
+
+def test_functional_currency_is_frozen_once_stock_is_valued(tenant_a):
+    from tests.core.catalog.factories import approved_sku
+    from tests.core.inventory.helpers import stock, warehouse
+
+    assert tenant_a.api.patch("tenant", {"functional_currency": "USD"}).status_code == 200
+    stock(tenant_a, approved_sku(tenant_a), warehouse(tenant_a), 5, currency="USD")
+    resp = tenant_a.api.patch("tenant", {"functional_currency": "EUR"})
+    assert resp.status_code == 409 and "functional_currency" in body(resp)["errors"]
+    assert tenant_a.api.patch("tenant", {"name": "Still editable"}).status_code == 200
