@@ -57,6 +57,7 @@ class _Run:
         self.settings = service.settings_for(conn.id)
         self.adapter: ChannelAdapter | None = None
         self.percent = 0
+        self.first_seen: datetime | None = None
 
     # -- the run's record -------------------------------------------------------------------
 
@@ -194,11 +195,15 @@ class _Run:
                 self._note(order.external_order_id, result.error)
 
     def _progress(self, listed: Sequence[ChannelOrder], start: datetime, end: datetime) -> None:
-        """The share of the window behind the newest change seen: an estimate, never going back."""
-        span = (end - start).total_seconds()
-        if listed and span > 0:
-            latest = max(o.updated_at for o in listed)
-            self.percent = max(self.percent, min(99, int((latest - start).total_seconds() * 100 / span)))
+        """How far the newest change seen is from the oldest towards the window's end: an
+        estimate (channels list by change time or by id), never going back."""
+        if listed:
+            oldest = min(o.updated_at for o in listed)
+            self.first_seen = min(self.first_seen or oldest, oldest)
+            span = (end - self.first_seen).total_seconds()
+            if span > 0:
+                done = (max(o.updated_at for o in listed) - self.first_seen).total_seconds()
+                self.percent = max(self.percent, min(99, int(done * 100 / span)))
         r = self.record
         message = (f"page {r.pages}: {r.orders_seen} orders, {r.orders_created} new, {r.orders_updated} updated"
                    + (f", {r.orders_rejected} rejected" if r.orders_rejected else ""))

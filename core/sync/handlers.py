@@ -34,8 +34,10 @@ def on_order_shipped(event: OutboxEvent) -> None:
 def on_stock_changed(event: OutboxEvent) -> None:
     """Queue a stock push for every connection fed by a warehouse whose stock changed."""
     changed = {str(item.get("warehouse_id")) for item in event.payload.get("items") or []}
-    for conn in _pushing_connections():
-        if changed & {str(w) for w in service.feeding_warehouses(service.settings_for(conn.id))}:
+    conns = session.execute(select(PluginConnection).where(
+        PluginConnection.kind == "channel", PluginConnection.enabled.is_(True))).scalars().all()
+    for conn in conns:
+        if _pushes_stock(conn) and changed & {str(w) for w in service.feeding_warehouses(service.settings_for(conn.id))}:
             service.request_stock_push(conn.id, force=False)
 
 
@@ -43,7 +45,7 @@ def on_stock_changed(event: OutboxEvent) -> None:
 def on_listing_mapping(event: OutboxEvent) -> None:
     """A listing now stands for other stock: publish its new quantity."""
     conn = _connection(event.payload.get("connection_id"))
-    if conn is not None and conn in _pushing_connections():
+    if conn is not None and _pushes_stock(conn):
         service.request_stock_push(conn.id, force=False)
 
 
@@ -56,8 +58,6 @@ def _connection(connection_id: object) -> PluginConnection | None:
     return conn if conn is not None and conn.kind == "channel" else None
 
 
-def _pushing_connections() -> list[PluginConnection]:
-    conns = session.execute(select(PluginConnection).where(
-        PluginConnection.kind == "channel", PluginConnection.enabled.is_(True))).scalars().all()
-    return [c for c in conns
-            if Cap.PUSH_QUANTITY in service.capabilities(c) and service.settings_for(c.id).push_stock]
+def _pushes_stock(conn: PluginConnection) -> bool:
+    return (conn.enabled and Cap.PUSH_QUANTITY in service.capabilities(conn)
+            and service.settings_for(conn.id).push_stock)
