@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.db import session
-from core.errors import DomainError, InvalidTransition, PermissionDenied
+from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from core.orders import service, views
 from core.orders.models import HOLD_TYPES, STATUSES, Order
 from core.orders.service import bulk, queries
@@ -185,8 +185,8 @@ def views_new() -> Any:
 @bp.route("/views/<uuid:order_view_id>/delete", methods=["POST"])
 @login_required("orders:read")
 def views_delete(order_view_id: uuid.UUID) -> Any:
+    view = service.get_view(order_view_id, _owner())
     try:
-        view = service.get_view(order_view_id, _owner())
         if view.owner == "" and not can("orders:write"):
             raise PermissionDenied(_("Deleting a shared view needs the orders:write permission."))
         service.delete_view(order_view_id, _owner())
@@ -233,7 +233,10 @@ def _done(order_id: uuid.UUID, message: str) -> Any:
 
 
 def _failed(exc: DomainError, order_id: uuid.UUID, dialog: str | None = None) -> Any:
-    """A refused step: a dialog shows its form again with the errors; a button flashes why."""
+    """A refused step: a dialog shows its form again with the errors; a button flashes why.
+    An unknown order (or another tenant's) stays a 404."""
+    if isinstance(exc, NotFound):
+        raise exc
     if dialog is None:
         if isinstance(exc, InvalidTransition):
             session.rollback()
