@@ -111,12 +111,18 @@ def stock_catalogue(tenant: TenantHandle, quantity: int = 50, codes: Any = None)
     from core.money import Money
     from core.testing.orders import CATALOGUE
     from decimal import Decimal
-    from tests.core.catalog.factories import approved_sku
     from tests.core.inventory.helpers import key, warehouse
     from tests.core.orders.helpers import APPROVE_ALL
 
+    from core.catalog import service as catalog
+
     codes = list(codes or [c for c, _, _ in CATALOGUE])
-    skus = {code: approved_sku(tenant, code) for code in codes}
+    with tenant.scope("test factory"):  # one product with a variant per listing: quicker than one each
+        product = catalog.create_product({"title_en": "Emulator catalogue",
+                                          "skus": [{"code": code, "gross_weight_g": 250} for code in codes]})
+        catalog.submit_product(product.id)
+        catalog.approve_product(product.id)
+        skus = {s.code: s.id for s in product.skus}
     wh = warehouse(tenant)
     with tenant.scope():
         inv.receive_purchase(Doc("test_receipt", uuid.uuid4()),
