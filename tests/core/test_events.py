@@ -92,17 +92,25 @@ def test_events_are_listed_per_tenant_and_filterable(tenants):
     assert body(b.api.get("events?entity_id=l-1")) == []
 
 
-def test_sweep_finds_tenants_with_stranded_events(app, tenant_a):
-    events.configure(None, eager=False)
-    try:
-        dispatcher = events.dispatcher()
-        dispatcher.nudge = lambda tenant_id: None  # the nudge after commit is lost
-        with tenant_a.scope():
-            emit("test.created", {"counter": "stranded"}, entity_type="thing", entity_id="s-1")
-        assert tenant_a.id in events.tenants_with_pending()
-        events.configure(None, eager=True)
-        assert events.sweep(older_than=timedelta(0)) >= 1
-    finally:
-        events.configure(None, eager=True)
+def test_sweep_finds_tenants_with_stranded_events(app, tenant_a, monkeypatch):
+    class Recorder:
+        def __init__(self):
+            self.nudged = []
+
+        def nudge(self, tenant_id):
+            self.nudged.append(tenant_id)
+
+    lost = Recorder()  # the nudge after commit is lost
+    monkeypatch.setattr(events, "_dispatcher", lost)
+    with tenant_a.scope():
+        emit("test.created", {"counter": "stranded"}, entity_type="thing", entity_id="s-1")
+    assert lost.nudged == [tenant_a.id]
+    assert tenant_a.id in events.tenants_with_pending()
+    sweeper = Recorder()
+    monkeypatch.setattr(events, "_dispatcher", sweeper)
+    assert events.sweep(older_than=timedelta(0)) >= 1
+    assert tenant_a.id in sweeper.nudged, "the sweep nudges the stranded tenant again"
+    dispatch_pending(tenant_a.id)  # what the nudge starts
     with tenant_a.scope():
         assert sequence_value("events:stranded") == 1
+    assert tenant_a.id not in events.tenants_with_pending()
