@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from sqlalchemy import Index, String, event, insert, inspect, select
+from sqlalchemy import Index, String, event, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import Base, TenantMixin, utcnow, uuid7
+from core.db import Base, TenantMixin, bulk_insert, utcnow, uuid7
 from core.jsonutil import jsonable
 from core.tenancy import current_actor
 
@@ -107,8 +107,7 @@ def _write_audit(s: Session, _ctx: Any) -> None:
     for obj in s.deleted:
         if isinstance(obj, TenantMixin) and obj.__audit__:
             add(obj, "delete", _snapshot(obj), None)
-    if rows:
-        s.connection().execute(insert(AuditEntry.__table__), rows)
+    bulk_insert(AuditEntry.__table__, rows, s.connection())
 
 
 def created_entries(objects: Iterable[Any]) -> list[dict[str, Any]]:

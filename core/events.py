@@ -24,10 +24,10 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import Base, TenantMixin, new_session, session, system_session, utcnow
+from core.db import Base, TenantMixin, bulk_insert, new_session, session, system_session, utcnow, uuid7
 from core.jsonutil import jsonable
 from core.ports import EventRecord
-from core.tenancy import Actor, actor_context, current_actor, tenant_context
+from core.tenancy import Actor, actor_context, current_actor, current_tenant_id, tenant_context
 
 log = logging.getLogger("tradelane.events")
 
@@ -135,21 +135,13 @@ def emit_many(items: list[tuple[str, dict[str, Any], str, Any]]) -> None:
     imports. They keep their order (created_at steps by a microsecond)."""
     if not items:
         return
-    from datetime import timedelta
-
-    from sqlalchemy import insert
-
-    from core.db import uuid7
-    from core.tenancy import current_tenant_id
-
     now, tenant_id, actor = utcnow(), current_tenant_id(), str(current_actor())[:200]
     rows = [{"id": uuid7(), "tenant_id": tenant_id, "created_at": now + timedelta(microseconds=i),
              "updated_at": now, "name": name, "entity_type": entity_type, "entity_id": str(entity_id),
              "payload": jsonable(payload), "actor": actor, "dispatched_at": None}
             for i, (name, payload, entity_type, entity_id) in enumerate(items)]
-    s = session()
-    s.execute(insert(OutboxEvent.__table__), rows)
-    s.info["emitted_events"] = True
+    bulk_insert(OutboxEvent.__table__, rows)
+    session().info["emitted_events"] = True
 
 
 @event.listens_for(Session, "after_commit")

@@ -24,7 +24,7 @@ from tenants import service as tenants
 from tenants.models import PluginConnection
 from web.auth import login_required
 from web.forms import Form, action_failed
-from web.pagination import paginate
+from web.pagination import Page, paginate
 
 bp = Blueprint("connections", __name__, url_prefix="/connections", template_folder="templates")
 
@@ -315,6 +315,7 @@ def _channel(connection_id: uuid.UUID) -> PluginConnection:
 def _render_listings(conn: PluginConnection, form: Form) -> str:
     items = sync.listing_stock(conn.id)
     problem = request.args.get("problem", "")
+    unmapped = [x.seller_sku for x in items if x.problem == "unmapped"]
     if problem in LISTING_PROBLEMS:
         items = [x for x in items if x.problem == problem]
     try:
@@ -324,12 +325,9 @@ def _render_listings(conn: PluginConnection, form: Form) -> str:
     per_page = 50
     total = len(items)
     number = min(number, max(1, -(-total // per_page)))
-    from web.pagination import Page
-
     page = Page(items[(number - 1) * per_page:number * per_page], number, per_page, total)
-    unmapped = [x.seller_sku for x in items if x.problem == "unmapped"]
     return render_template("connections/listings.html", conn=conn, page=page, form=form, problem=problem,
-                           unmapped=unmapped, capabilities=_info(conn).capabilities if _info(conn) else frozenset())
+                           unmapped=unmapped)
 
 
 @bp.route("/<uuid:connection_id>/listings")

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import delete, select
 
-from core.db import session, utcnow, uuid7
+from core.db import bulk_insert, bulk_update, session, utcnow, uuid7
 from core.errors import Conflict, ValidationError
 from core.inventory.models import Reservation, StockOperation
 from core.inventory.service.engine import (
@@ -118,19 +118,17 @@ def reserve_many(requests: Sequence[ReserveRequest]) -> list[Posting | Insuffici
             PostedLine(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, Decimal(0), Decimal(0), currency)
             for ln in lines))
         results[i] = posting
-        stored.append({"op_id": op_id, "posting": posting.to_json()})
+        stored.append({"id": op_id, "updated_at": now, "result": posting.to_json()})
     if failed:
         session.execute(delete(StockOperation).where(StockOperation.id.in_(failed))
                         .execution_options(synchronize_session=False))
     session.flush()  # the balances, under their CHECK constraints
     if reservations:
         # Reservation rows are their own trail (not audited): a plain bulk INSERT.
-        session.execute(insert(Reservation.__table__), reservations)
+        bulk_insert(Reservation.__table__, reservations)
     if stored:
-        table = StockOperation.__table__
-        session.execute(update(table).where(table.c.id == bindparam("op_id")).values(result=bindparam("posting")),
-                        stored)
-        touch(touched, stored[0]["op_id"])
+        bulk_update(StockOperation.__table__, stored)
+        touch(touched, stored[0]["id"])
     return results  # type: ignore[return-value]
 
 
