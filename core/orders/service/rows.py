@@ -55,6 +55,7 @@ def insert_new(objects: Iterable[Any]) -> None:
     for cls in BULK:
         items = by_class.get(cls)
         if items:
-            table = cls.__table__
-            bulk_insert(table, [{c.key: getattr(o, c.key) for c in table.columns} for o in items])
+            keys = [c.key for c in cls.__table__.columns]
+            # Straight from each object's state: complete() has set every column a flush would.
+            bulk_insert(cls.__table__, [{k: o.__dict__.get(k) for k in keys} for o in items])
     bulk_insert(AuditEntry.__table__, created_entries(written))
