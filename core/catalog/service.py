@@ -1060,7 +1060,9 @@ def set_sku_active(sku_id: uuid.UUID | str, active: bool) -> Sku:
 def sku_payload(sku: Sku) -> dict[str, Any]:
     return {"id": sku.id, "code": sku.code, "product_id": sku.product_id, "options": sku.options,
             "status": sku.status, "active": sku.active, "kit_type": sku.kit_type, "barcode": sku.barcode,
-            "components": [{"sku_id": c.component_sku_id, "quantity": c.quantity} for c in sku.components]}
+            # Only kits have components (checked on save): no query per ordinary SKU.
+            "components": [{"sku_id": c.component_sku_id, "quantity": c.quantity}
+                           for c in (sku.components if sku.kit_type else ())]}
 
 
 def product_payload(product: Product) -> dict[str, Any]:
