@@ -60,7 +60,10 @@ NAV: tuple[NavItem, ...] = (
         NavItem(_l("Stocktakes"), "web.inventory.stocktakes", "inventory:read"),
         NavItem(_l("Kit orders"), "web.inventory.kits", "inventory:read"),
     )),
-    NavItem(_l("Orders"), "web.orders.index", "orders:read"),
+    NavItem(_l("Orders"), "web.orders.index", "orders:read", children=(
+        NavItem(_l("Orders"), "web.orders.index", "orders:read"),
+        NavItem(_l("Settings"), "web.orders.settings", "orders:read"),
+    )),
     NavItem(_l("Shipping"), "web.shipping.index", "shipping:read"),
     NavItem(_l("Finance"), "web.finance.index", "finance:read"),
     NavItem(_l("Connections"), "web.connections.index", "connections:read", children=(

@@ -371,3 +371,6 @@ def detail_receive(order_return_id: uuid.UUID) -> Any:
     except DomainError as exc:
         return _failed(exc, rma.order_id, f"receive-{rma.id}")
     return _done(rma.order_id, _("Return %(number)s received.", number=rma.number))
+
+
+from web.orders import manual, settings  # noqa: E402,F401 - the new-order form and the settings page
