@@ -20,8 +20,8 @@ from core.plugins import registry
 from core.purchasing import demo as purchasing_demo
 from core.sync import adapters
 from core.sync import demo as sync_demo
-from core.tenancy import tenant_context
 from core.testing import VirtualClock
+from tests.support import scope
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -151,7 +151,7 @@ def test_the_demo_seeds_purchasing_through_its_life_cycle(app):
         for name in sync_demo.CHANNELS:
             registry().emulators[name].reset()
     assert created
-    with tenant_context(tenant_id):
+    with scope(tenant_id):
         check(summary())
 
 
@@ -161,13 +161,13 @@ from core.app import create_app
 from core.db import db
 from core.migrate import upgrade
 from core.demo import seed_demo
-from core.tenancy import tenant_context
 from tests.core.purchasing.test_demo import summary
+from tests.support import scope
 
 app = create_app({"MOUNT_EMULATORS": True, "REDIS_URL": None})
 upgrade(db.require_engine(), app_role=app.config["DATABASE_APP_ROLE"])
 tenant_id, created = seed_demo("demo@tradelane.local", "tradelane-demo", base_url=sys.argv[1])
-with tenant_context(tenant_id):
+with scope(tenant_id):
     print("SUMMARY " + json.dumps(summary(), default=str))
 """
 
