@@ -87,7 +87,8 @@ def _place_errors(exc: DomainError, form: Form, sent: list[int]) -> DomainError:
         out = {}
         for name, messages in errors.items():
             if name.startswith("lines.") and name.endswith(".sku_id"):
-                name = name[: -len("_id")]
+                # Only a typed code that no SKU has is sent as NO_SKU.
+                name, messages = name[: -len("_id")], ["no SKU has this code"]
             elif name == "lines" and first:
                 name = f"lines.{first[0]}.sku"
             out[name] = messages

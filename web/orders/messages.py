@@ -21,4 +21,5 @@ MESSAGES = (
     N_("an approval rule needs at least one condition (or it approves every order)"),
     N_("is required: a country code, a region (EU, UK, NA, OC, GCC, SEA, LATAM) or *"),
     N_("this currency has a rate already"),
+    N_("no SKU has this code"),
 )

@@ -281,7 +281,7 @@ def test_bad_sku_and_missing_country_show_errors_and_create_nothing(portal, tena
     resp = owner.post("/orders/new", data)
     assert resp.status_code == 422
     body = resp.get_data(as_text=True)
-    assert error_beside(body, "lines.1.sku")
+    assert error_beside(body, "lines.1.sku") == ["no SKU has this code"]
     assert error_beside(body, "lines.2.quantity")
     assert error_beside(body, "shipping_address.country") == ["is required"]
     kept = form_fields(body, "new-order")
