@@ -205,13 +205,19 @@ class JobContext:
         self.args = dict(row.args)
 
     def progress(self, percent: int, message: str = "") -> None:
-        """Record progress in its own transaction so the API shows it while the job runs."""
+        """Record progress in its own transaction so the API shows it while the job runs.
+
+        SQLite (the embedded demo) has a single writer: once the job's transaction has
+        written, a second connection would wait for it until it timed out. There progress
+        joins the job's own transaction and shows when the job commits."""
         percent = max(0, min(100, int(percent)))
+        stmt = (update(Job).where(Job.id == self.job_id)
+                .values(progress=percent, message=message[:500], heartbeat_at=utcnow()))
+        if session.get_bind().dialect.name == "sqlite" and session().in_transaction():
+            session.execute(stmt)
+            return
         with new_session() as s:
-            s.execute(
-                update(Job).where(Job.id == self.job_id)
-                .values(progress=percent, message=message[:500], heartbeat_at=utcnow())
-            )
+            s.execute(stmt)
             s.commit()
 
 

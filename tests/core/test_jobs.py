@@ -2,7 +2,11 @@
 with backoff, dedupe; run on the real Redis with RQ workers as well as in-process."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -231,3 +235,37 @@ def test_stalled_job_of_a_dead_worker_is_requeued(tenant_a, monkeypatch):
     assert data["status"] == "succeeded" and data["attempts"] == 2
     with tenant_a.scope():
         assert sequence_value("stalled") == 1
+
+
+SQLITE_RUN = """
+import sys
+from sqlalchemy import select
+from core.app import create_app
+from core.db import db, session, unit_of_work
+from core.migrate import upgrade
+from core.tenancy import tenant_context
+from tests.support import make_tenant
+import tests.fixtures.jobs  # noqa: F401 - the job kinds
+from core import jobs
+
+app = create_app({"DATABASE_URL": sys.argv[1], "REDIS_URL": None, "JOBS_INLINE": True, "TESTING": True,
+                  "SECRET_KEY": "t", "TRADELANE_ENCRYPTION_KEY": "aADf7Xrw0bOYO9214ZDDjcnw24WdGbL1QmnWxyFUiME="})
+upgrade(db.require_engine())
+tenant = make_tenant(app, "SQLite tenant")
+with tenant_context(tenant.id), unit_of_work():
+    job_id = jobs.enqueue("test.write_then_progress", name="sqlite").id
+with tenant_context(tenant.id), unit_of_work():
+    row = session.execute(select(jobs.Job).where(jobs.Job.id == job_id)).scalar_one()
+    print(row.status, row.progress, row.error)
+"""
+
+
+def test_progress_after_writing_does_not_lock_sqlite(tmp_path):
+    """The embedded demo's database: a job that writes and then reports progress succeeds
+    instead of waiting on its own write lock until SQLite gives up."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", SQLITE_RUN, f"sqlite:///{tmp_path / 'jobs.db'}"], cwd=root,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "TRADELANE_INSTANCE_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split()[-3:] == ["succeeded", "100", "None"], done.stdout
