@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import resource
 import sys
 import threading
@@ -39,7 +38,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from bench.common import NoDispatch, drop_database, own_database, table_statistics  # noqa: E402
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
 CHANNELS = ("shopify", "woocommerce", "amazon", "aliexpress")
@@ -53,12 +54,6 @@ def parse() -> argparse.Namespace:
     p.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_DB)
     return p.parse_args()
 
-
-class NoDispatch:
-    """Leaves events in the outbox: dispatching is the consumers' work, not the sync's."""
-
-    def nudge(self, tenant_id: Any) -> None:
-        return None
 
 
 class TimedTransport(httpx.BaseTransport):
@@ -101,18 +96,6 @@ class Ctx:
             self.last = time.monotonic()
             print(f"  {percent:3d}%  {message}", flush=True)
 
-
-def own_database(base: str) -> tuple[str, Any, str]:
-    url = base.replace("postgresql://", "postgresql+psycopg://", 1) if base.startswith("postgresql://") else base
-    match = re.match(r"^(.*/)([^/?]+)(\?.*)?$", url)
-    if not match:
-        raise SystemExit(f"cannot parse the database URL {base!r}")
-    name = f"{match.group(2)}_bench_sync_{os.getpid()}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return f"{match.group(1)}{name}{match.group(3) or ''}", admin, name
 
 
 def serve(emulator: Any) -> tuple[Any, str]:
@@ -202,7 +185,7 @@ def read_only(tenant_id: uuid.UUID, conn_id: uuid.UUID, start: Any, end: Any) ->
 
 def main() -> None:
     args = parse()
-    url, admin, name = own_database(args.database_url)
+    url, admin, name = own_database(args.database_url, "sync")
     os.environ.setdefault("TRADELANE_INSTANCE_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"tl-bench-{os.getpid()}"))
     server = None
     try:
@@ -232,7 +215,10 @@ def main() -> None:
 
         print("sync ...", flush=True)
         started = time.perf_counter()
-        result = sync_once(tenant_id, conn_id, args.orders)
+        with table_statistics(url) as standing_in:
+            if standing_in:
+                print("  autovacuum is off on this server: VACUUM (ANALYZE) every 30 s stands in for it", flush=True)
+            result = sync_once(tenant_id, conn_id, args.orders)
         wall = time.perf_counter() - started
         http_s, requests = transport.reset()
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -271,9 +257,7 @@ def main() -> None:
 
         if db.engine is not None:
             db.engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(admin, name)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import resource
 import sys
 import time
@@ -34,7 +33,9 @@ from typing import Any, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from bench.common import NoDispatch, drop_database, own_database, table_statistics  # noqa: E402
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
 COUNTRIES = ("US", "US", "US", "GB", "DE", "FR", "CA", "AU")
@@ -52,24 +53,6 @@ def parse() -> argparse.Namespace:
     return p.parse_args()
 
 
-class NoDispatch:
-    """Leaves events in the outbox: dispatching is the consumers' work, not the import's."""
-
-    def nudge(self, tenant_id: Any) -> None:
-        return None
-
-
-def own_database(base: str) -> tuple[str, Any, str]:
-    url = base.replace("postgresql://", "postgresql+psycopg://", 1) if base.startswith("postgresql://") else base
-    match = re.match(r"^(.*/)([^/?]+)(\?.*)?$", url)
-    if not match:
-        raise SystemExit(f"cannot parse the database URL {base!r}")
-    name = f"{match.group(2)}_bench_orders_{os.getpid()}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return f"{match.group(1)}{name}{match.group(3) or ''}", admin, name
 
 
 def generate(n: int, codes: list[str], seed: int) -> Iterator[Any]:
@@ -228,7 +211,7 @@ def run_copy(url: str, tenant_id: uuid.UUID, conn_id: uuid.UUID, codes: list[str
 
 def main() -> None:
     args = parse()
-    url, admin, name = own_database(args.database_url)
+    url, admin, name = own_database(args.database_url, "orders")
     os.environ.setdefault("TRADELANE_INSTANCE_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"tl-bench-{os.getpid()}"))
     try:
         from core import events
@@ -246,7 +229,10 @@ def main() -> None:
         print(f"setting up: {args.skus:,} SKUs in 2 warehouses ...", flush=True)
         tenant_id, conn_id, codes = setup(args)
         print(f"order service: {args.orders:,} orders, pages of {args.page} ...", flush=True)
-        service_s, service_cpu, outcomes = run_service(tenant_id, conn_id, codes, args)
+        with table_statistics(url) as standing_in:
+            if standing_in:
+                print("  autovacuum is off on this server: VACUUM (ANALYZE) every 30 s stands in for it", flush=True)
+            service_s, service_cpu, outcomes = run_service(tenant_id, conn_id, codes, args)
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         with db.require_engine().connect() as conn:
             lines, reserved = conn.execute(text(
@@ -267,10 +253,10 @@ def main() -> None:
 
         if db.engine is not None:
             db.engine.dispose()
-        if not args.keep:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        if args.keep:
+            admin.dispose()
+        else:
+            drop_database(admin, name)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import argparse
 import multiprocessing
 import os
 import random
-import re
 import sys
 import time
 import uuid
@@ -35,6 +34,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text  # noqa: E402
+
+from bench.common import NoDispatch, drop_database, own_database  # noqa: E402
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
 SECRETS = {"SECRET_KEY": "bench-secret", "TRADELANE_ENCRYPTION_KEY": "aADf7Xrw0bOYO9214ZDDjcnw24WdGbL1QmnWxyFUiME="}
@@ -53,24 +54,6 @@ def parse() -> argparse.Namespace:
     return p.parse_args()
 
 
-class NoDispatch:
-    """Leaves events in the outbox: dispatching is the consumers' work, not the reservation's."""
-
-    def nudge(self, tenant_id: Any) -> None:
-        return None
-
-
-def own_database(base: str) -> tuple[str, Any, str]:
-    url = base.replace("postgresql://", "postgresql+psycopg://", 1) if base.startswith("postgresql://") else base
-    match = re.match(r"^(.*/)([^/?]+)(\?.*)?$", url)
-    if not match:
-        raise SystemExit(f"cannot parse the database URL {base!r}")
-    name = f"{match.group(2)}_bench_reservations_{os.getpid()}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return f"{match.group(1)}{name}{match.group(3) or ''}", admin, name
 
 
 def start_app(url: str) -> None:
@@ -176,7 +159,7 @@ def main() -> None:
     args = parse()
     asked = args.processes * args.reservations * args.lines
     units = max(1, int(asked * args.supply / args.skus))
-    url, admin, name = own_database(args.database_url)
+    url, admin, name = own_database(args.database_url, "reservations")
     try:
         tenant_id, wh, sku_ids = setup(url, args.skus, units)
         print(f"{args.processes} processes x {args.reservations} reservations of {args.lines} line(s) "
@@ -226,10 +209,10 @@ def main() -> None:
 
         if db.engine is not None:
             db.engine.dispose()
-        if not args.keep:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        if args.keep:
+            admin.dispose()
+        else:
+            drop_database(admin, name)
 
 
 if __name__ == "__main__":

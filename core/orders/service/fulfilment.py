@@ -114,7 +114,7 @@ def _shipped(order: Order, posting: Posting | None, *, carrier: str, service: st
     add(shipment)
     order.stock_reserved = False
     order.shipped_at = shipped_at
-    message = (f"shipped by the platform" if by_platform
+    message = ("shipped by the platform" if by_platform
                else f"shipped with {carrier}{' ' + service if service else ''}"
                + (f", tracking {tracking_number}" if tracking_number else ""))
     set_status(order, "shipped", "shipped", message, shipment_id=shipment.id, carrier=carrier,

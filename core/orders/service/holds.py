@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from core.catalog import fields as f
-from core.db import session, utcnow
+from core.db import utcnow
 from core.errors import Conflict, InvalidTransition
 from core.jsonutil import jsonable
 from core.orders.models import BEFORE_SHIPMENT, HOLD_TYPES, Order, OrderHold

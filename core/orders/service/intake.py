@@ -365,7 +365,8 @@ def create_order(data: dict[str, Any]) -> Order:
     for i, item in enumerate(lines_in):
         code = _manual_sku_code(errors, f"lines.{i}", item)
         qty = f.integer(errors, f"lines.{i}.quantity", item.get("quantity"), minimum=1, required=True)
-        price = f.decimal(errors, f"lines.{i}.unit_price", item.get("unit_price", "0"), places=6)
+        # No price (absent, null or blank) is a free line, never a dropped one.
+        price = f.decimal(errors, f"lines.{i}.unit_price", item.get("unit_price") or "0", places=6)
         amounts = {k: f.decimal(errors, f"lines.{i}.{k}", item.get(k, "0"), places=4) or Decimal(0)
                    for k in ("item_tax", "shipping_price", "shipping_tax", "discount")}
         if code and qty and price is not None:
@@ -423,4 +424,6 @@ def _manual_sku_code(errors: f.Errors, path: str, item: dict[str, Any]) -> str |
     code = f.text(errors, f"{path}.sku", item.get("sku"), max_len=64)
     if not code:
         errors.add(f"{path}.sku", "give the SKU code (sku) or its id (sku_id)")
+    elif session.execute(select(Sku.id).where(Sku.code == code)).first() is None:
+        errors.add(f"{path}.sku", f"no SKU has the code {code}")
     return code or None

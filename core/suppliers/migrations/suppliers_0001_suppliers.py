@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import core.db
-from sqlalchemy.dialects import postgresql
 
 revision = 'suppliers_0001'
 down_revision = None

@@ -49,12 +49,22 @@ def test_manual_orders_are_created_with_their_amounts_and_idempotency_key(shop):
     assert again.status_code == 422 and "external_order_id" in body(again)["errors"]
 
 
+def test_a_line_without_a_price_is_free_not_dropped(shop):
+    tenant, *_ = shop
+    order = manual(tenant, lines=[{"sku": "API-1", "quantity": 1, "unit_price": ""},
+                                  {"sku": "API-1", "quantity": 2, "unit_price": "5.00"}])
+    assert [(ln["quantity"], ln["item_amount"]) for ln in order["lines"]] == [(1, "0.00"), (2, "10.00")]
+
+
 def test_bad_input_names_the_field(shop):
     tenant, *_ = shop
     resp = tenant.api.post("orders", {"currency": "ZZZ", "shipping_address": {"country": "XX"},
                                       "lines": [{"sku": "NOPE", "quantity": 0}, {"quantity": 1}]})
     assert resp.status_code == 422
     assert {"currency", "shipping_address.country", "lines.0.quantity", "lines.1.sku"} <= set(body(resp)["errors"])
+    resp = tenant.api.post("orders", {"currency": "USD", "shipping_address": {"country": "US"},
+                                      "lines": [{"sku": "NOPE", "quantity": 1}]})
+    assert resp.status_code == 422 and body(resp)["errors"] == {"lines.0.sku": ["no SKU has the code NOPE"]}
     resp = tenant.api.post("orders", {"currency": "USD", "shipping_address": {"country": "US"}, "lines": [],
                                       "colour": "red"})
     assert resp.status_code == 422 and "colour" in body(resp)["errors"]
@@ -137,6 +147,7 @@ def test_filters_find_orders_by_what_staff_search_for(shop):
 def test_bulk_actions_report_each_order(shop):
     tenant, other, sku, wh = shop
     a, b = manual(tenant), manual(tenant)
+    approved_sku(other, "X")
     foreign = manual_other = other.api.post("orders", {"currency": "USD", "shipping_address": {"country": "US"},
                                                        "lines": [{"sku": "X", "quantity": 1}]})
     assert manual_other.status_code == 201

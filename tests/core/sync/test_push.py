@@ -163,13 +163,13 @@ def test_a_refused_shipment_confirmation_is_shown_and_can_be_retried(tenant_a, c
     channel.emulator.fail_next("fulfillments.json", method="POST", status=422)
     assert tenant_a.api.post(f"orders/{order.id}/ship", {"carrier": "DHL", "tracking_number": "JD0140"}
                              ).status_code == 200
-    (push,) = body(tenant_a.api.get(f"sync/pushes?kind=shipment&status=failed"))
+    (push,) = body(tenant_a.api.get("sync/pushes?kind=shipment&status=failed"))
     assert push["external_order_id"] == order.external_order_id and push["message"].startswith("RemoteRejected")
     assert channel.emulator.shipments == []
 
     assert tenant_a.api.post(f"sync/pushes/{push['id']}/retry").status_code == 202
     assert [s["tracking_number"] for s in channel.emulator.shipments] == ["JD0140"]
-    (push,) = body(tenant_a.api.get(f"sync/pushes?kind=shipment"))
+    (push,) = body(tenant_a.api.get("sync/pushes?kind=shipment"))
     assert (push["status"], push["attempts"]) == ("ok", 2)
     again = tenant_a.api.post(f"sync/pushes/{push['id']}/retry")
     assert again.status_code == 409 and "ok" in body(again)["message"]

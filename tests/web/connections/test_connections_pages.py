@@ -155,7 +155,7 @@ def test_refused_pushes_are_listed_and_retried(tenant_a, portal, connect):
     retry = re.search(r'action="(/connections/pushes/[0-9a-f-]+/retry)"', html).group(1)
     _location(page.post(retry))
     assert [s["tracking_number"] for s in channel.emulator.shipments] == ["JD99"]
-    assert f"tracking JD99 OK 2" in page.text("/connections/pushes?kind=shipment")
+    assert "tracking JD99 OK 2" in page.text("/connections/pushes?kind=shipment")
     assert "/retry" not in page.get("/connections/pushes?kind=shipment").get_data(as_text=True)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from core.orders import service
 from tests.core.catalog.factories import approved_sku
-from tests.core.orders.helpers import APPROVE_ALL, channel_order, connection, line, settings, stock, warehouse
+from tests.core.orders.helpers import channel_order, connection, line, stock, warehouse
 from tests.web.conftest import visible_text
 
 
