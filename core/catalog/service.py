@@ -941,7 +941,7 @@ def approve_product(product_id: uuid.UUID | str) -> Product:
     errors = f.Errors()
     own = {s.id for s in product.skus}
     for i, sku in enumerate(product.skus):
-        for j, line in enumerate(sku.components):
+        for j, line in enumerate(sku.components if sku.kit_type else ()):  # only kits have components
             if line.component_sku_id in own:
                 continue  # approved together with the kit
             why = _unusable_reason(line.component)
