@@ -75,6 +75,17 @@ class Unauthorized(DomainError):
     status = "Unauthorized"
 
 
+class TooManyAttempts(DomainError):
+    """Refused for now after repeated failures; `retry_after` says in how many seconds."""
+
+    status_code = 429
+    status = "Too Many Requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ExternalServiceError(DomainError):
     """A channel, carrier or accounting API failed after our retries."""
 

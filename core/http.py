@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException
 
 from core import idempotency
 from core.db import count, is_unique_violation, session
-from core.errors import DomainError, PermissionDenied, Unauthorized, summarize
+from core.errors import DomainError, PermissionDenied, TooManyAttempts, Unauthorized, summarize
 from core.tenancy import Actor, actor_context, tenant_context
 
 log = logging.getLogger("tradelane.http")
@@ -335,6 +335,8 @@ def _domain_error_response(exc: DomainError) -> Any:
     headers = {}
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = 'Bearer realm="tradelane"'
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
     if wants_json():
         return json_error(exc.status_code, exc.status, exc.message, exc.errors, headers)
     return render_error(exc.status_code, exc.message), exc.status_code

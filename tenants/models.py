@@ -44,6 +44,9 @@ class User(TenantMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column()
     # Bumped when the password changes: every older session cookie stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Password guessing: failures since the last success or lock; logins refused until then.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
 
 
 class ApiKey(TenantMixin, Base):

@@ -14,12 +14,12 @@ from urllib.parse import urlparse
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core import money
 from core.db import get_or_none, session, system_session, utcnow, uuid7
-from core.errors import Conflict, NotFound, PermissionDenied, Unauthorized, ValidationError
+from core.errors import Conflict, NotFound, PermissionDenied, TooManyAttempts, Unauthorized, ValidationError
 from core.plugins import AdapterInfo, registry
 from core.ports import Adapter, ConnectionContext, Secret
 from core.tenancy import Actor, actor_context, current_tenant_id, tenant_context
@@ -201,25 +201,50 @@ class Principal:
         return role_rules.allows(self.permissions, permission)
 
 
+MAX_FAILED_LOGINS = 10
+LOGIN_LOCKOUT = timedelta(minutes=15)
+
+
 def authenticate(email: str, password: str) -> Principal:
-    """Check an e-mail and password; the error never says which of the two was wrong."""
+    """Check an e-mail and password; the error never says which of the two was wrong.
+
+    After MAX_FAILED_LOGINS wrong passwords in a row an account refuses every login for
+    LOGIN_LOCKOUT (TooManyAttempts, HTTP 429 with Retry-After), so a password cannot be
+    guessed at machine speed; a successful login starts the count again."""
     email = (email or "").strip().lower()
     with system_session() as s:
         user = s.execute(select(User).where(User.email == email)).scalar_one_or_none()
+        now = utcnow()
+        if user is not None and user.locked_until is not None and user.locked_until > now:
+            wait = int((user.locked_until - now).total_seconds()) + 1
+            raise TooManyAttempts(f"too many failed logins: try again in {-(-wait // 60)} minutes", wait)
         tenant_active = user is not None and s.execute(
             select(Tenant.active).where(Tenant.id == user.tenant_id)).scalar_one_or_none()
         try:
             _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
         except (VerificationError, InvalidHashError):
+            if user is not None:
+                _count_failed_login(s, user.id, now)
             user = None
         if user is None or not user.active or not tenant_active:
             raise Unauthorized("e-mail or password is incorrect")
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
         user.last_login_at = utcnow()
+        user.failed_logins, user.locked_until = 0, None
         with actor_context(Actor("user", str(user.id), user.email)):
             s.flush()  # the audit log names the user who logged in, not "system"
         return principal_for_user(user)
+
+
+def _count_failed_login(s: Session, user_id: uuid.UUID, now: Any) -> None:
+    """One more failure, counted atomically (guesses arrive in parallel) and committed even
+    though the login fails; the last one allowed locks the account."""
+    failures = s.execute(update(User).where(User.id == user_id).values(failed_logins=User.failed_logins + 1)
+                         .returning(User.failed_logins)).scalar_one()
+    if failures >= MAX_FAILED_LOGINS:
+        s.execute(update(User).where(User.id == user_id).values(failed_logins=0, locked_until=now + LOGIN_LOCKOUT))
+    s.commit()
 
 
 def principal_for_user(user: User) -> Principal:

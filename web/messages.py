@@ -47,6 +47,8 @@ PATTERNS = (
     (re.compile(r"^unknown role\(s\): (?P<roles>.+?); use (?P<known>.+)$"),
      N_("unknown role(s): %(roles)s; use %(known)s")),
     (re.compile(r"^(?P<entity>.+) (?P<ident>\S+) not found$"), N_("%(entity)s %(ident)s not found")),
+    (re.compile(r"^too many failed logins: try again in (?P<n>\d+) minutes$"),
+     N_("too many failed logins: try again in %(n)s minutes")),
 )
 
 

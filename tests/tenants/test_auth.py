@@ -49,6 +49,36 @@ def test_login_logout_and_wrong_password(app, tenant_a):
     assert client.get("/api/v1/me").status_code == 401
 
 
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(app, tenant_a, monkeypatch):
+    from datetime import timedelta
+
+    from tenants import service
+    from tests.web.conftest import PortalClient
+
+    def login(password):
+        return app.test_client().post("/api/v1/auth/login", json={"email": tenant_a.owner_email, "password": password})
+
+    for _ in range(service.MAX_FAILED_LOGINS - 1):
+        assert login("wrong password").status_code == 401
+    assert login(tenant_a.password).status_code == 200, "a success before the limit starts the count again"
+    for _ in range(service.MAX_FAILED_LOGINS):
+        assert login("wrong password").status_code == 401
+    locked = login(tenant_a.password)
+    assert locked.status_code == 429 and body(locked)["message"] == "too many failed logins: try again in 15 minutes"
+    assert 800 < int(locked.headers["Retry-After"]) <= 900
+    portal = PortalClient(app).post("/login", {"email": tenant_a.owner_email, "password": tenant_a.password})
+    assert portal.status_code == 429 and "too many failed logins" in portal.get_data(as_text=True)
+    zh = PortalClient(app, accept_language="zh-CN").post("/login", {"email": tenant_a.owner_email, "password": "x"})
+    assert "登录失败次数过多：请 15 分钟后再试" in zh.get_data(as_text=True)
+    # Once the lock has passed, the right password works again and resets the count.
+    later = service.utcnow() + service.LOGIN_LOCKOUT + timedelta(seconds=1)
+    monkeypatch.setattr(service, "utcnow", lambda: later)
+    assert login(tenant_a.password).status_code == 200
+    with tenant_a.scope():
+        user = session.get(User, tenant_a.owner_id)
+        assert (user.failed_logins, user.locked_until) == (0, None)
+
+
 def test_password_change_logs_out_other_sessions(app, tenant_a):
     laptop, phone = app.test_client(), app.test_client()
     for c in (laptop, phone):
