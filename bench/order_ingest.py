@@ -1,12 +1,16 @@
 """Order ingest: normalise, persist and reserve N channel orders through the order service.
 
-    .venv/bin/python bench/order_ingest.py --orders 100000
+    .venv/bin/python bench/order_ingest.py --orders 100000 [--shops 2]
 
 It creates a database of its own beside DATABASE_URL (default the local test server), with
-one tenant, one channel connection, a few thousand approved SKUs stocked in two warehouses,
+one tenant, one channel connection per shop, a few thousand approved SKUs stocked in two
+warehouses,
 and an auto-review rule that approves merchant orders, so every order is imported,
 approved, allocated and has its stock reserved, exactly as the sync engine drives it:
-`upsert_many(connection_id, page)` per page in its own transaction.
+`upsert_many(connection_id, page)` per page in its own transaction. With `--shops N` the
+orders are spread over N connections, each imported by a process of its own, as N sync
+workers import N shops side by side (they share the SKUs, so their pages meet on the same
+balance rows).
 
 Baseline, same run: the same orders turned into the same order and line rows and bulk-loaded
 with PostgreSQL COPY into copies of the two tables (no review, no stock, no audit, no
@@ -48,6 +52,8 @@ def parse() -> argparse.Namespace:
     p.add_argument("--skus", type=int, default=3_000)
     p.add_argument("--page", type=int, default=500, help="orders per upsert_many call (one transaction)")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--shops", type=int, default=1,
+                   help="connections the orders are spread over, each imported by a process of its own")
     p.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_DB)
     p.add_argument("--keep", action="store_true", help="keep the benchmark database")
     return p.parse_args()
@@ -55,11 +61,11 @@ def parse() -> argparse.Namespace:
 
 
 
-def generate(n: int, codes: list[str], seed: int) -> Iterator[Any]:
-    """The same N channel orders for both runs: 1-5 lines each over the SKU pool."""
+def generate(n: int, codes: list[str], seed: int, shop: int = 0) -> Iterator[Any]:
+    """The same N channel orders of one shop for both runs: 1-5 lines each over the SKU pool."""
     from core.ports import Address, ChannelOrder, ChannelOrderLine
 
-    rnd = random.Random(seed)
+    rnd = random.Random(seed * 1000 + shop)
     for i in range(n):
         lines = []
         for j, code in enumerate(rnd.sample(codes, rnd.randint(1, 5))):
@@ -70,7 +76,7 @@ def generate(n: int, codes: list[str], seed: int) -> Iterator[Any]:
                                           shipping_price=Decimal("4.99") if j == 0 else Decimal(0),
                                           title=f"Item {code}"))
         yield ChannelOrder(
-            external_order_id=f"BENCH-{i:09d}", status="unshipped", external_status="Unshipped",
+            external_order_id=f"BENCH-{shop}-{i:09d}", status="unshipped", external_status="Unshipped",
             purchased_at=T0 + timedelta(seconds=i), updated_at=T0 + timedelta(seconds=i), currency="USD",
             lines=tuple(lines), marketplace="US", buyer_name=f"Buyer {i}", buyer_email=f"buyer{i}@example.com",
             shipping_address=Address(name=f"Buyer {i}", line1=f"{i} Main St", city="Springfield", state="IL",
@@ -89,8 +95,13 @@ def pages(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
         yield page
 
 
-def setup(args: argparse.Namespace) -> tuple[uuid.UUID, uuid.UUID, list[str]]:
-    """A tenant, a Shopify connection, approved SKUs stocked in two warehouses, the rules."""
+def shares(args: argparse.Namespace) -> list[int]:
+    """How many of the orders each shop gets."""
+    return [args.orders // args.shops + (1 if k < args.orders % args.shops else 0) for k in range(args.shops)]
+
+
+def setup(args: argparse.Namespace) -> tuple[uuid.UUID, list[uuid.UUID], list[str]]:
+    """A tenant, a Shopify connection per shop, approved SKUs stocked in two warehouses, the rules."""
     from core.catalog import service as catalog
     from core.db import unit_of_work
     from core.inventory import service as inventory
@@ -107,10 +118,10 @@ def setup(args: argparse.Namespace) -> tuple[uuid.UUID, uuid.UUID, list[str]]:
                                        currency="CNY", timezone="Asia/Shanghai", locale="en")
         with tenant_context(tenant.id):
             with unit_of_work():
-                conn = tenants.create_connection(kind="channel", plugin="shopify", display_name="Bench shop",
-                                                 settings={"base_url": "https://bench.myshopify.com",
-                                                           "access_token": "bench"})
-                conn_id = conn.id
+                conn_ids = [tenants.create_connection(kind="channel", plugin="shopify", display_name=f"Bench shop {k}",
+                                                      settings={"base_url": f"https://bench-{k}.myshopify.com",
+                                                                "access_token": "bench"}).id
+                            for k in range(args.shops)]
             codes: list[str] = []
             per_product = 50
             for p in range(0, args.skus, per_product):
@@ -129,11 +140,25 @@ def setup(args: argparse.Namespace) -> tuple[uuid.UUID, uuid.UUID, list[str]]:
                                                 for i, sku in enumerate(ids)], key=f"bench:{code}", qc=False)
                 orders.update_settings(review_rules=[{"name": "Merchant orders", "action": "approve",
                                                       "fulfilment": "merchant"}], auto_allocate=True)
-    return tenant.id, conn_id, codes
+    return tenant.id, conn_ids, codes
 
 
-def run_service(tenant_id: uuid.UUID, conn_id: uuid.UUID, codes: list[str],
+def services(url: str) -> None:
+    """The services without the web layer, as a sync worker runs them; events stay in the outbox."""
+    from core import events
+    from core.app import init_services
+    from core.config import load_config
+
+    init_services(load_config({"DATABASE_URL": url, "REDIS_URL": None, "JOBS_INLINE": False, "SECRET_KEY": "bench",
+                               "TRADELANE_ENCRYPTION_KEY": "aADf7Xrw0bOYO9214ZDDjcnw24WdGbL1QmnWxyFUiME=",
+                               "TRADELANE_PLUGINS": "shopify"}))
+    events._dispatcher = NoDispatch()  # type: ignore[assignment]
+
+
+def import_shop(tenant_id: uuid.UUID, conn_id: uuid.UUID, codes: list[str], count: int, shop: int,
                 args: argparse.Namespace) -> tuple[float, float, dict[str, int]]:
+    """One shop's orders through `upsert_many`, a page per transaction. Returns wall and CPU
+    seconds and the outcomes."""
     from core.db import unit_of_work
     from core.orders import service as orders
     from core.tenancy import Actor, actor_context, tenant_context
@@ -142,18 +167,47 @@ def run_service(tenant_id: uuid.UUID, conn_id: uuid.UUID, codes: list[str],
     done = 0
     start, cpu_start = time.perf_counter(), time.process_time()
     with actor_context(Actor("job", None, "bench sync")), tenant_context(tenant_id):
-        for page in pages(generate(args.orders, codes, args.seed), args.page):
+        for page in pages(generate(count, codes, args.seed, shop), args.page):
             with unit_of_work():
                 for r in orders.upsert_many(conn_id, page):
                     outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
             done += len(page)
             if done % (args.page * 20) == 0:
                 elapsed = time.perf_counter() - start
-                print(f"  {done:>9,} orders  {done / elapsed:8.0f}/s", flush=True)
+                print(f"  shop {shop}: {done:>9,} orders  {done / elapsed:8.0f}/s", flush=True)
     return time.perf_counter() - start, time.process_time() - cpu_start, outcomes
 
 
-def run_copy(url: str, tenant_id: uuid.UUID, conn_id: uuid.UUID, codes: list[str], args: argparse.Namespace) -> float:
+def import_shop_in_process(url: str, *rest: Any) -> tuple[float, float, dict[str, int]]:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    services(url)
+    return import_shop(*rest)
+
+
+def run_service(url: str, tenant_id: uuid.UUID, conn_ids: list[uuid.UUID], codes: list[str],
+                args: argparse.Namespace) -> tuple[float, float, dict[str, int]]:
+    """Every shop's import, side by side (a process per shop, as sync workers run them).
+    Returns the wall time, the CPU time of all importing processes and the outcomes."""
+    start = time.perf_counter()
+    if args.shops == 1:
+        results = [import_shop(tenant_id, conn_ids[0], codes, args.orders, 0, args)]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        with ProcessPoolExecutor(args.shops, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(import_shop_in_process, url, tenant_id, conn_id, codes, count, shop, args)
+                       for shop, (conn_id, count) in enumerate(zip(conn_ids, shares(args)))]
+            results = [f.result() for f in futures]
+    outcomes: dict[str, int] = {}
+    for _, _, counted in results:
+        for outcome, n in counted.items():
+            outcomes[outcome] = outcomes.get(outcome, 0) + n
+    return time.perf_counter() - start, sum(cpu for _, cpu, _ in results), outcomes
+
+
+def run_copy(url: str, tenant_id: uuid.UUID, conn_ids: list[uuid.UUID], codes: list[str],
+             args: argparse.Namespace) -> float:
     """The same orders as rows of the two tables, loaded with COPY (the floor for this data)."""
     import psycopg
 
@@ -178,12 +232,14 @@ def run_copy(url: str, tenant_id: uuid.UUID, conn_id: uuid.UUID, codes: list[str
                  "discount, promotion, refunded, cost_value")
         start = time.perf_counter()
         n = 0
-        for page in pages(generate(args.orders, codes, args.seed), args.page):
+        shop_orders = ((conn_id, order) for shop, (conn_id, count) in enumerate(zip(conn_ids, shares(args)))
+                       for order in generate(count, codes, args.seed, shop))
+        for page in pages(shop_orders, args.page):
             now = datetime.now(timezone.utc)
             with pg.cursor() as cur:
                 with cur.copy(f"COPY bench_orders ({ocols}) FROM STDIN") as cp_orders:
                     line_rows = []
-                    for o in page:
+                    for conn_id, o in page:
                         n += 1
                         oid = uuid7()
                         a = o.shipping_address
@@ -214,39 +270,33 @@ def main() -> None:
     url, admin, name = own_database(args.database_url, "orders")
     os.environ.setdefault("TRADELANE_INSTANCE_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"tl-bench-{os.getpid()}"))
     try:
-        from core import events
-        from core.app import init_services
-        from core.config import load_config
         from core.db import db
         from core.migrate import upgrade
 
-        # The services without the web layer, as a sync worker runs them.
-        init_services(load_config({"DATABASE_URL": url, "REDIS_URL": None, "JOBS_INLINE": False, "SECRET_KEY": "bench",
-                                   "TRADELANE_ENCRYPTION_KEY": "aADf7Xrw0bOYO9214ZDDjcnw24WdGbL1QmnWxyFUiME=",
-                                   "TRADELANE_PLUGINS": "shopify"}))
-        events._dispatcher = NoDispatch()  # type: ignore[assignment]
+        services(url)
         upgrade(db.require_engine())
-        print(f"setting up: {args.skus:,} SKUs in 2 warehouses ...", flush=True)
-        tenant_id, conn_id, codes = setup(args)
-        print(f"order service: {args.orders:,} orders, pages of {args.page} ...", flush=True)
+        print(f"setting up: {args.skus:,} SKUs in 2 warehouses, {args.shops} shop(s) ...", flush=True)
+        tenant_id, conn_ids, codes = setup(args)
+        print(f"order service: {args.orders:,} orders, pages of {args.page}, {args.shops} process(es) ...", flush=True)
         with table_statistics(url) as standing_in:
             if standing_in:
                 print("  autovacuum is off on this server: VACUUM (ANALYZE) every 30 s stands in for it", flush=True)
-            service_s, service_cpu, outcomes = run_service(tenant_id, conn_id, codes, args)
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            service_s, service_cpu, outcomes = run_service(url, tenant_id, conn_ids, codes, args)
+        rss_mb = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
         with db.require_engine().connect() as conn:
             lines, reserved = conn.execute(text(
                 "SELECT (SELECT count(*) FROM order_lines), (SELECT count(*) FROM inventory_reservations)")).one()
         print("COPY baseline ...", flush=True)
-        copy_s = run_copy(url, tenant_id, conn_id, codes, args)
+        copy_s = run_copy(url, tenant_id, conn_ids, codes, args)
         n = args.orders
         print()
         print(f"orders                {n:>12,}   ({lines:,} lines, {reserved:,} reservation rows; {outcomes})")
-        print(f"order service         {n / service_s:>12,.0f} orders/s   {service_s:8.1f} s")
-        print(f"  of which client CPU {service_cpu / service_s:>12.0%}   (the rest: waiting for PostgreSQL or a core)")
+        print(f"order service         {n / service_s:>12,.0f} orders/s   {service_s:8.1f} s   ({args.shops} process(es))")
+        print(f"  client CPU          {service_cpu / service_s:>12.0%}   of one core (the rest: waiting for PostgreSQL"
+              " or a core)")
         print(f"COPY baseline         {n / copy_s:>12,.0f} orders/s   {copy_s:8.1f} s")
         print(f"ratio                 {service_s / copy_s:>12.1f} x the COPY time")
-        print(f"peak RSS              {rss_mb:>12,.0f} MB")
+        print(f"peak RSS              {rss_mb:>12,.0f} MB   (of one process)")
         print(f"a day of 1,000,000 orders: {1_000_000 / (n / service_s) / 60:,.1f} minutes on this machine")
     finally:
         from core.db import db
