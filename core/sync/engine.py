@@ -165,11 +165,19 @@ class _Run:
         session.commit()
 
     def _complete(self, listed: Sequence[ChannelOrder]) -> list[ChannelOrder]:
-        """Orders ready to import: those listed without lines get them fetched."""
+        """Orders ready to import: those listed without lines get them fetched, except a
+        version already imported (an overlapping or repeated window lists it again): its
+        lines would cost a rate-limited call each (Amazon allows getOrderItems one every two
+        seconds) to change nothing."""
         assert self.adapter is not None
+        known = orders.channel_versions(self.conn.id, [o.external_order_id for o in listed if not o.lines_complete])
         out = []
         for order in listed:
             if not order.lines_complete:
+                seen = known.get(order.external_order_id)
+                if seen is not None and order.updated_at <= seen:
+                    self.record.orders_unchanged += 1
+                    continue
                 try:
                     order = call_adapter(self.adapter.fetch_order_lines, order, sleep=self.adapter.ctx.clock.sleep)
                 except RemoteRejected as exc:

@@ -11,7 +11,14 @@ from core.orders.service.base import get_order, lock_order, open_hold
 from core.orders.service.editing import update_order
 from core.orders.service.fulfilment import deliver, mark_printed, ship
 from core.orders.service.holds import hold_order, release_order
-from core.orders.service.intake import UpsertResult, create_order, normalise, upsert_from_channel, upsert_many
+from core.orders.service.intake import (
+    UpsertResult,
+    channel_versions,
+    create_order,
+    normalise,
+    upsert_from_channel,
+    upsert_many,
+)
 from core.orders.service.queries import (
     children_of,
     count_orders,
@@ -28,7 +35,7 @@ from core.orders.service.settings import get_settings, update_settings
 from core.orders.service.splitting import merge, merge_candidates, split
 
 __all__ = [
-    "UpsertResult", "allocate", "approve", "cancel", "cancel_lines", "children_of", "count_orders", "create_order",
+    "UpsertResult", "allocate", "approve", "cancel", "cancel_lines", "channel_versions", "children_of", "count_orders", "create_order",
     "create_return", "create_view", "delete_view", "deliver", "evaluate", "get_order", "get_return", "get_settings",
     "get_view", "hold_order", "lock_order", "mark_printed", "merge", "merge_candidates", "normalise", "open_hold",
     "order_query", "platform_warehouse", "receive_return", "refund", "release_order", "ship", "split", "stock_for",

@@ -336,6 +336,18 @@ def upsert_many(connection_id: uuid.UUID, orders: Sequence[ChannelOrder]) -> lis
     return [r for r in results if r is not None]
 
 
+def channel_versions(connection_id: uuid.UUID, external_ids: Iterable[str]) -> dict[str, datetime]:
+    """The channel's change time of each order this connection already holds (for the
+    sync engine: a version already imported needs no second look at its lines)."""
+    ids = set(external_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(Order.external_order_id, Order.channel_updated_at).where(
+        Order.connection_id == connection_id, Order.parent_id.is_(None), Order.external_order_id.in_(ids),
+        Order.channel_updated_at.is_not(None)))
+    return {ext: at for ext, at in rows}  # type: ignore[misc]
+
+
 def _originals(connection_id: uuid.UUID, external_ids: Iterable[str]) -> dict[str, Order]:
     ids = set(external_ids)
     if not ids:

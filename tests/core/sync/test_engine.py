@@ -155,3 +155,22 @@ def test_recorded_errors_never_carry_credentials():
 
     text = adapters.describe(RemoteRejected("refused request ?token=s3cr3t-value for 42 units"), Adapter())
     assert text == "RemoteRejected: refused request ?token=*** for 42 units"
+
+
+def test_a_window_listed_again_fetches_no_lines_of_orders_already_imported(tenant_a, connect):
+    """Amazon lists orders without their items; getOrderItems is rate-limited to one call every
+    two seconds. Orders whose version is already here are not fetched again; a changed one is."""
+    channel = connect(tenant_a, "amazon", fba_share=0)
+    ids = channel.generate(6, hours=6)
+    channel.settle()
+    assert channel.sync()["orders_created"] == 6
+    with tenant_a.scope():  # the window starts over, as after a restore or a widened overlap
+        session.execute(update(SyncState).where(SyncState.connection_id == channel.connection_id)
+                        .values(high_water=channel.clock.now() - timedelta(hours=12)))
+    channel.emulator.change_order(ids[0], "cancel")
+    channel.settle()
+    calls = channel.emulator.calls
+    again = channel.sync()
+    assert (again["orders_created"], again["orders_updated"], again["orders_unchanged"]) == (0, 1, 5), again
+    assert channel.emulator.calls - calls == again["pages"] + 1, "the order lists and the changed order's items"
+    assert {o.external_order_id: o.status for o in channel.orders()}[ids[0]] == "cancelled"
