@@ -179,7 +179,7 @@ def import_shop(tenant_id: uuid.UUID, conn_id: uuid.UUID, codes: list[str], coun
 
 
 def import_shop_in_process(url: str, *rest: Any) -> tuple[float, float, dict[str, int]]:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    """`import_shop` in a process of its own, with its own services (and engine)."""
     services(url)
     return import_shop(*rest)
 
