@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from bench.common import NoDispatch, drop_database, own_database, table_statistics  # noqa: E402
+from bench.common import drop_database, own_database, start_services, table_statistics  # noqa: E402
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
 CHANNELS = ("shopify", "woocommerce", "amazon", "aliexpress")
@@ -186,21 +186,14 @@ def read_only(tenant_id: uuid.UUID, conn_id: uuid.UUID, start: Any, end: Any) ->
 def main() -> None:
     args = parse()
     url, admin, name = own_database(args.database_url, "sync")
-    os.environ.setdefault("TRADELANE_INSTANCE_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"tl-bench-{os.getpid()}"))
     server = None
     try:
-        from core import events
-        from core.app import init_services
-        from core.config import load_config
         from core.db import db
         from core.migrate import upgrade
         from core.plugins import registry
         from core.sync import adapters
 
-        init_services(load_config({"DATABASE_URL": url, "REDIS_URL": None, "JOBS_INLINE": False, "SECRET_KEY": "bench",
-                                   "TRADELANE_ENCRYPTION_KEY": "aADf7Xrw0bOYO9214ZDDjcnw24WdGbL1QmnWxyFUiME=",
-                                   "TRADELANE_PLUGINS": args.channel}))
-        events._dispatcher = NoDispatch()  # type: ignore[assignment]
+        start_services(url, args.channel)
         upgrade(db.require_engine())
 
         emulator = type(registry().emulators[args.channel])(seed=7)

@@ -19,6 +19,23 @@ class NoDispatch:
         return None
 
 
+ENCRYPTION_KEY = "aADf7Xrw0bOYO9214ZDDjcnw24WdGbL1QmnWxyFUiME="
+
+
+def start_services(url: str, plugins: str) -> None:
+    """The services without the web layer, as a worker runs them, on `url` with `plugins`
+    loaded; events stay in the outbox."""
+    from core import events
+    from core.app import init_services
+    from core.config import load_config
+
+    os.environ.setdefault("TRADELANE_INSTANCE_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                                                                 f"tl-bench-{os.getpid()}"))
+    init_services(load_config({"DATABASE_URL": url, "REDIS_URL": None, "JOBS_INLINE": False, "SECRET_KEY": "bench",
+                               "TRADELANE_ENCRYPTION_KEY": ENCRYPTION_KEY, "TRADELANE_PLUGINS": plugins}))
+    events._dispatcher = NoDispatch()  # type: ignore[assignment]
+
+
 def own_database(base: str, purpose: str) -> tuple[str, Any, str]:
     """Create the database `<name>_bench_<purpose>_<pid>` beside `base`; returns its URL, an
     autocommit engine on `base` (to drop it afterwards) and its name."""

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text  # noqa: E402
 
-from bench.common import NoDispatch, drop_database, own_database, table_statistics  # noqa: E402
+from bench.common import drop_database, own_database, start_services, table_statistics  # noqa: E402
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
 COUNTRIES = ("US", "US", "US", "GB", "DE", "FR", "CA", "AU")
@@ -143,18 +143,6 @@ def setup(args: argparse.Namespace) -> tuple[uuid.UUID, list[uuid.UUID], list[st
     return tenant.id, conn_ids, codes
 
 
-def services(url: str) -> None:
-    """The services without the web layer, as a sync worker runs them; events stay in the outbox."""
-    from core import events
-    from core.app import init_services
-    from core.config import load_config
-
-    init_services(load_config({"DATABASE_URL": url, "REDIS_URL": None, "JOBS_INLINE": False, "SECRET_KEY": "bench",
-                               "TRADELANE_ENCRYPTION_KEY": "aADf7Xrw0bOYO9214ZDDjcnw24WdGbL1QmnWxyFUiME=",
-                               "TRADELANE_PLUGINS": "shopify"}))
-    events._dispatcher = NoDispatch()  # type: ignore[assignment]
-
-
 def import_shop(tenant_id: uuid.UUID, conn_id: uuid.UUID, codes: list[str], count: int, shop: int,
                 args: argparse.Namespace) -> tuple[float, float, dict[str, int]]:
     """One shop's orders through `upsert_many`, a page per transaction. Returns wall and CPU
@@ -180,7 +168,7 @@ def import_shop(tenant_id: uuid.UUID, conn_id: uuid.UUID, codes: list[str], coun
 
 def import_shop_in_process(url: str, *rest: Any) -> tuple[float, float, dict[str, int]]:
     """`import_shop` in a process of its own, with its own services (and engine)."""
-    services(url)
+    start_services(url, "shopify")
     return import_shop(*rest)
 
 
@@ -268,12 +256,11 @@ def run_copy(url: str, tenant_id: uuid.UUID, conn_ids: list[uuid.UUID], codes: l
 def main() -> None:
     args = parse()
     url, admin, name = own_database(args.database_url, "orders")
-    os.environ.setdefault("TRADELANE_INSTANCE_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"tl-bench-{os.getpid()}"))
     try:
         from core.db import db
         from core.migrate import upgrade
 
-        services(url)
+        start_services(url, "shopify")
         upgrade(db.require_engine())
         print(f"setting up: {args.skus:,} SKUs in 2 warehouses, {args.shops} shop(s) ...", flush=True)
         tenant_id, conn_ids, codes = setup(args)

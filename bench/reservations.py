@@ -54,8 +54,6 @@ def parse() -> argparse.Namespace:
     return p.parse_args()
 
 
-
-
 def start_app(url: str) -> None:
     from core import events
     from core.app import create_app
