@@ -8,7 +8,7 @@ import secrets as pysecrets
 import uuid
 import zoneinfo
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 from urllib.parse import urlparse
 
@@ -230,14 +230,13 @@ def authenticate(email: str, password: str) -> Principal:
             raise Unauthorized("e-mail or password is incorrect")
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
-        user.last_login_at = utcnow()
-        user.failed_logins, user.locked_until = 0, None
+        user.last_login_at, user.failed_logins, user.locked_until = now, 0, None
         with actor_context(Actor("user", str(user.id), user.email)):
             s.flush()  # the audit log names the user who logged in, not "system"
         return principal_for_user(user)
 
 
-def _count_failed_login(s: Session, user_id: uuid.UUID, now: Any) -> None:
+def _count_failed_login(s: Session, user_id: uuid.UUID, now: datetime) -> None:
     """One more failure, counted atomically (guesses arrive in parallel) and committed even
     though the login fails; the last one allowed locks the account."""
     failures = s.execute(update(User).where(User.id == user_id).values(failed_logins=User.failed_logins + 1)
