@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.db import session
 from core.errors import DomainError, InvalidTransition, ValidationError
@@ -280,6 +281,8 @@ def _kind_views(kind: str) -> dict[str, str]:
 def _transfer_list(kind: str) -> str:
     args = request.args
     stmt = transfers.list_transfers(kind, status=args.get("status") or None, q=args.get("q") or None)
+    # The list shows each transfer's total quantity: load the page's lines in one query.
+    stmt = stmt.options(selectinload(Transfer.lines))
     return render_template("inventory/transfers.html", page=paginate(stmt), kind=kind, views=_kind_views(kind),
                            args=args, codes=_warehouse_codes())
 
