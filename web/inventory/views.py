@@ -351,7 +351,8 @@ def _render_transfer(kind: str, transfer_id: uuid.UUID, forms: dict[str, Form] |
                      status: int = 200) -> Any:
     t = transfers.get_transfer(transfer_id, kind)
     forms = forms or {}
-    codes = sku_lookup.codes(ln.sku_id for ln in t.lines)
+    codes = sku_lookup.codes([*(ln.sku_id for ln in t.lines),
+                              *(uuid.UUID(i["sku_id"]) for b in t.boxes for i in b.contents)])
     return render_template(
         "inventory/transfer.html", t=t, kind=kind, views=_kind_views(kind), codes=codes, whs=_warehouse_codes(),
         box_codes={str(k): v for k, v in codes.items()},
@@ -359,13 +360,12 @@ def _render_transfer(kind: str, transfer_id: uuid.UUID, forms: dict[str, Form] |
                                             shipping_method=t.shipping_method, freight_currency="USD",
                                             duty_currency="USD"),
         receive_form=forms.get("receive") or Form(None, **{f"recv_{ln.id}": ln.outstanding for ln in t.lines}),
-        box_form=forms.get("boxes") or _box_defaults(t), box_rows=range(1, BOX_ROWS + 1),
+        box_form=forms.get("boxes") or _box_defaults(t, codes), box_rows=range(1, BOX_ROWS + 1),
         boxed=transfers.boxed_quantities(t) if kind == "first_leg" else {}), status
 
 
-def _box_defaults(t: Transfer) -> Form:
+def _box_defaults(t: Transfer, codes: dict[uuid.UUID, str]) -> Form:
     defaults: dict[str, Any] = {}
-    codes = sku_lookup.codes(uuid.UUID(i["sku_id"]) for b in t.boxes for i in b.contents)
     for n, box in enumerate(t.boxes[:BOX_ROWS], start=1):
         item = box.contents[0] if box.contents else {}
         defaults.update({f"count_{n}": box.count, f"length_{n}": box.length_cm, f"width_{n}": box.width_cm,
