@@ -152,9 +152,11 @@ def index_detail(order_id: uuid.UUID) -> str:
     order = service.get_order(order_id)
     receipts = session.execute(receiving.receipt_query(purchase_order_id=order.id)).scalars().all()
     returns = session.execute(return_query(purchase_order_id=order.id)).scalars().all()
+    sku_ids = [line.sku_id for line in order.lines]
+    found = {b.sku_id: b for b in inventory.list_buckets(sku_ids, [order.warehouse_id])}
+    stock = {s: found.get(s) or inventory.Buckets(sku_id=s, warehouse_id=order.warehouse_id) for s in sku_ids}
     return render_template(
-        "purchasing/order.html", order=order, view=order_views([order])[0],
-        stock={line.sku_id: inventory.get_buckets(line.sku_id, order.warehouse_id) for line in order.lines},
+        "purchasing/order.html", order=order, view=order_views([order])[0], stock=stock,
         receipts=receipts, returns=returns, can_return=any(q > 0 for q in returnable(order).values()))
 
 
