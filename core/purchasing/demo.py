@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from core.catalog.models import Sku
 from core.db import session
-from core.inventory.models import Warehouse
+from core.inventory.service import warehouses
 from core.purchasing.service import orders, receiving, replenishment, requests
 from core.purchasing.service.common import local_date
 from core.suppliers.models import Supplier, SupplierPrice
@@ -49,8 +49,7 @@ def _quoted_skus() -> list[tuple[uuid.UUID, list[Sku]]]:
 
 def seed(base_url: str) -> None:
     warehouse = session.execute(
-        select(Warehouse).where(Warehouse.active.is_(True), Warehouse.type == "domestic")
-        .order_by(Warehouse.priority, Warehouse.code).limit(1)).scalar_one_or_none()
+        warehouses.list_warehouses(active=True, type="domestic").limit(1)).scalar_one_or_none()
     quoted = _quoted_skus()
     if warehouse is None or not quoted:
         return
