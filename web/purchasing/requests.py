@@ -63,8 +63,8 @@ def requests_new() -> Any:
                                          quantity=form["quantity"], needed_by=form["needed_by"],
                                          supplier_id=form["supplier_id"] or None, note=form["note"])
         except DomainError as exc:
-            return form.failed(exc, "purchasing/request_new.html", sku_codes=sku_codes(),
-                               warehouses=warehouse_options(_("Choose…")), suppliers=supplier_options(_("None yet")))
+            form.fail(exc)
+            return _render_new(form), exc.status_code
         flash(_("Stocking request %(number)s submitted for approval.", number=req.number), "success")
         return redirect(url_for(".requests_detail", request_id=req.id))
     return _render_new(form)
