@@ -2,12 +2,10 @@
 delivery transaction, and the channel is called from the job."""
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import select
 
 from core import jobs
-from core.db import session
+from core.db import get_or_none, session
 from core.events import OutboxEvent, subscribe
 from core.ports import ChannelCapability as Cap
 from core.sync import service
@@ -37,7 +35,10 @@ def on_stock_changed(event: OutboxEvent) -> None:
     conns = session.execute(select(PluginConnection).where(
         PluginConnection.kind == "channel", PluginConnection.enabled.is_(True))).scalars().all()
     for conn in conns:
-        if _pushes_stock(conn) and changed & {str(w) for w in service.feeding_warehouses(service.settings_for(conn.id))}:
+        if Cap.PUSH_QUANTITY not in service.capabilities(conn):
+            continue
+        settings = service.settings_for(conn.id)  # read once: it gates the push and names the warehouses
+        if settings.push_stock and changed & {str(w) for w in service.feeding_warehouses(settings)}:
             service.request_stock_push(conn.id, force=False)
 
 
@@ -50,11 +51,7 @@ def on_listing_mapping(event: OutboxEvent) -> None:
 
 
 def _connection(connection_id: object) -> PluginConnection | None:
-    try:
-        ident = uuid.UUID(str(connection_id))
-    except ValueError:
-        return None
-    conn = session.execute(select(PluginConnection).where(PluginConnection.id == ident)).scalar_one_or_none()
+    conn = get_or_none(PluginConnection, connection_id)
     return conn if conn is not None and conn.kind == "channel" else None
 
 
