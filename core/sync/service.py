@@ -69,9 +69,8 @@ def update_settings(connection_id: uuid.UUID, **changes: Any) -> SyncSettings:
     values = rules.clean(changes)
     if values.get("warehouse_ids"):
         _check_warehouses(values["warehouse_ids"])
-    row = session.execute(select(SyncSettings).where(SyncSettings.connection_id == conn.id)).scalar_one_or_none()
-    if row is None:
-        row = SyncSettings(connection_id=conn.id, **rules.DEFAULTS)
+    row = settings_for(conn.id)
+    if row not in session:  # the defaults, stored from now on
         session.add(row)
     for name, value in values.items():
         setattr(row, name, value)
