@@ -506,13 +506,15 @@ def stocktakes_new() -> Any:
             sku_ids = [_sku_id(code, "sku_codes", errors) for code in form["sku_codes"].split()]
             sku_ids = [s for s in sku_ids if s is not None]
             bins = []
-            for code in form["bin_codes"].split():
-                loc = session.execute(select(Location).where(
-                    Location.warehouse_id == _uuid(form["warehouse_id"]), Location.code == code)).scalar_one_or_none()
-                if loc is None:
+            bin_codes = form["bin_codes"].split()
+            known = dict(session.execute(select(Location.code, Location.id).where(
+                Location.warehouse_id == _uuid(form["warehouse_id"]), Location.code.in_(bin_codes))).all()) \
+                if bin_codes else {}
+            for code in bin_codes:
+                if code not in known:
                     errors.setdefault("bin_codes", []).append(_("No bin %(code)s in this warehouse.", code=code))
                 else:
-                    bins.append(loc.id)
+                    bins.append(known[code])
             _raise(errors)
             st = stocktakes.create_stocktake(warehouse_id=_uuid(form["warehouse_id"]), scope=form["scope"],
                                              sku_ids=sku_ids, location_ids=bins, note=form["note"])
