@@ -207,8 +207,7 @@ def _page(order_id: uuid.UUID, forms: dict[str, Form] | None = None, status: int
     timeline = session.execute(service.timeline_query(order_id)).scalars().all()
     candidates = []
     if order.status in ("pending_review", "approved") and can("orders:write"):
-        candidates = [o for group in service.merge_candidates() if any(m.id == order.id for m in group)
-                      for o in group if o.id != order.id]
+        candidates = service.merge_candidates_for(order)
     from core.inventory.models import Warehouse
 
     warehouses = dict(session.execute(select(Warehouse.id, Warehouse.code)).all())

@@ -32,12 +32,12 @@ from core.orders.service.queries import (
 )
 from core.orders.service.review import approve, evaluate
 from core.orders.service.settings import get_settings, update_settings
-from core.orders.service.splitting import merge, merge_candidates, split
+from core.orders.service.splitting import merge, merge_candidates, merge_candidates_for, split
 
 __all__ = [
     "UpsertResult", "allocate", "approve", "cancel", "cancel_lines", "channel_versions", "children_of", "count_orders", "create_order",
     "create_return", "create_view", "delete_view", "deliver", "evaluate", "get_order", "get_return", "get_settings",
-    "get_view", "hold_order", "lock_order", "mark_printed", "merge", "merge_candidates", "normalise", "open_hold",
+    "get_view", "hold_order", "lock_order", "mark_printed", "merge", "merge_candidates", "merge_candidates_for", "normalise", "open_hold",
     "order_query", "platform_warehouse", "receive_return", "refund", "release_order", "ship", "split", "stock_for",
     "timeline_query", "update_order", "update_return", "update_settings", "upsert_from_channel", "upsert_many",
     "views_query",

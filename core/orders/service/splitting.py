@@ -280,21 +280,46 @@ def merge(order_ids: Sequence[uuid.UUID | str], note: str = "") -> Order:
     return merged
 
 
+def _merge_key() -> tuple:
+    """The SQL key of a merge group (coarse: the first address line); `_buyer_key` and
+    `_address_key` decide."""
+    return (Order.connection_id, Order.channel, Order.currency, func.lower(Order.buyer_name),
+            func.lower(Order.buyer_email), func.lower(Order.ship_line1), Order.ship_postal_code, Order.ship_country)
+
+
+def _mergeable() -> Any:
+    return and_(Order.status.in_(MERGEABLE), Order.fulfilment == "merchant", Order.stock_reserved.is_(False))
+
+
+def _members(key: tuple, row: Sequence[Any]) -> list[Order]:
+    conds = [_mergeable()]
+    for col, value in zip(key, row):
+        conds.append(col.is_(None) if value is None else col == value)
+    return list(session.execute(select(Order).where(*conds).order_by(Order.purchased_at)).scalars())
+
+
 def merge_candidates(limit: int = 50) -> list[list[Order]]:
     """Groups of pending merchant orders that share buyer, address and connection."""
-    key = (Order.connection_id, Order.channel, Order.currency, func.lower(Order.buyer_name),
-           func.lower(Order.buyer_email), func.lower(Order.ship_line1), Order.ship_postal_code, Order.ship_country)
-    pending = and_(Order.status.in_(MERGEABLE), Order.fulfilment == "merchant", Order.stock_reserved.is_(False))
-    groups = session.execute(select(*key).where(pending).group_by(*key).having(func.count() > 1).limit(limit)).all()
+    key = _merge_key()
+    groups = session.execute(select(*key).where(_mergeable()).group_by(*key).having(func.count() > 1)
+                             .limit(limit)).all()
     out = []
     for row in groups:
-        conds = [pending]
-        for col, value in zip(key, row):
-            conds.append(col.is_(None) if value is None else col == value)
-        members = session.execute(select(Order).where(*conds).order_by(Order.purchased_at)).scalars().all()
         # The SQL key is coarse (first address line); the full comparison decides.
         by_full: dict[tuple, list[Order]] = {}
-        for o in members:
+        for o in _members(key, row):
             by_full.setdefault((_buyer_key(o), _address_key(o)), []).append(o)
         out.extend(g for g in by_full.values() if len(g) > 1)
     return out
+
+
+def merge_candidates_for(order: Order) -> list[Order]:
+    """The other orders of `order`'s merge group, oldest purchase first (none unless it is
+    itself pending): one query instead of every group of the tenant."""
+    key = _merge_key()
+    row = session.execute(select(*key).where(Order.id == order.id)).one()
+    members = _members(key, row)
+    if not any(o.id == order.id for o in members):
+        return []
+    full = (_buyer_key(order), _address_key(order))
+    return [o for o in members if o.id != order.id and (_buyer_key(o), _address_key(o)) == full]
