@@ -221,10 +221,8 @@ class OrderAmountsSchema(Schema):
     refunded = _dec()
 
 
-class OrderBuyerSchema(Schema):
-    name = fields.String()
-    email = fields.String()
-    phone = fields.String()
+class OrderBuyerSchema(OrderBuyerInSchema):
+    pass
 
 
 class OrderAddressSchema(OrderAddressInSchema):
