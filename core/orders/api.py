@@ -247,13 +247,7 @@ def bulk_action(data: dict[str, Any]) -> Any:
 @requires("orders:read")
 def export(args: dict[str, Any]) -> Any:
     """The filtered orders as CSV (at most 50,000 rows; buyer data masked without orders:pii)."""
-    from sqlalchemy.orm import selectinload
-
-    from core.db import session
-    from core.orders.models import Order
-
-    stmt = service.order_query(**_filters(args)).options(selectinload(Order.lines)).limit(50_000)
-    body = views.export_csv(session.execute(stmt).scalars(), _reveal())
+    body = views.export_orders(service.order_query(**_filters(args)), _reveal())
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="orders.csv"'})
 
 

@@ -95,6 +95,7 @@ def _shops() -> list[tuple[str, str]]:
 @login_required("orders:read")
 def index() -> Any:
     filters = _filters()
+    reveal = _reveal()
     form = Form(request.args)
     try:
         stmt = service.order_query(**filters)
@@ -108,9 +109,9 @@ def index() -> Any:
     return render_template("orders/index.html", page=page, holds=holds, filters=filters, form=form,
                            statuses=STATUSES, hold_types=HOLD_TYPES, channels=channels, shops=_shops(),
                            views=session.execute(service.views_query(_owner())).scalars().all(),
-                           bulk_actions=BULK_ACTIONS, reveal=_reveal(),
+                           bulk_actions=BULK_ACTIONS, reveal=reveal,
                            export_url=url_for(".export", **filters),
-                           personal=lambda o: views.personal(o, _reveal()))
+                           personal=lambda o: views.personal(o, reveal))
 
 
 @bp.route("/export")
@@ -123,13 +124,10 @@ def export() -> Any:
 
 
 def _csv(stmt: Any) -> Any:
-    from sqlalchemy.orm import selectinload
-
     if stmt is None:
         flash(_("Choose the orders to export."), "error")
         return redirect(url_for(".index"))
-    rows = session.execute(stmt.options(selectinload(Order.lines)).limit(50_000)).scalars()
-    return Response(views.export_csv(rows, _reveal()), mimetype="text/csv",
+    return Response(views.export_orders(stmt, _reveal()), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="orders.csv"'})
 
 
