@@ -21,6 +21,7 @@ database). The ratio says what storing the orders costs over reading them. Event
 to the outbox but not dispatched: consuming them is the subscribers' work, not the sync's.
 The database is dropped at the end.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,9 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from bench.common import drop_database, own_database, start_services, table_statistics  # noqa: E402
+from bench.common import bench_server, drop_database, machine_load, own_database, start_services  # noqa: E402
 
-DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
 CHANNELS = ("shopify", "woocommerce", "amazon", "aliexpress")
 
 
@@ -51,9 +51,12 @@ def parse() -> argparse.Namespace:
     p.add_argument("--orders", type=int, default=50_000)
     p.add_argument("--channel", choices=CHANNELS, default="shopify")
     p.add_argument("--hours", type=float, default=72, help="orders are spread over this many hours before now")
-    p.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_DB)
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL"),
+        help="a server of yours (default: one of the benchmark's own, with autovacuum on)",
+    )
     return p.parse_args()
-
 
 
 class TimedTransport(httpx.BaseTransport):
@@ -97,7 +100,6 @@ class Ctx:
             print(f"  {percent:3d}%  {message}", flush=True)
 
 
-
 def serve(emulator: Any) -> tuple[Any, str]:
     from werkzeug.serving import make_server
 
@@ -122,21 +124,40 @@ def setup(channel: str, settings: dict[str, Any]) -> tuple[uuid.UUID, uuid.UUID]
 
     with actor_context(Actor("cli", None, "bench")):
         with unit_of_work():
-            tenant, _ = tenants.signup(company="Bench Co", email="bench@example.test", password="bench password 1",
-                                       currency="CNY", timezone="Asia/Shanghai", locale="en")
+            tenant, _ = tenants.signup(
+                company="Bench Co",
+                email="bench@example.test",
+                password="bench password 1",
+                currency="CNY",
+                timezone="Asia/Shanghai",
+                locale="en",
+            )
         with tenant_context(tenant.id), unit_of_work():
-            product = catalog.create_product({"title_en": "Bench catalogue",
-                                              "skus": [{"code": code, "gross_weight_g": 300} for code, _, _ in CATALOGUE]})
+            product = catalog.create_product(
+                {
+                    "title_en": "Bench catalogue",
+                    "skus": [{"code": code, "gross_weight_g": 300} for code, _, _ in CATALOGUE],
+                }
+            )
             catalog.submit_product(product.id)
             catalog.approve_product(product.id)
             wh = create_warehouse(code="BENCH", name="Bench warehouse", type="domestic", country="CN")
-            inventory.receive_purchase(Doc("bench_receipt", uuid.uuid4()),
-                                       [Line(str(i), sku.id, wh.id, 10_000_000, Money(Decimal("12.50"), "CNY"))
-                                        for i, sku in enumerate(product.skus)], key="bench:stock", qc=False)
-            orders.update_settings(review_rules=[{"name": "Merchant orders", "action": "approve",
-                                                  "fulfilment": "merchant"}], auto_allocate=True)
-            conn = tenants.create_connection(kind="channel", plugin=channel, display_name="Bench channel",
-                                             settings={**settings, "pacing": False})
+            inventory.receive_purchase(
+                Doc("bench_receipt", uuid.uuid4()),
+                [
+                    Line(str(i), sku.id, wh.id, 10_000_000, Money(Decimal("12.50"), "CNY"))
+                    for i, sku in enumerate(product.skus)
+                ],
+                key="bench:stock",
+                qc=False,
+            )
+            orders.update_settings(
+                review_rules=[{"name": "Merchant orders", "action": "approve", "fulfilment": "merchant"}],
+                auto_allocate=True,
+            )
+            conn = tenants.create_connection(
+                kind="channel", plugin=channel, display_name="Bench channel", settings={**settings, "pacing": False}
+            )
             return tenant.id, conn.id
 
 
@@ -157,41 +178,41 @@ def sync_once(tenant_id: uuid.UUID, conn_id: uuid.UUID, total: int) -> dict[str,
 
 def read_only(tenant_id: uuid.UUID, conn_id: uuid.UUID, start: Any, end: Any) -> int:
     """The baseline: the same window read through the adapter (HTTP and mapping) and dropped."""
+    from core import connections
     from core.db import session
-    from core.plugins import call_adapter
-    from core.sync.adapters import open_adapter
     from core.tenancy import tenant_context
-    from tenants.models import PluginConnection
 
+    seen, cursor = 0, None
     with tenant_context(tenant_id):
         try:
-            adapter = open_adapter(session.get(PluginConnection, conn_id))
+            with connections.using(conn_id, "channel") as adapter:
+                while True:
+                    page = adapter.list_orders(start, end, cursor)
+                    for order in page.orders:
+                        if not order.lines_complete:
+                            adapter.fetch_order_lines(order)
+                    seen += len(page.orders)
+                    cursor = page.next_cursor
+                    if cursor is None:
+                        return seen
         finally:
             session.remove()
-    seen, cursor = 0, None
-    try:
-        while True:
-            page = call_adapter(adapter.list_orders, start, end, cursor)
-            for order in page.orders:
-                if not order.lines_complete:
-                    call_adapter(adapter.fetch_order_lines, order)
-            seen += len(page.orders)
-            cursor = page.next_cursor
-            if cursor is None:
-                return seen
-    finally:
-        adapter.close()
 
 
 def main() -> None:
     args = parse()
-    url, admin, name = own_database(args.database_url, "sync")
+    with bench_server(args.database_url) as server_url:
+        measure(args, server_url)
+
+
+def measure(args: argparse.Namespace, server_url: str) -> None:
+    url, admin, name = own_database(server_url, "sync")
     server = None
     try:
+        from core import connections
         from core.db import db
         from core.migrate import upgrade
         from core.plugins import registry
-        from core.sync import adapters
 
         start_services(url, args.channel)
         upgrade(db.require_engine())
@@ -203,22 +224,24 @@ def main() -> None:
         emulator.generate_orders(args.orders, start=now - timedelta(hours=args.hours), end=now - timedelta(minutes=15))
         server, base_url = serve(emulator)
         transport = TimedTransport()
-        adapters.route(base_url, transport=transport)
+        connections.route(base_url, transport=transport)
         tenant_id, conn_id = setup(args.channel, emulator.connection_settings(base_url))
 
         print("sync ...", flush=True)
         started = time.perf_counter()
-        with table_statistics(url) as standing_in:
-            if standing_in:
-                print("  autovacuum is off on this server: VACUUM (ANALYZE) every 30 s stands in for it", flush=True)
-            result = sync_once(tenant_id, conn_id, args.orders)
+        print(f"  {machine_load()}", flush=True)
+        result = sync_once(tenant_id, conn_id, args.orders)
+        load_after = machine_load()
         wall = time.perf_counter() - started
         http_s, requests = transport.reset()
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         with db.require_engine().connect() as conn:
-            stored, lines, reserved = conn.execute(text(
-                "SELECT (SELECT count(*) FROM orders WHERE parent_id IS NULL), (SELECT count(*) FROM order_lines), "
-                "(SELECT count(*) FROM inventory_reservations)")).one()
+            stored, lines, reserved = conn.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM orders WHERE parent_id IS NULL), (SELECT count(*) FROM order_lines), "
+                    "(SELECT count(*) FROM inventory_reservations)"
+                )
+            ).one()
 
         print("baseline: the same window read without storing ...", flush=True)
         started = time.perf_counter()
@@ -232,14 +255,26 @@ def main() -> None:
         n = result["created"]
         print()
         print(f"channel               {args.channel} (emulator over HTTP on localhost, throttling and pacing off)")
-        print(f"orders                {n:>12,}   created of {args.orders:,} generated; {stored:,} stored, {lines:,} lines,"
-              f" {reserved:,} reservation rows; {result['pages']} pages, {requests:,} HTTP requests")
+        print(
+            f"orders                {n:>12,}   created of {args.orders:,} generated; {stored:,} stored,"
+            f" {lines:,} lines,"
+            f" {reserved:,} reservation rows; {result['pages']} pages, {requests:,} HTTP requests"
+        )
         print(f"sync                  {n / wall:>12,.0f} orders/s   {wall:8.1f} s")
-        for label, seconds in (("  HTTP", http_s), ("  mapping", mapping_s), ("  database", db_s), ("  other", other_s)):
+        for label, seconds in (
+            ("  HTTP", http_s),
+            ("  mapping", mapping_s),
+            ("  database", db_s),
+            ("  other", other_s),
+        ):
             print(f"{label:<22}{seconds / wall:>12.1%}   {seconds:8.1f} s")
-        print(f"baseline (read only)  {read / base_s:>12,.0f} orders/s   {base_s:8.1f} s   (HTTP {base_http_s / base_s:.0%})")
+        print(
+            f"baseline (read only)  {read / base_s:>12,.0f} orders/s   {base_s:8.1f} s"
+            f"   (HTTP {base_http_s / base_s:.0%})"
+        )
         print(f"ratio                 {wall / base_s:>12.1f} x the read-only time")
         print(f"peak RSS              {rss_mb:>12,.0f} MB")
+        print(f"machine               {load_after} (at the end of the sync)")
         if n != args.orders or read != args.orders:
             print(f"MISMATCH: {n} created, {read} read, {args.orders} generated")
             sys.exit(1)

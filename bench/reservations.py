@@ -18,6 +18,7 @@ Prints reservations per second (granted and refused), the oversell count (units 
 beyond stock, plus balances whose reserved exceeds on_hand; must be 0), the drift the
 reconciler finds (must be 0) and the ratio to the baseline. The database is dropped at the end.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,9 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from bench.common import NoDispatch, drop_database, own_database  # noqa: E402
+from bench.common import NoDispatch, bench_server, drop_database, machine_load, own_database  # noqa: E402
 
-DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
 SECRETS = {"SECRET_KEY": "bench-secret", "TRADELANE_ENCRYPTION_KEY": "aADf7Xrw0bOYO9214ZDDjcnw24WdGbL1QmnWxyFUiME="}
 
 
@@ -47,9 +47,14 @@ def parse() -> argparse.Namespace:
     p.add_argument("--reservations", type=int, default=2000, help="per process")
     p.add_argument("--skus", type=int, default=3, help="hot SKUs")
     p.add_argument("--lines", type=int, default=1, help="lines per reserved order")
-    p.add_argument("--supply", type=float, default=0.8,
-                   help="units in stock as a share of the units all processes ask for")
-    p.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_DB)
+    p.add_argument(
+        "--supply", type=float, default=0.8, help="units in stock as a share of the units all processes ask for"
+    )
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL"),
+        help="a server of yours (default: one of the benchmark's own, with autovacuum on)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the benchmark database")
     return p.parse_args()
 
@@ -76,27 +81,37 @@ def setup(url: str, skus: int, units_per_sku: int) -> tuple[uuid.UUID, uuid.UUID
     upgrade(db.require_engine())
     with actor_context(Actor("cli", None, "bench")):
         with unit_of_work():
-            tenant, _ = tenants.signup(company="Bench Co", email=f"bench-{uuid.uuid4().hex[:8]}@example.test",
-                                       password="bench password 1", currency="CNY", timezone="Asia/Shanghai",
-                                       locale="en")
+            tenant, _ = tenants.signup(
+                company="Bench Co",
+                email=f"bench-{uuid.uuid4().hex[:8]}@example.test",
+                password="bench password 1",
+                currency="CNY",
+                timezone="Asia/Shanghai",
+                locale="en",
+            )
             tenant_id = tenant.id
         with tenant_context(tenant_id), unit_of_work():
             wh = create_warehouse(code="HOT", name="Hot warehouse", type="domestic", country="CN").id
             sku_ids = []
             for n in range(skus):
-                product = catalog.create_product({"title_en": f"Hot item {n}",
-                                                  "skus": [{"code": f"HOT-{n}", "gross_weight_g": 100}]})
+                product = catalog.create_product(
+                    {"title_en": f"Hot item {n}", "skus": [{"code": f"HOT-{n}", "gross_weight_g": 100}]}
+                )
                 catalog.submit_product(product.id)
                 catalog.approve_product(product.id)
                 sku_ids.append(product.skus[0].id)
-            receive_purchase(Doc("bench_receipt", "opening"),
-                             [Line(str(n), s, wh, units_per_sku, Money(Decimal("3.50"), "CNY"))
-                              for n, s in enumerate(sku_ids)], key="bench:opening", qc=False)
+            receive_purchase(
+                Doc("bench_receipt", "opening"),
+                [Line(str(n), s, wh, units_per_sku, Money(Decimal("3.50"), "CNY")) for n, s in enumerate(sku_ids)],
+                key="bench:opening",
+                qc=False,
+            )
     return tenant_id, wh, sku_ids
 
 
-def reserve_worker(url: str, tenant_id: str, wh: str, skus: list[str], count: int, lines: int, seed: int,
-                   barrier: Any, out: Any) -> None:
+def reserve_worker(
+    url: str, tenant_id: str, wh: str, skus: list[str], count: int, lines: int, seed: int, barrier: Any, out: Any
+) -> None:
     from core.db import unit_of_work
     from core.inventory.service import Doc, InsufficientStock, Line, reserve
     from core.tenancy import Actor, actor_context, tenant_context
@@ -132,8 +147,10 @@ def baseline_worker(url: str, skus: int, count: int, seed: int, barrier: Any, ou
     with engine.connect() as conn:
         for _ in range(count):
             with conn.begin():
-                n = conn.execute(text("UPDATE bench_counters SET reserved = reserved + 1 "
-                                      "WHERE id = :k AND on_hand - reserved >= 1"), {"k": rng.randrange(skus)}).rowcount
+                n = conn.execute(
+                    text("UPDATE bench_counters SET reserved = reserved + 1 WHERE id = :k AND on_hand - reserved >= 1"),
+                    {"k": rng.randrange(skus)},
+                ).rowcount
             granted, refused = granted + n, refused + (1 - n)
     out.put({"seconds": time.perf_counter() - t0, "granted": granted, "refused": refused})
 
@@ -155,27 +172,39 @@ def run(target: Any, args_for: Any, processes: int) -> tuple[list[dict[str, Any]
 
 def main() -> None:
     args = parse()
+    with bench_server(args.database_url) as server:
+        measure(args, server)
+
+
+def measure(args: argparse.Namespace, server: str) -> None:
     asked = args.processes * args.reservations * args.lines
     units = max(1, int(asked * args.supply / args.skus))
-    url, admin, name = own_database(args.database_url, "reservations")
+    url, admin, name = own_database(server, "reservations")
     try:
         tenant_id, wh, sku_ids = setup(url, args.skus, units)
-        print(f"{args.processes} processes x {args.reservations} reservations of {args.lines} line(s) "
-              f"on {args.skus} hot SKUs, {units} units each ({asked} units asked for)")
+        print(
+            f"{args.processes} processes x {args.reservations} reservations of {args.lines} line(s) "
+            f"on {args.skus} hot SKUs, {units} units each ({asked} units asked for)"
+        )
 
-        results, wall = run(reserve_worker, lambda n: (url, str(tenant_id), str(wh), [str(s) for s in sku_ids],
-                                                       args.reservations, args.lines, n), args.processes)
+        print(f"  {machine_load()}", flush=True)
+        results, wall = run(
+            reserve_worker,
+            lambda n: (url, str(tenant_id), str(wh), [str(s) for s in sku_ids], args.reservations, args.lines, n),
+            args.processes,
+        )
         attempts = args.processes * args.reservations
         refused = sum(r["refused"] for r in results)
         errors = sum(r["errors"] for r in results)
         granted = {s: sum(r["granted"][s] for r in results) for s in map(str, sku_ids)}
         rate = attempts / wall
 
+        from sqlalchemy import select
+
         from core.db import session, unit_of_work
         from core.inventory.models import StockBalance
         from core.inventory.service.reconcile import verify
         from core.tenancy import tenant_context
-        from sqlalchemy import select
 
         with tenant_context(tenant_id), unit_of_work():
             balances = {str(b.sku_id): b for b in session.execute(select(StockBalance)).scalars()}
@@ -186,19 +215,30 @@ def main() -> None:
             drift += sum(1 for s, b in balances.items() if b.reserved != granted[s])
 
         with create_engine(url).begin() as conn:
-            conn.execute(text("CREATE TABLE bench_counters (id int PRIMARY KEY, on_hand int NOT NULL, "
-                              "reserved int NOT NULL CHECK (reserved >= 0 AND reserved <= on_hand))"))
-            conn.execute(text("INSERT INTO bench_counters SELECT g, :u, 0 FROM generate_series(0, :k - 1) g"),
-                         {"u": units, "k": args.skus})
+            conn.execute(
+                text(
+                    "CREATE TABLE bench_counters (id int PRIMARY KEY, on_hand int NOT NULL, "
+                    "reserved int NOT NULL CHECK (reserved >= 0 AND reserved <= on_hand))"
+                )
+            )
+            conn.execute(
+                text("INSERT INTO bench_counters SELECT g, :u, 0 FROM generate_series(0, :k - 1) g"),
+                {"u": units, "k": args.skus},
+            )
         base, base_wall = run(baseline_worker, lambda n: (url, args.skus, args.reservations, n), args.processes)
         base_rate = attempts / base_wall
+        print(f"  {machine_load()} (after the baseline)", flush=True)
 
-        print(f"reservations: {rate:,.0f}/s  ({attempts} attempts in {wall:.2f} s: "
-              f"{sum(granted.values())} lines granted, {refused} orders refused for lack of stock, {errors} errors)")
+        print(
+            f"reservations: {rate:,.0f}/s  ({attempts} attempts in {wall:.2f} s: "
+            f"{sum(granted.values())} lines granted, {refused} orders refused for lack of stock, {errors} errors)"
+        )
         print(f"oversold units: {oversold}")
         print(f"reconciler drift: {drift}")
-        print(f"baseline (bare conditional single-row UPDATE per transaction): {base_rate:,.0f}/s "
-              f"({sum(b['granted'] for b in base)} granted, {sum(b['refused'] for b in base)} refused)")
+        print(
+            f"baseline (bare conditional single-row UPDATE per transaction): {base_rate:,.0f}/s "
+            f"({sum(b['granted'] for b in base)} granted, {sum(b['refused'] for b in base)} refused)"
+        )
         print(f"ratio to baseline: {rate / base_rate:.3f} (baseline is {base_rate / rate:.1f}x faster)")
         if oversold or drift or errors:
             raise SystemExit(1)

@@ -1,11 +1,13 @@
 """The composition root: `create_app()` wires configuration, database, jobs, events, plugins,
 the REST API and the portal. Nothing else in Tradelane builds these objects."""
+
 from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Iterator
 from types import ModuleType
-from typing import Any, Iterator
+from typing import Any
 
 from flask import Flask
 
@@ -17,11 +19,10 @@ from core.tenancy import maybe_tenant_id
 # The business capabilities, in dependency order. Each is a package under core/ with any of
 # models.py, service.py, api.py (a `blp` Blueprint), handlers.py (event subscribers),
 # jobs.py (job kinds) and cli.py (a `commands` list); create_app finds them here.
-CAPABILITIES = ("catalog", "suppliers", "inventory", "purchasing", "orders", "shipping", "finance", "sync")
+CAPABILITIES = ("fx", "catalog", "suppliers", "inventory", "purchasing", "orders", "shipping", "finance", "sync")
 
 # Foundation modules that define tables.
-FOUNDATION_MODELS = ("core.audit", "core.jobs", "core.events", "core.numbering", "core.idempotency",
-                     "tenants.models")
+FOUNDATION_MODELS = ("core.audit", "core.jobs", "core.events", "core.numbering", "core.idempotency", "tenants.models")
 
 
 def capability_modules(submodule: str) -> Iterator[ModuleType]:
@@ -83,7 +84,9 @@ def init_services(cfg: dict[str, Any]) -> None:
     configure_logging()
     db.configure(cfg["DATABASE_URL"], app_role=cfg["DATABASE_APP_ROLE"])
     secrets.configure(cfg["TRADELANE_ENCRYPTION_KEY"])
-    jobs.configure(cfg["REDIS_URL"], eager=cfg["JOBS_INLINE"], queue_prefix=cfg["QUEUE_PREFIX"])
+    jobs.configure(
+        cfg["REDIS_URL"], eager=cfg["JOBS_INLINE"], queue_prefix=cfg["QUEUE_PREFIX"], heartbeat=cfg["JOBS_HEARTBEAT"]
+    )
     events.configure(cfg["REDIS_URL"], eager=cfg["JOBS_INLINE"], queue_prefix=cfg["QUEUE_PREFIX"])
     only = [p.strip() for p in cfg["TRADELANE_PLUGINS"].split(",")] if cfg.get("TRADELANE_PLUGINS") else None
     plugins.load(only=only, autoload=not cfg["TRADELANE_DISABLE_PLUGIN_AUTOLOAD"])
@@ -95,13 +98,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_services(cfg)
 
     import web
-    from core import http
+    from core import headers, http, ratelimit
     from core.platform.api import blp as platform_blp
     from tenants.api import blp as tenants_blp
 
     app = Flask("tradelane", template_folder=web.TEMPLATES, static_folder=web.STATIC, static_url_path="/static")
     app.config.update(cfg)
+    if cfg["TRUSTED_PROXIES"]:
+        # Behind N reverse proxies the client's address and scheme are in their X-Forwarded-*
+        # headers (the rate limits count per client address; Secure cookies need https).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = cfg["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     http.install(app)
+    headers.install(app)
+    ratelimit.install(app)
     http.api.register_blueprint(tenants_blp)
     http.api.register_blueprint(platform_blp)
     for module in capability_modules("api"):
@@ -113,9 +125,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def mount_emulators(app: Flask) -> None:
-    """Serve every plugin's API emulator at /_emulators/<name> in this process."""
+    """Serve every plugin's API emulator at /_emulators/<name> in this process, and those of
+    capabilities that call an outside service (`emulator.py` with an `emulator` WSGI app, at
+    /_emulators/<capability>)."""
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
     mounts = {f"/_emulators/{name}": emu for name, emu in plugins.registry().emulators.items()}
+    for module in capability_modules("emulator"):
+        mounts[f"/_emulators/{module.__name__.split('.')[1]}"] = module.emulator
     if mounts:
         app.wsgi_app = DispatcherMiddleware(app.wsgi_app, mounts)  # type: ignore[method-assign]

@@ -5,9 +5,11 @@ the change, so it never records a write that did not happen. Columns marked
 `info={"secret": True}` are recorded as "***". Append-only logs that are their own trail (the
 stock ledger, the outbox, the job table) opt out with `__audit__ = False`.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Index, String, event, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -123,13 +125,53 @@ def created_entries(objects: Iterable[Any]) -> list[dict[str, Any]]:
         if cls not in columns:  # what _snapshot works out per object, once per class
             columns[cls] = [(p.key, any(c.info.get("secret") for c in p.columns)) for p in _columns(obj)]
         values = inspect(obj).dict
-        after = {k: ("***" if values.get(k) is not None else None) if secret else jsonable(values.get(k))
-                 for k, secret in columns[cls]}
-        rows.append({"id": uuid7(), "tenant_id": obj.tenant_id, "created_at": now, "updated_at": now,
-                     "actor_type": actor.kind, "actor_id": actor.id, "actor_label": actor.label[:200],
-                     "action": "create", "entity_type": cls.__tablename__, "entity_id": str(obj.id),
-                     "before": None, "after": after})
+        after = {
+            k: ("***" if values.get(k) is not None else None) if secret else jsonable(values.get(k))
+            for k, secret in columns[cls]
+        }
+        rows.append(
+            {
+                "id": uuid7(),
+                "tenant_id": obj.tenant_id,
+                "created_at": now,
+                "updated_at": now,
+                "actor_type": actor.kind,
+                "actor_id": actor.id,
+                "actor_label": actor.label[:200],
+                "action": "create",
+                "entity_type": cls.__tablename__,
+                "entity_id": str(obj.id),
+                "before": None,
+                "after": after,
+            }
+        )
     return rows
+
+
+def summary_entries(items: Iterable[tuple[Any, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """ "create" entries that name what a row was made from instead of copying its values:
+    one per (row, summary). An import writes one per order, naming the digest of the channel
+    payload it came from (the order's and lines' initial values are that payload, normalised,
+    and are the rows themselves; every later change is audited in full by the flush
+    listener). The caller inserts them in the same transaction, as `created_entries`."""
+    actor, now = current_actor(), utcnow()
+    return [
+        {
+            "id": uuid7(),
+            "tenant_id": obj.tenant_id,
+            "created_at": now,
+            "updated_at": now,
+            "actor_type": actor.kind,
+            "actor_id": actor.id,
+            "actor_label": actor.label[:200],
+            "action": "create",
+            "entity_type": type(obj).__tablename__,
+            "entity_id": str(obj.id),
+            "before": None,
+            "after": jsonable(summary),
+        }
+        for obj, summary in items
+    ]
 
 
 def audit_query(entity_type: str | None = None, entity_id: str | None = None, actor_id: str | None = None) -> Any:

@@ -1,11 +1,14 @@
 """The `tradelane` command line: the third door into a tenant context (DESIGN §2)."""
+
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -104,7 +107,9 @@ def db_revision(message: str, capability: str, autogenerate: bool) -> None:
     cfg = alembic_config(db.require_engine().url.render_as_string(hide_password=False))
     path = ROOT / "migrations" / "versions" if capability == "core" else ROOT / capability / "migrations"
     path.mkdir(parents=True, exist_ok=True)
-    cfg.set_main_option("version_locations", " ".join(sorted({*cfg.get_main_option("version_locations").split(), str(path)})))
+    cfg.set_main_option(
+        "version_locations", " ".join(sorted({*cfg.get_main_option("version_locations").split(), str(path)}))
+    )
     script = ScriptDirectory.from_config(cfg)
     has_branch = any(capability in (rev.branch_labels or ()) for rev in script.walk_revisions())
     kwargs: dict[str, Any]
@@ -133,8 +138,9 @@ def tenant_group() -> None:
 @click.option("--currency", default="CNY", show_default=True, help="Functional currency (ISO 4217)")
 @click.option("--timezone", default="Asia/Shanghai", show_default=True)
 @click.option("--locale", type=click.Choice(["zh_CN", "en"]), default="zh_CN", show_default=True)
-def tenant_create(name: str, email: str, password: str, owner_name: str, currency: str, timezone: str,
-                  locale: str) -> None:
+def tenant_create(
+    name: str, email: str, password: str, owner_name: str, currency: str, timezone: str, locale: str
+) -> None:
     """Create a tenant and its owner."""
     from core.errors import DomainError
     from tenants import service
@@ -142,8 +148,15 @@ def tenant_create(name: str, email: str, password: str, owner_name: str, currenc
     _services()
     try:
         with actor_context(Actor("cli", None, "cli:tenant create")), unit_of_work():
-            tenant, user = service.signup(company=name, email=email, password=password, name=owner_name,
-                                          currency=currency, timezone=timezone, locale=locale)
+            tenant, user = service.signup(
+                company=name,
+                email=email,
+                password=password,
+                name=owner_name,
+                currency=currency,
+                timezone=timezone,
+                locale=locale,
+            )
             tenant_id, user_email = tenant.id, user.email
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
@@ -167,10 +180,17 @@ def tenant_list() -> None:
 @main.command("worker")
 @click.option("--queue", "queues", multiple=True, help="Queues to serve (default: all, in priority order)")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty")
-@click.option("--scheduler/--no-scheduler", default=True, show_default=True,
-              help="Also run the periodic scheduler and the outbox sweep (one is active per deployment)")
+@click.option(
+    "--scheduler/--no-scheduler",
+    default=True,
+    show_default=True,
+    help="Also run the periodic scheduler, job recovery and the outbox sweep (one is active per deployment)",
+)
 def worker(queues: tuple[str, ...], burst: bool, scheduler: bool) -> None:
-    """Run a background worker on Redis (RQ), with the scheduler."""
+    """Run a background worker on Redis (RQ), with the scheduler.
+
+    It keeps running through Redis outages (core.worker); run it under a supervisor that
+    restarts it if it exits (README, production)."""
     from core import jobs
 
     cfg = _services()
@@ -181,8 +201,9 @@ def worker(queues: tuple[str, ...], burst: bool, scheduler: bool) -> None:
         import multiprocessing
 
         # A separate process: RQ forks a work horse per job, and forking a threaded process is unsafe.
-        child = multiprocessing.get_context("spawn").Process(target=_scheduler_process, name="tradelane-scheduler",
-                                                             daemon=True)
+        child = multiprocessing.get_context("spawn").Process(
+            target=_scheduler_process, args=(os.getpid(),), name="tradelane-scheduler", daemon=True
+        )
         child.start()
     try:
         backend = jobs.backend()
@@ -193,11 +214,11 @@ def worker(queues: tuple[str, ...], burst: bool, scheduler: bool) -> None:
             child.terminate()
 
 
-def _scheduler_process() -> None:
+def _scheduler_process(parent_pid: int | None = None) -> None:
     from core import jobs
 
     cfg = _services()
-    jobs.Scheduler(redis_url=cfg["REDIS_URL"]).run()
+    jobs.Scheduler(redis_url=cfg["REDIS_URL"], queue_prefix=cfg["QUEUE_PREFIX"], parent_pid=parent_pid).run()
 
 
 @main.command("scheduler")
@@ -213,35 +234,71 @@ DEMO_EMAIL = "demo@tradelane.local"
 DEMO_PASSWORD = "tradelane-demo"
 
 
+class _QuietEmulators(logging.Filter):
+    """Drops the request log lines of the emulators mounted in the demo (the demo's own
+    channels and carriers polling them would bury the portal's lines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "/_emulators/" not in record.getMessage()
+
+
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT is no clash
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 @main.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to serve the portal and API on")
 @click.option("--reset", is_flag=True, help="Start from an empty database")
-def demo(host: str, port: int, reset: bool) -> None:
+@click.option("--verbose", is_flag=True, help="Also log every request to the emulated channels and carriers")
+def demo(host: str, port: int, reset: bool, verbose: bool) -> None:
     """Run the embedded demo: SQLite, in-process jobs, emulated channels and carriers."""
+    if not _port_free(host, port):
+        raise click.ClickException(
+            f"port {port} on {host} is in use (is a demo already running?). "
+            f"Choose another with --port, e.g. python3 dev.py demo --port {port + 1}"
+        )
     from core import jobs
     from core.app import create_app
     from core.config import instance_dir
     from core.migrate import upgrade
 
+    if not verbose:
+        logging.getLogger("werkzeug").addFilter(_QuietEmulators())
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration otherwise
     os.environ.setdefault("TRADELANE_PUBLIC_URL", f"http://{host}:{port}")
     if not os.environ.get("DATABASE_URL"):
         path = instance_dir() / "tradelane.db"
         if reset:
             for suffix in ("", "-wal", "-shm"):
                 (path.parent / (path.name + suffix)).unlink(missing_ok=True)
-    app = create_app({"MOUNT_EMULATORS": True, "REDIS_URL": None, "PUBLIC_URL": f"http://{host}:{port}"})
+    # Development: the demo is served over plain http, so its session cookie cannot be Secure.
+    app = create_app(
+        {
+            "MOUNT_EMULATORS": True,
+            "REDIS_URL": None,
+            "PUBLIC_URL": f"http://{host}:{port}",
+            "TRADELANE_ENV": "development",
+        }
+    )
     upgrade(db.require_engine(), app_role=app.config["DATABASE_APP_ROLE"])
     from core.demo import seed_demo
 
+    click.echo("Tradelane demo: preparing the demo shop (the first start takes a minute)...")
     tenant_id, created = seed_demo(DEMO_EMAIL, DEMO_PASSWORD, base_url=f"http://{host}:{port}")
-    jobs.Scheduler(redis_url=None, tick=30).start_thread()
+    jobs.Scheduler().start_thread()
     click.echo("")
-    click.echo("  Tradelane demo" + (" (seeded a new demo tenant)" if created else ""))
-    click.echo(f"  Portal:   http://{host}:{port}/")
-    click.echo(f"  Login:    {DEMO_EMAIL}")
-    click.echo(f"  Password: {DEMO_PASSWORD}")
-    click.echo(f"  API:      http://{host}:{port}/api/v1/openapi.json")
+    click.echo(f"  Tradelane demo{' (new demo shop)' if created else ''}: http://{host}:{port}/")
+    click.echo(f"  Log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+    click.echo(f"  API: http://{host}:{port}/api/v1/openapi.json   Stop: Ctrl+C   Options: --port, --reset, --verbose")
     click.echo("")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 

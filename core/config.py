@@ -3,16 +3,25 @@
 DATABASE_URL       database; default a SQLite file under the instance directory (embedded mode)
 DATABASE_APP_ROLE  PostgreSQL role tenant sessions switch to (default tradelane_app)
 REDIS_URL          Redis for RQ; unset means jobs run on the in-process worker
-TRADELANE_QUEUE_PREFIX  prefix of RQ queue names when deployments share a Redis
+TRADELANE_QUEUE_PREFIX  prefix of RQ queue names and other Redis keys when deployments share a Redis
+TRADELANE_JOBS_HEARTBEAT  seconds between a running job's heartbeats (default 10); a job silent
+                   for five of them is requeued, and the scheduler ticks every one and a half
+TRADELANE_ENV      "production" (default) or "development": development serves the session
+                   cookie without Secure, for plain http (the embedded demo sets it)
+TRADELANE_TRUSTED_PROXIES  how many reverse proxies in front set X-Forwarded-For/-Proto (0)
+TRADELANE_LOGIN_RATE_LIMIT   login attempts per client address, "<requests>/<seconds>" (20/60)
+TRADELANE_SIGNUP_RATE_LIMIT  sign-ups per client address (10/3600); "0" switches a limit off
 SECRET_KEY         signs session cookies and CSRF tokens
 TRADELANE_ENCRYPTION_KEY  Fernet key(s), comma-separated newest first, for stored credentials
 TRADELANE_INSTANCE_DIR    where the SQLite file, uploads and generated keys live (./instance)
 TRADELANE_PLUGINS  comma-separated plugin names to load (default: all installed)
 TRADELANE_DISABLE_PLUGIN_AUTOLOAD  "1" loads no entry-point plugins (tests register their own)
+TRADELANE_IDEMPOTENCY_WAIT  seconds a request waits for a running copy with its Idempotency-Key (2)
 
 In embedded mode the secret and encryption keys are generated once into the instance
 directory, so the demo needs no setup; production sets them in the environment.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,6 +59,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REDIS_URL": env.get("REDIS_URL") or None,
         # Prefix of RQ queue names: several deployments (or test runs) can share one Redis.
         "QUEUE_PREFIX": env.get("TRADELANE_QUEUE_PREFIX", ""),
+        "JOBS_HEARTBEAT": float(env.get("TRADELANE_JOBS_HEARTBEAT") or 10),
         "INSTANCE_DIR": str(instance_dir()),
         "TRADELANE_PLUGINS": env.get("TRADELANE_PLUGINS") or None,
         "TRADELANE_DISABLE_PLUGIN_AUTOLOAD": env.get("TRADELANE_DISABLE_PLUGIN_AUTOLOAD") == "1",
@@ -64,6 +74,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "OPENAPI_VERSION": "3.1.0",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        "TRADELANE_ENV": env.get("TRADELANE_ENV", "production"),
+        "TRUSTED_PROXIES": int(env.get("TRADELANE_TRUSTED_PROXIES", "0")),
+        # Per client address, on login and sign-up (API and portal): core/ratelimit.py.
+        "LOGIN_RATE_LIMIT": env.get("TRADELANE_LOGIN_RATE_LIMIT", "20/60"),
+        "SIGNUP_RATE_LIMIT": env.get("TRADELANE_SIGNUP_RATE_LIMIT", "10/3600"),
         # Flask / portal
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -72,13 +87,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        # How long a request waits for a concurrent copy with the same Idempotency-Key to
+        # finish (then it replays that response) before it answers 409.
+        "IDEMPOTENCY_WAIT_SECONDS": float(env.get("TRADELANE_IDEMPOTENCY_WAIT", "2")),
         "JSON_SORT_KEYS": False,
     }
     cfg.update(overrides)
+    if cfg["TRADELANE_ENV"] not in ("production", "development"):
+        raise RuntimeError(f"TRADELANE_ENV is production or development, not {cfg['TRADELANE_ENV']!r}")
+    # The session cookie travels over https only, except in development (plain http).
+    cfg.setdefault("SESSION_COOKIE_SECURE", cfg["TRADELANE_ENV"] != "development")
     if not cfg.get("SECRET_KEY"):
-        cfg["SECRET_KEY"] = env.get("SECRET_KEY") or _persisted_secret(
-            "secret_key", lambda: secrets.token_urlsafe(48)
-        )
+        cfg["SECRET_KEY"] = env.get("SECRET_KEY") or _persisted_secret("secret_key", lambda: secrets.token_urlsafe(48))
     if not cfg.get("TRADELANE_ENCRYPTION_KEY"):
         cfg["TRADELANE_ENCRYPTION_KEY"] = env.get("TRADELANE_ENCRYPTION_KEY") or _persisted_secret(
             "encryption.key", _fernet_key

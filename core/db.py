@@ -14,17 +14,21 @@ Tenant isolation is enforced twice (DESIGN §2):
 `system_session()` is the one explicit way around both, for code that must look across
 tenants (authenticating a key, routing a webhook, fanning out periodic jobs).
 """
+
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import uuid
 import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -36,12 +40,14 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
-    exc as sa_exc,
     func,
     insert,
     inspect,
     select,
     update,
+)
+from sqlalchemy import (
+    exc as sa_exc,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import (
@@ -73,8 +79,25 @@ NAMING_CONVENTION = {
 }
 
 
+# How far back `utcnow` reads, inside `backdated` only: the demo seeds a shop that has been
+# trading for weeks, so its purchase orders, receipts and shipments carry the dates they
+# would have had (every record, audit entry and event of one step agrees on its date).
+_clock_offset: ContextVar[timedelta] = ContextVar("clock_offset", default=timedelta(0))
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC) - _clock_offset.get()
+
+
+@contextmanager
+def backdated(days: float = 0, *, hours: float = 0) -> Iterator[None]:
+    """Run the block as if it were `days` (and `hours`) before the real now. For seeding the
+    demo and tests of history; never for a request or a job."""
+    token = _clock_offset.set(timedelta(days=days, hours=hours))
+    try:
+        yield
+    finally:
+        _clock_offset.reset(token)
 
 
 _uuid7_lock = threading.Lock()
@@ -117,15 +140,15 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: Tradelane stores aware UTC timestamps only")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -199,7 +222,7 @@ class Database:
         if self.engine is not None:
             self.engine.dispose()
         if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
@@ -318,6 +341,43 @@ def _check_tenant_stamps(s: Session, _ctx: Any, _instances: Any) -> None:
                 raise NoTenantError(f"{type(obj).__name__}.tenant_id cannot change")
 
 
+# ---------------------------------------------------------------------------------------------
+# Secrets stay out of error messages (and so out of every log)
+
+
+def secret_tables() -> frozenset[str]:
+    """Tables with a column marked `info={"secret": True}` (password and key hashes, encrypted
+    credentials and account numbers)."""
+    return frozenset(t.name for t in Base.metadata.tables.values() if any(c.info.get("secret") for c in t.columns))
+
+
+def _mentions_secret_table(statement: str) -> bool:
+    names = secret_tables()
+    return bool(names) and re.search(r'\b"?(' + "|".join(map(re.escape, names)) + r')"?\b', statement) is not None
+
+
+@event.listens_for(Engine, "handle_error")
+def _hide_secrets_of_failed_statement(ctx: Any) -> None:
+    """A failed statement's error carries its bound parameters (SQLAlchemy's "[parameters: ...]")
+    and PostgreSQL's DETAIL quotes the row or key ("Failing row contains (...)"); whoever logs
+    the error (the 500 handler, a job's retry, the commit's integrity log) would write a
+    password hash or an API key's hash into the log. For a statement on a table that holds
+    secrets both are dropped: the message keeps the SQL and the primary error, enough to see
+    what failed."""
+    if not ctx.statement or not _mentions_secret_table(ctx.statement):
+        return
+    wrapped, orig = ctx.sqlalchemy_exception, ctx.original_exception
+    if wrapped is not None:
+        wrapped.hide_parameters = True
+    if orig is None or not orig.args or not isinstance(orig.args[0], str) or "\n" not in orig.args[0]:
+        return
+    full = orig.args[0]
+    short = full.split("\n", 1)[0] + " (details hidden: the table holds secrets)"
+    orig.args = (short, *orig.args[1:])
+    if wrapped is not None:  # its message quoted the driver's when it was made
+        wrapped.args = tuple(a.replace(full, short) if isinstance(a, str) else a for a in wrapped.args)
+
+
 def count(stmt: Any) -> int:
     """Total rows of a select (for pagination)."""
     return session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
@@ -340,44 +400,78 @@ def is_unique_violation(error: Exception) -> bool:
     )
 
 
-def bulk_insert(table: Any, rows: list[dict[str, Any]], connection: Any = None) -> None:
+def bulk_insert(
+    table: Any,
+    rows: list[dict[str, Any]],
+    connection: Any = None,
+    *,
+    skip_conflicts: Sequence[str] = (),
+    returning: str | None = None,
+) -> list[Any]:
     """INSERT many rows of one table, each giving the same columns, in the current transaction
     (or on `connection`). The one way to write rows in bulk, past the unit of work: the
     caller stamps `tenant_id` (row-level security checks it) and writes any audit entries.
+    `skip_conflicts` names the columns of a unique constraint whose conflicting rows are left
+    out (`ON CONFLICT (...) DO NOTHING`, e.g. idempotency claims); `returning` names a column
+    returned for each row written (the list it returns; empty without it).
 
     PostgreSQL gets one statement whatever the number of rows: each column is sent as one
     array in binary (`%b`) and unnested, so there is one plan and no per-value text
     escaping. Elsewhere it is an executemany."""
     if not rows:
-        return
+        return []
     connection = connection if connection is not None else session.connection()
     if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), rows)
-        return
+        stmt: Any = insert(table)
+        if skip_conflicts:
+            from sqlalchemy.dialects import sqlite
+
+            stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(skip_conflicts))
+        if returning is None:
+            connection.execute(stmt, rows)
+            return []
+        # One row at a time: RETURNING of an executemany with skipped rows does not line up.
+        out = []
+        for row in rows:
+            out.extend(connection.execute(stmt.returning(table.c[returning]), [row]).scalars())
+        return out
     columns = [table.c[key] for key in rows[0]]
-    sql = (f'INSERT INTO "{table.name}" ({", ".join(c.name for c in columns)}) '
-           f"SELECT * FROM {_unnest(columns, connection)}")
-    _execute_arrays(connection, sql, columns, rows)
+    sql = (
+        f'INSERT INTO "{table.name}" ({", ".join(c.name for c in columns)}) '
+        f"SELECT * FROM {_unnest(columns, connection)}"
+    )
+    if skip_conflicts:
+        sql += f" ON CONFLICT ({', '.join(skip_conflicts)}) DO NOTHING"
+    if returning is not None:
+        sql += f" RETURNING {table.c[returning].name}"
+    return _execute_arrays(connection, sql, columns, rows, fetch=returning is not None)
 
 
 def _unnest(columns: list[Any], connection: Any) -> str:
     """`unnest(%b::type[], ...)`: one binary array parameter per column."""
-    return f'unnest({", ".join(f"%b::{_array_type(c, connection.dialect)}[]" for c in columns)})'
+    return f"unnest({', '.join(f'%b::{_array_type(c, connection.dialect)}[]' for c in columns)})"
 
 
 def _array_type(column: Any, dialect: Any) -> str:
     return "jsonb" if isinstance(column.type, JSON) else column.type.compile(dialect=dialect)
 
 
-def _execute_arrays(connection: Any, sql: str, columns: list[Any], rows: list[dict[str, Any]]) -> None:
+def _execute_arrays(
+    connection: Any, sql: str, columns: list[Any], rows: list[dict[str, Any]], fetch: bool = False
+) -> list[Any]:
     import psycopg
     from psycopg.types.json import Jsonb
 
-    arrays = [[None if r[c.key] is None else Jsonb(r[c.key]) for r in rows] if isinstance(c.type, JSON)
-              else [r[c.key] for r in rows] for c in columns]
+    arrays = [
+        [None if r[c.key] is None else Jsonb(r[c.key]) for r in rows]
+        if isinstance(c.type, JSON)
+        else [r[c.key] for r in rows]
+        for c in columns
+    ]
     try:
         with connection.connection.driver_connection.cursor() as cursor:
             cursor.execute(sql, arrays)
+            return [row[0] for row in cursor.fetchall()] if fetch else []
     except psycopg.Error as exc:
         # As SQLAlchemy would raise it (IntegrityError, ...), for the callers' error handling.
         raise sa_exc.DBAPIError.instance(sql, None, exc, psycopg.Error, hide_parameters=True) from None
@@ -397,6 +491,8 @@ def bulk_update(table: Any, rows: list[dict[str, Any]], key: str = "id", connect
         return
     columns = [table.c[key], *(table.c[n] for n in names)]
     sets = ", ".join(f"{c.name} = v.{c.name}" for c in columns[1:])
-    sql = (f'UPDATE "{table.name}" AS t SET {sets} FROM {_unnest(columns, connection)} '
-           f'AS v({", ".join(c.name for c in columns)}) WHERE t.{columns[0].name} = v.{columns[0].name}')
+    sql = (
+        f'UPDATE "{table.name}" AS t SET {sets} FROM {_unnest(columns, connection)} '
+        f"AS v({', '.join(c.name for c in columns)}) WHERE t.{columns[0].name} = v.{columns[0].name}"
+    )
     _execute_arrays(connection, sql, columns, rows)

@@ -1,8 +1,12 @@
 """Errors that services raise. They carry no Flask import; the HTTP layer maps each to its
-status and the JSON body `{code, status, message, errors}` (DESIGN §8)."""
+status and the JSON body `{code, status, message, errors}` (DESIGN §8), plus the stable codes
+of coded messages (`core.messages.Msg`): `message_code`, `message_params`, `error_codes`."""
+
 from __future__ import annotations
 
 from typing import Any
+
+from core.messages import Msg
 
 
 class DomainError(Exception):
@@ -27,7 +31,7 @@ class ValidationError(DomainError):
         super().__init__(message or summarize(errors), errors)
 
     @classmethod
-    def field(cls, field: str, message: str) -> "ValidationError":
+    def field(cls, field: str, message: str) -> ValidationError:
         return cls({field: [message]})
 
 
@@ -37,7 +41,7 @@ def summarize(errors: dict[str, Any]) -> str:
     for field, msgs in errors.items():
         text = msgs[0] if isinstance(msgs, list) and msgs else msgs
         parts.append(text if field == "_schema" else f"{field}: {text}")
-    return "; ".join(str(p) for p in parts) or "invalid input"
+    return "; ".join(str(p) for p in parts) or Msg("invalid_input")
 
 
 class NotFound(DomainError):
@@ -45,7 +49,11 @@ class NotFound(DomainError):
     status = "Not Found"
 
     def __init__(self, entity: str, ident: Any = None) -> None:
-        message = f"{entity} {ident} not found" if ident is not None else f"{entity} not found"
+        message = (
+            Msg("not_found", entity=entity, ident=ident)
+            if ident is not None
+            else Msg("not_found_entity", entity=entity)
+        )
         super().__init__(message)
 
 
@@ -58,9 +66,10 @@ class InvalidTransition(Conflict):
     """A state machine refused an action; the message names the current state."""
 
     def __init__(self, entity: str, current: str, action: str, hint: str = "") -> None:
-        message = f"cannot {action} {entity}: it is {current}"
         if hint:
-            message += f" ({hint})"
+            message = Msg("invalid_transition_hint", action=action, entity=entity, current=current, hint=hint)
+        else:
+            message = Msg("invalid_transition", action=action, entity=entity, current=current)
         super().__init__(message, {"state": [current]})
         self.current = current
 

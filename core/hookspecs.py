@@ -14,9 +14,11 @@ Every hook below is documented in docs/plugins.md and exercised by tests/core/te
 Registration hooks are called once per process, each plugin separately, so one plugin's
 failure is recorded against it and never stops the others.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pluggy
 
@@ -67,5 +69,21 @@ def on_event(event: EventRecord) -> None:
     Called at least once per event after its transaction committed, from a background job,
     inside the event's tenant context. Raise to have the delivery retried with backoff; it
     is recorded per plugin, so a failing plugin delays only its own deliveries. Must be
-    idempotent on `event.id`. Added in plugin API 0.1.
+    idempotent on `event.id`. `event.payload` is the event's stored JSON, with its
+    `"version"` (the declared contracts are in docs/events.md). Called only for the events
+    the plugin's `event_subscriptions` names, or for every event without it. Added in plugin
+    API 0.1.
+    """
+
+
+@hookspec
+def event_subscriptions() -> list[str] | None:
+    """Return the business events this plugin's `on_event` wants: names (`"order.shipped"`)
+    or patterns (`"order.*"`).
+
+    Called once, when the plugin is registered. Without this hook (or returning None) the
+    plugin gets every event; with it, only the matching ones, so a plugin is not called, and
+    no delivery is recorded, for events it ignores. A name that matches no declared event is
+    logged as a warning against the plugin (it may be an event of a newer Tradelane). Added
+    in plugin API 0.2.
     """

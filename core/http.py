@@ -7,14 +7,18 @@
 - Errors are JSON `{code, status, message, errors}` on the API and an HTML page in the portal.
 - `Idempotency-Key` on POST, CSRF on cookie-authenticated writes, `X-Pagination` on lists.
 """
+
 from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
+from decimal import Decimal
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 import marshmallow as ma
 from flask import Flask, Response, g, render_template, request
@@ -22,12 +26,13 @@ from flask import session as cookie
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from core import idempotency
+from core import idempotency, validation
 from core.db import count, is_unique_violation, session
 from core.errors import DomainError, PermissionDenied, TooManyAttempts, Unauthorized, summarize
+from core.messages import detail
 from core.tenancy import Actor, actor_context, tenant_context
 
 log = logging.getLogger("tradelane.http")
@@ -42,7 +47,9 @@ class Api(SmorestApi):
         payload["errors"] = _flatten_location(payload.get("errors") or {})
         if "message" not in payload:
             # A validation error's message names its fields; others keep their description.
-            payload["message"] = summarize(payload["errors"]) if payload["errors"] else (error.description or error.name)
+            payload["message"] = (
+                summarize(payload["errors"]) if payload["errors"] else (error.description or error.name)
+            )
         if not wants_json():
             return render_error(code, payload["message"]), code, headers
         return payload, code, headers
@@ -73,18 +80,69 @@ def _flatten_location(errors: dict[str, Any]) -> dict[str, Any]:
 api = Api()
 
 
+# The last page a list may be asked for: its offset stays far inside PostgreSQL's bigint.
+MAX_PAGE = 2**31 - 1
+
+
 class Blueprint(SmorestBlueprint):
     """flask-smorest Blueprint with Tradelane's defaults."""
 
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 25, "max_page_size": 200}
 
+    def paginate(self, pager: Any = None, **kwargs: Any) -> Callable:
+        """flask-smorest's pagination, with `page` bounded (enforced and documented)."""
+        decorate = super().paginate(pager, **kwargs)
+
+        def decorator(func: Callable) -> Callable:
+            wrapper = decorate(func)
+            schema = wrapper._apidoc["pagination"]["parameters"]["schema"]
+            page = schema._declared_fields["page"]
+            schema._declared_fields["page"] = ma.fields.Integer(
+                load_default=page.load_default, validate=ma.validate.Range(min=1, max=MAX_PAGE)
+            )
+            return wrapper
+
+        return decorator
+
 
 class Schema(ma.Schema):
-    """Base of request/response schemas: unknown fields are errors, named by field."""
+    """Base of request/response schemas: unknown fields are errors, named by field.
+
+    Every number and text field a request may send is bounded by the column it is stored in
+    (`validation.bound`): the column of the same name in `__model__`, or the one a field names
+    with `metadata={"column": Model.attribute}`; without either, the widest column of its kind.
+    A fraction sent to a whole-number field is refused, never truncated."""
+
+    __model__: Any = None
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        if not field_obj.dump_only:
+            validation.bound(field_obj, self._column(field_name, field_obj))
+
+    def _column(self, field_name: str, field_obj: ma.fields.Field) -> Any:
+        named = field_obj.metadata.get("column")
+        if named is not None:
+            return named.property.columns[0] if hasattr(named, "property") else named
+        model = type(self).__model__
+        if model is None:
+            return None
+        return model.__table__.c.get(field_obj.attribute or field_name)
+
+    @ma.pre_load
+    def _refuse_fractions(self, data: Any, **_: Any) -> Any:
+        if isinstance(data, Mapping):
+            bad = {
+                field.data_key or name: ["must be a whole number"]
+                for name, field in self.load_fields.items()
+                if validation.has_fraction(field, data.get(field.data_key or name))
+            }
+            if bad:
+                raise ma.ValidationError(bad)
+        return data
 
 
 def paged(stmt: Any, pagination_parameters: Any, *, scalars: bool = True) -> list[Any]:
@@ -132,9 +190,29 @@ def render_error(code: int, message: str) -> str:
         return f"<h1>{code}</h1><p>{message}</p>"
 
 
-def json_error(code: int, status: str, message: str, errors: dict[str, Any] | None = None,
-               headers: dict[str, str] | None = None) -> Response:
-    body = {"code": code, "status": status, "message": message, "errors": errors or {}}
+def message_codes(message: Any, errors: dict[str, Any]) -> dict[str, Any]:
+    """The stable codes beside the English (core/messages.py): `message_code` and
+    `message_params` of the message, and `error_codes` (field -> [{code, params}], null for a
+    message without a code), present when some message has a code."""
+    out: dict[str, Any] = {}
+    top = detail(message)
+    if top is not None:
+        out["message_code"], out["message_params"] = top["code"], top["params"]
+    coded = {
+        field: [detail(m) for m in msgs]
+        for field, msgs in errors.items()
+        if isinstance(msgs, list) and any(detail(m) for m in msgs)
+    }
+    if coded:
+        out["error_codes"] = coded
+    return out
+
+
+def json_error(
+    code: int, status: str, message: str, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    body: dict[str, Any] = {"code": code, "status": status, "message": message, "errors": errors or {}}
+    body.update(message_codes(message, errors or {}))
     resp = Response(json.dumps(body), status=code, mimetype="application/json")
     for k, v in (headers or {}).items():
         resp.headers[k] = v
@@ -169,6 +247,13 @@ def login(principal: Any) -> None:
 
 
 def logout() -> None:
+    """End the session on the server, so that no copy of the cookie works any more (the user's
+    session generation moves on: every session of the user ends), then clear this one."""
+    principal = g.get("principal")
+    if principal is not None and principal.kind == "user" and g.get("auth_kind") == "cookie":
+        from tenants.service import end_sessions
+
+        end_sessions(principal.id)
     locale = cookie.get("locale")
     cookie.clear()
     if locale:
@@ -218,13 +303,19 @@ def _resolve_principal() -> None:
 
 def install(app: Flask) -> None:
     csrf.init_app(app)
-    api.init_app(app, spec_kwargs={
-        "info": {"description": "Tradelane REST API. Authenticate with `Authorization: Bearer <API key>` "
-                                "or the portal's session cookie (writes then need `X-CSRFToken`). "
-                                "Errors are `{code, status, message, errors}`; lists are paginated "
-                                "with `page`/`page_size` and described in the `X-Pagination` header; "
-                                "POST accepts an `Idempotency-Key` header."},
-    })
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": "Tradelane REST API. Authenticate with `Authorization: Bearer <API key>` "
+                "or the portal's session cookie (writes then need `X-CSRFToken`). "
+                "Errors are `{code, status, message, errors}`; lists are paginated "
+                "with `page`/`page_size` and described in the `X-Pagination` header; "
+                "POST accepts an `Idempotency-Key` header."
+            },
+        },
+    )
+    api.ma_plugin.converter.add_attribute_function(_decimal_bounds_as_numbers)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("cookieAuth", {"type": "apiKey", "in": "cookie", "name": "session"})
     api.spec.options["security"] = [{"bearerAuth": []}, {"cookieAuth": []}]
@@ -239,22 +330,24 @@ def install(app: Flask) -> None:
             return _domain_error_response(exc)
         if request.method not in ("GET", "HEAD", "OPTIONS") and _needs_csrf():
             csrf.protect()
-        if request.method == "POST" and request.headers.get("Idempotency-Key") and wants_json():
-            return _replay_idempotent()
+        refused = _refuse_bad_input()
+        if refused is not None:
+            return refused
+        if request.method == "POST" and "Idempotency-Key" in request.headers and wants_json():
+            return _claim_idempotency_key(app)
         return None
 
     @app.after_request
     def _close_request(resp: Response) -> Response:
         if resp.status_code >= 400:
             session.rollback()
-            return resp
+            return resp  # an idempotency claim is released at teardown
         try:
-            _store_idempotent(resp)
+            _complete_idempotency_key(app, resp)
             session.commit()
+            g.pop("idempotency_claim", None)
         except IntegrityError as exc:
             session.rollback()
-            if request.headers.get("Idempotency-Key") and "idempotency" in str(exc.orig).lower():
-                return json_error(409, "Conflict", "a request with this Idempotency-Key is being processed; retry shortly")
             log.info("integrity error at commit: %s", exc.orig)
             return _integrity_response(exc)
         return resp
@@ -262,6 +355,14 @@ def install(app: Flask) -> None:
     @app.teardown_request
     def _teardown(_exc: BaseException | None) -> None:
         session.remove()
+        claim = g.pop("idempotency_claim", None)
+        if claim is not None:
+            # The request failed: its key may be used again. Should this fail too, the claim
+            # is in progress with no transaction holding it, and the next request takes it over.
+            try:
+                idempotency.release(claim)
+            except Exception:  # noqa: BLE001 - never hide the request's own outcome
+                log.exception("could not release Idempotency-Key claim %s", claim.id)
         stack = g.pop("_contexts", None)
         if stack is not None:
             stack.close()
@@ -282,14 +383,54 @@ def install(app: Flask) -> None:
         session.rollback()
         return _integrity_response(exc)
 
+    @app.errorhandler(DataError)
+    def _data_error(exc: DataError) -> Any:
+        # The last line of defence behind the field bounds: a value the database cannot hold
+        # (a computed total beyond its Numeric column) is refused, and nothing is written.
+        session.rollback()
+        log.warning("value refused by the database: %s", str(exc.orig).splitlines()[0][:200])
+        message = "a value is too large or too long for where it is stored"
+        if wants_json():
+            return json_error(422, "Unprocessable Entity", message, {"_schema": [message]})
+        return render_error(422, message), 422
+
     @app.errorhandler(OperationalError)
     def _operational(exc: OperationalError) -> Any:
         session.rollback()
         text = str(exc.orig).lower()
         if "could not serialize" in text or "deadlock" in text or "database is locked" in text:
-            return json_error(409, "Conflict", "another change to the same records won; retry the request",
-                              headers={"Retry-After": "1"})
+            return json_error(
+                409,
+                "Conflict",
+                "another change to the same records won; retry the request",
+                headers={"Retry-After": "1"},
+            )
         raise exc
+
+
+def _view(app: Flask) -> Callable | None:
+    """The function that serves this request (a MethodView's method for class-based views)."""
+    if request.endpoint is None:
+        return None
+    view = app.view_functions.get(request.endpoint)
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        view = getattr(view_class, request.method.lower(), None)
+    return view
+
+
+def _decimal_bounds_as_numbers(_converter: Any, field: ma.fields.Field, ret: dict, **_: Any) -> dict:
+    """apispec writes a Decimal field's bounds as it serialises the field: strings ("0") for
+    as_string fields, Decimal objects (which the JSON encoder writes as strings) for the others.
+    OpenAPI wants numbers."""
+    if not isinstance(field, ma.fields.Decimal):
+        return {}
+    out = {}
+    for name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        if isinstance(ret.get(name), str | Decimal):
+            number = Decimal(ret[name])
+            out[name] = int(number) if number == number.to_integral_value() else float(number)
+    return out
 
 
 def _check_permission(app: Flask) -> None:
@@ -297,10 +438,7 @@ def _check_permission(app: Flask) -> None:
     how its request would have been validated. (`requires` checks again inside the view.)"""
     if not request.path.startswith(API_PREFIX) or request.endpoint is None:
         return
-    view = app.view_functions.get(request.endpoint)
-    view_class = getattr(view, "view_class", None)
-    if view_class is not None:
-        view = getattr(view_class, request.method.lower(), None)
+    view = _view(app)
     permission = getattr(view, "tradelane_permission", None)
     if permission is None:
         return  # public, or not a Tradelane endpoint (the OpenAPI document)
@@ -309,6 +447,56 @@ def _check_permission(app: Flask) -> None:
         raise Unauthorized("log in, or send Authorization: Bearer <API key>")
     if permission != "authenticated" and not principal.can(permission):
         raise PermissionDenied(f"your role does not allow {permission}")
+
+
+def _refuse_bad_input() -> Response | None:
+    """Every decoded string of the request (query, form, path and JSON body) is text that can
+    be stored and exported: no NUL, no lone surrogate, no control character (webhooks, whose
+    payloads the platforms write, are only held to the first two). A JSON body is at most
+    MAX_JSON_BYTES and MAX_JSON_DEPTH deep. Refused with the field named."""
+    controls = not request.path.startswith("/webhooks/")
+    errors: dict[str, list[str]] = {}
+    sources: list[Any] = [request.args]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sources.append(request.form)
+    for source in sources:
+        for name, values in source.lists():
+            for value in (name, *values):
+                problem = validation.text_problem(value, controls=controls)
+                if problem:
+                    errors[validation.printable(name)] = [problem]
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str) and (problem := validation.text_problem(value, controls=controls)):
+            errors[name] = [problem]
+    if request.is_json and not errors:
+        if (request.content_length or 0) > validation.MAX_JSON_BYTES:
+            return _body_refused(
+                413, "Request Entity Too Large", f"a JSON body is at most {validation.MAX_JSON_BYTES} bytes"
+            )
+        request.max_content_length = validation.MAX_JSON_BYTES
+        raw = request.get_data(cache=True)
+        if raw.strip():
+            try:
+                data = json.loads(raw)
+            except RecursionError:
+                return _body_refused(
+                    400, "Bad Request", f"the JSON is nested deeper than {validation.MAX_JSON_DEPTH} levels"
+                )
+            except ValueError:
+                return _body_refused(400, "Bad Request", "the body is not valid JSON")
+            errors.update(validation.check_strings(data, controls=controls))
+    if not errors:
+        return None
+    message = summarize(errors)
+    if wants_json():
+        return json_error(422, "Unprocessable Entity", message, errors)
+    return Response(render_error(422, message), status=422, mimetype="text/html")
+
+
+def _body_refused(code: int, status: str, message: str) -> Response:
+    if wants_json():
+        return json_error(code, status, message, {"_schema": [message]})
+    return Response(render_error(code, message), status=code, mimetype="text/html")
 
 
 def _needs_csrf() -> bool:
@@ -339,46 +527,100 @@ def _domain_error_response(exc: DomainError) -> Any:
         headers["Retry-After"] = str(exc.retry_after)
     if wants_json():
         return json_error(exc.status_code, exc.status, exc.message, exc.errors, headers)
-    return render_error(exc.status_code, exc.message), exc.status_code
+    return render_error(exc.status_code, exc.message), exc.status_code, headers
 
 
-def _idempotency_context() -> tuple[str, str] | None:
-    key = request.headers.get("Idempotency-Key", "").strip()
+# ---------------------------------------------------------------------------------------------
+# Idempotency-Key (core/idempotency.py has the protocol)
+
+_KEY_CHARS = re.compile(r"^[\x20-\x7e]+$")
+
+
+def _claim_idempotency_key(app: Flask) -> Response | None:
+    """Claim the key before the view runs, or answer with the response it already has."""
     principal = g.get("principal")
-    if not key or principal is None:
-        return None
-    return key, idempotency.request_fingerprint(request.method, request.full_path, request.get_data(cache=True))
-
-
-def _replay_idempotent() -> Response | None:
+    if principal is None or _view(app) is None:
+        return None  # unauthenticated (sign-up, webhooks) or no such endpoint: nothing to claim
     key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > idempotency.MAX_KEY_LENGTH:
-        return json_error(422, "Unprocessable Entity", "Idempotency-Key is too long",
-                          {"Idempotency-Key": [f"use at most {idempotency.MAX_KEY_LENGTH} characters"]})
-    ctx = _idempotency_context()
-    if ctx is None:
-        return None
-    key, fingerprint = ctx
-    record = idempotency.find(key)
-    if record is None:
-        return None
-    if record.request_hash != fingerprint:
-        return json_error(422, "Unprocessable Entity",
-                          "this Idempotency-Key was already used for a different request",
-                          {"Idempotency-Key": ["already used with another method, path or body"]})
-    resp = Response(record.body, status=record.status_code, mimetype=record.content_type)
-    resp.headers["Idempotent-Replayed"] = "true"
-    return resp
+    if not key or len(key) > idempotency.MAX_KEY_LENGTH or not _KEY_CHARS.match(key):
+        return json_error(
+            422,
+            "Unprocessable Entity",
+            "Idempotency-Key: use 1 to 200 printable ASCII characters",
+            {"Idempotency-Key": [f"use 1 to {idempotency.MAX_KEY_LENGTH} printable ASCII characters"]},
+        )
+    in_progress = json_error(
+        409,
+        "Conflict",
+        "a request with this Idempotency-Key is in progress; retry shortly",
+        {"Idempotency-Key": ["a request with this key is in progress"]},
+        headers={"Retry-After": "1"},
+    )
+    try:
+        outcome = idempotency.claim(
+            key=key,
+            principal=str(principal.id),
+            method=request.method,
+            path=request.path,
+            fingerprint=idempotency.request_fingerprint(
+                request.method, request.full_path, request.get_data(cache=True)
+            ),
+            wait=app.config["IDEMPOTENCY_WAIT_SECONDS"],
+        )
+    except idempotency.InProgress:
+        return in_progress
+    except idempotency.KeyReused:
+        return json_error(
+            422,
+            "Unprocessable Entity",
+            "this Idempotency-Key was already used for a different request",
+            {"Idempotency-Key": ["already used with another body or query"]},
+        )
+    if isinstance(outcome, idempotency.Replay):
+        resp = Response(outcome.body, status=outcome.status_code, mimetype=outcome.content_type)
+        resp.headers["Idempotent-Replayed"] = "true"
+        return resp
+    if not idempotency.hold(outcome):
+        session.rollback()
+        return in_progress  # taken over by a copy in the instant between the claim and the lock
+    g.idempotency_claim = outcome
+    return None
 
 
-def _store_idempotent(resp: Response) -> None:
-    if request.method != "POST" or not wants_json() or resp.headers.get("Idempotent-Replayed"):
-        return
-    ctx = _idempotency_context()
-    if ctx is None or resp.direct_passthrough:
-        return
-    key, fingerprint = ctx
-    principal = g.principal
-    idempotency.store(key=key, principal=str(principal.id), method=request.method, path=request.full_path,
-                      fingerprint=fingerprint, status_code=resp.status_code,
-                      content_type=resp.mimetype or "application/json", body=resp.get_data(as_text=True))
+def _complete_idempotency_key(app: Flask, resp: Response) -> None:
+    """Store a successful response in the claimed row, in the request's transaction."""
+    claim = g.get("idempotency_claim")
+    if claim is None or resp.direct_passthrough:
+        return  # a streamed response cannot be replayed: the key is released at teardown
+    body = resp.get_data(as_text=True)
+    secret = getattr(_view(app), "tradelane_secret_fields", ())
+    if secret and resp.is_json:
+        data = json.loads(body)
+        body = json.dumps(_masked(data, secret))
+    idempotency.complete(claim, status_code=resp.status_code, content_type=resp.mimetype or "", body=body)
+
+
+def _masked(data: Any, names: tuple[str, ...]) -> Any:
+    """`tl_1a2b3c_s3cr3t` -> `tl_1a2b3c_****`: the part after the last underscore is the secret."""
+    if isinstance(data, list):
+        return [_masked(item, names) for item in data]
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for name in names:
+        if isinstance(out.get(name), str):
+            head, sep, _secret = out[name].rpartition("_")
+            out[name] = f"{head}{sep}****"
+    return out
+
+
+def secret_fields(*names: str) -> Callable:
+    """Mark response fields that hold a secret shown once (a new API key's plaintext): the
+    response stored for Idempotency-Key replays holds them masked, so a replay answers them
+    masked and no secret is ever written to the idempotency table."""
+
+    def decorate(view: Callable) -> Callable:
+        view.tradelane_secret_fields = names  # type: ignore[attr-defined]
+        return view
+
+    return decorate

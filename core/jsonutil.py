@@ -1,5 +1,6 @@
 """Turn domain values into JSON values: Decimal and UUID as strings (never float), datetimes
 as ISO 8601. Used by the audit log, the outbox and job results."""
+
 from __future__ import annotations
 
 import enum
@@ -42,8 +43,14 @@ def _same(value: Any) -> Any:
 
 
 _EXACT: dict[type, Any] = {
-    type(None): _same, bool: _same, int: _same, str: _same, Decimal: str, uuid.UUID: str,
-    datetime: datetime.isoformat, date: date.isoformat,
+    type(None): _same,
+    bool: _same,
+    int: _same,
+    str: _same,
+    Decimal: str,
+    uuid.UUID: str,
+    datetime: datetime.isoformat,
+    date: date.isoformat,
     dict: lambda value: {str(k): jsonable(v) for k, v in value.items()},
     list: lambda value: [jsonable(v) for v in value],
     tuple: lambda value: [jsonable(v) for v in value],

@@ -9,6 +9,7 @@ references. `tradelane db upgrade` applies every head, then makes sure on Postgr
 - every table with a `tenant_id` column has row-level security enabled *and forced*, with the
   policy `tenant_id = current_setting('app.tenant_id')`, so no table can be forgotten.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -64,15 +65,33 @@ def downgrade(engine: Engine, revision: str) -> None:
 def secure_postgres(conn: Connection, role: str) -> None:
     if not role.replace("_", "").isalnum():
         raise ValueError(f"unsafe role name {role!r}")
-    conn.execute(text(f"""
+    # Roles are cluster-wide, so two migrations in different databases (parallel test
+    # workers, a rolling deploy) can race here; an advisory lock would not help, being per
+    # database. "Already exists" is success: the loser of the race finds the winner's role.
+    conn.execute(
+        text(f"""
         DO $$
         BEGIN
             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
                 CREATE ROLE {role} NOLOGIN NOSUPERUSER NOBYPASSRLS;
             END IF;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
         END $$;
-    """))
-    conn.execute(text(f"GRANT {role} TO CURRENT_USER"))
+    """)
+    )
+    conn.execute(
+        text(f"""
+        DO $$
+        BEGIN
+            IF NOT pg_has_role(CURRENT_USER, '{role}', 'MEMBER') THEN
+                GRANT {role} TO CURRENT_USER;
+            END IF;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END $$;
+    """)
+    )
     conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
     conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
     conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))

@@ -1,8 +1,10 @@
 """Per-tenant document numbers (PO-000042, SO-...): readable, gap-tolerant, never shared
 across tenants, so they leak nothing about other sellers' volumes (DESIGN §2)."""
+
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, String, UniqueConstraint, update
 from sqlalchemy.exc import IntegrityError
@@ -20,24 +22,26 @@ class NumberSequence(TenantMixin, Base):
     last_value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-def next_value(name: str) -> int:
+def next_value(name: str, s: Any = None) -> int:
     """Take the next value of a named sequence. The row update locks the sequence until the
-    caller's transaction ends, so two documents never get the same number."""
+    caller's transaction ends, so two documents never get the same number. `s`: the session
+    to take it in (the scoped one by default)."""
+    s = session if s is None else s
     stmt = (
         update(NumberSequence)
         .where(NumberSequence.name == name)
         .values(last_value=NumberSequence.last_value + 1)
         .returning(NumberSequence.last_value)
     )
-    value = session.execute(stmt).scalar_one_or_none()
+    value = s.execute(stmt).scalar_one_or_none()
     if value is None:
         # First use: create the row in a savepoint; a concurrent creator wins and we retry.
         try:
-            with session.begin_nested():
-                session.add(NumberSequence(name=name, last_value=0))
+            with s.begin_nested():
+                s.add(NumberSequence(name=name, last_value=0))
         except IntegrityError:
             pass
-        value = session.execute(stmt).scalar_one()
+        value = s.execute(stmt).scalar_one()
     return value
 
 
@@ -49,8 +53,9 @@ def next_number(name: str, prefix: str, width: int = 6, when: datetime | None = 
     return f"{head}-{next_value(name):0{width}d}"
 
 
-def next_values(name: str, count: int) -> range:
+def next_values(name: str, count: int, s: Any = None) -> range:
     """Take `count` consecutive values of a named sequence in one statement (bulk imports)."""
+    s = session if s is None else s
     if count <= 0:
         return range(0)
     stmt = (
@@ -59,8 +64,29 @@ def next_values(name: str, count: int) -> range:
         .values(last_value=NumberSequence.last_value + count)
         .returning(NumberSequence.last_value)
     )
-    last = session.execute(stmt).scalar_one_or_none()
+    last = s.execute(stmt).scalar_one_or_none()
     if last is None:
-        next_value(name)  # creates the row (and takes one value, skipped: numbers tolerate gaps)
-        last = session.execute(stmt).scalar_one()
+        next_value(name, s)  # creates the row (and takes one value, skipped: numbers tolerate gaps)
+        last = s.execute(stmt).scalar_one()
     return range(last - count + 1, last + 1)
+
+
+def next_values_apart(name: str, count: int) -> range:
+    """`next_values` taken in a short transaction of its own, committed at once: the sequence
+    row stays locked for one statement instead of until the caller commits, so imports of two
+    shops of one tenant do not take turns for the whole of each page. Numbers of a caller that
+    rolls back stay unused (numbers tolerate gaps). SQLite (one writer at a time) takes them
+    in the caller's transaction."""
+    if count <= 0:
+        return range(0)
+    if session.get_bind().dialect.name != "postgresql":
+        return next_values(name, count)
+    from core.db import new_session
+
+    apart = new_session()
+    try:
+        values = next_values(name, count, apart)
+        apart.commit()
+        return values
+    finally:
+        apart.close()

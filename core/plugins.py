@@ -5,19 +5,20 @@ plugins are registered through the same entry points as third-party ones. Loadin
 and calling each of its registration hooks, happens inside its own try/except: a plugin that
 fails is recorded (and listed at `GET /api/v1/plugins`), never fatal.
 """
+
 from __future__ import annotations
 
 import logging
-import time
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any
 
 import pluggy
 
 from core import hookspecs
-from core.ports import ADAPTER_BASES, Adapter, AdapterError, RateLimited
+from core.ports import ADAPTER_BASES, Adapter
 
 log = logging.getLogger("tradelane.plugins")
 
@@ -57,8 +58,16 @@ class AdapterInfo:
 
     def settings_schema(self) -> list[dict[str, Any]]:
         return [
-            {"name": f.name, "label": f.label, "type": f.type, "required": f.required,
-             "secret": f.secret, "default": f.default, "help": f.help, "choices": list(f.choices)}
+            {
+                "name": f.name,
+                "label": f.label,
+                "type": f.type,
+                "required": f.required,
+                "secret": f.secret,
+                "default": f.default,
+                "help": f.help,
+                "choices": list(f.choices),
+            }
             for f in self.cls.settings
         ]
 
@@ -70,6 +79,7 @@ class PluginRegistry:
         self.records: dict[str, PluginRecord] = {}
         self.adapters: dict[str, dict[str, AdapterInfo]] = {k: {} for k in _REGISTRATION_HOOKS}
         self.emulators: dict[str, Callable[..., Any]] = {}
+        self.event_filters: dict[str, tuple[str, ...]] = {}  # plugin -> the events its on_event wants
 
     # -- loading --------------------------------------------------------------------------
 
@@ -84,8 +94,12 @@ class PluginRegistry:
     def _load_one(self, ep: EntryPoint, group: str, kind: str) -> None:
         dist = getattr(ep, "dist", None)
         record = PluginRecord(
-            name=ep.name, group=group, kind=kind, module=ep.value,
-            distribution=dist.name if dist else None, version=dist.version if dist else None,
+            name=ep.name,
+            group=group,
+            kind=kind,
+            module=ep.value,
+            distribution=dist.name if dist else None,
+            version=dist.version if dist else None,
         )
         self.records[ep.name] = record
         try:
@@ -99,8 +113,9 @@ class PluginRegistry:
 
     def register(self, plugin: Any, name: str, kind: str) -> PluginRecord:
         """Register an in-memory plugin object (tests, embedding)."""
-        record = PluginRecord(name=name, group=f"tradelane.{kind}", kind=kind,
-                              module=getattr(plugin, "__name__", type(plugin).__name__))
+        record = PluginRecord(
+            name=name, group=f"tradelane.{kind}", kind=kind, module=getattr(plugin, "__name__", type(plugin).__name__)
+        )
         self.records[name] = record
         self.pm.register(plugin, name=name)
         self._collect(name, kind, plugin)
@@ -131,6 +146,16 @@ class PluginRegistry:
                     self.emulators[emu_name] = app
             except Exception as exc:  # noqa: BLE001
                 record.status, record.error = "failed", _describe(exc)
+        for impl in self.pm.hook.event_subscriptions.get_hookimpls():
+            if impl.plugin is not plugin:
+                continue
+            try:
+                wanted = impl.function()
+                if wanted is not None:
+                    self.event_filters[name] = _event_patterns(name, wanted)
+            except Exception as exc:  # noqa: BLE001
+                record.status, record.error = "failed", _describe(exc)
+                log.error("plugin %s: event_subscriptions failed: %s", name, record.error)
         if record.status == "loaded" and not record.adapters:
             log.info("plugin %s registered no adapters", name)
 
@@ -143,11 +168,14 @@ class PluginRegistry:
         if getattr(cls, "__abstractmethods__", None):
             missing = ", ".join(sorted(cls.__abstractmethods__))
             raise TypeError(f"{cls.__name__} does not implement {missing}")
+        for op_name, op in cls.operations.items():
+            for method in (op_name, op.lookup) if op.lookup else (op_name,):
+                if not callable(getattr(cls, method, None)):
+                    raise TypeError(f"{cls.__name__}.operations names {method!r}, which it does not have")
         existing = self.adapters[kind].get(cls.name)
         if existing is not None and existing.cls is not cls:
             raise ValueError(f"{kind} {cls.name!r} is already provided by plugin {existing.plugin!r}")
-        return AdapterInfo(kind, cls.name, cls.display_name or cls.name, cls, plugin_name,
-                           frozenset(cls.capabilities))
+        return AdapterInfo(kind, cls.name, cls.display_name or cls.name, cls, plugin_name, frozenset(cls.capabilities))
 
     # -- lookups --------------------------------------------------------------------------
 
@@ -157,12 +185,28 @@ class PluginRegistry:
         except KeyError:
             raise KeyError(f"no {kind} plugin named {name!r} is installed") from None
 
-    def event_subscribers(self) -> list[tuple[str, Callable[..., Any]]]:
-        """(plugin name, on_event function) of every plugin that listens to events."""
-        out = []
-        for impl in self.pm.hook.on_event.get_hookimpls():
-            out.append((impl.plugin_name, impl.function))
-        return out
+    def event_subscribers(self) -> list[tuple[str, Callable[..., Any], tuple[str, ...]]]:
+        """(plugin name, on_event function, the event patterns it wants) of every plugin that
+        listens to events; ("*",) for a plugin without `event_subscriptions`."""
+        return [
+            (impl.plugin_name, impl.function, self.event_filters.get(impl.plugin_name, ("*",)))
+            for impl in self.pm.hook.on_event.get_hookimpls()
+        ]
+
+
+def _event_patterns(plugin: str, wanted: Any) -> tuple[str, ...]:
+    """The plugin's `event_subscriptions`, checked: a list of names or patterns."""
+    import fnmatch
+
+    from core.event_types import load_all
+
+    if isinstance(wanted, str) or not all(isinstance(w, str) and w for w in wanted):
+        raise TypeError("event_subscriptions must return a list of event names or patterns")
+    declared = load_all()
+    for pattern in wanted:
+        if not any(fnmatch.fnmatchcase(n, pattern) for n in declared):
+            log.warning("plugin %s subscribes to %r, which matches no declared event", plugin, pattern)
+    return tuple(wanted)
 
 
 def _describe(exc: BaseException) -> str:
@@ -186,25 +230,3 @@ def registry() -> PluginRegistry:
     if _registry is None:
         _registry = load()
     return _registry
-
-
-T = TypeVar("T")
-
-
-def call_adapter(fn: Callable[..., T], *args: Any, attempts: int = 4, max_wait: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep, **kwargs: Any) -> T:
-    """Call an adapter method with core's retry policy: throttles and transient failures are
-    retried with exponential backoff (honouring Retry-After); anything else raises at once."""
-    delay = 1.0
-    for attempt in range(1, attempts + 1):
-        try:
-            return fn(*args, **kwargs)
-        except AdapterError as exc:
-            if not exc.retryable or attempt == attempts:
-                raise
-            wait = delay
-            if isinstance(exc, RateLimited) and exc.retry_after:
-                wait = max(wait, exc.retry_after)
-            sleep(min(wait, max_wait))
-            delay *= 2
-    raise AssertionError("unreachable")

@@ -6,13 +6,14 @@ or API key), a job (the tenant id travels as a job argument) and the CLI. Code t
 across tenants (authentication lookups, the scheduler's fan-out) uses `core.db.system_session`
 instead, which is explicit and greppable.
 """
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Iterator
 
 
 class NoTenantError(RuntimeError):

@@ -1,14 +1,17 @@
 """REST endpoints: sign-up and login, the tenant, users, API keys and plugin connections."""
+
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
 from flask import g
-from flask_wtf.csrf import generate_csrf
 from flask.views import MethodView
+from flask_wtf.csrf import generate_csrf
 
-from core.http import Blueprint, login, logout, paged, public, requires
+from core import connections
+from core.http import Blueprint, login, logout, paged, public, requires, secret_fields
+from core.ratelimit import rate_limited
 from tenants import service
 from tenants.models import PluginConnection
 from tenants.schemas import (
@@ -38,11 +41,17 @@ def _me() -> dict[str, Any]:
     user = service.get_user(principal.id) if principal.kind == "user" else None
     # Cookie sessions need this token in X-CSRFToken for writes; logging in issues a new one.
     csrf_token = generate_csrf() if principal.kind == "user" and g.get("auth_kind") != "bearer" else None
-    return {"user": user, "tenant": service.current_tenant(), "principal": principal.label,
-            "permissions": sorted(principal.permissions), "csrf_token": csrf_token}
+    return {
+        "user": user,
+        "tenant": service.current_tenant(),
+        "principal": principal.label,
+        "permissions": sorted(principal.permissions),
+        "csrf_token": csrf_token,
+    }
 
 
 @blp.route("/auth/signup", methods=["POST"])
+@rate_limited("signup")
 @blp.arguments(SignupSchema)
 @blp.response(201, MeSchema)
 @public
@@ -54,6 +63,7 @@ def signup(data: dict[str, Any]) -> Any:
 
 
 @blp.route("/auth/login", methods=["POST"])
+@rate_limited("login")
 @blp.arguments(LoginSchema)
 @blp.response(200, MeSchema)
 @public
@@ -147,6 +157,7 @@ class ApiKeys(MethodView):
     @blp.arguments(ApiKeyCreateSchema)
     @blp.response(201, ApiKeyCreatedSchema)
     @requires("settings:write")
+    @secret_fields("key")
     def post(self, data: dict[str, Any]) -> Any:
         """Create an API key. The key is in this response only; store it now."""
         key, plaintext = service.create_api_key(g.principal, **data)
@@ -159,12 +170,26 @@ class ApiKeys(MethodView):
 @requires("settings:write")
 def revoke_api_key(key_id: uuid.UUID) -> None:
     """Revoke a key; requests with it are refused from now on."""
-    service.revoke_api_key(key_id)
+    service.revoke_api_key(g.principal, key_id)
 
 
 def _connection_out(conn: PluginConnection) -> dict[str, Any]:
-    out = {c: getattr(conn, c) for c in ("id", "kind", "plugin", "display_name", "settings", "enabled",
-                                         "status", "account", "last_checked_at", "last_error", "created_at")}
+    out = {
+        c: getattr(conn, c)
+        for c in (
+            "id",
+            "kind",
+            "plugin",
+            "display_name",
+            "settings",
+            "enabled",
+            "status",
+            "account",
+            "last_checked_at",
+            "last_error",
+            "created_at",
+        )
+    }
     out["credentials"] = service.masked_credentials(conn)
     return out
 
@@ -211,6 +236,4 @@ class ConnectionView(MethodView):
 @requires("connections:write")
 def test_connection(connection_id: uuid.UUID) -> Any:
     """Call the remote API once with the stored credentials and record the outcome."""
-    return _connection_out(service.test_connection(connection_id))
-
-
+    return _connection_out(connections.test(connection_id))

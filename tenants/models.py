@@ -1,4 +1,5 @@
 """Tables of tenants, users, API keys and plugin connections."""
+
 from __future__ import annotations
 
 import uuid
@@ -21,6 +22,9 @@ class Tenant(Base):
     functional_currency: Mapped[str] = mapped_column(String(3), default="CNY")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     default_locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
+    # Separation of duties: products, suppliers, purchase orders and stocking requests must be
+    # approved by another person than the one who submitted (or created) them.
+    separate_approver: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

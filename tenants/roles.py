@@ -3,30 +3,68 @@
 Permissions are "<area>:<action>". Endpoints declare the permission they need; a role grants
 a set of permissions, where "*" in either part is a wildcard ("*:read" reads everything).
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 ROLES = ("owner", "admin", "operations", "purchasing", "warehouse", "finance", "viewer")
 
-AREAS = ("catalog", "suppliers", "purchasing", "inventory", "orders", "shipping", "finance",
-         "connections", "jobs", "settings", "audit")
+AREAS = (
+    "catalog",
+    "suppliers",
+    "purchasing",
+    "inventory",
+    "orders",
+    "shipping",
+    "finance",
+    "connections",
+    "jobs",
+    "settings",
+    "audit",
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": frozenset({"*"}),
     "admin": frozenset({"*"}),
-    "operations": frozenset({
-        "orders:*", "shipping:*", "connections:read", "connections:sync", "catalog:read",
-        "catalog:map", "inventory:read", "suppliers:read", "purchasing:read", "jobs:*",
-    }),
-    "purchasing": frozenset({
-        "catalog:*", "suppliers:*", "purchasing:*", "inventory:read", "orders:read", "jobs:*",
-    }),
-    "warehouse": frozenset({
-        "inventory:*", "purchasing:read", "purchasing:receive", "shipping:*", "orders:read",
-        "orders:fulfil", "catalog:read", "suppliers:read", "jobs:*",
-    }),
-    "finance": frozenset({"finance:*", "*:read", "orders:pii", "audit:read"}),
+    "operations": frozenset(
+        {
+            "orders:*",
+            "shipping:*",
+            "connections:read",
+            "connections:sync",
+            "catalog:read",
+            "catalog:map",
+            "inventory:read",
+            "suppliers:read",
+            "purchasing:read",
+            "jobs:*",
+        }
+    ),
+    "purchasing": frozenset(
+        {
+            "catalog:*",
+            "suppliers:*",
+            "purchasing:*",
+            "inventory:read",
+            "orders:read",
+            "jobs:*",
+        }
+    ),
+    "warehouse": frozenset(
+        {
+            "inventory:*",
+            "purchasing:read",
+            "purchasing:receive",
+            "shipping:*",
+            "orders:read",
+            "orders:fulfil",
+            "catalog:read",
+            "suppliers:read",
+            "jobs:*",
+        }
+    ),
+    "finance": frozenset({"finance:*", "*:read", "orders:pii", "audit:read", "audit:park"}),
     "viewer": frozenset({"*:read"}),
 }
 

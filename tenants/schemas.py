@@ -1,9 +1,11 @@
 """Request and response schemas of the tenants API."""
+
 from __future__ import annotations
 
 from marshmallow import fields, validate
 
 from core.http import Schema
+from tenants.models import ApiKey, PluginConnection, Tenant, User
 from tenants.roles import ROLES
 
 
@@ -33,14 +35,20 @@ class TenantSchema(Schema):
     functional_currency = fields.String()
     timezone = fields.String()
     default_locale = fields.String()
+    separate_approver = fields.Boolean()
     created_at = fields.DateTime(dump_only=True)
 
 
 class TenantUpdateSchema(Schema):
+    __model__ = Tenant
+
     name = fields.String()
     functional_currency = fields.String()
     timezone = fields.String()
     default_locale = fields.String()
+    separate_approver = fields.Boolean(
+        metadata={"description": "approvals of products, suppliers, POs and stocking requests need a second person"}
+    )
 
 
 class UserSchema(Schema):
@@ -59,11 +67,14 @@ class MeSchema(Schema):
     tenant = fields.Nested(TenantSchema)
     principal = fields.String()
     permissions = fields.List(fields.String())
-    csrf_token = fields.String(allow_none=True, metadata={
-        "description": "For cookie sessions: send it as X-CSRFToken on writes."})
+    csrf_token = fields.String(
+        allow_none=True, metadata={"description": "For cookie sessions: send it as X-CSRFToken on writes."}
+    )
 
 
 class UserCreateSchema(Schema):
+    __model__ = User
+
     email = fields.String(required=True)
     password = fields.String(required=True, load_only=True)
     name = fields.String(load_default="")
@@ -72,6 +83,8 @@ class UserCreateSchema(Schema):
 
 
 class UserUpdateSchema(Schema):
+    __model__ = User
+
     name = fields.String()
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)))
     active = fields.Boolean()
@@ -93,6 +106,8 @@ class ApiKeyCreatedSchema(ApiKeySchema):
 
 
 class ApiKeyCreateSchema(Schema):
+    __model__ = ApiKey
+
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True)
 
@@ -113,6 +128,8 @@ class ConnectionSchema(Schema):
 
 
 class ConnectionCreateSchema(Schema):
+    __model__ = PluginConnection
+
     kind = fields.String(required=True, validate=validate.OneOf(("channel", "carrier", "accounting")))
     plugin = fields.String(required=True)
     display_name = fields.String(required=True)
@@ -121,6 +138,8 @@ class ConnectionCreateSchema(Schema):
 
 
 class ConnectionUpdateSchema(Schema):
+    __model__ = PluginConnection
+
     display_name = fields.String()
     settings = fields.Dict()
     enabled = fields.Boolean()
@@ -128,5 +147,3 @@ class ConnectionUpdateSchema(Schema):
 
 class ConnectionQuerySchema(Schema):
     kind = fields.String(validate=validate.OneOf(("channel", "carrier", "accounting")))
-
-

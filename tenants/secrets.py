@@ -3,6 +3,7 @@
 TRADELANE_ENCRYPTION_KEY holds one or more comma-separated keys, newest first: new values are
 encrypted with the first, and any of them decrypts, so keys can be rotated without downtime.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Use cases of tenants, users, API keys and plugin connections. No Flask import."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,23 +7,24 @@ import hmac
 import re
 import secrets as pysecrets
 import uuid
-import zoneinfo
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core import money
+from core import validation
 from core.db import get_or_none, session, system_session, utcnow, uuid7
 from core.errors import Conflict, NotFound, PermissionDenied, TooManyAttempts, Unauthorized, ValidationError
+from core.messages import msg
 from core.plugins import AdapterInfo, registry
-from core.ports import Adapter, ConnectionContext, Secret
-from core.tenancy import Actor, actor_context, current_tenant_id, tenant_context
+from core.tenancy import Actor, actor_context, current_actor, current_tenant_id, tenant_context
 from tenants import roles as role_rules
 from tenants.models import ApiKey, PluginConnection, Tenant, User
 from tenants.secrets import decrypt_json, encrypt_json
@@ -57,32 +59,34 @@ def _password(value: str | None, field: str = "password") -> str:
 
 def _currency(value: str | None, field: str = "functional_currency") -> str:
     value = (value or "").strip().upper()
-    if not money.is_currency(value):
-        raise ValidationError.field(field, f"{value or 'empty'} is not an ISO 4217 currency code")
-    return value
+    if not value:
+        raise ValidationError.field(field, msg("required"))
+    code = validation.currency_code(value)  # RMB is CNY
+    if code is None:
+        raise ValidationError.field(field, msg("not_currency", value=validation.printable(value)[:20]))
+    return code
 
 
 def _timezone(value: str | None) -> str:
     value = (value or "").strip()
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError.field("timezone", f"{value or 'empty'} is not an IANA time zone") from None
+    if validation.timezone_problem(value):
+        # the value leads the message, as the portal's catalogue translates it (web/messages.py)
+        raise ValidationError.field("timezone", msg("not_a_timezone", value=validation.printable(value)[:64]))
     return value
 
 
 def _locale(value: str | None, field: str = "default_locale") -> str:
     if value not in LOCALES:
-        raise ValidationError.field(field, f"use one of {', '.join(LOCALES)}")
+        raise ValidationError.field(field, msg("one_of", choices=", ".join(LOCALES)))
     return value
 
 
 def _text(value: str | None, field: str, max_len: int = 200, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise ValidationError.field(field, "is required")
+        raise ValidationError.field(field, msg("required"))
     if len(value) > max_len:
-        raise ValidationError.field(field, f"use at most {max_len} characters")
+        raise ValidationError.field(field, msg("too_long", max_len=max_len))
     return value
 
 
@@ -90,8 +94,16 @@ def _text(value: str | None, field: str, max_len: int = 200, required: bool = Tr
 # Tenants and sign-up
 
 
-def signup(*, company: str, email: str, password: str, name: str = "", currency: str = "CNY",
-           timezone: str = "Asia/Shanghai", locale: str = "zh_CN") -> tuple[Tenant, User]:
+def signup(
+    *,
+    company: str,
+    email: str,
+    password: str,
+    name: str = "",
+    currency: str = "CNY",
+    timezone: str = "Asia/Shanghai",
+    locale: str = "zh_CN",
+) -> tuple[Tenant, User]:
     """Create a tenant and its owner. The caller's unit of work commits."""
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -112,12 +124,22 @@ def signup(*, company: str, email: str, password: str, name: str = "", currency:
     _ensure_email_free(values["email"])
     tenant_id = uuid7()
     with tenant_context(tenant_id):
-        tenant = Tenant(id=tenant_id, name=values["company"], functional_currency=values["currency"],
-                        timezone=values["timezone"], default_locale=values["locale"])
+        tenant = Tenant(
+            id=tenant_id,
+            name=values["company"],
+            functional_currency=values["currency"],
+            timezone=values["timezone"],
+            default_locale=values["locale"],
+        )
         session.add(tenant)
         session.flush()
-        user = User(email=values["email"], name=_text(name, "name", required=False),
-                    password_hash=_hasher.hash(values["password"]), roles=["owner"], locale=values["locale"])
+        user = User(
+            email=values["email"],
+            name=_text(name, "name", required=False),
+            password_hash=_hasher.hash(values["password"]),
+            roles=["owner"],
+            locale=values["locale"],
+        )
         session.add(user)
         session.flush()
     return tenant, user
@@ -137,6 +159,63 @@ def current_tenant() -> Tenant:
     return tenant
 
 
+# ---------------------------------------------------------------------------------------------
+# What other capabilities read about the tenant (the one lookup of its functional currency)
+
+FACTS = "tenants.facts"
+
+
+@dataclass(frozen=True)
+class TenantFacts:
+    functional_currency: str
+    timezone: str
+    locale: str
+
+    def local_date(self, moment: datetime) -> date:
+        """The calendar day of `moment` in the tenant's time zone (a voucher's, a receipt's date)."""
+        try:
+            zone = ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):  # an unknown zone name falls back to UTC, never fails
+            zone = ZoneInfo("UTC")
+        return moment.astimezone(zone).date()
+
+
+def tenant_facts() -> TenantFacts:
+    """The current tenant's functional currency, time zone and language, read once per session
+    (update_tenant forgets them)."""
+    cache = session().info.setdefault(FACTS, {})
+    tenant_id = current_tenant_id()
+    if tenant_id not in cache:
+        row = session.execute(
+            select(Tenant.functional_currency, Tenant.timezone, Tenant.default_locale).where(Tenant.id == tenant_id)
+        ).one_or_none()
+        if row is None:
+            raise NotFound("tenant")
+        cache[tenant_id] = TenantFacts(row.functional_currency, row.timezone or "UTC", row.default_locale or "en")
+    return cache[tenant_id]
+
+
+def functional_currency() -> str:
+    """The currency of every book value of the tenant (stock, orders' comparisons, vouchers)."""
+    return tenant_facts().functional_currency
+
+
+def people_counts() -> tuple[int, int]:
+    """(active users, API keys not revoked) of the tenant, for the dashboard."""
+    users = session.execute(select(func.count()).select_from(User).where(User.active.is_(True))).scalar_one()
+    keys = session.execute(select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None))).scalar_one()
+    return users, keys
+
+
+def api_key_creator(key_id: uuid.UUID | str) -> uuid.UUID | None:
+    """The user who created an API key (None for a key no user created, or an unknown id)."""
+    try:
+        ident = key_id if isinstance(key_id, uuid.UUID) else uuid.UUID(str(key_id))
+    except ValueError:
+        return None
+    return session.execute(select(ApiKey.created_by).where(ApiKey.id == ident)).scalar()
+
+
 # Capabilities that have valued something in the functional currency register a check that
 # returns why it can no longer change (inventory: stock has a book value), or None.
 _currency_guards: list[Callable[[], str | None]] = []
@@ -148,28 +227,70 @@ def guard_functional_currency(check: Callable[[], str | None]) -> Callable[[], s
 
 
 def update_tenant(**changes: Any) -> Tenant:
+    """Change the company settings; every problem is reported at once, field by field."""
     tenant = current_tenant()
-    new_currency = changes.get("functional_currency")
-    if new_currency is not None and new_currency.strip().upper() != tenant.functional_currency:
-        for check in _currency_guards:
-            reason = check()
-            if reason:
-                raise Conflict(f"the functional currency cannot change any more: {reason}",
-                               {"functional_currency": [reason]})
     checks = {
         "name": lambda v: _text(v, "name"),
         "timezone": _timezone,
         "default_locale": _locale,
         "functional_currency": _currency,
+        "separate_approver": _flag,
     }
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
     for key, value in changes.items():
         if value is None:
             continue
         if key not in checks:
-            raise ValidationError.field(key, "cannot be changed here")
-        setattr(tenant, key, checks[key](value))
+            errors[key] = ["cannot be changed here"]
+            continue
+        try:
+            values[key] = checks[key](value)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    new_currency = values.get("functional_currency")
+    blocked = None
+    if new_currency is not None and new_currency != tenant.functional_currency:
+        blocked = next((reason for reason in (check() for check in _currency_guards) if reason), None)
+        if blocked:
+            errors["functional_currency"] = [blocked]
+    if errors:
+        if blocked and len(errors) == 1:
+            raise Conflict(f"the functional currency cannot change any more: {blocked}", errors)
+        raise ValidationError(errors)
+    for key, value in values.items():
+        setattr(tenant, key, value)
     session.flush()
+    session().info.pop(FACTS, None)
     return tenant
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError.field("separate_approver", "must be true or false")
+    return value
+
+
+def actor_identity() -> str:
+    """Who is acting, as a stable "kind:id" (labels can be renamed; ids cannot). An API key a
+    user created acts for that user, so one person cannot approve their own submission by
+    switching from the portal to their key."""
+    actor = current_actor()
+    if actor.kind == "api_key" and actor.id:
+        creator = api_key_creator(actor.id)
+        if creator is not None:
+            return f"user:{creator}"
+    return f"{actor.kind}:{actor.id or actor.label}"[:200]
+
+
+def require_separate_approver(submitted_by: str | None, what: str) -> None:
+    """Refuse (403) the approval of `what` by the person who submitted it, when the tenant's
+    separation of duties is on. `submitted_by` is the submitter's `actor_identity()`; a
+    document submitted before identities were kept (None) is not checked."""
+    if submitted_by is None or not current_tenant().separate_approver:
+        return
+    if actor_identity() == submitted_by:
+        raise PermissionDenied(f"you submitted this {what}; this company requires another person to approve it")
 
 
 def active_tenant_ids(s: Session) -> list[uuid.UUID]:
@@ -218,8 +339,10 @@ def authenticate(email: str, password: str) -> Principal:
         if user is not None and user.locked_until is not None and user.locked_until > now:
             wait = int((user.locked_until - now).total_seconds()) + 1
             raise TooManyAttempts(f"too many failed logins: try again in {-(-wait // 60)} minutes", wait)
-        tenant_active = user is not None and s.execute(
-            select(Tenant.active).where(Tenant.id == user.tenant_id)).scalar_one_or_none()
+        tenant_active = (
+            user is not None
+            and s.execute(select(Tenant.active).where(Tenant.id == user.tenant_id)).scalar_one_or_none()
+        )
         try:
             _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
         except (VerificationError, InvalidHashError):
@@ -239,16 +362,27 @@ def authenticate(email: str, password: str) -> Principal:
 def _count_failed_login(s: Session, user_id: uuid.UUID, now: datetime) -> None:
     """One more failure, counted atomically (guesses arrive in parallel) and committed even
     though the login fails; the last one allowed locks the account."""
-    failures = s.execute(update(User).where(User.id == user_id).values(failed_logins=User.failed_logins + 1)
-                         .returning(User.failed_logins)).scalar_one()
+    failures = s.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+    ).scalar_one()
     if failures >= MAX_FAILED_LOGINS:
         s.execute(update(User).where(User.id == user_id).values(failed_logins=0, locked_until=now + LOGIN_LOCKOUT))
     s.commit()
 
 
 def principal_for_user(user: User) -> Principal:
-    return Principal(tenant_id=user.tenant_id, kind="user", id=user.id, label=user.email,
-                     roles=tuple(user.roles), locale=user.locale, session_version=user.session_version)
+    return Principal(
+        tenant_id=user.tenant_id,
+        kind="user",
+        id=user.id,
+        label=user.email,
+        roles=tuple(user.roles),
+        locale=user.locale,
+        session_version=user.session_version,
+    )
 
 
 def principal_for_session(tenant_id: uuid.UUID, user_id: uuid.UUID, version: int) -> Principal | None:
@@ -289,8 +423,17 @@ def principal_for_api_key(token: str) -> Principal | None:
         now = utcnow()
         if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
             key.last_used_at = now  # at most once a minute: no write per request
-        return Principal(tenant_id=key.tenant_id, kind="api_key", id=key.id,
-                         label=f"api-key:{key.name}", roles=tuple(key.roles))
+        return Principal(
+            tenant_id=key.tenant_id, kind="api_key", id=key.id, label=f"api-key:{key.name}", roles=tuple(key.roles)
+        )
+
+
+def end_sessions(user_id: uuid.UUID) -> None:
+    """Log the user out everywhere: every session cookie issued so far stops working (logout;
+    a password change and deactivation do the same)."""
+    user = get_user(user_id)
+    user.session_version += 1
+    session.flush()
 
 
 def change_password(user_id: uuid.UUID, current_password: str, new_password: str) -> User:
@@ -322,30 +465,48 @@ def get_user(user_id: uuid.UUID) -> User:
     return user
 
 
-def create_user(actor: Principal, *, email: str, password: str, roles: Iterable[str], name: str = "",
-                locale: str | None = None) -> User:
+def create_user(
+    actor: Principal, *, email: str, password: str, roles: Iterable[str], name: str = "", locale: str | None = None
+) -> User:
     email_v = _email(email)
     roles_v = role_rules.validate_roles(roles)
     _check_can_grant(actor, roles_v)
     _ensure_email_free(email_v)
-    user = User(email=email_v, name=_text(name, "name", required=False), roles=roles_v,
-                password_hash=_hasher.hash(_password(password)),
-                locale=_locale(locale, "locale") if locale else None)
+    user = User(
+        email=email_v,
+        name=_text(name, "name", required=False),
+        roles=roles_v,
+        password_hash=_hasher.hash(_password(password)),
+        locale=_locale(locale, "locale") if locale else None,
+    )
     session.add(user)
     session.flush()
     return user
 
 
-def update_user(actor: Principal, user_id: uuid.UUID, *, name: str | None = None,
-                roles: Iterable[str] | None = None, active: bool | None = None, locale: str | None = None) -> User:
+def update_user(
+    actor: Principal,
+    user_id: uuid.UUID,
+    *,
+    name: str | None = None,
+    roles: Iterable[str] | None = None,
+    active: bool | None = None,
+    locale: str | None = None,
+) -> User:
+    """Change a user. An owner's roles and status (active or not) change only by an owner's
+    hand, so an admin can neither lock the owners out nor take their standing."""
     user = get_user(user_id)
+    new_roles = role_rules.validate_roles(roles) if roles is not None else list(user.roles)
+    roles_change = set(new_roles) != set(user.roles)
+    standing_changes = roles_change or (active is not None and active != user.active)
+    if standing_changes and "owner" in user.roles and "owner" not in actor.roles:
+        raise PermissionDenied("only an owner can change the roles or status of an owner")
     if name is not None:
         user.name = _text(name, "name", required=False)
     if locale is not None:
         user.locale = _locale(locale, "locale")
-    if roles is not None:
-        new_roles = role_rules.validate_roles(roles)
-        _check_can_grant(actor, new_roles + list(user.roles))
+    if roles_change:
+        _check_can_grant(actor, new_roles)
         if "owner" in user.roles and "owner" not in new_roles:
             _ensure_another_owner(user)
         user.roles = new_roles
@@ -367,8 +528,11 @@ def _check_can_grant(actor: Principal, roles: Iterable[str]) -> None:
 
 
 def _ensure_another_owner(user: User) -> None:
-    owners = [u for u in session.execute(select(User).where(User.active.is_(True))).scalars()
-              if "owner" in u.roles and u.id != user.id]
+    owners = [
+        u
+        for u in session.execute(select(User).where(User.active.is_(True))).scalars()
+        if "owner" in u.roles and u.id != user.id
+    ]
     if not owners:
         raise Conflict("a tenant must keep at least one active owner")
 
@@ -385,8 +549,13 @@ def create_api_key(actor: Principal, *, name: str, roles: Iterable[str]) -> tupl
     _check_can_grant(actor, roles_v)
     prefix = pysecrets.token_hex(6)
     secret = pysecrets.token_urlsafe(32).replace("_", "-")
-    key = ApiKey(name=_text(name, "name"), prefix=prefix, secret_hash=_hash_secret(secret),
-                 roles=roles_v, created_by=actor.id if actor.kind == "user" else None)
+    key = ApiKey(
+        name=_text(name, "name"),
+        prefix=prefix,
+        secret_hash=_hash_secret(secret),
+        roles=roles_v,
+        created_by=actor.id if actor.kind == "user" else None,
+    )
     session.add(key)
     session.flush()
     return key, f"{API_KEY_PREFIX}_{prefix}_{secret}"
@@ -396,10 +565,12 @@ def list_api_keys() -> Any:
     return select(ApiKey).order_by(ApiKey.created_at.desc())
 
 
-def revoke_api_key(key_id: uuid.UUID) -> ApiKey:
+def revoke_api_key(actor: Principal, key_id: uuid.UUID) -> ApiKey:
     key = get_or_none(ApiKey, key_id)
     if key is None:
         raise NotFound("API key", key_id)
+    if "owner" in key.roles and "owner" not in actor.roles:
+        raise PermissionDenied("only an owner can revoke a key with the owner role")
     if key.revoked_at is not None:
         raise Conflict("this API key is already revoked", {"state": ["revoked"]})
     key.revoked_at = utcnow()
@@ -420,8 +591,9 @@ def adapter_info(kind: str, plugin: str) -> AdapterInfo:
         raise ValidationError.field("plugin", f"no {kind} plugin named {plugin!r} is installed") from None
 
 
-def _validate_settings(info: AdapterInfo, values: dict[str, Any], existing_secrets: dict[str, Any] | None,
-                       partial: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+def _validate_settings(
+    info: AdapterInfo, values: dict[str, Any], existing_secrets: dict[str, Any] | None, partial: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split and check submitted values against the adapter's settings schema."""
     errors: dict[str, list[str]] = {}
     settings: dict[str, Any] = {}
@@ -493,28 +665,86 @@ def get_connection(connection_id: uuid.UUID) -> PluginConnection:
     return conn
 
 
-def create_connection(*, kind: str, plugin: str, display_name: str, settings: dict[str, Any] | None = None,
-                      enabled: bool = True) -> PluginConnection:
+@dataclass(frozen=True)
+class ConnectionFacts:
+    """What other capabilities read about a plugin connection (never its secrets)."""
+
+    id: uuid.UUID
+    kind: str
+    plugin: str
+    display_name: str
+    enabled: bool
+
+
+def connection_facts(connection_id: Any) -> ConnectionFacts | None:
+    """The connection of this tenant with that id, or None (an unknown or malformed id)."""
+    found = connections_facts([connection_id])
+    return next(iter(found.values()), None)
+
+
+def connections_facts(ids: Iterable[Any] | None = None) -> dict[uuid.UUID, ConnectionFacts]:
+    """{id: facts} of the tenant's connections with those ids (every connection with None)."""
+    stmt = select(
+        PluginConnection.id,
+        PluginConnection.kind,
+        PluginConnection.plugin,
+        PluginConnection.display_name,
+        PluginConnection.enabled,
+    )
+    if ids is not None:
+        wanted = set()
+        for ident in ids:
+            try:
+                wanted.add(ident if isinstance(ident, uuid.UUID) else uuid.UUID(str(ident)))
+            except (TypeError, ValueError):
+                continue
+        if not wanted:
+            return {}
+        stmt = stmt.where(PluginConnection.id.in_(wanted))
+    return {row.id: ConnectionFacts(*row) for row in session.execute(stmt).all()}
+
+
+def create_connection(
+    *, kind: str, plugin: str, display_name: str, settings: dict[str, Any] | None = None, enabled: bool = True
+) -> PluginConnection:
     info = adapter_info(kind, plugin)
     name = _text(display_name, "display_name")
     _ensure_connection_name_free(kind, name)
     plain, creds = _validate_settings(info, dict(settings or {}), None, partial=False)
-    conn = PluginConnection(kind=kind, plugin=plugin, display_name=name, settings=plain,
-                            credentials_encrypted=encrypt_json(creds) if creds else None, enabled=enabled)
+    conn = PluginConnection(
+        kind=kind,
+        plugin=plugin,
+        display_name=name,
+        settings=plain,
+        credentials_encrypted=encrypt_json(creds) if creds else None,
+        enabled=enabled,
+    )
     session.add(conn)
     session.flush()
     return conn
 
 
 def _ensure_connection_name_free(kind: str, name: str, except_id: uuid.UUID | None = None) -> None:
-    existing = session.execute(select(PluginConnection.id).where(
-        PluginConnection.kind == kind, func.lower(PluginConnection.display_name) == name.lower())).scalars().all()
+    existing = (
+        session.execute(
+            select(PluginConnection.id).where(
+                PluginConnection.kind == kind, func.lower(PluginConnection.display_name) == name.lower()
+            )
+        )
+        .scalars()
+        .all()
+    )
     if any(e != except_id for e in existing):
         raise ValidationError.field("display_name", f"another {kind} connection is already named {name!r}")
 
 
-def update_connection(connection_id: uuid.UUID, *, display_name: str | None = None,
-                      settings: dict[str, Any] | None = None, enabled: bool | None = None) -> PluginConnection:
+def update_connection(
+    connection_id: uuid.UUID,
+    *,
+    display_name: str | None = None,
+    settings: dict[str, Any] | None = None,
+    enabled: bool | None = None,
+) -> PluginConnection:
     conn = get_connection(connection_id)
     if display_name is not None:
         name = _text(display_name, "display_name")
@@ -544,67 +774,37 @@ def masked_credentials(conn: PluginConnection) -> dict[str, str]:
     return {name: "********" for name in decrypt_json(conn.credentials_encrypted)}
 
 
-def open_adapter(conn: PluginConnection, *, transport: Any = None, clock: Any = None) -> Adapter:
-    """Instantiate the connection's adapter with its decrypted credentials and state.
-
-    `transport` (an httpx transport) and `clock` replace the network and the system clock, for
-    tests and benchmarks that talk to an emulator in process."""
-    info = adapter_info(conn.kind, conn.plugin)
-    conn_id = conn.id
-
-    def save_credentials(new: dict[str, str]) -> None:
-        row = get_connection(conn_id)
-        current = decrypt_json(row.credentials_encrypted)
-        current.update(new)
-        row.credentials_encrypted = encrypt_json(current)
-        session.flush()
-
-    extra: dict[str, Any] = {}
-    if transport is not None:
-        extra["transport"] = transport
-    if clock is not None:
-        extra["clock"] = clock
-    ctx = ConnectionContext(
-        connection_id=str(conn.id), tenant_id=str(conn.tenant_id), settings=dict(conn.settings),
-        credentials={k: Secret(str(v)) for k, v in decrypt_json(conn.credentials_encrypted).items()},
-        state=decrypt_json(conn.state_encrypted), save_credentials=save_credentials, **extra,
-    )
-    return info.cls(ctx)
+def connection_credentials(conn: PluginConnection) -> dict[str, Any]:
+    """The connection's decrypted credentials (for the adapter runtime, core.connections)."""
+    return decrypt_json(conn.credentials_encrypted)
 
 
-def save_adapter_state(conn: PluginConnection, adapter: Adapter) -> None:
-    """Persist what the adapter wants to keep between calls (e.g. a cached access token)."""
-    if adapter.ctx.state != decrypt_json(conn.state_encrypted):
-        conn.state_encrypted = encrypt_json(dict(adapter.ctx.state)) if adapter.ctx.state else None
-        session.flush()
+def connection_state(conn: PluginConnection) -> dict[str, Any]:
+    """What the connection's adapter keeps between calls, decrypted."""
+    return decrypt_json(conn.state_encrypted)
 
 
-def test_connection(connection_id: uuid.UUID) -> PluginConnection:
-    """Make the adapter's cheap authenticated call and record the outcome on the connection."""
-    from core.plugins import call_adapter
-    from core.ports import AdapterError
-
-    conn = get_connection(connection_id)
-    conn.last_checked_at = utcnow()
-    adapter = None
-    try:
-        adapter = open_adapter(conn)
-        detail = call_adapter(adapter.check_connection, attempts=2)
-        conn.status, conn.last_error, conn.account = "ok", None, str(detail or "")[:200]
-        save_adapter_state(conn, adapter)
-    except AdapterError as exc:
-        conn.status, conn.last_error = "error", f"{type(exc).__name__}: {exc}"[:2000]
-    except Exception as exc:  # noqa: BLE001 - a plugin bug is reported on the connection
-        conn.status, conn.last_error = "error", f"plugin error: {type(exc).__name__}: {exc}"[:2000]
-    finally:
-        if adapter is not None:
-            adapter.close()
-    session.flush()
-    return conn
+HEALTH_FIELDS = frozenset({"status", "last_error", "last_checked_at", "account"})
 
 
-def record_connection_error(conn: PluginConnection, error: str | None) -> None:
-    conn.status = "error" if error else "ok"
-    conn.last_error = error[:2000] if error else None
-    conn.last_checked_at = utcnow()
-    session.flush()
+def change_connection(
+    conn: PluginConnection,
+    *,
+    credentials: dict[str, str] | None = None,
+    state: dict[str, Any] | None = None,
+    **health: Any,
+) -> None:
+    """Write what the adapter runtime learned about a connection: rotated credentials (merged
+    into the stored ones, encrypted), the adapter's state (encrypted), and its health
+    (`status`, `last_error`, `last_checked_at`, `account`). The caller flushes."""
+    unknown = set(health) - HEALTH_FIELDS
+    if unknown:
+        raise TypeError(f"not a health field of a connection: {sorted(unknown)}")
+    if credentials:
+        current = decrypt_json(conn.credentials_encrypted)
+        current.update(credentials)
+        conn.credentials_encrypted = encrypt_json(current)
+    if state is not None and state != decrypt_json(conn.state_encrypted):
+        conn.state_encrypted = encrypt_json(dict(state)) if state else None
+    for name, value in health.items():
+        setattr(conn, name, value)

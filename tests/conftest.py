@@ -3,6 +3,7 @@
 Each pytest worker migrates its own fresh database once. Tests never truncate: every test
 creates its own tenants, and tenant isolation (which the suite proves) keeps them apart.
 """
+
 from __future__ import annotations
 
 import os
@@ -49,8 +50,10 @@ def database_url():
     name = f"{prefix}{os.getpid()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        for (stale,) in conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"}):
-            suffix = stale[len(prefix):]
+        for (stale,) in conn.execute(
+            text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"}
+        ):
+            suffix = stale[len(prefix) :]
             if suffix.isdigit() and not _pid_alive(int(suffix)):
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)'))
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -82,15 +85,21 @@ def app(database_url: str):
     from core.db import db
     from core.migrate import upgrade
 
-    application = create_app({
-        "DATABASE_URL": database_url,
-        "REDIS_URL": None,
-        "JOBS_INLINE": True,
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "TRADELANE_ENCRYPTION_KEY": "aADf7Xrw0bOYO9214ZDDjcnw24WdGbL1QmnWxyFUiME=",
-        "MOUNT_EMULATORS": True,
-    })
+    application = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": None,
+            "JOBS_INLINE": True,
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "TRADELANE_ENCRYPTION_KEY": "aADf7Xrw0bOYO9214ZDDjcnw24WdGbL1QmnWxyFUiME=",
+            "MOUNT_EMULATORS": True,
+            # Every test client comes from 127.0.0.1: the per-address limits are tested on
+            # their own (tests/core/test_ratelimit.py), the rest of the suite must not hit them.
+            "LOGIN_RATE_LIMIT": "100000/60",
+            "SIGNUP_RATE_LIMIT": "100000/60",
+        }
+    )
     upgrade(db.require_engine())
     _register_test_plugins()
     return application
@@ -100,10 +109,12 @@ def _register_test_plugins() -> None:
     """The foundation's tests use a small in-memory plugin and a few job kinds of their own."""
     import tests.fixtures.jobs  # noqa: F401 - registers job kinds and event handlers
     from core.plugins import registry
-    from tests.fixtures import dummy_plugin
+    from tests.fixtures import dummy_plugin, parcel_carrier
 
     if "dummy" not in registry().records:
         registry().register(dummy_plugin, name="dummy", kind="channel")
+    if "parcelbox" not in registry().records:
+        registry().register(parcel_carrier, name="parcelbox", kind="carrier")
 
 
 @pytest.fixture

@@ -1,12 +1,14 @@
 """Helpers for Tradelane's own tests: tenants, API clients and service scopes."""
+
 from __future__ import annotations
 
 import json
 import secrets
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -36,8 +38,9 @@ class ApiClient:
         out.update(headers or {})
         return out
 
-    def request(self, method: str, path: str, json_body: Any = None, headers: dict[str, str] | None = None,
-                **kw: Any) -> Any:
+    def request(
+        self, method: str, path: str, json_body: Any = None, headers: dict[str, str] | None = None, **kw: Any
+    ) -> Any:
         if not path.startswith("/"):
             path = "/api/v1/" + path
         resp = self.client.open(path, method=method, json=json_body, headers=self._headers(headers), **kw)
@@ -92,14 +95,23 @@ def make_tenant(app: Flask, name: str | None = None, currency: str = "CNY") -> T
     email = f"owner-{secrets.token_hex(6)}@example.test"
     password = "correct horse battery"
     with actor_context(Actor("cli", None, "test setup")), unit_of_work():
-        tenant, user = service.signup(company=name, email=email, password=password, currency=currency,
-                                      timezone="Asia/Shanghai", locale="en")
+        tenant, user = service.signup(
+            company=name, email=email, password=password, currency=currency, timezone="Asia/Shanghai", locale="en"
+        )
         tenant_id, user_id = tenant.id, user.id
     with tenant_context(tenant_id), actor_context(Actor("cli", None, "test setup")), unit_of_work():
         principal = service.Principal(tenant_id=tenant_id, kind="user", id=user_id, label=email, roles=("owner",))
         _key, plaintext = service.create_api_key(principal, name="owner key", roles=["owner"])
-    return TenantHandle(id=tenant_id, name=name, owner_id=user_id, owner_email=email, password=password, app=app,
-                        api=ApiClient(app.test_client(), plaintext), keys={"owner": plaintext})
+    return TenantHandle(
+        id=tenant_id,
+        name=name,
+        owner_id=user_id,
+        owner_email=email,
+        password=password,
+        app=app,
+        api=ApiClient(app.test_client(), plaintext),
+        keys={"owner": plaintext},
+    )
 
 
 def body(resp: Any) -> Any:

@@ -1,4 +1,5 @@
 """The seller portal: server-rendered pages (Jinja + htmx), in Simplified Chinese and English."""
+
 from __future__ import annotations
 
 from pathlib import Path

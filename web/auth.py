@@ -3,6 +3,7 @@
 core.http has already resolved `g.principal` (from the session cookie) and entered the
 tenant context; portal views only decide what to do with an anonymous or unauthorised caller.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -2,18 +2,20 @@
 
 A section adds `web/<section>/dashboard.py` with functions decorated by `@card(permission)`;
 the portal imports that module at start-up. Each function runs when the dashboard is shown,
-to a caller holding `permission`, and returns a `Card`, several, or None (nothing to show).
+to a caller holding `permission`, and returns a `Card` or a `Chart`, several, or None (nothing
+to show).
 
     @card("orders:read")
     def orders_to_ship() -> Card:
         return Card(_("Orders to ship"), orders_service.count_to_ship(),
                     url=url_for("web.orders.index", status="paid"))
 """
+
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, g, url_for
@@ -33,8 +35,34 @@ class Card:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A chart on the dashboard, drawn by static/js/charts.js from its data attributes.
+
+    `labels` name the bars or points; each series is (name, values) with values as decimal
+    strings (money stays exact on its way to the page). `url` is the list behind the whole
+    chart (the caption links to it); `links`, when given, has one URL per label, so a bar
+    opens the records it counts."""
+
+    title: str
+    labels: list[str]
+    series: list[tuple[str, list[str]]]
+    url: str | None = None
+    links: list[str | None] = field(default_factory=list)
+    kind: str = "bar"  # "bar" | "hbar" | "line"
+    hint: str = ""
+    empty: str = ""  # shown instead of the chart when there is nothing to draw
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.labels or not any(v not in ("0", "0.00", "") for _, vs in self.series for v in vs)
+
+    def data_series(self) -> list[dict[str, Any]]:
+        return [{"name": name, "values": values} for name, values in self.series]
+
+
+@dataclass(frozen=True)
 class CardSource:
-    func: Callable[[], Card | Iterable[Card] | None]
+    func: Callable[[], Card | Chart | Iterable[Card | Chart] | None]
     permission: str
     order: int
 
@@ -75,11 +103,11 @@ def url_if(endpoint: str, **values: Any) -> str | None:
     return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
 
 
-def cards() -> tuple[list[Card], list[str]]:
-    """The caller's cards, and the names of sources that failed (shown as a notice: a broken
+def cards() -> tuple[list[Card | Chart], list[str]]:
+    """The caller's cards and charts, and the names of sources that failed (shown as a notice: a broken
     card must not take the whole dashboard down, nor pass unnoticed)."""
     principal = g.principal
-    out: list[Card] = []
+    out: list[Card | Chart] = []
     failed: list[str] = []
     for source in sorted(_sources.values(), key=lambda s: (s.order, s.name)):
         if not principal.can(source.permission):
@@ -93,5 +121,5 @@ def cards() -> tuple[list[Card], list[str]]:
             continue
         if result is None:
             continue
-        out.extend([result] if isinstance(result, Card) else result)
+        out.extend([result] if isinstance(result, Card | Chart) else result)
     return out, failed

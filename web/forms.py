@@ -13,6 +13,7 @@ portal forms name their inputs after the service's arguments and need no schema 
         return redirect(url_for(...))
     return render_template("mysection/edit.html", form=form)
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -22,7 +23,7 @@ from flask import flash, redirect, render_template
 from werkzeug.datastructures import MultiDict
 
 from core.db import session
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound, TooManyAttempts, ValidationError
 
 
 def _messages(value: Any) -> list[str]:
@@ -30,7 +31,7 @@ def _messages(value: Any) -> list[str]:
         return [m for v in value.values() for m in _messages(v)]
     if isinstance(value, (list, tuple)):
         return [m for v in value for m in _messages(v)]
-    return [str(value)]
+    return [value if isinstance(value, str) else str(value)]  # a coded message keeps its code
 
 
 class Form:
@@ -69,8 +70,12 @@ class Form:
 
     def other_errors(self) -> list[tuple[str, str]]:
         """Errors of fields the form did not submit: shown in the summary, not beside a field."""
-        return [(field, m) for field, msgs in self.errors.items() if not (self.submitted and field in self.data)
-                for m in msgs]
+        return [
+            (field, m)
+            for field, msgs in self.errors.items()
+            if not (self.submitted and field in self.data)
+            for m in msgs
+        ]
 
     def fail(self, exc: DomainError) -> None:
         """Record a service's refusal; the session is rolled back so nothing half-done commits."""
@@ -78,20 +83,22 @@ class Form:
         self.errors = {field: _messages(msgs) for field, msgs in (exc.errors or {}).items()}
         self.message = exc.message
 
-    def failed(self, exc: DomainError, template: str, **context: Any) -> tuple[str, int]:
+    def failed(self, exc: DomainError, template: str, **context: Any) -> tuple[str, int, dict[str, str]]:
         """Render the form again with the input kept, the errors shown, and the error's status
-        (so the request's unit of work rolls back)."""
+        (so the request's unit of work rolls back); a 429 says when to try again."""
         self.fail(exc)
-        return render_template(template, form=self, **context), exc.status_code
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else {}
+        return render_template(template, form=self, **context), exc.status_code, headers
 
 
 def action_failed(exc: DomainError, target: str) -> Any:
     """For buttons without fields (revoke, retry, deactivate): undo, explain, go back. A
     record that is not there (or is another tenant's) stays a 404."""
-    from web.portal import translate_message
+    from web.messages import describe
 
     if isinstance(exc, NotFound):
         raise exc
     session.rollback()
-    flash(translate_message(exc.message), "error")
+    # A refusal of a form's fields names them; other refusals (a state, a conflict) say why.
+    flash(describe(exc.message, exc.errors if isinstance(exc, ValidationError) else None), "error")
     return redirect(target)

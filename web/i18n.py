@@ -12,6 +12,7 @@ section keeps its own in web/<section>/translations, so nobody edits a shared .p
 
 An owner is "portal" or a section name; without one, every catalogue is processed.
 """
+
 from __future__ import annotations
 
 import io
@@ -117,8 +118,8 @@ def extract(owner: str) -> Catalog:
     catalog = Catalog(project="Tradelane", charset="utf-8")
     base = owners()[owner]
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(base), _method_map(owner), keywords=KEYWORDS, comment_tags=("TRANSLATORS:",),
-            strip_comment_tags=True):
+        str(base), _method_map(owner), keywords=KEYWORDS, comment_tags=("TRANSLATORS:",), strip_comment_tags=True
+    ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
 
@@ -140,10 +141,17 @@ def update(owner: str) -> list[Path]:
             continue
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            catalog = Catalog(locale=locale, project="Tradelane", version="1", charset="utf-8", fuzzy=False,
-                              header_comment=f"# {locale} translations of the Tradelane portal ({owner}).",
-                              msgid_bugs_address="", last_translator="Tradelane contributors",
-                              language_team=f"{locale} <tradelane>")
+            catalog = Catalog(
+                locale=locale,
+                project="Tradelane",
+                version="1",
+                charset="utf-8",
+                fuzzy=False,
+                header_comment=f"# {locale} translations of the Tradelane portal ({owner}).",
+                msgid_bugs_address="",
+                last_translator="Tradelane contributors",
+                language_team=f"{locale} <tradelane>",
+            )
         # No fuzzy matching: a guessed translation of a different string is worse than none.
         catalog.update(template, no_fuzzy_matching=True, update_header_comment=False, update_creation_date=False)
         with path.open("wb") as f:

@@ -1,4 +1,5 @@
 """Translated names of values that services store as codes (roles, statuses, actions)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -22,9 +23,10 @@ JOB_STATUSES = {
     "cancelled": _l("Cancelled"),
 }
 
+# Words of their own: "Created" is also a column ("created at") in other catalogues.
 AUDIT_ACTIONS = {
-    "create": _l("Created"),
-    "update": _l("Updated"),
+    "create": _l("Added"),
+    "update": _l("Changed"),
     "delete": _l("Deleted"),
 }
 
@@ -39,3 +41,188 @@ def job_status_label(code: str) -> str:
 
 def audit_action_label(code: str) -> str:
     return str(AUDIT_ACTIONS.get(code, code))
+
+
+# Background job kinds (core/*/jobs.py `@job` names), as a seller calls them.
+JOB_KINDS = {
+    "sync.connection": _l("Order sync"),
+    "sync.fetch_order": _l("Fetch one order"),
+    "sync.push_shipment": _l("Send shipment to the channel"),
+    "sync.push_stock": _l("Publish stock to the channel"),
+    "catalog.import_products": _l("Product import"),
+    "purchasing.replenishment": _l("Replenishment run"),
+    "shipping.buy_labels": _l("Buy shipping labels"),
+    "shipping.track": _l("Update tracking"),
+    "inventory.verify": _l("Stock ledger check"),
+    "finance.fetch_rates": _l("Fetch exchange rates"),
+    "finance.revalue": _l("Currency revaluation"),
+    "finance.month_end": _l("Month-end close"),
+    "finance.verify": _l("Ledger check"),
+    "jobs.purge": _l("Clean up old jobs"),
+    "idempotency.purge": _l("Clean up request keys"),
+}
+
+# What a job result's keys mean (the rest are shown with their key made readable).
+RESULT_KEYS = {
+    "created": _l("Orders created"),
+    "updated": _l("Orders updated"),
+    "unchanged": _l("Orders unchanged"),
+    "confirmed": _l("Confirmed"),
+    "pushed": _l("Listings updated"),
+    "evaluated": _l("SKUs evaluated"),
+    "suggested": _l("Suggestions"),
+    "imported": _l("Imported"),
+    "deleted": _l("Deleted"),
+    "rates": _l("Rates"),
+    "failed": _l("Failed"),
+    "errors": _l("Errors"),
+    "skipped": _l("Skipped"),
+    "status": _l("Status"),
+    "pages": _l("Pages read"),
+    "window_start": _l("From"),
+    "window_end": _l("To"),
+}
+# Ids in results are links or noise; the page shows what they point to elsewhere.
+_HIDDEN_KEYS = ("run_id", "job_id", "connection_id", "event_id")
+
+
+def job_kind_label(code: str) -> str:
+    return str(JOB_KINDS.get(code, code))
+
+
+def started_by_label(created_by: str) -> str:
+    """Who or what queued a job, for people: "Schedule", "Automatic: after a change", a user."""
+    from flask_babel import gettext as _
+
+    who = created_by or ""
+    kind, _sep, rest = who.partition(":")
+    if who in ("scheduler", "schedule"):
+        return _("Schedule")
+    if who == "system":
+        return _("System")
+    if who == "demo seed":
+        return _("Demo setup")
+    if kind == "handler":
+        if rest in JOB_KINDS:
+            return _("Automatic, after a change (%(what)s)", what=job_kind_label(rest))
+        return _("Automatic, after a change")
+    if kind == "job":
+        return _("Job: %(kind)s", kind=job_kind_label(rest))
+    if kind == "webhook":
+        return _("Notification from %(channel)s", channel=channel_label(rest))
+    if kind == "cli":
+        return _("Command line (%(command)s)", command=rest)
+    return who
+
+
+CHANNELS = {
+    "amazon": "Amazon",
+    "shopify": "Shopify",
+    "woocommerce": "WooCommerce",
+    "aliexpress": "AliExpress",
+    "manual": _l("Manual"),
+    "fedex": "FedEx",
+    "ups": "UPS",
+    "dhl": "DHL",
+    "usps": "USPS",
+}
+
+
+def channel_label(code: str) -> str:
+    """A channel or carrier code as its brand writes it (amazon -> Amazon)."""
+    return str(CHANNELS.get((code or "").lower(), code))
+
+
+def result_rows(result: dict | None) -> list[tuple[str, str]]:
+    """A job's result as (label, value) rows: numbers and words, no JSON."""
+    from web.messages import term
+
+    rows = []
+    known = list(RESULT_KEYS)
+    # What the job did first (counts), then the rest in the order the job gave them.
+    ordered = sorted((result or {}).items(), key=lambda kv: known.index(kv[0]) if kv[0] in known else len(known))
+    for key, value in ordered:
+        if key in _HIDDEN_KEYS or value is None:
+            continue
+        label = str(RESULT_KEYS.get(key, key.replace("_", " ").capitalize()))
+        if isinstance(value, bool):
+            from flask_babel import gettext as _
+
+            text = _("Yes") if value else _("No")
+        elif isinstance(value, (list, tuple)):
+            text = ", ".join(str(v) for v in value[:10]) + (" …" if len(value) > 10 else "")
+        elif isinstance(value, dict):
+            text = ", ".join(f"{k}: {v}" for k, v in list(value.items())[:10])
+        else:
+            text = term(_local_time(value))
+        rows.append((label, text))
+    return rows
+
+
+def _local_time(value: object) -> str:
+    """ISO timestamps in results read as local times; everything else as it is."""
+    from datetime import datetime
+
+    from web.portal import when_text
+
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return when_text(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        return when_text(value)
+    return str(value)
+
+
+# What an order timeline entry records (core/orders OrderActivity.action).
+ACTIVITIES = {
+    "imported": _l("Imported"),
+    "created": _l("Created"),
+    "review_required": _l("Review required"),
+    "approved": _l("Approved"),
+    "allocated": _l("Stock reserved"),
+    "held": _l("Held"),
+    "released": _l("Released"),
+    "not_reserved": _l("Not reserved"),
+    "stock_not_moved": _l("No stock moved"),
+    "split": _l("Split"),
+    "split_from": _l("Split from"),
+    "merged": _l("Merged"),
+    "merged_from": _l("Merged from"),
+    "printed": _l("Printed"),
+    "shipped": _l("Shipped"),
+    "delivered": _l("Delivered"),
+    "cancelled": _l("Cancelled"),
+    "refunded": _l("Refunded"),
+    "edited": _l("Edited"),
+    "tagged": _l("Tags changed"),
+    "channel_updated": _l("Changed on the channel"),
+    "address_changed": _l("Address changed"),
+    "return_requested": _l("Return requested"),
+    "return_updated": _l("Return updated"),
+    "return_received": _l("Return received"),
+}
+
+
+def activity_label(code: str) -> str:
+    return str(ACTIVITIES.get(code, (code or "").replace("_", " ")))
+
+
+# Marketplace ids as sellers know them (Amazon SP-API ids: shared/reference/channels.md §Amazon).
+MARKETPLACES = {
+    "ATVPDKIKX0DER": "Amazon.com (US)",
+    "A2EUQ1WTGCTBG2": "Amazon.ca (CA)",
+    "A1AM78C64UM0Y8": "Amazon.com.mx (MX)",
+    "A1F83G8C2ARO7P": "Amazon.co.uk (UK)",
+    "A1PA6795UKMFR9": "Amazon.de (DE)",
+    "A13V1IB3VIYZZH": "Amazon.fr (FR)",
+    "APJ6JRA9NG5V4": "Amazon.it (IT)",
+    "A1RKKUPIHCS9HS": "Amazon.es (ES)",
+    "A1VC38T7YXB528": "Amazon.co.jp (JP)",
+    "A39IBJ37TRP1C6": "Amazon.com.au (AU)",
+}
+
+
+def marketplace_label(code: str) -> str:
+    return MARKETPLACES.get(code or "", code or "")

@@ -1,11 +1,18 @@
-"""Messages that services and the HTTP layer raise in English, marked here so the portal's
-catalogue translates them when a page shows them (the `|t` filter). Messages with a varying
-part are matched by pattern and translated with the part kept."""
+"""Messages that services and the HTTP layer raise in English, translated when a page shows
+them (the `|t` filter).
+
+Coded messages (`core.messages.Msg`) are translated by their code from `BY_CODE`, the one
+catalogue of service messages; their parameters are translated too when the catalogue knows
+them (entity, action and state names in `TERMS`). Messages without a code yet are matched as
+they are (`FIXED`) or by pattern with the varying part kept (`PATTERNS`)."""
+
 from __future__ import annotations
 
 import re
 
 from flask_babel import gettext
+
+from core.messages import MESSAGES, Msg
 
 
 def N_(message: str) -> str:
@@ -23,19 +30,30 @@ FIXED = (
     N_("you cannot deactivate yourself"),
     N_("a tenant must keep at least one active owner"),
     N_("only an owner can grant or take away the owner role"),
+    N_("only an owner can change the roles or status of an owner"),
+    N_("only an owner can revoke a key with the owner role"),
     N_("an API key cannot have roles beyond your own"),
     N_("this API key is already revoked"),
     N_("API keys have no password"),
     N_("cannot be changed here"),
     N_("the form expired or its CSRF token is missing; reload the page and try again"),
+    N_("choose at least one order"),
+    N_("created by hand"),
+    N_("approved"),
+    N_("shipped by the platform"),
+    N_("no auto-approval rule matches: a person must review it"),
     N_("a record with the same unique values already exists"),
     N_("the change conflicts with related records"),
     N_("another change to the same records won; retry the request"),
-    N_("The requested URL was not found on the server. If you entered the URL manually please check "
-       "your spelling and try again."),
+    N_(
+        "The requested URL was not found on the server. If you entered the URL manually please check "
+        "your spelling and try again."
+    ),
     N_("The method is not allowed for the requested URL."),
-    N_("The server encountered an internal error and was unable to complete your request. Either the "
-       "server is overloaded or there is an error in the application."),
+    N_(
+        "The server encountered an internal error and was unable to complete your request. Either the "
+        "server is overloaded or there is an error in the application."
+    ),
 )
 
 PATTERNS = (
@@ -44,22 +62,296 @@ PATTERNS = (
     (re.compile(r"^use one of (?P<values>.+)$"), N_("use one of %(values)s")),
     (re.compile(r"^(?P<value>.+) is not an ISO 4217 currency code$"), N_("%(value)s is not an ISO 4217 currency code")),
     (re.compile(r"^(?P<value>.+) is not an IANA time zone$"), N_("%(value)s is not an IANA time zone")),
-    (re.compile(r"^unknown role\(s\): (?P<roles>.+?); use (?P<known>.+)$"),
-     N_("unknown role(s): %(roles)s; use %(known)s")),
+    (
+        re.compile(r"^unknown role\(s\): (?P<roles>.+?); use (?P<known>.+)$"),
+        N_("unknown role(s): %(roles)s; use %(known)s"),
+    ),
     (re.compile(r"^(?P<entity>.+) (?P<ident>\S+) not found$"), N_("%(entity)s %(ident)s not found")),
-    (re.compile(r"^too many failed logins: try again in (?P<n>\d+) minutes$"),
-     N_("too many failed logins: try again in %(n)s minutes")),
+    # A missing exchange rate (core.money.RateNotFound), alone or after the field's problem.
+    (
+        re.compile(
+            r"^no rate for (?P<base>\w{3}) to (?P<quote>\w{3}) on (?P<day>[\d-]+) or in the (?P<n>\d+) days before$"
+        ),
+        N_("no rate for %(base)s to %(quote)s on %(day)s or in the %(n)s days before"),
+    ),
+    (
+        re.compile(
+            r"^is required: no rate for (?P<base>\w{3}) to (?P<quote>\w{3}) on (?P<day>[\d-]+) "
+            r"or in the (?P<n>\d+) days before$"
+        ),
+        N_("is required: no rate for %(base)s to %(quote)s on %(day)s or in the %(n)s days before"),
+    ),
+    (
+        re.compile(
+            r"^is in (?P<base>\w{3}) and stock is valued in (?P<quote>\w{3}): no rate for \w{3} to \w{3} "
+            r"on (?P<day>[\d-]+) or in the (?P<n>\d+) days before$"
+        ),
+        N_("is in %(base)s and stock is valued in %(quote)s: no rate for it on %(day)s or in the %(n)s days before"),
+    ),
+    # The order timeline (core/orders/service: stored as text, so matched here).
+    (re.compile(r"^imported from (?P<channel>\w+) \((?P<ref>.+)\)$"), N_("imported from %(channel)s (%(ref)s)")),
+    (re.compile(r"^created by hand \(reference (?P<ref>.+)\)$"), N_("created by hand (reference %(ref)s)")),
+    (re.compile(r"^platform stock reserved in (?P<warehouse>\S+)$"), N_("platform stock reserved in %(warehouse)s")),
+    (re.compile(r"^stock reserved in (?P<warehouse>\S+)$"), N_("stock reserved in %(warehouse)s")),
+    (re.compile(r"^approved by rule: (?P<rule>.+)$"), N_("approved by rule: %(rule)s")),
+    (
+        re.compile(r"^shipped with (?P<carrier>.+?), tracking (?P<tracking>\S+)$"),
+        N_("shipped with %(carrier)s, tracking %(tracking)s"),
+    ),
+    (re.compile(r"^shipped with (?P<carrier>.+)$"), N_("shipped with %(carrier)s")),
+    (
+        re.compile(r"^no single warehouse holds every line; shipping from (?P<codes>.+)$"),
+        N_("no single warehouse holds every line; shipping from %(codes)s"),
+    ),
+    (re.compile(r"^split into (?P<children>[^:]+): (?P<reason>.+)$"), N_("split into %(children)s: %(reason)s")),
+    (re.compile(r"^split from (?P<parent>[^:]+): (?P<reason>.+)$"), N_("split from %(parent)s: %(reason)s")),
+    (
+        re.compile(r"^no warehouse has enough stock: (?P<detail>.+)$"),
+        N_("no warehouse has enough stock: %(detail)s"),
+    ),
+    (
+        re.compile(r"^too many failed logins: try again in (?P<n>\d+) minutes$"),
+        N_("too many failed logins: try again in %(n)s minutes"),
+    ),
+    (
+        re.compile(r"^too many attempts from your address: try again in (?P<n>\d+) seconds$"),
+        N_("too many attempts from your address: try again in %(n)s seconds"),
+    ),
+    (
+        re.compile(r"^too many attempts from your address: try again in (?P<n>\d+) minutes$"),
+        N_("too many attempts from your address: try again in %(n)s minutes"),
+    ),
 )
+
+
+# code -> msgid; the same words as core/messages.py, with %(name)s parameters.
+BY_CODE = {
+    "required": N_("is required"),
+    "too_long": N_("use at most %(max_len)s characters"),
+    "not_whole_number": N_("must be a whole number"),
+    "not_a_whole_number": N_("%(value)s is not a whole number"),
+    "min_value": N_("must be at least %(minimum)s"),
+    "max_value": N_("must be at most %(maximum)s"),
+    "not_number": N_("must be a number"),
+    "not_a_number": N_("%(value)s is not a number"),
+    "not_finite": N_("must be a finite number"),
+    "too_large": N_("is too large"),
+    "decimal_places": N_("use at most %(places)s decimal places"),
+    "below": N_("must be below %(below)s"),
+    "not_currency": N_("%(value)s is not an ISO 4217 currency code"),
+    "not_country": N_("%(value)s is not an ISO 3166 two-letter country code"),
+    "one_of": N_("use one of %(choices)s"),
+    "not_date": N_("%(value)s is not a date (YYYY-MM-DD)"),
+    "money_shape": N_('use {"amount": "12.50", "currency": "USD"}'),
+    "currency_with_amount": N_("is required with an amount"),
+    "amount_with_currency": N_("is required with a currency"),
+    "not_hs_code": N_("%(value)s is not an HS code (6 to 10 digits)"),
+    "gtin_check_digit": N_("%(value)s has a wrong check digit for a GTIN/EAN/UPC"),
+    "barcode_chars": N_("use letters, digits and . _ / - (at most 64)"),
+    "code_chars": N_("use letters, digits and . _ / - (starting with a letter or digit)"),
+    "not_timezone": N_("is not an IANA time zone (e.g. Asia/Shanghai)"),
+    "not_a_timezone": N_("%(value)s is not an IANA time zone"),
+    "not_found": N_("%(entity)s %(ident)s not found"),
+    "not_found_entity": N_("%(entity)s not found"),
+    "invalid_transition": N_("cannot %(action)s %(entity)s: it is %(current)s"),
+    "invalid_transition_hint": N_("cannot %(action)s %(entity)s: it is %(current)s (%(hint)s)"),
+    "invalid_input": N_("invalid input"),
+    "title_required": N_("give the product a title in Chinese or English"),
+}
+
+# Names that services pass as parameters (what, which action, which state).
+TERMS = (
+    # entities
+    N_("order"),
+    N_("product"),
+    N_("supplier"),
+    N_("purchase order"),
+    N_("stocking request"),
+    N_("receipt"),
+    N_("supplier return"),
+    N_("stocktake"),
+    N_("kit order"),
+    N_("borrowing"),
+    N_("warehouse"),
+    N_("location"),
+    N_("shipment"),
+    N_("connection"),
+    N_("channel connection"),
+    N_("carrier connection"),
+    N_("job"),
+    N_("user"),
+    N_("category"),
+    N_("listing mapping"),
+    N_("replenishment run"),
+    N_("sync run"),
+    N_("return"),
+    N_("voucher"),
+    N_("bill"),
+    N_("payment"),
+    N_("account"),
+    N_("exchange rate"),
+    N_("image"),
+    N_("event delivery"),
+    # actions
+    N_("edit"),
+    N_("approve"),
+    N_("reject"),
+    N_("submit"),
+    N_("cancel"),
+    N_("send"),
+    N_("ship"),
+    N_("post"),
+    N_("close"),
+    N_("retry"),
+    N_("complete"),
+    N_("inspect"),
+    N_("terminate"),
+    N_("receive"),
+    N_("allocate"),
+    # states
+    N_("draft"),
+    N_("submitted"),
+    N_("pending"),
+    N_("approved"),
+    N_("rejected"),
+    N_("ordered"),
+    N_("sent"),
+    N_("confirmed"),
+    N_("received"),
+    N_("partially_received"),
+    N_("inspected"),
+    N_("cancelled"),
+    N_("closed"),
+    N_("shipped"),
+    N_("delivered"),
+    N_("terminated"),
+    N_("posted"),
+    N_("running"),
+    N_("succeeded"),
+    N_("failed"),
+    N_("queued"),
+)
+
+
+def term(value: str) -> str:
+    """A stored code that is one of the TERMS (a state, an entity) in the reader's language."""
+    return gettext(value) if value in TERMS else value
+
+
+def _coded(message: Msg) -> str | None:
+    template = BY_CODE.get(message.code)
+    if template is None or MESSAGES.get(message.code) is None:
+        return None
+    params = {k: (gettext(v) if isinstance(v, str) and v else v) for k, v in message.params.items()}
+    return gettext(template, **params)
+
+
+def _part(name: str, value: str) -> str:
+    """A matched part of a message: a channel by its brand, a known phrase translated."""
+    if name == "channel":
+        from web.labels import channel_label
+
+        return channel_label(value)
+    return translate(value) if name == "reason" else value
 
 
 def translate(message: str) -> str:
     """The message in the request's language when the catalogue knows it, else as it is."""
+    if isinstance(message, Msg):
+        coded = _coded(message)
+        if coded is not None:
+            return coded
     translated = gettext(message)
     if translated != message:
         return translated
     for pattern, template in PATTERNS:
         match = pattern.match(message)
         if match:
-            result = gettext(template, **match.groupdict())
+            result = gettext(template, **{k: _part(k, v) for k, v in match.groupdict().items()})
             return result if gettext(template) != template else message
     return message
+
+
+# What a field is called on the page, for messages that name fields (flash messages, the
+# summary above a form): "数量：必须至少为 1", not "quantity: must be at least 1".
+FIELD_LABELS = {
+    "reason": N_("Reason"),
+    "note": N_("Note"),
+    "quantity": N_("Quantity"),
+    "order_ids": N_("Orders"),
+    "ids": N_("Selection"),
+    "sku_id": N_("SKU"),
+    "sku": N_("SKU"),
+    "skus": N_("SKUs"),
+    "warehouse_id": N_("Warehouse"),
+    "supplier_id": N_("Supplier"),
+    "connection_id": N_("Connection"),
+    "name": N_("Name"),
+    "email": N_("E-mail"),
+    "password": N_("Password"),
+    "roles": N_("Roles"),
+    "currency": N_("Currency"),
+    "timezone": N_("Time zone"),
+    "locale": N_("Language"),
+    "company": N_("Company"),
+    "code": N_("Code"),
+    "country": N_("Country"),
+    "title_zh": N_("Chinese title"),
+    "title_en": N_("English title"),
+    "category_id": N_("Category"),
+    "price": N_("Price"),
+    "unit_price": N_("Unit price"),
+    "amount": N_("Amount"),
+    "carrier": N_("Carrier"),
+    "tracking_number": N_("Tracking number"),
+    "lines": N_("Lines"),
+    "expected_date": N_("Expected date"),
+    "needed_by": N_("Needed by"),
+    "moq": N_("Minimum order quantity"),
+    "lead_time_days": N_("Lead time (days)"),
+    "seller_sku": N_("Seller SKU"),
+    "marketplace": N_("Marketplace"),
+    "display_name": N_("Display name"),
+    "state": N_("Status"),
+    "status": N_("Status"),
+    "last_login_at": N_("Last login"),
+    "last_checked_at": N_("Last checked"),
+    "state_encrypted": N_("Stored state"),
+    "credentials_encrypted": N_("Credentials"),
+    "enabled": N_("Enabled"),
+    "active": N_("Active"),
+    "type": N_("Type"),
+    "source": N_("Source"),
+    "number": N_("Number"),
+}
+
+
+def field_label(field: str) -> str:
+    """The page's name of a service field: "lines.2.quantity" is "Lines 3 · Quantity"."""
+    parts = field.split(".")
+    out = []
+    for part in parts:
+        if part.isdigit() and out:
+            out[-1] = f"{out[-1]} {int(part) + 1}"
+        elif part in FIELD_LABELS:
+            out.append(gettext(FIELD_LABELS[part]))
+        else:
+            words = part.replace("_", " ").capitalize()
+            out.append(gettext(words))  # "status" reads as the catalogue's "Status" when it has it
+    return " · ".join(out)
+
+
+def describe(message: str, errors: dict | None) -> str:
+    """A refusal in one line for a flash message: each field by its label, each message
+    translated; the message alone when no field is named."""
+    parts = []
+    for field, msgs in (errors or {}).items():
+        items = msgs if isinstance(msgs, list) else [msgs]
+        for m in items[:1]:
+            text = translate(m) if isinstance(m, str) else str(m)
+            parts.append(
+                text
+                if field == "_schema"
+                else gettext("%(field)s: %(message)s", field=field_label(field), message=text)
+            )
+    return "; ".join(parts) if parts else translate(message)

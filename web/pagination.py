@@ -1,4 +1,5 @@
 """One page of a query for a portal list; `macros.pagination(page)` renders its links."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

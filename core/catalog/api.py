@@ -1,5 +1,6 @@
 """REST endpoints of the catalogue: products and their review, SKUs, categories, images,
 import/export, code patterns and channel listing mappings."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -49,8 +50,12 @@ from core.db import session
 from core.errors import NotFound
 from core.http import Blueprint, paged, requires
 
-blp = Blueprint("catalog", __name__, url_prefix="/api/v1",
-                description="Products (SPU) and SKUs, review workflow, categories, kits, listing mappings")
+blp = Blueprint(
+    "catalog",
+    __name__,
+    url_prefix="/api/v1",
+    description="Products (SPU) and SKUs, review workflow, categories, kits, listing mappings",
+)
 
 _PRODUCT_LOAD = (selectinload(Product.skus).selectinload(Sku.components), selectinload(Product.images))
 
@@ -108,11 +113,14 @@ class ProductView(MethodView):
 
 def _transition(name: str, func: Any, permission: str, doc: str, schema: Any = None) -> None:
     if schema is None:
+
         def view(product_id: uuid.UUID) -> Any:
             return product_view(func(product_id))
     else:
+
         def view(data: dict[str, Any], product_id: uuid.UUID) -> Any:  # type: ignore[misc]
             return product_view(func(product_id, data["reason"]))
+
     view.__name__ = f"product_{name}"
     view.__doc__ = doc
     decorated = blp.response(200, ProductSchema)(requires(permission)(view))
@@ -121,19 +129,34 @@ def _transition(name: str, func: Any, permission: str, doc: str, schema: Any = N
     blp.route(f"/products/<uuid:product_id>/{name}", methods=["POST"], endpoint=f"product_{name}")(decorated)
 
 
-_transition("submit", service.submit_product, "catalog:write",
-            "Send a draft or rejected product for review.")
-_transition("withdraw", service.withdraw_product, "catalog:write",
-            "Take a submitted product back to draft.")
-_transition("approve", service.approve_product, "catalog:approve",
-            "Approve a submitted product: blank SPU/SKU codes are generated and its SKUs become usable.")
-_transition("reject", service.reject_product, "catalog:approve",
-            "Reject a submitted product with a reason; it can then be edited and submitted again.",
-            ReasonRequiredSchema)
-_transition("revise", service.revise_product, "catalog:write",
-            "Reopen an approved product for changes; its SKUs are unusable until it is approved again.")
-_transition("discontinue", service.discontinue_product, "catalog:write",
-            "Retire a product: its SKUs can no longer be purchased, stocked or sold.", ReasonOptionalSchema)
+_transition("submit", service.submit_product, "catalog:write", "Send a draft or rejected product for review.")
+_transition("withdraw", service.withdraw_product, "catalog:write", "Take a submitted product back to draft.")
+_transition(
+    "approve",
+    service.approve_product,
+    "catalog:approve",
+    "Approve a submitted product: blank SPU/SKU codes are generated and its SKUs become usable.",
+)
+_transition(
+    "reject",
+    service.reject_product,
+    "catalog:approve",
+    "Reject a submitted product with a reason; it can then be edited and submitted again.",
+    ReasonRequiredSchema,
+)
+_transition(
+    "revise",
+    service.revise_product,
+    "catalog:write",
+    "Reopen an approved product for changes; its SKUs are unusable until it is approved again.",
+)
+_transition(
+    "discontinue",
+    service.discontinue_product,
+    "catalog:write",
+    "Retire a product: its SKUs can no longer be purchased, stocked or sold.",
+    ReasonOptionalSchema,
+)
 
 
 @blp.route("/products/<uuid:product_id>/variants/generate", methods=["POST"])
@@ -214,8 +237,13 @@ def import_products(query: dict[str, Any], files: dict[str, Any]) -> Any:
         job = transfer.enqueue_import(data, upload.filename or "")
         return {"dry_run": False, "products": 0, "skus": 0, "product_ids": [], "job_id": job.id}, 202
     result = transfer.import_products(data, upload.filename or "", dry_run=dry_run)
-    out = {"dry_run": dry_run, "products": len(result.products), "skus": result.sku_count,
-           "product_ids": [p.id for p in result.products if p.id], "job_id": None}
+    out = {
+        "dry_run": dry_run,
+        "products": len(result.products),
+        "skus": result.sku_count,
+        "product_ids": [p.id for p in result.products if p.id],
+        "job_id": None,
+    }
     return out, 200 if dry_run else 201
 
 
@@ -386,8 +414,10 @@ def resolve_listing(args: dict[str, Any]) -> Any:
     found = service.resolve_listing(args["connection_id"], args["seller_sku"])
     if found is None:
         raise NotFound("listing mapping for seller SKU", args["seller_sku"])
-    components = [{"sku_id": cid, "sku_code": service.get_sku(cid).code, "quantity": qty}
-                  for cid, qty in service.kit_components(found.sku_id)]
+    components = [
+        {"sku_id": cid, "sku_code": service.get_sku(cid).code, "quantity": qty}
+        for cid, qty in service.kit_components(found.sku_id)
+    ]
     return {**dataclasses.asdict(found), "components": components}
 
 

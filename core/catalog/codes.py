@@ -13,13 +13,14 @@ A pattern is literal text with tokens:
 A pattern must make codes unique on its own: a SPU pattern needs {seq}; a SKU pattern needs
 {seq}, or {spu} with {variant} or {n}.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 TOKEN_RE = re.compile(r"\{(\w+)(?::(\d{1,2}))?\}")
 LITERAL_RE = re.compile(r"^[A-Za-z0-9._/\-]*$")
@@ -54,7 +55,7 @@ def check_pattern(pattern: str, kind: str) -> str | None:
 
 
 def ascii_slug(value: str) -> str:
-    """"Navy Blue" -> "NAVY-BLUE"; "红色" -> "" (no ASCII to keep)."""
+    """ "Navy Blue" -> "NAVY-BLUE"; "红色" -> "" (no ASCII to keep)."""
     folded = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
     return re.sub(r"[^A-Za-z0-9]+", "-", folded).strip("-").upper()
 

@@ -5,6 +5,7 @@ the type is read from the file's first bytes, never from the client's filename o
 only raster formats are accepted (an SVG can carry script). A file written for a transaction
 that never commits is removed again, and a deleted image's file goes only once the deletion commits.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,8 @@ from urllib.parse import urlparse
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from core.catalog import fields as f
+from core import validation as f
+from core.catalog.events import ProductImageAdded, ProductImageRemoved
 from core.catalog.models import Product, ProductImage
 from core.config import instance_dir
 from core.db import session, uuid7
@@ -53,7 +55,9 @@ def file_path(image: ProductImage) -> Path:
     return tenant_root(image.tenant_id) / image.storage_key
 
 
-def add_upload(product: Product, stream: BinaryIO, filename: str | None, sku_id: uuid.UUID | None = None) -> ProductImage:
+def add_upload(
+    product: Product, stream: BinaryIO, filename: str | None, sku_id: uuid.UUID | None = None
+) -> ProductImage:
     """Store an uploaded image of a product (the caller checked the product is editable)."""
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
@@ -96,23 +100,32 @@ def _new_image(product: Product, sku_id: uuid.UUID | None) -> ProductImage:
         raise ValidationError.field("file", f"a product has at most {MAX_IMAGES} images")
     if sku_id is not None and sku_id not in {s.id for s in product.skus}:
         raise ValidationError.field("sku_id", f"{sku_id} is not a SKU of this product")
-    return ProductImage(id=uuid7(), sku_id=sku_id, filename="",
-                        position=max((i.position for i in product.images), default=0) + 1)
+    return ProductImage(
+        id=uuid7(), sku_id=sku_id, filename="", position=max((i.position for i in product.images), default=0) + 1
+    )
 
 
 def _added(product: Product, image: ProductImage) -> None:
     product.images.append(image)
     session.flush()
-    emit("product.image_added", {"product_id": product.id, "image_id": image.id, "sku_id": image.sku_id},
-         entity_type="product", entity_id=product.id)
+    emit(
+        "product.image_added",
+        ProductImageAdded(product_id=product.id, image_id=image.id, sku_id=image.sku_id),
+        entity_type="product",
+        entity_id=product.id,
+    )
 
 
 def remove(product: Product, image: ProductImage) -> None:
     forget_file(image)
     product.images.remove(image)
     session.flush()
-    emit("product.image_removed", {"product_id": product.id, "image_id": image.id},
-         entity_type="product", entity_id=product.id)
+    emit(
+        "product.image_removed",
+        ProductImageRemoved(product_id=product.id, image_id=image.id),
+        entity_type="product",
+        entity_id=product.id,
+    )
 
 
 def forget_file(image: ProductImage) -> None:
@@ -146,6 +159,13 @@ def image_url(image: ProductImage) -> str:
 
 
 def describe(image: ProductImage) -> dict[str, Any]:
-    return {"id": image.id, "sku_id": image.sku_id, "position": image.position, "url": image_url(image),
-            "kind": "upload" if image.storage_key else "url", "content_type": image.content_type,
-            "size_bytes": image.size_bytes, "filename": image.filename}
+    return {
+        "id": image.id,
+        "sku_id": image.sku_id,
+        "position": image.position,
+        "url": image_url(image),
+        "kind": "upload" if image.storage_key else "url",
+        "content_type": image.content_type,
+        "size_bytes": image.size_bytes,
+        "filename": image.filename,
+    }

@@ -1,4 +1,5 @@
 """Background jobs of the catalogue."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -5,6 +5,7 @@ carriers need per unit (codes, barcode, weights in grams, sizes in cm, prices, t
 `Sku.status` follows its product's review status so other capabilities can filter SKUs without
 a join; `Sku.active` switches a single variant off.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -74,14 +75,15 @@ class Product(TenantMixin, Base):
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime | None] = mapped_column()
     submitted_by: Mapped[str | None] = mapped_column(String(200))
+    submitted_by_id: Mapped[str | None] = mapped_column(String(200))  # tenants.service.actor_identity()
     reviewed_at: Mapped[datetime | None] = mapped_column()
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
     discontinued_at: Mapped[datetime | None] = mapped_column()
 
-    skus: Mapped[list["Sku"]] = relationship(back_populates="product", order_by="Sku.position",
-                                             cascade="all, delete-orphan")
-    images: Mapped[list["ProductImage"]] = relationship(order_by="ProductImage.position",
-                                                        cascade="all, delete-orphan")
+    skus: Mapped[list[Sku]] = relationship(
+        back_populates="product", order_by="Sku.position", cascade="all, delete-orphan"
+    )
+    images: Mapped[list[ProductImage]] = relationship(order_by="ProductImage.position", cascade="all, delete-orphan")
 
 
 class Sku(TenantMixin, Base):
@@ -138,8 +140,9 @@ class Sku(TenantMixin, Base):
     customs_name_zh: Mapped[str | None] = mapped_column(String(200))
 
     product: Mapped[Product] = relationship(back_populates="skus")
-    components: Mapped[list["KitComponent"]] = relationship(
-        foreign_keys="KitComponent.kit_sku_id", order_by="KitComponent.position", cascade="all, delete-orphan")
+    components: Mapped[list[KitComponent]] = relationship(
+        foreign_keys="KitComponent.kit_sku_id", order_by="KitComponent.position", cascade="all, delete-orphan"
+    )
 
 
 class KitComponent(TenantMixin, Base):

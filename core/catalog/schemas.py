@@ -1,4 +1,5 @@
 """Request and response schemas of the catalogue API, and the views of rows they dump."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,8 +8,18 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from core.catalog import images
-from core.catalog.models import KIT_TYPES, PRODUCT_STATUSES, Category, ListingMapping, Product, Sku
+from core.catalog.models import (
+    KIT_TYPES,
+    PRODUCT_STATUSES,
+    CatalogSettings,
+    Category,
+    ListingMapping,
+    Product,
+    ProductImage,
+    Sku,
+)
 from core.http import Schema
+
 
 def _dec(**kw: Any) -> fields.Decimal:
     return fields.Decimal(as_string=True, allow_none=True, **kw)
@@ -16,7 +27,9 @@ def _dec(**kw: Any) -> fields.Decimal:
 
 class MoneySchema(Schema):
     amount = fields.Decimal(as_string=True, required=True)
-    currency = fields.String(required=True, metadata={"description": "ISO 4217, e.g. CNY, USD"})
+    # Checked by the catalogue's cleaner (core.validation.currency) with the product's other
+    # fields, so one response names every problem of a product.
+    currency = fields.String(required=True, metadata={"description": "ISO 4217, e.g. CNY, USD (RMB is CNY)"})
 
 
 class SizeSchema(Schema):
@@ -26,6 +39,8 @@ class SizeSchema(Schema):
 
 
 class CustomsSchema(Schema):
+    __model__ = Sku
+
     hs_code = fields.String(allow_none=True, metadata={"description": "6 to 10 digits"})
     origin_country = fields.String(allow_none=True, metadata={"description": "ISO 3166 alpha-2, e.g. CN"})
     declared_value = fields.Nested(MoneySchema, allow_none=True)
@@ -46,9 +61,14 @@ class ComponentSchema(Schema):
 
 
 class SkuFieldsSchema(Schema):
+    __model__ = Sku
+
     code = fields.String(allow_none=True, metadata={"description": "Leave empty to generate at approval"})
-    options = fields.Dict(keys=fields.String(), values=fields.String(),
-                          metadata={"description": 'Variant options, e.g. {"colour": "Red", "size": "L"}'})
+    options = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": 'Variant options, e.g. {"colour": "Red", "size": "L"}'},
+    )
     barcode = fields.String(allow_none=True, metadata={"description": "EAN/UPC (check digit verified) or own code"})
     active = fields.Boolean()
     net_weight_g = fields.Integer(allow_none=True)
@@ -78,6 +98,8 @@ class AxisSchema(Schema):
 
 
 class ProductInSchema(Schema):
+    __model__ = Product
+
     spu_code = fields.String(allow_none=True, metadata={"description": "Leave empty to generate at approval"})
     title_zh = fields.String()
     title_en = fields.String()
@@ -87,13 +109,16 @@ class ProductInSchema(Schema):
     brand = fields.String()
     attributes = fields.Dict(keys=fields.String(), values=fields.String())
     variant_attributes = fields.List(fields.Nested(AxisSchema))
-    skus = fields.List(fields.Nested(SkuInSchema), metadata={
-        "description": "All variants. On create, omit to get one SKU per combination of variant_attributes"})
+    skus = fields.List(
+        fields.Nested(SkuInSchema),
+        metadata={"description": "All variants. On create, omit to get one SKU per combination of variant_attributes"},
+    )
 
 
 class GenerateVariantsSchema(Schema):
-    defaults = fields.Nested(SkuFieldsSchema, load_default=dict,
-                             metadata={"description": "Values copied into every new SKU"})
+    defaults = fields.Nested(
+        SkuFieldsSchema, load_default=dict, metadata={"description": "Values copied into every new SKU"}
+    )
 
 
 class ReasonRequiredSchema(Schema):
@@ -180,8 +205,10 @@ class ProductSchema(Schema):
 class ProductQuerySchema(Schema):
     q = fields.String(metadata={"description": "Title (zh/en), SPU code, SKU code or barcode"})
     sku = fields.String(metadata={"description": "SKU code (part of it)"})
-    status = fields.List(fields.String(validate=validate.OneOf(PRODUCT_STATUSES)),
-                         metadata={"description": "Repeat for several: ?status=draft&status=rejected"})
+    status = fields.List(
+        fields.String(validate=validate.OneOf(PRODUCT_STATUSES)),
+        metadata={"description": "Repeat for several: ?status=draft&status=rejected"},
+    )
     category_id = fields.UUID(metadata={"description": "Includes its subcategories"})
     kit = fields.Boolean(metadata={"description": "Only products with (true) or without (false) kit SKUs"})
 
@@ -207,7 +234,9 @@ class ImportResultSchema(Schema):
     products = fields.Integer()
     skus = fields.Integer()
     product_ids = fields.List(fields.UUID())
-    job_id = fields.UUID(allow_none=True, metadata={"description": "Set when a large file is imported in the background"})
+    job_id = fields.UUID(
+        allow_none=True, metadata={"description": "Set when a large file is imported in the background"}
+    )
 
 
 class SkuQuerySchema(Schema):
@@ -218,8 +247,10 @@ class SkuQuerySchema(Schema):
     kit_type = fields.String(validate=validate.OneOf(("physical", "virtual", "any", "none")))
     product_id = fields.UUID()
     category_id = fields.UUID()
-    usable_for = fields.String(validate=validate.OneOf(("purchase", "stock", "sale")),
-                               metadata={"description": "Only SKUs that may be purchased, stocked or sold"})
+    usable_for = fields.String(
+        validate=validate.OneOf(("purchase", "stock", "sale")),
+        metadata={"description": "Only SKUs that may be purchased, stocked or sold"},
+    )
 
 
 class SkuUpdateSchema(SkuFieldsSchema):
@@ -235,16 +266,22 @@ class ImageFormSchema(Schema):
 
 
 class ImageUrlSchema(Schema):
+    __model__ = ProductImage
+
     url = fields.String(required=True)
     sku_id = fields.UUID(load_default=None, allow_none=True)
 
 
 class SettingsSchema(Schema):
+    __model__ = CatalogSettings
+
     spu_pattern = fields.String(metadata={"description": "e.g. SPU{seq:6}"})
     sku_pattern = fields.String(metadata={"description": "e.g. {spu}-{variant} or {category}{seq:5}"})
 
 
 class CategorySchema(Schema):
+    __model__ = Category
+
     id = fields.UUID(dump_only=True)
     code = fields.String(required=True)
     name_zh = fields.String(load_default="")
@@ -255,6 +292,8 @@ class CategorySchema(Schema):
 
 
 class CategoryUpdateSchema(Schema):
+    __model__ = Category
+
     code = fields.String()
     name_zh = fields.String()
     name_en = fields.String()
@@ -262,6 +301,8 @@ class CategoryUpdateSchema(Schema):
 
 
 class MappingSchema(Schema):
+    __model__ = ListingMapping
+
     id = fields.UUID(dump_only=True)
     connection_id = fields.UUID(required=True)
     seller_sku = fields.String(required=True)
@@ -273,6 +314,8 @@ class MappingSchema(Schema):
 
 
 class MappingUpdateSchema(Schema):
+    __model__ = ListingMapping
+
     sku_id = fields.UUID()
     quantity = fields.Integer()
     note = fields.String()
@@ -313,22 +356,42 @@ def _size(sku: Sku, prefix: str) -> dict[str, Any]:
 def sku_view(sku: Sku) -> dict[str, Any]:
     product = sku.product
     return {
-        "id": sku.id, "code": sku.code, "product_id": sku.product_id, "product_title_zh": product.title_zh,
-        "product_title_en": product.title_en, "spu_code": product.spu_code, "position": sku.position,
-        "options": sku.options or {}, "status": sku.status, "active": sku.active, "approved_at": sku.approved_at,
-        "barcode": sku.barcode, "net_weight_g": sku.net_weight_g, "gross_weight_g": sku.gross_weight_g,
-        "size": _size(sku, ""), "package_size": _size(sku, "package_"), "carton_size": _size(sku, "carton_"),
-        "units_per_carton": sku.units_per_carton, "carton_weight_g": sku.carton_weight_g,
+        "id": sku.id,
+        "code": sku.code,
+        "product_id": sku.product_id,
+        "product_title_zh": product.title_zh,
+        "product_title_en": product.title_en,
+        "spu_code": product.spu_code,
+        "position": sku.position,
+        "options": sku.options or {},
+        "status": sku.status,
+        "active": sku.active,
+        "approved_at": sku.approved_at,
+        "barcode": sku.barcode,
+        "net_weight_g": sku.net_weight_g,
+        "gross_weight_g": sku.gross_weight_g,
+        "size": _size(sku, ""),
+        "package_size": _size(sku, "package_"),
+        "carton_size": _size(sku, "carton_"),
+        "units_per_carton": sku.units_per_carton,
+        "carton_weight_g": sku.carton_weight_g,
         "purchase_price": _money(sku.purchase_price, sku.purchase_currency),
         "sale_price": _money(sku.sale_price, sku.sale_currency),
         "market_price": _money(sku.market_price, sku.market_currency),
-        "input_vat_rate": sku.input_vat_rate, "output_vat_rate": sku.output_vat_rate,
-        "customs": {"hs_code": sku.hs_code, "origin_country": sku.origin_country,
-                    "declared_value": _money(sku.declared_value, sku.declared_currency),
-                    "material": sku.material, "name_en": sku.customs_name_en, "name_zh": sku.customs_name_zh},
+        "input_vat_rate": sku.input_vat_rate,
+        "output_vat_rate": sku.output_vat_rate,
+        "customs": {
+            "hs_code": sku.hs_code,
+            "origin_country": sku.origin_country,
+            "declared_value": _money(sku.declared_value, sku.declared_currency),
+            "material": sku.material,
+            "name_en": sku.customs_name_en,
+            "name_zh": sku.customs_name_zh,
+        },
         "kit_type": sku.kit_type,
-        "components": [{"sku_id": c.component_sku_id, "sku_code": c.component.code, "quantity": c.quantity}
-                       for c in sku.components],
+        "components": [
+            {"sku_id": c.component_sku_id, "sku_code": c.component.code, "quantity": c.quantity} for c in sku.components
+        ],
     }
 
 
@@ -348,10 +411,25 @@ def product_view(product: Product, categories: dict[Any, Category] | None = None
 
 
 def category_view(row: Category) -> dict[str, Any]:
-    return {"id": row.id, "code": row.code, "name_zh": row.name_zh, "name_en": row.name_en,
-            "parent_id": row.parent_id, "depth": row.path.count("/") - 2, "created_at": row.created_at}
+    return {
+        "id": row.id,
+        "code": row.code,
+        "name_zh": row.name_zh,
+        "name_en": row.name_en,
+        "parent_id": row.parent_id,
+        "depth": row.path.count("/") - 2,
+        "created_at": row.created_at,
+    }
 
 
 def mapping_view(row: ListingMapping, sku_code: str | None) -> dict[str, Any]:
-    return {"id": row.id, "connection_id": row.connection_id, "seller_sku": row.seller_sku, "sku_id": row.sku_id,
-            "sku_code": sku_code, "quantity": row.quantity, "note": row.note, "created_at": row.created_at}
+    return {
+        "id": row.id,
+        "connection_id": row.connection_id,
+        "seller_sku": row.seller_sku,
+        "sku_id": row.sku_id,
+        "sku_code": sku_code,
+        "quantity": row.quantity,
+        "note": row.note,
+        "created_at": row.created_at,
+    }

@@ -12,40 +12,85 @@ number (the header is line 1) and column, and a file with any problem imports no
 products start in draft. An export has the same columns (plus `status`, ignored on import), so
 it can be edited and imported elsewhere.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
+from core import validation
 from core.catalog import service
 from core.catalog.models import Product, Sku
 from core.db import session
 from core.errors import ValidationError
 
-PRODUCT_COLUMNS = ["spu_code", "title_zh", "title_en", "description_zh", "description_en", "category_code",
-                   "brand", "attributes"]
-SKU_COLUMNS = ["sku_code", "options", "barcode", "net_weight_g", "gross_weight_g",
-               "length_cm", "width_cm", "height_cm", "package_length_cm", "package_width_cm", "package_height_cm",
-               "carton_length_cm", "carton_width_cm", "carton_height_cm", "units_per_carton", "carton_weight_g",
-               "purchase_price", "purchase_currency", "sale_price", "sale_currency", "market_price", "market_currency",
-               "input_vat_rate", "output_vat_rate", "hs_code", "origin_country", "declared_value",
-               "declared_currency", "material", "customs_name_en", "customs_name_zh", "kit_type", "components"]
+PRODUCT_COLUMNS = [
+    "spu_code",
+    "title_zh",
+    "title_en",
+    "description_zh",
+    "description_en",
+    "category_code",
+    "brand",
+    "attributes",
+]
+SKU_COLUMNS = [
+    "sku_code",
+    "options",
+    "barcode",
+    "net_weight_g",
+    "gross_weight_g",
+    "length_cm",
+    "width_cm",
+    "height_cm",
+    "package_length_cm",
+    "package_width_cm",
+    "package_height_cm",
+    "carton_length_cm",
+    "carton_width_cm",
+    "carton_height_cm",
+    "units_per_carton",
+    "carton_weight_g",
+    "purchase_price",
+    "purchase_currency",
+    "sale_price",
+    "sale_currency",
+    "market_price",
+    "market_currency",
+    "input_vat_rate",
+    "output_vat_rate",
+    "hs_code",
+    "origin_country",
+    "declared_value",
+    "declared_currency",
+    "material",
+    "customs_name_en",
+    "customs_name_zh",
+    "kit_type",
+    "components",
+]
 COLUMNS = PRODUCT_COLUMNS + SKU_COLUMNS
 EXPORT_COLUMNS = COLUMNS + ["status"]
 IGNORED_ON_IMPORT = {"status"}
 MAX_ROWS = 50_000
 # Larger uploads are imported by a background job that reports its progress.
 INLINE_MAX_BYTES = 2 * 1024 * 1024
-FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 # Where a service error path lands in the file: its column.
 _PATH_COLUMNS = [
-    (r"^(size|package_size|carton_size)\.(\w+)_cm$", lambda m: {"size": "", "package_size": "package_",
-                                                                "carton_size": "carton_"}[m.group(1)] + m.group(2) + "_cm"),
+    (
+        r"^(size|package_size|carton_size)\.(\w+)_cm$",
+        lambda m: {"size": "", "package_size": "package_", "carton_size": "carton_"}[m.group(1)] + m.group(2) + "_cm",
+    ),
     (r"^(purchase|sale|market)_price\.currency$", lambda m: f"{m.group(1)}_currency"),
     (r"^(purchase|sale|market)_price(\.amount)?$", lambda m: f"{m.group(1)}_price"),
     (r"^customs\.declared_value\.currency$", lambda m: "declared_currency"),
@@ -86,9 +131,11 @@ class ImportRejected(ValidationError):
     def __init__(self, problems: list[RowError]) -> None:
         self.rows = problems
         shown = [p.as_dict() for p in problems[:1000]]
-        super().__init__({"rows": shown},
-                         f"{len(problems)} problem(s) in the file; nothing was imported "
-                         f"(first: line {problems[0].line}, {problems[0].field}: {problems[0].message})")
+        super().__init__(
+            {"rows": shown},
+            f"{len(problems)} problem(s) in the file; nothing was imported "
+            f"(first: line {problems[0].line}, {problems[0].field}: {problems[0].message})",
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,8 +216,9 @@ class ImportResult:
     sku_count: int
 
 
-def import_products(data: bytes, filename: str, *, dry_run: bool = False,
-                    progress: Callable[[int, str], None] | None = None) -> ImportResult:
+def import_products(
+    data: bytes, filename: str, *, dry_run: bool = False, progress: Callable[[int, str], None] | None = None
+) -> ImportResult:
     """Check the whole file, then (unless `dry_run`) create its products in draft. Raises
     ImportRejected listing every problem; the caller's transaction then writes nothing."""
     progress = progress or (lambda _p, _m: None)
@@ -211,9 +259,9 @@ def import_products(data: bytes, filename: str, *, dry_run: bool = False,
 
 
 def _functional_currency() -> str:
-    from tenants.service import current_tenant
+    from tenants.service import functional_currency
 
-    return current_tenant().functional_currency
+    return functional_currency()
 
 
 def _check_header(header: list[str], problems: list[RowError]) -> None:
@@ -284,7 +332,7 @@ _PAIR_SPLIT = re.compile(r"[;\n；]")
 
 
 def _pairs(text: Any, line: int, column: str, problems: list[RowError]) -> dict[str, str]:
-    """"colour=Red; size=L" -> {"colour": "Red", "size": "L"} (also with ： and ；)."""
+    """ "colour=Red; size=L" -> {"colour": "Red", "size": "L"} (also with ： and ；)."""
     out: dict[str, str] = {}
     if text is None:
         return out
@@ -300,7 +348,7 @@ def _pairs(text: Any, line: int, column: str, problems: list[RowError]) -> dict[
 
 
 def _components(text: Any, line: int, problems: list[RowError]) -> list[dict[str, Any]]:
-    """"SKU-A*2; SKU-B" -> [{"sku_code": "SKU-A", "quantity": "2"}, {"sku_code": "SKU-B", "quantity": "1"}]."""
+    """ "SKU-A*2; SKU-B" -> [{"sku_code": "SKU-A", "quantity": "2"}, {"sku_code": "SKU-B", "quantity": "1"}]."""
     out = []
     if text is None:
         return out
@@ -325,8 +373,9 @@ def _money(row: dict[str, Any], amount_col: str, currency_col: str, default_curr
     return {"amount": amount, "currency": currency or (default_currency if amount is not None else None)}
 
 
-def _product_payload(group: Group, categories: dict[str, Any], default_currency: str,
-                     problems: list[RowError]) -> dict[str, Any]:
+def _product_payload(
+    group: Group, categories: dict[str, Any], default_currency: str, problems: list[RowError]
+) -> dict[str, Any]:
     first, line0 = group.rows[0], group.lines[0]
     payload: dict[str, Any] = {}
     for name in ("spu_code", "title_zh", "title_en", "description_zh", "description_en", "brand"):
@@ -353,17 +402,27 @@ def _product_payload(group: Group, categories: dict[str, Any], default_currency:
         sku: dict[str, Any] = {"options": options}
         for column, key in (("sku_code", "code"), ("barcode", "barcode"), ("kit_type", "kit_type")):
             sku[key] = _cell(row, column)
-        for column in ("net_weight_g", "gross_weight_g", "units_per_carton", "carton_weight_g",
-                       "input_vat_rate", "output_vat_rate"):
+        for column in (
+            "net_weight_g",
+            "gross_weight_g",
+            "units_per_carton",
+            "carton_weight_g",
+            "input_vat_rate",
+            "output_vat_rate",
+        ):
             sku[column] = _cell(row, column)
         for group_name, prefix in service.SIZE_GROUPS.items():
             sku[group_name] = {d: _cell(row, prefix + d) for d in ("length_cm", "width_cm", "height_cm")}
         for kind in ("purchase", "sale", "market"):
             sku[f"{kind}_price"] = _money(row, f"{kind}_price", f"{kind}_currency", default_currency)
-        sku["customs"] = {"hs_code": _cell(row, "hs_code"), "origin_country": _cell(row, "origin_country"),
-                          "declared_value": _money(row, "declared_value", "declared_currency", default_currency),
-                          "material": _cell(row, "material"), "name_en": _cell(row, "customs_name_en"),
-                          "name_zh": _cell(row, "customs_name_zh")}
+        sku["customs"] = {
+            "hs_code": _cell(row, "hs_code"),
+            "origin_country": _cell(row, "origin_country"),
+            "declared_value": _money(row, "declared_value", "declared_currency", default_currency),
+            "material": _cell(row, "material"),
+            "name_en": _cell(row, "customs_name_en"),
+            "name_zh": _cell(row, "customs_name_zh"),
+        }
         sku["components"] = _components(_cell(row, "components"), line, problems)
         skus.append(sku)
     payload["variant_attributes"] = [{"name": n, "values": v} for n, v in axes.items()]
@@ -416,8 +475,12 @@ def run_import_job(ctx: Any, key: str, filename: str) -> dict[str, Any]:
         path.unlink(missing_ok=True)
         return {"imported": False, "message": exc.message, "errors": exc.errors}
     session().info.setdefault("catalog_files_removed", []).append(path)
-    return {"imported": True, "products": len(result.products), "skus": result.sku_count,
-            "product_ids": [str(p.id) for p in result.products]}
+    return {
+        "imported": True,
+        "products": len(result.products),
+        "skus": result.sku_count,
+        "product_ids": [str(p.id) for p in result.products],
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -473,8 +536,9 @@ def write_xlsx(rows: Iterable[list[Any]]) -> bytes:
     sheet = book.create_sheet("products")
     sheet.append(EXPORT_COLUMNS)
     for row in rows:
-        # Codes and barcodes stay text so Excel keeps leading zeros and long digits.
-        sheet.append([v if v is None or isinstance(v, (int,)) else str(v) for v in row])
+        # Codes and barcodes stay text so Excel keeps leading zeros and long digits; a control
+        # character (in a title a channel sent) is shown as U+FFFD, which XML can hold.
+        sheet.append([v if v is None or isinstance(v, (int,)) else validation.printable(str(v)) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -1,15 +1,18 @@
 """REST endpoints of inventory: warehouses and bins, stock and its reports, adjustments,
 borrowings, transfers, first-leg shipments, stocktakes and kit orders. Thin: parse, call the
 service, serialise."""
+
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Response, request
 from flask.views import MethodView
 from sqlalchemy import select
 
+from core import validation as f
 from core.db import session, uuid7
 from core.errors import ValidationError
 from core.http import Blueprint, paged, requires
@@ -20,9 +23,12 @@ from core.inventory.service import skus as sku_lookup
 from core.inventory.service.reads import list_buckets
 from core.money import round_money
 
-blp = Blueprint("inventory", __name__, url_prefix="/api/v1",
-                description="Warehouses, stock and its ledger, reservations, transfers, first-leg shipments, "
-                            "stocktakes and kits")
+blp = Blueprint(
+    "inventory",
+    __name__,
+    url_prefix="/api/v1",
+    description="Warehouses, stock and its ledger, reservations, transfers, first-leg shipments, stocktakes and kits",
+)
 
 READ, WRITE = "inventory:read", "inventory:write"
 
@@ -124,10 +130,29 @@ def availability(args: dict[str, Any]) -> Any:
     """Buckets of the given SKUs (virtual bundles computed from their components)."""
     out = []
     for b in list_buckets(args["sku_id"], args.get("warehouse_id")):
-        out.append({**{k: getattr(b, k) for k in ("sku_id", "warehouse_id", "on_hand", "reserved", "available",
-                                                  "qc_pending", "unsellable", "inbound_ordered", "in_transit",
-                                                  "projected", "unit_cost", "currency")},
-                    "stock_value": round_money(b.stock_value, b.currency), "bundle": b.bundle_available is not None})
+        out.append(
+            {
+                **{
+                    k: getattr(b, k)
+                    for k in (
+                        "sku_id",
+                        "warehouse_id",
+                        "on_hand",
+                        "reserved",
+                        "available",
+                        "qc_pending",
+                        "unsellable",
+                        "inbound_ordered",
+                        "in_transit",
+                        "projected",
+                        "unit_cost",
+                        "currency",
+                    )
+                },
+                "stock_value": round_money(b.stock_value, b.currency),
+                "bundle": b.bundle_available is not None,
+            }
+        )
     return out
 
 
@@ -139,8 +164,11 @@ def availability(args: dict[str, Any]) -> Any:
 def ledger(args: dict[str, Any], pagination_parameters: Any) -> Any:
     """One SKU's movements, newest first, with the balance of every bucket after each."""
     sku_lookup.kit_types([args["sku_id"]])  # 404 for an unknown SKU
-    rows = paged(reports.ledger_query(args["sku_id"], warehouse_id=args.get("warehouse_id"), kind=args.get("kind")),
-                 pagination_parameters, scalars=False)
+    rows = paged(
+        reports.ledger_query(args["sku_id"], warehouse_id=args.get("warehouse_id"), kind=args.get("kind")),
+        pagination_parameters,
+        scalars=False,
+    )
     return [reports.ledger_row(r) for r in rows]
 
 
@@ -159,11 +187,19 @@ def low_stock(args: dict[str, Any]) -> Any:
 @requires(READ)
 def stock_age(args: dict[str, Any]) -> Any:
     """Units in each warehouse by days since receipt (0-30, 31-60, 61-90, 90+), with value."""
-    return [{"sku_id": r.sku_id, "sku_code": r.sku_code, "warehouse_id": r.warehouse_id,
-             "warehouse_code": r.warehouse_code, "quantity": r.quantity, "value": r.value,
-             "oldest_days": r.oldest_days,
-             "bands": {k: {"quantity": q, "value": v} for k, (q, v) in r.bands.items()}}
-            for r in reports.stock_age(**args)]
+    return [
+        {
+            "sku_id": r.sku_id,
+            "sku_code": r.sku_code,
+            "warehouse_id": r.warehouse_id,
+            "warehouse_code": r.warehouse_code,
+            "quantity": r.quantity,
+            "value": r.value,
+            "oldest_days": r.oldest_days,
+            "bands": {k: {"quantity": q, "value": v} for k, (q, v) in r.bands.items()},
+        }
+        for r in reports.stock_age(**args)
+    ]
 
 
 @blp.route("/stock/in-transit", methods=["GET"])
@@ -199,8 +235,10 @@ def verify() -> Any:
 
 
 def _lines(data: list[dict[str, Any]]) -> list[Line]:
-    return [Line(str(i + 1), ln["sku_id"], ln["warehouse_id"], ln["quantity"], ln.get("unit_cost"))
-            for i, ln in enumerate(data)]
+    return [
+        Line(str(i + 1), ln["sku_id"], ln["warehouse_id"], ln["quantity"], ln.get("unit_cost"))
+        for i, ln in enumerate(data)
+    ]
 
 
 @blp.route("/stock/adjustments", methods=["POST"])
@@ -212,8 +250,12 @@ def adjust(data: dict[str, Any]) -> Any:
     lines, key = _lines(data["lines"]), stock_key("adjustment")
     kind = data["kind"]
     if kind == "opening_balance":
-        posting = adjustments.opening_balance(lines, key=key, reason=data["reason"] or "opening balance",
-                                              fx_rate=data["fx_rate"], location_id=data["location_id"])
+        posting = adjustments.opening_balance(
+            lines,
+            key=key,
+            reason=data["reason"] or "opening balance",
+            location_id=data["location_id"],
+        )
     elif kind == "scrap":
         posting = adjustments.scrap(lines, key=key, reason=data["reason"], from_bucket=data["from_bucket"])
     else:
@@ -228,8 +270,9 @@ def adjust(data: dict[str, Any]) -> Any:
 def platform_reconciliation(data: dict[str, Any]) -> Any:
     """Adjust a platform or 3PL warehouse to the stock its operator reports."""
     report = [adjustments.PlatformStock(**item) for item in data["items"]]
-    posting = adjustments.reconcile_platform(data["warehouse_id"], report, key=stock_key("platform"),
-                                             reason=data["reason"])
+    posting = adjustments.reconcile_platform(
+        data["warehouse_id"], report, key=stock_key("platform"), reason=data["reason"]
+    )
     return {**posting.to_json(), "replayed": posting.replayed, "value": posting.value}
 
 
@@ -276,17 +319,48 @@ def borrowing_close(data: dict[str, Any], borrowing_id: uuid.UUID) -> Any:
 
 def transfer_view(t: Transfer) -> dict[str, Any]:
     codes = sku_lookup.codes(ln.sku_id for ln in t.lines)
-    out = {c: getattr(t, c) for c in ("id", "kind", "number", "status", "source_warehouse_id",
-                                      "destination_warehouse_id", "carrier", "tracking_number", "shipping_method",
-                                      "platform_reference", "freight_cost", "duty", "cost_currency", "expected_at",
-                                      "allocated_at", "shipped_at", "received_at", "shortfall_reason", "note",
-                                      "created_at")}
+    out = {
+        c: getattr(t, c)
+        for c in (
+            "id",
+            "kind",
+            "number",
+            "status",
+            "source_warehouse_id",
+            "destination_warehouse_id",
+            "carrier",
+            "tracking_number",
+            "shipping_method",
+            "platform_reference",
+            "freight_cost",
+            "duty",
+            "cost_currency",
+            "expected_at",
+            "allocated_at",
+            "shipped_at",
+            "received_at",
+            "shortfall_reason",
+            "note",
+            "created_at",
+        )
+    }
     if t.cost_currency:
         out["freight_cost"] = round_money(t.freight_cost, t.cost_currency)
         out["duty"] = round_money(t.duty, t.cost_currency)
-    out["lines"] = [{"id": ln.id, "sku_id": ln.sku_id, "sku_code": codes.get(ln.sku_id), "quantity": ln.quantity,
-                     "received_quantity": ln.received_quantity, "shortfall_quantity": ln.shortfall_quantity,
-                     "outstanding": ln.outstanding, "unit_cost": ln.unit_cost, "note": ln.note} for ln in t.lines]
+    out["lines"] = [
+        {
+            "id": ln.id,
+            "sku_id": ln.sku_id,
+            "sku_code": codes.get(ln.sku_id),
+            "quantity": ln.quantity,
+            "received_quantity": ln.received_quantity,
+            "shortfall_quantity": ln.shortfall_quantity,
+            "outstanding": ln.outstanding,
+            "unit_cost": ln.unit_cost,
+            "note": ln.note,
+        }
+        for ln in t.lines
+    ]
     out["boxes"] = list(t.boxes)
     return out
 
@@ -372,8 +446,12 @@ _register_transfer_routes("first-leg-shipments", "first_leg", "first-leg shipmen
 @requires(WRITE)
 def put_boxes(data: dict[str, Any], transfer_id: uuid.UUID) -> Any:
     """Plan the cartons: count, dimensions (cm), weight (kg) and SKU quantities per carton."""
-    plans = [transfers.BoxPlan(b["length_cm"], b["width_cm"], b["height_cm"], b["weight_kg"],
-                               _contents(i, b["contents"]), b["count"]) for i, b in enumerate(data["boxes"])]
+    plans = [
+        transfers.BoxPlan(
+            b["length_cm"], b["width_cm"], b["height_cm"], b["weight_kg"], _contents(i, b["contents"]), b["count"]
+        )
+        for i, b in enumerate(data["boxes"])
+    ]
     return transfer_view(transfers.set_boxes(transfer_id, plans))
 
 
@@ -394,8 +472,11 @@ def box_labels(transfer_id: uuid.UUID) -> Response:
     from core.inventory.service.labels import box_labels_pdf
 
     t = transfers.get_transfer(transfer_id, "first_leg")
-    return Response(box_labels_pdf(t), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{t.number}-labels.pdf"'})
+    return Response(
+        box_labels_pdf(t),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{t.number}-labels.pdf"'},
+    )
 
 
 # --- stocktakes -------------------------------------------------------------------------------
@@ -404,20 +485,40 @@ def box_labels(transfer_id: uuid.UUID) -> Response:
 def stocktake_view(st: Any) -> dict[str, Any]:
     var = stocktakes.variance(st.id)
     codes = sku_lookup.codes(ln.sku_id for ln in st.lines)
-    bins = dict(session.execute(select(Location.id, Location.code).where(
-        Location.warehouse_id == st.warehouse_id)).all())
-    out = {c: getattr(st, c) for c in ("id", "number", "warehouse_id", "scope", "status", "started_at",
-                                       "posted_at", "note", "created_at")}
-    out.update(gain_value=round_money(var.gain_value, var.currency), loss_value=round_money(var.loss_value, var.currency),
-               currency=var.currency, uncounted=var.uncounted)
-    out["lines"] = [{
-        "id": v.line.id, "sku_id": v.line.sku_id, "sku_code": codes.get(v.line.sku_id),
-        "location_id": v.line.location_id, "location_code": bins.get(v.line.location_id),
-        "snapshot_on_hand": v.line.snapshot_on_hand, "snapshot_picked": v.line.snapshot_picked,
-        "counted": v.line.counted, "book_at_count": v.line.book_at_count, "picked_at_count": v.line.picked_at_count,
-        "expected_shelf": v.expected_shelf, "variance": v.variance, "unit_cost": v.unit_cost,
-        "value": None if v.value is None else round_money(v.value, var.currency),
-        "counted_at": v.line.counted_at, "counted_by": v.line.counted_by} for v in var.lines]
+    bins = dict(
+        session.execute(select(Location.id, Location.code).where(Location.warehouse_id == st.warehouse_id)).all()
+    )
+    out = {
+        c: getattr(st, c)
+        for c in ("id", "number", "warehouse_id", "scope", "status", "started_at", "posted_at", "note", "created_at")
+    }
+    out.update(
+        gain_value=round_money(var.gain_value, var.currency),
+        loss_value=round_money(var.loss_value, var.currency),
+        currency=var.currency,
+        uncounted=var.uncounted,
+    )
+    out["lines"] = [
+        {
+            "id": v.line.id,
+            "sku_id": v.line.sku_id,
+            "sku_code": codes.get(v.line.sku_id),
+            "location_id": v.line.location_id,
+            "location_code": bins.get(v.line.location_id),
+            "snapshot_on_hand": v.line.snapshot_on_hand,
+            "snapshot_picked": v.line.snapshot_picked,
+            "counted": v.line.counted,
+            "book_at_count": v.line.book_at_count,
+            "picked_at_count": v.line.picked_at_count,
+            "expected_shelf": v.expected_shelf,
+            "variance": v.variance,
+            "unit_cost": v.unit_cost,
+            "value": None if v.value is None else round_money(v.value, var.currency),
+            "counted_at": v.line.counted_at,
+            "counted_by": v.line.counted_by,
+        }
+        for v in var.lines
+    ]
     return out
 
 
@@ -472,10 +573,9 @@ def import_counts(stocktake_id: uuid.UUID) -> Any:
     (text/csv) or as the multipart field `file`."""
     upload = request.files.get("file")
     raw = upload.read() if upload is not None else request.get_data()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError.field("file", "save the CSV as UTF-8") from None
+    errors = f.Errors()
+    text = f.read_text_file(errors, "file", raw)
+    errors.raise_if_any()
     return stocktake_view(stocktakes.import_counts_csv(stocktake_id, text))
 
 
@@ -534,4 +634,3 @@ def complete_kit_order(order_id: uuid.UUID) -> Any:
 @requires(WRITE)
 def cancel_kit_order(order_id: uuid.UUID) -> Any:
     return kits.cancel_kit_order(order_id)
-

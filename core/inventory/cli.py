@@ -1,4 +1,5 @@
 """`tradelane inventory ...`: stock maintenance from the command line."""
+
 from __future__ import annotations
 
 import click
@@ -26,8 +27,10 @@ def verify_cmd(fix: bool, tenant: str | None) -> None:
         state = "repaired" if fix and report.drifts else ("drift" if report.drifts else "ok")
         click.echo(f"tenant {tenant_id}: {report.balances} balances, {len(report.drifts)} drift(s): {state}")
         for d in report.drifts:
-            click.echo(f"  sku {d.sku_id} warehouse {d.warehouse_id} {d.field}: stored {d.stored}, "
-                       f"ledger and reservations say {d.expected}")
+            click.echo(
+                f"  sku {d.sku_id} warehouse {d.warehouse_id} {d.field}: stored {d.stored}, "
+                f"ledger and reservations say {d.expected}"
+            )
         if not fix:
             unrepaired += len(report.drifts)
     if unrepaired:

@@ -1,4 +1,5 @@
 """Inventory's background jobs."""
+
 from __future__ import annotations
 
 from datetime import timedelta

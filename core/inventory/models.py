@@ -7,6 +7,7 @@ reads and the reservation check are one row; `core.inventory.service.reconcile` 
 Every bucket is guarded by a CHECK constraint, and `reserved <= on_hand` makes overselling
 impossible even for code that forgets to ask.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -211,8 +212,14 @@ class Reservation(TenantMixin, Base):
     __audit__ = False
     __table_args__ = (
         Index(None, "tenant_id", "doc_type", "doc_id"),
-        Index("ix_inventory_reservations_open", "tenant_id", "sku_id", "warehouse_id",
-              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+        Index(
+            "ix_inventory_reservations_open",
+            "tenant_id",
+            "sku_id",
+            "warehouse_id",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("released >= 0 AND consumed >= 0 AND released + consumed <= quantity", name="within_quantity"),
         CheckConstraint("picked >= 0 AND picked <= quantity - released - consumed", name="picked_within_open"),
@@ -302,10 +309,8 @@ class Transfer(TenantMixin, Base):
     shortfall_reason: Mapped[str] = mapped_column(String(500), default="")
     note: Mapped[str] = mapped_column(Text, default="")
 
-    lines: Mapped[list["TransferLine"]] = relationship(
-        order_by="TransferLine.position", cascade="all, delete-orphan")
-    boxes: Mapped[list["TransferBox"]] = relationship(
-        order_by="TransferBox.position", cascade="all, delete-orphan")
+    lines: Mapped[list[TransferLine]] = relationship(order_by="TransferLine.position", cascade="all, delete-orphan")
+    boxes: Mapped[list[TransferBox]] = relationship(order_by="TransferBox.position", cascade="all, delete-orphan")
 
 
 class TransferLine(TenantMixin, Base):
@@ -313,8 +318,10 @@ class TransferLine(TenantMixin, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "transfer_id", "sku_id"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
-        CheckConstraint("received_quantity >= 0 AND shortfall_quantity >= 0 "
-                        "AND received_quantity + shortfall_quantity <= quantity", name="within_quantity"),
+        CheckConstraint(
+            "received_quantity >= 0 AND shortfall_quantity >= 0 AND received_quantity + shortfall_quantity <= quantity",
+            name="within_quantity",
+        ),
     )
 
     transfer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inventory_transfers.id", ondelete="CASCADE"))
@@ -340,7 +347,9 @@ class TransferBox(TenantMixin, Base):
     __table_args__ = (
         Index(None, "tenant_id", "transfer_id", "position"),
         CheckConstraint("count > 0", name="count_positive"),
-        CheckConstraint("length_cm > 0 AND width_cm > 0 AND height_cm > 0 AND weight_kg > 0", name="dimensions_positive"),
+        CheckConstraint(
+            "length_cm > 0 AND width_cm > 0 AND height_cm > 0 AND weight_kg > 0", name="dimensions_positive"
+        ),
     )
 
     transfer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inventory_transfers.id", ondelete="CASCADE"))
@@ -380,8 +389,7 @@ class Stocktake(TenantMixin, Base):
     posted_at: Mapped[datetime | None] = mapped_column()
     note: Mapped[str] = mapped_column(Text, default="")
 
-    lines: Mapped[list["StocktakeLine"]] = relationship(
-        order_by="StocktakeLine.position", cascade="all, delete-orphan")
+    lines: Mapped[list[StocktakeLine]] = relationship(order_by="StocktakeLine.position", cascade="all, delete-orphan")
 
 
 class StocktakeLine(TenantMixin, Base):
@@ -448,8 +456,11 @@ class Borrowing(TenantMixin, Base):
         UniqueConstraint("tenant_id", "number"),
         Index(None, "tenant_id", "status", "created_at"),
         CheckConstraint("status IN ('open', 'closed')", name="status"),
-        CheckConstraint("quantity > 0 AND returned_quantity >= 0 AND written_off_quantity >= 0 "
-                        "AND returned_quantity + written_off_quantity <= quantity", name="within_quantity"),
+        CheckConstraint(
+            "quantity > 0 AND returned_quantity >= 0 AND written_off_quantity >= 0 "
+            "AND returned_quantity + written_off_quantity <= quantity",
+            name="within_quantity",
+        ),
     )
 
     number: Mapped[str] = mapped_column(String(32))

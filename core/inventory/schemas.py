@@ -1,4 +1,5 @@
 """Request and response schemas of the inventory API."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,8 +7,25 @@ from typing import Any
 from marshmallow import fields, post_load, validate
 
 from core.http import Schema
-from core.inventory.models import STOCKTAKE_STATUSES, TRANSFER_STATUSES, WAREHOUSE_TYPES
+from core.inventory.models import (
+    STOCKTAKE_STATUSES,
+    TRANSFER_STATUSES,
+    WAREHOUSE_TYPES,
+    Borrowing,
+    KitOrder,
+    Location,
+    SkuSetting,
+    StockMovement,
+    Stocktake,
+    StocktakeLine,
+    Transfer,
+    TransferBox,
+    TransferLine,
+    Warehouse,
+)
 from core.money import Money, is_currency
+from core.validation import Currency
+
 
 def Quantity(**kw: Any) -> fields.Integer:  # noqa: N802 - reads like a field class
     return fields.Integer(validate=validate.Range(min=1), strict=True, **kw)
@@ -25,8 +43,9 @@ class CostSchema(Schema):
     """An amount with its ISO 4217 currency: {"amount": "12.50", "currency": "CNY"}."""
 
     amount = _dec(required=True, validate=validate.Range(min=0))
-    currency = fields.String(required=True, validate=lambda c: is_currency(c),
-                             metadata={"description": "ISO 4217, e.g. CNY, USD"})
+    currency = Currency(
+        required=True, validate=lambda c: is_currency(c), metadata={"description": "ISO 4217, e.g. CNY, USD"}
+    )
 
     @post_load
     def to_money(self, data: dict[str, Any], **_: Any) -> Money:
@@ -37,15 +56,20 @@ class CostSchema(Schema):
 
 
 class WarehouseFieldsSchema(Schema):
+    __model__ = Warehouse
+
     code = fields.String(validate=validate.Length(min=1, max=32))
     name = fields.String(validate=validate.Length(min=1, max=200))
-    type = fields.String(validate=validate.OneOf(WAREHOUSE_TYPES), metadata={
-        "description": "domestic (self-run), overseas_3pl, platform (e.g. Amazon FBA, one per marketplace), virtual"})
+    type = fields.String(
+        validate=validate.OneOf(WAREHOUSE_TYPES),
+        metadata={
+            "description": "domestic (self-run), overseas_3pl, platform (e.g. Amazon FBA, one per marketplace), virtual"
+        },
+    )
     operator = fields.String(validate=validate.Length(max=100), metadata={"description": "3PL or platform programme"})
     marketplace = fields.String(validate=validate.Length(max=32), metadata={"description": "for platform warehouses"})
     connection_id = fields.UUID(allow_none=True)
-    priority = fields.Integer(validate=validate.Range(min=0, max=100000),
-                              metadata={"description": "lower ships first"})
+    priority = fields.Integer(validate=validate.Range(min=0, max=100000), metadata={"description": "lower ships first"})
     active = fields.Boolean()
     country = fields.String(validate=validate.Length(equal=2), metadata={"description": "ISO 3166-1 alpha-2"})
     contact_name = fields.String(validate=validate.Length(max=200))
@@ -79,12 +103,16 @@ class WarehouseQuerySchema(Schema):
 
 
 class LocationInSchema(Schema):
+    __model__ = Location
+
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     name = fields.String(load_default="", validate=validate.Length(max=200))
     active = fields.Boolean(load_default=True)
 
 
 class LocationUpdateSchema(Schema):
+    __model__ = Location
+
     code = fields.String(validate=validate.Length(min=1, max=32))
     name = fields.String(validate=validate.Length(max=200))
     active = fields.Boolean()
@@ -99,6 +127,8 @@ class LocationSchema(Schema):
 
 
 class SkuSettingInSchema(Schema):
+    __model__ = SkuSetting
+
     sku_id = fields.UUID(required=True)
     warehouse_id = fields.UUID(required=True)
     safety_stock = Count()
@@ -141,7 +171,7 @@ class StockRowSchema(Schema):
     below_safety = fields.Boolean()
     unit_cost = _dec(metadata={"description": "moving weighted average, in currency"})
     stock_value = _dec()
-    currency = fields.String()
+    currency = Currency()
 
 
 class AvailabilityQuerySchema(Schema):
@@ -162,7 +192,7 @@ class BucketsSchema(Schema):
     projected = fields.Integer()
     stock_value = _dec()
     unit_cost = _dec()
-    currency = fields.String()
+    currency = Currency()
     bundle = fields.Boolean(metadata={"description": "a virtual bundle: available comes from its components"})
 
 
@@ -186,7 +216,7 @@ class LedgerRowSchema(Schema):
     on_hand_change = fields.Integer()
     unit_cost = _dec()
     value = _dec()
-    currency = fields.String()
+    currency = Currency()
     doc_type = fields.String()
     doc_id = fields.String()
     doc_number = fields.String()
@@ -194,8 +224,11 @@ class LedgerRowSchema(Schema):
     reason = fields.String()
     actor = fields.String()
     operation_id = fields.UUID()
-    balance_after = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                                metadata={"description": "every bucket of this SKU in this warehouse after the movement"})
+    balance_after = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "every bucket of this SKU in this warehouse after the movement"},
+    )
 
 
 class LowStockQuerySchema(Schema):
@@ -232,8 +265,11 @@ class AgeRowSchema(Schema):
     quantity = fields.Integer()
     value = _dec()
     oldest_days = fields.Integer()
-    bands = fields.Dict(keys=fields.String(), values=fields.Nested(AgeBandSchema),
-                        metadata={"description": "0-30, 31-60, 61-90, 90+ days since receipt"})
+    bands = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(AgeBandSchema),
+        metadata={"description": "0-30, 31-60, 61-90, 90+ days since receipt"},
+    )
 
 
 class InTransitQuerySchema(Schema):
@@ -260,7 +296,7 @@ class InTransitSchema(Schema):
     expected_at = fields.Date(allow_none=True)
     quantity = fields.Integer()
     value = _dec()
-    currency = fields.String()
+    currency = Currency()
     lines = fields.List(fields.Nested(InTransitLineSchema))
 
 
@@ -298,14 +334,26 @@ class StockLineInSchema(Schema):
 
 
 class AdjustmentSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(("opening_balance", "scrap", "requisition")),
-                         metadata={"description": "opening_balance (in, at unit_cost), scrap (弃置), requisition (领用)"})
+    __model__ = StockMovement
+
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(("opening_balance", "scrap", "requisition")),
+        metadata={"description": "opening_balance (in, at unit_cost), scrap (弃置), requisition (领用)"},
+    )
     reason = fields.String(load_default="", validate=validate.Length(max=500))
-    from_bucket = fields.String(load_default="on_hand", validate=validate.OneOf(("on_hand", "unsellable", "qc_pending")),
-                                metadata={"description": "scrap only"})
-    fx_rate = _dec(allow_none=True, load_default=None, validate=validate.Range(min=0, min_inclusive=False))
+    from_bucket = fields.String(
+        load_default="on_hand",
+        validate=validate.OneOf(("on_hand", "unsellable", "qc_pending")),
+        metadata={"description": "scrap only"},
+    )
     location_id = fields.UUID(allow_none=True, load_default=None)
-    lines = fields.List(fields.Nested(StockLineInSchema), required=True, validate=validate.Length(min=1, max=500))
+    lines = fields.List(
+        fields.Nested(StockLineInSchema),
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "A unit cost in another currency is converted at today's rate (/exchange-rates)"},
+    )
 
 
 class PostedLineSchema(Schema):
@@ -315,7 +363,7 @@ class PostedLineSchema(Schema):
     quantity = fields.Integer()
     unit_cost = _dec()
     value = _dec()
-    currency = fields.String()
+    currency = Currency()
 
 
 class PostingSchema(Schema):
@@ -351,6 +399,8 @@ class VerifySchema(Schema):
 
 
 class BorrowingInSchema(Schema):
+    __model__ = Borrowing
+
     sku_id = fields.UUID(required=True)
     warehouse_id = fields.UUID(required=True)
     quantity = Quantity(required=True)
@@ -385,7 +435,7 @@ class BorrowingSchema(Schema):
     written_off_quantity = fields.Integer()
     outstanding = fields.Integer()
     unit_cost = _dec()
-    currency = fields.String()
+    currency = Currency()
     due_date = fields.Date(allow_none=True)
     note = fields.String()
     created_at = fields.DateTime()
@@ -395,22 +445,29 @@ class BorrowingSchema(Schema):
 
 
 class TransferLineInSchema(Schema):
+    __model__ = TransferLine
+
     sku_id = fields.UUID(required=True)
     quantity = Quantity(required=True)
 
 
 class TransferCreateSchema(Schema):
+    __model__ = Transfer
+
     source_warehouse_id = fields.UUID(required=True)
     destination_warehouse_id = fields.UUID(required=True)
     lines = fields.List(fields.Nested(TransferLineInSchema), required=True, validate=validate.Length(min=1, max=1000))
     shipping_method = fields.String(validate=validate.Length(max=50))
-    platform_reference = fields.String(validate=validate.Length(max=100),
-                                       metadata={"description": "the platform's shipment id, e.g. FBA15ABCD123"})
+    platform_reference = fields.String(
+        validate=validate.Length(max=100), metadata={"description": "the platform's shipment id, e.g. FBA15ABCD123"}
+    )
     expected_at = fields.Date(allow_none=True)
     note = fields.String()
 
 
 class TransferUpdateSchema(Schema):
+    __model__ = Transfer
+
     source_warehouse_id = fields.UUID()
     destination_warehouse_id = fields.UUID()
     lines = fields.List(fields.Nested(TransferLineInSchema), validate=validate.Length(min=1, max=1000))
@@ -429,6 +486,8 @@ class TransferQuerySchema(Schema):
 
 
 class ShipSchema(Schema):
+    __model__ = Transfer
+
     carrier = fields.String(required=True, validate=validate.Length(min=1, max=100))
     tracking_number = fields.String(required=True, validate=validate.Length(min=1, max=100))
     shipping_method = fields.String(validate=validate.Length(max=50))
@@ -440,14 +499,19 @@ class ShipSchema(Schema):
 class ReceiptLineSchema(Schema):
     sku_id = fields.UUID(required=True)
     quantity = Count(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=500),
-                         metadata={"description": "what was wrong (a discrepancy)"})
+    note = fields.String(
+        load_default="", validate=validate.Length(max=500), metadata={"description": "what was wrong (a discrepancy)"}
+    )
 
 
 class ReceiveSchema(Schema):
+    __model__ = Transfer
+
     receipts = fields.List(fields.Nested(ReceiptLineSchema), load_default=list)
-    complete = fields.Boolean(load_default=False, metadata={
-        "description": "this is the last receipt: post whatever is still outstanding as a shortfall"})
+    complete = fields.Boolean(
+        load_default=False,
+        metadata={"description": "this is the last receipt: post whatever is still outstanding as a shortfall"},
+    )
     shortfall_reason = fields.String(load_default="", validate=validate.Length(max=500))
     to_qc = fields.Boolean(load_default=False, metadata={"description": "receive into qc_pending"})
     location_id = fields.UUID(allow_none=True, load_default=None)
@@ -463,6 +527,8 @@ class BoxContentSchema(Schema):
 
 
 class BoxInSchema(Schema):
+    __model__ = TransferBox
+
     count = Quantity(load_default=1, metadata={"description": "identical cartons"})
     length_cm = _dec(required=True, validate=validate.Range(min=0, min_inclusive=False))
     width_cm = _dec(required=True, validate=validate.Range(min=0, min_inclusive=False))
@@ -510,7 +576,7 @@ class TransferSchema(Schema):
     platform_reference = fields.String()
     freight_cost = _dec()
     duty = _dec()
-    cost_currency = fields.String(allow_none=True)
+    cost_currency = Currency(allow_none=True)
     expected_at = fields.Date(allow_none=True)
     allocated_at = fields.DateTime(allow_none=True)
     shipped_at = fields.DateTime(allow_none=True)
@@ -526,6 +592,8 @@ class TransferSchema(Schema):
 
 
 class StocktakeCreateSchema(Schema):
+    __model__ = Stocktake
+
     warehouse_id = fields.UUID(required=True)
     scope = fields.String(load_default="cycle", validate=validate.OneOf(("cycle", "spot")))
     sku_ids = fields.List(fields.UUID(), load_default=list)
@@ -539,6 +607,8 @@ class StocktakeQuerySchema(Schema):
 
 
 class CountInSchema(Schema):
+    __model__ = StocktakeLine
+
     sku_id = fields.UUID(required=True)
     counted = Count(required=True)
 
@@ -578,7 +648,7 @@ class StocktakeSchema(Schema):
     created_at = fields.DateTime()
     gain_value = _dec()
     loss_value = _dec()
-    currency = fields.String()
+    currency = Currency()
     uncounted = fields.Integer()
     lines = fields.List(fields.Nested(StocktakeLineSchema))
 
@@ -598,6 +668,8 @@ class StocktakeSummarySchema(Schema):
 
 
 class KitOrderCreateSchema(Schema):
+    __model__ = KitOrder
+
     kind = fields.String(required=True, validate=validate.OneOf(("assembly", "disassembly")))
     kit_sku_id = fields.UUID(required=True)
     warehouse_id = fields.UUID(required=True)
@@ -623,4 +695,3 @@ class KitOrderSchema(Schema):
     completed_at = fields.DateTime(allow_none=True)
     note = fields.String()
     created_at = fields.DateTime()
-

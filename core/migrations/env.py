@@ -1,4 +1,5 @@
 """Alembic environment: runs on the connection core.migrate hands over (or the URL)."""
+
 from __future__ import annotations
 
 from alembic import context

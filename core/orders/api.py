@@ -2,6 +2,7 @@
 order's life, merges, bulk actions, CSV export, saved views and the tenant's order rules.
 
 Buyer personal data is masked for callers without `orders:pii` (core.orders.views)."""
+
 from __future__ import annotations
 
 import uuid
@@ -20,14 +21,12 @@ from core.orders.schemas import (
     OrderCandidateGroupSchema,
     OrderDeliverInSchema,
     OrderHoldInSchema,
+    OrderInSchema,
     OrderMergeInSchema,
     OrderNoteSchema,
-    OrderInSchema,
     OrderPatchSchema,
-    OrderQuerySchema,
-    OrderSchema,
-    OrderSummarySchema,
     OrderPrintInSchema,
+    OrderQuerySchema,
     OrderReasonSchema,
     OrderReceiveInSchema,
     OrderRefundInSchema,
@@ -35,20 +34,26 @@ from core.orders.schemas import (
     OrderReturnInSchema,
     OrderReturnPatchSchema,
     OrderReturnSchema,
+    OrderSchema,
     OrderSettingsInSchema,
     OrderSettingsSchema,
     OrderShipInSchema,
     OrderSplitInSchema,
     OrderSplitResultSchema,
     OrderStockRowSchema,
+    OrderSummarySchema,
     OrderViewInSchema,
     OrderViewSchema,
 )
 from core.orders.service import bulk, queries
 
-blp = Blueprint("orders", __name__, url_prefix="/api/v1",
-                description="Orders of every channel: review, holds, allocation, split and merge, shipment, "
-                            "cancellation, refunds and returns")
+blp = Blueprint(
+    "orders",
+    __name__,
+    url_prefix="/api/v1",
+    description="Orders of every channel: review, holds, allocation, split and merge, shipment, "
+    "cancellation, refunds and returns",
+)
 
 
 def _reveal() -> bool:
@@ -133,23 +138,62 @@ def _action(name: str, permission: str, doc: str, schema: Any, call: Any) -> Non
     blp.route(f"/orders/<uuid:order_id>/{name}", methods=["POST"], endpoint=view.__name__)(decorated)
 
 
-_action("approve", "orders:write", "Approve an order waiting for review; split rules and allocation follow.",
-        OrderNoteSchema, lambda oid, d: service.approve(oid, d["note"]))
-_action("hold", "orders:write", "Put an order on hold before shipment, with the reason and the problem SKUs.",
-        OrderHoldInSchema, lambda oid, d: service.hold_order(oid, reason=d["reason"], type=d["type"],
-                                                        problems=d["problems"]))
-_action("release", "orders:write", "Release a hold: the order returns to where it was held.",
-        OrderNoteSchema, lambda oid, d: service.release_order(oid, note=d["note"]))
-_action("allocate", "orders:write", "Choose the warehouse and reserve the stock of an approved order now.",
-        OrderNoteSchema, lambda oid, d: service.allocate(oid))
-_action("cancel", "orders:write", "Cancel an order before shipment; its stock is released.",
-        OrderReasonSchema, lambda oid, d: service.cancel(oid, d["reason"]))
-_action("print", "orders:fulfil", "A label or pick list was produced: the order awaits shipment.",
-        OrderPrintInSchema, lambda oid, d: service.mark_printed(oid, d["document"]))
-_action("ship", "orders:fulfil", "Record the shipment (carrier, service, tracking, weight, size); the stock leaves.",
-        OrderShipInSchema, lambda oid, d: service.ship(oid, **d))
-_action("deliver", "orders:fulfil", "Mark a shipped order delivered.",
-        OrderDeliverInSchema, lambda oid, d: service.deliver(oid, d.get("delivered_at")))
+_action(
+    "approve",
+    "orders:write",
+    "Approve an order waiting for review; split rules and allocation follow.",
+    OrderNoteSchema,
+    lambda oid, d: service.approve(oid, d["note"]),
+)
+_action(
+    "hold",
+    "orders:write",
+    "Put an order on hold before shipment, with the reason and the problem SKUs.",
+    OrderHoldInSchema,
+    lambda oid, d: service.hold_order(oid, reason=d["reason"], type=d["type"], problems=d["problems"]),
+)
+_action(
+    "release",
+    "orders:write",
+    "Release a hold: the order returns to where it was held.",
+    OrderNoteSchema,
+    lambda oid, d: service.release_order(oid, note=d["note"]),
+)
+_action(
+    "allocate",
+    "orders:write",
+    "Choose the warehouse and reserve the stock of an approved order now.",
+    OrderNoteSchema,
+    lambda oid, d: service.allocate(oid),
+)
+_action(
+    "cancel",
+    "orders:write",
+    "Cancel an order before shipment; its stock is released.",
+    OrderReasonSchema,
+    lambda oid, d: service.cancel(oid, d["reason"]),
+)
+_action(
+    "print",
+    "orders:fulfil",
+    "A label or pick list was produced: the order awaits shipment.",
+    OrderPrintInSchema,
+    lambda oid, d: service.mark_printed(oid, d["document"]),
+)
+_action(
+    "ship",
+    "orders:fulfil",
+    "Record the shipment (carrier, service, tracking, weight, size); the stock leaves.",
+    OrderShipInSchema,
+    lambda oid, d: service.ship(oid, **d),
+)
+_action(
+    "deliver",
+    "orders:fulfil",
+    "Mark a shipped order delivered.",
+    OrderDeliverInSchema,
+    lambda oid, d: service.deliver(oid, d.get("delivered_at")),
+)
 
 
 @blp.route("/orders/<uuid:order_id>/split", methods=["POST"])
@@ -209,8 +253,9 @@ class ReturnView(MethodView):
 def receive_return(data: dict[str, Any], return_id: uuid.UUID) -> Any:
     """The return arrived: per line, how many units go back to stock and how many are damaged."""
     inspection = [{**x, "line_id": str(x["line_id"])} for x in data["inspection"]]
-    return views.return_view(service.receive_return(return_id, inspection=inspection,
-                                                    warehouse_id=data.get("warehouse_id")))
+    return views.return_view(
+        service.receive_return(return_id, inspection=inspection, warehouse_id=data.get("warehouse_id"))
+    )
 
 
 @blp.route("/orders/merge", methods=["POST"])
@@ -238,8 +283,9 @@ def merge_candidates() -> Any:
 def bulk_action(data: dict[str, Any]) -> Any:
     """Approve, hold, release, allocate or cancel many orders: each succeeds or fails on its
     own, and the result names the reason for every failure."""
-    return bulk.run(data["action"], data["order_ids"],
-                    {"reason": data["reason"], "note": data["note"], "type": data["type"]})
+    return bulk.run(
+        data["action"], data["order_ids"], {"reason": data["reason"], "note": data["note"], "type": data["type"]}
+    )
 
 
 @blp.route("/orders/export")
@@ -259,8 +305,13 @@ def _owner() -> str:
 
 
 def _view(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "shared": row.owner == "", "filters": row.filters,
-            "created_at": row.created_at}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "shared": row.owner == "",
+        "filters": row.filters,
+        "created_at": row.created_at,
+    }
 
 
 @blp.route("/order-views")

@@ -8,6 +8,7 @@ orders into one new order; the sources keep status `merged` and point at it
 (`merged_into_id`), and each merged line remembers its source line and external order id, so
 shipment confirmations still reach every channel order.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -20,8 +21,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import Amount, Base, TenantMixin, UnitCost
 
 STATUSES = (
-    "pending_review", "approved", "allocated", "awaiting_shipment", "shipped", "delivered", "on_hold",
-    "cancelled", "partially_refunded", "refunded", "returned", "split", "merged",
+    "pending_review",
+    "approved",
+    "allocated",
+    "awaiting_shipment",
+    "shipped",
+    "delivered",
+    "on_hold",
+    "cancelled",
+    "partially_refunded",
+    "refunded",
+    "returned",
+    "split",
+    "merged",
 )
 # Where staff and rules still decide what happens: holds, splits, merges, cancellation.
 BEFORE_SHIPMENT = ("pending_review", "approved", "allocated", "awaiting_shipment", "on_hold")
@@ -48,14 +60,24 @@ class Order(TenantMixin, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "number"),
         # One original order per channel order: split children and merge results do not count.
-        Index("uq_orders_tenant_id_connection_id_external_order_id", "tenant_id", "connection_id",
-              "external_order_id", unique=True,
-              postgresql_where=text("parent_id IS NULL AND connection_id IS NOT NULL"),
-              sqlite_where=text("parent_id IS NULL AND connection_id IS NOT NULL")),
-        Index("uq_orders_tenant_id_channel_external_order_id_manual", "tenant_id", "channel", "external_order_id",
-              unique=True,
-              postgresql_where=text("parent_id IS NULL AND connection_id IS NULL AND external_order_id IS NOT NULL"),
-              sqlite_where=text("parent_id IS NULL AND connection_id IS NULL AND external_order_id IS NOT NULL")),
+        Index(
+            "uq_orders_tenant_id_connection_id_external_order_id",
+            "tenant_id",
+            "connection_id",
+            "external_order_id",
+            unique=True,
+            postgresql_where=text("parent_id IS NULL AND connection_id IS NOT NULL"),
+            sqlite_where=text("parent_id IS NULL AND connection_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_orders_tenant_id_channel_external_order_id_manual",
+            "tenant_id",
+            "channel",
+            "external_order_id",
+            unique=True,
+            postgresql_where=text("parent_id IS NULL AND connection_id IS NULL AND external_order_id IS NOT NULL"),
+            sqlite_where=text("parent_id IS NULL AND connection_id IS NULL AND external_order_id IS NOT NULL"),
+        ),
         Index(None, "tenant_id", "status", "purchased_at"),
         Index(None, "tenant_id", "purchased_at"),
         Index(None, "tenant_id", "parent_id"),
@@ -128,8 +150,9 @@ class Order(TenantMixin, Base):
     delivered_at: Mapped[datetime | None] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()
 
-    lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", order_by="OrderLine.position",
-                                                    cascade="all, delete-orphan")
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", order_by="OrderLine.position", cascade="all, delete-orphan"
+    )
 
     @property
     def is_manual(self) -> bool:
@@ -147,8 +170,9 @@ class OrderLine(TenantMixin, Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("units_per_item > 0", name="units_positive"),
         CheckConstraint("quantity_cancelled >= 0 AND quantity_cancelled <= quantity", name="cancelled_within"),
-        CheckConstraint("quantity_shipped >= 0 AND quantity_shipped + quantity_cancelled <= quantity",
-                        name="shipped_within"),
+        CheckConstraint(
+            "quantity_shipped >= 0 AND quantity_shipped + quantity_cancelled <= quantity", name="shipped_within"
+        ),
         CheckConstraint("quantity_returned >= 0 AND quantity_returned <= quantity_shipped", name="returned_within"),
     )
 
@@ -201,8 +225,14 @@ class OrderHold(TenantMixin, Base):
     __tablename__ = "order_holds"
     __table_args__ = (
         Index(None, "tenant_id", "order_id"),
-        Index("ix_order_holds_open", "tenant_id", "type", "order_id",
-              postgresql_where=text("released_at IS NULL"), sqlite_where=text("released_at IS NULL")),
+        Index(
+            "ix_order_holds_open",
+            "tenant_id",
+            "type",
+            "order_id",
+            postgresql_where=text("released_at IS NULL"),
+            sqlite_where=text("released_at IS NULL"),
+        ),
     )
 
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
@@ -258,9 +288,15 @@ class OrderRefund(TenantMixin, Base):
     __tablename__ = "order_refunds"
     __table_args__ = (
         Index(None, "tenant_id", "order_id"),
-        Index("uq_order_refunds_tenant_id_order_id_external_refund_id", "tenant_id", "order_id", "external_refund_id",
-              unique=True, postgresql_where=text("external_refund_id IS NOT NULL"),
-              sqlite_where=text("external_refund_id IS NOT NULL")),
+        Index(
+            "uq_order_refunds_tenant_id_order_id_external_refund_id",
+            "tenant_id",
+            "order_id",
+            "external_refund_id",
+            unique=True,
+            postgresql_where=text("external_refund_id IS NOT NULL"),
+            sqlite_where=text("external_refund_id IS NOT NULL"),
+        ),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         CheckConstraint("method IN ('platform', 'offline')", name="method"),
     )
@@ -318,7 +354,6 @@ class OrderSettings(TenantMixin, Base):
     split_attributes: Mapped[list] = mapped_column(default=list)
     package_limits: Mapped[dict] = mapped_column(default=dict)
     value_limits: Mapped[list] = mapped_column(default=list)
-    fx_rates: Mapped[dict] = mapped_column(default=dict)
 
 
 class OrderView(TenantMixin, Base):

@@ -1,4 +1,5 @@
 """Request and response schemas of the orders API."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +7,19 @@ from typing import Any
 from marshmallow import fields, validate
 
 from core.http import Schema
-from core.orders.models import FULFILMENTS, HOLD_TYPES, STATUSES
+from core.orders.models import (
+    FULFILMENTS,
+    HOLD_TYPES,
+    STATUSES,
+    Order,
+    OrderHold,
+    OrderLine,
+    OrderRefund,
+    OrderReturn,
+    OrderSettings,
+    OrderShipment,
+    OrderView,
+)
 from core.orders.service.aftersales import AFTER_TYPES, METHODS
 from core.orders.service.bulk import ACTIONS
 from core.orders.service.fulfilment import DOCUMENTS
@@ -57,11 +70,13 @@ class OrderBuyerInSchema(Schema):
 
 
 class OrderLineInSchema(Schema):
+    __model__ = OrderLine
+
     sku = fields.String(metadata={"description": "Local SKU code (or give sku_id)"})
     sku_id = fields.UUID()
     title = fields.String()
     quantity = fields.Integer(required=True)
-    unit_price = fields.Raw(metadata={"description": "Decimal as a string, e.g. \"19.90\""})
+    unit_price = fields.Raw(metadata={"description": 'Decimal as a string, e.g. "19.90"'})
     item_tax = fields.Raw()
     shipping_price = fields.Raw()
     shipping_tax = fields.Raw()
@@ -69,6 +84,8 @@ class OrderLineInSchema(Schema):
 
 
 class OrderInSchema(Schema):
+    __model__ = Order
+
     currency = fields.String(required=True)
     external_order_id = fields.String(metadata={"description": "Your reference for an offline order (unique)"})
     marketplace = fields.String()
@@ -86,6 +103,8 @@ class OrderInSchema(Schema):
 
 
 class OrderPatchSchema(Schema):
+    __model__ = Order
+
     shipping_address = fields.Nested(OrderAddressInSchema)
     shipping_service = fields.String()
     seller_note = fields.String()
@@ -107,6 +126,8 @@ class OrderProblemInSchema(Schema):
 
 
 class OrderHoldInSchema(Schema):
+    __model__ = OrderHold
+
     reason = fields.String(required=True)
     type = fields.String(load_default="manual", validate=validate.OneOf(HOLD_TYPES))
     problems = fields.List(fields.Nested(OrderProblemInSchema), load_default=list)
@@ -118,8 +139,11 @@ class OrderPartLineSchema(Schema):
 
 
 class OrderSplitInSchema(Schema):
-    parts = fields.List(fields.List(fields.Nested(OrderPartLineSchema)), required=True,
-                        metadata={"description": "Each part becomes a child order; units not listed form one more"})
+    parts = fields.List(
+        fields.List(fields.Nested(OrderPartLineSchema)),
+        required=True,
+        metadata={"description": "Each part becomes a child order; units not listed form one more"},
+    )
     reason = fields.String(load_default="")
 
 
@@ -133,6 +157,8 @@ class OrderPrintInSchema(Schema):
 
 
 class OrderShipInSchema(Schema):
+    __model__ = OrderShipment
+
     carrier = fields.String(required=True)
     service = fields.String(load_default="")
     tracking_number = fields.String(load_default="")
@@ -148,6 +174,8 @@ class OrderDeliverInSchema(Schema):
 
 
 class OrderRefundInSchema(Schema):
+    __model__ = OrderRefund
+
     method = fields.String(required=True, validate=validate.OneOf(METHODS))
     reason = fields.String(required=True)
     amount = fields.Raw(allow_none=True, metadata={"description": "Decimal string; default: what the lines are worth"})
@@ -159,6 +187,8 @@ class OrderRefundInSchema(Schema):
 
 
 class OrderReturnInSchema(Schema):
+    __model__ = OrderReturn
+
     lines = fields.List(fields.Nested(OrderPartLineSchema), required=True)
     reason = fields.String(required=True)
     carrier = fields.String(load_default="")
@@ -167,6 +197,8 @@ class OrderReturnInSchema(Schema):
 
 
 class OrderReturnPatchSchema(Schema):
+    __model__ = OrderReturn
+
     carrier = fields.String()
     tracking_number = fields.String()
 
@@ -192,12 +224,16 @@ class OrderBulkInSchema(Schema):
 
 
 class OrderViewInSchema(Schema):
+    __model__ = OrderView
+
     name = fields.String(required=True)
     filters = fields.Dict(required=True)
     shared = fields.Boolean(load_default=False)
 
 
 class OrderSettingsInSchema(Schema):
+    __model__ = OrderSettings
+
     review_rules = fields.List(fields.Dict())
     auto_allocate = fields.Boolean()
     allocation_policy = fields.String(validate=validate.OneOf(("split", "hold")))
@@ -206,7 +242,6 @@ class OrderSettingsInSchema(Schema):
     split_attributes = fields.List(fields.String())
     package_limits = fields.Dict()
     value_limits = fields.List(fields.Dict())
-    fx_rates = fields.Dict()
 
 
 # --- responses ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Endpoints of the platform: jobs, the audit log, installed plugins, business events."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,9 +8,9 @@ from typing import Any
 from flask.views import MethodView
 from sqlalchemy import select
 
-from core import jobs
+from core import events, jobs
 from core.audit import audit_query
-from core.db import get_or_none
+from core.db import get_or_none, session
 from core.errors import NotFound
 from core.events import EventDelivery, OutboxEvent
 from core.http import Blueprint, paged, requires
@@ -87,8 +88,15 @@ class Plugins(MethodView):
             for ref in record.adapters:
                 kind, _, name = ref.partition(":")
                 info = reg.adapters[kind][name]
-                adapters.append({"kind": kind, "name": name, "display_name": info.display_name,
-                                 "capabilities": sorted(info.capabilities), "settings": info.settings_schema()})
+                adapters.append(
+                    {
+                        "kind": kind,
+                        "name": name,
+                        "display_name": info.display_name,
+                        "capabilities": sorted(info.capabilities),
+                        "settings": info.settings_schema(),
+                    }
+                )
             out.append({**record.__dict__, "adapters": adapters})
         return out
 
@@ -114,14 +122,37 @@ class FailedDeliveries(MethodView):
     @blp.paginate()
     @requires("audit:read")
     def get(self, pagination_parameters: Any) -> Any:
-        """Event deliveries that failed (retrying) or gave up (dead)."""
-        stmt = (select(EventDelivery, OutboxEvent.name)
-                .join(OutboxEvent, OutboxEvent.id == EventDelivery.event_id)
-                .where(EventDelivery.status.in_(("failed", "dead")))
-                .order_by(EventDelivery.updated_at.desc()))
+        """Event deliveries that failed (retrying), gave up (dead) or were parked by staff. A
+        failing delivery of an ordered subscriber holds back its later events (`held_back`)."""
+        stmt = (
+            select(EventDelivery, OutboxEvent.name)
+            .join(OutboxEvent, OutboxEvent.id == EventDelivery.event_id)
+            .where(EventDelivery.status.in_(events.UNSETTLED_OR_GIVEN_UP))
+            .order_by(EventDelivery.updated_at.desc())
+        )
         rows = paged(stmt, pagination_parameters, scalars=False)
-        return [{**{c: getattr(d, c) for c in ("id", "event_id", "handler", "status", "attempts",
-                                                 "last_error", "retry_at", "updated_at")}, "event_name": name}
-                for d, name in rows]
+        ordered = events.ordered_handlers()
+        return [
+            {
+                **{
+                    c: getattr(d, c)
+                    for c in ("id", "event_id", "handler", "status", "attempts", "last_error", "retry_at", "updated_at")
+                },
+                "event_name": name,
+                "ordered": d.handler in ordered,
+                "held_back": events.held_back(d),
+            }
+            for d, name in rows
+        ]
 
 
+@blp.route("/events/failed-deliveries/<uuid:delivery_id>/park", methods=["POST"])
+@blp.response(200, DeliverySchema)
+@requires("audit:park")
+def park_delivery(delivery_id: uuid.UUID) -> Any:
+    """Give up on a failing delivery (409 unless it is failing): the subscriber will not get
+    the event, and an ordered subscriber goes on with the events it held back."""
+    d = events.park(delivery_id)
+    name = session.execute(select(OutboxEvent.name).where(OutboxEvent.id == d.event_id)).scalar_one()
+    cols = ("id", "event_id", "handler", "status", "attempts", "last_error", "retry_at", "updated_at")
+    return {**{c: getattr(d, c) for c in cols}, "event_name": name, "ordered": d.handler in events.ordered_handlers()}

@@ -79,6 +79,8 @@ class DeliverySchema(Schema):
     last_error = fields.String(allow_none=True)
     retry_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime()
+    ordered = fields.Boolean(metadata={"description": "the subscriber gets events strictly in commit order"})
+    held_back = fields.Integer(metadata={"description": "later events this failing delivery holds back"})
 
 
 class EventSchema(Schema):

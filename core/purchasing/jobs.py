@@ -1,4 +1,5 @@
 """Background work of purchasing: the replenishment run over all SKUs (daily, and on demand)."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -5,6 +5,7 @@ runs with their suggestions, and the per-tenant purchasing settings.
 Stock itself lives in inventory: these documents call `core.inventory.service` and keep only
 their own quantities (ordered, received, passed, failed, returned) for display and checks.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -29,8 +30,15 @@ from core.db import Amount, Base, Rate, TenantMixin, UnitCost
 
 REQUEST_STATUSES = ("submitted", "approved", "rejected", "ordered", "terminated")
 REQUEST_SOURCES = ("manual", "replenishment")
-ORDER_STATUSES = ("draft", "pending_second_approval", "approved", "partially_received", "received", "closed",
-                  "cancelled")
+ORDER_STATUSES = (
+    "draft",
+    "pending_second_approval",
+    "approved",
+    "partially_received",
+    "received",
+    "closed",
+    "cancelled",
+)
 RECEIPT_STATUSES = ("qc_pending", "inspected")
 RETURN_STATUSES = ("draft", "shipped", "cancelled")
 RUN_STATUSES = ("queued", "running", "succeeded", "failed")
@@ -49,8 +57,9 @@ class PurchasingSettings(TenantMixin, Base):
         UniqueConstraint("tenant_id"),
         CheckConstraint("weight_7d >= 0 AND weight_14d >= 0 AND weight_30d >= 0", name="weights_not_negative"),
         CheckConstraint("weight_7d + weight_14d + weight_30d > 0", name="some_weight"),
-        CheckConstraint("safety_days >= 0 AND purchase_cycle_days >= 0 AND default_lead_time_days >= 0",
-                        name="days_not_negative"),
+        CheckConstraint(
+            "safety_days >= 0 AND purchase_cycle_days >= 0 AND default_lead_time_days >= 0", name="days_not_negative"
+        ),
         CheckConstraint("receipt_tolerance_percent >= 0", name="tolerance_not_negative"),
     )
 
@@ -90,12 +99,14 @@ class StockingRequest(TenantMixin, Base):
     needed_by: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
     requested_by: Mapped[str] = mapped_column(String(200), default="")
+    requested_by_id: Mapped[str | None] = mapped_column(String(200))  # tenants.service.actor_identity()
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None] = mapped_column()
     reason: Mapped[str | None] = mapped_column(Text)  # why it was rejected or terminated
     purchase_order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase_orders.id"))
     purchase_order_line_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("purchase_order_lines.id", ondelete="SET NULL"))
+        ForeignKey("purchase_order_lines.id", ondelete="SET NULL")
+    )
 
 
 class PurchaseOrder(TenantMixin, Base):
@@ -124,6 +135,7 @@ class PurchaseOrder(TenantMixin, Base):
     tax_total: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     total: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[str | None] = mapped_column(String(200))  # tenants.service.actor_identity()
     second_approval_required: Mapped[bool] = mapped_column(Boolean, default=False)
     # "kind:id" of whoever gave the first approval: the second must come from someone else.
     first_approver: Mapped[str | None] = mapped_column(String(200))
@@ -139,9 +151,11 @@ class PurchaseOrder(TenantMixin, Base):
     reason: Mapped[str | None] = mapped_column(Text)  # why it was cancelled or closed short
 
     lines: Mapped[list[PurchaseOrderLine]] = relationship(
-        order_by="PurchaseOrderLine.position", cascade="all, delete-orphan", back_populates="order")
+        order_by="PurchaseOrderLine.position", cascade="all, delete-orphan", back_populates="order"
+    )
     trackings: Mapped[list[PurchaseOrderTracking]] = relationship(
-        order_by="PurchaseOrderTracking.created_at", cascade="all, delete-orphan")
+        order_by="PurchaseOrderTracking.created_at", cascade="all, delete-orphan"
+    )
 
 
 class PurchaseOrderLine(TenantMixin, Base):
@@ -154,8 +168,9 @@ class PurchaseOrderLine(TenantMixin, Base):
         CheckConstraint("tax_rate >= 0 AND tax_rate < 1", name="tax_rate_fraction"),
         CheckConstraint("received_quantity >= 0 AND terminated_quantity >= 0", name="counts_not_negative"),
         CheckConstraint("terminated_quantity <= quantity", name="terminated_within_ordered"),
-        CheckConstraint("passed_quantity >= 0 AND failed_quantity >= 0 AND returned_quantity >= 0",
-                        name="qc_counts_not_negative"),
+        CheckConstraint(
+            "passed_quantity >= 0 AND failed_quantity >= 0 AND returned_quantity >= 0", name="qc_counts_not_negative"
+        ),
         CheckConstraint("returned_quantity <= failed_quantity", name="returned_within_failed"),
     )
 
@@ -228,8 +243,9 @@ class ReceiptLine(TenantMixin, Base):
         Index(None, "tenant_id", "receipt_id", "position"),
         Index(None, "tenant_id", "purchase_order_line_id"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
-        CheckConstraint("qc_status <> 'inspected' OR passed_quantity + failed_quantity = quantity",
-                        name="inspected_adds_up"),
+        CheckConstraint(
+            "qc_status <> 'inspected' OR passed_quantity + failed_quantity = quantity", name="inspected_adds_up"
+        ),
     )
 
     receipt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("purchase_receipts.id", ondelete="CASCADE"))
@@ -272,8 +288,9 @@ class SupplierReturn(TenantMixin, Base):
     shipped_by: Mapped[str | None] = mapped_column(String(200))
     cancelled_at: Mapped[datetime | None] = mapped_column()
 
-    lines: Mapped[list[SupplierReturnLine]] = relationship(order_by="SupplierReturnLine.position",
-                                                             cascade="all, delete-orphan")
+    lines: Mapped[list[SupplierReturnLine]] = relationship(
+        order_by="SupplierReturnLine.position", cascade="all, delete-orphan"
+    )
 
 
 class SupplierReturnLine(TenantMixin, Base):
@@ -349,6 +366,7 @@ class ReplenishmentSuggestion(TenantMixin, Base):
     quantity: Mapped[int] = mapped_column(Integer, default=0)
     stockout_date: Mapped[date | None] = mapped_column(Date)
     stocking_request_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("purchasing_stocking_requests.id", ondelete="SET NULL"))
+        ForeignKey("purchasing_stocking_requests.id", ondelete="SET NULL")
+    )
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None] = mapped_column()

@@ -3,8 +3,10 @@
 Requests are parsed for type here; the services check everything else and name the field at
 fault. Money is a string with its currency beside it (never a float).
 """
+
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,7 +19,16 @@ from core.purchasing.models import (
     REQUEST_STATUSES,
     RETURN_STATUSES,
     SUGGESTION_STATUSES,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderTracking,
+    PurchasingSettings,
+    Receipt,
+    ReceiptLine,
+    StockingRequest,
+    SupplierReturn,
 )
+from core.validation import Currency
 
 
 def Dec(**kw: Any) -> fields.Decimal:
@@ -37,19 +48,23 @@ class PurchasingOptionalReasonSchema(Schema):
 
 
 class PurchasingSettingsInSchema(Schema):
+    __model__ = PurchasingSettings
+
     weight_7d = Dec(metadata={"description": "Weight of the 7-day average in daily sales"})
     weight_14d = Dec()
     weight_30d = Dec()
     safety_days = fields.Integer(metadata={"description": "Days of sales kept as buffer"})
     purchase_cycle_days = fields.Integer(metadata={"description": "Days of sales each order should cover"})
     default_lead_time_days = fields.Integer(metadata={"description": "Lead time when no supplier quotes one"})
-    second_approval_threshold = Dec(allow_none=True, metadata={
-        "description": "Orders above this total (functional currency) need a second approver; null: never"})
+    second_approval_threshold = Dec(
+        allow_none=True,
+        metadata={"description": "Orders above this total (functional currency) need a second approver; null: never"},
+    )
     receipt_tolerance_percent = Dec(metadata={"description": "Over-receipt allowed per line, in percent"})
 
 
 class PurchasingSettingsSchema(PurchasingSettingsInSchema):
-    functional_currency = fields.String()
+    functional_currency = Currency()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -57,6 +72,8 @@ class PurchasingSettingsSchema(PurchasingSettingsInSchema):
 
 
 class StockingRequestInSchema(Schema):
+    __model__ = StockingRequest
+
     sku_id = fields.UUID(required=True)
     warehouse_id = fields.UUID(required=True, metadata={"description": "Destination warehouse"})
     quantity = fields.Integer(required=True)
@@ -66,6 +83,8 @@ class StockingRequestInSchema(Schema):
 
 
 class StockingRequestPatchSchema(Schema):
+    __model__ = StockingRequest
+
     quantity = fields.Integer()
     needed_by = fields.Date()
     supplier_id = fields.UUID(allow_none=True)
@@ -73,8 +92,9 @@ class StockingRequestPatchSchema(Schema):
 
 
 class StockingRequestQuerySchema(Schema):
-    status = fields.List(fields.String(validate=validate.OneOf(REQUEST_STATUSES)),
-                         metadata={"description": "approved = to purchase"})
+    status = fields.List(
+        fields.String(validate=validate.OneOf(REQUEST_STATUSES)), metadata={"description": "approved = to purchase"}
+    )
     sku_id = fields.UUID()
     warehouse_id = fields.UUID()
     supplier_id = fields.UUID()
@@ -110,19 +130,29 @@ class StockingRequestSchema(Schema):
 
 
 class PurchaseOrderLineInSchema(Schema):
+    __model__ = PurchaseOrderLine
+
     id = fields.UUID(metadata={"description": "Keep (and change) this existing line"})
     sku_id = fields.UUID()
     quantity = fields.Integer()
     unit_price = Dec(metadata={"description": "Excluding tax; defaults to the supplier's quote"})
-    currency = fields.String(metadata={"description": "Must be the order's currency when given"})
-    tax_rate = Dec(metadata={"description": "Fraction (0.13) or \"13%\"; defaults to the SKU's input VAT rate"})
+    currency = Currency(metadata={"description": "Must be the order's currency when given"})
+    tax_rate = Dec(metadata={"description": 'Fraction (0.13) or "13%"; defaults to the SKU\'s input VAT rate'})
     note = fields.String()
 
 
 class PurchaseOrderHeaderSchema(Schema):
-    fx_rate = Dec(metadata={"description": "Functional-currency units per one unit of the order's currency"})
-    fx_source = fields.String(metadata={"description": "Where the rate comes from (bank, date, agreement)"})
-    fx_date = fields.Date()
+    __model__ = PurchaseOrder
+
+    fx_rate = Dec(
+        allow_none=True,
+        metadata={
+            "description": "Functional-currency units per one unit of the order's currency, when agreed for this "
+            "order; leave it out (or null) to take the tenant's rate of fx_date from /exchange-rates"
+        },
+    )
+    fx_source = fields.String(metadata={"description": "Where an entered rate comes from (bank, date, agreement)"})
+    fx_date = fields.Date(metadata={"description": "The day of the rate; default today"})
     expected_date = fields.Date(allow_none=True, metadata={"description": "When the goods should arrive"})
     supplier_reference = fields.String()
     note = fields.String()
@@ -131,7 +161,7 @@ class PurchaseOrderHeaderSchema(Schema):
 class PurchaseOrderCreateSchema(PurchaseOrderHeaderSchema):
     supplier_id = fields.UUID(required=True)
     warehouse_id = fields.UUID(required=True, metadata={"description": "Destination warehouse"})
-    currency = fields.String(metadata={"description": "ISO 4217; defaults to the supplier's currency"})
+    currency = Currency(metadata={"description": "ISO 4217; defaults to the supplier's currency"})
     lines = fields.List(fields.Nested(PurchaseOrderLineInSchema), required=True)
 
 
@@ -141,8 +171,9 @@ class PurchaseOrderPatchSchema(PurchaseOrderHeaderSchema):
 
 class PurchaseOrdersFromRequestsSchema(PurchaseOrderHeaderSchema):
     request_ids = fields.List(fields.UUID(), required=True)
-    supplier_id = fields.UUID(allow_none=True, metadata={"description": "Supplier for all requests (else each "
-                                                                        "request's own)"})
+    supplier_id = fields.UUID(
+        allow_none=True, metadata={"description": "Supplier for all requests (else each request's own)"}
+    )
 
 
 class PurchaseOrderQuerySchema(Schema):
@@ -167,12 +198,16 @@ class PurchaseLineQuantitySchema(Schema):
 
 
 class PurchaseOrderTerminateSchema(Schema):
-    lines = fields.List(fields.Nested(PurchaseLineQuantitySchema), metadata={
-        "description": "Quantities to terminate; omit to terminate everything still to come"})
+    lines = fields.List(
+        fields.Nested(PurchaseLineQuantitySchema),
+        metadata={"description": "Quantities to terminate; omit to terminate everything still to come"},
+    )
     reason = fields.String(load_default="")
 
 
 class PurchaseTrackingInSchema(Schema):
+    __model__ = PurchaseOrderTracking
+
     tracking_number = fields.String(required=True)
     carrier = fields.String(load_default="")
     note = fields.String(load_default="")
@@ -194,7 +229,7 @@ class PurchaseOrderLineSchema(Schema):
     sku_name = fields.String()
     quantity = fields.Integer()
     unit_price = Dec()
-    currency = fields.String()
+    currency = Currency()
     tax_rate = Dec()
     amount = Dec()
     tax_amount = Dec()
@@ -215,11 +250,11 @@ class PurchaseOrderSchema(Schema):
     supplier = fields.String(allow_none=True)
     warehouse_id = fields.UUID()
     warehouse_code = fields.String(allow_none=True)
-    currency = fields.String()
+    currency = Currency()
     fx_rate = Dec()
     fx_source = fields.String()
     fx_date = fields.Date()
-    functional_currency = fields.String()
+    functional_currency = Currency()
     expected_date = fields.Date(allow_none=True)
     supplier_reference = fields.String()
     note = fields.String()
@@ -250,19 +285,24 @@ class PurchaseOrderSchema(Schema):
 
 
 class PurchaseReceiveSchema(Schema):
+    __model__ = Receipt
+
     lines = fields.List(fields.Nested(PurchaseLineQuantitySchema), required=True)
     tracking_number = fields.String(load_default="", metadata={"description": "The parcel it came in"})
     note = fields.String(load_default="")
 
 
 class QcLineSchema(Schema):
+    __model__ = ReceiptLine
+
     receipt_line_id = fields.UUID(required=True)
     sample_size = fields.Integer(metadata={"description": "Units inspected; defaults to all of them"})
     passed_quantity = fields.Integer(required=True)
     failed_quantity = fields.Integer(load_default=0)
     defect_reasons = fields.List(fields.String(), load_default=list)
-    location_id = fields.UUID(allow_none=True, metadata={"description": "Bin the passed units go to "
-                                                                          "(defaults to the SKU's home bin)"})
+    location_id = fields.UUID(
+        allow_none=True, metadata={"description": "Bin the passed units go to (defaults to the SKU's home bin)"}
+    )
 
 
 class QcSchema(Schema):
@@ -276,8 +316,11 @@ class PurchaseReceiptQuerySchema(Schema):
 
 
 class PutawayLabelsQuerySchema(Schema):
-    per = fields.String(load_default="unit", validate=validate.OneOf(("unit", "line")),
-                        metadata={"description": "One label per passed unit, or per line"})
+    per = fields.String(
+        load_default="unit",
+        validate=validate.OneOf(("unit", "line")),
+        metadata={"description": "One label per passed unit, or per line"},
+    )
 
 
 class PurchaseReceiptLineSchema(Schema):
@@ -310,8 +353,8 @@ class PurchaseReceiptSchema(Schema):
     supplier_id = fields.UUID()
     warehouse_id = fields.UUID()
     warehouse_code = fields.String(allow_none=True)
-    currency = fields.String()
-    functional_currency = fields.String()
+    currency = Currency()
+    functional_currency = Currency()
     tracking_number = fields.String()
     note = fields.String()
     received_at = fields.DateTime()
@@ -325,6 +368,8 @@ class PurchaseReceiptSchema(Schema):
 
 
 class SupplierReturnCreateSchema(Schema):
+    __model__ = SupplierReturn
+
     purchase_order_id = fields.UUID(required=True)
     lines = fields.List(fields.Nested(PurchaseLineQuantitySchema), required=True)
     reason = fields.String(required=True)
@@ -333,6 +378,8 @@ class SupplierReturnCreateSchema(Schema):
 
 
 class SupplierReturnShipSchema(Schema):
+    __model__ = SupplierReturn
+
     carrier = fields.String()
     tracking_number = fields.String()
 
@@ -367,7 +414,7 @@ class SupplierReturnSchema(Schema):
     reason = fields.String()
     carrier = fields.String()
     tracking_number = fields.String()
-    currency = fields.String()
+    currency = Currency()
     amount = Dec()
     created_by = fields.String()
     created_at = fields.DateTime()
@@ -398,13 +445,17 @@ class ReplenishmentRunSchema(Schema):
 
 class ReplenishmentSuggestionQuerySchema(Schema):
     run_id = fields.UUID(metadata={"description": "Defaults to the latest successful run"})
-    status = fields.List(fields.String(validate=validate.OneOf(SUGGESTION_STATUSES)),
-                         metadata={"description": "open: something to order; not_needed: stock covers it"})
+    status = fields.List(
+        fields.String(validate=validate.OneOf(SUGGESTION_STATUSES)),
+        metadata={"description": "open: something to order; not_needed: stock covers it"},
+    )
     sku_id = fields.UUID()
     warehouse_id = fields.UUID()
 
 
 class ReplenishmentAcceptSchema(Schema):
+    __model__ = StockingRequest
+
     quantity = fields.Integer(metadata={"description": "Defaults to the suggested quantity"})
     needed_by = fields.Date(metadata={"description": "Defaults to the day stock runs out"})
     supplier_id = fields.UUID(allow_none=True)
@@ -468,20 +519,21 @@ class SupplierScorecardSchema(Schema):
 class Names:
     """Codes and names of the SKUs, warehouses, suppliers and bins a page of rows mentions."""
 
-    def __init__(self, sku_ids: Iterable[Any] = (), warehouse_ids: Iterable[Any] = (),
-                 supplier_ids: Iterable[Any] = (), location_ids: Iterable[Any] = ()) -> None:
-        from sqlalchemy import select
-
-        from core.db import session
-        from core.inventory.models import Location
+    def __init__(
+        self,
+        sku_ids: Iterable[Any] = (),
+        warehouse_ids: Iterable[Any] = (),
+        supplier_ids: Iterable[Any] = (),
+        location_ids: Iterable[Any] = (),
+    ) -> None:
+        from core.inventory import service as inventory
         from core.purchasing.service.common import sku_names, supplier_labels, warehouse_codes
 
         self.skus = sku_names(set(sku_ids))
         self.warehouses = warehouse_codes(set(warehouse_ids))
         self.suppliers = supplier_labels(set(supplier_ids))
         locs = {i for i in location_ids if i}
-        self.locations = dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(locs))).all()) \
-            if locs else {}
+        self.locations = inventory.bin_codes(locs)
 
     def sku(self, sku_id: Any) -> tuple[str, str]:
         return self.skus.get(sku_id, (str(sku_id), ""))
@@ -503,14 +555,19 @@ def order_views(rows: list[Any]) -> list[dict[str, Any]]:
     from core.purchasing.service.common import functional_currency
     from core.purchasing.service.orders import functional_total
 
-    names = Names([line.sku_id for o in rows for line in o.lines], [o.warehouse_id for o in rows],
-                  [o.supplier_id for o in rows])
+    names = Names(
+        [line.sku_id for o in rows for line in o.lines], [o.warehouse_id for o in rows], [o.supplier_id for o in rows]
+    )
     functional = functional_currency() if rows else ""
     out = []
     for o in rows:
         view = {k: getattr(o, k) for k in PurchaseOrderSchema._declared_fields if hasattr(o, k)}
-        view.update(supplier=names.suppliers.get(o.supplier_id), warehouse_code=names.warehouses.get(o.warehouse_id),
-                    functional_currency=functional, total_functional=functional_total(o))
+        view.update(
+            supplier=names.suppliers.get(o.supplier_id),
+            warehouse_code=names.warehouses.get(o.warehouse_id),
+            functional_currency=functional,
+            total_functional=functional_total(o),
+        )
         view["lines"] = []
         for line in o.lines:
             item = {k: getattr(line, k) for k in PurchaseOrderLineSchema._declared_fields if hasattr(line, k)}
@@ -529,18 +586,33 @@ def receipt_views(rows: list[Any]) -> list[dict[str, Any]]:
     from core.purchasing.models import PurchaseOrder
     from core.purchasing.service.common import functional_currency
 
-    orders = {o.id: o for o in session.execute(
-        select(PurchaseOrder).where(PurchaseOrder.id.in_({r.purchase_order_id for r in rows}))).scalars()} \
-        if rows else {}
-    names = Names([line.sku_id for r in rows for line in r.lines], [r.warehouse_id for r in rows],
-                  location_ids=[line.location_id for r in rows for line in r.lines])
+    orders = (
+        {
+            o.id: o
+            for o in session.execute(
+                select(PurchaseOrder).where(PurchaseOrder.id.in_({r.purchase_order_id for r in rows}))
+            ).scalars()
+        }
+        if rows
+        else {}
+    )
+    names = Names(
+        [line.sku_id for r in rows for line in r.lines],
+        [r.warehouse_id for r in rows],
+        location_ids=[line.location_id for r in rows for line in r.lines],
+    )
     functional = functional_currency() if rows else ""
     out = []
     for r in rows:
         order = orders[r.purchase_order_id]
         view = {k: getattr(r, k) for k in PurchaseReceiptSchema._declared_fields if hasattr(r, k)}
-        view.update(purchase_order_number=order.number, supplier_id=order.supplier_id, currency=order.currency,
-                    functional_currency=functional, warehouse_code=names.warehouses.get(r.warehouse_id))
+        view.update(
+            purchase_order_number=order.number,
+            supplier_id=order.supplier_id,
+            currency=order.currency,
+            functional_currency=functional,
+            warehouse_code=names.warehouses.get(r.warehouse_id),
+        )
         view["lines"] = []
         for line in r.lines:
             item = {k: getattr(line, k) for k in PurchaseReceiptLineSchema._declared_fields if hasattr(line, k)}
@@ -558,10 +630,16 @@ def return_views(rows: list[Any]) -> list[dict[str, Any]]:
     for r in rows:
         data = return_payload(r)
         view = {k: getattr(r, k) for k in SupplierReturnSchema._declared_fields if hasattr(r, k)}
-        view.update(purchase_order_number=data["purchase_order_number"], supplier=data["supplier"],
-                    currency=data["currency"], amount=data["amount"])
-        view["lines"] = [{"id": x["return_line_id"], "position": line.position, **x}
-                         for x, line in zip(data["lines"], r.lines)]
+        view.update(
+            purchase_order_number=data.purchase_order_number,
+            supplier=data.supplier,
+            currency=data.currency,
+            amount=data.amount,
+        )
+        view["lines"] = [
+            {"id": x.return_line_id, "position": line.position, **dataclasses.asdict(x)}
+            for x, line in zip(data.lines, r.lines)
+        ]
         out.append(view)
     return out
 
@@ -577,17 +655,35 @@ def suggestion_views(rows: list[Any]) -> list[dict[str, Any]]:
         i = rp.inputs_of(s)
         view = {k: getattr(s, k) for k in ReplenishmentSuggestionSchema._declared_fields if hasattr(s, k)}
         view["sku_code"], view["sku_name"] = names.sku(s.sku_id)
-        view.update(warehouse_code=names.warehouses.get(s.warehouse_id), supplier=names.suppliers.get(s.supplier_id),
-                    stock_position=i.stock_position, reorder_point=rp.round4(i.reorder_point), target=rp.round4(i.target),
-                    arithmetic=rp.suggestion_arithmetic(s, run))
+        view.update(
+            warehouse_code=names.warehouses.get(s.warehouse_id),
+            supplier=names.suppliers.get(s.supplier_id),
+            stock_position=i.stock_position,
+            reorder_point=rp.round4(i.reorder_point),
+            target=rp.round4(i.target),
+            arithmetic=rp.suggestion_arithmetic(s, run),
+        )
         view["inputs"] = {
-            "shipped_7d": s.shipped_7d, "shipped_14d": s.shipped_14d, "shipped_30d": s.shipped_30d,
-            "average_7d": str(i.average(7)), "average_14d": str(i.average(14)), "average_30d": str(i.average(30)),
-            "days_on_sale": s.days_on_sale, "weight_7d": str(s.weight_7d), "weight_14d": str(s.weight_14d),
-            "weight_30d": str(s.weight_30d), "lead_time_days": s.lead_time_days,
-            "lead_time_source": s.lead_time_source, "safety_days": s.safety_days, "cycle_days": s.cycle_days,
-            "available": s.available, "qc_pending": s.qc_pending, "inbound_ordered": s.inbound_ordered,
-            "in_transit": s.in_transit, "requested": s.requested, "moq": s.moq,
+            "shipped_7d": s.shipped_7d,
+            "shipped_14d": s.shipped_14d,
+            "shipped_30d": s.shipped_30d,
+            "average_7d": str(i.average(7)),
+            "average_14d": str(i.average(14)),
+            "average_30d": str(i.average(30)),
+            "days_on_sale": s.days_on_sale,
+            "weight_7d": str(s.weight_7d),
+            "weight_14d": str(s.weight_14d),
+            "weight_30d": str(s.weight_30d),
+            "lead_time_days": s.lead_time_days,
+            "lead_time_source": s.lead_time_source,
+            "safety_days": s.safety_days,
+            "cycle_days": s.cycle_days,
+            "available": s.available,
+            "qc_pending": s.qc_pending,
+            "inbound_ordered": s.inbound_ordered,
+            "in_transit": s.in_transit,
+            "requested": s.requested,
+            "moq": s.moq,
         }
         out.append(view)
     return out

@@ -1,4 +1,5 @@
 """REST endpoints of suppliers: records and their review, contacts and per-SKU prices."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,7 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from sqlalchemy import select
 
-from core.catalog.models import Sku
+from core.catalog import service as catalog
 from core.catalog.schemas import ReasonOptionalSchema, ReasonRequiredSchema
 from core.db import session
 from core.http import Blueprint, paged, requires
@@ -28,8 +29,12 @@ from core.suppliers.schemas import (
     supplier_view,
 )
 
-blp = Blueprint("suppliers", __name__, url_prefix="/api/v1",
-                description="Suppliers and merchants, their review, contacts and per-SKU prices")
+blp = Blueprint(
+    "suppliers",
+    __name__,
+    url_prefix="/api/v1",
+    description="Suppliers and merchants, their review, contacts and per-SKU prices",
+)
 
 
 @blp.route("/suppliers")
@@ -73,11 +78,14 @@ class SupplierView(MethodView):
 
 def _transition(name: str, func: Any, permission: str, doc: str, schema: Any = None) -> None:
     if schema is None:
+
         def view(supplier_id: uuid.UUID) -> Any:
             return supplier_view(func(supplier_id))
     else:
+
         def view(data: dict[str, Any], supplier_id: uuid.UUID) -> Any:  # type: ignore[misc]
             return supplier_view(func(supplier_id, data["reason"]))
+
     view.__name__ = f"supplier_{name}"
     view.__doc__ = doc
     decorated = blp.response(200, SupplierSchema)(requires(permission)(view))
@@ -88,14 +96,32 @@ def _transition(name: str, func: Any, permission: str, doc: str, schema: Any = N
 
 _transition("submit", service.submit_supplier, "suppliers:write", "Send a draft or rejected supplier for review.")
 _transition("withdraw", service.withdraw_supplier, "suppliers:write", "Take a submitted supplier back to draft.")
-_transition("approve", service.approve_supplier, "suppliers:approve",
-            "Approve a submitted supplier; the first approval assigns its code.")
-_transition("reject", service.reject_supplier, "suppliers:approve", "Reject a submitted supplier with a reason.",
-            ReasonRequiredSchema)
-_transition("revise", service.revise_supplier, "suppliers:write",
-            "Reopen an approved supplier for changes; it cannot be used until approved again.")
-_transition("disable", service.disable_supplier, "suppliers:approve",
-            "Disable an approved supplier: it can no longer be used on purchase orders.", ReasonOptionalSchema)
+_transition(
+    "approve",
+    service.approve_supplier,
+    "suppliers:approve",
+    "Approve a submitted supplier; the first approval assigns its code.",
+)
+_transition(
+    "reject",
+    service.reject_supplier,
+    "suppliers:approve",
+    "Reject a submitted supplier with a reason.",
+    ReasonRequiredSchema,
+)
+_transition(
+    "revise",
+    service.revise_supplier,
+    "suppliers:write",
+    "Reopen an approved supplier for changes; it cannot be used until approved again.",
+)
+_transition(
+    "disable",
+    service.disable_supplier,
+    "suppliers:approve",
+    "Disable an approved supplier: it can no longer be used on purchase orders.",
+    ReasonOptionalSchema,
+)
 _transition("enable", service.enable_supplier, "suppliers:approve", "Enable a disabled supplier again.")
 
 
@@ -129,9 +155,11 @@ class ContactView(MethodView):
 
 
 def _prices_out(rows: list[Any]) -> list[dict[str, Any]]:
-    codes = dict(session.execute(select(Sku.id, Sku.code).where(Sku.id.in_({r.sku_id for r in rows}))).all())
-    suppliers = {s.id: s for s in session.execute(
-        select(Supplier).where(Supplier.id.in_({r.supplier_id for r in rows}))).scalars()}
+    codes = {i: sku.code for i, sku in catalog.sku_facts({r.sku_id for r in rows}).items()}
+    suppliers = {
+        s.id: s
+        for s in session.execute(select(Supplier).where(Supplier.id.in_({r.supplier_id for r in rows}))).scalars()
+    }
     return [price_view(r, suppliers[r.supplier_id], codes.get(r.sku_id)) for r in rows]
 
 

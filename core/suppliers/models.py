@@ -1,4 +1,5 @@
 """Tables of suppliers (供货商) and merchants (商家), their contacts and per-SKU prices."""
+
 from __future__ import annotations
 
 import uuid
@@ -12,8 +13,17 @@ from core.db import Base, TenantMixin, UnitCost
 
 SUPPLIER_KINDS = ("supplier", "merchant")
 SUPPLIER_STATUSES = ("draft", "submitted", "approved", "rejected", "disabled")
-COMPANY_TYPES = ("limited_liability", "joint_stock", "sole_proprietorship", "partnership",
-                 "individual_business", "individual", "state_owned", "foreign_invested", "other")
+COMPANY_TYPES = (
+    "limited_liability",
+    "joint_stock",
+    "sole_proprietorship",
+    "partnership",
+    "individual_business",
+    "individual",
+    "state_owned",
+    "foreign_invested",
+    "other",
+)
 PAYMENT_METHODS = ("bank_transfer", "alipay", "wechat_pay", "paypal", "cash", "other")
 SETTLEMENT_MODES = ("prepaid", "cash_on_delivery", "periodic")
 
@@ -55,13 +65,15 @@ class Supplier(TenantMixin, Base):
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime | None] = mapped_column()
     submitted_by: Mapped[str | None] = mapped_column(String(200))
+    submitted_by_id: Mapped[str | None] = mapped_column(String(200))  # tenants.service.actor_identity()
     reviewed_at: Mapped[datetime | None] = mapped_column()
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
     disabled_at: Mapped[datetime | None] = mapped_column()
     disabled_reason: Mapped[str | None] = mapped_column(Text)
 
-    contacts: Mapped[list["SupplierContact"]] = relationship(order_by="SupplierContact.position",
-                                                             cascade="all, delete-orphan")
+    contacts: Mapped[list[SupplierContact]] = relationship(
+        order_by="SupplierContact.position", cascade="all, delete-orphan"
+    )
 
 
 class SupplierContact(TenantMixin, Base):

@@ -1,4 +1,5 @@
 """Request and response schemas of the suppliers API, and the views of rows they dump."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,11 +20,14 @@ from core.suppliers.models import (
 
 
 class FinanceInSchema(Schema):
+    __model__ = Supplier
+
     payment_method = fields.String(allow_none=True, validate=validate.OneOf(PAYMENT_METHODS))
     account_name = fields.String()
     bank_name = fields.String()
-    account_number = fields.String(allow_none=True, load_only=True,
-                                   metadata={"description": "Stored encrypted; responses show only its last 4"})
+    account_number = fields.String(
+        allow_none=True, load_only=True, metadata={"description": "Stored encrypted; responses show only its last 4"}
+    )
     currency = fields.String(metadata={"description": "ISO 4217; defaults to the tenant's currency"})
     settlement_mode = fields.String(validate=validate.OneOf(SETTLEMENT_MODES))
     settlement_days = fields.Integer(allow_none=True, metadata={"description": "Days of credit (periodic mode)"})
@@ -40,6 +44,8 @@ class FinanceSchema(Schema):
 
 
 class ContactInSchema(Schema):
+    __model__ = SupplierContact
+
     name = fields.String()
     title = fields.String()
     phone = fields.String()
@@ -56,8 +62,11 @@ class ContactSchema(ContactInSchema):
 
 
 class SupplierInSchema(Schema):
-    kind = fields.String(validate=validate.OneOf(SUPPLIER_KINDS),
-                         metadata={"description": "supplier (供货商) or merchant (商家)"})
+    __model__ = Supplier
+
+    kind = fields.String(
+        validate=validate.OneOf(SUPPLIER_KINDS), metadata={"description": "supplier (供货商) or merchant (商家)"}
+    )
     name = fields.String()
     name_en = fields.String()
     country = fields.String(allow_none=True, metadata={"description": "ISO 3166 alpha-2"})
@@ -113,9 +122,12 @@ class SupplierQuerySchema(Schema):
 
 
 class PriceInSchema(Schema):
+    __model__ = SupplierPrice
+
     price = fields.Decimal(as_string=True, required=True)
-    currency = fields.String(load_default=None, allow_none=True,
-                             metadata={"description": "Defaults to the supplier's currency"})
+    currency = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "Defaults to the supplier's currency"}
+    )
     moq = fields.Integer(load_default=1, metadata={"description": "Minimum order quantity"})
     lead_time_days = fields.Integer(load_default=0)
     note = fields.String(load_default="")
@@ -144,10 +156,15 @@ def supplier_view(supplier: Supplier) -> dict[str, Any]:
     from core.suppliers.service import masked_account
 
     out = {k: getattr(supplier, k) for k in SupplierSchema._declared_fields if k not in ("finance", "contacts")}
-    out["finance"] = {"payment_method": supplier.payment_method, "account_name": supplier.account_name,
-                      "bank_name": supplier.bank_name, "account_number": masked_account(supplier),
-                      "currency": supplier.currency, "settlement_mode": supplier.settlement_mode,
-                      "settlement_days": supplier.settlement_days}
+    out["finance"] = {
+        "payment_method": supplier.payment_method,
+        "account_name": supplier.account_name,
+        "bank_name": supplier.bank_name,
+        "account_number": masked_account(supplier),
+        "currency": supplier.currency,
+        "settlement_mode": supplier.settlement_mode,
+        "settlement_days": supplier.settlement_days,
+    }
     out["contacts"] = [contact_view(c) for c in supplier.contacts]
     return out
 
@@ -157,6 +174,16 @@ def contact_view(contact: SupplierContact) -> dict[str, Any]:
 
 
 def price_view(row: SupplierPrice, supplier: Supplier, sku_code: str | None) -> dict[str, Any]:
-    return {"supplier_id": row.supplier_id, "supplier_code": supplier.code, "supplier_name": supplier.name,
-            "sku_id": row.sku_id, "sku_code": sku_code, "price": row.price, "currency": row.currency,
-            "moq": row.moq, "lead_time_days": row.lead_time_days, "note": row.note, "updated_at": row.updated_at}
+    return {
+        "supplier_id": row.supplier_id,
+        "supplier_code": supplier.code,
+        "supplier_name": supplier.name,
+        "sku_id": row.sku_id,
+        "sku_code": sku_code,
+        "price": row.price,
+        "currency": row.currency,
+        "moq": row.moq,
+        "lead_time_days": row.lead_time_days,
+        "note": row.note,
+        "updated_at": row.updated_at,
+    }

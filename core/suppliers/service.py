@@ -14,6 +14,7 @@ account is exactly what a reviewer must see. Contacts and per-SKU prices are day
 and change at any time. The first approval assigns the supplier code (SUP-000001); only
 approved suppliers can be used on purchase orders.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,26 +23,37 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from core.catalog import fields as f
+from core import validation as f
 from core.catalog.service import get_sku, sku_label
 from core.db import get_or_none, session, utcnow
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.events import emit
 from core.numbering import next_number
+from core.suppliers import events
 from core.suppliers.models import (
     COMPANY_TYPES,
     PAYMENT_METHODS,
     SETTLEMENT_MODES,
     SUPPLIER_KINDS,
+    SUPPLIER_STATUSES,  # noqa: F401 - the portal reads the statuses here, not in the models
     Supplier,
     SupplierContact,
     SupplierPrice,
 )
 from core.tenancy import current_actor
+from tenants.service import actor_identity, require_separate_approver
 
 EDITABLE = ("draft", "rejected")
-BASIC_TEXT = {"name": 200, "name_en": 200, "province": 100, "city": 100, "address": 500, "postcode": 20,
-              "website": 500, "note": 5000}
+BASIC_TEXT = {
+    "name": 200,
+    "name_en": 200,
+    "province": 100,
+    "city": 100,
+    "address": 500,
+    "postcode": 20,
+    "website": 500,
+    "note": 5000,
+}
 FINANCE_TEXT = {"account_name": 200, "bank_name": 200}
 CONTACT_TEXT = {"name": 200, "title": 100, "phone": 50, "email": 254, "wechat": 100, "qq": 20, "note": 500}
 _ACCOUNT_RE = re.compile(r"^[A-Za-z0-9@._+\-]{4,100}$")
@@ -56,8 +68,9 @@ def require_approved_supplier(supplier_id: uuid.UUID | str) -> Supplier:
     tenants' ids, ValidationError on field "supplier_id" naming the supplier otherwise."""
     supplier = get_supplier(supplier_id)
     if supplier.status != "approved":
-        raise ValidationError.field("supplier_id", f"supplier {label(supplier)} cannot be used on a purchase "
-                                                   f"order: it is {supplier.status}")
+        raise ValidationError.field(
+            "supplier_id", f"supplier {label(supplier)} cannot be used on a purchase order: it is {supplier.status}"
+        )
     return supplier
 
 
@@ -67,12 +80,53 @@ def supplier_price(supplier_id: uuid.UUID | str, sku_id: uuid.UUID | str) -> Sup
         sid, kid = uuid.UUID(str(supplier_id)), uuid.UUID(str(sku_id))
     except ValueError:
         return None
-    return session.execute(select(SupplierPrice).where(SupplierPrice.supplier_id == sid,
-                                                       SupplierPrice.sku_id == kid)).scalar_one_or_none()
+    return session.execute(
+        select(SupplierPrice).where(SupplierPrice.supplier_id == sid, SupplierPrice.sku_id == kid)
+    ).scalar_one_or_none()
 
 
 def label(supplier: Supplier) -> str:
     return f"{supplier.code} {supplier.name}" if supplier.code else supplier.name
+
+
+def review_queue() -> Any:
+    """Suppliers waiting for review, the longest waiting first (a statement to paginate)."""
+    return supplier_query(status="submitted").order_by(None).order_by(Supplier.submitted_at, Supplier.id)
+
+
+def supplier_labels(ids: Any) -> dict[uuid.UUID, str]:
+    """{id: "CODE name"} of those suppliers, for other capabilities' documents and lists."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    rows = session.execute(select(Supplier.id, Supplier.code, Supplier.name).where(Supplier.id.in_(ids))).all()
+    return {sid: f"{code} {name}" if code else name for sid, code, name in rows}
+
+
+def approved_choices() -> list[tuple[uuid.UUID, str, str]]:
+    """(id, code, name) of every approved supplier, by name, for forms."""
+    stmt = select(Supplier.id, Supplier.code, Supplier.name).where(Supplier.status == "approved")
+    return [tuple(row) for row in session.execute(stmt.order_by(Supplier.name)).all()]
+
+
+def approved_quotes(sku_ids: Any) -> list[SupplierPrice]:
+    """Every quote of an approved supplier for those SKUs (what purchasing may buy on)."""
+    ids = set(sku_ids)
+    if not ids:
+        return []
+    return list(
+        session.execute(
+            select(SupplierPrice)
+            .join(Supplier, Supplier.id == SupplierPrice.supplier_id)
+            .where(SupplierPrice.sku_id.in_(ids), Supplier.status == "approved")
+        ).scalars()
+    )
+
+
+def ids_by_name(among: Any) -> Any:
+    """A statement selecting the ids of the suppliers among `among` (a subquery of supplier
+    ids), by name, for another capability's paginated list."""
+    return select(Supplier.id).where(Supplier.id.in_(among)).order_by(Supplier.name, Supplier.id)
 
 
 def masked_account(supplier: Supplier) -> str | None:
@@ -88,8 +142,13 @@ def supplier_query(*, q: str | None = None, status: Any = None, kind: str | None
     stmt = select(Supplier)
     if q and q.strip():
         like = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(Supplier.name.ilike(like, escape="\\"), Supplier.name_en.ilike(like, escape="\\"),
-                              Supplier.code.ilike(like, escape="\\")))
+        stmt = stmt.where(
+            or_(
+                Supplier.name.ilike(like, escape="\\"),
+                Supplier.name_en.ilike(like, escape="\\"),
+                Supplier.code.ilike(like, escape="\\"),
+            )
+        )
     if status:
         stmt = stmt.where(Supplier.status.in_([status] if isinstance(status, str) else list(status)))
     if kind:
@@ -109,8 +168,9 @@ def _locked(supplier_id: uuid.UUID | str) -> Supplier:
         ident = uuid.UUID(str(supplier_id))
     except ValueError:
         raise NotFound("supplier", supplier_id) from None
-    row = session.execute(select(Supplier).where(Supplier.id == ident).with_for_update()
-                          .execution_options(populate_existing=True)).scalar_one_or_none()
+    row = session.execute(
+        select(Supplier).where(Supplier.id == ident).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if row is None:
         raise NotFound("supplier", supplier_id)
     return row
@@ -123,8 +183,13 @@ def _locked(supplier_id: uuid.UUID | str) -> Supplier:
 def create_supplier(data: dict[str, Any]) -> Supplier:
     """Create a supplier in draft, with its contacts. The currency defaults to the tenant's."""
     errors = f.Errors()
-    supplier = Supplier(status="draft", kind="supplier", settlement_mode="prepaid", contacts=[],
-                        **{k: "" for k in (*BASIC_TEXT, *FINANCE_TEXT) if k != "name"})
+    supplier = Supplier(
+        status="draft",
+        kind="supplier",
+        settlement_mode="prepaid",
+        contacts=[],
+        **{k: "" for k in (*BASIC_TEXT, *FINANCE_TEXT) if k != "name"},
+    )
     if "currency" not in (data.get("finance") or {}):
         from tenants.service import current_tenant
 
@@ -160,8 +225,12 @@ def delete_supplier(supplier_id: uuid.UUID | str) -> None:
     """Delete a supplier that never got approved (an approved one is disabled instead)."""
     supplier = _locked(supplier_id)
     if supplier.status not in EDITABLE or supplier.code:
-        raise InvalidTransition("supplier", supplier.status, "delete",
-                                "only never-approved drafts can be deleted; disable the supplier instead")
+        raise InvalidTransition(
+            "supplier",
+            supplier.status,
+            "delete",
+            "only never-approved drafts can be deleted; disable the supplier instead",
+        )
     body = payload(supplier)
     session.delete(supplier)
     session.flush()
@@ -178,12 +247,12 @@ def _ensure_name_free(name: str, except_id: uuid.UUID | None = None) -> None:
 
 def _apply(supplier: Supplier, data: dict[str, Any], errors: f.Errors, *, creating: bool) -> None:
     if "kind" in data or creating:
-        supplier.kind = f.choice(errors, "kind", data.get("kind", "supplier"), SUPPLIER_KINDS,
-                                 required=True) or supplier.kind
+        supplier.kind = (
+            f.choice(errors, "kind", data.get("kind", "supplier"), SUPPLIER_KINDS, required=True) or supplier.kind
+        )
     for field, max_len in BASIC_TEXT.items():
         if field in data or (creating and field == "name"):
-            setattr(supplier, field, f.text(errors, field, data.get(field), max_len=max_len,
-                                            required=field == "name"))
+            setattr(supplier, field, f.text(errors, field, data.get(field), max_len=max_len, required=field == "name"))
     if "country" in data:
         supplier.country = f.country(errors, "country", data["country"])
     if "registration_date" in data:
@@ -205,22 +274,25 @@ def _apply(supplier: Supplier, data: dict[str, Any], errors: f.Errors, *, creati
 
 def _apply_finance(supplier: Supplier, finance: dict[str, Any], errors: f.Errors) -> None:
     if "payment_method" in finance:
-        supplier.payment_method = f.choice(errors, "finance.payment_method", finance["payment_method"],
-                                           PAYMENT_METHODS)
+        supplier.payment_method = f.choice(errors, "finance.payment_method", finance["payment_method"], PAYMENT_METHODS)
     for field, max_len in FINANCE_TEXT.items():
         if field in finance:
             setattr(supplier, field, f.text(errors, f"finance.{field}", finance[field], max_len=max_len))
     if "account_number" in finance:
         _set_account(supplier, finance["account_number"], errors)
     if "currency" in finance:
-        supplier.currency = f.currency(errors, "finance.currency", finance["currency"], required=True) \
-            or supplier.currency
+        supplier.currency = (
+            f.currency(errors, "finance.currency", finance["currency"], required=True) or supplier.currency
+        )
     if "settlement_mode" in finance:
-        supplier.settlement_mode = f.choice(errors, "finance.settlement_mode", finance["settlement_mode"],
-                                            SETTLEMENT_MODES, required=True) or supplier.settlement_mode
+        supplier.settlement_mode = (
+            f.choice(errors, "finance.settlement_mode", finance["settlement_mode"], SETTLEMENT_MODES, required=True)
+            or supplier.settlement_mode
+        )
     if "settlement_days" in finance:
-        supplier.settlement_days = f.integer(errors, "finance.settlement_days", finance["settlement_days"],
-                                             minimum=1, maximum=365)
+        supplier.settlement_days = f.integer(
+            errors, "finance.settlement_days", finance["settlement_days"], minimum=1, maximum=365
+        )
 
 
 def _set_account(supplier: Supplier, value: Any, errors: f.Errors) -> None:
@@ -252,8 +324,7 @@ def _contacts(errors: f.Errors, items: Any) -> list[SupplierContact]:
         if not isinstance(item, dict):
             errors.add(f"contacts.{i}", "use an object")
             continue
-        contact = SupplierContact(position=i + 1, is_primary=False,
-                                  **{k: "" for k in CONTACT_TEXT})
+        contact = SupplierContact(position=i + 1, is_primary=False, **{k: "" for k in CONTACT_TEXT})
         _apply_contact(contact, item, errors, f"contacts.{i}.", creating=True)
         out.append(contact)
     if out and not any(c.is_primary for c in out):
@@ -261,12 +332,14 @@ def _contacts(errors: f.Errors, items: Any) -> list[SupplierContact]:
     return out
 
 
-def _apply_contact(contact: SupplierContact, data: dict[str, Any], errors: f.Errors, path: str = "",
-                   *, creating: bool) -> None:
+def _apply_contact(
+    contact: SupplierContact, data: dict[str, Any], errors: f.Errors, path: str = "", *, creating: bool
+) -> None:
     for field, max_len in CONTACT_TEXT.items():
         if field in data or (creating and field == "name"):
-            setattr(contact, field, f.text(errors, path + field, data.get(field), max_len=max_len,
-                                           required=field == "name"))
+            setattr(
+                contact, field, f.text(errors, path + field, data.get(field), max_len=max_len, required=field == "name")
+            )
     if contact.email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", contact.email):
         errors.add(path + "email", "enter a valid e-mail address")
     if "is_primary" in data:
@@ -286,8 +359,11 @@ def get_contact(supplier_id: uuid.UUID, contact_id: uuid.UUID) -> SupplierContac
 def add_contact(supplier_id: uuid.UUID, data: dict[str, Any]) -> SupplierContact:
     supplier = get_supplier(supplier_id)
     errors = f.Errors()
-    contact = SupplierContact(position=max((c.position for c in supplier.contacts), default=0) + 1,
-                              is_primary=not supplier.contacts, **{k: "" for k in CONTACT_TEXT})
+    contact = SupplierContact(
+        position=max((c.position for c in supplier.contacts), default=0) + 1,
+        is_primary=not supplier.contacts,
+        **{k: "" for k in CONTACT_TEXT},
+    )
     _apply_contact(contact, data, errors, creating=True)
     errors.raise_if_any()
     if contact.is_primary:
@@ -295,8 +371,12 @@ def add_contact(supplier_id: uuid.UUID, data: dict[str, Any]) -> SupplierContact
             other.is_primary = False
     supplier.contacts.append(contact)
     session.flush()
-    emit("supplier.contact_added", {"supplier_id": supplier.id, "contact_id": contact.id, "name": contact.name},
-         entity_type="supplier", entity_id=supplier.id)
+    emit(
+        "supplier.contact_added",
+        events.SupplierContact(supplier_id=supplier.id, contact_id=contact.id, name=contact.name),
+        entity_type="supplier",
+        entity_id=supplier.id,
+    )
     return contact
 
 
@@ -310,8 +390,12 @@ def update_contact(supplier_id: uuid.UUID, contact_id: uuid.UUID, data: dict[str
             if other.id != contact.id:
                 other.is_primary = False
     session.flush()
-    emit("supplier.contact_updated", {"supplier_id": supplier_id, "contact_id": contact.id, "name": contact.name},
-         entity_type="supplier", entity_id=supplier_id)
+    emit(
+        "supplier.contact_updated",
+        events.SupplierContact(supplier_id=contact.supplier_id, contact_id=contact.id, name=contact.name),
+        entity_type="supplier",
+        entity_id=supplier_id,
+    )
     return contact
 
 
@@ -323,8 +407,12 @@ def delete_contact(supplier_id: uuid.UUID, contact_id: uuid.UUID) -> None:
     if was_primary and supplier.contacts:
         supplier.contacts[0].is_primary = True
     session.flush()
-    emit("supplier.contact_removed", {"supplier_id": supplier_id, "contact_id": contact_id, "name": contact.name},
-         entity_type="supplier", entity_id=supplier_id)
+    emit(
+        "supplier.contact_removed",
+        events.SupplierContact(supplier_id=supplier.id, contact_id=contact.id, name=contact.name),
+        entity_type="supplier",
+        entity_id=supplier_id,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,7 +427,8 @@ def _require_status(supplier: Supplier, allowed: tuple[str, ...], action: str, h
 def _move(supplier: Supplier, new_status: str, event: str, **extra: Any) -> Supplier:
     supplier.status = new_status
     session.flush()
-    emit(event, {**payload(supplier), **extra}, entity_type="supplier", entity_id=supplier.id)
+    body = events.SupplierReasoned(**_fields(supplier), **extra) if extra else payload(supplier)
+    emit(event, body, entity_type="supplier", entity_id=supplier.id)
     return supplier
 
 
@@ -347,6 +436,7 @@ def submit_supplier(supplier_id: uuid.UUID | str) -> Supplier:
     supplier = _locked(supplier_id)
     _require_status(supplier, EDITABLE, "submit", "only drafts and rejected suppliers can be submitted")
     supplier.submitted_at, supplier.submitted_by = utcnow(), str(current_actor())[:200]
+    supplier.submitted_by_id = actor_identity()
     supplier.rejection_reason = None
     return _move(supplier, "submitted", "supplier.submitted")
 
@@ -361,6 +451,7 @@ def approve_supplier(supplier_id: uuid.UUID | str) -> Supplier:
     """Approve a submitted supplier; the first approval assigns its code."""
     supplier = _locked(supplier_id)
     _require_status(supplier, ("submitted",), "approve", "only submitted suppliers can be approved")
+    require_separate_approver(supplier.submitted_by_id, "supplier")
     if not supplier.code:
         supplier.code = next_number("supplier", "SUP")
     supplier.reviewed_at, supplier.reviewed_by = utcnow(), str(current_actor())[:200]
@@ -403,10 +494,21 @@ def enable_supplier(supplier_id: uuid.UUID | str) -> Supplier:
     return _move(supplier, "approved", "supplier.enabled")
 
 
-def payload(supplier: Supplier) -> dict[str, Any]:
-    return {"id": supplier.id, "code": supplier.code, "name": supplier.name, "kind": supplier.kind,
-            "status": supplier.status, "currency": supplier.currency,
-            "settlement_mode": supplier.settlement_mode, "settlement_days": supplier.settlement_days}
+def payload(supplier: Supplier) -> events.SupplierState:
+    return events.SupplierState(**_fields(supplier))
+
+
+def _fields(supplier: Supplier) -> dict[str, Any]:
+    return {
+        "id": supplier.id,
+        "code": supplier.code,
+        "name": supplier.name,
+        "kind": supplier.kind,
+        "status": supplier.status,
+        "currency": supplier.currency,
+        "settlement_mode": supplier.settlement_mode,
+        "settlement_days": supplier.settlement_days,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,8 +524,16 @@ def price_query(*, supplier_id: uuid.UUID | None = None, sku_id: uuid.UUID | Non
     return stmt.order_by(SupplierPrice.price, SupplierPrice.id)
 
 
-def set_price(supplier_id: uuid.UUID | str, sku_id: uuid.UUID | str, *, price: Any, currency: str | None = None,
-              moq: Any = 1, lead_time_days: Any = 0, note: str = "") -> SupplierPrice:
+def set_price(
+    supplier_id: uuid.UUID | str,
+    sku_id: uuid.UUID | str,
+    *,
+    price: Any,
+    currency: str | None = None,
+    moq: Any = 1,
+    lead_time_days: Any = 0,
+    note: str = "",
+) -> SupplierPrice:
     """Record (or replace) the supplier's quote for a SKU. The currency defaults to the
     supplier's settlement currency."""
     supplier = get_supplier(supplier_id)
@@ -432,8 +542,9 @@ def set_price(supplier_id: uuid.UUID | str, sku_id: uuid.UUID | str, *, price: A
     amount = f.decimal(errors, "price", price, places=6, required=True)
     code = f.currency(errors, "currency", currency) or supplier.currency
     moq_value = f.integer(errors, "moq", moq if moq is not None else 1, minimum=1, maximum=10_000_000)
-    lead = f.integer(errors, "lead_time_days", lead_time_days if lead_time_days is not None else 0, minimum=0,
-                     maximum=3650)
+    lead = f.integer(
+        errors, "lead_time_days", lead_time_days if lead_time_days is not None else 0, minimum=0, maximum=3650
+    )
     note = f.text(errors, "note", note, max_len=500)
     if sku.status == "discontinued":
         errors.add("sku_id", f"SKU {sku_label(sku)} is discontinued")
@@ -463,6 +574,14 @@ def delete_price(supplier_id: uuid.UUID | str, sku_id: uuid.UUID | str) -> None:
     emit("supplier_price.removed", body, entity_type="supplier", entity_id=supplier.id)
 
 
-def _price_payload(row: SupplierPrice, supplier: Supplier, sku: Any) -> dict[str, Any]:
-    return {"supplier_id": supplier.id, "supplier_code": supplier.code, "sku_id": sku.id, "sku_code": sku.code,
-            "price": row.price, "currency": row.currency, "moq": row.moq, "lead_time_days": row.lead_time_days}
+def _price_payload(row: SupplierPrice, supplier: Supplier, sku: Any) -> events.SupplierPrice:
+    return events.SupplierPrice(
+        supplier_id=supplier.id,
+        supplier_code=supplier.code,
+        sku_id=sku.id,
+        sku_code=sku.code,
+        price=row.price,
+        currency=row.currency,
+        moq=row.moq,
+        lead_time_days=row.lead_time_days,
+    )

@@ -1,6 +1,7 @@
 """REST endpoints of the channel sync: rules per connection, "sync now", sync runs with live
 progress, listings and what they publish, stock pushes, push-back records, webhook receipts
 and subscriptions; and the public webhook receiver `POST /webhooks/<channel>/<connection>`."""
+
 from __future__ import annotations
 
 import uuid
@@ -40,9 +41,11 @@ def _settings_out(connection_id: uuid.UUID) -> dict[str, Any]:
     out["webhook_url"] = state.webhook_url if state else None
     out["webhook_topics"] = state.webhook_topics if state else None
     out["high_water"] = state.high_water if state else None
-    out["window_in_progress"] = ({"start": state.window_start.isoformat(), "end": state.window_end.isoformat(),
-                                  "pages_done": state.window_pages}
-                                 if state and state.window_end and state.window_start else None)
+    out["window_in_progress"] = (
+        {"start": state.window_start.isoformat(), "end": state.window_end.isoformat(), "pages_done": state.window_pages}
+        if state and state.window_end and state.window_start
+        else None
+    )
     return out
 
 
@@ -122,7 +125,7 @@ def listings(connection_id: uuid.UUID, pagination_parameters: Any) -> Any:
     items = service.listing_stock(connection_id)
     pagination_parameters.item_count = len(items)
     first = pagination_parameters.first_item
-    return items[first:first + pagination_parameters.page_size]
+    return items[first : first + pagination_parameters.page_size]
 
 
 @blp.route(f"{API}/connections/<uuid:connection_id>/push-stock", methods=["POST"])

@@ -10,27 +10,30 @@ next run continues from there before opening a fresh window. The upsert is keyed
 re-deliveries and a page read twice change nothing.
 
 One run per connection at a time: the run holds a lock named after the connection
-(core.sync.adapters.exclusive), which a dead worker loses with its database connection.
+(core.connections.exclusive), which a dead worker loses with its database connection. A
+database restart releases it too, without the run noticing; so the run checks it before every
+page commit and, when it is gone, stops without committing the page (the job retries and
+continues from the last committed cursor, unless another run holds the lock by then).
 """
+
 from __future__ import annotations
 
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import select, update
 
-from core import jobs
+from core import connections, jobs
+from core.connections import Exclusive, LockLost, describe
 from core.db import get_or_none, session, utcnow
 from core.orders import service as orders
-from core.plugins import call_adapter
-from core.ports import AdapterError, AuthError, ChannelAdapter, ChannelOrder, RemoteRejected
+from core.ports import AdapterError, AuthError, ChannelOrder, RemoteRejected
 from core.sync import service
-from core.sync.adapters import describe, exclusive, open_adapter
 from core.sync.models import SyncRun, SyncState
-from tenants import service as tenants
 from tenants.models import PluginConnection
 
 log = logging.getLogger("tradelane.sync")
@@ -45,17 +48,17 @@ def run(ctx: Any, connection_id: uuid.UUID, trigger: str = "schedule") -> dict[s
         return {"skipped": "the connection no longer exists"}
     if not conn.enabled:
         return {"skipped": "the connection is disabled"}
-    with exclusive(f"sync:{conn.id}") as got:
-        if not got:
+    with connections.exclusive(f"sync:{conn.id}") as lock:
+        if not lock:
             return {"skipped": "another sync of this connection is running"}
-        return _Run(ctx, conn, trigger).execute()
+        return _Run(ctx, conn, trigger, lock).execute()
 
 
 class _Run:
-    def __init__(self, ctx: Any, conn: PluginConnection, trigger: str) -> None:
-        self.ctx, self.conn, self.trigger = ctx, conn, trigger
+    def __init__(self, ctx: Any, conn: PluginConnection, trigger: str, lock: Exclusive) -> None:
+        self.ctx, self.conn, self.trigger, self.lock = ctx, conn, trigger, lock
         self.settings = service.settings_for(conn.id)
-        self.adapter: ChannelAdapter | None = None
+        self.adapter: Any = None  # the channel adapter, bound to the runtime
         self.percent = 0
         self.first_seen: datetime | None = None
 
@@ -67,10 +70,26 @@ class _Run:
         if job_id is not None:  # a retry of this job continues its run
             row = session.execute(select(SyncRun).where(SyncRun.job_id == job_id)).scalar_one_or_none()
         if row is None:
-            row = SyncRun(connection_id=self.conn.id, job_id=job_id, trigger=self.trigger, status="running",
-                          started_at=utcnow(), errors=[], attempts=1, pages=0, orders_seen=0, orders_created=0,
-                          orders_updated=0, orders_unchanged=0, orders_rejected=0, error_count=0, duration_ms=0,
-                          remote_ms=0, store_ms=0, resumed=False)
+            row = SyncRun(
+                connection_id=self.conn.id,
+                job_id=job_id,
+                trigger=self.trigger,
+                status="running",
+                started_at=utcnow(),
+                errors=[],
+                attempts=1,
+                pages=0,
+                orders_seen=0,
+                orders_created=0,
+                orders_updated=0,
+                orders_unchanged=0,
+                orders_rejected=0,
+                error_count=0,
+                duration_ms=0,
+                remote_ms=0,
+                store_ms=0,
+                resumed=False,
+            )
             session.add(row)
         else:
             row.status, row.error, row.finished_at = "running", None, None
@@ -79,11 +98,15 @@ class _Run:
         # This run holds the connection's lock, so any other run still marked running died
         # with its worker; its window is continued here.
         session.execute(
-            update(SyncRun).where(SyncRun.connection_id == self.conn.id, SyncRun.status == "running",
-                                  SyncRun.id != row.id)
-            .values(status="interrupted", finished_at=utcnow(),
-                    error="the worker stopped during this run; a later run continued its window")
-            .execution_options(synchronize_session=False))
+            update(SyncRun)
+            .where(SyncRun.connection_id == self.conn.id, SyncRun.status == "running", SyncRun.id != row.id)
+            .values(
+                status="interrupted",
+                finished_at=utcnow(),
+                error="the worker stopped during this run; a later run continued its window",
+            )
+            .execution_options(synchronize_session=False)
+        )
         return row
 
     def _note(self, order: str | None, message: str) -> None:
@@ -100,23 +123,23 @@ class _Run:
         self.state.last_started_at = utcnow()
         session.commit()
         try:
-            self.adapter = open_adapter(self.conn)  # type: ignore[assignment]
-            if self.state.window_end is not None:
-                self.record.resumed = True
-                self._page_through()
-            if self._open_window():
-                self._page_through()
+            with connections.using(self.conn, "channel") as self.adapter:
+                if self.state.window_end is not None:
+                    self.record.resumed = True
+                    self._page_through()
+                if self._open_window():
+                    self._page_through()
             return self._succeeded()
         except AuthError as exc:
             return self._failed(exc, retry=False, blocked=True)
         except AdapterError as exc:
             return self._failed(exc, retry=exc.retryable)
+        except LockLost as exc:
+            log.warning("sync of connection %s stopped: %s", self.conn.id, exc)
+            return self._failed(exc, retry=True, message=f"stopped before committing a page: {exc}")
         except Exception as exc:  # noqa: BLE001 - database hiccups and plugin bugs: the job retries
             log.exception("sync of connection %s failed", self.conn.id)
             return self._failed(exc, retry=True)
-        finally:
-            if self.adapter is not None:
-                self.adapter.close()
 
     def _open_window(self) -> bool:
         assert self.adapter is not None
@@ -130,20 +153,20 @@ class _Run:
             return False
         self.state.window_start, self.state.window_end = start, end
         self.state.page_cursor, self.state.window_pages = None, 0
+        self.lock.check()
         session.commit()
         return True
 
     def _page_through(self) -> None:
         assert self.adapter is not None
         adapter, state, record = self.adapter, self.state, self.record
-        sleep = adapter.ctx.clock.sleep
         start, end = state.window_start, state.window_end
         assert start is not None and end is not None
         record.window_start = record.window_start or start
         record.window_end = end
         while True:
             t0 = time.perf_counter()
-            page = call_adapter(adapter.list_orders, start, end, state.page_cursor, sleep=sleep)
+            page = adapter.list_orders(start, end, state.page_cursor)
             complete = self._complete(page.orders)
             t1 = time.perf_counter()
             results = orders.upsert_many(self.conn.id, complete) if complete else []
@@ -153,7 +176,8 @@ class _Run:
             state.window_pages += 1
             record.pages += 1
             record.remote_ms += int((t1 - t0) * 1000)
-            tenants.save_adapter_state(self.conn, adapter)
+            connections.save_state(adapter)
+            self.lock.check()  # another run may hold the connection by now: commit nothing then
             session.commit()  # the page's orders, the cursor after it and the run's counts together
             record.store_ms += int((time.perf_counter() - t1) * 1000)
             self._progress(page.orders, start, end)
@@ -162,6 +186,7 @@ class _Run:
         state.high_water = end
         state.window_start = state.window_end = state.page_cursor = None
         state.window_pages = 0
+        self.lock.check()
         session.commit()
 
     def _complete(self, listed: Sequence[ChannelOrder]) -> list[ChannelOrder]:
@@ -179,7 +204,7 @@ class _Run:
                     self.record.orders_unchanged += 1
                     continue
                 try:
-                    order = call_adapter(self.adapter.fetch_order_lines, order, sleep=self.adapter.ctx.clock.sleep)
+                    order = self.adapter.fetch_order_lines(order)
                 except RemoteRejected as exc:
                     self.record.orders_rejected += 1
                     self._note(order.external_order_id, f"lines could not be fetched: {describe(exc, self.adapter)}")
@@ -187,8 +212,9 @@ class _Run:
             out.append(order)
         return out
 
-    def _count(self, listed: Sequence[ChannelOrder], imported: Sequence[ChannelOrder],
-               results: Sequence[orders.UpsertResult]) -> None:
+    def _count(
+        self, listed: Sequence[ChannelOrder], imported: Sequence[ChannelOrder], results: Sequence[orders.UpsertResult]
+    ) -> None:
         record = self.record
         record.orders_seen += len(listed)
         for order, result in zip(imported, results):
@@ -213,8 +239,9 @@ class _Run:
                 done = (max(o.updated_at for o in listed) - self.first_seen).total_seconds()
                 self.percent = max(self.percent, min(99, int(done * 100 / span)))
         r = self.record
-        message = (f"page {r.pages}: {r.orders_seen} orders, {r.orders_created} new, {r.orders_updated} updated"
-                   + (f", {r.orders_rejected} rejected" if r.orders_rejected else ""))
+        message = f"page {r.pages}: {r.orders_seen} orders, {r.orders_created} new, {r.orders_updated} updated" + (
+            f", {r.orders_rejected} rejected" if r.orders_rejected else ""
+        )
         if hasattr(self.ctx, "progress"):
             self.ctx.progress(self.percent, message)
 
@@ -230,20 +257,22 @@ class _Run:
         self.state.last_succeeded_at = utcnow()
         self.state.auth_blocked = False
         if self.conn.status != "ok" or self.conn.last_error:
-            tenants.record_connection_error(self.conn, None)  # a sync that works proves the connection
+            connections.record_error(self.conn, None)  # a sync that works proves the connection
         session.commit()
         return self.summary()
 
-    def _failed(self, exc: BaseException, *, retry: bool, blocked: bool = False) -> dict[str, Any]:
+    def _failed(
+        self, exc: BaseException, *, retry: bool, blocked: bool = False, message: str | None = None
+    ) -> dict[str, Any]:
         session.rollback()  # the page in flight; committed pages and their cursor stay
-        message = describe(exc, self.adapter)
+        message = message or describe(exc, self.adapter)
         final = not retry or getattr(self.ctx, "attempt", 1) >= _max_attempts()
         self._note(None, message)
         self._close_record("failed" if final else "retrying", message)
         if blocked:
             self.state.auth_blocked = True
         if final:
-            tenants.record_connection_error(self.conn, message)
+            connections.record_error(self.conn, message)
         session.commit()
         if not final:
             raise exc  # the job retries after its backoff and continues from the saved cursor
@@ -251,10 +280,19 @@ class _Run:
 
     def summary(self) -> dict[str, Any]:
         r = self.record
-        return {"run_id": str(r.id), "status": r.status, "window_start": r.window_start, "window_end": r.window_end,
-                "pages": r.pages, "created": r.orders_created, "updated": r.orders_updated,
-                "unchanged": r.orders_unchanged, "rejected": r.orders_rejected, "errors": r.error_count,
-                **({"error": r.error} if r.error else {})}
+        return {
+            "run_id": str(r.id),
+            "status": r.status,
+            "window_start": r.window_start,
+            "window_end": r.window_end,
+            "pages": r.pages,
+            "created": r.orders_created,
+            "updated": r.orders_updated,
+            "unchanged": r.orders_unchanged,
+            "rejected": r.orders_rejected,
+            "errors": r.error_count,
+            **({"error": r.error} if r.error else {}),
+        }
 
 
 def _max_attempts() -> int:

@@ -8,11 +8,13 @@
   under one dedupe key per connection, so a burst of changes joins the job still waiting and
   the job reads the numbers when it runs.
 """
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -66,15 +68,24 @@ def due_connections(s: Session) -> Iterable[tuple[uuid.UUID, dict[str, Any]]]:
         select(PluginConnection.id, PluginConnection.tenant_id, PluginConnection.plugin, PluginConnection.status)
         .join(Tenant, Tenant.id == PluginConnection.tenant_id)
         .where(PluginConnection.kind == "channel", PluginConnection.enabled.is_(True), Tenant.active.is_(True))
-        .order_by(PluginConnection.tenant_id, PluginConnection.id)).all()
+        .order_by(PluginConnection.tenant_id, PluginConnection.id)
+    ).all()
     if not conns:
         return []
     ids = [c.id for c in conns]
-    intervals = dict(s.execute(select(SyncSettings.connection_id, SyncSettings.interval_minutes)
-                               .where(SyncSettings.connection_id.in_(ids))).all())
-    states = {row.connection_id: row for row in s.execute(
-        select(SyncState.connection_id, SyncState.last_started_at, SyncState.auth_blocked)
-        .where(SyncState.connection_id.in_(ids))).all()}
+    intervals = dict(
+        s.execute(
+            select(SyncSettings.connection_id, SyncSettings.interval_minutes).where(SyncSettings.connection_id.in_(ids))
+        ).all()
+    )
+    states = {
+        row.connection_id: row
+        for row in s.execute(
+            select(SyncState.connection_id, SyncState.last_started_at, SyncState.auth_blocked).where(
+                SyncState.connection_id.in_(ids)
+            )
+        ).all()
+    }
     channels = registry().adapters["channel"]
     now = utcnow()
     out = []

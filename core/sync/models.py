@@ -3,6 +3,7 @@ records, the listings a connection is known to sell, and webhook receipts.
 
 Only the rules are audited. The rest is operational state written on every page or push;
 each of those tables is its own trail (a run, a push or a receipt *is* the record)."""
+
 from __future__ import annotations
 
 import uuid
@@ -159,6 +160,8 @@ class WebhookReceipt(TenantMixin, Base):
     topic: Mapped[str] = mapped_column(String(100), default="")
     delivery_id: Mapped[str] = mapped_column(String(200), default="")
     external_order_id: Mapped[str | None] = mapped_column(String(100))
-    outcome: Mapped[str] = mapped_column(String(16), default="queued")  # queued | created | updated | unchanged | ignored | failed
+    outcome: Mapped[str] = mapped_column(
+        String(16), default="queued"
+    )  # queued | created | updated | unchanged | ignored | failed
     job_id: Mapped[uuid.UUID | None] = mapped_column()
     message: Mapped[str] = mapped_column(String(500), default="")

@@ -7,25 +7,24 @@ is recorded as retrying and its job tries again with backoff, as failed after th
 attempt. Refused credentials mark the connection, which the seller must fix. Failed pushes
 can be retried from the API and the portal.
 """
+
 from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from contextlib import ExitStack
 from typing import Any
 
 from sqlalchemy import select
 
-from core import jobs
+from core import connections, jobs
+from core.connections import describe
 from core.db import get_or_none, session, utcnow
 from core.events import OutboxEvent
-from core.plugins import call_adapter
-from core.ports import AdapterError, AuthError, ListingQuantity, ShipmentConfirmation
+from core.ports import AdapterError, ListingQuantity, ShipmentConfirmation
 from core.ports import ChannelCapability as Cap
 from core.sync import service
-from core.sync.adapters import describe, exclusive, open_adapter
 from core.sync.models import SyncListing, SyncPush
-from tenants import service as tenants
 from tenants.models import PluginConnection
 
 log = logging.getLogger("tradelane.sync")
@@ -60,24 +59,35 @@ def push_shipment(ctx: Any, connection_id: uuid.UUID, event_id: uuid.UUID) -> di
     ev = session.execute(select(OutboxEvent).where(OutboxEvent.id == event_id)).scalar_one_or_none()
     if ev is None or ev.name != "order.shipped":
         return {"skipped": "no such shipment event"}
-    p = ev.payload
+    p = ev.data  # OrderShipped
     conn = get_or_none(PluginConnection, connection_id)
     why = _usable(conn, Cap.SHIP_CONFIRM)
-    entries = [e for e in p.get("channel_orders") or [] if e.get("external_order_id")]
+    entries = [e for e in p.channel_orders if e.get("external_order_id")]
     adapter = None
     done = failed = 0
-    try:
+    with ExitStack() as opened:
         for entry in entries:
             ext = entry["external_order_id"]
-            key = f"shipment:{p['shipment_id']}:{ext}"
+            key = f"shipment:{p.shipment_id}:{ext}"
             push = session.execute(select(SyncPush).where(SyncPush.key == key)).scalar_one_or_none()
             if push is not None and push.status == "ok":
                 continue
             if push is None:
-                push = SyncPush(connection_id=connection_id, kind="shipment", key=key, event_id=ev.id,
-                                order_id=uuid.UUID(p["order_id"]), external_order_id=ext,
-                                tracking_number=p.get("tracking_number") or "", status="retrying", attempts=0,
-                                listings=0, failed=0, message="", details=[])
+                push = SyncPush(
+                    connection_id=connection_id,
+                    kind="shipment",
+                    key=key,
+                    event_id=ev.id,
+                    order_id=p.order_id,
+                    external_order_id=ext,
+                    tracking_number=p.tracking_number or "",
+                    status="retrying",
+                    attempts=0,
+                    listings=0,
+                    failed=0,
+                    message="",
+                    details=[],
+                )
                 session.add(push)
             push.attempts += 1
             push.job_id = getattr(ctx, "job_id", None)
@@ -87,22 +97,26 @@ def push_shipment(ctx: Any, connection_id: uuid.UUID, event_id: uuid.UUID) -> di
                 session.commit()
                 continue
             assert conn is not None
-            adapter = adapter or open_adapter(conn)
+            adapter = adapter or opened.enter_context(connections.using(conn, "channel"))
             lines = tuple((str(x["external_line_id"]), int(x["quantity"])) for x in entry.get("lines") or [])
             if any(not line_id for line_id, _ in lines):
                 lines = ()  # a line the channel does not know by id: confirm the whole order
             confirmation = ShipmentConfirmation(
-                external_order_id=ext, carrier=p.get("carrier") or "", service=p.get("service") or "",
-                tracking_number=p.get("tracking_number") or "", shipped_at=_when(p.get("shipped_at")),
-                lines=lines, reference=str(p["shipment_id"]))
+                external_order_id=ext,
+                carrier=p.carrier or "",
+                service=p.service or "",
+                tracking_number=p.tracking_number or "",
+                tracking_url=p.tracking_url or "",
+                shipped_at=p.shipped_at,
+                lines=lines,
+                reference=str(p.shipment_id),
+            )
             try:
-                call_adapter(adapter.confirm_shipment, confirmation, sleep=adapter.ctx.clock.sleep)
+                adapter.confirm_shipment(confirmation)
             except AdapterError as exc:
                 message = describe(exc, adapter)
                 retry = exc.retryable and not _final(ctx, "sync.push_shipment")
                 push.status, push.message = ("retrying" if retry else "failed"), message
-                if isinstance(exc, AuthError):
-                    tenants.record_connection_error(conn, message)
                 session.commit()
                 if retry:
                     raise
@@ -110,18 +124,9 @@ def push_shipment(ctx: Any, connection_id: uuid.UUID, event_id: uuid.UUID) -> di
                 continue
             push.status, push.message = "ok", ""
             done += 1
-            tenants.save_adapter_state(conn, adapter)
+            connections.save_state(adapter)
             session.commit()
-    finally:
-        if adapter is not None:
-            adapter.close()
     return {"confirmed": done, "failed": failed}
-
-
-def _when(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(value) if value else utcnow()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,7 +146,7 @@ def push_stock(ctx: Any, connection_id: uuid.UUID, force: bool = False) -> dict[
     if not service.settings_for(conn.id).push_stock:
         return {"skipped": "stock push is off for this connection"}
     # Two pushes of one connection must not interleave: an older number could land last.
-    with exclusive(f"push_stock:{conn.id}", wait=True):
+    with connections.exclusive(f"push_stock:{conn.id}", wait=True):
         return _push_stock(ctx, conn, force)
 
 
@@ -151,60 +156,81 @@ def _push_stock(ctx: Any, conn: PluginConnection, force: bool) -> dict[str, Any]
     if not todo:
         return {"pushed": 0}
     service.ensure_listings(conn.id, {x.seller_sku for x in todo})
-    rows = {r.seller_sku: r for r in session.execute(select(SyncListing).where(
-        SyncListing.connection_id == conn.id, SyncListing.seller_sku.in_({x.seller_sku for x in todo}))).scalars()}
+    rows = {
+        r.seller_sku: r
+        for r in session.execute(
+            select(SyncListing).where(
+                SyncListing.connection_id == conn.id, SyncListing.seller_sku.in_({x.seller_sku for x in todo})
+            )
+        ).scalars()
+    }
     job_id = getattr(ctx, "job_id", None)
-    push = session.execute(select(SyncPush).where(SyncPush.job_id == job_id, SyncPush.kind == "stock")
-                           ).scalar_one_or_none() if job_id else None
+    push = (
+        session.execute(
+            select(SyncPush).where(SyncPush.job_id == job_id, SyncPush.kind == "stock")
+        ).scalar_one_or_none()
+        if job_id
+        else None
+    )
     if push is None:  # a retry of the job carries on with its push record
         push = SyncPush(connection_id=conn.id, kind="stock", job_id=job_id, attempts=0, message="", details=[])
         session.add(push)
     push.status, push.listings, push.failed, push.attempts = "retrying", 0, 0, push.attempts + 1
     details: list[dict[str, Any]] = []
-    adapter = open_adapter(conn)
+    adapter = None
     try:
-        for i in range(0, len(todo), CHUNK):
-            chunk = todo[i:i + CHUNK]
-            results = call_adapter(adapter.push_quantities, [ListingQuantity(x.seller_sku, x.quantity) for x in chunk],
-                                   sleep=adapter.ctx.clock.sleep)
-            now = utcnow()
-            for listing, result in zip(chunk, results):
-                row = rows[listing.seller_sku]
-                row.last_pushed_at, row.last_ok, row.last_message = now, result.ok, (result.message or "")[:500]
-                if result.ok:
-                    row.last_quantity = listing.quantity
-                else:
-                    push.failed += 1
-                if len(details) < DETAILS_KEPT:
-                    details.append({"seller_sku": listing.seller_sku, "quantity": listing.quantity, "ok": result.ok,
-                                    "message": result.message or ""})
-            push.listings += len(chunk)
-            push.details = list(details)
-            push.status = "partial" if push.failed else "ok"
-            push.message = f"{push.failed} of {push.listings} listings refused" if push.failed else ""
-            tenants.save_adapter_state(conn, adapter)
-            session.commit()
+        with connections.using(conn, "channel") as adapter:
+            for i in range(0, len(todo), CHUNK):
+                chunk = todo[i : i + CHUNK]
+                _push_chunk(adapter, chunk, rows, push, details)
+                connections.save_state(adapter)
+                session.commit()
     except AdapterError as exc:
         message = describe(exc, adapter)
         attempts = push.attempts
         session.rollback()
         push.attempts = attempts
         retry = exc.retryable and not _final(ctx, "sync.push_stock")
-        _record_failure(conn, push, message, retry, auth=isinstance(exc, AuthError))
+        _record_failure(push, message, retry)
         if retry:
             raise
         return {"pushed": push.listings, "failed": push.failed, "error": message}
-    finally:
-        adapter.close()
     return {"pushed": push.listings, "failed": push.failed}
 
 
-def _record_failure(conn: PluginConnection, push: SyncPush, message: str, retry: bool, auth: bool) -> None:
-    """Keep the push row (and what went through before the failure) with the error."""
+def _push_chunk(
+    adapter: Any, chunk: list[Any], rows: dict[str, SyncListing], push: SyncPush, details: list[dict[str, Any]]
+) -> None:
+    """Push one chunk of listings and record each result on its listing and on the push."""
+    results = adapter.push_quantities([ListingQuantity(x.seller_sku, x.quantity) for x in chunk])
+    now = utcnow()
+    for listing, result in zip(chunk, results):
+        row = rows[listing.seller_sku]
+        row.last_pushed_at, row.last_ok, row.last_message = now, result.ok, (result.message or "")[:500]
+        if result.ok:
+            row.last_quantity = listing.quantity
+        else:
+            push.failed += 1
+        if len(details) < DETAILS_KEPT:
+            details.append(
+                {
+                    "seller_sku": listing.seller_sku,
+                    "quantity": listing.quantity,
+                    "ok": result.ok,
+                    "message": result.message or "",
+                }
+            )
+    push.listings += len(chunk)
+    push.details = list(details)
+    push.status = "partial" if push.failed else "ok"
+    push.message = f"{push.failed} of {push.listings} listings refused" if push.failed else ""
+
+
+def _record_failure(push: SyncPush, message: str, retry: bool) -> None:
+    """Keep the push row (and what went through before the failure) with the error; refused
+    credentials were marked on the connection by the runtime."""
     if push not in session:
         session.add(push)
     push.status = "retrying" if retry else "failed"
     push.message = message
-    if auth:
-        tenants.record_connection_error(conn, message)
     session.commit()

@@ -11,6 +11,7 @@ The quantity published for a listing, in listing units (a "pack of 3" listing co
 The buffer is held back from every channel; the percentage shares what is left between
 channels; the maximum caps what one listing shows. docs/sync.md has worked examples.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -32,8 +33,15 @@ INTEGER_RULES = {
 }
 BOOLEAN_RULES = ("push_shipments", "push_stock")
 DEFAULTS: dict[str, Any] = {
-    "interval_minutes": 15, "overlap_seconds": 600, "first_sync_days": 30, "push_shipments": True,
-    "push_stock": True, "stock_buffer": 0, "stock_percent": 100, "stock_maximum": None, "zero_out_level": 0,
+    "interval_minutes": 15,
+    "overlap_seconds": 600,
+    "first_sync_days": 30,
+    "push_shipments": True,
+    "push_stock": True,
+    "stock_buffer": 0,
+    "stock_percent": 100,
+    "stock_maximum": None,
+    "zero_out_level": 0,
     "warehouse_ids": None,
 }
 FIELDS = tuple(DEFAULTS)

@@ -1,9 +1,11 @@
 """Request and response schemas of the channel sync API."""
+
 from __future__ import annotations
 
 from marshmallow import fields, validate
 
 from core.http import Schema
+from core.sync.models import SyncSettings
 from core.sync.rules import INTEGER_RULES
 from core.sync.service import PUSH_STATUSES, RUN_STATUSES
 
@@ -15,36 +17,52 @@ def _range(name: str) -> validate.Range:
 
 class SyncSettingsSchema(Schema):
     connection_id = fields.UUID(dump_only=True)
-    interval_minutes = fields.Integer(validate=_range("interval_minutes"),
-                                      metadata={"description": "Minutes between scheduled syncs; 0 syncs only on "
-                                                               "demand and by webhook"})
-    overlap_seconds = fields.Integer(validate=_range("overlap_seconds"),
-                                     metadata={"description": "Each window starts this long before the last one "
-                                                              "ended (clock skew, changes stamped late)"})
-    first_sync_days = fields.Integer(validate=_range("first_sync_days"),
-                                     metadata={"description": "How far back the first sync reaches"})
+    interval_minutes = fields.Integer(
+        validate=_range("interval_minutes"),
+        metadata={"description": "Minutes between scheduled syncs; 0 syncs only on demand and by webhook"},
+    )
+    overlap_seconds = fields.Integer(
+        validate=_range("overlap_seconds"),
+        metadata={
+            "description": "Each window starts this long before the last one ended (clock skew, changes stamped late)"
+        },
+    )
+    first_sync_days = fields.Integer(
+        validate=_range("first_sync_days"), metadata={"description": "How far back the first sync reaches"}
+    )
     push_shipments = fields.Boolean()
     push_stock = fields.Boolean()
-    stock_buffer = fields.Integer(validate=_range("stock_buffer"),
-                                  metadata={"description": "Units held back from the channel"})
-    stock_percent = fields.Integer(validate=_range("stock_percent"),
-                                   metadata={"description": "Share of what is left that the channel shows"})
-    stock_maximum = fields.Integer(allow_none=True, validate=_range("stock_maximum"),
-                                   metadata={"description": "Most a listing shows; null for no cap"})
-    zero_out_level = fields.Integer(validate=_range("zero_out_level"),
-                                    metadata={"description": "At or below this availability the listing shows 0"})
-    warehouse_ids = fields.List(fields.UUID(), allow_none=True,
-                                metadata={"description": "Warehouses feeding the listings; null for every active "
-                                                         "merchant warehouse"})
+    stock_buffer = fields.Integer(
+        validate=_range("stock_buffer"), metadata={"description": "Units held back from the channel"}
+    )
+    stock_percent = fields.Integer(
+        validate=_range("stock_percent"), metadata={"description": "Share of what is left that the channel shows"}
+    )
+    stock_maximum = fields.Integer(
+        allow_none=True,
+        validate=_range("stock_maximum"),
+        metadata={"description": "Most a listing shows; null for no cap"},
+    )
+    zero_out_level = fields.Integer(
+        validate=_range("zero_out_level"), metadata={"description": "At or below this availability the listing shows 0"}
+    )
+    warehouse_ids = fields.List(
+        fields.UUID(),
+        allow_none=True,
+        metadata={"description": "Warehouses feeding the listings; null for every active merchant warehouse"},
+    )
     webhook_url = fields.String(dump_only=True, allow_none=True)
     webhook_topics = fields.List(fields.String(), dump_only=True, allow_none=True)
-    high_water = fields.DateTime(dump_only=True, allow_none=True,
-                                 metadata={"description": "End of the last window whose orders are all in"})
+    high_water = fields.DateTime(
+        dump_only=True, allow_none=True, metadata={"description": "End of the last window whose orders are all in"}
+    )
     window_in_progress = fields.Dict(dump_only=True, allow_none=True)
 
 
 class SyncSettingsInSchema(SyncSettingsSchema):
     """The writable rules (every one optional: a PATCH changes only what it names)."""
+
+    __model__ = SyncSettings
 
 
 class SyncRunSchema(Schema):
@@ -86,8 +104,9 @@ class SyncJobSchema(Schema):
 
 
 class StockPushInSchema(Schema):
-    force = fields.Boolean(load_default=True,
-                           metadata={"description": "Push every listing, not only those whose quantity changed"})
+    force = fields.Boolean(
+        load_default=True, metadata={"description": "Push every listing, not only those whose quantity changed"}
+    )
 
 
 class ListingStockSchema(Schema):

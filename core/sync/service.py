@@ -3,12 +3,14 @@ stock on demand, webhook subscriptions, and reading runs, pushes, listings and w
 
 The work itself runs in jobs (core/sync/jobs.py): the order sync in `core.sync.engine`,
 push-back in `core.sync.push`, webhook fetches in `core.sync.webhooks`."""
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,7 +23,6 @@ from core.ports import ChannelOrder
 from core.sync import rules
 from core.sync.models import SyncListing, SyncPush, SyncRun, SyncSettings, SyncState, WebhookReceipt
 from core.tenancy import current_tenant_id
-from tenants import service as tenants
 from tenants.models import PluginConnection
 
 # Warehouses that ship the seller's own orders; platform (FBA) stock is the platform's to publish.
@@ -59,8 +60,12 @@ def settings_for(connection_id: uuid.UUID) -> SyncSettings:
 
 
 def stock_rules(settings: SyncSettings) -> rules.StockRules:
-    return rules.StockRules(buffer=settings.stock_buffer, percent=settings.stock_percent,
-                            maximum=settings.stock_maximum, zero_out_level=settings.zero_out_level)
+    return rules.StockRules(
+        buffer=settings.stock_buffer,
+        percent=settings.stock_percent,
+        maximum=settings.stock_maximum,
+        zero_out_level=settings.zero_out_level,
+    )
 
 
 def update_settings(connection_id: uuid.UUID, **changes: Any) -> SyncSettings:
@@ -75,17 +80,23 @@ def update_settings(connection_id: uuid.UUID, **changes: Any) -> SyncSettings:
     for name, value in values.items():
         setattr(row, name, value)
     session.flush()
-    if Cap.PUSH_QUANTITY in capabilities(conn) and row.push_stock and conn.enabled and (
-            {"stock_buffer", "stock_percent", "stock_maximum", "zero_out_level", "warehouse_ids", "push_stock"} & set(values)):
+    if (
+        Cap.PUSH_QUANTITY in capabilities(conn)
+        and row.push_stock
+        and conn.enabled
+        and (
+            {"stock_buffer", "stock_percent", "stock_maximum", "zero_out_level", "warehouse_ids", "push_stock"}
+            & set(values)
+        )
+    ):
         request_stock_push(conn.id, force=False)  # new rules, new quantities
     return row
 
 
 def _check_warehouses(ids: Sequence[str]) -> None:
-    from core.inventory.models import Warehouse
+    from core.inventory import service as inventory
 
-    found = {str(w.id): w for w in session.execute(
-        select(Warehouse).where(Warehouse.id.in_([uuid.UUID(i) for i in ids]))).scalars()}
+    found = {str(w.id): w for w in inventory.warehouse_facts([uuid.UUID(i) for i in ids])}
     errors: dict[str, list[str]] = {}
     for i, ident in enumerate(ids):
         wh = found.get(ident)
@@ -99,15 +110,12 @@ def _check_warehouses(ids: Sequence[str]) -> None:
 
 def feeding_warehouses(settings: SyncSettings) -> list[uuid.UUID]:
     """The warehouses whose available stock a connection's listings publish."""
-    from core.inventory.models import Warehouse
+    from core.inventory import service as inventory
 
-    stmt = select(Warehouse.id).where(Warehouse.active.is_(True))
     if settings.warehouse_ids is None:
-        stmt = stmt.where(Warehouse.type.in_(MERCHANT_WAREHOUSES))
-    else:
-        stmt = stmt.where(Warehouse.id.in_([uuid.UUID(i) for i in settings.warehouse_ids]),
-                          Warehouse.type != "platform")
-    return list(session.execute(stmt.order_by(Warehouse.priority, Warehouse.code)).scalars())
+        return [w.id for w in inventory.warehouse_facts(types=MERCHANT_WAREHOUSES, active=True)]
+    chosen = inventory.warehouse_facts([uuid.UUID(i) for i in settings.warehouse_ids], active=True)
+    return [w.id for w in chosen if w.type != "platform"]
 
 
 def state_for(connection_id: uuid.UUID, create: bool = False) -> SyncState | None:
@@ -142,28 +150,25 @@ def request_stock_push(connection_id: uuid.UUID, force: bool = True) -> jobs.Job
     if Cap.PUSH_QUANTITY not in capabilities(conn):
         raise Conflict(f"{conn.display_name} cannot receive stock quantities")
     kind = "force" if force else "changed"
-    return jobs.enqueue("sync.push_stock", dedupe_key=f"push_stock:{conn.id}:{kind}", connection_id=str(conn.id),
-                        force=force)
+    return jobs.enqueue(
+        "sync.push_stock", dedupe_key=f"push_stock:{conn.id}:{kind}", connection_id=str(conn.id), force=force
+    )
 
 
 def subscribe_webhooks(connection_id: uuid.UUID, public_url: str) -> SyncState:
     """Ask the channel to send order webhooks to this deployment (safe to repeat)."""
-    from core.plugins import call_adapter
-    from core.sync.adapters import describe, open_adapter
+    from core import connections
     from core.ports import AdapterError
 
     conn = channel_connection(connection_id)
     if Cap.WEBHOOK_SUBSCRIBE not in capabilities(conn):
         raise Conflict(f"{conn.display_name} cannot subscribe to webhooks; configure them on the channel")
     url = f"{public_url.rstrip('/')}/webhooks/{conn.plugin}/{conn.id}"
-    adapter = open_adapter(conn)
     try:
-        topics = call_adapter(adapter.subscribe_webhooks, url, attempts=2, sleep=adapter.ctx.clock.sleep)
-        tenants.save_adapter_state(conn, adapter)
+        with connections.using(conn, "channel", retry=connections.INTERACTIVE_RETRY) as adapter:
+            topics = adapter.subscribe_webhooks(url)
     except AdapterError as exc:
-        raise Conflict(f"{conn.display_name} refused the subscription: {describe(exc, adapter)}") from None
-    finally:
-        adapter.close()
+        raise Conflict(f"{conn.display_name} refused the subscription: {connections.describe(exc)}") from None
     state = state_for(conn.id, create=True)
     state.webhook_url, state.webhook_topics, state.webhooks_subscribed_at = url, list(topics), utcnow()
     session.flush()
@@ -181,8 +186,9 @@ def retry_push(push_id: uuid.UUID) -> jobs.Job:
     if not conn.enabled:
         raise Conflict(f"{conn.display_name} is disabled; enable it to push", {"enabled": ["false"]})
     shipment = (push.key or "").split(":")[1]
-    return jobs.enqueue("sync.push_shipment", dedupe_key=f"ship:{shipment}", connection_id=str(conn.id),
-                        event_id=str(push.event_id))
+    return jobs.enqueue(
+        "sync.push_shipment", dedupe_key=f"ship:{shipment}", connection_id=str(conn.id), event_id=str(push.event_id)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,22 +217,22 @@ class ListingStock:
 def listing_stock(connection_id: uuid.UUID) -> list[ListingStock]:
     """Every listing of the connection (mapped, or seen on its orders) with the quantity its
     rules publish, sorted by seller SKU."""
-    from core.catalog.models import ListingMapping, Sku
+    from core.catalog import service as catalog
     from core.inventory import service as inventory
 
     conn = channel_connection(connection_id)
     settings = settings_for(conn.id)
-    targets: dict[str, tuple[uuid.UUID, int, uuid.UUID | None]] = {}
-    for m in session.execute(select(ListingMapping).where(ListingMapping.connection_id == conn.id)).scalars():
-        targets[m.seller_sku] = (m.sku_id, m.quantity, m.id)
-    seen = {row.seller_sku: row for row in session.execute(
-        select(SyncListing).where(SyncListing.connection_id == conn.id)).scalars()}
+    targets: dict[str, tuple[uuid.UUID, int, uuid.UUID | None]] = {
+        seller_sku: (m.sku_id, m.quantity, m.mapping_id) for seller_sku, m in catalog.listing_mappings(conn.id).items()
+    }
+    seen = {
+        row.seller_sku: row
+        for row in session.execute(select(SyncListing).where(SyncListing.connection_id == conn.id)).scalars()
+    }
     by_code = [s for s in seen if s not in targets]
-    if by_code:
-        for sku_id, code in session.execute(select(Sku.id, Sku.code).where(Sku.code.in_(by_code))).all():
-            targets[code] = (sku_id, 1, None)
-    skus = {s.id: s for s in session.execute(
-        select(Sku).where(Sku.id.in_({t[0] for t in targets.values()}))).scalars()} if targets else {}
+    for code, sku_id in catalog.sku_ids_by_code(by_code).items():
+        targets[code] = (sku_id, 1, None)
+    skus = catalog.sku_facts(t[0] for t in targets.values())
     warehouses = feeding_warehouses(settings)
     available: dict[uuid.UUID, int] = {}
     if skus and warehouses:
@@ -236,8 +242,16 @@ def listing_stock(connection_id: uuid.UUID) -> list[ListingStock]:
     out = []
     for seller_sku in sorted(set(targets) | set(seen)):
         last = seen.get(seller_sku)
-        history = dict(last_quantity=last.last_quantity, last_pushed_at=last.last_pushed_at, last_ok=last.last_ok,
-                       last_message=last.last_message) if last else {}
+        history = (
+            dict(
+                last_quantity=last.last_quantity,
+                last_pushed_at=last.last_pushed_at,
+                last_ok=last.last_ok,
+                last_message=last.last_message,
+            )
+            if last
+            else {}
+        )
         target = targets.get(seller_sku)
         if target is None:
             out.append(ListingStock(seller_sku, None, None, 1, None, 0, 0, None, "unmapped", **history))
@@ -247,24 +261,48 @@ def listing_stock(connection_id: uuid.UUID) -> list[ListingStock]:
         local = available.get(sku_id, 0)
         units = rules.listing_units(local, per)
         sellable = sku is not None and sku.status == "approved" and sku.active
-        out.append(ListingStock(seller_sku, sku_id, sku.code if sku else None, per, mapping_id, local, units,
-                                rule.publishable(units) if sellable else 0, "" if sellable else "not_sellable",
-                                **history))
+        out.append(
+            ListingStock(
+                seller_sku,
+                sku_id,
+                sku.code if sku else None,
+                per,
+                mapping_id,
+                local,
+                units,
+                rule.publishable(units) if sellable else 0,
+                "" if sellable else "not_sellable",
+                **history,
+            )
+        )
     return out
 
 
 def remember_listings(connection_id: uuid.UUID, orders: Iterable[ChannelOrder]) -> None:
     """Record the seller SKUs of merchant-fulfilled orders as listings of the connection.
     Platform-fulfilled (FBA) listings are the platform's to publish, so they are left out."""
-    ensure_listings(connection_id, {line.seller_sku.strip() for o in orders if o.fulfilment == "merchant"
-                                    for line in o.lines if line.seller_sku.strip()})
+    ensure_listings(
+        connection_id,
+        {
+            line.seller_sku.strip()
+            for o in orders
+            if o.fulfilment == "merchant"
+            for line in o.lines
+            if line.seller_sku.strip()
+        },
+    )
 
 
 def ensure_listings(connection_id: uuid.UUID, seller_skus: set[str]) -> None:
     if not seller_skus:
         return
-    known = set(session.execute(select(SyncListing.seller_sku).where(
-        SyncListing.connection_id == connection_id, SyncListing.seller_sku.in_(seller_skus))).scalars())
+    known = set(
+        session.execute(
+            select(SyncListing.seller_sku).where(
+                SyncListing.connection_id == connection_id, SyncListing.seller_sku.in_(seller_skus)
+            )
+        ).scalars()
+    )
     new = sorted(seller_skus - known)
     if not new:
         return
@@ -273,10 +311,24 @@ def ensure_listings(connection_id: uuid.UUID, seller_skus: set[str]) -> None:
     tenant, now = current_tenant_id(), utcnow()
     # Two imports of one connection (a sync and a webhook fetch) may meet here: the unique key
     # keeps one row, and neither transaction fails for it.
-    session.execute(insert(SyncListing).values([
-        {"id": uuid7(), "tenant_id": tenant, "created_at": now, "updated_at": now, "connection_id": connection_id,
-         "seller_sku": sku[:200], "last_message": ""} for sku in new
-    ]).on_conflict_do_nothing(index_elements=["tenant_id", "connection_id", "seller_sku"]))
+    session.execute(
+        insert(SyncListing)
+        .values(
+            [
+                {
+                    "id": uuid7(),
+                    "tenant_id": tenant,
+                    "created_at": now,
+                    "updated_at": now,
+                    "connection_id": connection_id,
+                    "seller_sku": sku[:200],
+                    "last_message": "",
+                }
+                for sku in new
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "connection_id", "seller_sku"])
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,8 +359,7 @@ def run_progress(run: SyncRun) -> tuple[int, str]:
     return (job.progress, job.message) if job is not None else (0, "")
 
 
-def pushes_query(*, connection_id: uuid.UUID | None = None, kind: str | None = None,
-                 status: str | None = None) -> Any:
+def pushes_query(*, connection_id: uuid.UUID | None = None, kind: str | None = None, status: str | None = None) -> Any:
     stmt = select(SyncPush).order_by(SyncPush.created_at.desc(), SyncPush.id.desc())
     if connection_id is not None:
         stmt = stmt.where(SyncPush.connection_id == connection_id)
@@ -327,5 +378,8 @@ def get_push(push_id: uuid.UUID) -> SyncPush:
 
 
 def webhooks_query(connection_id: uuid.UUID) -> Any:
-    return (select(WebhookReceipt).where(WebhookReceipt.connection_id == connection_id)
-            .order_by(WebhookReceipt.created_at.desc(), WebhookReceipt.id.desc()))
+    return (
+        select(WebhookReceipt)
+        .where(WebhookReceipt.connection_id == connection_id)
+        .order_by(WebhookReceipt.created_at.desc(), WebhookReceipt.id.desc())
+    )

@@ -4,16 +4,31 @@ Importing this package does not import pytest: emulators run in production proce
 demo). The pytest-based contract suites load on first use::
 
     from core.testing import ChannelContract, EmulatorHarness, VirtualClock, make_context
+    from core.testing import CarrierContract, CarrierEmulatorHarness
+    from core.testing import AccountingContract, AccountingHarness
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from core.ports import SYSTEM_CLOCK, Adapter, Clock, ConnectionContext, Secret
+from core.ports import DEFAULT_RETRY, SYSTEM_CLOCK, Adapter, Clock, ConnectionContext, RetryPolicy, Secret
 from core.testing.clock import VirtualClock
 
-__all__ = ["VirtualClock", "make_context", "split_settings", "ChannelContract", "ChannelHarness",
-           "EmulatorHarness"]
+__all__ = [
+    "VirtualClock",
+    "make_context",
+    "split_settings",
+    "ChannelContract",
+    "ChannelHarness",
+    "EmulatorHarness",
+    "CarrierContract",
+    "CarrierHarness",
+    "CarrierEmulatorHarness",
+    "AccountingContract",
+    "AccountingHarness",
+]
 
 
 def split_settings(adapter_cls: type[Adapter], values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Secret]]:
@@ -38,15 +53,31 @@ def split_settings(adapter_cls: type[Adapter], values: Mapping[str, Any]) -> tup
     return settings, credentials
 
 
-def make_context(adapter_cls: type[Adapter], values: Mapping[str, Any], *, transport: Any = None,
-                 clock: Clock = SYSTEM_CLOCK, state: dict[str, Any] | None = None,
-                 connection_id: str = "test-connection", tenant_id: str = "test-tenant") -> ConnectionContext:
+def make_context(
+    adapter_cls: type[Adapter],
+    values: Mapping[str, Any],
+    *,
+    transport: Any = None,
+    clock: Clock = SYSTEM_CLOCK,
+    state: dict[str, Any] | None = None,
+    connection_id: str = "test-connection",
+    tenant_id: str = "test-tenant",
+    retry: RetryPolicy = DEFAULT_RETRY,
+) -> ConnectionContext:
     """A ConnectionContext for `adapter_cls` built from plain connection values, without a
-    database: what a plugin's own tests (and ChannelContract) connect adapters with."""
+    database: what a plugin's own tests (and ChannelContract) connect adapters with. `retry`
+    is the policy its requests are sent again under, as core's runtime would give it."""
     settings, credentials = split_settings(adapter_cls, values)
-    return ConnectionContext(connection_id=connection_id, tenant_id=tenant_id, settings=settings,
-                             credentials=credentials, state=state if state is not None else {},
-                             transport=transport, clock=clock)
+    return ConnectionContext(
+        connection_id=connection_id,
+        tenant_id=tenant_id,
+        settings=settings,
+        credentials=credentials,
+        state=state if state is not None else {},
+        transport=transport,
+        clock=clock,
+        retry=retry,
+    )
 
 
 def __getattr__(name: str) -> Any:
@@ -54,4 +85,12 @@ def __getattr__(name: str) -> Any:
         from core.testing import channel
 
         return getattr(channel, name)
+    if name in ("CarrierContract", "CarrierHarness", "CarrierEmulatorHarness"):
+        from core.testing import carrier
+
+        return getattr(carrier, name)
+    if name in ("AccountingContract", "AccountingHarness"):
+        from core.testing import accounting
+
+        return getattr(accounting, name)
     raise AttributeError(name)

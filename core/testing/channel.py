@@ -3,7 +3,7 @@
 A plugin's test module subclasses it and provides one fixture, `harness`, returning a
 `ChannelHarness`: the adapter under test, the clock it shares with the remote side, and handles
 to make the remote side do things (create orders, cancel one, throttle, fail a page). For an
-adapter that ships an emulator built on `core.testing.emulator.Emulator`, `EmulatorHarness`
+adapter that ships an emulator built on `core.testing.emulator.ChannelEmulator`, `EmulatorHarness`
 does all of it::
 
     import pytest
@@ -21,19 +21,19 @@ does all of it::
 Tests that need a capability the adapter does not declare are skipped. Nothing here touches
 Tradelane's database: the kit runs in a plugin's own repository.
 """
+
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from core import money
-from core.plugins import call_adapter
 from core.ports import (
     ORDER_STATUSES,
     AdapterError,
@@ -99,13 +99,21 @@ class ChannelHarness:
 
 
 class EmulatorHarness(ChannelHarness):
-    """A harness over an emulator built on `core.testing.emulator.Emulator`, reached in-process
+    """A harness over an emulator built on `core.testing.emulator.ChannelEmulator`, reached in-process
     through httpx.WSGITransport, with a VirtualClock shared by both sides."""
 
-    def __init__(self, adapter_cls: type[ChannelAdapter], emulator_cls: type[Any], *, seed: int = 7,
-                 base_url: str = "http://emulator.test", settings: dict[str, Any] | None = None,
-                 bad_credentials: dict[str, str] | None = None, list_path: str = "",
-                 **emulator_options: Any) -> None:
+    def __init__(
+        self,
+        adapter_cls: type[ChannelAdapter],
+        emulator_cls: type[Any],
+        *,
+        seed: int = 7,
+        base_url: str = "http://emulator.test",
+        settings: dict[str, Any] | None = None,
+        bad_credentials: dict[str, str] | None = None,
+        list_path: str = "",
+        **emulator_options: Any,
+    ) -> None:
         self.clock = VirtualClock()
         self.emulator = emulator_cls(seed=seed, clock=self.clock, **emulator_options)
         self.adapter_cls = adapter_cls
@@ -144,29 +152,32 @@ class EmulatorHarness(ChannelHarness):
         self.emulator.fail_next(self.list_path, skip=1)
 
     def signed_webhook(self, external_order_id: str) -> tuple[dict[str, str], bytes]:
-        return self.emulator.build_webhook(self.emulator.ORDER_WEBHOOK_TOPIC, external_order_id,
-                                           f"contract-{external_order_id}")
+        return self.emulator.build_webhook(
+            self.emulator.ORDER_WEBHOOK_TOPIC, external_order_id, f"contract-{external_order_id}"
+        )
 
     def adapter_with_bad_credentials(self) -> ChannelAdapter:
         if self.bad_credentials is not None:
             wrong = self.bad_credentials
         else:
-            wrong = {f.name: "wrong-" + str(self.values.get(f.name, "x"))[-6:]
-                     for f in self.adapter_cls.settings if f.secret and f.name in self.values}
+            wrong = {
+                f.name: "wrong-" + str(self.values.get(f.name, "x"))[-6:]
+                for f in self.adapter_cls.settings
+                if f.secret and f.name in self.values
+            }
         return self.connect({**self.values, **wrong})
 
     def secrets(self) -> list[str]:
-        return [str(self.values[f.name]) for f in self.adapter_cls.settings
-                if f.secret and self.values.get(f.name)]
+        return [str(self.values[f.name]) for f in self.adapter_cls.settings if f.secret and self.values.get(f.name)]
 
 
-def list_window(adapter: ChannelAdapter, start: datetime, end: datetime, *,
-                sleep: Callable[[float], None]) -> list[ChannelOrder]:
-    """Every order of a window, page by page, retrying a failed page the way core does."""
+def list_window(adapter: ChannelAdapter, start: datetime, end: datetime) -> list[ChannelOrder]:
+    """Every order of a window, page by page. A failed request is sent again by the adapter's
+    client under the context's retry policy, as in production; nothing retries on top."""
     out: list[ChannelOrder] = []
     cursor: str | None = None
     for _ in range(10_000):
-        page = call_adapter(adapter.list_orders, start, end, cursor, sleep=sleep)
+        page = adapter.list_orders(start, end, cursor)
         out.extend(page.orders)
         cursor = page.next_cursor
         if cursor is None:
@@ -194,17 +205,18 @@ class ChannelContract:
         """Let the channel's listing lag pass, so everything seeded so far is listable."""
         harness.clock.advance((harness.adapter.list_lag + timedelta(minutes=1)).total_seconds())
 
-    def all_orders(self, harness: ChannelHarness, start: datetime | None = None,
-                   end: datetime | None = None) -> list[ChannelOrder]:
+    def all_orders(
+        self, harness: ChannelHarness, start: datetime | None = None, end: datetime | None = None
+    ) -> list[ChannelOrder]:
         end = end or harness.adapter.window_end()
         start = start or end - timedelta(days=3)
-        return list_window(harness.adapter, start, end, sleep=harness.clock.sleep)
+        return list_window(harness.adapter, start, end)
 
     @staticmethod
     def complete(harness: ChannelHarness, order: ChannelOrder) -> ChannelOrder:
         if order.lines_complete:
             return order
-        return call_adapter(harness.adapter.fetch_order_lines, order, sleep=harness.clock.sleep)
+        return harness.adapter.fetch_order_lines(order)
 
     @staticmethod
     def require(adapter: ChannelAdapter, capability: str) -> None:
@@ -285,14 +297,16 @@ class ChannelContract:
                 amounts += [line.amount, line.item_tax, line.shipping_price, line.shipping_tax, line.discount]
             for amount in amounts:
                 assert isinstance(amount, Decimal), f"{amount!r} is not a Decimal"
-                assert amount == amount.quantize(money.quantum(order.currency)), \
+                assert amount == amount.quantize(money.quantum(order.currency)), (
                     f"{amount} has more than {places} decimals for {order.currency}"
+                )
             if order.total is not None and order.lines:
                 goods = sum((line.amount - line.discount + line.shipping_price for line in order.lines), Decimal(0))
                 taxes = sum((line.item_tax + line.shipping_tax for line in order.lines), Decimal(0))
                 expected = goods if order.prices_include_tax else goods + taxes
-                assert expected == order.total, f"order {order.external_order_id}: lines add up to {expected}, " \
-                                                f"total is {order.total}"
+                assert expected == order.total, (
+                    f"order {order.external_order_id}: lines add up to {expected}, total is {order.total}"
+                )
 
     def test_statuses_and_times_are_normalised(self, harness: ChannelHarness) -> None:
         harness.seed_orders(20)
@@ -337,19 +351,23 @@ class ChannelContract:
             self.settle(harness)
             for order in self.all_orders(harness):
                 order = self.complete(harness, order)
-                if (order.status == "unshipped" and order.fulfilment == "merchant"
-                        and len(order.lines) >= min_lines):
+                if order.status == "unshipped" and order.fulfilment == "merchant" and len(order.lines) >= min_lines:
                     return order
         raise AssertionError("the remote side produced no shippable order")
 
     def test_confirm_shipment_is_recorded_once(self, harness: ChannelHarness) -> None:
         self.require(harness.adapter, Cap.SHIP_CONFIRM)
         order = self._shippable(harness)
-        confirmation = ShipmentConfirmation(order.external_order_id, carrier="UPS", service="Ground",
-                                            tracking_number="1Z999AA10123456784", shipped_at=harness.clock.now(),
-                                            reference=f"SHP-{order.external_order_id}")
-        call_adapter(harness.adapter.confirm_shipment, confirmation, sleep=harness.clock.sleep)
-        call_adapter(harness.adapter.confirm_shipment, confirmation, sleep=harness.clock.sleep)  # a retried job
+        confirmation = ShipmentConfirmation(
+            order.external_order_id,
+            carrier="UPS",
+            service="Ground",
+            tracking_number="1Z999AA10123456784",
+            shipped_at=harness.clock.now(),
+            reference=f"SHP-{order.external_order_id}",
+        )
+        harness.adapter.confirm_shipment(confirmation)
+        harness.adapter.confirm_shipment(confirmation)  # a retried job
         recorded = harness.shipments(order.external_order_id)
         assert len(recorded) == 1, recorded
         assert recorded[0]["tracking_number"] == "1Z999AA10123456784"
@@ -362,11 +380,16 @@ class ChannelContract:
         self.require(harness.adapter, Cap.PARTIAL_SHIPMENT)
         order = self._shippable(harness, min_lines=2)
         line = order.lines[0]
-        confirmation = ShipmentConfirmation(order.external_order_id, carrier="DHL", service="Express",
-                                            tracking_number="JD014600006281230000", shipped_at=harness.clock.now(),
-                                            lines=((line.external_line_id, line.quantity),),
-                                            reference=f"SHP-{order.external_order_id}-1")
-        call_adapter(harness.adapter.confirm_shipment, confirmation, sleep=harness.clock.sleep)
+        confirmation = ShipmentConfirmation(
+            order.external_order_id,
+            carrier="DHL",
+            service="Express",
+            tracking_number="JD014600006281230000",
+            shipped_at=harness.clock.now(),
+            lines=((line.external_line_id, line.quantity),),
+            reference=f"SHP-{order.external_order_id}-1",
+        )
+        harness.adapter.confirm_shipment(confirmation)
         self.settle(harness)
         later = self.all_orders(harness, order.updated_at, harness.adapter.window_end())
         assert [o.status for o in later if o.external_order_id == order.external_order_id][-1] == "partially_shipped"
@@ -377,9 +400,13 @@ class ChannelContract:
         self.require(harness.adapter, Cap.PUSH_QUANTITY)
         skus = harness.skus()[:3]
         assert len(skus) == 3, "the remote side needs at least three listings"
-        wanted = [ListingQuantity(skus[0], 7), ListingQuantity(skus[1], 0), ListingQuantity(skus[2], 125),
-                  ListingQuantity("NO-SUCH-SKU-4711", 3)]
-        results = call_adapter(harness.adapter.push_quantities, wanted, sleep=harness.clock.sleep)
+        wanted = [
+            ListingQuantity(skus[0], 7),
+            ListingQuantity(skus[1], 0),
+            ListingQuantity(skus[2], 125),
+            ListingQuantity("NO-SUCH-SKU-4711", 3),
+        ]
+        results = harness.adapter.push_quantities(wanted)
         assert [r.seller_sku for r in results] == [q.seller_sku for q in wanted]
         assert [r.ok for r in results] == [True, True, True, False]
         assert results[3].message
@@ -409,8 +436,12 @@ class ChannelContract:
         flipped = bytearray(body)
         flipped[len(flipped) // 2] ^= 0x01
         assert not adapter.verify_webhook(headers, bytes(flipped))
-        tampered = {k: (v[:-4] + ("AAAA" if not v.endswith("AAAA") else "BBBB")) if "sig" in k.lower()
-                    or "hmac" in k.lower() else v for k, v in headers.items()}
+        tampered = {
+            k: (v[:-4] + ("AAAA" if not v.endswith("AAAA") else "BBBB"))
+            if "sig" in k.lower() or "hmac" in k.lower()
+            else v
+            for k, v in headers.items()
+        }
         assert not adapter.verify_webhook(tampered, body)
         unsigned = {k: v for k, v in headers.items() if "sig" not in k.lower() and "hmac" not in k.lower()}
         assert not adapter.verify_webhook(unsigned, body)
@@ -449,8 +480,7 @@ class ChannelContract:
         ids = [o.external_order_id for o in first.orders] + [o.external_order_id for o in rest]
         assert len(ids) == len(set(ids)) and set(ids) == seeded
 
-    def test_credentials_never_reach_the_logs(self, harness: ChannelHarness,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+    def test_credentials_never_reach_the_logs(self, harness: ChannelHarness, caplog: pytest.LogCaptureFixture) -> None:
         secrets = harness.secrets()
         with caplog.at_level(logging.DEBUG):
             harness.seed_orders(3)

@@ -1,12 +1,13 @@
 """A clock that tests move by hand, shared by an adapter and its emulator."""
+
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from core.ports import Clock
 
-DEFAULT_START = datetime(2026, 10, 5, 12, 0, 0, tzinfo=timezone.utc)
+DEFAULT_START = datetime(2026, 10, 5, 12, 0, 0, tzinfo=UTC)
 
 
 class VirtualClock(Clock):
@@ -17,7 +18,7 @@ class VirtualClock(Clock):
     def __init__(self, start: datetime = DEFAULT_START) -> None:
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
-        self._now = start.astimezone(timezone.utc)
+        self._now = start.astimezone(UTC)
         self._monotonic = 0.0
         self.slept = 0.0  # total seconds slept, for tests that assert pacing happened
         self._lock = threading.Lock()

@@ -4,6 +4,7 @@ currency and a share of platform-fulfilled (FBA-like) orders.
 
 The samples are channel-neutral; each emulator renders them in its own wire format.
 """
+
 from __future__ import annotations
 
 import random
@@ -44,9 +45,16 @@ CATALOGUE: tuple[tuple[str, str, str], ...] = (
 
 # Approximate rates to price the catalogue in each currency (prices, not accounting).
 USD_RATES = {
-    "USD": Decimal("1"), "CAD": Decimal("1.36"), "GBP": Decimal("0.79"), "EUR": Decimal("0.92"),
-    "AUD": Decimal("1.52"), "JPY": Decimal("149"), "MXN": Decimal("17.1"), "SEK": Decimal("10.6"),
-    "PLN": Decimal("4.02"), "CNY": Decimal("7.2"),
+    "USD": Decimal("1"),
+    "CAD": Decimal("1.36"),
+    "GBP": Decimal("0.79"),
+    "EUR": Decimal("0.92"),
+    "AUD": Decimal("1.52"),
+    "JPY": Decimal("149"),
+    "MXN": Decimal("17.1"),
+    "SEK": Decimal("10.6"),
+    "PLN": Decimal("4.02"),
+    "CNY": Decimal("7.2"),
 }
 
 
@@ -63,63 +71,149 @@ class Country:
     number_first: bool = True  # "12 Main St" vs "Hauptstraße 12"
 
 
-COUNTRIES: dict[str, Country] = {c.code: c for c in (
-    Country("US", "USD", Decimal("0.0825"),
-            (("Seattle", "WA", "98121"), ("Austin", "TX", "78701"), ("Columbus", "OH", "43215"),
-             ("Denver", "CO", "80202"), ("Brooklyn", "NY", "11201"), ("Miami", "FL", "33130"),
-             ("San Jose", "CA", "95113"), ("Portland", "OR", "97205")),
+COUNTRIES: dict[str, Country] = {
+    c.code: c
+    for c in (
+        Country(
+            "US",
+            "USD",
+            Decimal("0.0825"),
+            (
+                ("Seattle", "WA", "98121"),
+                ("Austin", "TX", "78701"),
+                ("Columbus", "OH", "43215"),
+                ("Denver", "CO", "80202"),
+                ("Brooklyn", "NY", "11201"),
+                ("Miami", "FL", "33130"),
+                ("San Jose", "CA", "95113"),
+                ("Portland", "OR", "97205"),
+            ),
             ("Westlake Ave", "Main St", "Maple Dr", "Oak Street", "Sunset Blvd", "2nd Ave"),
             ("Jane", "John", "Maria", "James", "Ashley", "Robert", "Linda", "Michael", "Zoë"),
-            ("Doe", "Smith", "Garcia", "Johnson", "O'Brien", "Nguyen", "Williams", "Brown"), "+1"),
-    Country("CA", "CAD", Decimal("0.13"),
+            ("Doe", "Smith", "Garcia", "Johnson", "O'Brien", "Nguyen", "Williams", "Brown"),
+            "+1",
+        ),
+        Country(
+            "CA",
+            "CAD",
+            Decimal("0.13"),
             (("Toronto", "ON", "M5V 2T6"), ("Vancouver", "BC", "V6B 1A1"), ("Montréal", "QC", "H2X 1Y4")),
             ("King St W", "Granville St", "Rue Sainte-Catherine"),
-            ("Émilie", "Liam", "Olivia", "Noah"), ("Tremblay", "Roy", "Martin", "Wilson"), "+1"),
-    Country("GB", "GBP", Decimal("0.20"),
-            (("London", "", "EC1A 1BB"), ("Manchester", "", "M1 1AE"), ("Leeds", "", "LS1 4DY"),
-             ("Bristol", "", "BS1 5TR")),
+            ("Émilie", "Liam", "Olivia", "Noah"),
+            ("Tremblay", "Roy", "Martin", "Wilson"),
+            "+1",
+        ),
+        Country(
+            "GB",
+            "GBP",
+            Decimal("0.20"),
+            (
+                ("London", "", "EC1A 1BB"),
+                ("Manchester", "", "M1 1AE"),
+                ("Leeds", "", "LS1 4DY"),
+                ("Bristol", "", "BS1 5TR"),
+            ),
             ("High Street", "Station Road", "Church Lane", "Victoria Road"),
-            ("Oliver", "Amelia", "Harry", "Isla", "George"), ("Taylor", "Davies", "Evans", "Wright"), "+44"),
-    Country("DE", "EUR", Decimal("0.19"),
-            (("Berlin", "BE", "10115"), ("München", "BY", "80331"), ("Köln", "NW", "50667"),
-             ("Hamburg", "HH", "20095")),
+            ("Oliver", "Amelia", "Harry", "Isla", "George"),
+            ("Taylor", "Davies", "Evans", "Wright"),
+            "+44",
+        ),
+        Country(
+            "DE",
+            "EUR",
+            Decimal("0.19"),
+            (
+                ("Berlin", "BE", "10115"),
+                ("München", "BY", "80331"),
+                ("Köln", "NW", "50667"),
+                ("Hamburg", "HH", "20095"),
+            ),
             ("Hauptstraße", "Schillerstraße", "Gartenweg", "Bahnhofstraße"),
-            ("Lukas", "Sophie", "Jürgen", "Hannah", "Felix"), ("Müller", "Schmidt", "Schäfer", "Weiß"),
-            "+49", number_first=False),
-    Country("FR", "EUR", Decimal("0.20"),
+            ("Lukas", "Sophie", "Jürgen", "Hannah", "Felix"),
+            ("Müller", "Schmidt", "Schäfer", "Weiß"),
+            "+49",
+            number_first=False,
+        ),
+        Country(
+            "FR",
+            "EUR",
+            Decimal("0.20"),
             (("Paris", "", "75002"), ("Lyon", "", "69002"), ("Marseille", "", "13001")),
             ("rue de la Paix", "avenue Jean Jaurès", "boulevard Voltaire"),
-            ("Camille", "Léa", "Hugo", "Chloé"), ("Dubois", "Lefèvre", "Moreau", "Girard"), "+33"),
-    Country("ES", "EUR", Decimal("0.21"),
+            ("Camille", "Léa", "Hugo", "Chloé"),
+            ("Dubois", "Lefèvre", "Moreau", "Girard"),
+            "+33",
+        ),
+        Country(
+            "ES",
+            "EUR",
+            Decimal("0.21"),
             (("Madrid", "M", "28013"), ("Barcelona", "B", "08002"), ("Valencia", "V", "46002")),
             ("Calle Mayor", "Gran Via", "Carrer de Balmes"),
-            ("Lucía", "Mateo", "Sofía", "Martín"), ("García", "Fernández", "López", "Martínez"), "+34",
-            number_first=False),
-    Country("IT", "EUR", Decimal("0.22"),
+            ("Lucía", "Mateo", "Sofía", "Martín"),
+            ("García", "Fernández", "López", "Martínez"),
+            "+34",
+            number_first=False,
+        ),
+        Country(
+            "IT",
+            "EUR",
+            Decimal("0.22"),
             (("Roma", "RM", "00184"), ("Milano", "MI", "20121"), ("Torino", "TO", "10121")),
             ("Via Roma", "Via Garibaldi", "Corso Vittorio Emanuele"),
-            ("Giulia", "Francesco", "Chiara", "Lorenzo"), ("Rossi", "Russo", "Ferrari", "Esposito"), "+39",
-            number_first=False),
-    Country("NL", "EUR", Decimal("0.21"),
+            ("Giulia", "Francesco", "Chiara", "Lorenzo"),
+            ("Rossi", "Russo", "Ferrari", "Esposito"),
+            "+39",
+            number_first=False,
+        ),
+        Country(
+            "NL",
+            "EUR",
+            Decimal("0.21"),
             (("Amsterdam", "NH", "1012 AB"), ("Utrecht", "UT", "3511 AA"), ("Rotterdam", "ZH", "3011 AD")),
             ("Damrak", "Oudegracht", "Coolsingel"),
-            ("Daan", "Emma", "Sem", "Julia"), ("de Jong", "Jansen", "van Dijk", "Bakker"), "+31",
-            number_first=False),
-    Country("AU", "AUD", Decimal("0.10"),
+            ("Daan", "Emma", "Sem", "Julia"),
+            ("de Jong", "Jansen", "van Dijk", "Bakker"),
+            "+31",
+            number_first=False,
+        ),
+        Country(
+            "AU",
+            "AUD",
+            Decimal("0.10"),
             (("Sydney", "NSW", "2000"), ("Melbourne", "VIC", "3000"), ("Brisbane", "QLD", "4000")),
             ("George St", "Collins St", "Queen St"),
-            ("Charlotte", "Jack", "Mia", "William"), ("Wilson", "Anderson", "Thompson", "Walker"), "+61"),
-    Country("JP", "JPY", Decimal("0.10"),
-            (("Shibuya-ku", "Tokyo", "150-0002"), ("Osaka-shi Kita-ku", "Osaka", "530-0001"),
-             ("Sapporo-shi Chuo-ku", "Hokkaido", "060-0001")),
+            ("Charlotte", "Jack", "Mia", "William"),
+            ("Wilson", "Anderson", "Thompson", "Walker"),
+            "+61",
+        ),
+        Country(
+            "JP",
+            "JPY",
+            Decimal("0.10"),
+            (
+                ("Shibuya-ku", "Tokyo", "150-0002"),
+                ("Osaka-shi Kita-ku", "Osaka", "530-0001"),
+                ("Sapporo-shi Chuo-ku", "Hokkaido", "060-0001"),
+            ),
             ("1-2-3 Jingumae", "2-4-9 Umeda", "3-1 Kita 1-jo Nishi"),
-            ("Yui", "Haruto", "Sakura", "Ren"), ("Sato", "Suzuki", "Takahashi", "Tanaka"), "+81"),
-    Country("MX", "MXN", Decimal("0.16"),
+            ("Yui", "Haruto", "Sakura", "Ren"),
+            ("Sato", "Suzuki", "Takahashi", "Tanaka"),
+            "+81",
+        ),
+        Country(
+            "MX",
+            "MXN",
+            Decimal("0.16"),
             (("Ciudad de México", "CDMX", "06600"), ("Guadalajara", "JAL", "44100")),
             ("Avenida Reforma", "Calle Juárez"),
-            ("José", "Valentina", "Santiago", "Ximena"), ("Hernández", "López", "González"), "+52",
-            number_first=False),
-)}
+            ("José", "Valentina", "Santiago", "Ximena"),
+            ("Hernández", "López", "González"),
+            "+52",
+            number_first=False,
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -162,8 +256,16 @@ class SampleOrder:
         return sum((line.unit_price * line.quantity for line in self.lines), Decimal(0))
 
 
-NOTES = ("", "", "", "", "Please leave at the front door", "Gift - no invoice in the parcel, please",
-         "请尽快发货，谢谢", "Bitte beim Nachbarn abgeben")
+NOTES = (
+    "",
+    "",
+    "",
+    "",
+    "Please leave at the front door",
+    "Gift - no invoice in the parcel, please",
+    "请尽快发货，谢谢",
+    "Bitte beim Nachbarn abgeben",
+)
 
 
 class OrderFactory:
@@ -189,21 +291,40 @@ class OrderFactory:
         phone = f"{country.phone} {rng.randint(200, 989)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
         return name, SampleAddress(name, line1, line2, city, state, postcode, country.code, phone)
 
-    def order(self, seq: int, created_at: datetime, *, countries: tuple[str, ...] | None = None,
-              currency: str | None = None, platform_share: float = 0.0, max_lines: int = 4) -> SampleOrder:
+    def order(
+        self,
+        seq: int,
+        created_at: datetime,
+        *,
+        countries: tuple[str, ...] | None = None,
+        currency: str | None = None,
+        platform_share: float = 0.0,
+        max_lines: int = 4,
+    ) -> SampleOrder:
         rng = self.rng
         country = COUNTRIES[rng.choice(countries or tuple(COUNTRIES))]
         cur = currency or country.currency
         name, address = self.address(country)
         n_lines = 1 if rng.random() < 0.55 else rng.randint(2, max(2, max_lines))
         picks = rng.sample(CATALOGUE, k=min(n_lines, len(CATALOGUE)))
-        lines = tuple(SampleLine(sku, title, rng.choice((1, 1, 1, 2, 2, 3, 5)), self.price(usd, cur))
-                      for sku, title, usd in picks)
+        lines = tuple(
+            SampleLine(sku, title, rng.choice((1, 1, 1, 2, 2, 3, 5)), self.price(usd, cur)) for sku, title, usd in picks
+        )
         shipping = self.price(rng.choice(("0", "0", "4.99", "7.99", "12.50")), cur)
         email = f"{name.split()[0].lower()}.{seq}@example.com".replace("'", "")
-        return SampleOrder(seq=seq, created_at=created_at, buyer_name=name, buyer_email=email, address=address,
-                           currency=cur, lines=lines, shipping=shipping, tax_rate=country.tax_rate,
-                           platform_fulfilled=rng.random() < platform_share, buyer_note=rng.choice(NOTES))
+        return SampleOrder(
+            seq=seq,
+            created_at=created_at,
+            buyer_name=name,
+            buyer_email=email,
+            address=address,
+            currency=cur,
+            lines=lines,
+            shipping=shipping,
+            tax_rate=country.tax_rate,
+            platform_fulfilled=rng.random() < platform_share,
+            buyer_note=rng.choice(NOTES),
+        )
 
     def orders(self, count: int, start: datetime, end: datetime, **options) -> list[SampleOrder]:
         """`count` orders created at evenly spread times in [start, end), oldest first."""

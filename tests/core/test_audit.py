@@ -1,10 +1,14 @@
 """The audit log records every write with its actor and values before/after (DESIGN §8)."""
+
 from tests.support import body
 
 
 def test_writes_are_audited_with_actor_and_changes(tenant_a):
-    created = body(tenant_a.api.post("users", {"email": "clerk@example.test", "password": "long enough pw",
-                                               "roles": ["viewer"], "name": "Clerk"}))
+    created = body(
+        tenant_a.api.post(
+            "users", {"email": "clerk@example.test", "password": "long enough pw", "roles": ["viewer"], "name": "Clerk"}
+        )
+    )
     tenant_a.api.patch(f"users/{created['id']}", {"roles": ["warehouse"]})
     entries = body(tenant_a.api.get(f"audit?entity_id={created['id']}"))
     assert [e["action"] for e in entries] == ["update", "create"]
@@ -16,8 +20,17 @@ def test_writes_are_audited_with_actor_and_changes(tenant_a):
 
 
 def test_connection_credentials_never_reach_the_audit_log(tenant_a):
-    body(tenant_a.api.post("connections", {"kind": "channel", "plugin": "dummy", "display_name": "Audited",
-                                           "settings": {"shop": "s", "api_token": "super-secret-token"}}))
+    body(
+        tenant_a.api.post(
+            "connections",
+            {
+                "kind": "channel",
+                "plugin": "dummy",
+                "display_name": "Audited",
+                "settings": {"shop": "s", "api_token": "super-secret-token"},
+            },
+        )
+    )
     text = tenant_a.api.get("audit?entity_type=plugin_connections").get_data(as_text=True)
     assert "plugin_connections" in text and "super-secret-token" not in text
 

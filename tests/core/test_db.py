@@ -1,4 +1,5 @@
 """Identifiers, column types and bulk writes shared by every table."""
+
 from decimal import Decimal
 
 import pytest
@@ -17,9 +18,20 @@ def test_uuid7_ids_are_unique_ordered_and_version_7():
 
 def _audit_row(tenant_id, entity_id, after):
     now = utcnow()
-    return {"id": uuid7(), "tenant_id": tenant_id, "created_at": now, "updated_at": now, "actor_type": "system",
-            "actor_id": None, "actor_label": "test", "action": "create", "entity_type": "thing",
-            "entity_id": entity_id, "before": None, "after": after}
+    return {
+        "id": uuid7(),
+        "tenant_id": tenant_id,
+        "created_at": now,
+        "updated_at": now,
+        "actor_type": "system",
+        "actor_id": None,
+        "actor_label": "test",
+        "action": "create",
+        "entity_type": "thing",
+        "entity_id": entity_id,
+        "before": None,
+        "after": after,
+    }
 
 
 def test_bulk_insert_and_update_write_every_value_as_given(tenant_a):
@@ -28,8 +40,10 @@ def test_bulk_insert_and_update_write_every_value_as_given(tenant_a):
         bulk_insert(AuditEntry.__table__, rows)
         bulk_update(AuditEntry.__table__, [{"id": rows[1]["id"], "action": "update", "before": {"was": 1}}])
     with tenant_a.scope():
-        got = {e.entity_id: e for e in session.execute(
-            select(AuditEntry).where(AuditEntry.entity_id.like("bulk-%"))).scalars()}
+        got = {
+            e.entity_id: e
+            for e in session.execute(select(AuditEntry).where(AuditEntry.entity_id.like("bulk-%"))).scalars()
+        }
     assert sorted(got) == ["bulk-0", "bulk-1", "bulk-2"]
     assert got["bulk-2"].after == {"n": 2, "nested": ["2", None]} and got["bulk-2"].before is None
     assert got["bulk-2"].actor_id is None and got["bulk-2"].created_at == rows[2]["created_at"]
@@ -46,14 +60,22 @@ def test_bulk_insert_cannot_write_into_another_tenant(tenant_a, tenant_b):
 
 
 def test_bulk_insert_and_update_on_sqlite(tmp_path):
-    table = Table("things", MetaData(), Column("id", Uuid, primary_key=True), Column("price", Numeric(18, 4)),
-                  Column("data", JSONType, nullable=True))
+    table = Table(
+        "things",
+        MetaData(),
+        Column("id", Uuid, primary_key=True),
+        Column("price", Numeric(18, 4)),
+        Column("data", JSONType, nullable=True),
+    )
     engine = create_engine(f"sqlite:///{tmp_path / 'bulk.db'}")
     table.create(engine)
     a, b = uuid7(), uuid7()
     with engine.begin() as conn:
-        bulk_insert(table, [{"id": a, "price": Decimal("1.5"), "data": {"x": [1]}},
-                            {"id": b, "price": Decimal("2"), "data": None}], conn)
+        bulk_insert(
+            table,
+            [{"id": a, "price": Decimal("1.5"), "data": {"x": [1]}}, {"id": b, "price": Decimal("2"), "data": None}],
+            conn,
+        )
         bulk_update(table, [{"id": b, "price": Decimal("3.25")}], connection=conn)
     with engine.connect() as conn:
         got = {r.id: r for r in conn.execute(select(table))}

@@ -1,5 +1,6 @@
 """Every endpoint answers 404 for another tenant's ids, never lists them, and never changes
 them (issue 2: tenancy tests with two tenants)."""
+
 from __future__ import annotations
 
 import importlib
@@ -32,8 +33,11 @@ def populated(tenants):
     with b.scope():
         # One record of every kind B has (every table its writes touched), plus a job and an
         # event: each endpoint is tried with each kind, which is what a leak would need.
-        by_kind = dict(session.execute(
-            select(AuditEntry.entity_type, func.min(AuditEntry.entity_id)).group_by(AuditEntry.entity_type)).all())
+        by_kind = dict(
+            session.execute(
+                select(AuditEntry.entity_type, func.min(AuditEntry.entity_id)).group_by(AuditEntry.entity_type)
+            ).all()
+        )
         ids = set(by_kind.values())
         ids |= {str(i) for i in session.execute(select(Job.id).limit(1)).scalars()}
         ids |= {str(i) for i in session.execute(select(OutboxEvent.id).limit(1)).scalars()}
@@ -85,8 +89,9 @@ def test_writes_aimed_at_other_tenants_ids_change_nothing(app, populated):
                 continue
             for ident in b_ids:
                 resp = a.api.request(method, _fill(rule, ident), {})
-                assert resp.status_code in (404, 405, 422), \
+                assert resp.status_code in (404, 405, 422), (
                     f"{method} {rule.rule} with B's id {ident}: {resp.status_code} {resp.get_data(as_text=True)[:200]}"
+                )
     with b.scope():
         after = session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
     assert after == before, "tenant A's requests changed tenant B's records"

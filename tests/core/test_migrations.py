@@ -1,4 +1,5 @@
 """Migrations run on PostgreSQL and SQLite, up and down, and match the models exactly."""
+
 from __future__ import annotations
 
 from sqlalchemy import create_engine, inspect
@@ -26,8 +27,9 @@ def test_every_tenant_table_leads_its_indexes_with_tenant_id(app):
     offenders = []
     for name in tenant_tables():
         table = Base.metadata.tables[name]
-        keyed = [list(ix.columns) for ix in table.indexes] + \
-                [list(c.columns) for c in table.constraints if c.__class__.__name__ == "UniqueConstraint"]
+        keyed = [list(ix.columns) for ix in table.indexes] + [
+            list(c.columns) for c in table.constraints if c.__class__.__name__ == "UniqueConstraint"
+        ]
         if not keyed:
             offenders.append(f"{name}: no index led by tenant_id")
         for cols in keyed:
@@ -46,3 +48,55 @@ def test_upgrade_and_downgrade_on_sqlite(tmp_path):
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(engine)
     engine.dispose()
+
+
+def _secure_fresh_database(url: str, role: str, barrier) -> str:
+    """One process of the race below: migrate its own database, then secure it with `role`."""
+    from sqlalchemy import text
+
+    engine = create_engine(url)
+    barrier.wait(timeout=60)
+    try:
+        from core.migrate import secure_postgres
+
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE alembic_version (version_num varchar(32))"))
+            conn.execute(text("CREATE TABLE race_probe (tenant_id uuid)"))
+            secure_postgres(conn, role)
+        return "ok"
+    except Exception as exc:  # reported to the parent, which names it
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        engine.dispose()
+
+
+def test_concurrent_upgrades_of_a_fresh_server_race_safely_for_the_role(database_url):
+    """Roles are cluster-wide: parallel test workers or a rolling deploy's two `db upgrade`s
+    create the app role at once. Each must succeed (it failed with UniqueViolation on
+    pg_authid_rolname_index). A role of this test's own stands in for `tradelane_app`, so the
+    race is real on every run, even on a server that already has the app role."""
+    import multiprocessing
+    import os
+    import uuid
+
+    from sqlalchemy import text
+
+    role = f"tradelane_race_{uuid.uuid4().hex[:12]}"
+    base = database_url.rsplit("/", 1)[0]
+    names = [f"race_{os.getpid()}_{i}" for i in range(4)]
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        ctx = multiprocessing.get_context("spawn")
+        barrier = ctx.Manager().Barrier(len(names))
+        with ctx.Pool(len(names)) as pool:
+            results = pool.starmap(_secure_fresh_database, [(f"{base}/{n}", role, barrier) for n in names])
+        assert results == ["ok"] * len(names), results
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        admin.dispose()

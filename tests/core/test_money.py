@@ -1,4 +1,5 @@
 """Money (DESIGN §3): Decimal only, ISO 4217 minor units, splits that add up to the whole."""
+
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,7 @@ currencies = st.sampled_from(sorted(MINOR_UNITS))
 
 @given(
     currency=currencies,
-    total=st.decimals(min_value=-10**9, max_value=10**9, places=4, allow_nan=False, allow_infinity=False),
+    total=st.decimals(min_value=-(10**9), max_value=10**9, places=4, allow_nan=False, allow_infinity=False),
     weights=st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=30),
 )
 def test_allocation_always_adds_up_and_stays_fair(currency, total, weights):
@@ -43,4 +44,3 @@ def test_money_refuses_floats_and_mixed_currencies():
     with pytest.raises(ValueError):
         Money(Decimal(1), "XYZ")
     assert (Money(Decimal("1.10"), "USD") + Money(Decimal("2.20"), "USD")).amount == Decimal("3.30")
-

@@ -1,5 +1,6 @@
 """PostgreSQL row-level security as the backstop (DESIGN §2), proven as the app role: raw
 SQL that bypasses the ORM still sees and changes only the current tenant's rows."""
+
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
@@ -23,8 +24,7 @@ def _as_tenant(conn, tenant_id):
 
 
 def test_app_role_cannot_bypass_rls(app_role_conn):
-    row = app_role_conn.execute(text(
-        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+    row = app_role_conn.execute(text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
     assert row == (False, False)
 
 
@@ -55,20 +55,31 @@ def test_raw_insert_for_another_tenant_is_refused(app_role_conn, tenants):
     a, b = tenants
     _as_tenant(app_role_conn, a.id)
     with pytest.raises(ProgrammingError, match="row-level security"):
-        app_role_conn.execute(text(
-            "INSERT INTO number_sequences (id, tenant_id, created_at, updated_at, name, last_value) "
-            "VALUES (gen_random_uuid(), :t, now(), now(), 'x', 0)"), {"t": b.id})
+        app_role_conn.execute(
+            text(
+                "INSERT INTO number_sequences (id, tenant_id, created_at, updated_at, name, last_value) "
+                "VALUES (gen_random_uuid(), :t, now(), now(), 'x', 0)"
+            ),
+            {"t": b.id},
+        )
 
 
 def test_every_tenant_table_has_forced_rls_and_a_policy(app):
     if db.dialect != "postgresql":
         pytest.skip("PostgreSQL only")
     with db.require_engine().connect() as conn:
-        rows = {r.relname: (r.relrowsecurity, r.relforcerowsecurity) for r in conn.execute(text(
-            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
-            "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"))}
-        policies = set(conn.execute(text("SELECT tablename FROM pg_policies WHERE policyname = 'tenant_isolation'"))
-                       .scalars())
+        rows = {
+            r.relname: (r.relrowsecurity, r.relforcerowsecurity)
+            for r in conn.execute(
+                text(
+                    "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+                    "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+                )
+            )
+        }
+        policies = set(
+            conn.execute(text("SELECT tablename FROM pg_policies WHERE policyname = 'tenant_isolation'")).scalars()
+        )
         db_tables = inspect(conn).get_table_names()
     missing = []
     for table in db_tables:

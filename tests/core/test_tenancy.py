@@ -1,5 +1,6 @@
 """Tenant isolation through the ORM guard (DESIGN §2): reads, updates and deletes aimed at
 another tenant's rows see and change nothing; inserts are stamped with the current tenant."""
+
 import uuid
 
 import pytest

@@ -1,4 +1,5 @@
 """Sign-up, login, sessions, passwords and API keys."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -9,8 +10,15 @@ from tests.support import ApiClient, body
 
 
 def _signup(app, **overrides):
-    data = {"company": "Shenzhen Widgets", "email": "founder@widgets.test", "password": "a long password",
-            "currency": "CNY", "timezone": "Asia/Shanghai", "locale": "zh_CN", **overrides}
+    data = {
+        "company": "Shenzhen Widgets",
+        "email": "founder@widgets.test",
+        "password": "a long password",
+        "currency": "CNY",
+        "timezone": "Asia/Shanghai",
+        "locale": "zh_CN",
+        **overrides,
+    }
     client = app.test_client()
     return client, client.post("/api/v1/auth/signup", json=data)
 
@@ -82,19 +90,33 @@ def test_repeated_wrong_passwords_lock_the_account_for_a_while(app, tenant_a, mo
 def test_password_change_logs_out_other_sessions(app, tenant_a):
     laptop, phone = app.test_client(), app.test_client()
     for c in (laptop, phone):
-        assert c.post("/api/v1/auth/login", json={"email": tenant_a.owner_email,
-                                                  "password": tenant_a.password}).status_code == 200
+        assert (
+            c.post(
+                "/api/v1/auth/login", json={"email": tenant_a.owner_email, "password": tenant_a.password}
+            ).status_code
+            == 200
+        )
     token = body(laptop.get("/api/v1/me"))["csrf_token"]
-    wrong = laptop.post("/api/v1/me/password", json={"current_password": "nope", "new_password": "another long one"},
-                        headers={"X-CSRFToken": token})
+    wrong = laptop.post(
+        "/api/v1/me/password",
+        json={"current_password": "nope", "new_password": "another long one"},
+        headers={"X-CSRFToken": token},
+    )
     assert wrong.status_code == 422 and "current_password" in body(wrong)["errors"]
-    ok = laptop.post("/api/v1/me/password", json={"current_password": tenant_a.password,
-                                                  "new_password": "another long one"}, headers={"X-CSRFToken": token})
+    ok = laptop.post(
+        "/api/v1/me/password",
+        json={"current_password": tenant_a.password, "new_password": "another long one"},
+        headers={"X-CSRFToken": token},
+    )
     assert ok.status_code == 204
     assert laptop.get("/api/v1/me").status_code == 200, "the session that changed it stays logged in"
     assert phone.get("/api/v1/me").status_code == 401
-    assert app.test_client().post("/api/v1/auth/login", json={"email": tenant_a.owner_email,
-                                                               "password": "another long one"}).status_code == 200
+    assert (
+        app.test_client()
+        .post("/api/v1/auth/login", json={"email": tenant_a.owner_email, "password": "another long one"})
+        .status_code
+        == 200
+    )
 
 
 def test_api_keys_are_hashed_shown_once_and_revocable(app, tenant_a):
@@ -115,12 +137,14 @@ def test_api_keys_are_hashed_shown_once_and_revocable(app, tenant_a):
 
 
 def test_api_key_cannot_exceed_its_creators_roles(app, tenant_a):
-    ops_user = body(tenant_a.api.post("users", {"email": "ops@example.test", "password": "long enough pw",
-                                                "roles": ["operations"]}))
+    ops_user = body(
+        tenant_a.api.post("users", {"email": "ops@example.test", "password": "long enough pw", "roles": ["operations"]})
+    )
     client = app.test_client()
     login = body(client.post("/api/v1/auth/login", json={"email": "ops@example.test", "password": "long enough pw"}))
-    resp = client.post("/api/v1/api-keys", json={"name": "x", "roles": ["finance"]},
-                       headers={"X-CSRFToken": login["csrf_token"]})
+    resp = client.post(
+        "/api/v1/api-keys", json={"name": "x", "roles": ["finance"]}, headers={"X-CSRFToken": login["csrf_token"]}
+    )
     assert resp.status_code == 403  # operations may not manage settings at all
     assert ops_user["roles"] == ["operations"]
 
@@ -131,21 +155,25 @@ def test_the_last_owner_cannot_be_demoted_or_deactivated(tenant_a):
 
 
 def test_only_an_owner_grants_owner(app, tenant_a):
-    admin = body(tenant_a.api.post("users", {"email": "admin@example.test", "password": "long enough pw",
-                                             "roles": ["admin"]}))
+    admin = body(
+        tenant_a.api.post("users", {"email": "admin@example.test", "password": "long enough pw", "roles": ["admin"]})
+    )
     client = app.test_client()
     login = body(client.post("/api/v1/auth/login", json={"email": "admin@example.test", "password": "long enough pw"}))
-    resp = client.patch(f"/api/v1/users/{admin['id']}", json={"roles": ["owner"]},
-                        headers={"X-CSRFToken": login["csrf_token"]})
+    resp = client.patch(
+        f"/api/v1/users/{admin['id']}", json={"roles": ["owner"]}, headers={"X-CSRFToken": login["csrf_token"]}
+    )
     assert resp.status_code == 403
 
 
 def test_deactivated_user_cannot_log_in(app, tenant_a):
-    user = body(tenant_a.api.post("users", {"email": "leaver@example.test", "password": "long enough pw",
-                                            "roles": ["viewer"]}))
+    user = body(
+        tenant_a.api.post("users", {"email": "leaver@example.test", "password": "long enough pw", "roles": ["viewer"]})
+    )
     assert tenant_a.api.patch(f"users/{user['id']}", {"active": False}).status_code == 200
-    resp = app.test_client().post("/api/v1/auth/login", json={"email": "leaver@example.test",
-                                                              "password": "long enough pw"})
+    resp = app.test_client().post(
+        "/api/v1/auth/login", json={"email": "leaver@example.test", "password": "long enough pw"}
+    )
     assert resp.status_code == 401
 
 
@@ -160,14 +188,37 @@ def test_cli_creates_a_tenant(app, database_url):
     import subprocess
     import sys
 
-    env = {**os.environ, "DATABASE_URL": database_url, "TRADELANE_ENCRYPTION_KEY": app.config["TRADELANE_ENCRYPTION_KEY"]}
-    cmd = [sys.executable, "-m", "core.cli", "tenant", "create", "--name", "CLI Co", "--email", "cli@example.test",
-           "--password", "a long password", "--currency", "USD", "--locale", "en"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "TRADELANE_ENCRYPTION_KEY": app.config["TRADELANE_ENCRYPTION_KEY"],
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "core.cli",
+        "tenant",
+        "create",
+        "--name",
+        "CLI Co",
+        "--email",
+        "cli@example.test",
+        "--password",
+        "a long password",
+        "--currency",
+        "USD",
+        "--locale",
+        "en",
+    ]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "owner cli@example.test" in result.stdout
-    assert app.test_client().post("/api/v1/auth/login", json={"email": "cli@example.test",
-                                                              "password": "a long password"}).status_code == 200
+    assert (
+        app.test_client()
+        .post("/api/v1/auth/login", json={"email": "cli@example.test", "password": "a long password"})
+        .status_code
+        == 200
+    )
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode != 0 and "already registered" in again.stderr
 

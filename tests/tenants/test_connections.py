@@ -1,5 +1,6 @@
 """Plugin connections: validated against the plugin's settings schema, secrets encrypted at
 rest, masked in every response and never logged."""
+
 from __future__ import annotations
 
 import logging
@@ -13,8 +14,12 @@ SECRET = "tok-9f8e7d6c5b4a"
 
 
 def _create(tenant, **settings):
-    payload = {"kind": "channel", "plugin": "dummy", "display_name": "My Shop",
-               "settings": {"shop": "widgets", "api_token": SECRET, **settings}}
+    payload = {
+        "kind": "channel",
+        "plugin": "dummy",
+        "display_name": "My Shop",
+        "settings": {"shop": "widgets", "api_token": SECRET, **settings},
+    }
     return tenant.api.post("connections", payload)
 
 
@@ -28,16 +33,24 @@ def test_credentials_are_encrypted_masked_and_never_logged(tenant_a, caplog):
     assert SECRET not in tenant_a.api.get(f"connections/{conn['id']}").get_data(as_text=True)
     assert SECRET not in tenant_a.api.get("connections").get_data(as_text=True)
     with tenant_a.scope():
-        raw = session.execute(text("SELECT credentials_encrypted FROM plugin_connections WHERE id = :i"),
-                              {"i": conn["id"]}).scalar_one()
+        raw = session.execute(
+            text("SELECT credentials_encrypted FROM plugin_connections WHERE id = :i"), {"i": conn["id"]}
+        ).scalar_one()
     assert raw and SECRET not in raw
     tenant_a.api.post(f"connections/{conn['id']}/test")
     assert SECRET not in caplog.text
 
 
 def test_settings_are_checked_against_the_plugin_schema(tenant_a):
-    resp = tenant_a.api.post("connections", {"kind": "channel", "plugin": "dummy", "display_name": "Bad",
-                                             "settings": {"base_url": "ftp://x", "page_size": "many", "colour": 1}})
+    resp = tenant_a.api.post(
+        "connections",
+        {
+            "kind": "channel",
+            "plugin": "dummy",
+            "display_name": "Bad",
+            "settings": {"base_url": "ftp://x", "page_size": "many", "colour": 1},
+        },
+    )
     assert resp.status_code == 422
     errors = body(resp)["errors"]["settings"]
     assert {"shop", "api_token", "base_url", "page_size", "colour"} <= set(errors)
@@ -50,8 +63,17 @@ def test_test_connection_records_success_and_failure(tenant_a):
     tested = body(tenant_a.api.post(f"connections/{conn['id']}/test"))
     assert tested["status"] == "ok" and tested["last_error"] is None and tested["last_checked_at"]
     assert tested["account"] == "shop widgets"
-    bad = body(tenant_a.api.post("connections", {"kind": "channel", "plugin": "dummy", "display_name": "Other",
-                                                 "settings": {"shop": "w", "api_token": "bad-token"}}))
+    bad = body(
+        tenant_a.api.post(
+            "connections",
+            {
+                "kind": "channel",
+                "plugin": "dummy",
+                "display_name": "Other",
+                "settings": {"shop": "w", "api_token": "bad-token"},
+            },
+        )
+    )
     tested = body(tenant_a.api.post(f"connections/{bad['id']}/test"))
     assert tested["status"] == "error" and "token refused" in tested["last_error"]
 
@@ -79,17 +101,16 @@ def test_disable_and_delete(tenant_a):
 
 
 def test_adapter_state_is_kept_encrypted(tenant_a):
-    from tenants import service
+    from core import connections
 
     conn_id = body(_create(tenant_a, api_token="good-token"))["id"]
     with tenant_a.scope():
-        conn = service.get_connection(conn_id)
-        adapter = service.open_adapter(conn)
-        adapter.ctx.state["access_token"] = "cached-token-123"
-        service.save_adapter_state(conn, adapter)
+        with connections.using(conn_id, "channel") as adapter:
+            adapter.ctx.state["access_token"] = "cached-token-123"
     with tenant_a.scope():
-        raw = session.execute(text("SELECT state_encrypted FROM plugin_connections WHERE id = :i"),
-                              {"i": conn_id}).scalar_one()
+        raw = session.execute(
+            text("SELECT state_encrypted FROM plugin_connections WHERE id = :i"), {"i": conn_id}
+        ).scalar_one()
         assert "cached-token-123" not in raw
-        again = service.open_adapter(service.get_connection(conn_id))
-        assert again.ctx.state["access_token"] == "cached-token-123"
+        with connections.using(conn_id, "channel") as again:
+            assert again.ctx.state["access_token"] == "cached-token-123"

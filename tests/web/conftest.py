@@ -1,4 +1,5 @@
 """Fixtures for portal tests: a logged-in browser-like client, a live server and Chromium."""
+
 from __future__ import annotations
 
 import html
@@ -47,7 +48,9 @@ class PortalClient:
 
     def text(self, path: str, status: int = 200) -> str:
         resp = self.get(path)
-        assert resp.status_code == status, f"GET {path}: {resp.status_code} {visible_text(resp.get_data(as_text=True))[:300]}"
+        assert resp.status_code == status, (
+            f"GET {path}: {resp.status_code} {visible_text(resp.get_data(as_text=True))[:300]}"
+        )
         return visible_text(resp.get_data(as_text=True))
 
     def log_in_as(self, tenant: TenantHandle, email: str) -> None:
@@ -59,8 +62,7 @@ class PortalClient:
         from tenants.models import User
 
         with tenant.scope():
-            user_id, version = session.execute(
-                select(User.id, User.session_version).where(User.email == email)).one()
+            user_id, version = session.execute(select(User.id, User.session_version).where(User.email == email)).one()
         with self.client.session_transaction() as cookie:
             cookie.update({"uid": str(user_id), "tid": str(tenant.id), "sv": version})
         self.email = email
@@ -78,8 +80,9 @@ def add_user(tenant: TenantHandle, *roles: str, locale: str | None = "en") -> st
 
     email = f"{'-'.join(roles)}-{secrets.token_hex(4)}@example.test"
     with tenant.scope():
-        owner = service.Principal(tenant_id=tenant.id, kind="user", id=tenant.owner_id, label=tenant.owner_email,
-                                  roles=("owner",))
+        owner = service.Principal(
+            tenant_id=tenant.id, kind="user", id=tenant.owner_id, label=tenant.owner_email, roles=("owner",)
+        )
         service.create_user(owner, email=email, password=PASSWORD, roles=list(roles), locale=locale)
     return email
 
@@ -117,8 +120,15 @@ def live_server(app) -> Iterator[str]:
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -126,6 +136,8 @@ def browser():
     import os
 
     if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI: {CHROMIUM} is not installed; browser tests must run on CI")
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 

@@ -1,4 +1,5 @@
 """Sign-up, login, logout and the guards every portal page has."""
+
 from __future__ import annotations
 
 import secrets
@@ -7,8 +8,15 @@ from tests.web.conftest import PASSWORD, PortalClient, add_user, visible_text
 
 
 def _signup_form(**overrides):
-    data = {"company": "Lotus Trading", "name": "Li Hua", "email": f"li-{secrets.token_hex(4)}@example.test",
-            "password": "a long enough password", "currency": "USD", "timezone": "Europe/Berlin", "locale": "en"}
+    data = {
+        "company": "Lotus Trading",
+        "name": "Li Hua",
+        "email": f"li-{secrets.token_hex(4)}@example.test",
+        "password": "a long enough password",
+        "currency": "USD",
+        "timezone": "Europe/Berlin",
+        "locale": "en",
+    }
     data.update(overrides)
     return data
 
@@ -44,14 +52,16 @@ def test_signup_errors_name_the_field_and_keep_the_input(anonymous, tenant_a):
 def test_login_and_logout(anonymous, tenant_a, tenant_b):
     resp = anonymous.get("/settings/users")
     assert resp.status_code == 302 and resp.headers["Location"].startswith("/login?next=/settings/users")
-    resp = anonymous.post("/login", {"email": tenant_a.owner_email, "password": "wrong password",
-                                     "next": "/settings/users"})
+    resp = anonymous.post(
+        "/login", {"email": tenant_a.owner_email, "password": "wrong password", "next": "/settings/users"}
+    )
     assert resp.status_code == 401
     body = resp.get_data(as_text=True)
     assert "e-mail or password is incorrect" in visible_text(body)
     assert f'value="{tenant_a.owner_email}"' in body
-    resp = anonymous.post("/login", {"email": tenant_a.owner_email, "password": tenant_a.password,
-                                     "next": "/settings/users"})
+    resp = anonymous.post(
+        "/login", {"email": tenant_a.owner_email, "password": tenant_a.password, "next": "/settings/users"}
+    )
     assert resp.status_code == 302 and resp.headers["Location"] == "/settings/users"
     users = anonymous.text("/settings/users")
     assert tenant_a.owner_email in users and tenant_b.owner_email not in users
@@ -76,8 +86,11 @@ def test_forms_without_csrf_token_are_refused(anonymous, portal, tenant_a):
     assert anonymous.get("/").status_code == 302  # not logged in
 
     owner = portal(tenant_a)
-    resp = owner.post("/settings/", {"name": "Hijacked", "functional_currency": "CNY", "timezone": "Asia/Shanghai",
-                                     "default_locale": "en"}, csrf=False)
+    resp = owner.post(
+        "/settings/",
+        {"name": "Hijacked", "functional_currency": "CNY", "timezone": "Asia/Shanghai", "default_locale": "en"},
+        csrf=False,
+    )
     assert resp.status_code == 400
     resp = owner.post("/settings/", {"name": "Hijacked", "csrf_token": "forged"})
     assert resp.status_code == 400

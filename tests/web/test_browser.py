@@ -1,4 +1,5 @@
 """The portal in headless Chromium: the journey of a new seller, live job progress, phones."""
+
 from __future__ import annotations
 
 import re
@@ -60,8 +61,9 @@ def _login(page, tenant) -> None:
 
 def test_job_progress_updates_without_reloading(browser_page, tenant_a):
     with tenant_a.scope():
-        row = jobs.Job(kind="catalog.import", queue="default", status="running", progress=30,
-                       message="row 300 of 1000", args={})
+        row = jobs.Job(
+            kind="catalog.import", queue="default", status="running", progress=30, message="row 300 of 1000", args={}
+        )
         session.add(row)
         session.flush()
         job_id = row.id
@@ -70,8 +72,11 @@ def test_job_progress_updates_without_reloading(browser_page, tenant_a):
     page.goto(f"/jobs/{job_id}")
     assert page.get_by_text("row 300 of 1000").is_visible()
     with tenant_a.scope():
-        session.execute(update(jobs.Job).where(jobs.Job.id == job_id)
-                        .values(status="succeeded", progress=100, message="done", finished_at=utcnow()))
+        session.execute(
+            update(jobs.Job)
+            .where(jobs.Job.id == job_id)
+            .values(status="succeeded", progress=100, message="done", finished_at=utcnow())
+        )
     page.locator("#job-status .badge", has_text="Succeeded").wait_for(timeout=8000)
     assert page.get_by_text("100%").first.is_visible()
 

@@ -1,4 +1,5 @@
 """Language: explicit switch -> user's saved language -> browser -> tenant default -> English."""
+
 from __future__ import annotations
 
 from tenants import service
@@ -58,7 +59,16 @@ def test_service_messages_are_translated(app, tenant_a):
     client = PortalClient(app, "zh-CN")
     resp = client.post("/login", {"email": tenant_a.owner_email, "password": "wrong password"})
     assert "电子邮箱或密码不正确" in visible_text(resp.get_data(as_text=True))
-    resp = client.post("/signup", {"company": "公司", "email": "x@example.test", "password": "short",
-                                   "currency": "CNY", "timezone": "Mars/Base", "locale": "zh_CN"})
+    resp = client.post(
+        "/signup",
+        {
+            "company": "公司",
+            "email": "x@example.test",
+            "password": "short",
+            "currency": "CNY",
+            "timezone": "Mars/Base",
+            "locale": "zh_CN",
+        },
+    )
     text = visible_text(resp.get_data(as_text=True))
     assert "至少 10 个字符" in text and "Mars/Base 不是 IANA 时区" in text

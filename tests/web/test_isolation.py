@@ -1,5 +1,6 @@
 """No portal page shows another tenant's records, opens them, or changes them. Sweeps every
 portal route, so each section's pages are covered as soon as they land."""
+
 from __future__ import annotations
 
 import importlib

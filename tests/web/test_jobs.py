@@ -1,4 +1,5 @@
 """Jobs: list, filter, live progress, detail with the error, retry."""
+
 from __future__ import annotations
 
 import re
@@ -62,7 +63,7 @@ def test_failed_job_shows_its_error_and_can_be_retried(portal, tenant_a):
     assert resp.status_code == 302
     page = owner.text(f"/jobs/{job_id}")
     assert "The job is queued again." in page
-    assert "Succeeded" in page and '"imported": 3' in owner.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Succeeded" in page and "Imported 3" in page
     # Only failed jobs can be retried: the refusal is shown, nothing changes.
     resp = owner.post(f"/jobs/{job_id}/retry")
     assert resp.status_code == 302
@@ -83,8 +84,11 @@ def test_running_jobs_poll_until_they_finish(portal, tenant_a):
     SHOULD_FAIL["value"] = False
     job_id = _job(tenant_a, source="x.csv")
     with tenant_a.scope():
-        session.execute(update(jobs.Job).where(jobs.Job.id == job_id)
-                        .values(status="running", progress=40, message="reading", finished_at=None))
+        session.execute(
+            update(jobs.Job)
+            .where(jobs.Job.id == job_id)
+            .values(status="running", progress=40, message="reading", finished_at=None)
+        )
     owner = portal(tenant_a)
     row = re.search(rf'<tr id="job-{job_id}"[^>]*>', owner.get("/jobs/").get_data(as_text=True)).group(0)
     assert f'hx-get="/jobs/{job_id}/row"' in row and 'hx-trigger="every 2s"' in row
@@ -92,8 +96,9 @@ def test_running_jobs_poll_until_they_finish(portal, tenant_a):
     assert "40%" in fragment and "reading" in fragment and "hx-trigger" in fragment
     assert "hx-trigger" in owner.get(f"/jobs/{job_id}/status").get_data(as_text=True)
     with tenant_a.scope():
-        session.execute(update(jobs.Job).where(jobs.Job.id == job_id)
-                        .values(status="succeeded", progress=100, finished_at=utcnow()))
+        session.execute(
+            update(jobs.Job).where(jobs.Job.id == job_id).values(status="succeeded", progress=100, finished_at=utcnow())
+        )
     fragment = owner.get(f"/jobs/{job_id}/row").get_data(as_text=True)
     assert "hx-trigger" not in fragment and "Succeeded" in fragment
     assert "hx-trigger" not in owner.get(f"/jobs/{job_id}/status").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Navigation shows what a role may open and nothing else; every view checks the role."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Settings: the company, users and API keys, each tenant seeing only its own."""
+
 from __future__ import annotations
 
 import re
@@ -17,15 +18,19 @@ def _user_id(tenant, email):
 
 def test_company_settings(portal, tenant_a, tenant_b):
     owner = portal(tenant_a)
-    resp = owner.post("/settings/", {"name": "Tenant A Ltd", "functional_currency": "usd", "timezone": "Mars/Base",
-                                     "default_locale": "zh_CN"})
+    resp = owner.post(
+        "/settings/",
+        {"name": "Tenant A Ltd", "functional_currency": "usd", "timezone": "Mars/Base", "default_locale": "zh_CN"},
+    )
     assert resp.status_code == 422
     body = resp.get_data(as_text=True)
     assert "Mars/Base is not an IANA time zone" in visible_text(body)
     assert 'value="Tenant A Ltd"' in body and 'value="Mars/Base"' in body
     assert "Tenant A Ltd" not in owner.text("/")  # nothing was saved
-    resp = owner.post("/settings/", {"name": "Tenant A Ltd", "functional_currency": "usd",
-                                     "timezone": "Europe/London", "default_locale": "zh_CN"})
+    resp = owner.post(
+        "/settings/",
+        {"name": "Tenant A Ltd", "functional_currency": "usd", "timezone": "Europe/London", "default_locale": "zh_CN"},
+    )
     assert resp.status_code == 302
     body = owner.get("/settings/").get_data(as_text=True)
     assert "Company settings saved." in visible_text(body)
@@ -38,15 +43,19 @@ def test_admins_manage_users_of_their_own_tenant_only(app, portal, tenant_a, ten
     page = owner.text("/settings/users")
     assert tenant_a.owner_email in page and tenant_b.owner_email not in page
 
-    resp = owner.post("/settings/users/new", {"email": "packer@example.test", "name": "Packer", "password": "short",
-                                              "roles": ["warehouse"], "locale": ""})
+    resp = owner.post(
+        "/settings/users/new",
+        {"email": "packer@example.test", "name": "Packer", "password": "short", "roles": ["warehouse"], "locale": ""},
+    )
     assert resp.status_code == 422
     body = resp.get_data(as_text=True)
     assert "use at least 10 characters" in visible_text(body) and 'value="packer@example.test"' in body
     assert re.search(r'value="warehouse" checked', body)  # the ticked role stays ticked
 
-    resp = owner.post("/settings/users/new", {"email": "packer@example.test", "name": "Packer", "password": PASSWORD,
-                                              "roles": ["warehouse"]})
+    resp = owner.post(
+        "/settings/users/new",
+        {"email": "packer@example.test", "name": "Packer", "password": PASSWORD, "roles": ["warehouse"]},
+    )
     assert resp.status_code == 302
     page = owner.text("/settings/users")
     assert "packer@example.test can now log in with the password you set." in page and "Warehouse" in page
@@ -124,10 +133,32 @@ def test_keys_of_another_tenant_cannot_be_revoked(portal, tenant_a, tenant_b):
 def test_roles_below_admin_cannot_change_settings(portal, tenant_a):
     ops = portal(tenant_a, "operations")
     assert ops.get("/settings/users").status_code == 403
-    assert ops.post("/settings/users/new", {"email": "x@example.test", "password": PASSWORD,
-                                            "roles": ["owner"]}).status_code == 403
+    assert (
+        ops.post(
+            "/settings/users/new", {"email": "x@example.test", "password": PASSWORD, "roles": ["owner"]}
+        ).status_code
+        == 403
+    )
     assert ops.post("/settings/api-keys", {"name": "mine", "roles": ["owner"]}).status_code == 403
     admin = portal(tenant_a, "admin")
     resp = admin.post("/settings/users/new", {"email": "boss@example.test", "password": PASSWORD, "roles": ["owner"]})
     assert resp.status_code == 403
     assert "only an owner can grant or take away the owner role" in visible_text(resp.get_data(as_text=True))
+
+
+def test_an_admin_cannot_deactivate_an_owner_or_revoke_an_owner_key(portal, tenant_a):
+    from tests.support import body
+
+    owner_key = body(tenant_a.api.post("api-keys", {"name": "owner bridge", "roles": ["owner"]}))
+    admin = portal(tenant_a, "admin")
+    page = admin.get("/settings/users").get_data(as_text=True)
+    assert f"/settings/users/{tenant_a.owner_id}/active" not in page, "no button the service would refuse"
+    assert admin.post(f"/settings/users/{tenant_a.owner_id}/active", {"active": "0"}).status_code == 302
+    assert "only an owner can change the roles or status of an owner" in admin.text("/settings/users")
+    assert body(tenant_a.api.get(f"users/{tenant_a.owner_id}"))["active"] is True
+    assert f"/settings/api-keys/{owner_key['id']}/revoke" not in admin.get("/settings/api-keys").get_data(as_text=True)
+    assert admin.post(f"/settings/api-keys/{owner_key['id']}/revoke").status_code == 302
+    assert "only an owner can revoke a key with the owner role" in admin.text("/settings/api-keys")
+    # The owner sees both buttons.
+    owner = portal(tenant_a)
+    assert f"/settings/api-keys/{owner_key['id']}/revoke" in owner.get("/settings/api-keys").get_data(as_text=True)

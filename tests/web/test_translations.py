@@ -1,4 +1,5 @@
 """The zh_CN catalogues are complete and compiled (python -m web.i18n update|compile)."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,10 @@ def test_no_mo_file_is_stale():
 @pytest.mark.parametrize("owner", sorted(i18n.owners()))
 def test_every_string_has_a_chinese_translation(owner):
     missing = i18n.untranslated(owner)
-    assert not missing, (f"{owner}: run `python -m web.i18n update {owner}`, translate, then "
-                         f"`python -m web.i18n compile`. Untranslated: {missing}")
+    assert not missing, (
+        f"{owner}: run `python -m web.i18n update {owner}`, translate, then "
+        f"`python -m web.i18n compile`. Untranslated: {missing}"
+    )
 
 
 def test_the_staleness_check_notices_an_edited_po(tmp_path):

@@ -1,4 +1,5 @@
 """Dashboard cards of the audit section: the health of business-event delivery."""
+
 from __future__ import annotations
 
 from flask import url_for
@@ -13,10 +14,11 @@ from web.dashboard import Card, card
 @card("audit:read")
 def event_cards() -> list[Card]:
     pending = session.execute(
-        select(func.count()).select_from(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None))).scalar_one()
+        select(func.count()).select_from(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None))
+    ).scalar_one()
     failed = session.execute(
-        select(func.count()).select_from(EventDelivery)
-        .where(EventDelivery.status.in_(("failed", "dead")))).scalar_one()
+        select(func.count()).select_from(EventDelivery).where(EventDelivery.status.in_(("failed", "dead")))
+    ).scalar_one()
     return [
         Card(_("Events waiting for delivery"), pending, tone="warn" if pending else ""),
         Card(_("Failed event deliveries"), failed, url=url_for("web.audit.deliveries"), tone="bad" if failed else ""),

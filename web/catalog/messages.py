@@ -1,5 +1,6 @@
 """Fixed messages of the catalogue service, marked so this section's catalogue translates them
 when a page shows them (the `|t` filter). Messages that carry codes stay in English."""
+
 from __future__ import annotations
 
 

@@ -1,5 +1,6 @@
 """Catalogue pages: products with their variants and review, SKUs, kits, listing mappings,
 categories, import/export and code patterns. All rules live in core.catalog.service."""
+
 from __future__ import annotations
 
 import re
@@ -14,46 +15,96 @@ from core.catalog import service, transfer
 from core.catalog.models import PRODUCT_STATUSES, Product, Sku
 from core.db import session
 from core.errors import DomainError, InvalidTransition, ValidationError
-from web.forms import Form, action_failed
 from web.auth import login_required
+from web.forms import Form, action_failed
 from web.pagination import paginate
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog", template_folder="templates")
 
-STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"), "approved": _l("Approved"),
-                 "rejected": _l("Rejected"), "discontinued": _l("Discontinued")}
-STATUS_TONES = {"draft": "draft", "submitted": "queued", "approved": "active", "rejected": "failed",
-                "discontinued": "inactive"}
-KIT_LABELS = {"physical": _l("Physical kit (assembled in the warehouse)"),
-              "virtual": _l("Virtual kit (components picked at shipment)")}
-ACTIONS = {"submit": (_l("Submit for review"), "catalog:write", service.submit_product),
-           "withdraw": (_l("Withdraw"), "catalog:write", service.withdraw_product),
-           "approve": (_l("Approve"), "catalog:approve", service.approve_product),
-           "reject": (_l("Reject"), "catalog:approve", service.reject_product),
-           "revise": (_l("Revise"), "catalog:write", service.revise_product),
-           "discontinue": (_l("Discontinue"), "catalog:write", service.discontinue_product)}
-DONE = {"submit": _l("Submitted for review."), "withdraw": _l("Withdrawn to draft."),
-        "approve": _l("Approved; SKU codes are assigned."), "reject": _l("Rejected."),
-        "revise": _l("Back in draft for changes."), "discontinue": _l("Discontinued.")}
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "discontinued": _l("Discontinued"),
+}
+STATUS_TONES = {
+    "draft": "draft",
+    "submitted": "queued",
+    "approved": "active",
+    "rejected": "failed",
+    "discontinued": "inactive",
+}
+KIT_LABELS = {
+    "physical": _l("Physical kit (assembled in the warehouse)"),
+    "virtual": _l("Virtual kit (components picked at shipment)"),
+}
+ACTIONS = {
+    "submit": (_l("Submit for review"), "catalog:write", service.submit_product),
+    "withdraw": (_l("Withdraw"), "catalog:write", service.withdraw_product),
+    "approve": (_l("Approve"), "catalog:approve", service.approve_product),
+    "reject": (_l("Reject"), "catalog:approve", service.reject_product),
+    "revise": (_l("Revise"), "catalog:write", service.revise_product),
+    "discontinue": (_l("Discontinue"), "catalog:write", service.discontinue_product),
+}
+DONE = {
+    "submit": _l("Submitted for review."),
+    "withdraw": _l("Withdrawn to draft."),
+    "approve": _l("Approved; SKU codes are assigned."),
+    "reject": _l("Rejected."),
+    "revise": _l("Back in draft for changes."),
+    "discontinue": _l("Discontinued."),
+}
 
-SIZE_FIELDS = [f"{group}.{dim}" for group in ("size", "package_size", "carton_size")
-               for dim in ("length_cm", "width_cm", "height_cm")]
-MONEY_FIELDS = [f"{m}.{part}" for m in ("purchase_price", "sale_price", "market_price") for part in ("amount", "currency")]
-CUSTOMS_FIELDS = ["customs.hs_code", "customs.origin_country", "customs.declared_value.amount",
-                  "customs.declared_value.currency", "customs.material", "customs.name_en", "customs.name_zh"]
-SKU_FIELDS = (["code", "barcode", "net_weight_g", "gross_weight_g", "units_per_carton", "carton_weight_g",
-               "input_vat_rate", "output_vat_rate", "kit_type"] + SIZE_FIELDS + MONEY_FIELDS + CUSTOMS_FIELDS)
+SIZE_FIELDS = [
+    f"{group}.{dim}"
+    for group in ("size", "package_size", "carton_size")
+    for dim in ("length_cm", "width_cm", "height_cm")
+]
+MONEY_FIELDS = [
+    f"{m}.{part}" for m in ("purchase_price", "sale_price", "market_price") for part in ("amount", "currency")
+]
+CUSTOMS_FIELDS = [
+    "customs.hs_code",
+    "customs.origin_country",
+    "customs.declared_value.amount",
+    "customs.declared_value.currency",
+    "customs.material",
+    "customs.name_en",
+    "customs.name_zh",
+]
+SKU_FIELDS = (
+    [
+        "code",
+        "barcode",
+        "net_weight_g",
+        "gross_weight_g",
+        "units_per_carton",
+        "carton_weight_g",
+        "input_vat_rate",
+        "output_vat_rate",
+        "kit_type",
+    ]
+    + SIZE_FIELDS
+    + MONEY_FIELDS
+    + CUSTOMS_FIELDS
+)
 
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
-    return {"status_label": lambda s: str(STATUS_LABELS.get(s, s)), "status_tone": lambda s: STATUS_TONES.get(s, s),
-            "kit_label": lambda k: str(KIT_LABELS.get(k, k)) if k else "", "STATUSES": PRODUCT_STATUSES,
-            "category_options": _category_options, "option_text": _option_text}
+    return {
+        "status_label": lambda s: str(STATUS_LABELS.get(s, s)),
+        "status_tone": lambda s: STATUS_TONES.get(s, s),
+        "kit_label": lambda k: str(KIT_LABELS.get(k, k)) if k else "",
+        "STATUSES": PRODUCT_STATUSES,
+        "category_options": _category_options,
+        "option_text": _option_text,
+    }
 
 
 def _option_text(sku: Sku) -> str:
-    """"colour: Red, size: M" in the product's axis order (stored options have no order)."""
+    """ "colour: Red, size: M" in the product's axis order (stored options have no order)."""
     options = sku.options or {}
     names = [a["name"] for a in sku.product.variant_attributes or []] or sorted(options)
     return ", ".join(f"{n}: {options[n]}" for n in names if n in options)
@@ -69,8 +120,10 @@ def _transition_failed(exc: DomainError, target: str) -> Any:
     """A refused step names the state in the reader's language."""
     if isinstance(exc, InvalidTransition):
         session.rollback()
-        flash(_("Not possible while the product is %(state)s.", state=STATUS_LABELS.get(exc.current, exc.current)),
-              "error")
+        flash(
+            _("Not possible while the product is %(state)s.", state=STATUS_LABELS.get(exc.current, exc.current)),
+            "error",
+        )
         return redirect(target)
     return action_failed(exc, target)
 
@@ -89,7 +142,89 @@ def index() -> str:
         stmt = service.product_query(q=args.get("q"), status=status, category_id=category)
     except DomainError:
         stmt = service.product_query(q=args.get("q"), status=status)
-    return render_template("catalog/index.html", page=paginate(stmt), args=args)
+    return render_template("catalog/index.html", page=paginate(stmt), args=args, bulk_actions=_bulk_actions())
+
+
+def _filtered_products() -> Any:
+    args = request.args
+    try:
+        return service.product_query(
+            q=args.get("q"), status=args.get("status") or None, category_id=args.get("category_id") or None
+        )
+    except DomainError:
+        return service.product_query(q=args.get("q"), status=args.get("status") or None)
+
+
+EXPORT_COLUMNS = (
+    _l("SPU"),
+    _l("Title (Chinese)"),
+    _l("Title (English)"),
+    _l("Brand"),
+    _l("SKUs"),
+    _l("Status"),
+    _l("Updated"),
+)
+
+
+@bp.route("/export")
+@login_required("catalog:read")
+def index_export() -> Any:
+    """The products the list's filters select, as CSV or XLSX."""
+    from web import exports
+
+    return exports.respond(
+        "products",
+        [str(c) for c in EXPORT_COLUMNS],
+        exports.rows_of(_filtered_products()),
+        lambda p: (
+            p.spu_code or "",
+            p.title_zh,
+            p.title_en,
+            p.brand or "",
+            " ".join(s.code or "" for s in p.skus),
+            str(STATUS_LABELS.get(p.status, p.status)),
+            p.updated_at,
+        ),
+    )
+
+
+# Bulk actions of the product list: (label, permission, service call with the reason).
+BULK = {
+    "submit": (_l("Submit for review"), "catalog:write", lambda i, reason: service.submit_product(i)),
+    "approve": (_l("Approve"), "catalog:approve", lambda i, reason: service.approve_product(i)),
+    "reject": (_l("Reject"), "catalog:approve", lambda i, reason: service.reject_product(i, reason)),
+}
+
+
+def _bulk_actions() -> list[tuple[str, str]]:
+    from flask import g
+
+    return [(k, str(label)) for k, (label, permission, _f) in BULK.items() if g.principal.can(permission)]
+
+
+@bp.route("/bulk", methods=["POST"])
+@login_required("catalog:read")
+def index_bulk() -> Any:
+    """Submit, approve or reject the ticked products, each on its own (web/bulk.py)."""
+    from flask import abort, g
+
+    from core.errors import PermissionDenied
+    from web import bulk
+
+    action = request.form.get("action", "")
+    if action not in BULK:
+        abort(404)
+    label, permission, func = BULK[action]
+    if not g.principal.can(permission):
+        raise PermissionDenied(_("Your role does not allow this (%(permission)s).", permission=permission))
+    back = url_for(".index")
+    try:
+        ids = bulk.parse_ids(request.form.getlist("product_ids"), "product_ids")
+    except DomainError as exc:
+        return action_failed(exc, back)
+    reason = request.form.get("reason", "")
+    results = bulk.run(ids, service.product_labels, lambda i: func(i, reason), states=STATUS_LABELS)
+    return bulk.render(results, str(label), back=back, link=lambda i: url_for(".index_detail", product_id=i))
 
 
 def _pairs_text(values: dict[str, str]) -> str:
@@ -150,8 +285,13 @@ def index_new() -> Any:
 @login_required("catalog:read")
 def index_detail(product_id: uuid.UUID) -> str:
     product = service.get_product(product_id)
-    return render_template("catalog/product.html", product=product, actions=ACTIONS,
-                           editable=product.status in service.EDITABLE, image_url=_image_url)
+    return render_template(
+        "catalog/product.html",
+        product=product,
+        actions=ACTIONS,
+        editable=product.status in service.EDITABLE,
+        image_url=_image_url,
+    )
 
 
 def _image_url(image: Any) -> str:
@@ -164,10 +304,18 @@ def _image_url(image: Any) -> str:
 @login_required("catalog:write")
 def index_edit(product_id: uuid.UUID) -> Any:
     product = service.get_product(product_id)
-    form = Form(request.form, spu_code=product.spu_code or "", title_zh=product.title_zh, title_en=product.title_en,
-                description_zh=product.description_zh, description_en=product.description_en, brand=product.brand,
-                category_id=str(product.category_id or ""), attributes=_pairs_text(product.attributes or {}),
-                variant_attributes=_axes_text(product.variant_attributes or []))
+    form = Form(
+        request.form,
+        spu_code=product.spu_code or "",
+        title_zh=product.title_zh,
+        title_en=product.title_en,
+        description_zh=product.description_zh,
+        description_en=product.description_en,
+        brand=product.brand,
+        category_id=str(product.category_id or ""),
+        attributes=_pairs_text(product.attributes or {}),
+        variant_attributes=_axes_text(product.variant_attributes or []),
+    )
     if request.method == "POST":
         try:
             service.update_product(product_id, _product_payload(form))
@@ -280,8 +428,9 @@ def review() -> str:
 def skus() -> str:
     args = request.args
     usable = args.get("usable_for") or None
-    stmt = service.sku_query(q=args.get("q"), status=args.get("status") or None,
-                             usable_for=usable if usable in service.PURPOSES else None)
+    stmt = service.sku_query(
+        q=args.get("q"), status=args.get("status") or None, usable_for=usable if usable in service.PURPOSES else None
+    )
     return render_template("catalog/skus.html", page=paginate(stmt), args=args)
 
 
@@ -367,8 +516,11 @@ def skus_active(sku_id: uuid.UUID) -> Any:
 @bp.route("/kits")
 @login_required("catalog:read")
 def kits() -> str:
-    return render_template("catalog/kits.html", page=paginate(service.sku_query(kit_type="any", q=request.args.get("q"))),
-                           args=request.args)
+    return render_template(
+        "catalog/kits.html",
+        page=paginate(service.sku_query(kit_type="any", q=request.args.get("q"))),
+        args=request.args,
+    )
 
 
 @bp.route("/kits/new", methods=["GET", "POST"])
@@ -381,17 +533,30 @@ def kits_new() -> Any:
         for line in form["components"].splitlines():
             if line.strip():
                 code, sep, qty = line.strip().replace("×", "*").rpartition("*")
-                components.append({"sku_code": code.strip() if sep else line.strip(),
-                                   "quantity": qty.strip() if sep else "1"})
-        payload = {"title_zh": form["title_zh"], "title_en": form["title_en"], "category_id": form["category_id"] or None,
-                   "skus": [{"code": form["code"], "kit_type": form["kit_type"], "components": components,
-                             "gross_weight_g": form["gross_weight_g"]}]}
+                components.append(
+                    {"sku_code": code.strip() if sep else line.strip(), "quantity": qty.strip() if sep else "1"}
+                )
+        payload = {
+            "title_zh": form["title_zh"],
+            "title_en": form["title_en"],
+            "category_id": form["category_id"] or None,
+            "skus": [
+                {
+                    "code": form["code"],
+                    "kit_type": form["kit_type"],
+                    "components": components,
+                    "gross_weight_g": form["gross_weight_g"],
+                }
+            ],
+        }
         try:
             product = service.create_product(payload)
         except DomainError as exc:
             if exc.errors:
-                exc.errors = {re.sub(r"^skus\.0\.(components).*$", r"\1", re.sub(r"^skus\.0\.", "", k)): v
-                              for k, v in exc.errors.items()}
+                exc.errors = {
+                    re.sub(r"^skus\.0\.(components).*$", r"\1", re.sub(r"^skus\.0\.", "", k)): v
+                    for k, v in exc.errors.items()
+                }
             return form.failed(exc, "catalog/kit_form.html")
         flash(_("Kit saved as a draft; submit it for review."), "success")
         return redirect(url_for(".index_detail", product_id=product.id))
@@ -422,12 +587,25 @@ def _render_mappings(form: Form) -> str:
     except ValueError:
         stmt = service.mapping_query(q=args.get("q"))
     page = paginate(stmt)
-    skus = {s.id: s for s in session.execute(
-        service.sku_query().where(Sku.id.in_([m.sku_id for m in page.items]))).scalars()} if page.items else {}
+    skus = (
+        {
+            s.id: s
+            for s in session.execute(service.sku_query().where(Sku.id.in_([m.sku_id for m in page.items]))).scalars()
+        }
+        if page.items
+        else {}
+    )
     connections = _channel_connections()
-    return render_template("catalog/mappings.html", page=page, skus=skus, form=form, args=args,
-                           connections=connections, connection_names={c.id: c.display_name for c in connections},
-                           connection_options=[(str(c.id), c.display_name) for c in connections])
+    return render_template(
+        "catalog/mappings.html",
+        page=page,
+        skus=skus,
+        form=form,
+        args=args,
+        connections=connections,
+        connection_names={c.id: c.display_name for c in connections},
+        connection_options=[(str(c.id), c.display_name) for c in connections],
+    )
 
 
 @bp.route("/mappings", methods=["POST"], endpoint="mappings_new")
@@ -442,8 +620,13 @@ def mappings_new() -> Any:
             connection_id = uuid.UUID(form["connection_id"])
         except ValueError:
             raise ValidationError.field("connection_id", _("choose a sales channel connection")) from None
-        service.create_mapping(connection_id=connection_id, seller_sku=form["seller_sku"], sku_id=sku.id,
-                               quantity=form["quantity"] or 1, note=form["note"])
+        service.create_mapping(
+            connection_id=connection_id,
+            seller_sku=form["seller_sku"],
+            sku_id=sku.id,
+            quantity=form["quantity"] or 1,
+            note=form["note"],
+        )
     except DomainError as exc:
         form.fail(exc)
         return _render_mappings(form), exc.status_code
@@ -483,8 +666,12 @@ def categories_new() -> Any:
     form = Form(request.form)
     try:
         parent = form["parent_id"] or None
-        service.create_category(code=form["code"], name_zh=form["name_zh"], name_en=form["name_en"],
-                                parent_id=uuid.UUID(parent) if parent else None)
+        service.create_category(
+            code=form["code"],
+            name_zh=form["name_zh"],
+            name_en=form["name_en"],
+            parent_id=uuid.UUID(parent) if parent else None,
+        )
     except ValueError:
         form.fail(ValidationError.field("parent_id", _("choose a category")))
         return _render_categories(form), 422
@@ -581,8 +768,10 @@ def transfer_template() -> Response:
 @login_required("catalog:read")
 def settings() -> str:
     current = service.get_settings()
-    return render_template("catalog/settings.html",
-                           form=Form(request.form, spu_pattern=current.spu_pattern, sku_pattern=current.sku_pattern))
+    return render_template(
+        "catalog/settings.html",
+        form=Form(request.form, spu_pattern=current.spu_pattern, sku_pattern=current.sku_pattern),
+    )
 
 
 @bp.route("/settings", methods=["POST"], endpoint="settings_save")

@@ -3,6 +3,7 @@ with a form built from its plugin's settings schema (secrets masked), test it, s
 and off; for sales channels also sync now, the sync and stock rules, listings with the
 quantities they publish and their mappings, sync history with live progress and errors,
 webhook deliveries, and the push-back log. Rules live in tenants.service and core.sync."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from core import connections, jobs
 from core.db import session
 from core.errors import DomainError, NotFound, ValidationError
 from core.plugins import AdapterInfo, registry
@@ -24,32 +26,57 @@ from tenants import service as tenants
 from tenants.models import PluginConnection
 from web.auth import login_required
 from web.forms import Form, action_failed
+from web.jobs.views import live_job
 from web.pagination import Page, paginate
 
 bp = Blueprint("connections", __name__, url_prefix="/connections", template_folder="templates")
 
 KINDS = {"channel": _l("Sales channel"), "carrier": _l("Carrier"), "accounting": _l("Accounting")}
 CONNECTION_STATUSES = {"ok": _l("OK"), "error": _l("Error"), "untested": _l("Not tested")}
-RUN_STATUSES = {"running": _l("Running"), "retrying": _l("Retrying"), "succeeded": _l("Succeeded"),
-                "failed": _l("Failed"), "interrupted": _l("Interrupted")}
+RUN_STATUSES = {
+    "running": _l("Running"),
+    "retrying": _l("Retrying"),
+    "succeeded": _l("Succeeded"),
+    "failed": _l("Failed"),
+    "interrupted": _l("Interrupted"),
+}
 TRIGGERS = {"schedule": _l("Scheduled"), "manual": _l("Sync now"), "demo": _l("Demo")}
 PUSH_STATUSES = {"ok": _l("OK"), "partial": _l("Partly refused"), "retrying": _l("Retrying"), "failed": _l("Failed")}
 PUSH_KINDS = {"shipment": _l("Shipment confirmation"), "stock": _l("Stock quantities")}
-WEBHOOK_OUTCOMES = {"queued": _l("Queued"), "created": _l("Order created"), "updated": _l("Order updated"),
-                    "unchanged": _l("No change"), "ignored": _l("Ignored"), "failed": _l("Failed")}
+WEBHOOK_OUTCOMES = {
+    "queued": _l("Queued"),
+    "created": _l("Order created"),
+    "updated": _l("Order updated"),
+    "unchanged": _l("No change"),
+    "ignored": _l("Ignored"),
+    "failed": _l("Failed"),
+}
 LISTING_PROBLEMS = {"unmapped": _l("Not mapped"), "not_sellable": _l("SKU cannot be sold")}
-CAPABILITIES = {Cap.ORDERS: _l("orders"), Cap.SHIP_CONFIRM: _l("shipment confirmation"),
-                Cap.PUSH_QUANTITY: _l("stock quantities"), Cap.WEBHOOKS: _l("webhooks"),
-                Cap.PLATFORM_FULFILMENT: _l("platform fulfilment"), Cap.REFUNDS: _l("refunds")}
+CAPABILITIES = {
+    Cap.ORDERS: _l("orders"),
+    Cap.SHIP_CONFIRM: _l("shipment confirmation"),
+    Cap.PUSH_QUANTITY: _l("stock quantities"),
+    Cap.WEBHOOKS: _l("webhooks"),
+    Cap.PLATFORM_FULFILMENT: _l("platform fulfilment"),
+    Cap.REFUNDS: _l("refunds"),
+}
 LIVE = ("running", "retrying")
 
 
 @bp.app_template_global("connection_label")
 def connection_label(table: str, code: str | None) -> str:
     """Translated name of a stored code, for this section's templates."""
-    tables = {"kind": KINDS, "status": CONNECTION_STATUSES, "run": RUN_STATUSES, "trigger": TRIGGERS,
-              "push": PUSH_STATUSES, "push_kind": PUSH_KINDS, "webhook": WEBHOOK_OUTCOMES,
-              "problem": LISTING_PROBLEMS, "capability": CAPABILITIES}
+    tables = {
+        "kind": KINDS,
+        "status": CONNECTION_STATUSES,
+        "run": RUN_STATUSES,
+        "trigger": TRIGGERS,
+        "push": PUSH_STATUSES,
+        "push_kind": PUSH_KINDS,
+        "webhook": WEBHOOK_OUTCOMES,
+        "problem": LISTING_PROBLEMS,
+        "capability": CAPABILITIES,
+    }
     return str(tables[table].get(code or "", code or "—"))
 
 
@@ -93,10 +120,17 @@ def index() -> str:
 def _last_runs(ids: list[uuid.UUID]) -> dict[uuid.UUID, SyncRun]:
     if not ids:
         return {}
-    newest = (select(SyncRun.connection_id, func.max(SyncRun.started_at).label("at"))
-              .where(SyncRun.connection_id.in_(ids)).group_by(SyncRun.connection_id).subquery())
-    rows = session.execute(select(SyncRun).join(newest, (SyncRun.connection_id == newest.c.connection_id)
-                                                & (SyncRun.started_at == newest.c.at))).scalars()
+    newest = (
+        select(SyncRun.connection_id, func.max(SyncRun.started_at).label("at"))
+        .where(SyncRun.connection_id.in_(ids))
+        .group_by(SyncRun.connection_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(SyncRun).join(
+            newest, (SyncRun.connection_id == newest.c.connection_id) & (SyncRun.started_at == newest.c.at)
+        )
+    ).scalars()
     return {r.connection_id: r for r in rows}
 
 
@@ -106,7 +140,9 @@ def _last_runs(ids: list[uuid.UUID]) -> dict[uuid.UUID, SyncRun]:
 
 def _installed() -> list[AdapterInfo]:
     reg = registry()
-    return [info for kind in KINDS for info in sorted(reg.adapters.get(kind, {}).values(), key=lambda i: i.display_name)]
+    return [
+        info for kind in KINDS for info in sorted(reg.adapters.get(kind, {}).values(), key=lambda i: i.display_name)
+    ]
 
 
 @bp.route("/new")
@@ -151,8 +187,9 @@ def index_new_form(kind: str, plugin: str) -> Any:
     form = Form(request.form, display_name=info.display_name, **defaults)
     if request.method == "POST":
         try:
-            conn = tenants.create_connection(kind=kind, plugin=plugin, display_name=form["display_name"],
-                                             settings=_settings_from(form, info))
+            conn = tenants.create_connection(
+                kind=kind, plugin=plugin, display_name=form["display_name"], settings=_settings_from(form, info)
+            )
         except DomainError as exc:
             return form.failed(_flat(exc), "connections/settings_form.html", info=info, conn=None)
         flash(_("%(name)s is connected. Test it to check the credentials.", name=conn.display_name), "success")
@@ -170,16 +207,22 @@ def index_edit(connection_id: uuid.UUID) -> Any:
     form = Form(request.form, display_name=conn.display_name, **dict(conn.settings))
     if request.method == "POST":
         try:
-            tenants.update_connection(connection_id, display_name=form["display_name"],
-                                      settings=_settings_from(form, info))
+            tenants.update_connection(
+                connection_id, display_name=form["display_name"], settings=_settings_from(form, info)
+            )
         except DomainError as exc:
-            return form.failed(_flat(exc), "connections/settings_form.html", info=info, conn=conn,
-                               stored=tenants.masked_credentials(conn))
-        flash(_("Settings of %(name)s saved. Test the connection to check them.", name=form["display_name"]),
-              "success")
+            return form.failed(
+                _flat(exc),
+                "connections/settings_form.html",
+                info=info,
+                conn=conn,
+                stored=tenants.masked_credentials(conn),
+            )
+        flash(_("Settings of %(name)s saved. Test the connection to check them.", name=form["display_name"]), "success")
         return redirect(url_for(".index_detail", connection_id=connection_id))
-    return render_template("connections/settings_form.html", form=form, info=info, conn=conn,
-                           stored=tenants.masked_credentials(conn))
+    return render_template(
+        "connections/settings_form.html", form=form, info=info, conn=conn, stored=tenants.masked_credentials(conn)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,17 +239,30 @@ def _rules_form(conn: PluginConnection, data: Any = None) -> Form:
 def _merchant_warehouses() -> list[Any]:
     from core.inventory.models import Warehouse
 
-    return list(session.execute(select(Warehouse).where(Warehouse.active.is_(True), Warehouse.type != "platform")
-                                .order_by(Warehouse.priority, Warehouse.code)).scalars())
+    return list(
+        session.execute(
+            select(Warehouse)
+            .where(Warehouse.active.is_(True), Warehouse.type != "platform")
+            .order_by(Warehouse.priority, Warehouse.code)
+        ).scalars()
+    )
 
 
 def _detail_context(conn: PluginConnection) -> dict[str, Any]:
     info = _info(conn)
-    context: dict[str, Any] = {"conn": conn, "info": info, "stored": tenants.masked_credentials(conn),
-                               "capabilities": info.capabilities if info else frozenset()}
+    context: dict[str, Any] = {
+        "conn": conn,
+        "info": info,
+        "stored": tenants.masked_credentials(conn),
+        "capabilities": info.capabilities if info else frozenset(),
+    }
     if _is_channel(conn):
-        context.update(state=sync.state_for(conn.id), last_run=_last_runs([conn.id]).get(conn.id),
-                       warehouses=_merchant_warehouses(), live=LIVE)
+        context.update(
+            state=sync.state_for(conn.id),
+            last_run=_last_runs([conn.id]).get(conn.id),
+            warehouses=_merchant_warehouses(),
+            live=LIVE,
+        )
     return context
 
 
@@ -214,8 +270,9 @@ def _detail_context(conn: PluginConnection) -> dict[str, Any]:
 @login_required("connections:read")
 def index_detail(connection_id: uuid.UUID) -> str:
     conn = _connection(connection_id)
-    return render_template("connections/detail.html", form=_rules_form(conn) if _is_channel(conn) else None,
-                           **_detail_context(conn))
+    return render_template(
+        "connections/detail.html", form=_rules_form(conn) if _is_channel(conn) else None, **_detail_context(conn)
+    )
 
 
 @bp.route("/<uuid:connection_id>/rules", methods=["POST"])
@@ -239,12 +296,14 @@ def index_rules(connection_id: uuid.UUID) -> Any:
 @bp.route("/<uuid:connection_id>/test", methods=["POST"])
 @login_required("connections:write")
 def index_test(connection_id: uuid.UUID) -> Any:
-    conn = tenants.test_connection(connection_id)
+    conn = connections.test(connection_id)
     if conn.status == "ok":
         flash(_("%(name)s answered: %(account)s", name=conn.display_name, account=conn.account), "success")
     else:
-        flash(_("%(name)s did not accept the connection: %(error)s", name=conn.display_name, error=conn.last_error),
-              "error")
+        flash(
+            _("%(name)s did not accept the connection: %(error)s", name=conn.display_name, error=conn.last_error),
+            "error",
+        )
     return redirect(url_for(".index_detail", connection_id=connection_id))
 
 
@@ -256,8 +315,10 @@ def index_enabled(connection_id: uuid.UUID) -> Any:
     if enabled:
         flash(_("%(name)s is enabled.", name=conn.display_name), "success")
     else:
-        flash(_("%(name)s is disabled: nothing is synced or pushed until it is enabled.", name=conn.display_name),
-              "success")
+        flash(
+            _("%(name)s is disabled: nothing is synced or pushed until it is enabled.", name=conn.display_name),
+            "success",
+        )
     return redirect(url_for(".index_detail", connection_id=connection_id))
 
 
@@ -275,22 +336,22 @@ def index_delete(connection_id: uuid.UUID) -> Any:
 @login_required("connections:sync")
 def index_sync(connection_id: uuid.UUID) -> Any:
     try:
-        sync.request_sync(connection_id, trigger="manual")
+        job = sync.request_sync(connection_id, trigger="manual")
     except DomainError as exc:
         return action_failed(exc, url_for(".index_detail", connection_id=connection_id))
     flash(_("Sync queued. Its progress shows below."), "success")
-    return redirect(url_for(".index_runs", connection_id=connection_id))
+    return redirect(url_for(".index_runs", connection_id=connection_id, job=job.id))
 
 
 @bp.route("/<uuid:connection_id>/push-stock", methods=["POST"])
 @login_required("connections:sync")
 def index_push_stock(connection_id: uuid.UUID) -> Any:
     try:
-        sync.request_stock_push(connection_id, force=True)
+        job = sync.request_stock_push(connection_id, force=True)
     except DomainError as exc:
         return action_failed(exc, url_for(".index_detail", connection_id=connection_id))
     flash(_("Every listing's quantity will be pushed again."), "success")
-    return redirect(url_for(".pushes", connection_id=connection_id))
+    return redirect(url_for(".pushes", connection_id=connection_id, job=job.id))
 
 
 @bp.route("/<uuid:connection_id>/subscribe", methods=["POST"])
@@ -325,9 +386,10 @@ def _render_listings(conn: PluginConnection, form: Form) -> str:
     per_page = 50
     total = len(items)
     number = min(number, max(1, -(-total // per_page)))
-    page = Page(items[(number - 1) * per_page:number * per_page], number, per_page, total)
-    return render_template("connections/listings.html", conn=conn, page=page, form=form, problem=problem,
-                           unmapped=unmapped)
+    page = Page(items[(number - 1) * per_page : number * per_page], number, per_page, total)
+    return render_template(
+        "connections/listings.html", conn=conn, page=page, form=form, problem=problem, unmapped=unmapped
+    )
 
 
 @bp.route("/<uuid:connection_id>/listings")
@@ -347,8 +409,13 @@ def index_listings_map(connection_id: uuid.UUID) -> Any:
         sku = catalog.find_sku_by_code(form["sku_code"])
         if sku is None:
             raise ValidationError.field("sku_code", _("no SKU with code %(code)s", code=form["sku_code"] or "—"))
-        catalog.create_mapping(connection_id=conn.id, seller_sku=form["seller_sku"], sku_id=sku.id,
-                               quantity=form["quantity"] or 1, note=form["note"])
+        catalog.create_mapping(
+            connection_id=conn.id,
+            seller_sku=form["seller_sku"],
+            sku_id=sku.id,
+            quantity=form["quantity"] or 1,
+            note=form["note"],
+        )
     except DomainError as exc:
         form.fail(exc)
         return _render_listings(conn, form), exc.status_code
@@ -382,8 +449,16 @@ def index_listings_unmap(connection_id: uuid.UUID, mapping_id: uuid.UUID) -> Any
 @login_required("connections:read")
 def index_runs(connection_id: uuid.UUID) -> str:
     conn = _channel(connection_id)
-    return render_template("connections/runs.html", conn=conn, page=paginate(sync.runs_query(connection_id=conn.id)),
-                           live=LIVE, names={conn.id: conn.display_name}, status="")
+    return render_template(
+        "connections/runs.html",
+        conn=conn,
+        page=paginate(sync.runs_query(connection_id=conn.id)),
+        live=LIVE,
+        names={conn.id: conn.display_name},
+        status="",
+        job=live_job(request.args.get("job")),
+        job_live=jobs.ACTIVE,
+    )
 
 
 @bp.route("/runs")
@@ -399,8 +474,9 @@ def runs() -> str:
 @login_required("connections:read")
 def runs_detail(run_id: uuid.UUID) -> str:
     run = sync.get_run(run_id)
-    return render_template("connections/run.html", run=run, conn=_connection(run.connection_id), live=LIVE,
-                           progress=sync.run_progress(run))
+    return render_template(
+        "connections/run.html", run=run, conn=_connection(run.connection_id), live=LIVE, progress=sync.run_progress(run)
+    )
 
 
 @bp.route("/runs/<uuid:run_id>/row")
@@ -409,8 +485,14 @@ def runs_row(run_id: uuid.UUID) -> str:
     """One history row, polled by htmx while the run is live."""
     run = sync.get_run(run_id)
     conn = _connection(run.connection_id)
-    return render_template("connections/_run_row.html", run=run, live=LIVE, names={conn.id: conn.display_name},
-                           progress=sync.run_progress(run), with_connection=request.args.get("all") == "1")
+    return render_template(
+        "connections/_run_row.html",
+        run=run,
+        live=LIVE,
+        names={conn.id: conn.display_name},
+        progress=sync.run_progress(run),
+        with_connection=request.args.get("all") == "1",
+    )
 
 
 @bp.route("/runs/<uuid:run_id>/status")
@@ -425,8 +507,13 @@ def runs_status(run_id: uuid.UUID) -> str:
 @login_required("connections:read")
 def index_webhooks(connection_id: uuid.UUID) -> str:
     conn = _channel(connection_id)
-    return render_template("connections/webhooks.html", conn=conn, page=paginate(sync.webhooks_query(conn.id)),
-                           state=sync.state_for(conn.id), info=_info(conn))
+    return render_template(
+        "connections/webhooks.html",
+        conn=conn,
+        page=paginate(sync.webhooks_query(conn.id)),
+        state=sync.state_for(conn.id),
+        info=_info(conn),
+    )
 
 
 @bp.route("/pushes")
@@ -439,12 +526,21 @@ def pushes() -> str:
             connection_id = uuid.UUID(args["connection_id"])
         except ValueError:
             connection_id = None
-    stmt = sync.pushes_query(connection_id=connection_id,
-                             kind=args.get("kind") if args.get("kind") in PUSH_KINDS else None,
-                             status=args.get("status") if args.get("status") in PUSH_STATUSES else None)
-    connections = list(session.execute(tenants.list_connections("channel")).scalars())
-    return render_template("connections/pushes.html", page=paginate(stmt), args=args, connections=connections,
-                           names={c.id: c.display_name for c in connections})
+    stmt = sync.pushes_query(
+        connection_id=connection_id,
+        kind=args.get("kind") if args.get("kind") in PUSH_KINDS else None,
+        status=args.get("status") if args.get("status") in PUSH_STATUSES else None,
+    )
+    channels = list(session.execute(tenants.list_connections("channel")).scalars())
+    return render_template(
+        "connections/pushes.html",
+        page=paginate(stmt),
+        args=args,
+        connections=channels,
+        names={c.id: c.display_name for c in channels},
+        job=live_job(args.get("job")),
+        job_live=jobs.ACTIVE,
+    )
 
 
 @bp.route("/pushes/<uuid:push_id>/retry", methods=["POST"])

@@ -2,11 +2,13 @@
 warehouses and bins, transfers, first-leg shipments, stocktakes (counting works on a phone)
 and kit orders. Every rule lives in core.inventory.service; these views parse forms, call it
 and render."""
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -27,35 +29,92 @@ from web.pagination import paginate
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory", template_folder="templates")
 
-TYPE_LABELS = {"domestic": _l("Domestic (self-run)"), "overseas_3pl": _l("Overseas 3PL"),
-               "platform": _l("Platform (e.g. Amazon FBA)"), "virtual": _l("Virtual")}
-STATUS_LABELS = {"draft": _l("Draft"), "allocated": _l("Allocated"), "shipped": _l("Shipped"),
-                 "partially_received": _l("Partially received"), "received": _l("Received"),
-                 "cancelled": _l("Cancelled"), "counting": _l("Counting"), "posted": _l("Posted"),
-                 "open": _l("Open"), "completed": _l("Completed")}
-STATUS_TONES = {"draft": "draft", "allocated": "queued", "shipped": "running", "partially_received": "retrying",
-                "received": "succeeded", "cancelled": "inactive", "counting": "running", "posted": "succeeded",
-                "open": "queued", "completed": "succeeded"}
+TYPE_LABELS = {
+    "domestic": _l("Domestic (self-run)"),
+    "overseas_3pl": _l("Overseas 3PL"),
+    "platform": _l("Platform (e.g. Amazon FBA)"),
+    "virtual": _l("Virtual"),
+}
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "allocated": _l("Allocated"),
+    "shipped": _l("Shipped"),
+    "partially_received": _l("Partially received"),
+    "received": _l("Received"),
+    "cancelled": _l("Cancelled"),
+    "counting": _l("Counting"),
+    "posted": _l("Posted"),
+    "open": _l("Open"),
+    "completed": _l("Completed"),
+}
+STATUS_TONES = {
+    "draft": "draft",
+    "allocated": "queued",
+    "shipped": "running",
+    "partially_received": "retrying",
+    "received": "succeeded",
+    "cancelled": "inactive",
+    "counting": "running",
+    "posted": "succeeded",
+    "open": "queued",
+    "completed": "succeeded",
+}
 KIND_LABELS = {"transfer": _l("Transfer"), "first_leg": _l("First-leg shipment")}
-BUCKET_LABELS = {"on_hand": _l("On hand"), "qc_pending": _l("In QC"), "unsellable": _l("Unsellable"),
-                 "inbound_ordered": _l("On order"), "in_transit": _l("In transit"), None: _l("outside")}
+BUCKET_LABELS = {
+    "on_hand": _l("On hand"),
+    "qc_pending": _l("In QC"),
+    "unsellable": _l("Unsellable"),
+    "inbound_ordered": _l("On order"),
+    "in_transit": _l("In transit"),
+    None: _l("outside"),
+}
 MOVEMENT_LABELS = {
-    "po_ordered": _l("Purchase order approved"), "po_cancelled": _l("Purchase order cancelled"),
-    "purchase_receipt": _l("Purchase receipt"), "qc_pass": _l("QC passed"), "qc_reject": _l("QC rejected"),
-    "return_to_supplier": _l("Returned to supplier"), "order_shipment": _l("Order shipped"),
-    "customer_return": _l("Customer return"), "transfer_out": _l("Transfer shipped"),
-    "transfer_in": _l("Transfer received"), "transfer_shortfall": _l("Transfer shortfall"),
-    "first_leg_out": _l("First leg shipped"), "first_leg_in": _l("First leg received"),
-    "first_leg_shortfall": _l("First leg shortfall"), "stocktake_gain": _l("Stocktake gain"),
-    "stocktake_loss": _l("Stocktake loss"), "kit_assembly": _l("Kit assembly"),
-    "kit_disassembly": _l("Kit disassembly"), "borrow_out": _l("Lent out"), "borrow_return": _l("Returned by borrower"),
-    "requisition": _l("Requisition"), "scrap": _l("Scrapped"), "platform_reconciliation": _l("Platform reconciliation"),
+    "po_ordered": _l("Purchase order approved"),
+    "po_cancelled": _l("Purchase order cancelled"),
+    "purchase_receipt": _l("Purchase receipt"),
+    "qc_pass": _l("QC passed"),
+    "qc_reject": _l("QC rejected"),
+    "return_to_supplier": _l("Returned to supplier"),
+    "order_shipment": _l("Order shipped"),
+    "customer_return": _l("Customer return"),
+    "transfer_out": _l("Transfer shipped"),
+    "transfer_in": _l("Transfer received"),
+    "transfer_shortfall": _l("Transfer shortfall"),
+    "first_leg_out": _l("First leg shipped"),
+    "first_leg_in": _l("First leg received"),
+    "first_leg_shortfall": _l("First leg shortfall"),
+    "stocktake_gain": _l("Stocktake gain"),
+    "stocktake_loss": _l("Stocktake loss"),
+    "kit_assembly": _l("Kit assembly"),
+    "kit_disassembly": _l("Kit disassembly"),
+    "borrow_out": _l("Lent out"),
+    "borrow_return": _l("Returned by borrower"),
+    "requisition": _l("Requisition"),
+    "scrap": _l("Scrapped"),
+    "platform_reconciliation": _l("Platform reconciliation"),
     "opening_balance": _l("Opening balance"),
 }
 LINE_ROWS = 6
 BOX_ROWS = 4
-WAREHOUSE_FIELDS = ("code", "name", "type", "operator", "marketplace", "country", "priority", "contact_name", "company",
-                    "phone", "email", "address_line1", "address_line2", "city", "state", "postal_code", "note")
+WAREHOUSE_FIELDS = (
+    "code",
+    "name",
+    "type",
+    "operator",
+    "marketplace",
+    "country",
+    "priority",
+    "contact_name",
+    "company",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "note",
+)
 
 
 @bp.context_processor
@@ -63,9 +122,14 @@ def _labels() -> dict[str, Any]:
     def label(table: dict[Any, Any]) -> Callable[[Any], str]:
         return lambda code: str(table.get(code, code or "—"))
 
-    return {"type_label": label(TYPE_LABELS), "status_label": label(STATUS_LABELS),
-            "status_tone": lambda s: STATUS_TONES.get(s, s), "bucket_label": label(BUCKET_LABELS),
-            "movement_label": label(MOVEMENT_LABELS), "kind_label": label(KIND_LABELS)}
+    return {
+        "type_label": label(TYPE_LABELS),
+        "status_label": label(STATUS_LABELS),
+        "status_tone": lambda s: STATUS_TONES.get(s, s),
+        "bucket_label": label(BUCKET_LABELS),
+        "movement_label": label(MOVEMENT_LABELS),
+        "kind_label": label(KIND_LABELS),
+    }
 
 
 def _warehouse_options(blank: str | None = None, active_only: bool = True) -> list[tuple[str, str]]:
@@ -90,9 +154,9 @@ def _sku_id(code: str, field: str, errors: dict[str, list[str]]) -> uuid.UUID | 
     code = (code or "").strip()
     if not code:
         return None
-    sku = sku_lookup.find_by_code(code)
-    if sku is not None:
-        return sku.id
+    found = sku_lookup.id_by_code(code)
+    if found is not None:
+        return found
     sku_id = _uuid(code)
     if sku_id is not None:
         try:
@@ -147,14 +211,79 @@ def _state_failed(exc: InvalidTransition, target: str) -> Any:
 @bp.route("/")
 @login_required("inventory:read")
 def index() -> str:
-    args = request.args
-    stmt = reports.stock_query(warehouse_id=_uuid(args.get("warehouse_id")), q=args.get("q") or None,
-                               low_stock=args.get("low") == "1")
-    page = paginate(stmt, scalars=False)
+    from core.catalog.service import sku_titles
+
+    filters = _stock_filters()
+    page = paginate(reports.stock_query(**filters), scalars=False)
     page.items = [reports.stock_row(r) for r in page.items]
     currency = current_tenant().functional_currency
-    return render_template("inventory/index.html", page=page, args=args, currency=currency,
-                           warehouse_options=_warehouse_options(str(_("All warehouses")), active_only=False))
+    return render_template(
+        "inventory/index.html",
+        page=page,
+        args=request.args,
+        currency=currency,
+        titles=sku_titles({r["sku_id"] for r in page.items}),
+        totals=reports.stock_totals(**filters),
+        warehouse_options=_warehouse_options(str(_("All warehouses")), active_only=False),
+    )
+
+
+def _stock_filters() -> dict[str, Any]:
+    args = request.args
+    return {
+        "warehouse_id": _uuid(args.get("warehouse_id")),
+        "q": args.get("q") or None,
+        "low_stock": args.get("low") == "1",
+    }
+
+
+STOCK_COLUMNS = (
+    _l("SKU"),
+    _l("Product"),
+    _l("Warehouse"),
+    _l("On hand"),
+    _l("Reserved"),
+    _l("Available"),
+    _l("In QC"),
+    _l("Unsellable"),
+    _l("On order"),
+    _l("In transit"),
+    _l("Projected"),
+    _l("Safety stock"),
+    _l("Unit cost"),
+    _l("Value"),
+    _l("Currency"),
+)
+
+
+@bp.route("/export")
+@login_required("inventory:read")
+def index_export() -> Any:
+    """The stock rows the page's filters select, with product names, as CSV or XLSX."""
+    from core.catalog.service import sku_titles
+    from web import exports
+
+    titles: dict[uuid.UUID, tuple[str, str]] = {}
+
+    def prepare(chunk: list[Any]) -> None:
+        titles.clear()
+        titles.update(sku_titles({r[0].sku_id for r in chunk}))
+
+    def row(r: Any) -> tuple[Any, ...]:
+        x = reports.stock_row(r)
+        name = titles.get(x["sku_id"], ("", ""))[1]
+        return (
+            x["sku_code"], name, x["warehouse_code"], x["on_hand"], x["reserved"], x["available"], x["qc_pending"],
+            x["unsellable"], x["inbound_ordered"], x["in_transit"], x["projected"], x["safety_stock"],
+            x["unit_cost"], x["stock_value"], x["currency"],
+        )  # fmt: skip
+
+    return exports.respond(
+        "stock",
+        [str(c) for c in STOCK_COLUMNS],
+        exports.rows_of(reports.stock_query(**_stock_filters()), scalars=False, prepare=prepare),
+        row,
+    )
 
 
 @bp.route("/ledger/<uuid:sku_id>")
@@ -166,8 +295,14 @@ def index_ledger(sku_id: uuid.UUID) -> str:
     warehouse_id = _uuid(request.args.get("warehouse_id"))
     page = paginate(reports.ledger_query(sku_id, warehouse_id=warehouse_id), per_page=50, scalars=False)
     page.items = [reports.ledger_row(r) for r in page.items]
-    return render_template("inventory/ledger.html", page=page, sku_id=sku_id, sku_code=code, args=request.args,
-                           warehouse_options=_warehouse_options(str(_("All warehouses")), active_only=False))
+    return render_template(
+        "inventory/ledger.html",
+        page=page,
+        sku_id=sku_id,
+        sku_code=code,
+        args=request.args,
+        warehouse_options=_warehouse_options(str(_("All warehouses")), active_only=False),
+    )
 
 
 @bp.route("/low")
@@ -175,16 +310,25 @@ def index_ledger(sku_id: uuid.UUID) -> str:
 def low() -> str:
     warehouse_id = _uuid(request.args.get("warehouse_id"))
     rows = reports.low_stock(warehouse_id=warehouse_id)
-    return render_template("inventory/low.html", rows=rows, args=request.args,
-                           warehouse_options=_warehouse_options(str(_("All warehouses")), active_only=False))
+    return render_template(
+        "inventory/low.html",
+        rows=rows,
+        args=request.args,
+        warehouse_options=_warehouse_options(str(_("All warehouses")), active_only=False),
+    )
 
 
 @bp.route("/age")
 @login_required("inventory:read")
 def age() -> str:
     rows = reports.stock_age(warehouse_id=_uuid(request.args.get("warehouse_id")))
-    return render_template("inventory/age.html", rows=rows, args=request.args, bands=[b[2] for b in reports.AGE_BANDS],
-                           warehouse_options=_warehouse_options(str(_("All warehouses")), active_only=False))
+    return render_template(
+        "inventory/age.html",
+        rows=rows,
+        args=request.args,
+        bands=[b[2] for b in reports.AGE_BANDS],
+        warehouse_options=_warehouse_options(str(_("All warehouses")), active_only=False),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,8 +338,11 @@ def age() -> str:
 @bp.route("/warehouses", endpoint="warehouses")
 @login_required("inventory:read")
 def warehouse_list() -> str:
-    return render_template("inventory/warehouses.html",
-                           page=paginate(warehouses.list_warehouses(q=request.args.get("q") or None)), args=request.args)
+    return render_template(
+        "inventory/warehouses.html",
+        page=paginate(warehouses.list_warehouses(q=request.args.get("q") or None)),
+        args=request.args,
+    )
 
 
 def _warehouse_form_options() -> dict[str, Any]:
@@ -225,16 +372,23 @@ def warehouses_new() -> Any:
     return render_template("inventory/warehouse_form.html", form=form, warehouse=None, **_warehouse_form_options())
 
 
-def _render_warehouse(warehouse_id: uuid.UUID, form: Form | None = None, bin_form: Form | None = None,
-                      status: int = 200) -> Any:
+def _render_warehouse(
+    warehouse_id: uuid.UUID, form: Form | None = None, bin_form: Form | None = None, status: int = 200
+) -> Any:
     wh = warehouses.get_warehouse(warehouse_id)
     if form is None:
         defaults = {k: "" if getattr(wh, k) is None else str(getattr(wh, k)) for k in WAREHOUSE_FIELDS}
         defaults["active"] = "on" if wh.active else ""
         form = Form(None, **defaults)
     bins = list(session.execute(warehouses.list_locations(warehouse_id)).scalars())
-    return render_template("inventory/warehouse.html", warehouse=wh, form=form, bins=bins,
-                           bin_form=bin_form or Form(None), **_warehouse_form_options()), status
+    return render_template(
+        "inventory/warehouse.html",
+        warehouse=wh,
+        form=form,
+        bins=bins,
+        bin_form=bin_form or Form(None),
+        **_warehouse_form_options(),
+    ), status
 
 
 @bp.route("/warehouses/<uuid:warehouse_id>", methods=["GET"])
@@ -283,8 +437,14 @@ def _transfer_list(kind: str) -> str:
     stmt = transfers.list_transfers(kind, status=args.get("status") or None, q=args.get("q") or None)
     # The list shows each transfer's total quantity: load the page's lines in one query.
     stmt = stmt.options(selectinload(Transfer.lines))
-    return render_template("inventory/transfers.html", page=paginate(stmt), kind=kind, views=_kind_views(kind),
-                           args=args, codes=_warehouse_codes())
+    return render_template(
+        "inventory/transfers.html",
+        page=paginate(stmt),
+        kind=kind,
+        views=_kind_views(kind),
+        args=args,
+        codes=_warehouse_codes(),
+    )
 
 
 @bp.route("/transfers", endpoint="transfers")
@@ -315,8 +475,12 @@ def _lines_from(form: Form, errors: dict[str, list[str]]) -> list[dict[str, Any]
 
 def _transfer_new(kind: str) -> Any:
     form = Form(request.form)
-    context = {"kind": kind, "views": _kind_views(kind), "rows": range(1, LINE_ROWS + 1),
-               "warehouse_options": _warehouse_options("—")}
+    context = {
+        "kind": kind,
+        "views": _kind_views(kind),
+        "rows": range(1, LINE_ROWS + 1),
+        "warehouse_options": _warehouse_options("—"),
+    }
     if request.method == "POST":
         try:
             errors: dict[str, list[str]] = {}
@@ -325,9 +489,13 @@ def _transfer_new(kind: str) -> Any:
             extra = {"note": form["note"]}
             if kind == "first_leg":
                 extra.update(platform_reference=form["platform_reference"], shipping_method=form["shipping_method"])
-            t = transfers.create_transfer(kind=kind, source_warehouse_id=_uuid(form["source_warehouse_id"]),
-                                          destination_warehouse_id=_uuid(form["destination_warehouse_id"]),
-                                          lines=lines, **extra)
+            t = transfers.create_transfer(
+                kind=kind,
+                source_warehouse_id=_uuid(form["source_warehouse_id"]),
+                destination_warehouse_id=_uuid(form["destination_warehouse_id"]),
+                lines=lines,
+                **extra,
+            )
         except DomainError as exc:
             return form.failed(exc, "inventory/transfer_form.html", **context)
         flash(_("%(number)s created as a draft.", number=t.number), "success")
@@ -347,31 +515,51 @@ def first_leg_new() -> Any:
     return _transfer_new("first_leg")
 
 
-def _render_transfer(kind: str, transfer_id: uuid.UUID, forms: dict[str, Form] | None = None,
-                     status: int = 200) -> Any:
+def _render_transfer(kind: str, transfer_id: uuid.UUID, forms: dict[str, Form] | None = None, status: int = 200) -> Any:
     t = transfers.get_transfer(transfer_id, kind)
     forms = forms or {}
-    codes = sku_lookup.codes([*(ln.sku_id for ln in t.lines),
-                              *(uuid.UUID(i["sku_id"]) for b in t.boxes for i in b.contents)])
+    codes = sku_lookup.codes(
+        [*(ln.sku_id for ln in t.lines), *(uuid.UUID(i["sku_id"]) for b in t.boxes for i in b.contents)]
+    )
     return render_template(
-        "inventory/transfer.html", t=t, kind=kind, views=_kind_views(kind), codes=codes, whs=_warehouse_codes(),
+        "inventory/transfer.html",
+        t=t,
+        kind=kind,
+        views=_kind_views(kind),
+        codes=codes,
+        whs=_warehouse_codes(),
         box_codes={str(k): v for k, v in codes.items()},
-        ship_form=forms.get("ship") or Form(None, carrier=t.carrier, tracking_number=t.tracking_number,
-                                            shipping_method=t.shipping_method, freight_currency="USD",
-                                            duty_currency="USD"),
+        ship_form=forms.get("ship")
+        or Form(
+            None,
+            carrier=t.carrier,
+            tracking_number=t.tracking_number,
+            shipping_method=t.shipping_method,
+            freight_currency="USD",
+            duty_currency="USD",
+        ),
         receive_form=forms.get("receive") or Form(None, **{f"recv_{ln.id}": ln.outstanding for ln in t.lines}),
-        box_form=forms.get("boxes") or _box_defaults(t, codes), box_rows=range(1, BOX_ROWS + 1),
-        boxed=transfers.boxed_quantities(t) if kind == "first_leg" else {}), status
+        box_form=forms.get("boxes") or _box_defaults(t, codes),
+        box_rows=range(1, BOX_ROWS + 1),
+        boxed=transfers.boxed_quantities(t) if kind == "first_leg" else {},
+    ), status
 
 
 def _box_defaults(t: Transfer, codes: dict[uuid.UUID, str]) -> Form:
     defaults: dict[str, Any] = {}
     for n, box in enumerate(t.boxes[:BOX_ROWS], start=1):
         item = box.contents[0] if box.contents else {}
-        defaults.update({f"count_{n}": box.count, f"length_{n}": box.length_cm, f"width_{n}": box.width_cm,
-                         f"height_{n}": box.height_cm, f"weight_{n}": box.weight_kg,
-                         f"box_sku_{n}": codes.get(uuid.UUID(item["sku_id"])) if item else "",
-                         f"box_qty_{n}": item.get("quantity", "")})
+        defaults.update(
+            {
+                f"count_{n}": box.count,
+                f"length_{n}": box.length_cm,
+                f"width_{n}": box.width_cm,
+                f"height_{n}": box.height_cm,
+                f"weight_{n}": box.weight_kg,
+                f"box_sku_{n}": codes.get(uuid.UUID(item["sku_id"])) if item else "",
+                f"box_qty_{n}": item.get("quantity", ""),
+            }
+        )
     return Form(None, **defaults)
 
 
@@ -412,8 +600,15 @@ def _transfer_action(kind: str, transfer_id: uuid.UUID, action: str) -> Any:
             freight = _money(form, "freight_amount", "freight_currency", errors) if kind == "first_leg" else None
             duty = _money(form, "duty_amount", "duty_currency", errors) if kind == "first_leg" else None
             _raise(errors)
-            transfers.ship(transfer_id, kind, carrier=form["carrier"], tracking_number=form["tracking_number"],
-                           shipping_method=form["shipping_method"] or None, freight_cost=freight, duty=duty)
+            transfers.ship(
+                transfer_id,
+                kind,
+                carrier=form["carrier"],
+                tracking_number=form["tracking_number"],
+                shipping_method=form["shipping_method"] or None,
+                freight_cost=freight,
+                duty=duty,
+            )
             flash(_("Shipped: the units are in transit."), "success")
         elif action == "receive":
             t = transfers.get_transfer(transfer_id, kind)
@@ -426,9 +621,15 @@ def _transfer_action(kind: str, transfer_id: uuid.UUID, action: str) -> Any:
                 if qty is not None:
                     receipts.append(transfers.Receipt(ln.sku_id, qty, form[f"note_{ln.id}"]))
             _raise(errors)
-            t = transfers.receive(transfer_id, kind, receipts, key=f"portal:{kind}:{transfer_id}:{uuid.uuid4()}",
-                                  complete=form.checked("complete"), shortfall_reason=form["shortfall_reason"],
-                                  to_qc=form.checked("to_qc"))
+            t = transfers.receive(
+                transfer_id,
+                kind,
+                receipts,
+                key=f"portal:{kind}:{transfer_id}:{uuid.uuid4()}",
+                complete=form.checked("complete"),
+                shortfall_reason=form["shortfall_reason"],
+                to_qc=form.checked("to_qc"),
+            )
             flash(_("Receipt posted: %(status)s.", status=STATUS_LABELS[t.status]), "success")
         elif action == "boxes" and kind == "first_leg":
             _save_boxes(transfer_id, form)
@@ -479,8 +680,11 @@ def first_leg_action(transfer_id: uuid.UUID, action: str) -> Any:
 @login_required("inventory:read")
 def first_leg_labels(transfer_id: uuid.UUID) -> Response:
     t = transfers.get_transfer(transfer_id, "first_leg")
-    return Response(box_labels_pdf(t), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{t.number}-labels.pdf"'})
+    return Response(
+        box_labels_pdf(t),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{t.number}-labels.pdf"'},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -491,8 +695,9 @@ def first_leg_labels(transfer_id: uuid.UUID) -> Response:
 @login_required("inventory:read")
 def stocktake_list() -> str:
     stmt = stocktakes.list_stocktakes(status=request.args.get("status") or None)
-    return render_template("inventory/stocktakes.html", page=paginate(stmt), codes=_warehouse_codes(),
-                           args=request.args)
+    return render_template(
+        "inventory/stocktakes.html", page=paginate(stmt), codes=_warehouse_codes(), args=request.args
+    )
 
 
 @bp.route("/stocktakes/new", methods=["GET", "POST"])
@@ -507,17 +712,30 @@ def stocktakes_new() -> Any:
             sku_ids = [s for s in sku_ids if s is not None]
             bins = []
             bin_codes = form["bin_codes"].split()
-            known = dict(session.execute(select(Location.code, Location.id).where(
-                Location.warehouse_id == _uuid(form["warehouse_id"]), Location.code.in_(bin_codes))).all()) \
-                if bin_codes else {}
+            known = (
+                dict(
+                    session.execute(
+                        select(Location.code, Location.id).where(
+                            Location.warehouse_id == _uuid(form["warehouse_id"]), Location.code.in_(bin_codes)
+                        )
+                    ).all()
+                )
+                if bin_codes
+                else {}
+            )
             for code in bin_codes:
                 if code not in known:
                     errors.setdefault("bin_codes", []).append(_("No bin %(code)s in this warehouse.", code=code))
                 else:
                     bins.append(known[code])
             _raise(errors)
-            st = stocktakes.create_stocktake(warehouse_id=_uuid(form["warehouse_id"]), scope=form["scope"],
-                                             sku_ids=sku_ids, location_ids=bins, note=form["note"])
+            st = stocktakes.create_stocktake(
+                warehouse_id=_uuid(form["warehouse_id"]),
+                scope=form["scope"],
+                sku_ids=sku_ids,
+                location_ids=bins,
+                note=form["note"],
+            )
         except DomainError as exc:
             return form.failed(exc, "inventory/stocktake_form.html", **context)
         flash(_("Stocktake %(number)s created.", number=st.number), "success")
@@ -529,13 +747,22 @@ def _render_stocktake(stocktake_id: uuid.UUID, form: Form | None = None, status:
     var = stocktakes.variance(stocktake_id)
     st = var.stocktake
     codes = sku_lookup.codes(ln.sku_id for ln in st.lines)
-    bins = dict(session.execute(select(Location.id, Location.code).where(
-        Location.warehouse_id == st.warehouse_id)).all())
+    bins = dict(
+        session.execute(select(Location.id, Location.code).where(Location.warehouse_id == st.warehouse_id)).all()
+    )
     if form is None:
-        form = Form(None, **{f"count_{v.line.sku_id}": "" if v.line.counted is None else v.line.counted
-                             for v in var.lines})
-    return render_template("inventory/stocktake.html", st=st, var=var, codes=codes, bins=bins, form=form,
-                           warehouse=warehouses.get_warehouse(st.warehouse_id)), status
+        form = Form(
+            None, **{f"count_{v.line.sku_id}": "" if v.line.counted is None else v.line.counted for v in var.lines}
+        )
+    return render_template(
+        "inventory/stocktake.html",
+        st=st,
+        var=var,
+        codes=codes,
+        bins=bins,
+        form=form,
+        warehouse=warehouses.get_warehouse(st.warehouse_id),
+    ), status
 
 
 @bp.route("/stocktakes/<uuid:stocktake_id>")
@@ -615,8 +842,15 @@ def kit_list() -> Any:
 def _render_kits(form: Form, status: int = 200) -> Any:
     page = paginate(kits.list_kit_orders(status=request.args.get("status") or None))
     codes = sku_lookup.codes(o.kit_sku_id for o in page.items)
-    return render_template("inventory/kits.html", page=page, form=form, codes=codes, whs=_warehouse_codes(),
-                           warehouse_options=_warehouse_options("—"), args=request.args), status
+    return render_template(
+        "inventory/kits.html",
+        page=page,
+        form=form,
+        codes=codes,
+        whs=_warehouse_codes(),
+        warehouse_options=_warehouse_options("—"),
+        args=request.args,
+    ), status
 
 
 @bp.route("/kits", methods=["POST"])
@@ -628,8 +862,9 @@ def kits_new() -> Any:
         kit = _sku_id(form["kit_sku"], "kit_sku", errors)
         qty = _int(form["quantity"], "quantity", errors, minimum=1)
         _raise(errors)
-        order = kits.create_kit_order(kind=form["kind"], kit_sku_id=kit, warehouse_id=_uuid(form["warehouse_id"]),
-                                      quantity=qty, note=form["note"])
+        order = kits.create_kit_order(
+            kind=form["kind"], kit_sku_id=kit, warehouse_id=_uuid(form["warehouse_id"]), quantity=qty, note=form["note"]
+        )
     except DomainError as exc:
         if isinstance(exc, ValidationError) and "kit_sku_id" in exc.errors:
             exc.errors["kit_sku"] = exc.errors.pop("kit_sku_id")
@@ -658,3 +893,5 @@ def kits_action(order_id: uuid.UUID, action: str) -> Any:
         return action_failed(exc, target)
     return redirect(target)
 
+
+from web.inventory import adjustments  # noqa: E402, F401 - pages on this blueprint

@@ -1,4 +1,5 @@
 """Dashboard cards of the jobs section."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,12 +16,19 @@ from web.dashboard import Card, card
 @card("jobs:read")
 def job_cards() -> list[Card]:
     running = session.execute(
-        select(func.count()).select_from(jobs.Job).where(jobs.Job.status == "running")).scalar_one()
+        select(func.count()).select_from(jobs.Job).where(jobs.Job.status == "running")
+    ).scalar_one()
     failed = session.execute(
-        select(func.count()).select_from(jobs.Job)
-        .where(jobs.Job.status == "failed", jobs.Job.finished_at >= utcnow() - timedelta(hours=24))).scalar_one()
+        select(func.count())
+        .select_from(jobs.Job)
+        .where(jobs.Job.status == "failed", jobs.Job.finished_at >= utcnow() - timedelta(hours=24))
+    ).scalar_one()
     return [
         Card(_("Jobs running"), running, url=url_for("web.jobs.index", status="running")),
-        Card(_("Jobs failed (24 h)"), failed, url=url_for("web.jobs.index", status="failed"),
-             tone="bad" if failed else ""),
+        Card(
+            _("Jobs failed (24 h)"),
+            failed,
+            url=url_for("web.jobs.index", status="failed"),
+            tone="bad" if failed else "",
+        ),
     ]

@@ -1,8 +1,10 @@
 """Jobs: the list with a status filter, live progress while a job runs, and retrying a
 failed job. Reads `core.jobs.Job` rows, which the tenant filter scopes to the caller."""
+
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -40,8 +42,7 @@ def index() -> str:
     if kind:
         stmt = stmt.where(jobs.Job.kind == kind)
     kinds = session.execute(select(jobs.Job.kind).distinct().order_by(jobs.Job.kind)).scalars().all()
-    return render_template("jobs/index.html", page=paginate(stmt), status=status, kind=kind, kinds=kinds,
-                           live=LIVE)
+    return render_template("jobs/index.html", page=paginate(stmt), status=status, kind=kind, kinds=kinds, live=LIVE)
 
 
 @bp.route("/<uuid:job_id>")
@@ -62,6 +63,26 @@ def row(job_id: uuid.UUID) -> str:
 def status_panel(job_id: uuid.UUID) -> str:
     """The detail page's status panel, polled by htmx while the job is live."""
     return render_template("jobs/_status.html", job=_job(job_id), live=LIVE)
+
+
+@bp.route("/<uuid:job_id>/live")
+@login_required("jobs:read")
+def live(job_id: uuid.UUID) -> Any:
+    """The progress panel shown where a job was started (`jobs/_live.html`), polled while the
+    job is live; the answer that finds it done also triggers `job-done` on the page, so lists
+    that show what the job changed reload (`data-refresh-on-job`, static/js/portal.js)."""
+    job = _job(job_id)
+    html = render_template("jobs/_live.html", job=job, live=LIVE)
+    headers = {} if job.status in LIVE else {"HX-Trigger": "job-done"}
+    return html, 200, headers
+
+
+def live_job(job_id: Any) -> jobs.Job | None:
+    """The job named by a page's `?job=` (None for none, a malformed id or another tenant's)."""
+    try:
+        return get_or_none(jobs.Job, uuid.UUID(str(job_id))) if job_id else None
+    except ValueError:
+        return None
 
 
 @bp.route("/<uuid:job_id>/retry", methods=["POST"])

@@ -1,24 +1,89 @@
-"""Order queues on the dashboard: waiting for review, on hold, and to ship."""
+"""Orders on the dashboard: the queues (waiting for review, on hold, to ship), and charts of
+orders and sales per day by shop and of the best-selling SKUs."""
+
 from __future__ import annotations
+
+from decimal import Decimal
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
-from core.db import session
-from core.orders.models import Order
-from web.dashboard import Card, card
+from core.orders import service as orders
+from web.dashboard import Card, Chart, card
 
 
 @card("orders:read")
 def order_queues() -> list[Card]:
-    counts = dict(session.execute(select(Order.status, func.count()).where(
-        Order.status.in_(("pending_review", "on_hold", "allocated", "awaiting_shipment"))).group_by(Order.status)).all())
+    counts = orders.status_counts(("pending_review", "on_hold", "allocated", "awaiting_shipment"))
     review, held = counts.get("pending_review", 0), counts.get("on_hold", 0)
     to_ship = counts.get("allocated", 0) + counts.get("awaiting_shipment", 0)
     return [
-        Card(_("Orders to review"), review, url=url_for("web.orders.index", status="pending_review"),
-             tone="warn" if review else ""),
+        Card(
+            _("Orders to review"),
+            review,
+            url=url_for("web.orders.index", status="pending_review"),
+            tone="warn" if review else "",
+        ),
         Card(_("Orders on hold"), held, url=url_for("web.orders.index", status="on_hold"), tone="bad" if held else ""),
         Card(_("Orders to ship"), to_ship, url=url_for("web.orders.index", status="allocated"), tone=""),
+    ]
+
+
+@card("orders:read", order=1)
+def sales_charts() -> list[Chart]:
+    """Orders and sales per day by shop over the last two weeks, and the best-selling SKUs of
+    the last 30 days; each day links to that day's orders, each SKU to its orders."""
+    from core.orders.service import reports
+    from tenants.service import connections_facts
+
+    days = [d for d, _start in reports.recent_days(14)]
+    labels = [d.strftime("%m-%d") for d in days]
+    rows = reports.daily_sales(14)
+    shops = {
+        i: c.display_name for i, c in connections_facts({r.connection_id for r in rows if r.connection_id}).items()
+    }
+
+    def shop(r: reports.DaySales) -> str:
+        return shops.get(r.connection_id, r.channel) if r.connection_id else _("Manual orders")
+
+    orders: dict[str, dict] = {}
+    sales: dict[str, dict] = {}
+    for r in rows:
+        orders.setdefault(shop(r), {})[r.day] = orders.get(shop(r), {}).get(r.day, 0) + r.orders
+        key = f"{shop(r)} ({r.currency})"
+        sales.setdefault(key, {})[r.day] = sales.get(key, {}).get(r.day, Decimal(0)) + r.sales
+    links = [url_for("web.orders.index", date_from=d.isoformat(), date_to=d.isoformat()) for d in days]
+    everything = url_for("web.orders.index", date_from=days[0].isoformat())
+    top = reports.top_skus(30, 10)
+    month = reports.recent_days(30)[0][0].isoformat()
+    return [
+        Chart(
+            _("Orders per day by shop"),
+            labels,
+            [(name, [str(per_day.get(d, 0)) for d in days]) for name, per_day in sorted(orders.items())],
+            url=everything,
+            links=links,
+            hint=_("Last 14 days"),
+            empty=_("No orders in the last 14 days."),
+        ),
+        Chart(
+            _("Sales per day by shop"),
+            labels,
+            [(name, [str(per_day.get(d, Decimal(0))) for d in days]) for name, per_day in sorted(sales.items())],
+            url=everything,
+            links=links,
+            kind="line",
+            hint=_("Order totals in each shop's currency"),
+            empty=_("No orders in the last 14 days."),
+        ),
+        Chart(
+            _("Top SKUs"),
+            [s.sku_code for s in top],
+            [(_("Units sold"), [str(s.units) for s in top])],
+            url=url_for("web.orders.index", date_from=month),
+            links=[url_for("web.orders.index", sku=s.sku_code, date_from=month) for s in top],
+            kind="hbar",
+            hint=_("Units sold in the last 30 days"),
+            empty=_("No sales in the last 30 days."),
+        ),
     ]

@@ -2,6 +2,7 @@
 in by staff. core.orders.service.create_order validates it and sends it down the same road as
 channel orders: holds, auto-review, split rules, allocation. Needs orders:write, as
 POST /api/v1/orders does."""
+
 from __future__ import annotations
 
 import uuid
@@ -10,7 +11,6 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.db import session
 from core.errors import DomainError
 from core.orders import service
 from web.auth import login_required
@@ -28,10 +28,8 @@ NO_SKU = str(uuid.UUID(int=0))  # a code no SKU has: the service reports it besi
 def _sku_codes(limit: int = 1000) -> list[str]:
     """Codes of SKUs that can be sold, for the SKU inputs' suggestions."""
     from core.catalog import service as catalog
-    from core.catalog.models import Sku
 
-    stmt = catalog.sku_query(usable_for="sale").with_only_columns(Sku.code).limit(limit)
-    return [c for c in session.execute(stmt).scalars() if c]
+    return catalog.usable_sku_codes("sale", limit)
 
 
 def _sku_id(code: str) -> str:
@@ -63,10 +61,13 @@ def _lines(form: Form) -> tuple[list[dict[str, Any]], list[int]]:
 
 def _data(form: Form, lines: list[dict[str, Any]]) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "currency": form["currency"], "external_order_id": form["external_order_id"], "lines": lines,
+        "currency": form["currency"],
+        "external_order_id": form["external_order_id"],
+        "lines": lines,
         "buyer": {k: form[f"buyer.{k}"] for k in BUYER_INPUTS if form[f"buyer.{k}"]},
         "shipping_address": {k: form[f"shipping_address.{k}"] for k in ADDRESS_INPUTS if form[f"shipping_address.{k}"]},
-        "shipping_service": form["shipping_service"], "buyer_remarks": form["buyer_remarks"],
+        "shipping_service": form["shipping_service"],
+        "buyer_remarks": form["buyer_remarks"],
         "prices_include_tax": form.checked("prices_include_tax"),
     }
     for key in ("shipping", "discount", "seller_note"):
@@ -105,8 +106,10 @@ def _render(form: Form, rows: list[int], status: int = 200) -> Any:
 @login_required("orders:write")
 def new_order() -> Any:
     if request.method == "GET":
-        defaults = {"currency": service.get_settings().functional_currency,
-                    **{f"lines.{i}": "1" for i in range(LINE_ROWS)}}
+        defaults = {
+            "currency": service.get_settings().functional_currency,
+            **{f"lines.{i}": "1" for i in range(LINE_ROWS)},
+        }
         return _render(Form(None, **defaults), list(range(LINE_ROWS)))
     form = Form(request.form)
     rows = row_numbers(form, "lines")

@@ -1,6 +1,7 @@
 """Fixed messages of the order services (and of the order forms) that the order pages show
 beside fields, marked so this section's catalogue translates them (the `|t` filter). Messages
 that carry codes or numbers stay in English."""
+
 from __future__ import annotations
 
 
@@ -20,6 +21,5 @@ MESSAGES = (
     N_("is not an id"),
     N_("an approval rule needs at least one condition (or it approves every order)"),
     N_("is required: a country code, a region (EU, UK, NA, OC, GCC, SEA, LATAM) or *"),
-    N_("this currency has a rate already"),
     N_("no SKU has this code"),
 )

@@ -7,6 +7,7 @@ blank or removed are not sent to the service, so its index `k` is the `k`-th row
 the `k`-th row of the page: `renumber` maps the paths back, and `attach` moves each error to
 the nearest input on the page (`review_rules.2.countries.1` -> `review_rules.2.countries`).
 """
+
 from __future__ import annotations
 
 import re

@@ -1,7 +1,9 @@
 """The tenant's order settings as forms: auto-review rules, allocation, warehouses and their
-shipping costs, split rules (product attributes, package limits, value limits per destination)
-and exchange rates. Reading needs orders:read and saving orders:write, as in
-GET/PATCH /api/v1/order-settings; core.orders.service validates, audits and emits the event."""
+shipping costs, split rules (product attributes, package limits, value limits per destination).
+Exchange rates are dated and have their own page (web/settings/rates.py). Reading needs
+orders:read and saving orders:write, as in GET/PATCH /api/v1/order-settings;
+core.orders.service validates, audits and emits the event."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,12 +11,10 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from core.db import session
 from core.errors import DomainError, ValidationError
 from core.orders import service
-from core.orders.models import FULFILMENTS
+from core.orders.service import FULFILMENTS
 from core.orders.service.regions import REGIONS
 from core.orders.service.settings import PACKAGE_LIMITS, WAREHOUSE_TYPES, Settings
 from web.auth import can, login_required
@@ -22,9 +22,18 @@ from web.forms import Form
 from web.orders.rows import attach, remap, renumber, row_numbers, split_list, with_added_row
 from web.orders.views import _shops, bp
 
-TABLES = ("review_rules", "shipping_costs", "value_limits", "fx_rates")
-RULE_INPUTS = ("name", "fulfilment", "channels", "countries", "min_total", "currency", "has_remarks",
-               "warehouse_type", "tags")
+TABLES = ("review_rules", "shipping_costs", "value_limits")
+RULE_INPUTS = (
+    "name",
+    "fulfilment",
+    "channels",
+    "countries",
+    "min_total",
+    "currency",
+    "has_remarks",
+    "warehouse_type",
+    "tags",
+)
 COST_INPUTS = ("warehouse_id", "destination", "base", "per_kg", "currency")
 LIMIT_INPUTS = ("destination", "amount", "currency")
 ACTIONS = {"approve": _l("Approve automatically"), "review": _l("Keep for review")}
@@ -50,29 +59,52 @@ def _num(value: Any) -> str:
 def _defaults(s: Settings) -> dict[str, Any]:
     """The stored settings as the form's inputs, with one blank row at the end of each table."""
     d: dict[str, Any] = {
-        "auto_allocate": "on" if s.auto_allocate else "", "allocation_policy": s.allocation_policy,
-        "warehouse_ids": list(s.warehouse_ids), "split_attributes": _joined(s.split_attributes),
+        "auto_allocate": "on" if s.auto_allocate else "",
+        "allocation_policy": s.allocation_policy,
+        "warehouse_ids": list(s.warehouse_ids),
+        "split_attributes": _joined(s.split_attributes),
         **{f"package_limits.{k}": str(s.package_limits.get(k, "")) for k in PACKAGE_LIMITS},
     }
     for i, rule in enumerate(s.review_rules):
         p = f"review_rules.{i}"
-        d.update({p: "1", f"{p}.name": rule.get("name", ""), f"{p}.action": rule.get("action", ""),
-                  f"{p}.fulfilment": rule.get("fulfilment") or "", f"{p}.channels": _joined(rule.get("channels")),
-                  f"{p}.connection_ids": list(rule.get("connection_ids") or []),
-                  f"{p}.countries": _joined(rule.get("countries")), f"{p}.min_total": rule.get("min_total", ""),
-                  f"{p}.currency": rule.get("currency", "") if rule.get("min_total") is not None else "",
-                  f"{p}.has_remarks": {True: "yes", False: "no"}.get(rule.get("has_remarks"), ""),
-                  f"{p}.warehouse_type": rule.get("warehouse_type") or "", f"{p}.tags": _joined(rule.get("tags"))})
+        d.update(
+            {
+                p: "1",
+                f"{p}.name": rule.get("name", ""),
+                f"{p}.action": rule.get("action", ""),
+                f"{p}.fulfilment": rule.get("fulfilment") or "",
+                f"{p}.channels": _joined(rule.get("channels")),
+                f"{p}.connection_ids": list(rule.get("connection_ids") or []),
+                f"{p}.countries": _joined(rule.get("countries")),
+                f"{p}.min_total": rule.get("min_total", ""),
+                f"{p}.currency": rule.get("currency", "") if rule.get("min_total") is not None else "",
+                f"{p}.has_remarks": {True: "yes", False: "no"}.get(rule.get("has_remarks"), ""),
+                f"{p}.warehouse_type": rule.get("warehouse_type") or "",
+                f"{p}.tags": _joined(rule.get("tags")),
+            }
+        )
     for i, cost in enumerate(s.shipping_costs):
-        d.update({f"shipping_costs.{i}": "1", **{f"shipping_costs.{i}.{k}": cost.get(k, "") for k in COST_INPUTS},
-                  f"shipping_costs.{i}.base": _num(cost.get("base")), f"shipping_costs.{i}.per_kg": _num(cost.get("per_kg"))})
+        d.update(
+            {
+                f"shipping_costs.{i}": "1",
+                **{f"shipping_costs.{i}.{k}": cost.get(k, "") for k in COST_INPUTS},
+                f"shipping_costs.{i}.base": _num(cost.get("base")),
+                f"shipping_costs.{i}.per_kg": _num(cost.get("per_kg")),
+            }
+        )
     for i, limit in enumerate(s.value_limits):
-        d.update({f"value_limits.{i}": "1", **{f"value_limits.{i}.{k}": limit.get(k, "") for k in LIMIT_INPUTS},
-                  f"value_limits.{i}.amount": _num(limit.get("amount"))})
-    for i, (code, rate) in enumerate(sorted(s.fx_rates.items())):
-        d.update({f"fx_rates.{i}": "1", f"fx_rates.{i}.currency": code, f"fx_rates.{i}.rate": _num(rate)})
-    counts = {"review_rules": len(s.review_rules), "shipping_costs": len(s.shipping_costs),
-              "value_limits": len(s.value_limits), "fx_rates": len(s.fx_rates)}
+        d.update(
+            {
+                f"value_limits.{i}": "1",
+                **{f"value_limits.{i}.{k}": limit.get(k, "") for k in LIMIT_INPUTS},
+                f"value_limits.{i}.amount": _num(limit.get("amount")),
+            }
+        )
+    counts = {
+        "review_rules": len(s.review_rules),
+        "shipping_costs": len(s.shipping_costs),
+        "value_limits": len(s.value_limits),
+    }
     for table, n in counts.items():
         d[f"{table}.{n}"] = "1"
     return d
@@ -124,21 +156,7 @@ def _table(form: Form, table: str, inputs: tuple[str, ...]) -> tuple[list[dict[s
     return items, sent
 
 
-def _rates(form: Form) -> tuple[dict[str, str], dict[str, int]]:
-    """{"USD": "7.1"} from the rate rows, and the row of each currency (errors name the code)."""
-    rates: dict[str, str] = {}
-    rows: dict[str, int] = {}
-    for i in _kept(form, "fx_rates"):
-        code, rate = form[f"fx_rates.{i}.currency"].upper(), form[f"fx_rates.{i}.rate"]
-        if not code and not rate:
-            continue
-        if code in rows:
-            raise ValidationError.field(f"fx_rates.{i}.currency", "this currency has a rate already")
-        rates[code], rows[code] = rate, i
-    return rates, rows
-
-
-def _changes(form: Form) -> tuple[dict[str, Any], dict[str, list[int]], dict[str, int]]:
+def _changes(form: Form) -> tuple[dict[str, Any], dict[str, list[int]]]:
     """Every setting as the form gives it, and the page rows each sent row came from."""
     sent: dict[str, list[int]] = {}
     rules = []
@@ -150,28 +168,22 @@ def _changes(form: Form) -> tuple[dict[str, Any], dict[str, list[int]], dict[str
             sent["review_rules"].append(i)
     costs, sent["shipping_costs"] = _table(form, "shipping_costs", COST_INPUTS)
     limits, sent["value_limits"] = _table(form, "value_limits", LIMIT_INPUTS)
-    rates, rate_rows = _rates(form)
     changes = {
-        "review_rules": rules, "auto_allocate": form.checked("auto_allocate"),
-        "allocation_policy": form["allocation_policy"], "warehouse_ids": [w for w in form.getlist("warehouse_ids") if w],
-        "shipping_costs": costs, "split_attributes": split_list(form["split_attributes"]),
+        "review_rules": rules,
+        "auto_allocate": form.checked("auto_allocate"),
+        "allocation_policy": form["allocation_policy"],
+        "warehouse_ids": [w for w in form.getlist("warehouse_ids") if w],
+        "shipping_costs": costs,
+        "split_attributes": split_list(form["split_attributes"]),
         "package_limits": {k: form[f"package_limits.{k}"] for k in PACKAGE_LIMITS if form[f"package_limits.{k}"]},
-        "value_limits": limits, "fx_rates": rates,
+        "value_limits": limits,
     }
-    return changes, sent, rate_rows
+    return changes, sent
 
 
-def _place_errors(exc: DomainError, form: Form, sent: dict[str, list[int]], rate_rows: dict[str, int]) -> DomainError:
-    def rates(errors: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, messages in errors.items():
-            code = name.split(".", 1)[1].upper() if name.startswith("fx_rates.") else ""
-            key = f"fx_rates.{rate_rows[code]}" if code in rate_rows else name
-            out[key] = [*out.get(key, []), *(messages if isinstance(messages, list) else [messages])]
-        return out
-
-    steps = [lambda e, t=t: renumber(e, t, sent[t]) for t in ("review_rules", "shipping_costs", "value_limits")]
-    return remap(exc, *steps, rates, lambda e: attach(e, form.data.keys()))
+def _place_errors(exc: DomainError, form: Form, sent: dict[str, list[int]]) -> DomainError:
+    steps = [lambda e, t=t: renumber(e, t, sent[t]) for t in TABLES]
+    return remap(exc, *steps, lambda e: attach(e, form.data.keys()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,25 +191,30 @@ def _place_errors(exc: DomainError, form: Form, sent: dict[str, list[int]], rate
 
 
 def _warehouse_options() -> list[tuple[str, str]]:
-    from core.inventory.models import Warehouse
+    from core.inventory import service as inventory
 
-    rows = session.execute(select(Warehouse.id, Warehouse.code, Warehouse.name, Warehouse.active)
-                           .where(Warehouse.type.in_(WAREHOUSE_TYPES))
-                           .order_by(Warehouse.priority, Warehouse.code)).all()
-    return [(str(i), f"{code} · {name}" + ("" if active else f" ({_('inactive')})")) for i, code, name, active in rows]
+    rows = inventory.warehouse_facts(types=WAREHOUSE_TYPES)
+    return [(str(w.id), f"{w.code} · {w.name}" + ("" if w.active else f" ({_('inactive')})")) for w in rows]
 
 
 def _render(form: Form, rows: dict[str, list[int]] | None = None, status: int = 200) -> Any:
     current = service.get_settings()
     rows = rows or {t: _kept(form, t) for t in TABLES}
     return render_template(
-        "orders/settings.html", form=form, rows=rows, actions=list(ACTIONS.items()),
+        "orders/settings.html",
+        form=form,
+        rows=rows,
+        actions=list(ACTIONS.items()),
         fulfilments=[("", _("Any"))] + [(k, str(FULFILMENT_LABELS.get(k, k))) for k in FULFILMENTS],
         warehouse_types=[("", _("Any"))] + [(k, str(WAREHOUSE_TYPE_LABELS[k])) for k in WAREHOUSE_TYPES],
         remarks=[("", _("Any")), ("yes", _("With buyer remarks")), ("no", _("Without buyer remarks"))],
-        policies=list(POLICY_LABELS.items()), warehouses=_warehouse_options(), shops=_shops(),
-        regions=", ".join(REGIONS), functional=current.functional_currency,
-        editable=can("orders:write")), status
+        policies=list(POLICY_LABELS.items()),
+        warehouses=_warehouse_options(),
+        shops=_shops(),
+        regions=", ".join(REGIONS),
+        functional=current.functional_currency,
+        editable=can("orders:write"),
+    ), status
 
 
 @bp.route("/settings", methods=["GET"])
@@ -218,14 +235,13 @@ def save_settings() -> Any:
         return _render(form, rows)
     current = service.get_settings().to_json()
     sent: dict[str, list[int]] = {t: [] for t in TABLES}
-    rate_rows: dict[str, int] = {}
     try:
-        changes, sent, rate_rows = _changes(form)
+        changes, sent = _changes(form)
         changed = {k: v for k, v in changes.items() if v != current.get(k)}
         if changed:
             service.update_settings(**changed)
     except DomainError as exc:
-        form.fail(_place_errors(exc, form, sent, rate_rows))
+        form.fail(_place_errors(exc, form, sent))
         html, _status = _render(form)
         return html, exc.status_code
     flash(_("Order settings saved.") if changed else _("Nothing changed."), "success" if changed else "info")

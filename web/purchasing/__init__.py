@@ -1,1 +1,2 @@
-"""Purchasing pages: purchase orders, stocking requests, replenishment, receiving with QC, returns, scorecards, settings."""
+"""Purchasing pages: purchase orders, stocking requests, replenishment, receiving with QC, returns,
+scorecards, settings."""

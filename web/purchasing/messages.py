@@ -1,6 +1,7 @@
 """Fixed messages of the purchasing services, marked so this section's catalogue translates
 them when a page shows them (the `|t` filter). Messages that carry numbers or codes stay in
 English."""
+
 from __future__ import annotations
 
 

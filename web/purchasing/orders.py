@@ -1,5 +1,6 @@
 """Purchase order pages: the list, a new order, its detail with every step (approve, send,
 confirm, track, cancel, terminate) and receiving against it."""
+
 from __future__ import annotations
 
 import uuid
@@ -12,10 +13,9 @@ from flask_babel import lazy_gettext as _l
 from core.db import session
 from core.errors import DomainError, ValidationError
 from core.inventory import service as inventory
-from core.purchasing.models import ORDER_STATUSES
 from core.purchasing.schemas import Names, order_views
+from core.purchasing.service import ORDER_STATUSES, receiving
 from core.purchasing.service import orders as service
-from core.purchasing.service import receiving
 from core.purchasing.service.common import functional_currency
 from core.purchasing.service.returns import return_query, returnable
 from web.auth import login_required
@@ -52,7 +52,16 @@ def index() -> str:
     status = args.get("status") if args.get("status") in ORDER_STATUSES else None
     page = paginate(service.order_query(status=status, q=args.get("q")))
     names = Names(warehouse_ids=[o.warehouse_id for o in page.items], supplier_ids=[o.supplier_id for o in page.items])
-    return render_template("purchasing/orders.html", page=page, names=names, args=args, statuses=ORDER_STATUSES)
+    from web.purchasing.lists import ORDER_BULK, bulk_actions
+
+    return render_template(
+        "purchasing/orders.html",
+        page=page,
+        names=names,
+        args=args,
+        statuses=ORDER_STATUSES,
+        bulk_actions=bulk_actions(ORDER_BULK),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,9 +90,16 @@ def _lines_from(form: Form, rows_count: int) -> tuple[list[dict[str, Any]], list
 
 def _render_form(form: Form, order: Any = None) -> str:
     count = LINE_ROWS + (len(order.lines) if order else 0)
-    return render_template("purchasing/order_form.html", form=form, order=order,
-                           suppliers=supplier_options(_("Choose…")), warehouses=warehouse_options(_("Choose…")),
-                           sku_codes=sku_codes(), rows=range(count), functional=functional_currency())
+    return render_template(
+        "purchasing/order_form.html",
+        form=form,
+        order=order,
+        suppliers=supplier_options(_("Choose…")),
+        warehouses=warehouse_options(_("Choose…")),
+        sku_codes=sku_codes(),
+        rows=range(count),
+        functional=functional_currency(),
+    )
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -99,9 +115,13 @@ def index_new() -> Any:
         try:
             if not lines:
                 raise ValidationError.field("lines.0.sku_id", "an order needs at least one line")
-            order = service.create_order(supplier_id=form["supplier_id"] or None,
-                                         warehouse_id=form["warehouse_id"] or None,
-                                         currency=form["currency"] or None, lines=lines, **header)
+            order = service.create_order(
+                supplier_id=form["supplier_id"] or None,
+                warehouse_id=form["warehouse_id"] or None,
+                currency=form["currency"] or None,
+                lines=lines,
+                **header,
+            )
         except DomainError as exc:
             form.fail(errors_to_rows(exc, rows))
             return _render_form(form), exc.status_code
@@ -115,21 +135,33 @@ def index_new() -> Any:
 def index_edit(order_id: uuid.UUID) -> Any:
     """Change a draft: dates, references, rate and lines (an emptied row drops its line)."""
     order = service.get_order(order_id)
-    defaults: dict[str, Any] = {"expected_date": order.expected_date or "", "supplier_reference": order.supplier_reference,
-                                "note": order.note, "fx_source": order.fx_source,
-                                "fx_rate": num(order.fx_rate) if order.currency != functional_currency() else ""}
+    defaults: dict[str, Any] = {
+        "expected_date": order.expected_date or "",
+        "supplier_reference": order.supplier_reference,
+        "note": order.note,
+        "fx_source": order.fx_source,
+        "fx_rate": num(order.fx_rate) if order.currency != functional_currency() else "",
+    }
     codes = Names(sku_ids=[line.sku_id for line in order.lines])
     for i, line in enumerate(order.lines):
-        defaults.update({f"lines.{i}.id": str(line.id), f"lines.{i}.sku_id": codes.sku(line.sku_id)[0],
-                         f"lines.{i}.quantity": line.quantity, f"lines.{i}.unit_price": num(line.unit_price),
-                         f"lines.{i}.tax_rate": num(line.tax_rate)})
+        defaults.update(
+            {
+                f"lines.{i}.id": str(line.id),
+                f"lines.{i}.sku_id": codes.sku(line.sku_id)[0],
+                f"lines.{i}.quantity": line.quantity,
+                f"lines.{i}.unit_price": num(line.unit_price),
+                f"lines.{i}.tax_rate": num(line.tax_rate),
+            }
+        )
     form = Form(request.form, **defaults)
     if request.method == "POST":
         lines, rows = _lines_from(form, LINE_ROWS + len(order.lines))
         changes = {k: form[k] for k in ("expected_date", "supplier_reference", "note")}
         changes["expected_date"] = changes["expected_date"] or None
         if order.currency != functional_currency():
-            changes.update(fx_rate=form["fx_rate"], fx_source=form["fx_source"])
+            changes["fx_rate"] = form["fx_rate"]  # emptied: the rate of the day from the rates table
+            if form["fx_source"] != order.fx_source:
+                changes["fx_source"] = form["fx_source"]
         try:
             service.update_order(order_id, lines=lines, **changes)
         except DomainError as exc:
@@ -156,8 +188,14 @@ def index_detail(order_id: uuid.UUID) -> str:
     found = {b.sku_id: b for b in inventory.list_buckets(sku_ids, [order.warehouse_id])}
     stock = {s: found.get(s) or inventory.Buckets(sku_id=s, warehouse_id=order.warehouse_id) for s in sku_ids}
     return render_template(
-        "purchasing/order.html", order=order, view=order_views([order])[0], stock=stock,
-        receipts=receipts, returns=returns, can_return=any(q > 0 for q in returnable(order).values()))
+        "purchasing/order.html",
+        order=order,
+        view=order_views([order])[0],
+        stock=stock,
+        receipts=receipts,
+        returns=returns,
+        can_return=any(q > 0 for q in returnable(order).values()),
+    )
 
 
 @bp.route("/orders/<uuid:order_id>/do/<action>", methods=["POST"])
@@ -185,9 +223,13 @@ def index_do(order_id: uuid.UUID, action: str) -> Any:
 def index_confirm(order_id: uuid.UUID) -> Any:
     service.get_order(order_id)
     form = request.form
-    return run_action(lambda: service.confirm_order(order_id, supplier_reference=form.get("supplier_reference"),
-                                                    expected_date=form.get("expected_date")),
-                      url_for(".index_detail", order_id=order_id), _("The supplier's confirmation is recorded."))
+    return run_action(
+        lambda: service.confirm_order(
+            order_id, supplier_reference=form.get("supplier_reference"), expected_date=form.get("expected_date")
+        ),
+        url_for(".index_detail", order_id=order_id),
+        _("The supplier's confirmation is recorded."),
+    )
 
 
 @bp.route("/orders/<uuid:order_id>/tracking", methods=["POST"])
@@ -195,9 +237,13 @@ def index_confirm(order_id: uuid.UUID) -> Any:
 def index_tracking(order_id: uuid.UUID) -> Any:
     service.get_order(order_id)
     form = request.form
-    return run_action(lambda: service.add_tracking(order_id, tracking_number=form.get("tracking_number", ""),
-                                                   carrier=form.get("carrier", "")),
-                      url_for(".index_detail", order_id=order_id), _("Tracking number added."))
+    return run_action(
+        lambda: service.add_tracking(
+            order_id, tracking_number=form.get("tracking_number", ""), carrier=form.get("carrier", "")
+        ),
+        url_for(".index_detail", order_id=order_id),
+        _("Tracking number added."),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,23 +251,33 @@ def index_tracking(order_id: uuid.UUID) -> Any:
 
 
 def _render_receive(order: Any, form: Form) -> str:
-    return render_template("purchasing/receive.html", order=order, form=form,
-                           names=Names(sku_ids=[line.sku_id for line in order.lines]),
-                           tolerance=service.get_settings().receipt_tolerance_percent)
+    return render_template(
+        "purchasing/receive.html",
+        order=order,
+        form=form,
+        names=Names(sku_ids=[line.sku_id for line in order.lines]),
+        tolerance=service.get_settings().receipt_tolerance_percent,
+    )
 
 
 @bp.route("/orders/<uuid:order_id>/receive", methods=["GET", "POST"])
 @login_required("purchasing:receive")
 def index_receive(order_id: uuid.UUID) -> Any:
     order = service.get_order(order_id)
-    form = Form(request.form, tracking_number=request.args.get("tracking", ""),
-                **{f"lines.{i}.quantity": line.open_quantity for i, line in enumerate(order.lines)})
+    form = Form(
+        request.form,
+        tracking_number=request.args.get("tracking", ""),
+        **{f"lines.{i}.quantity": line.open_quantity for i, line in enumerate(order.lines)},
+    )
     if request.method == "POST":
-        lines = [{"line_id": str(line.id), "quantity": form[f"lines.{i}.quantity"] or 0}
-                 for i, line in enumerate(order.lines)]
+        lines = [
+            {"line_id": str(line.id), "quantity": form[f"lines.{i}.quantity"] or 0}
+            for i, line in enumerate(order.lines)
+        ]
         try:
-            receipt = receiving.receive(order_id, lines=lines, tracking_number=form["tracking_number"],
-                                        note=form["note"])
+            receipt = receiving.receive(
+                order_id, lines=lines, tracking_number=form["tracking_number"], note=form["note"]
+            )
         except DomainError as exc:
             if not exc.errors or "state" in exc.errors:
                 return transition_failed(exc, url_for(".index_detail", order_id=order_id))

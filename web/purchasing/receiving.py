@@ -1,5 +1,6 @@
 """Receiving pages: scanning an order or tracking number at the dock, the receipts awaiting QC,
 one receipt with its QC form and put-away labels, and returns of failed units."""
+
 from __future__ import annotations
 
 import uuid
@@ -12,9 +13,8 @@ from flask_babel import lazy_gettext as _l
 from core.db import session
 from core.errors import DomainError, NotFound
 from core.inventory.service.warehouses import list_locations
-from core.purchasing.models import RECEIPT_STATUSES, RETURN_STATUSES
 from core.purchasing.schemas import Names, receipt_views, return_views
-from core.purchasing.service import labels, orders
+from core.purchasing.service import RECEIPT_STATUSES, RETURN_STATUSES, labels, orders
 from core.purchasing.service import receiving as receipts
 from core.purchasing.service import returns as supplier_returns
 from web.auth import login_required
@@ -45,16 +45,28 @@ def receiving() -> Any:
     status = request.args.get("status", "qc_pending")
     status = status if status in RECEIPT_STATUSES else None
     page = paginate(receipts.receipt_query(status=status))
-    return render_template("purchasing/receiving.html", page=page, views=receipt_views(page.items), status=status,
-                           statuses=RECEIPT_STATUSES)
+    return render_template(
+        "purchasing/receiving.html",
+        page=page,
+        views=receipt_views(page.items),
+        status=status,
+        statuses=RECEIPT_STATUSES,
+    )
 
 
 def _render_receipt(receipt: Any, form: Form, status: int = 200) -> Any:
     pending = [line for line in receipt.lines if line.qc_status == "pending"]
     bins = [("", _("SKU's home bin / none"))] + [
-        (str(loc.id), loc.code) for loc in session.execute(list_locations(receipt.warehouse_id, active=True)).scalars()]
-    html = render_template("purchasing/receipt.html", receipt=receipt, view=receipt_views([receipt])[0],
-                           pending=pending, bins=bins, form=form)
+        (str(loc.id), loc.code) for loc in session.execute(list_locations(receipt.warehouse_id, active=True)).scalars()
+    ]
+    html = render_template(
+        "purchasing/receipt.html",
+        receipt=receipt,
+        view=receipt_views([receipt])[0],
+        pending=pending,
+        bins=bins,
+        form=form,
+    )
     return html, status
 
 
@@ -79,9 +91,16 @@ def receiving_inspect(receipt_id: uuid.UUID) -> Any:
         values = {f: form[f"lines.{i}.{f}"] for f in QC_FIELDS}
         if values["passed_quantity"] == "" and values["failed_quantity"] == "":
             continue  # not inspected yet
-        lines.append({"receipt_line_id": str(line.id), "passed_quantity": values["passed_quantity"] or 0,
-                      "failed_quantity": values["failed_quantity"] or 0, "sample_size": values["sample_size"] or None,
-                      "defect_reasons": values["defect_reasons"], "location_id": values["location_id"] or None})
+        lines.append(
+            {
+                "receipt_line_id": str(line.id),
+                "passed_quantity": values["passed_quantity"] or 0,
+                "failed_quantity": values["failed_quantity"] or 0,
+                "sample_size": values["sample_size"] or None,
+                "defect_reasons": values["defect_reasons"],
+                "location_id": values["location_id"] or None,
+            }
+        )
         rows.append(i)
     try:
         receipts.inspect(receipt_id, lines=lines)
@@ -103,16 +122,21 @@ def receiving_labels(receipt_id: uuid.UUID) -> Any:
         pdf = labels.putaway_labels_pdf(receipt.id, per=per)
     except DomainError as exc:
         return transition_failed(exc, url_for(".receiving_detail", receipt_id=receipt_id))
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="putaway-{receipt.number}.pdf"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="putaway-{receipt.number}.pdf"'},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Returns to suppliers
 
 
-RETURN_ACTIONS = {"ship": ("purchasing:receive", _l("Shipped back: the units left unsellable stock.")),
-                  "cancel": ("purchasing:write", _l("Return cancelled."))}
+RETURN_ACTIONS = {
+    "ship": ("purchasing:receive", _l("Shipped back: the units left unsellable stock.")),
+    "cancel": ("purchasing:write", _l("Return cancelled.")),
+}
 
 
 @bp.route("/returns")
@@ -121,8 +145,9 @@ def returns() -> str:
     status = request.args.get("status")
     status = status if status in RETURN_STATUSES else None
     page = paginate(supplier_returns.return_query(status=status))
-    return render_template("purchasing/returns.html", page=page, views=return_views(page.items), status=status,
-                           statuses=RETURN_STATUSES)
+    return render_template(
+        "purchasing/returns.html", page=page, views=return_views(page.items), status=status, statuses=RETURN_STATUSES
+    )
 
 
 def _render_return_new(order: Any, form: Form, status: int = 200) -> Any:
@@ -145,8 +170,13 @@ def returns_new(order_id: uuid.UUID) -> Any:
                 lines.append({"line_id": str(line.id), "quantity": qty})
                 rows.append(i)
         try:
-            ret = supplier_returns.create_return(purchase_order_id=order.id, lines=lines, reason=form["reason"],
-                                        carrier=form["carrier"], tracking_number=form["tracking_number"])
+            ret = supplier_returns.create_return(
+                purchase_order_id=order.id,
+                lines=lines,
+                reason=form["reason"],
+                carrier=form["carrier"],
+                tracking_number=form["tracking_number"],
+            )
         except DomainError as exc:
             form.fail(errors_to_rows(exc, rows))
             return _render_return_new(orders.get_order(order_id), form, exc.status_code)
@@ -173,6 +203,11 @@ def returns_do(return_id: uuid.UUID, action: str) -> Any:
     target = url_for(".returns_detail", return_id=return_id)
     if action == "ship":
         form = request.form
-        return run_action(lambda: supplier_returns.ship_return(return_id, carrier=form.get("carrier"),
-                                                      tracking_number=form.get("tracking_number")), target, str(done))
+        return run_action(
+            lambda: supplier_returns.ship_return(
+                return_id, carrier=form.get("carrier"), tracking_number=form.get("tracking_number")
+            ),
+            target,
+            str(done),
+        )
     return run_action(lambda: supplier_returns.cancel_return(return_id), target, str(done))

@@ -1,5 +1,6 @@
 """Replenishment page: the latest run's suggestions with their arithmetic, running the job,
 and accepting or dismissing a suggestion."""
+
 from __future__ import annotations
 
 import uuid
@@ -9,8 +10,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.errors import DomainError
-from core.purchasing.models import SUGGESTION_STATUSES
 from core.purchasing.schemas import Names
+from core.purchasing.service import SUGGESTION_STATUSES
 from core.purchasing.service import replenishment as service
 from web.auth import login_required
 from web.pagination import paginate
@@ -24,19 +25,31 @@ def replenishment() -> str:
     status = status if status in SUGGESTION_STATUSES else None
     latest = service.latest_run()
     page = paginate(service.suggestion_query(status=status))
-    names = Names([s.sku_id for s in page.items], [s.warehouse_id for s in page.items],
-                  [s.supplier_id for s in page.items])
+    names = Names(
+        [s.sku_id for s in page.items], [s.warehouse_id for s in page.items], [s.supplier_id for s in page.items]
+    )
     rows = [(s, service.inputs_of(s)) for s in page.items]
-    return render_template("purchasing/replenishment.html", page=page, rows=rows, names=names, latest=latest,
-                           active=service.active_run(), status=status, statuses=SUGGESTION_STATUSES,
-                           round4=service.round4)
+    return render_template(
+        "purchasing/replenishment.html",
+        page=page,
+        rows=rows,
+        names=names,
+        latest=latest,
+        active=service.active_run(),
+        status=status,
+        statuses=SUGGESTION_STATUSES,
+        round4=service.round4,
+    )
 
 
 @bp.route("/replenishment/run", methods=["POST"])
 @login_required("purchasing:write")
 def replenishment_run() -> Any:
-    return run_action(service.start_run, url_for(".replenishment"),
-                      _("Replenishment is running over all SKUs; the suggestions appear here when it is done."))
+    return run_action(
+        service.start_run,
+        url_for(".replenishment"),
+        _("Replenishment is running over all SKUs; the suggestions appear here when it is done."),
+    )
 
 
 @bp.route("/replenishment/<uuid:suggestion_id>/accept", methods=["POST"])
@@ -55,5 +68,6 @@ def replenishment_accept(suggestion_id: uuid.UUID) -> Any:
 @login_required("purchasing:write")
 def replenishment_dismiss(suggestion_id: uuid.UUID) -> Any:
     service.get_suggestion(suggestion_id)
-    return run_action(lambda: service.dismiss_suggestion(suggestion_id), url_for(".replenishment"),
-                      _("Suggestion dismissed."))
+    return run_action(
+        lambda: service.dismiss_suggestion(suggestion_id), url_for(".replenishment"), _("Suggestion dismissed.")
+    )

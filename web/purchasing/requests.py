@@ -1,6 +1,7 @@
 """Stocking request pages: the list (with the approval queue and the requests to purchase),
 a new request, one request with its approval steps, and turning approved requests into
 purchase orders."""
+
 from __future__ import annotations
 
 import uuid
@@ -11,9 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError
-from core.purchasing.models import REQUEST_STATUSES
 from core.purchasing.schemas import Names
-from core.purchasing.service import orders
+from core.purchasing.service import REQUEST_STATUSES, orders
 from core.purchasing.service import requests as service
 from web.auth import login_required
 from web.forms import Form
@@ -39,18 +39,34 @@ ACTIONS = {
 @bp.route("/requests")
 @login_required("purchasing:read")
 def requests() -> str:
+    from web.purchasing.lists import REQUEST_BULK, bulk_actions
+
     args = request.args
     status = args.get("status") if args.get("status") in REQUEST_STATUSES else None
     page = paginate(service.request_query(status=status, q=args.get("q")))
-    names = Names([r.sku_id for r in page.items], [r.warehouse_id for r in page.items],
-                  [r.supplier_id for r in page.items])
-    return render_template("purchasing/requests.html", page=page, names=names, args=args, status=status,
-                           statuses=REQUEST_STATUSES, suppliers=supplier_options(_("Each request's own supplier")))
+    names = Names(
+        [r.sku_id for r in page.items], [r.warehouse_id for r in page.items], [r.supplier_id for r in page.items]
+    )
+    return render_template(
+        "purchasing/requests.html",
+        page=page,
+        names=names,
+        args=args,
+        status=status,
+        statuses=REQUEST_STATUSES,
+        suppliers=supplier_options(_("Each request's own supplier")),
+        bulk_actions=bulk_actions(REQUEST_BULK),
+    )
 
 
 def _render_new(form: Form) -> str:
-    return render_template("purchasing/request_new.html", form=form, sku_codes=sku_codes(),
-                           warehouses=warehouse_options(_("Choose…")), suppliers=supplier_options(_("None yet")))
+    return render_template(
+        "purchasing/request_new.html",
+        form=form,
+        sku_codes=sku_codes(),
+        warehouses=warehouse_options(_("Choose…")),
+        suppliers=supplier_options(_("None yet")),
+    )
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
@@ -59,9 +75,14 @@ def requests_new() -> Any:
     form = Form(request.form)
     if request.method == "POST":
         try:
-            req = service.create_request(sku_id=sku_id_for(form["sku_id"]), warehouse_id=form["warehouse_id"] or None,
-                                         quantity=form["quantity"], needed_by=form["needed_by"],
-                                         supplier_id=form["supplier_id"] or None, note=form["note"])
+            req = service.create_request(
+                sku_id=sku_id_for(form["sku_id"]),
+                warehouse_id=form["warehouse_id"] or None,
+                quantity=form["quantity"],
+                needed_by=form["needed_by"],
+                supplier_id=form["supplier_id"] or None,
+                note=form["note"],
+            )
         except DomainError as exc:
             form.fail(exc)
             return _render_new(form), exc.status_code
@@ -88,9 +109,11 @@ def requests_do(request_id: uuid.UUID, action: str) -> Any:
     require(permission)
     service.get_request(request_id)
     reason = request.form.get("reason", "")
-    func = {"approve": lambda: service.approve_request(request_id),
-            "reject": lambda: service.reject_request(request_id, reason),
-            "terminate": lambda: service.terminate_request(request_id, reason)}[action]
+    func = {
+        "approve": lambda: service.approve_request(request_id),
+        "reject": lambda: service.reject_request(request_id, reason),
+        "terminate": lambda: service.terminate_request(request_id, reason),
+    }[action]
     target = request.form.get("next") or url_for(".requests_detail", request_id=request_id)
     if not target.startswith("/") or target.startswith("//"):
         target = url_for(".requests_detail", request_id=request_id)
@@ -107,8 +130,10 @@ def requests_order() -> Any:
         made = orders.create_orders_from_requests(ids, supplier_id=request.form.get("supplier_id") or None)
     except DomainError as exc:
         return transition_failed(exc, target)
-    flash(_("%(n)s draft purchase order(s) created: %(numbers)s", n=len(made),
-            numbers=", ".join(o.number for o in made)), "success")
+    flash(
+        _("%(n)s draft purchase order(s) created: %(numbers)s", n=len(made), numbers=", ".join(o.number for o in made)),
+        "success",
+    )
     if len(made) == 1:
         return redirect(url_for(".index_detail", order_id=made[0].id))
     return redirect(url_for(".index", status="draft"))

@@ -1,4 +1,5 @@
 """Supplier scorecards and the purchasing settings."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -30,8 +31,9 @@ def scorecards() -> str:
     since, until = _day(request.args.get("since")), _day(request.args.get("until"))
     page = paginate(scorecard.suppliers_with_receipts_query(since, until))
     cards = scorecard.scorecards(page.items, since=since, until=until)
-    return render_template("purchasing/scorecards.html", page=page, cards=[cards[i] for i in page.items],
-                           since=since, until=until)
+    return render_template(
+        "purchasing/scorecards.html", page=page, cards=[cards[i] for i in page.items], since=since, until=until
+    )
 
 
 def _settings_form() -> Form:
@@ -54,8 +56,9 @@ def settings() -> str:
 def save_settings() -> Any:
     form = _settings_form()
     try:
-        service.update_settings(**{k: form[k] if form[k] != "" or k != "second_approval_threshold" else None
-                                   for k in service.EDITABLE})
+        service.update_settings(
+            **{k: form[k] if form[k] != "" or k != "second_approval_threshold" else None for k in service.EDITABLE}
+        )
     except DomainError as exc:
         form.fail(exc)
         return _render_settings(form), exc.status_code

@@ -4,6 +4,7 @@
 Endpoint names follow the tabs: everything about purchase orders extends `index`
 (`index_detail`, `index_receive`), stocking requests extend `requests`, and so on, so the
 right tab is highlighted."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,6 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from core.db import session
 from core.errors import DomainError, InvalidTransition, PermissionDenied
@@ -23,30 +23,67 @@ from web.forms import action_failed
 bp = Blueprint("purchasing", __name__, url_prefix="/purchasing", template_folder="templates")
 
 STATUS_LABELS = {
-    "draft": _l("Draft"), "submitted": _l("Awaiting approval"), "approved": _l("Approved"),
-    "rejected": _l("Rejected"), "ordered": _l("On order"), "terminated": _l("Terminated"),
-    "pending_second_approval": _l("Awaiting second approval"), "partially_received": _l("Partially received"),
-    "received": _l("Received"), "closed": _l("Closed"), "cancelled": _l("Cancelled"),
-    "qc_pending": _l("Awaiting QC"), "inspected": _l("Inspected"), "pending": _l("Awaiting QC"),
-    "shipped": _l("Shipped"), "open": _l("To order"), "not_needed": _l("Covered"), "accepted": _l("Accepted"),
-    "dismissed": _l("Dismissed"), "queued": _l("Queued"), "running": _l("Running"), "succeeded": _l("Done"),
+    "draft": _l("Draft"),
+    "submitted": _l("Awaiting approval"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "ordered": _l("On order"),
+    "terminated": _l("Terminated"),
+    "pending_second_approval": _l("Awaiting second approval"),
+    "partially_received": _l("Partially received"),
+    "received": _l("Received"),
+    "closed": _l("Closed"),
+    "cancelled": _l("Cancelled"),
+    "qc_pending": _l("Awaiting QC"),
+    "inspected": _l("Inspected"),
+    "pending": _l("Awaiting QC"),
+    "shipped": _l("Shipped"),
+    "open": _l("To order"),
+    "not_needed": _l("Covered"),
+    "accepted": _l("Accepted"),
+    "dismissed": _l("Dismissed"),
+    "queued": _l("Queued"),
+    "running": _l("Running"),
+    "succeeded": _l("Done"),
     "failed": _l("Failed"),
 }
 # Badge colours of the portal stylesheet.
 STATUS_TONES = {
-    "draft": "draft", "submitted": "queued", "approved": "active", "rejected": "failed", "ordered": "running",
-    "terminated": "inactive", "pending_second_approval": "retrying", "partially_received": "running",
-    "received": "succeeded", "closed": "inactive", "cancelled": "inactive", "qc_pending": "retrying",
-    "pending": "retrying", "inspected": "succeeded", "shipped": "succeeded", "open": "retrying",
-    "not_needed": "ok", "accepted": "succeeded", "dismissed": "inactive", "queued": "queued", "running": "running",
-    "succeeded": "succeeded", "failed": "failed",
+    "draft": "draft",
+    "submitted": "queued",
+    "approved": "active",
+    "rejected": "failed",
+    "ordered": "running",
+    "terminated": "inactive",
+    "pending_second_approval": "retrying",
+    "partially_received": "running",
+    "received": "succeeded",
+    "closed": "inactive",
+    "cancelled": "inactive",
+    "qc_pending": "retrying",
+    "pending": "retrying",
+    "inspected": "succeeded",
+    "shipped": "succeeded",
+    "open": "retrying",
+    "not_needed": "ok",
+    "accepted": "succeeded",
+    "dismissed": "inactive",
+    "queued": "queued",
+    "running": "running",
+    "succeeded": "succeeded",
+    "failed": "failed",
 }
 
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"status_label": lambda s: str(STATUS_LABELS.get(s, s)), "status_tone": lambda s: STATUS_TONES.get(s, s),
-            "percent": percent, "money": money, "num": num}
+    return {
+        "status_label": lambda s: str(STATUS_LABELS.get(s, s)),
+        "status_tone": lambda s: STATUS_TONES.get(s, s),
+        "percent": percent,
+        "money": money,
+        "num": num,
+    }
 
 
 def num(value: Any) -> str:
@@ -58,10 +95,10 @@ def num(value: Any) -> str:
 
 
 def money(amount: Any, currency: str) -> str:
-    """An amount in its currency's minor unit: "1412.50 CNY"."""
-    from core.money import round_money
+    """An amount in its currency's minor unit, as the whole portal writes money (Babel)."""
+    from web.portal import money_text
 
-    return "—" if amount is None else f"{round_money(amount, currency)} {currency}"
+    return money_text(amount, currency)
 
 
 def percent(value: Any) -> str:
@@ -98,6 +135,7 @@ def run_action(func: Callable[[], Any], target: str, done: str) -> Any:
 def errors_to_rows(exc: DomainError, rows: list[int]) -> DomainError:
     """A form with blank rows sends only the filled ones; the service names its errors
     `lines.<i>.<field>` by what it got, so rename them to the form's row numbers."""
+
     def rename(name: str) -> str:
         match = re.match(r"^lines\.(\d+)\.(.+)$", name)
         if match and int(match.group(1)) < len(rows):
@@ -114,29 +152,23 @@ def errors_to_rows(exc: DomainError, rows: list[int]) -> DomainError:
 
 
 def supplier_options(blank: str = "") -> list[tuple[str, str]]:
-    from core.suppliers.models import Supplier
+    from core.suppliers import service as suppliers
 
-    rows = session.execute(select(Supplier.id, Supplier.code, Supplier.name).where(Supplier.status == "approved")
-                           .order_by(Supplier.name)).all()
-    return [("", blank)] + [(str(i), f"{code} · {name}") for i, code, name in rows]
+    return [("", blank)] + [(str(i), f"{code} · {name}") for i, code, name in suppliers.approved_choices()]
 
 
 def warehouse_options(blank: str = "") -> list[tuple[str, str]]:
-    from core.inventory.models import Warehouse
+    from core.inventory import service as inventory
 
-    rows = session.execute(select(Warehouse.id, Warehouse.code, Warehouse.name)
-                           .where(Warehouse.active.is_(True), Warehouse.type != "virtual")
-                           .order_by(Warehouse.priority, Warehouse.code)).all()
-    return [("", blank)] + [(str(i), f"{code} · {name}") for i, code, name in rows]
+    rows = inventory.warehouse_facts(types=("domestic", "overseas_3pl", "platform"), active=True)  # all but virtual
+    return [("", blank)] + [(str(w.id), f"{w.code} · {w.name}") for w in rows]
 
 
 def sku_codes(limit: int = 1000) -> list[str]:
     """Codes of purchasable SKUs, for the SKU inputs' suggestions."""
     from core.catalog import service as catalog
-    from core.catalog.models import Sku
 
-    stmt = catalog.sku_query(usable_for="purchase").with_only_columns(Sku.code).limit(limit)
-    return [c for c in session.execute(stmt).scalars() if c]
+    return catalog.usable_sku_codes("purchase", limit)
 
 
 def sku_id_for(code: str) -> Any:
@@ -150,4 +182,4 @@ def sku_id_for(code: str) -> Any:
     return sku.id if sku else uuid.UUID(int=0)
 
 
-from web.purchasing import orders, receiving, replenishment, requests, scorecards  # noqa: F401 - pages
+from web.purchasing import lists, orders, receiving, replenishment, requests, scorecards  # noqa: E402, F401 - pages

@@ -1,5 +1,6 @@
 """Fixed messages of the suppliers service, marked so this section's catalogue translates them
 when a page shows them (the `|t` filter)."""
+
 from __future__ import annotations
 
 

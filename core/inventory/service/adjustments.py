@@ -2,39 +2,62 @@
 borrowing out and back (借出/归还), and reconciling a 3PL or platform warehouse with the stock
 its operator reports. Each gets a readable number (ADJ-000001, BR-000001) that the ledger lines
 carry, and announces itself as `stock.adjusted` for the books."""
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import select
 
 from core import events
 from core.db import get_or_none, session, uuid7
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
+from core.inventory.events import AdjustedLine, DocumentRef, StockAdjusted
 from core.inventory.models import Borrowing, Reservation
 from core.inventory.service import skus
 from core.inventory.service.engine import Entry, check_lines, convert_cost, dotted, require_warehouses, start
 from core.inventory.service.stock import check_location, pairs_of, request, stock_event
 from core.inventory.service.types import Doc, Line, Posting
+from core.money import FxRate
 from core.numbering import next_number
 
 ADJUSTMENT_KINDS = ("opening_balance", "scrap", "requisition")
 
 
-def _announce(entry: Entry, posting: Posting, kind: str, reason: str, signs: dict[str, int],
-              extra: dict[str, Any] | None = None) -> None:
+def _announce(
+    entry: Entry, posting: Posting, kind: str, reason: str, signs: dict[str, int], extra: dict[str, Any] | None = None
+) -> None:
     """`stock.adjusted` with signed quantities: what the books need to post gain or loss."""
-    lines = [{"sku_id": ln.sku_id, "warehouse_id": ln.warehouse_id, "quantity": signs.get(ln.ref, 1) * ln.quantity,
-              "unit_cost": ln.unit_cost, "value": signs.get(ln.ref, 1) * ln.value, "currency": ln.currency}
-             for ln in posting.lines]
-    events.emit("stock.adjusted", {"kind": kind, "reason": reason, "number": entry.doc.number,
-                                   "document": {"type": entry.doc.type, "id": entry.doc.id},
-                                   "operation_id": posting.operation_id, "lines": lines, **(extra or {})},
-                entity_type=entry.doc.type, entity_id=entry.doc.id)
+    lines = tuple(
+        AdjustedLine(
+            sku_id=ln.sku_id,
+            warehouse_id=ln.warehouse_id,
+            quantity=signs.get(ln.ref, 1) * ln.quantity,
+            unit_cost=ln.unit_cost,
+            value=signs.get(ln.ref, 1) * ln.value,
+            currency=ln.currency,
+        )
+        for ln in posting.lines
+    )
+    events.emit(
+        "stock.adjusted",
+        StockAdjusted(
+            kind=kind,
+            reason=reason,
+            number=entry.doc.number,
+            document=DocumentRef(type=entry.doc.type, id=entry.doc.id),
+            operation_id=posting.operation_id,
+            lines=lines,
+            **extra or {},
+        ),
+        entity_type=entry.doc.type,
+        entity_id=entry.doc.id,
+    )
 
 
 def _adjustment_doc() -> Doc:
@@ -42,11 +65,17 @@ def _adjustment_doc() -> Doc:
 
 
 @stock_event
-def opening_balance(lines: Sequence[Line], *, key: str, reason: str = "opening balance",
-                    fx_rate: Decimal | None = None, location_id: uuid.UUID | None = None) -> Posting:
-    """Stock that was there before Tradelane: `on_hand` +q at the line's unit cost."""
-    return _adjust("opening_balance", lines, key, reason, None, "on_hand", cost="required", fx_rate=fx_rate,
-                   location_id=location_id)
+def opening_balance(
+    lines: Sequence[Line],
+    *,
+    key: str,
+    reason: str = "opening balance",
+    location_id: uuid.UUID | None = None,
+) -> Posting:
+    """Stock that was there before Tradelane: `on_hand` +q at the line's unit cost. A cost in
+    another currency is converted at the tenant's rate of today (the dated rates table); the
+    rates used travel in `stock.adjusted` as `rates`."""
+    return _adjust("opening_balance", lines, key, reason, None, "on_hand", cost="required", location_id=location_id)
 
 
 @stock_event
@@ -63,15 +92,27 @@ def requisition(lines: Sequence[Line], *, key: str, reason: str) -> Posting:
     return _adjust("requisition", lines, key, reason, "on_hand", None)
 
 
-def _adjust(kind: str, lines: Sequence[Line], key: str, reason: str, from_bucket: str | None,
-            to_bucket: str | None, *, cost: str = "forbidden", fx_rate: Decimal | None = None,
-            location_id: uuid.UUID | None = None) -> Posting:
+def _adjust(
+    kind: str,
+    lines: Sequence[Line],
+    key: str,
+    reason: str,
+    from_bucket: str | None,
+    to_bucket: str | None,
+    *,
+    cost: str = "forbidden",
+    location_id: uuid.UUID | None = None,
+) -> Posting:
     if not (reason or "").strip():
         raise ValidationError.field("reason", "say why the stock changes")
     lines = check_lines(lines, cost=cost)
     # The document is numbered only on a first run; a replay returns the first posting.
-    entry = start(kind, Doc("stock_adjustment", "new"), key,
-                  request(lines, reason=reason, fx_rate=fx_rate, location_id=location_id, bucket=from_bucket))
+    entry = start(
+        kind,
+        Doc("stock_adjustment", "new"),
+        key,
+        request(lines, reason=reason, location_id=location_id, bucket=from_bucket),
+    )
     if isinstance(entry, Posting):
         return entry
     entry.doc = _adjustment_doc()
@@ -82,15 +123,27 @@ def _adjust(kind: str, lines: Sequence[Line], key: str, reason: str, from_bucket
     require_warehouses(warehouses, active=to_bucket is not None)
     location_id = check_location(location_id, warehouses)
     entry.lock(pairs_of(lines))
+    rates: dict[str, FxRate] = {}
     for i, ln in enumerate(lines):
-        unit = convert_cost(ln.unit_cost, entry.currency, fx_rate, f"lines.{i}.unit_cost") if ln.unit_cost else None
-        _, value = entry.move(sku_id=ln.sku_id, warehouse_id=ln.warehouse_id, quantity=ln.quantity,
-                              from_bucket=from_bucket, to_bucket=to_bucket, ref=ln.ref, unit_cost=unit,
-                              location_id=location_id, reason=reason)
+        unit = convert_cost(ln.unit_cost, entry.currency, None, f"lines.{i}.unit_cost", rates) if ln.unit_cost else None
+        _, value = entry.move(
+            sku_id=ln.sku_id,
+            warehouse_id=ln.warehouse_id,
+            quantity=ln.quantity,
+            from_bucket=from_bucket,
+            to_bucket=to_bucket,
+            ref=ln.ref,
+            unit_cost=unit,
+            location_id=location_id,
+            reason=reason,
+        )
         entry.post(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, value)
     posting = entry.finish()
     sign = -1 if from_bucket is not None else 1
-    _announce(entry, posting, kind, reason, {ln.ref: sign for ln in lines})
+    used = {
+        code: {"rate": r.rate, "rate_date": r.rate_date, "source": r.describe()} for code, r in sorted(rates.items())
+    }
+    _announce(entry, posting, kind, reason, {ln.ref: sign for ln in lines}, {"rates": used} if used else None)
     return posting
 
 
@@ -106,8 +159,12 @@ def get_borrowing(borrowing_id: uuid.UUID) -> Borrowing:
 
 
 def _locked_borrowing(borrowing_id: uuid.UUID) -> Borrowing:
-    row = session.execute(select(Borrowing).where(Borrowing.id == borrowing_id).with_for_update()
-                          .execution_options(populate_existing=True)).scalar_one_or_none()
+    row = session.execute(
+        select(Borrowing)
+        .where(Borrowing.id == borrowing_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if row is None:
         raise NotFound("borrowing", borrowing_id)
     return row
@@ -123,31 +180,61 @@ def list_borrowings(*, status: str | None = None, warehouse_id: uuid.UUID | None
 
 
 @stock_event
-def borrow_out(*, sku_id: uuid.UUID, warehouse_id: uuid.UUID, quantity: int, borrower: str, key: str,
-               due_date: date | None = None, note: str = "") -> Borrowing:
+def borrow_out(
+    *,
+    sku_id: uuid.UUID,
+    warehouse_id: uuid.UUID,
+    quantity: int,
+    borrower: str,
+    key: str,
+    due_date: date | None = None,
+    note: str = "",
+) -> Borrowing:
     """Lend units out (借出): `on_hand` −q at book cost; the borrowing remembers that cost."""
     if not (borrower or "").strip():
         raise ValidationError.field("borrower", "say who borrows the units")
     line = check_lines([Line("1", sku_id, warehouse_id, quantity)])[0]
-    entry = start("borrow_out", Doc("borrowing", "new"), key,
-                  request([line], borrower=borrower, due=due_date, note=note))
+    entry = start(
+        "borrow_out", Doc("borrowing", "new"), key, request([line], borrower=borrower, due=due_date, note=note)
+    )
     if isinstance(entry, Posting):
         return get_borrowing(uuid.UUID(entry.lines[0].ref))
     skus.check_stockable([sku_id])
     require_warehouses([warehouse_id])
-    row = Borrowing(id=uuid7(), number=next_number("inventory_borrowing", "BR"), borrower=borrower.strip(),
-                    sku_id=sku_id, warehouse_id=warehouse_id, quantity=quantity, due_date=due_date, note=note,
-                    currency=entry.currency)
+    row = Borrowing(
+        id=uuid7(),
+        number=next_number("inventory_borrowing", "BR"),
+        borrower=borrower.strip(),
+        sku_id=sku_id,
+        warehouse_id=warehouse_id,
+        quantity=quantity,
+        due_date=due_date,
+        note=note,
+        currency=entry.currency,
+    )
     session.add(row)
     entry.doc = Doc("borrowing", row.id, row.number)
     entry.lock([(sku_id, warehouse_id)])
-    unit, value = entry.move(sku_id=sku_id, warehouse_id=warehouse_id, quantity=quantity, from_bucket="on_hand",
-                             to_bucket=None, ref=str(row.id), reason=f"lent to {row.borrower}")
+    unit, value = entry.move(
+        sku_id=sku_id,
+        warehouse_id=warehouse_id,
+        quantity=quantity,
+        from_bucket="on_hand",
+        to_bucket=None,
+        ref=str(row.id),
+        reason=f"lent to {row.borrower}",
+    )
     row.unit_cost = unit
     entry.post(str(row.id), sku_id, warehouse_id, quantity, value)
     posting = entry.finish()
-    _announce(entry, posting, "borrow_out", f"lent to {row.borrower}", {str(row.id): -1},
-              {"borrowing_id": row.id, "borrower": row.borrower})
+    _announce(
+        entry,
+        posting,
+        "borrow_out",
+        f"lent to {row.borrower}",
+        {str(row.id): -1},
+        {"borrowing_id": row.id, "borrower": row.borrower},
+    )
     return row
 
 
@@ -170,16 +257,29 @@ def borrow_return(borrowing_id: uuid.UUID, *, quantity: int, key: str, condition
         raise ValidationError.field("quantity", f"only {row.outstanding} still out with {row.borrower}")
     entry.lock([(row.sku_id, row.warehouse_id)])
     target = "on_hand" if condition == "restock" else "unsellable"
-    _, value = entry.move(sku_id=row.sku_id, warehouse_id=row.warehouse_id, quantity=quantity, from_bucket=None,
-                          to_bucket=target, ref=str(row.id), unit_cost=row.unit_cost,
-                          reason=f"returned by {row.borrower}")
+    _, value = entry.move(
+        sku_id=row.sku_id,
+        warehouse_id=row.warehouse_id,
+        quantity=quantity,
+        from_bucket=None,
+        to_bucket=target,
+        ref=str(row.id),
+        unit_cost=row.unit_cost,
+        reason=f"returned by {row.borrower}",
+    )
     row.returned_quantity += quantity
     if row.outstanding == 0:
         row.status = "closed"
     entry.post(str(row.id), row.sku_id, row.warehouse_id, quantity, value)
     posting = entry.finish()
-    _announce(entry, posting, "borrow_return", f"returned by {row.borrower}", {},
-              {"borrowing_id": row.id, "borrower": row.borrower})
+    _announce(
+        entry,
+        posting,
+        "borrow_return",
+        f"returned by {row.borrower}",
+        {},
+        {"borrowing_id": row.id, "borrower": row.borrower},
+    )
     return row
 
 
@@ -196,12 +296,28 @@ def close_borrowing(borrowing_id: uuid.UUID, *, reason: str) -> Borrowing:
     row.note = (row.note + "\n" if row.note else "") + f"written off {lost}: {reason}"
     session.flush()
     value = (row.unit_cost * lost).quantize(Decimal("0.01"))
-    events.emit("stock.adjusted", {"kind": "borrow_write_off", "reason": reason, "number": row.number,
-                                   "document": {"type": "borrowing", "id": row.id}, "borrowing_id": row.id,
-                                   "lines": [{"sku_id": row.sku_id, "warehouse_id": row.warehouse_id,
-                                              "quantity": -lost, "unit_cost": row.unit_cost, "value": -value,
-                                              "currency": row.currency}]},
-                entity_type="borrowing", entity_id=row.id)
+    events.emit(
+        "stock.adjusted",
+        StockAdjusted(
+            kind="borrow_write_off",
+            reason=reason,
+            number=row.number,
+            document=DocumentRef(type="borrowing", id=row.id),
+            borrowing_id=row.id,
+            lines=[
+                AdjustedLine(
+                    sku_id=row.sku_id,
+                    warehouse_id=row.warehouse_id,
+                    quantity=-lost,
+                    unit_cost=row.unit_cost,
+                    value=-value,
+                    currency=row.currency,
+                )
+            ],
+        ),
+        entity_type="borrowing",
+        entity_id=row.id,
+    )
     return row
 
 
@@ -226,8 +342,9 @@ PLATFORM_HOLD = "platform_hold"
 
 
 @stock_event
-def reconcile_platform(warehouse_id: uuid.UUID, report: Sequence[PlatformStock], *, key: str,
-                       reason: str = "platform reconciliation") -> Posting:
+def reconcile_platform(
+    warehouse_id: uuid.UUID, report: Sequence[PlatformStock], *, key: str, reason: str = "platform reconciliation"
+) -> Posting:
     """Bring the book in line with what the warehouse's operator reports, by ledger
     adjustments (never by overwriting): `on_hand` to fulfillable + reserved, `unsellable` and
     (when reported) `in_transit` to theirs. Units the platform holds beyond our own order
@@ -238,8 +355,11 @@ def reconcile_platform(warehouse_id: uuid.UUID, report: Sequence[PlatformStock],
     errors: dict[str, dict[str, list[str]]] = {}
     seen: set[uuid.UUID] = set()
     for i, item in enumerate(report):
-        bad = [n for n in ("fulfillable", "reserved", "unsellable", "inbound")
-               if getattr(item, n) is not None and (not isinstance(getattr(item, n), int) or getattr(item, n) < 0)]
+        bad = [
+            n
+            for n in ("fulfillable", "reserved", "unsellable", "inbound")
+            if getattr(item, n) is not None and (not isinstance(getattr(item, n), int) or getattr(item, n) < 0)
+        ]
         if bad:
             errors[str(i)] = {n: ["must be a whole number of zero or more"] for n in bad}
         if item.sku_id in seen:
@@ -247,19 +367,36 @@ def reconcile_platform(warehouse_id: uuid.UUID, report: Sequence[PlatformStock],
         seen.add(item.sku_id)
     if errors:
         raise ValidationError(dotted({"items": errors}))
-    entry = start("platform_reconciliation", Doc("platform_reconciliation", "new"), key,
-                  {"warehouse": warehouse_id, "items": [[i.sku_id, i.fulfillable, i.reserved, i.unsellable, i.inbound]
-                                                        for i in report], "reason": reason})
+    entry = start(
+        "platform_reconciliation",
+        Doc("platform_reconciliation", "new"),
+        key,
+        {
+            "warehouse": warehouse_id,
+            "items": [[i.sku_id, i.fulfillable, i.reserved, i.unsellable, i.inbound] for i in report],
+            "reason": reason,
+        },
+    )
     if isinstance(entry, Posting):
         return entry
     entry.doc = Doc("platform_reconciliation", uuid7(), next_number("inventory_adjustment", "ADJ"))
     skus.check_stockable(seen)
     pairs = {(i.sku_id, warehouse_id) for i in report}
     entry.lock(pairs)
-    holds = {r.sku_id: r for r in session.execute(
-        select(Reservation).where(Reservation.doc_type == PLATFORM_HOLD, Reservation.doc_id == str(warehouse_id),
-                                  Reservation.status == "open").order_by(Reservation.id).with_for_update()
-        .execution_options(populate_existing=True)).scalars()}
+    holds = {
+        r.sku_id: r
+        for r in session.execute(
+            select(Reservation)
+            .where(
+                Reservation.doc_type == PLATFORM_HOLD,
+                Reservation.doc_id == str(warehouse_id),
+                Reservation.status == "open",
+            )
+            .order_by(Reservation.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalars()
+    }
     signs: dict[str, int] = {}
     for item in sorted(report, key=lambda i: i.sku_id):
         b = entry.balance(item.sku_id, warehouse_id)
@@ -271,9 +408,11 @@ def reconcile_platform(warehouse_id: uuid.UUID, report: Sequence[PlatformStock],
         ours = b.reserved
         target_on_hand = item.fulfillable + item.reserved
         if ours > target_on_hand:
-            raise Conflict(f"{skus.code(item.sku_id)}: orders here hold {ours} units but the platform reports only "
-                           f"{target_on_hand}; release or move those orders first",
-                           {f"items.{item.sku_id}": [f"{ours} reserved by orders, {target_on_hand} reported"]})
+            raise Conflict(
+                f"{skus.code(item.sku_id)}: orders here hold {ours} units but the platform reports only "
+                f"{target_on_hand}; release or move those orders first",
+                {f"items.{item.sku_id}": [f"{ours} reserved by orders, {target_on_hand} reported"]},
+            )
         targets = {"on_hand": target_on_hand, "unsellable": item.unsellable}
         if item.inbound is not None:
             targets["in_transit"] = item.inbound
@@ -282,16 +421,31 @@ def reconcile_platform(warehouse_id: uuid.UUID, report: Sequence[PlatformStock],
             if diff == 0:
                 continue
             ref = f"{item.sku_id}:{bucket}"
-            _, value = entry.move(sku_id=item.sku_id, warehouse_id=warehouse_id, quantity=abs(diff),
-                                  from_bucket=None if diff > 0 else bucket, to_bucket=bucket if diff > 0 else None,
-                                  ref=ref, reason=reason)
+            _, value = entry.move(
+                sku_id=item.sku_id,
+                warehouse_id=warehouse_id,
+                quantity=abs(diff),
+                from_bucket=None if diff > 0 else bucket,
+                to_bucket=bucket if diff > 0 else None,
+                ref=ref,
+                reason=reason,
+            )
             entry.post(ref, item.sku_id, warehouse_id, abs(diff), value)
             signs[ref] = 1 if diff > 0 else -1
         hold = max(0, item.reserved - ours)
         if hold:
-            session.add(Reservation(doc_type=PLATFORM_HOLD, doc_id=str(warehouse_id), doc_number=wh.code,
-                                    line_ref=str(item.sku_id), sku_id=item.sku_id, warehouse_id=warehouse_id,
-                                    quantity=hold, operation_id=entry.op_id))
+            session.add(
+                Reservation(
+                    doc_type=PLATFORM_HOLD,
+                    doc_id=str(warehouse_id),
+                    doc_number=wh.code,
+                    line_ref=str(item.sku_id),
+                    sku_id=item.sku_id,
+                    warehouse_id=warehouse_id,
+                    quantity=hold,
+                    operation_id=entry.op_id,
+                )
+            )
             b.reserved += hold
     posting = entry.finish()
     _announce(entry, posting, "platform_reconciliation", reason, signs, {"warehouse_id": warehouse_id})

@@ -6,6 +6,7 @@ Opening an order reserves what it will consume, so the units cannot be sold mean
 completing it consumes those reservations and posts the ledger; cancelling releases them.
 Virtual bundles need no orders: they are never stocked (see `stock.needs_of`).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from core import events
 from core.db import session, utcnow, uuid7
 from core.errors import InvalidTransition, NotFound, ValidationError
+from core.inventory.events import KitCompleted, KitPart
 from core.inventory.models import KitOrder
 from core.inventory.service import skus
 from core.inventory.service.engine import require_warehouses, start
@@ -43,8 +45,9 @@ def get_kit_order(order_id: uuid.UUID) -> KitOrder:
 
 
 def _locked(order_id: uuid.UUID) -> KitOrder:
-    row = session.execute(select(KitOrder).where(KitOrder.id == order_id).with_for_update()
-                          .execution_options(populate_existing=True)).scalar_one_or_none()
+    row = session.execute(
+        select(KitOrder).where(KitOrder.id == order_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if row is None:
         raise NotFound("kit order", order_id)
     return row
@@ -57,14 +60,17 @@ def _doc(order: KitOrder) -> Doc:
 def _consumed_lines(order: KitOrder) -> list[Line]:
     """What the order takes out of stock: components to assemble, kit units to disassemble."""
     if order.kind == "assembly":
-        return [Line(c["sku_id"], uuid.UUID(c["sku_id"]), order.warehouse_id, c["quantity"] * order.quantity)
-                for c in order.components]
+        return [
+            Line(c["sku_id"], uuid.UUID(c["sku_id"]), order.warehouse_id, c["quantity"] * order.quantity)
+            for c in order.components
+        ]
     return [Line("kit", order.kit_sku_id, order.warehouse_id, order.quantity)]
 
 
 @stock_event
-def create_kit_order(*, kind: str, kit_sku_id: uuid.UUID, warehouse_id: uuid.UUID, quantity: int,
-                     note: str = "") -> KitOrder:
+def create_kit_order(
+    *, kind: str, kit_sku_id: uuid.UUID, warehouse_id: uuid.UUID, quantity: int, note: str = ""
+) -> KitOrder:
     """Open an assembly or disassembly order, reserving what it will consume."""
     if kind not in ("assembly", "disassembly"):
         raise ValidationError.field("kind", "use assembly or disassembly")
@@ -72,21 +78,32 @@ def create_kit_order(*, kind: str, kit_sku_id: uuid.UUID, warehouse_id: uuid.UUI
         raise ValidationError.field("quantity", "must be a positive whole number")
     kinds = skus.kit_types([kit_sku_id])
     if kinds[kit_sku_id] != "physical":
-        raise ValidationError.field("kit_sku_id", f"SKU {skus.code(kit_sku_id)} is not a physical kit"
-                                    + (" (a virtual bundle is never assembled)" if kinds[kit_sku_id] else ""))
+        raise ValidationError.field(
+            "kit_sku_id",
+            f"SKU {skus.code(kit_sku_id)} is not a physical kit"
+            + (" (a virtual bundle is never assembled)" if kinds[kit_sku_id] else ""),
+        )
     skus.require_for_stock([kit_sku_id])
     require_warehouses([warehouse_id], active=True)
     bom = skus.components([kit_sku_id])[kit_sku_id]
     if not bom:
         raise ValidationError.field("kit_sku_id", "the kit has no components")
-    order = KitOrder(id=uuid7(), number=next_number("inventory_kit_order", "KO"), kind=kind, kit_sku_id=kit_sku_id,
-                     warehouse_id=warehouse_id, quantity=quantity, note=note,
-                     components=[{"sku_id": str(c), "quantity": q} for c, q in bom])
+    order = KitOrder(
+        id=uuid7(),
+        number=next_number("inventory_kit_order", "KO"),
+        kind=kind,
+        kit_sku_id=kit_sku_id,
+        warehouse_id=warehouse_id,
+        quantity=quantity,
+        note=note,
+        components=[{"sku_id": str(c), "quantity": q} for c, q in bom],
+    )
     session.add(order)
     session.flush()
     lines = _consumed_lines(order)
-    entry = start("reserve", _doc(order), f"kit_order:{order.id}:reserve",
-                  [[ln.ref, ln.sku_id, ln.quantity] for ln in lines])
+    entry = start(
+        "reserve", _doc(order), f"kit_order:{order.id}:reserve", [[ln.ref, ln.sku_id, ln.quantity] for ln in lines]
+    )
     assert not isinstance(entry, Posting)  # a new order's key is new
     reserve_needs(entry.op_id, _doc(order), [Need(ln, ln.sku_id, ln.quantity) for ln in lines])
     for ln in lines:
@@ -113,14 +130,22 @@ def complete_kit_order(order_id: uuid.UUID) -> KitOrder:
     entry.lock({(order.kit_sku_id, wh)} | {(c, wh) for c, _ in components})
     values = ship_taken(entry, taken, kind)
     total = sum(values.values(), Decimal(0))
-    made: list[dict[str, Any]] = []
+    made: list[KitPart] = []
     if order.kind == "assembly":
-        entry.move(sku_id=order.kit_sku_id, warehouse_id=wh, quantity=order.quantity, from_bucket=None,
-                   to_bucket="on_hand", ref="kit", kind=kind, value=total)
+        entry.move(
+            sku_id=order.kit_sku_id,
+            warehouse_id=wh,
+            quantity=order.quantity,
+            from_bucket=None,
+            to_bucket="on_hand",
+            ref="kit",
+            kind=kind,
+            value=total,
+        )
         entry.post("kit", order.kit_sku_id, wh, order.quantity, total)
         for ln in consumed:
             entry.post(ln.ref, ln.sku_id, wh, ln.quantity, values[(ln.ref, ln.sku_id, wh)])
-        made.append({"sku_id": order.kit_sku_id, "quantity": order.quantity, "value": total})
+        made.append(KitPart(sku_id=order.kit_sku_id, quantity=order.quantity, value=total))
     else:
         weights = []
         for comp, qty in components:
@@ -128,22 +153,42 @@ def complete_kit_order(order_id: uuid.UUID) -> KitOrder:
             weights.append((b.stock_value / b.valued_quantity if b.valued_quantity else Decimal(0)) * qty)
         shares = allocate(total, weights if any(weights) else [q for _, q in components], entry.currency)
         for (comp, qty), share in zip(components, shares):
-            entry.move(sku_id=comp, warehouse_id=wh, quantity=qty, from_bucket=None, to_bucket="on_hand",
-                       ref=str(comp), kind=kind, value=share)
+            entry.move(
+                sku_id=comp,
+                warehouse_id=wh,
+                quantity=qty,
+                from_bucket=None,
+                to_bucket="on_hand",
+                ref=str(comp),
+                kind=kind,
+                value=share,
+            )
             entry.post(str(comp), comp, wh, qty, share)
-            made.append({"sku_id": comp, "quantity": qty, "value": share})
+            made.append(KitPart(sku_id=comp, quantity=qty, value=share))
         entry.post("kit", order.kit_sku_id, wh, order.quantity, total)
     posting = entry.finish()
     order.status, order.completed_at = "completed", utcnow()
     order.unit_cost = (total / order.quantity).quantize(Decimal("0.000001"))
     session.flush()
-    used = [{"sku_id": ln.sku_id, "quantity": ln.quantity, "value": values[(ln.ref, ln.sku_id, wh)]}
-            for ln in consumed]
-    events.emit(f"kit.{'assembled' if order.kind == 'assembly' else 'disassembled'}", {
-        "id": order.id, "number": order.number, "operation_id": posting.operation_id, "warehouse_id": wh,
-        "kit_sku_id": order.kit_sku_id, "quantity": order.quantity, "unit_cost": order.unit_cost, "value": total,
-        "currency": entry.currency, "consumed": used, "produced": made,
-    }, entity_type="kit_order", entity_id=order.id)
+    used = [KitPart(sku_id=ln.sku_id, quantity=ln.quantity, value=values[(ln.ref, ln.sku_id, wh)]) for ln in consumed]
+    events.emit(
+        f"kit.{'assembled' if order.kind == 'assembly' else 'disassembled'}",
+        KitCompleted(
+            id=order.id,
+            number=order.number,
+            operation_id=posting.operation_id,
+            warehouse_id=wh,
+            kit_sku_id=order.kit_sku_id,
+            quantity=order.quantity,
+            unit_cost=order.unit_cost,
+            value=total,
+            currency=entry.currency,
+            consumed=tuple(used),
+            produced=tuple(made),
+        ),
+        entity_type="kit_order",
+        entity_id=order.id,
+    )
     return order
 
 

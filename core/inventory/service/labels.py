@@ -6,6 +6,7 @@ N", the route (the source warehouse's address to the destination's), what is ins
 carton's size and weight. Chinese names print in a CID font reportlab ships with, so no font
 file is needed.
 """
+
 from __future__ import annotations
 
 import io
@@ -33,8 +34,14 @@ def carton_id(t: Transfer, n: int) -> str:
 
 
 def _address(wh: Warehouse) -> list[str]:
-    lines = [wh.company or wh.name, wh.contact_name, wh.address_line1, wh.address_line2,
-             " ".join(p for p in (wh.city, wh.state, wh.postal_code) if p), wh.country]
+    lines = [
+        wh.company or wh.name,
+        wh.contact_name,
+        wh.address_line1,
+        wh.address_line2,
+        " ".join(p for p in (wh.city, wh.state, wh.postal_code) if p),
+        wh.country,
+    ]
     return [ln for ln in lines if ln]
 
 
@@ -78,12 +85,16 @@ def box_labels_pdf(t: Transfer) -> bytes:
             pdf.setFont(FONT, 8)
             for item in box.contents[:8]:
                 y -= 4 * mm
-                pdf.drawString(10 * mm, y, f"{codes.get(uuid.UUID(item['sku_id']), item['sku_id'])}   x {item['quantity']}")
+                pdf.drawString(
+                    10 * mm, y, f"{codes.get(uuid.UUID(item['sku_id']), item['sku_id'])}   x {item['quantity']}"
+                )
             if len(box.contents) > 8:
                 y -= 4 * mm
                 pdf.drawString(10 * mm, y, f"... and {len(box.contents) - 8} more SKUs")
             pdf.setFont(FONT, 8)
-            pdf.drawString(6 * mm, 8 * mm, f"{box.length_cm} x {box.width_cm} x {box.height_cm} cm   {box.weight_kg} kg")
+            pdf.drawString(
+                6 * mm, 8 * mm, f"{box.length_cm} x {box.width_cm} x {box.height_cm} cm   {box.weight_kg} kg"
+            )
             pdf.showPage()
     if n == 0:
         pdf.setFont(FONT, 12)

@@ -7,6 +7,7 @@ pair under the lock, so it is exact even while stock keeps moving: a transaction
 changed the row has committed (we waited for it), and one that has not yet will apply its
 change on top of the repaired value.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,6 +20,7 @@ from sqlalchemy import and_, case, func, or_, select, tuple_
 
 from core import events
 from core.db import session
+from core.inventory.events import DriftRepaired
 from core.inventory.models import LEDGER_BUCKETS, VALUED_BUCKETS, Reservation, StockBalance, StockMovement
 from core.inventory.service.engine import Pair, lock_balances, touch
 
@@ -48,15 +50,31 @@ class VerifyReport:
         return not self.drifts
 
     def to_json(self) -> dict[str, Any]:
-        return {"balances": self.balances, "fixed": self.fixed, "reservations_closed": self.reservations_closed,
-                "drifts": [{"sku_id": str(d.sku_id), "warehouse_id": str(d.warehouse_id), "field": d.field,
-                            "stored": str(d.stored), "expected": str(d.expected)} for d in self.drifts]}
+        return {
+            "balances": self.balances,
+            "fixed": self.fixed,
+            "reservations_closed": self.reservations_closed,
+            "drifts": [
+                {
+                    "sku_id": str(d.sku_id),
+                    "warehouse_id": str(d.warehouse_id),
+                    "field": d.field,
+                    "stored": str(d.stored),
+                    "expected": str(d.expected),
+                }
+                for d in self.drifts
+            ],
+        }
 
 
 def _ledger_sums(pairs: list[Pair] | None = None) -> dict[Pair, dict[str, Any]]:
     m = StockMovement
-    cols = [func.coalesce(func.sum(case((m.to_bucket == b, m.quantity), (m.from_bucket == b, -m.quantity),
-                                        else_=0)), 0).label(b) for b in LEDGER_BUCKETS]
+    cols = [
+        func.coalesce(
+            func.sum(case((m.to_bucket == b, m.quantity), (m.from_bucket == b, -m.quantity), else_=0)), 0
+        ).label(b)
+        for b in LEDGER_BUCKETS
+    ]
     valued_to = m.to_bucket.in_(VALUED_BUCKETS)
     valued_from = m.from_bucket.in_(VALUED_BUCKETS)
     enters = and_(valued_to, or_(m.from_bucket.is_(None), ~valued_from))
@@ -68,14 +86,18 @@ def _ledger_sums(pairs: list[Pair] | None = None) -> dict[Pair, dict[str, Any]]:
     out = {}
     for row in session.execute(stmt).mappings():
         out[(row["sku_id"], row["warehouse_id"])] = {b: int(row[b]) for b in LEDGER_BUCKETS} | {
-            "stock_value": Decimal(row["stock_value"])}
+            "stock_value": Decimal(row["stock_value"])
+        }
     return out
 
 
 def _reserved_sums(pairs: list[Pair] | None = None) -> dict[Pair, int]:
     r = Reservation
-    stmt = (select(r.sku_id, r.warehouse_id, func.sum(r.quantity - r.released - r.consumed))
-            .where(r.status == "open").group_by(r.sku_id, r.warehouse_id))
+    stmt = (
+        select(r.sku_id, r.warehouse_id, func.sum(r.quantity - r.released - r.consumed))
+        .where(r.status == "open")
+        .group_by(r.sku_id, r.warehouse_id)
+    )
     if pairs is not None:
         stmt = stmt.where(tuple_(r.sku_id, r.warehouse_id).in_(pairs))
     return {(sku, wh): int(q) for sku, wh, q in session.execute(stmt).all()}
@@ -97,9 +119,17 @@ def _differences(b: StockBalance | None, pair: Pair, expected: dict[str, Any]) -
 
 def _close_spent_reservations() -> int:
     """Reservation rows with nothing left open but still marked open (harmless, tidied)."""
-    rows = session.execute(select(Reservation).where(
-        Reservation.status == "open", Reservation.quantity - Reservation.released - Reservation.consumed == 0
-    ).with_for_update()).scalars().all()
+    rows = (
+        session.execute(
+            select(Reservation)
+            .where(
+                Reservation.status == "open", Reservation.quantity - Reservation.released - Reservation.consumed == 0
+            )
+            .with_for_update()
+        )
+        .scalars()
+        .all()
+    )
     for row in rows:
         row.status = "closed"
     return len(rows)
@@ -108,8 +138,10 @@ def _close_spent_reservations() -> int:
 def verify(fix: bool = False) -> VerifyReport:
     """Compare every balance with the ledger and reservation rows; repair with `fix`."""
     ledger, reserved = _ledger_sums(), _reserved_sums()
-    balances = {(b.sku_id, b.warehouse_id): b for b in session.execute(
-        select(StockBalance).execution_options(populate_existing=True)).scalars()}
+    balances = {
+        (b.sku_id, b.warehouse_id): b
+        for b in session.execute(select(StockBalance).execution_options(populate_existing=True)).scalars()
+    }
     report = VerifyReport(balances=len(balances))
     suspects: set[Pair] = set()
     for pair in set(balances) | set(ledger) | set(reserved):
@@ -138,5 +170,7 @@ def verify(fix: bool = False) -> VerifyReport:
             session.flush()
             touch({(d.sku_id, d.warehouse_id) for d in report.drifts})
             log.warning("repaired %d stock balance drift(s): %s", len(report.drifts), report.to_json()["drifts"])
-            events.emit("stock.drift_repaired", report.to_json(), entity_type="inventory", entity_id="balances")
+            events.emit(
+                "stock.drift_repaired", DriftRepaired(**report.to_json()), entity_type="inventory", entity_id="balances"
+            )
     return report

@@ -4,14 +4,16 @@ returns to suppliers) and orders (reserve, release, pick, ship, customer returns
 Each runs in a savepoint: it either happens completely or not at all, even when the caller
 catches the error and carries on with its own transaction.
 """
+
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 
@@ -59,9 +61,19 @@ def stock_event(func: F) -> F:
 
 def request(lines: Iterable[Line], **extra: Any) -> dict[str, Any]:
     """The request as hashed for the idempotency check."""
-    return {"lines": [[ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity,
-                       None if ln.unit_cost is None else [ln.unit_cost.amount, ln.unit_cost.currency]]
-                      for ln in lines], **extra}
+    return {
+        "lines": [
+            [
+                ln.ref,
+                ln.sku_id,
+                ln.warehouse_id,
+                ln.quantity,
+                None if ln.unit_cost is None else [ln.unit_cost.amount, ln.unit_cost.currency],
+            ]
+            for ln in lines
+        ],
+        **extra,
+    }
 
 
 def pairs_of(lines: Iterable[Line]) -> set[Pair]:
@@ -85,10 +97,15 @@ def expected_inbound(doc: Doc, pairs: Iterable[Pair] | None = None) -> dict[tupl
     """Units still expected on a document, per (line ref, sku, warehouse). Read it with the
     balances locked to get a number no concurrent receipt can change."""
     signed = func.sum(StockMovement.quantity * _sign("inbound_ordered"))
-    stmt = (select(StockMovement.doc_line, StockMovement.sku_id, StockMovement.warehouse_id, signed)
-            .where(StockMovement.doc_type == doc.type, StockMovement.doc_id == doc.id,
-                   (StockMovement.to_bucket == "inbound_ordered") | (StockMovement.from_bucket == "inbound_ordered"))
-            .group_by(StockMovement.doc_line, StockMovement.sku_id, StockMovement.warehouse_id))
+    stmt = (
+        select(StockMovement.doc_line, StockMovement.sku_id, StockMovement.warehouse_id, signed)
+        .where(
+            StockMovement.doc_type == doc.type,
+            StockMovement.doc_id == doc.id,
+            (StockMovement.to_bucket == "inbound_ordered") | (StockMovement.from_bucket == "inbound_ordered"),
+        )
+        .group_by(StockMovement.doc_line, StockMovement.sku_id, StockMovement.warehouse_id)
+    )
     out = {(ref, sku, wh): int(q) for ref, sku, wh, q in session.execute(stmt).all() if q}
     if pairs is not None:
         wanted = set(pairs)
@@ -113,8 +130,14 @@ def expect_inbound(doc: Doc, lines: Sequence[Line], *, key: str) -> Posting:
     require_warehouses({ln.warehouse_id for ln in lines}, active=True)
     entry.lock(pairs_of(lines))
     for ln in lines:
-        entry.move(sku_id=ln.sku_id, warehouse_id=ln.warehouse_id, quantity=ln.quantity, from_bucket=None,
-                   to_bucket="inbound_ordered", ref=ln.ref)
+        entry.move(
+            sku_id=ln.sku_id,
+            warehouse_id=ln.warehouse_id,
+            quantity=ln.quantity,
+            from_bucket=None,
+            to_bucket="inbound_ordered",
+            ref=ln.ref,
+        )
         entry.post(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, Decimal(0))
     return entry.finish()
 
@@ -139,15 +162,28 @@ def cancel_inbound(doc: Doc, lines: Sequence[Line] | None = None, *, key: str) -
         still = expected.get((ln.ref, ln.sku_id, ln.warehouse_id), 0)
         if ln.quantity > still:
             raise ValidationError({f"lines.{i}.quantity": [f"only {still} still expected on line {ln.ref}"]})
-        entry.move(sku_id=ln.sku_id, warehouse_id=ln.warehouse_id, quantity=ln.quantity,
-                   from_bucket="inbound_ordered", to_bucket=None, ref=ln.ref)
+        entry.move(
+            sku_id=ln.sku_id,
+            warehouse_id=ln.warehouse_id,
+            quantity=ln.quantity,
+            from_bucket="inbound_ordered",
+            to_bucket=None,
+            ref=ln.ref,
+        )
         entry.post(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, Decimal(0))
     return entry.finish()
 
 
 @stock_event
-def receive_purchase(doc: Doc, lines: Sequence[Line], *, key: str, qc: bool = True,
-                     fx_rate: Decimal | None = None, location_id: uuid.UUID | None = None) -> Posting:
+def receive_purchase(
+    doc: Doc,
+    lines: Sequence[Line],
+    *,
+    key: str,
+    qc: bool = True,
+    fx_rate: Decimal | None = None,
+    location_id: uuid.UUID | None = None,
+) -> Posting:
     """Purchased goods arrived: into `qc_pending` (or `on_hand` with `qc=False`) at the line's
     unit cost; `inbound_ordered` drops by what was still expected on that line."""
     lines = check_lines(lines, cost="required")
@@ -158,8 +194,10 @@ def receive_purchase(doc: Doc, lines: Sequence[Line], *, key: str, qc: bool = Tr
     warehouses = {ln.warehouse_id for ln in lines}
     require_warehouses(warehouses)
     location_id = check_location(location_id, warehouses)
-    costs = [convert_cost(ln.unit_cost, entry.currency, fx_rate, f"lines.{i}.unit_cost")  # type: ignore[arg-type]
-             for i, ln in enumerate(lines)]
+    costs = [
+        convert_cost(ln.unit_cost, entry.currency, fx_rate, f"lines.{i}.unit_cost")  # type: ignore[arg-type]
+        for i, ln in enumerate(lines)
+    ]
     entry.lock(pairs_of(lines))
     expected = expected_inbound(doc, pairs_of(lines))
     target = "qc_pending" if qc else "on_hand"
@@ -170,19 +208,36 @@ def receive_purchase(doc: Doc, lines: Sequence[Line], *, key: str, qc: bool = Tr
         value = Decimal(0)
         for qty, source in ((from_order, "inbound_ordered"), (ln.quantity - from_order, None)):
             if qty:
-                value += entry.move(sku_id=ln.sku_id, warehouse_id=ln.warehouse_id, quantity=qty,
-                                    from_bucket=source, to_bucket=target, ref=ln.ref, unit_cost=cost,
-                                    location_id=location_id)[1]
+                value += entry.move(
+                    sku_id=ln.sku_id,
+                    warehouse_id=ln.warehouse_id,
+                    quantity=qty,
+                    from_bucket=source,
+                    to_bucket=target,
+                    ref=ln.ref,
+                    unit_cost=cost,
+                    location_id=location_id,
+                )[1]
         entry.post(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, value)
     return entry.finish()
 
 
-def _simple_move(kind: str, doc: Doc, lines: Sequence[Line], key: str, from_bucket: str | None,
-                 to_bucket: str | None, *, location_id: uuid.UUID | None = None, reason: str = "",
-                 extra: dict[str, Any] | None = None) -> Posting:
+def _simple_move(
+    kind: str,
+    doc: Doc,
+    lines: Sequence[Line],
+    key: str,
+    from_bucket: str | None,
+    to_bucket: str | None,
+    *,
+    location_id: uuid.UUID | None = None,
+    reason: str = "",
+    extra: dict[str, Any] | None = None,
+) -> Posting:
     lines = check_lines(lines)
-    entry = start(kind, doc, key, request(lines, reason=reason, location_id=location_id, **(extra or {})),
-                  reason=reason)
+    entry = start(
+        kind, doc, key, request(lines, reason=reason, location_id=location_id, **(extra or {})), reason=reason
+    )
     if isinstance(entry, Posting):
         return entry
     skus.check_stockable({ln.sku_id for ln in lines})
@@ -191,8 +246,15 @@ def _simple_move(kind: str, doc: Doc, lines: Sequence[Line], key: str, from_buck
     location_id = check_location(location_id, warehouses)
     entry.lock(pairs_of(lines))
     for ln in lines:
-        _, value = entry.move(sku_id=ln.sku_id, warehouse_id=ln.warehouse_id, quantity=ln.quantity,
-                              from_bucket=from_bucket, to_bucket=to_bucket, ref=ln.ref, location_id=location_id)
+        _, value = entry.move(
+            sku_id=ln.sku_id,
+            warehouse_id=ln.warehouse_id,
+            quantity=ln.quantity,
+            from_bucket=from_bucket,
+            to_bucket=to_bucket,
+            ref=ln.ref,
+            location_id=location_id,
+        )
         entry.post(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, value)
     return entry.finish()
 
@@ -210,13 +272,15 @@ def qc_reject(doc: Doc, lines: Sequence[Line], *, key: str, reason: str = "") ->
 
 
 @stock_event
-def return_to_supplier(doc: Doc, lines: Sequence[Line], *, key: str, from_bucket: str = "unsellable",
-                       reason: str = "") -> Posting:
+def return_to_supplier(
+    doc: Doc, lines: Sequence[Line], *, key: str, from_bucket: str = "unsellable", reason: str = ""
+) -> Posting:
     """Units go back to the supplier: out of `unsellable` (or `on_hand`, `qc_pending`) at book cost."""
     if from_bucket not in ("unsellable", "on_hand", "qc_pending"):
         raise ValidationError.field("from_bucket", "use unsellable, on_hand or qc_pending")
-    return _simple_move("return_to_supplier", doc, lines, key, from_bucket, None, reason=reason,
-                        extra={"from": from_bucket})
+    return _simple_move(
+        "return_to_supplier", doc, lines, key, from_bucket, None, reason=reason, extra={"from": from_bucket}
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,18 +329,32 @@ def reserve_needs(entry_op: uuid.UUID, doc: Doc, needs: list[Need]) -> None:
         totals[need.pair] += need.quantity
     # The rows first: they are flushed with the first UPDATE, so the balance rows stay locked
     # only for the UPDATEs and the commit. A shortage rolls them back with the savepoint.
-    session.add_all([
-        Reservation(doc_type=doc.type, doc_id=doc.id, doc_number=doc.number, line_ref=need.line.ref,
-                    sku_id=need.sku_id, warehouse_id=need.line.warehouse_id, kit_sku_id=need.kit_sku_id,
-                    per_kit=need.per_kit, quantity=need.quantity, operation_id=entry_op)
-        for need in needs
-    ])
+    session.add_all(
+        [
+            Reservation(
+                doc_type=doc.type,
+                doc_id=doc.id,
+                doc_number=doc.number,
+                line_ref=need.line.ref,
+                sku_id=need.sku_id,
+                warehouse_id=need.line.warehouse_id,
+                kit_sku_id=need.kit_sku_id,
+                per_kit=need.per_kit,
+                quantity=need.quantity,
+                operation_id=entry_op,
+            )
+            for need in needs
+        ]
+    )
     short: list[Pair] = []
     for (sku_id, wh_id), qty in sorted(totals.items()):
         held = session.execute(
             update(StockBalance)
-            .where(StockBalance.sku_id == sku_id, StockBalance.warehouse_id == wh_id,
-                   StockBalance.on_hand - StockBalance.reserved >= qty)
+            .where(
+                StockBalance.sku_id == sku_id,
+                StockBalance.warehouse_id == wh_id,
+                StockBalance.on_hand - StockBalance.reserved >= qty,
+            )
             .values(reserved=StockBalance.reserved + qty, updated_at=utcnow())
             .returning(StockBalance.id)
             .execution_options(synchronize_session=False)
@@ -285,15 +363,26 @@ def reserve_needs(entry_op: uuid.UUID, doc: Doc, needs: list[Need]) -> None:
             short.append((sku_id, wh_id))
     if short:
         require_warehouses({wh for _, wh in short})  # an unknown warehouse is a 404, not a shortage
-        available = dict(session.execute(
-            select(StockBalance.sku_id, StockBalance.on_hand - StockBalance.reserved)
-            .where(StockBalance.warehouse_id.in_({wh for _, wh in short}), StockBalance.sku_id.in_({s for s, _ in short}))
-        ).all())
+        available = dict(
+            session.execute(
+                select(StockBalance.sku_id, StockBalance.on_hand - StockBalance.reserved).where(
+                    StockBalance.warehouse_id.in_({wh for _, wh in short}),
+                    StockBalance.sku_id.in_({s for s, _ in short}),
+                )
+            ).all()
+        )
         shortages = []
         for need in needs:
             if need.pair in short:
-                shortages.append(Shortage(need.line.ref, need.sku_id, need.line.warehouse_id, totals[need.pair],
-                                          int(available.get(need.sku_id, 0))))
+                shortages.append(
+                    Shortage(
+                        need.line.ref,
+                        need.sku_id,
+                        need.line.warehouse_id,
+                        totals[need.pair],
+                        int(available.get(need.sku_id, 0)),
+                    )
+                )
         raise InsufficientStock(shortages)
 
 
@@ -307,10 +396,16 @@ def reserve(doc: Doc, lines: Sequence[Line], *, key: str) -> Posting:
     # The outcome is known before anything is held (every line, or an error), so it is stored
     # with the claim of the key: one statement fewer on the busiest path.
     op_id, currency = uuid7(), functional_currency()
-    posting = Posting(op_id, key, "reserve", tuple(
-        PostedLine(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, Decimal(0), Decimal(0), currency)
-        for ln in lines))
-    claimed = claim("reserve", doc, key, request(lines), op_id=op_id, result=posting)
+    posting = Posting(
+        op_id,
+        key,
+        "reserve",
+        tuple(
+            PostedLine(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, Decimal(0), Decimal(0), currency)
+            for ln in lines
+        ),
+    )
+    claimed = claim("reserve", doc, key, request(lines), op_id=op_id, result=posting, lines=lines)
     if isinstance(claimed, Posting):
         return claimed
     needs = needs_of(lines)
@@ -321,11 +416,15 @@ def reserve(doc: Doc, lines: Sequence[Line], *, key: str) -> Posting:
 
 def open_reservations(doc: Doc) -> list[Reservation]:
     """The document's open reservation rows, locked, oldest first."""
-    return list(session.execute(
-        select(Reservation).where(Reservation.doc_type == doc.type, Reservation.doc_id == doc.id,
-                                  Reservation.status == "open")
-        .order_by(Reservation.id).with_for_update().execution_options(populate_existing=True)
-    ).scalars())
+    return list(
+        session.execute(
+            select(Reservation)
+            .where(Reservation.doc_type == doc.type, Reservation.doc_id == doc.id, Reservation.status == "open")
+            .order_by(Reservation.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalars()
+    )
 
 
 @dataclass
@@ -337,8 +436,9 @@ class Taken:
     extra: int = 0
 
 
-def take_from_reservations(doc: Doc, lines: Sequence[Line] | None, *, mode: str,
-                           allow_extra: bool = False) -> list[Taken]:
+def take_from_reservations(
+    doc: Doc, lines: Sequence[Line] | None, *, mode: str, allow_extra: bool = False
+) -> list[Taken]:
     """Release or consume (`mode`) a document's reservations for `lines` (all of them when
     None). A line beyond what it holds is refused, or with `allow_extra` the rest is marked
     to be taken from available stock."""
@@ -360,8 +460,10 @@ def take_from_reservations(doc: Doc, lines: Sequence[Line] | None, *, mode: str,
         group = groups.get(need.group, [])
         holding = sum(r.open_quantity for r in group)
         if holding < need.quantity and not allow_extra:
-            raise Conflict(f"line {need.line.ref} holds {holding} of {skus.code(need.sku_id)}, "
-                           f"not {need.quantity}", {f"lines.{need.line.ref}": [f"holds only {holding}"]})
+            raise Conflict(
+                f"line {need.line.ref} holds {holding} of {skus.code(need.sku_id)}, not {need.quantity}",
+                {f"lines.{need.line.ref}": [f"holds only {holding}"]},
+            )
         remaining = min(holding, need.quantity)
         for row in group:
             if not remaining:
@@ -411,11 +513,14 @@ def release(doc: Doc, lines: Sequence[Line] | None = None, *, key: str) -> Posti
             update(StockBalance)
             .where(StockBalance.sku_id == sku_id, StockBalance.warehouse_id == wh_id, StockBalance.reserved >= qty)
             .values(reserved=StockBalance.reserved - qty, updated_at=utcnow())
-            .returning(StockBalance.id).execution_options(synchronize_session=False)
+            .returning(StockBalance.id)
+            .execution_options(synchronize_session=False)
         ).first()
         if done is None:
-            raise Conflict(f"the reserved counter of {describe(sku_id, wh_id)} is out of step with its "
-                           "reservations; run `tradelane inventory verify --fix`")
+            raise Conflict(
+                f"the reserved counter of {describe(sku_id, wh_id)} is out of step with its "
+                "reservations; run `tradelane inventory verify --fix`"
+            )
     return posting
 
 
@@ -442,8 +547,10 @@ def mark_picked(doc: Doc, lines: Sequence[Line] | None = None, *, key: str) -> P
                     row.picked += q
                     remaining -= q
             if remaining:
-                raise Conflict(f"line {need.line.ref} holds fewer unpicked units than {need.quantity}",
-                               {f"lines.{need.line.ref}": ["picks more than it holds"]})
+                raise Conflict(
+                    f"line {need.line.ref} holds fewer unpicked units than {need.quantity}",
+                    {f"lines.{need.line.ref}": ["picks more than it holds"]},
+                )
             posted[(need.line.ref, need.line.sku_id, need.line.warehouse_id)] = need.line.quantity
     for (ref, sku_id, wh_id), qty in posted.items():
         entry.post(ref, sku_id, wh_id, qty, Decimal(0))
@@ -458,13 +565,22 @@ def ship_taken(entry: Entry, taken: list[Taken], kind: str) -> dict[tuple[str, u
     for t in taken:
         b = entry.balance(*t.need.pair)
         if b.reserved < t.held:
-            raise Conflict(f"the reserved counter of {describe(*t.need.pair)} is out of step with its "
-                           "reservations; run `tradelane inventory verify --fix`")
+            raise Conflict(
+                f"the reserved counter of {describe(*t.need.pair)} is out of step with its "
+                "reservations; run `tradelane inventory verify --fix`"
+            )
         b.reserved -= t.held
         qty = t.held + t.extra
         if qty:
-            _, value = entry.move(sku_id=t.need.sku_id, warehouse_id=t.need.line.warehouse_id, quantity=qty,
-                                  from_bucket="on_hand", to_bucket=None, ref=t.need.line.ref, kind=kind)
+            _, value = entry.move(
+                sku_id=t.need.sku_id,
+                warehouse_id=t.need.line.warehouse_id,
+                quantity=qty,
+                from_bucket="on_hand",
+                to_bucket=None,
+                ref=t.need.line.ref,
+                kind=kind,
+            )
             values[(t.need.line.ref, t.need.line.sku_id, t.need.line.warehouse_id)] += value
     return values
 
@@ -488,8 +604,9 @@ CONDITIONS = {"restock": "on_hand", "inspect": "qc_pending", "damaged": "unsella
 
 
 @stock_event
-def customer_return(doc: Doc, lines: Sequence[Line], *, key: str, condition: str = "restock",
-                    fx_rate: Decimal | None = None) -> Posting:
+def customer_return(
+    doc: Doc, lines: Sequence[Line], *, key: str, condition: str = "restock", fx_rate: Decimal | None = None
+) -> Posting:
     """A customer sent units back: `"restock"` into on_hand, `"inspect"` into qc_pending,
     `"damaged"` into unsellable; at the line's unit cost (its original COGS) or the average."""
     if condition not in CONDITIONS:
@@ -510,13 +627,22 @@ def customer_return(doc: Doc, lines: Sequence[Line], *, key: str, condition: str
         if ln.unit_cost is not None:
             line_value = convert_cost(ln.unit_cost, entry.currency, fx_rate, f"lines.{i}.unit_cost") * ln.quantity
             # A bundle's cost is split over its components in proportion to their book cost.
-            weights = [entry.balance(*n.pair).stock_value / max(entry.balance(*n.pair).valued_quantity, 1) * n.quantity
-                       for n in parts]
+            weights = [
+                entry.balance(*n.pair).stock_value / max(entry.balance(*n.pair).valued_quantity, 1) * n.quantity
+                for n in parts
+            ]
             shares = allocate(line_value, weights if any(weights) else [n.quantity for n in parts], entry.currency)
             costs = [share / n.quantity for share, n in zip(shares, parts)]
         value = Decimal(0)
         for need, cost in zip(parts, costs):
-            value += entry.move(sku_id=need.sku_id, warehouse_id=ln.warehouse_id, quantity=need.quantity,
-                                from_bucket=None, to_bucket=CONDITIONS[condition], ref=ln.ref, unit_cost=cost)[1]
+            value += entry.move(
+                sku_id=need.sku_id,
+                warehouse_id=ln.warehouse_id,
+                quantity=need.quantity,
+                from_bucket=None,
+                to_bucket=CONDITIONS[condition],
+                ref=ln.ref,
+                unit_cost=cost,
+            )[1]
         entry.post(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, value)
     return entry.finish()

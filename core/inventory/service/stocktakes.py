@@ -7,20 +7,23 @@ is `counted + picked_at_count - book_at_count`. A unit sitting in a packing tote
 and a shipment posted between the snapshot and the count is not a gain. Posting applies each
 variance to the ledger as a gain (盘盈) or loss (盘亏) at the average cost.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 
 from core import events
 from core.db import session, utcnow, uuid7
 from core.errors import InvalidTransition, NotFound, ValidationError
+from core.inventory.events import AdjustedLine, DocumentRef, StockAdjusted
 from core.inventory.models import Reservation, SkuSetting, StockBalance, Stocktake, StocktakeLine
 from core.inventory.service import skus
 from core.inventory.service.engine import dotted, functional_currency, require_warehouses, start
@@ -48,15 +51,25 @@ def get_stocktake(stocktake_id: uuid.UUID) -> Stocktake:
 
 
 def _locked(stocktake_id: uuid.UUID) -> Stocktake:
-    st = session.execute(select(Stocktake).where(Stocktake.id == stocktake_id).with_for_update()
-                         .execution_options(populate_existing=True)).scalar_one_or_none()
+    st = session.execute(
+        select(Stocktake)
+        .where(Stocktake.id == stocktake_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if st is None:
         raise NotFound("stocktake", stocktake_id)
     return st
 
 
-def create_stocktake(*, warehouse_id: uuid.UUID, scope: str = "cycle", sku_ids: Sequence[uuid.UUID] = (),
-                     location_ids: Sequence[uuid.UUID] = (), note: str = "") -> Stocktake:
+def create_stocktake(
+    *,
+    warehouse_id: uuid.UUID,
+    scope: str = "cycle",
+    sku_ids: Sequence[uuid.UUID] = (),
+    location_ids: Sequence[uuid.UUID] = (),
+    note: str = "",
+) -> Stocktake:
     if scope not in ("cycle", "spot"):
         raise ValidationError.field("scope", "use cycle (the whole warehouse) or spot (chosen SKUs or bins)")
     require_warehouses([warehouse_id])
@@ -72,26 +85,36 @@ def create_stocktake(*, warehouse_id: uuid.UUID, scope: str = "cycle", sku_ids: 
         for loc_id in location_ids:
             if get_location(loc_id).warehouse_id != warehouse_id:
                 raise ValidationError.field("location_ids", "every bin must be in the counted warehouse")
-    st = Stocktake(id=uuid7(), number=next_number("inventory_stocktake", "ST"), warehouse_id=warehouse_id,
-                   scope=scope, note=note,
-                   selection={"sku_ids": [str(s) for s in sku_ids], "location_ids": [str(x) for x in location_ids]})
+    st = Stocktake(
+        id=uuid7(),
+        number=next_number("inventory_stocktake", "ST"),
+        warehouse_id=warehouse_id,
+        scope=scope,
+        note=note,
+        selection={"sku_ids": [str(s) for s in sku_ids], "location_ids": [str(x) for x in location_ids]},
+    )
     session.add(st)
     session.flush()
     return st
 
 
 def picked_not_shipped(warehouse_id: uuid.UUID, sku_ids: Iterable[uuid.UUID] | None = None) -> dict[uuid.UUID, int]:
-    stmt = (select(Reservation.sku_id, func.sum(Reservation.picked))
-            .where(Reservation.warehouse_id == warehouse_id, Reservation.status == "open", Reservation.picked > 0)
-            .group_by(Reservation.sku_id))
+    stmt = (
+        select(Reservation.sku_id, func.sum(Reservation.picked))
+        .where(Reservation.warehouse_id == warehouse_id, Reservation.status == "open", Reservation.picked > 0)
+        .group_by(Reservation.sku_id)
+    )
     if sku_ids is not None:
         stmt = stmt.where(Reservation.sku_id.in_(set(sku_ids)))
     return {sku: int(q) for sku, q in session.execute(stmt).all()}
 
 
 def _home_bins(warehouse_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID | None]:
-    return dict(session.execute(select(SkuSetting.sku_id, SkuSetting.location_id)
-                                .where(SkuSetting.warehouse_id == warehouse_id)).all())
+    return dict(
+        session.execute(
+            select(SkuSetting.sku_id, SkuSetting.location_id).where(SkuSetting.warehouse_id == warehouse_id)
+        ).all()
+    )
 
 
 def start_counting(stocktake_id: uuid.UUID) -> Stocktake:
@@ -100,19 +123,31 @@ def start_counting(stocktake_id: uuid.UUID) -> Stocktake:
     if st.status != "draft":
         raise InvalidTransition("stocktake", st.status, "start counting")
     bins = _home_bins(st.warehouse_id)
-    on_hand = dict(session.execute(select(StockBalance.sku_id, StockBalance.on_hand)
-                                   .where(StockBalance.warehouse_id == st.warehouse_id)).all())
+    on_hand = dict(
+        session.execute(
+            select(StockBalance.sku_id, StockBalance.on_hand).where(StockBalance.warehouse_id == st.warehouse_id)
+        ).all()
+    )
     if st.scope == "cycle":
         chosen = {s for s, q in on_hand.items() if q > 0} | {s for s, loc in bins.items() if loc}
     else:
         wanted_bins = {uuid.UUID(x) for x in st.selection.get("location_ids", [])}
         chosen = {uuid.UUID(x) for x in st.selection.get("sku_ids", [])} | {
-            s for s, loc in bins.items() if loc in wanted_bins}
+            s for s, loc in bins.items() if loc in wanted_bins
+        }
     picked = picked_not_shipped(st.warehouse_id, chosen)
     codes = skus.codes(chosen)
     ordered = sorted(chosen, key=lambda s: (str(bins.get(s) or ""), codes.get(s, "")))
-    st.lines = [StocktakeLine(position=i + 1, sku_id=s, location_id=bins.get(s), snapshot_on_hand=on_hand.get(s, 0),
-                              snapshot_picked=picked.get(s, 0)) for i, s in enumerate(ordered)]
+    st.lines = [
+        StocktakeLine(
+            position=i + 1,
+            sku_id=s,
+            location_id=bins.get(s),
+            snapshot_on_hand=on_hand.get(s, 0),
+            snapshot_picked=picked.get(s, 0),
+        )
+        for i, s in enumerate(ordered)
+    ]
     st.status, st.started_at = "counting", utcnow()
     session.flush()
     return st
@@ -128,8 +163,9 @@ def enter_counts(stocktake_id: uuid.UUID, counts: Sequence[Count]) -> Stocktake:
     """Record counted shelf quantities. A SKU found that is not on the sheet gets a line."""
     st = _locked(stocktake_id)
     if st.status != "counting":
-        raise InvalidTransition("stocktake", st.status, "enter counts for",
-                                "start counting first" if st.status == "draft" else "")
+        raise InvalidTransition(
+            "stocktake", st.status, "enter counts for", "start counting first" if st.status == "draft" else ""
+        )
     errors: dict[str, dict[str, list[str]]] = {}
     for i, c in enumerate(counts):
         if isinstance(c.counted, bool) or not isinstance(c.counted, int) or c.counted < 0:
@@ -141,8 +177,13 @@ def enter_counts(stocktake_id: uuid.UUID, counts: Sequence[Count]) -> Stocktake:
     if new:
         skus.check_stockable(new)
     touched = {c.sku_id for c in counts}
-    book = dict(session.execute(select(StockBalance.sku_id, StockBalance.on_hand).where(
-        StockBalance.warehouse_id == st.warehouse_id, StockBalance.sku_id.in_(touched))).all())
+    book = dict(
+        session.execute(
+            select(StockBalance.sku_id, StockBalance.on_hand).where(
+                StockBalance.warehouse_id == st.warehouse_id, StockBalance.sku_id.in_(touched)
+            )
+        ).all()
+    )
     picked = picked_not_shipped(st.warehouse_id, touched)
     bins = _home_bins(st.warehouse_id)
     who, now = str(current_actor())[:200], utcnow()
@@ -169,16 +210,14 @@ def import_counts_csv(stocktake_id: uuid.UUID, text: str) -> Stocktake:
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         if not row.get("sku") and not row.get("counted"):
             continue
-        sku = skus.find_by_code(row["sku"])
-        if sku is None:
+        sku_id = skus.id_by_code(row["sku"])
+        if sku_id is None:
             try:
                 sku_id = uuid.UUID(row["sku"])
                 skus.kit_types([sku_id])
             except (ValueError, NotFound):
                 errors[f"row {n}"] = [f"no SKU {row['sku']!r}"]
                 continue
-        else:
-            sku_id = sku.id
         if not row["counted"].isdigit():
             errors[f"row {n}"] = [f"counted must be a whole number of zero or more, not {row['counted']!r}"]
             continue
@@ -223,9 +262,14 @@ def variance(stocktake_id: uuid.UUID) -> Variance:
     counted, and the gain (+) or loss (−) with its value at the current average cost."""
     st = get_stocktake(stocktake_id)
     currency = functional_currency()
-    costs = {b.sku_id: (b.stock_value / b.valued_quantity if b.valued_quantity else Decimal(0))
-             for b in session.execute(select(StockBalance).where(StockBalance.warehouse_id == st.warehouse_id)
-                                      .execution_options(populate_existing=True)).scalars()}
+    costs = {
+        b.sku_id: (b.stock_value / b.valued_quantity if b.valued_quantity else Decimal(0))
+        for b in session.execute(
+            select(StockBalance)
+            .where(StockBalance.warehouse_id == st.warehouse_id)
+            .execution_options(populate_existing=True)
+        ).scalars()
+    }
     out = []
     for ln in st.lines:
         if st.status == "posted":
@@ -262,28 +306,51 @@ def post_stocktake(stocktake_id: uuid.UUID) -> Stocktake:
         b = entry.balance(ln.sku_id, st.warehouse_id)
         ln.variance = diff
         ln.unit_cost = (b.stock_value / b.valued_quantity if b.valued_quantity else Decimal(0)).quantize(
-            Decimal("0.000001"))
+            Decimal("0.000001")
+        )
         if diff == 0:
             ln.variance_value = Decimal(0)
             continue
         gain = diff > 0
-        _, value = entry.move(sku_id=ln.sku_id, warehouse_id=st.warehouse_id, quantity=abs(diff),
-                              from_bucket=None if gain else "on_hand", to_bucket="on_hand" if gain else None,
-                              ref=str(ln.id), kind="stocktake_gain" if gain else "stocktake_loss",
-                              location_id=ln.location_id)
+        _, value = entry.move(
+            sku_id=ln.sku_id,
+            warehouse_id=st.warehouse_id,
+            quantity=abs(diff),
+            from_bucket=None if gain else "on_hand",
+            to_bucket="on_hand" if gain else None,
+            ref=str(ln.id),
+            kind="stocktake_gain" if gain else "stocktake_loss",
+            location_id=ln.location_id,
+        )
         ln.variance_value = value if gain else -value
         entry.post(str(ln.id), ln.sku_id, st.warehouse_id, abs(diff), value)
-        lines.append({"sku_id": ln.sku_id, "warehouse_id": st.warehouse_id, "quantity": diff,
-                      "unit_cost": ln.unit_cost, "value": ln.variance_value, "currency": entry.currency})
+        lines.append(
+            AdjustedLine(
+                sku_id=ln.sku_id,
+                warehouse_id=st.warehouse_id,
+                quantity=diff,
+                unit_cost=ln.unit_cost,
+                value=ln.variance_value,
+                currency=entry.currency,
+            )
+        )
     posting = entry.finish()
     st.status, st.posted_at = "posted", utcnow()
     session.flush()
-    gain = sum((x["value"] for x in lines if x["value"] > 0), Decimal(0))
-    loss = -sum((x["value"] for x in lines if x["value"] < 0), Decimal(0))
-    payload = {"kind": "stocktake", "reason": f"stocktake {st.number}", "number": st.number,
-               "document": {"type": "stocktake", "id": st.id}, "operation_id": posting.operation_id,
-               "warehouse_id": st.warehouse_id, "lines": lines, "gain_value": gain, "loss_value": loss,
-               "currency": entry.currency}
+    gain = sum((x.value for x in lines if x.value > 0), Decimal(0))
+    loss = -sum((x.value for x in lines if x.value < 0), Decimal(0))
+    payload = StockAdjusted(
+        kind="stocktake",
+        reason=f"stocktake {st.number}",
+        number=st.number,
+        document=DocumentRef(type="stocktake", id=st.id),
+        operation_id=posting.operation_id,
+        warehouse_id=st.warehouse_id,
+        lines=tuple(lines),
+        gain_value=gain,
+        loss_value=loss,
+        currency=entry.currency,
+    )
     events.emit("stocktake.posted", payload, entity_type="stocktake", entity_id=st.id)
     if lines:
         events.emit("stock.adjusted", payload, entity_type="stocktake", entity_id=st.id)

@@ -17,19 +17,33 @@
 The document row is locked (`SELECT ... FOR UPDATE`) before its reservations and balances, the
 same order the orders capability uses, so concurrent actions on one transfer queue up.
 """
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import select
 
 from core import events
 from core.db import session, utcnow, uuid7
 from core.errors import InvalidTransition, NotFound, ValidationError
+from core.inventory.events import (
+    Box,
+    Discrepancy,
+    ReceivedPart,
+    ShippedLine,
+    TransferAllocated,
+    TransferCancelled,
+    TransferCreated,
+    TransferItem,
+    TransferReceived,
+    TransferShipped,
+)
 from core.inventory.models import TRANSFER_KINDS, Transfer, TransferBox, TransferLine, Warehouse
 from core.inventory.service import skus
 from core.inventory.service.engine import dotted, require_warehouses, start
@@ -68,18 +82,34 @@ def doc_of(t: Transfer) -> Doc:
     return Doc(t.kind, t.id, t.number)
 
 
-def list_transfers(kind: str, *, status: str | None = None, warehouse_id: uuid.UUID | None = None,
-                   q: str | None = None) -> Any:
+def open_transfers_noting(reference: str) -> list[str]:
+    """Numbers of the transfers not yet received or cancelled whose note names `reference`
+    (an order number): one short order is not transferred for twice."""
+    rows = session.execute(
+        select(Transfer.number).where(
+            Transfer.kind == "transfer",
+            Transfer.status.in_(("draft", "allocated", "shipped", "partially_received")),
+            Transfer.note.contains(reference),
+        )
+    ).scalars()
+    return sorted(rows)
+
+
+def list_transfers(
+    kind: str, *, status: str | None = None, warehouse_id: uuid.UUID | None = None, q: str | None = None
+) -> Any:
     stmt = select(Transfer).where(Transfer.kind == kind).order_by(Transfer.created_at.desc(), Transfer.id.desc())
     if status:
         stmt = stmt.where(Transfer.status == status)
     if warehouse_id:
-        stmt = stmt.where((Transfer.source_warehouse_id == warehouse_id)
-                          | (Transfer.destination_warehouse_id == warehouse_id))
+        stmt = stmt.where(
+            (Transfer.source_warehouse_id == warehouse_id) | (Transfer.destination_warehouse_id == warehouse_id)
+        )
     if q:
         like = f"%{q.strip()}%"
-        stmt = stmt.where(Transfer.number.ilike(like) | Transfer.tracking_number.ilike(like)
-                          | Transfer.platform_reference.ilike(like))
+        stmt = stmt.where(
+            Transfer.number.ilike(like) | Transfer.tracking_number.ilike(like) | Transfer.platform_reference.ilike(like)
+        )
     return stmt
 
 
@@ -91,8 +121,9 @@ def get_transfer(transfer_id: uuid.UUID, kind: str | None = None) -> Transfer:
 
 
 def _locked(transfer_id: uuid.UUID, kind: str | None) -> Transfer:
-    t = session.execute(select(Transfer).where(Transfer.id == transfer_id).with_for_update()
-                        .execution_options(populate_existing=True)).scalar_one_or_none()
+    t = session.execute(
+        select(Transfer).where(Transfer.id == transfer_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if t is None or (kind and t.kind != kind):
         raise NotFound(LABEL.get(kind or "transfer", "transfer"), transfer_id)
     return t
@@ -133,13 +164,19 @@ def _check_route(kind: str, source: Warehouse, destination: Warehouse) -> None:
     if not destination.active:
         raise ValidationError.field("destination_warehouse_id", f"warehouse {destination.code} is inactive")
     if kind == "first_leg" and destination.type not in ("overseas_3pl", "platform"):
-        raise ValidationError.field("destination_warehouse_id",
-                                    "a first-leg shipment goes to an overseas 3PL or platform warehouse")
+        raise ValidationError.field(
+            "destination_warehouse_id", "a first-leg shipment goes to an overseas 3PL or platform warehouse"
+        )
 
 
-def create_transfer(*, kind: str = "transfer", source_warehouse_id: uuid.UUID,
-                    destination_warehouse_id: uuid.UUID, lines: Sequence[dict[str, Any]],
-                    **fields: Any) -> Transfer:
+def create_transfer(
+    *,
+    kind: str = "transfer",
+    source_warehouse_id: uuid.UUID,
+    destination_warehouse_id: uuid.UUID,
+    lines: Sequence[dict[str, Any]],
+    **fields: Any,
+) -> Transfer:
     """A draft transfer (or first-leg shipment) of `lines` ([{"sku_id", "quantity"}])."""
     if kind not in TRANSFER_KINDS:
         raise ValidationError.field("kind", f"use one of {', '.join(TRANSFER_KINDS)}")
@@ -149,16 +186,30 @@ def create_transfer(*, kind: str = "transfer", source_warehouse_id: uuid.UUID,
     whs = require_warehouses({source_warehouse_id, destination_warehouse_id})
     _check_route(kind, whs[source_warehouse_id], whs[destination_warehouse_id])
     wanted = _clean_lines(lines)
-    t = Transfer(id=uuid7(), kind=kind, number=next_number(f"inventory_{kind}", PREFIX[kind]), status="draft",
-                 source_warehouse_id=source_warehouse_id, destination_warehouse_id=destination_warehouse_id,
-                 **fields)
+    t = Transfer(
+        id=uuid7(),
+        kind=kind,
+        number=next_number(f"inventory_{kind}", PREFIX[kind]),
+        status="draft",
+        source_warehouse_id=source_warehouse_id,
+        destination_warehouse_id=destination_warehouse_id,
+        **fields,
+    )
     t.lines = [TransferLine(position=i + 1, sku_id=sku, quantity=qty) for i, (sku, qty) in enumerate(wanted.items())]
     session.add(t)
     session.flush()
-    events.emit(f"{kind}.created", {"id": t.id, "number": t.number, "source_warehouse_id": t.source_warehouse_id,
-                                    "destination_warehouse_id": t.destination_warehouse_id,
-                                    "lines": [{"sku_id": ln.sku_id, "quantity": ln.quantity} for ln in t.lines]},
-                entity_type=kind, entity_id=t.id)
+    events.emit(
+        f"{kind}.created",
+        TransferCreated(
+            id=t.id,
+            number=t.number,
+            source_warehouse_id=t.source_warehouse_id,
+            destination_warehouse_id=t.destination_warehouse_id,
+            lines=tuple(TransferItem(sku_id=ln.sku_id, quantity=ln.quantity) for ln in t.lines),
+        ),
+        entity_type=kind,
+        entity_id=t.id,
+    )
     return t
 
 
@@ -219,10 +270,18 @@ def set_boxes(transfer_id: uuid.UUID, boxes: Sequence[BoxPlan]) -> Transfer:
             errors[str(i)] = problems
     if errors:
         raise ValidationError(dotted({"boxes": errors}))
-    t.boxes = [TransferBox(position=i + 1, count=b.count, length_cm=b.length_cm, width_cm=b.width_cm,
-                           height_cm=b.height_cm, weight_kg=b.weight_kg,
-                           contents=[{"sku_id": str(s), "quantity": q} for s, q in b.contents.items()])
-               for i, b in enumerate(boxes)]
+    t.boxes = [
+        TransferBox(
+            position=i + 1,
+            count=b.count,
+            length_cm=b.length_cm,
+            width_cm=b.width_cm,
+            height_cm=b.height_cm,
+            weight_kg=b.weight_kg,
+            contents=[{"sku_id": str(s), "quantity": q} for s, q in b.contents.items()],
+        )
+        for i, b in enumerate(boxes)
+    ]
     session.flush()
     return t
 
@@ -237,8 +296,11 @@ def boxed_quantities(t: Transfer) -> dict[uuid.UUID, int]:
 
 
 def _lines(t: Transfer, warehouse_id: uuid.UUID, quantities: dict[uuid.UUID, int] | None = None) -> list[Line]:
-    return [Line(str(ln.id), ln.sku_id, warehouse_id, quantities[ln.sku_id] if quantities else ln.quantity)
-            for ln in t.lines if not quantities or quantities.get(ln.sku_id)]
+    return [
+        Line(str(ln.id), ln.sku_id, warehouse_id, quantities[ln.sku_id] if quantities else ln.quantity)
+        for ln in t.lines
+        if not quantities or quantities.get(ln.sku_id)
+    ]
 
 
 @stock_event
@@ -256,9 +318,17 @@ def allocate(transfer_id: uuid.UUID, kind: str) -> Transfer:
     entry.finish(touched={(ln.sku_id, ln.warehouse_id) for ln in lines})
     t.status, t.allocated_at = "allocated", utcnow()
     session.flush()
-    events.emit(f"{t.kind}.allocated", {"id": t.id, "number": t.number, "source_warehouse_id": t.source_warehouse_id,
-                                        "lines": [{"sku_id": ln.sku_id, "quantity": ln.quantity} for ln in lines]},
-                entity_type=t.kind, entity_id=t.id)
+    events.emit(
+        f"{t.kind}.allocated",
+        TransferAllocated(
+            id=t.id,
+            number=t.number,
+            source_warehouse_id=t.source_warehouse_id,
+            lines=tuple(TransferItem(sku_id=ln.sku_id, quantity=ln.quantity) for ln in lines),
+        ),
+        entity_type=t.kind,
+        entity_id=t.id,
+    )
     return t
 
 
@@ -275,8 +345,12 @@ def cancel(transfer_id: uuid.UUID, kind: str, reason: str = "") -> Transfer:
     if reason:
         t.note = (t.note + "\n" if t.note else "") + f"cancelled: {reason}"
     session.flush()
-    events.emit(f"{t.kind}.cancelled", {"id": t.id, "number": t.number, "reason": reason},
-                entity_type=t.kind, entity_id=t.id)
+    events.emit(
+        f"{t.kind}.cancelled",
+        TransferCancelled(id=t.id, number=t.number, reason=reason),
+        entity_type=t.kind,
+        entity_id=t.id,
+    )
     return t
 
 
@@ -289,9 +363,18 @@ def _money(value: Money | None, field: str) -> Money | None:
 
 
 @stock_event
-def ship(transfer_id: uuid.UUID, kind: str, *, carrier: str, tracking_number: str,
-         freight_cost: Money | None = None, duty: Money | None = None, shipping_method: str | None = None,
-         expected_at: date | None = None, shipped_at: datetime | None = None) -> Transfer:
+def ship(
+    transfer_id: uuid.UUID,
+    kind: str,
+    *,
+    carrier: str,
+    tracking_number: str,
+    freight_cost: Money | None = None,
+    duty: Money | None = None,
+    shipping_method: str | None = None,
+    expected_at: date | None = None,
+    shipped_at: datetime | None = None,
+) -> Transfer:
     """Hand the allocated units to the carrier: out of the source, into the destination's
     `in_transit`, at book cost."""
     t = _locked(transfer_id, kind)
@@ -311,8 +394,10 @@ def ship(transfer_id: uuid.UUID, kind: str, *, carrier: str, tracking_number: st
         else:
             wrong = [ln for ln in t.lines if boxed.get(ln.sku_id, 0) != ln.quantity]
             if wrong:
-                errors["boxes"] = [f"boxes hold {boxed.get(ln.sku_id, 0)} of {skus.code(ln.sku_id)}, the shipment "
-                                   f"has {ln.quantity}" for ln in wrong]
+                errors["boxes"] = [
+                    f"boxes hold {boxed.get(ln.sku_id, 0)} of {skus.code(ln.sku_id)}, the shipment has {ln.quantity}"
+                    for ln in wrong
+                ]
     if errors:
         raise ValidationError(errors)
     doc = doc_of(t)
@@ -321,18 +406,31 @@ def ship(transfer_id: uuid.UUID, kind: str, *, carrier: str, tracking_number: st
         return t
     lines = _lines(t, t.source_warehouse_id)
     taken = take_from_reservations(doc, lines, mode="consume")
-    entry.lock({(ln.sku_id, t.source_warehouse_id) for ln in t.lines}
-               | {(ln.sku_id, t.destination_warehouse_id) for ln in t.lines})
+    entry.lock(
+        {(ln.sku_id, t.source_warehouse_id) for ln in t.lines}
+        | {(ln.sku_id, t.destination_warehouse_id) for ln in t.lines}
+    )
     values = ship_taken(entry, taken, f"{t.kind}_out")
     out_lines = []
     for ln in t.lines:
         value = values[(str(ln.id), ln.sku_id, t.source_warehouse_id)]
-        entry.move(sku_id=ln.sku_id, warehouse_id=t.destination_warehouse_id, quantity=ln.quantity,
-                   from_bucket=None, to_bucket="in_transit", ref=str(ln.id), kind=f"{t.kind}_out", value=value)
+        entry.move(
+            sku_id=ln.sku_id,
+            warehouse_id=t.destination_warehouse_id,
+            quantity=ln.quantity,
+            from_bucket=None,
+            to_bucket="in_transit",
+            ref=str(ln.id),
+            kind=f"{t.kind}_out",
+            value=value,
+        )
         ln.unit_cost = (value / ln.quantity).quantize(Decimal("0.000001"))
         entry.post(str(ln.id), ln.sku_id, t.destination_warehouse_id, ln.quantity, value)
-        out_lines.append({"sku_id": ln.sku_id, "quantity": ln.quantity, "unit_cost": ln.unit_cost, "value": value,
-                          "currency": entry.currency})
+        out_lines.append(
+            ShippedLine(
+                sku_id=ln.sku_id, quantity=ln.quantity, unit_cost=ln.unit_cost, value=value, currency=entry.currency
+            )
+        )
     posting = entry.finish()
     t.carrier, t.tracking_number = carrier.strip(), tracking_number.strip()
     if shipping_method is not None:
@@ -344,28 +442,57 @@ def ship(transfer_id: uuid.UUID, kind: str, *, carrier: str, tracking_number: st
     t.cost_currency = (freight or duty_).currency if (freight or duty_) else None
     t.status, t.shipped_at = "shipped", shipped_at or utcnow()
     session.flush()
-    payload: dict[str, Any] = {
-        "id": t.id, "number": t.number, "operation_id": posting.operation_id,
-        "source_warehouse_id": t.source_warehouse_id, "destination_warehouse_id": t.destination_warehouse_id,
-        "carrier": t.carrier, "tracking_number": t.tracking_number, "shipping_method": t.shipping_method,
-        "shipped_at": t.shipped_at, "expected_at": t.expected_at, "lines": out_lines,
-        "value": posting.value, "currency": entry.currency,
+    fields: dict[str, Any] = {
+        "id": t.id,
+        "number": t.number,
+        "operation_id": posting.operation_id,
+        "source_warehouse_id": t.source_warehouse_id,
+        "destination_warehouse_id": t.destination_warehouse_id,
+        "carrier": t.carrier,
+        "tracking_number": t.tracking_number,
+        "shipping_method": t.shipping_method,
+        "shipped_at": t.shipped_at,
+        "expected_at": t.expected_at,
+        "lines": tuple(out_lines),
+        "value": posting.value,
+        "currency": entry.currency,
     }
     if t.kind == "first_leg":
-        payload.update(freight_cost=t.freight_cost, duty=t.duty, cost_currency=t.cost_currency,
-                       platform_reference=t.platform_reference,
-                       boxes=[{"count": b.count, "length_cm": b.length_cm, "width_cm": b.width_cm,
-                               "height_cm": b.height_cm, "weight_kg": b.weight_kg, "contents": b.contents}
-                              for b in t.boxes])
+        fields.update(
+            freight_cost=t.freight_cost,
+            duty=t.duty,
+            cost_currency=t.cost_currency,
+            platform_reference=t.platform_reference,
+            boxes=tuple(
+                Box(
+                    count=b.count,
+                    length_cm=b.length_cm,
+                    width_cm=b.width_cm,
+                    height_cm=b.height_cm,
+                    weight_kg=b.weight_kg,
+                    contents=b.contents,
+                )
+                for b in t.boxes
+            ),
+        )
     elif freight or duty_:
-        payload.update(freight_cost=t.freight_cost, duty=t.duty, cost_currency=t.cost_currency)
-    events.emit(f"{t.kind}.shipped", payload, entity_type=t.kind, entity_id=t.id)
+        fields.update(freight_cost=t.freight_cost, duty=t.duty, cost_currency=t.cost_currency)
+    events.emit(f"{t.kind}.shipped", TransferShipped(**fields), entity_type=t.kind, entity_id=t.id)
     return t
 
 
 @stock_event
-def receive(transfer_id: uuid.UUID, kind: str, receipts: Sequence[Receipt], *, key: str, complete: bool = False,
-            shortfall_reason: str = "", to_qc: bool = False, location_id: uuid.UUID | None = None) -> Transfer:
+def receive(
+    transfer_id: uuid.UUID,
+    kind: str,
+    receipts: Sequence[Receipt],
+    *,
+    key: str,
+    complete: bool = False,
+    shortfall_reason: str = "",
+    to_qc: bool = False,
+    location_id: uuid.UUID | None = None,
+) -> Transfer:
     """Units arrived at the destination: `in_transit` -> `on_hand` (or `qc_pending`). With
     `complete`, whatever is still outstanding afterwards is posted as a shortfall (a loss,
     `shortfall_reason` required) and the transfer is received."""
@@ -395,12 +522,22 @@ def receive(transfer_id: uuid.UUID, kind: str, receipts: Sequence[Receipt], *, k
     shortfall = {ln.sku_id: ln.outstanding - arriving.get(ln.sku_id, 0) for ln in t.lines} if complete else {}
     shortfall = {s: q for s, q in shortfall.items() if q}
     if shortfall and not (shortfall_reason or "").strip():
-        raise ValidationError.field("shortfall_reason", "say why units are missing (lost, damaged in transit, "
-                                                        "miscounted at shipping)")
+        raise ValidationError.field(
+            "shortfall_reason", "say why units are missing (lost, damaged in transit, miscounted at shipping)"
+        )
     location_id = check_location(location_id, {t.destination_warehouse_id})
     doc = doc_of(t)
-    entry = start(f"{t.kind}_in", doc, key, {"receipts": [[r.sku_id, r.quantity] for r in receipts],
-                                             "complete": complete, "to_qc": to_qc, "reason": shortfall_reason})
+    entry = start(
+        f"{t.kind}_in",
+        doc,
+        key,
+        {
+            "receipts": [[r.sku_id, r.quantity] for r in receipts],
+            "complete": complete,
+            "to_qc": to_qc,
+            "reason": shortfall_reason,
+        },
+    )
     if isinstance(entry, Posting):
         return t
     dest = t.destination_warehouse_id
@@ -414,20 +551,34 @@ def receive(transfer_id: uuid.UUID, kind: str, receipts: Sequence[Receipt], *, k
             ln.note = (ln.note + "\n" if ln.note else "") + r.note
         if not r.quantity:
             continue
-        _, value = entry.move(sku_id=r.sku_id, warehouse_id=dest, quantity=r.quantity, from_bucket="in_transit",
-                              to_bucket="qc_pending" if to_qc else "on_hand", ref=str(ln.id),
-                              kind=f"{t.kind}_in", location_id=location_id)
+        _, value = entry.move(
+            sku_id=r.sku_id,
+            warehouse_id=dest,
+            quantity=r.quantity,
+            from_bucket="in_transit",
+            to_bucket="qc_pending" if to_qc else "on_hand",
+            ref=str(ln.id),
+            kind=f"{t.kind}_in",
+            location_id=location_id,
+        )
         ln.received_quantity += r.quantity
         entry.post(str(ln.id), r.sku_id, dest, r.quantity, value)
-        received_lines.append({"sku_id": r.sku_id, "quantity": r.quantity, "value": value, "note": r.note})
+        received_lines.append(ReceivedPart(sku_id=r.sku_id, quantity=r.quantity, value=value, note=r.note))
     for sku_id, qty in shortfall.items():
         ln = by_sku[sku_id]
-        _, value = entry.move(sku_id=sku_id, warehouse_id=dest, quantity=qty, from_bucket="in_transit",
-                              to_bucket=None, ref=f"{ln.id}:shortfall", kind=f"{t.kind}_shortfall",
-                              reason=shortfall_reason)
+        _, value = entry.move(
+            sku_id=sku_id,
+            warehouse_id=dest,
+            quantity=qty,
+            from_bucket="in_transit",
+            to_bucket=None,
+            ref=f"{ln.id}:shortfall",
+            kind=f"{t.kind}_shortfall",
+            reason=shortfall_reason,
+        )
         ln.shortfall_quantity += qty
         entry.post(f"{ln.id}:shortfall", sku_id, dest, qty, value)
-        shortfall_lines.append({"sku_id": sku_id, "quantity": qty, "value": value})
+        shortfall_lines.append(ReceivedPart(sku_id=sku_id, quantity=qty, value=value))
     posting = entry.finish()
     if shortfall:
         t.shortfall_reason = shortfall_reason.strip()
@@ -436,33 +587,75 @@ def receive(transfer_id: uuid.UUID, kind: str, receipts: Sequence[Receipt], *, k
     else:
         t.status = "partially_received"
     session.flush()
-    events.emit(f"{t.kind}.received", {
-        "id": t.id, "number": t.number, "operation_id": posting.operation_id, "status": t.status,
-        "destination_warehouse_id": dest, "received": received_lines, "shortfall": shortfall_lines,
-        "shortfall_reason": t.shortfall_reason if shortfall else "", "currency": entry.currency,
-        "discrepancies": [{"sku_id": ln.sku_id, "shipped": ln.quantity, "received": ln.received_quantity,
-                           "shortfall": ln.shortfall_quantity, "note": ln.note}
-                          for ln in t.lines if ln.note or ln.shortfall_quantity],
-    }, entity_type=t.kind, entity_id=t.id)
+    events.emit(
+        f"{t.kind}.received",
+        TransferReceived(
+            id=t.id,
+            number=t.number,
+            operation_id=posting.operation_id,
+            status=t.status,
+            destination_warehouse_id=dest,
+            received=tuple(received_lines),
+            shortfall=tuple(shortfall_lines),
+            shortfall_reason=t.shortfall_reason if shortfall else "",
+            currency=entry.currency,
+            discrepancies=[
+                Discrepancy(
+                    sku_id=ln.sku_id,
+                    shipped=ln.quantity,
+                    received=ln.received_quantity,
+                    shortfall=ln.shortfall_quantity,
+                    note=ln.note,
+                )
+                for ln in t.lines
+                if ln.note or ln.shortfall_quantity
+            ],
+        ),
+        entity_type=t.kind,
+        entity_id=t.id,
+    )
     return t
 
 
 def in_transit(destination_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
     """Shipped, not fully received transfers and first-leg shipments, by destination."""
-    stmt = select(Transfer).where(Transfer.status.in_(("shipped", "partially_received"))) \
+    stmt = (
+        select(Transfer)
+        .where(Transfer.status.in_(("shipped", "partially_received")))
         .order_by(Transfer.destination_warehouse_id, Transfer.shipped_at)
+    )
     if destination_id:
         stmt = stmt.where(Transfer.destination_warehouse_id == destination_id)
     out = []
     for t in session.execute(stmt).scalars():
-        lines = [{"sku_id": ln.sku_id, "quantity": ln.outstanding, "unit_cost": ln.unit_cost,
-                  "value": round_money((ln.unit_cost or 0) * ln.outstanding, _currency())}
-                 for ln in t.lines if ln.outstanding]
-        out.append({"id": t.id, "kind": t.kind, "number": t.number, "status": t.status,
-                    "source_warehouse_id": t.source_warehouse_id, "destination_warehouse_id": t.destination_warehouse_id,
-                    "carrier": t.carrier, "tracking_number": t.tracking_number, "shipped_at": t.shipped_at,
-                    "expected_at": t.expected_at, "quantity": sum(x["quantity"] for x in lines),
-                    "value": sum((x["value"] for x in lines), Decimal(0)), "currency": _currency(), "lines": lines})
+        lines = [
+            {
+                "sku_id": ln.sku_id,
+                "quantity": ln.outstanding,
+                "unit_cost": ln.unit_cost,
+                "value": round_money((ln.unit_cost or 0) * ln.outstanding, _currency()),
+            }
+            for ln in t.lines
+            if ln.outstanding
+        ]
+        out.append(
+            {
+                "id": t.id,
+                "kind": t.kind,
+                "number": t.number,
+                "status": t.status,
+                "source_warehouse_id": t.source_warehouse_id,
+                "destination_warehouse_id": t.destination_warehouse_id,
+                "carrier": t.carrier,
+                "tracking_number": t.tracking_number,
+                "shipped_at": t.shipped_at,
+                "expected_at": t.expected_at,
+                "quantity": sum(x["quantity"] for x in lines),
+                "value": sum((x["value"] for x in lines), Decimal(0)),
+                "currency": _currency(),
+                "lines": lines,
+            }
+        )
     return out
 
 
@@ -470,4 +663,3 @@ def _currency() -> str:
     from core.inventory.service.engine import functional_currency
 
     return functional_currency()
-

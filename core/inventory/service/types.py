@@ -1,4 +1,5 @@
 """The typed vocabulary of the inventory service: what callers pass in and get back."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,6 +9,9 @@ from typing import Any
 
 from core.errors import Conflict
 from core.money import Money
+
+# Stock events whose outcome is their request's lines at no value (see `Posting.stored`).
+REQUEST_SHAPED = ("reserve",)
 
 
 @dataclass(frozen=True)
@@ -54,15 +58,27 @@ class PostedLine:
     currency: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"ref": self.ref, "sku_id": str(self.sku_id), "warehouse_id": str(self.warehouse_id),
-                "quantity": self.quantity, "unit_cost": str(self.unit_cost), "value": str(self.value),
-                "currency": self.currency}
+        return {
+            "ref": self.ref,
+            "sku_id": str(self.sku_id),
+            "warehouse_id": str(self.warehouse_id),
+            "quantity": self.quantity,
+            "unit_cost": str(self.unit_cost),
+            "value": str(self.value),
+            "currency": self.currency,
+        }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "PostedLine":
-        return cls(ref=data["ref"], sku_id=uuid.UUID(data["sku_id"]), warehouse_id=uuid.UUID(data["warehouse_id"]),
-                   quantity=int(data["quantity"]), unit_cost=Decimal(data["unit_cost"]),
-                   value=Decimal(data["value"]), currency=data["currency"])
+    def from_json(cls, data: dict[str, Any]) -> PostedLine:
+        return cls(
+            ref=data["ref"],
+            sku_id=uuid.UUID(data["sku_id"]),
+            warehouse_id=uuid.UUID(data["warehouse_id"]),
+            quantity=int(data["quantity"]),
+            unit_cost=Decimal(data["unit_cost"]),
+            value=Decimal(data["value"]),
+            currency=data["currency"],
+        )
 
 
 @dataclass(frozen=True)
@@ -91,13 +107,61 @@ class Posting:
         raise KeyError(ref)
 
     def to_json(self) -> dict[str, Any]:
-        return {"operation_id": str(self.operation_id), "key": self.key, "kind": self.kind,
-                "lines": [line.to_json() for line in self.lines]}
+        return {
+            "operation_id": str(self.operation_id),
+            "key": self.key,
+            "kind": self.kind,
+            "lines": [line.to_json() for line in self.lines],
+        }
+
+    def stored(self) -> dict[str, Any]:
+        """The outcome as the operation row keeps it for replays: as small as idempotency
+        needs. The row holds the id, key and kind; a reservation's lines are exactly its
+        request's lines (their hash is on the row too) at no value, so it keeps only the
+        currency, and a replay, whose request hash matches, rebuilds the lines from its own
+        request (`from_stored`)."""
+        if self.kind in REQUEST_SHAPED and all(not ln.value and not ln.unit_cost for ln in self.lines):
+            currencies = {ln.currency for ln in self.lines}
+            if len(currencies) <= 1:
+                return {"lines": "request", "currency": next(iter(currencies), "")}
+        return self.to_json()
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], replayed: bool = False) -> "Posting":
-        return cls(operation_id=uuid.UUID(data["operation_id"]), key=data["key"], kind=data["kind"],
-                   lines=tuple(PostedLine.from_json(x) for x in data["lines"]), replayed=replayed)
+    def from_stored(
+        cls,
+        data: dict[str, Any],
+        *,
+        operation_id: uuid.UUID,
+        key: str,
+        kind: str,
+        lines: Any = (),
+        replayed: bool = False,
+    ) -> Posting:
+        """The Posting of a stored outcome (`stored`, or the full form `to_json` of earlier
+        rows); `lines` are the replayed request's, for the outcomes that keep none."""
+        if data.get("lines") != "request":
+            return cls.from_json(data, replayed=replayed)
+        currency = data.get("currency", "")
+        return cls(
+            operation_id=operation_id,
+            key=key,
+            kind=kind,
+            lines=tuple(
+                PostedLine(ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, Decimal(0), Decimal(0), currency)
+                for ln in lines
+            ),
+            replayed=replayed,
+        )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], replayed: bool = False) -> Posting:
+        return cls(
+            operation_id=uuid.UUID(data["operation_id"]),
+            key=data["key"],
+            kind=data["kind"],
+            lines=tuple(PostedLine.from_json(x) for x in data["lines"]),
+            replayed=replayed,
+        )
 
 
 @dataclass(frozen=True)
@@ -164,9 +228,10 @@ class InsufficientStock(Conflict):
     def __init__(self, shortages: list[Shortage], action: str = "reserve") -> None:
         self.shortages = list(shortages)
         parts = [f"line {s.ref} needs {s.requested}, {s.available} available" for s in self.shortages]
-        super().__init__(f"not enough stock to {action}: " + "; ".join(parts),
-                         {f"lines.{s.ref}": [f"needs {s.requested}, {s.available} available"]
-                          for s in self.shortages})
+        super().__init__(
+            f"not enough stock to {action}: " + "; ".join(parts),
+            {f"lines.{s.ref}": [f"needs {s.requested}, {s.available} available"] for s in self.shortages},
+        )
 
     def __str__(self) -> str:
         return self.message

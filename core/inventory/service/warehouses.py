@@ -1,4 +1,5 @@
 """Warehouses, their bins, and per-SKU settings (safety stock, home bin)."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,17 +8,38 @@ from typing import Any
 from sqlalchemy import select
 
 from core import events
-from core.catalog.fields import COUNTRIES
 from core.db import get_or_none, session, uuid7
 from core.errors import Conflict, NotFound, ValidationError
+from core.inventory.events import WarehouseCreated, WarehouseUpdated
 from core.inventory.models import WAREHOUSE_TYPES, Location, SkuSetting, Warehouse
 from core.inventory.service import skus
 from core.inventory.service.engine import check_safety, ensure_balances
+from core.validation import COUNTRIES
 
-ADDRESS_FIELDS = ("contact_name", "company", "phone", "email", "address_line1", "address_line2", "city",
-                  "state", "postal_code")
-EDITABLE = ("code", "name", "type", "operator", "marketplace", "connection_id", "priority", "active", "country",
-            "note", *ADDRESS_FIELDS)
+ADDRESS_FIELDS = (
+    "contact_name",
+    "company",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+)
+EDITABLE = (
+    "code",
+    "name",
+    "type",
+    "operator",
+    "marketplace",
+    "connection_id",
+    "priority",
+    "active",
+    "country",
+    "note",
+    *ADDRESS_FIELDS,
+)
 
 
 def list_warehouses(*, active: bool | None = None, type: str | None = None, q: str | None = None) -> Any:  # noqa: A002
@@ -52,10 +74,13 @@ def _validate(wh: Warehouse) -> None:
     if wh.type == "platform" and not wh.marketplace:
         errors["marketplace"] = ["a platform warehouse serves one marketplace (e.g. US for Amazon FBA US)"]
     if wh.connection_id is not None:
-        from tenants.models import PluginConnection
+        from tenants.service import connection_facts
 
-        if get_or_none(PluginConnection, wh.connection_id) is None:
-            errors["connection_id"] = ["no such connection"]
+        # Without autoflush: flushing the changed warehouse first would send a connection id
+        # that names nothing to the foreign key (a 409) instead of this answer.
+        with session.no_autoflush:
+            if connection_facts(wh.connection_id) is None:
+                errors["connection_id"] = ["no such connection"]
     if errors:
         raise ValidationError(errors)
     clash = session.execute(select(Warehouse.id).where(Warehouse.code == wh.code, Warehouse.id != wh.id)).first()
@@ -73,8 +98,12 @@ def create_warehouse(**data: Any) -> Warehouse:
     _validate(wh)
     session.add(wh)
     session.flush()
-    events.emit("warehouse.created", {"warehouse_id": wh.id, "code": wh.code, "type": wh.type,
-                                      "country": wh.country}, entity_type="warehouse", entity_id=wh.id)
+    events.emit(
+        "warehouse.created",
+        WarehouseCreated(warehouse_id=wh.id, code=wh.code, type=wh.type, country=wh.country),
+        entity_type="warehouse",
+        entity_id=wh.id,
+    )
     return wh
 
 
@@ -87,8 +116,12 @@ def update_warehouse(warehouse_id: uuid.UUID, **changes: Any) -> Warehouse:
         setattr(wh, name, value.upper() if name == "country" and isinstance(value, str) else value)
     _validate(wh)
     session.flush()
-    events.emit("warehouse.updated", {"warehouse_id": wh.id, "changed": sorted(changes)},
-                entity_type="warehouse", entity_id=wh.id)
+    events.emit(
+        "warehouse.updated",
+        WarehouseUpdated(warehouse_id=wh.id, changed=tuple(sorted(changes))),
+        entity_type="warehouse",
+        entity_id=wh.id,
+    )
     return wh
 
 
@@ -114,8 +147,11 @@ def get_location(location_id: uuid.UUID) -> Location:
 def _check_location_code(loc: Location) -> None:
     if not (loc.code or "").strip():
         raise ValidationError.field("code", "is required")
-    clash = session.execute(select(Location.id).where(
-        Location.warehouse_id == loc.warehouse_id, Location.code == loc.code, Location.id != loc.id)).first()
+    clash = session.execute(
+        select(Location.id).where(
+            Location.warehouse_id == loc.warehouse_id, Location.code == loc.code, Location.id != loc.id
+        )
+    ).first()
     if clash:
         raise Conflict(f"bin {loc.code} already exists in this warehouse", {"code": ["already used"]})
 
@@ -144,20 +180,27 @@ def update_location(location_id: uuid.UUID, **changes: Any) -> Location:
 
 
 def get_setting(sku_id: uuid.UUID, warehouse_id: uuid.UUID) -> SkuSetting | None:
-    return session.execute(select(SkuSetting).where(
-        SkuSetting.sku_id == sku_id, SkuSetting.warehouse_id == warehouse_id)).scalar_one_or_none()
+    return session.execute(
+        select(SkuSetting).where(SkuSetting.sku_id == sku_id, SkuSetting.warehouse_id == warehouse_id)
+    ).scalar_one_or_none()
 
 
 _UNSET: Any = object()
 
 
-def set_sku_setting(sku_id: uuid.UUID, warehouse_id: uuid.UUID, *, safety_stock: int | None = None,
-                    location_id: uuid.UUID | None = _UNSET) -> SkuSetting:
+def set_sku_setting(
+    sku_id: uuid.UUID,
+    warehouse_id: uuid.UUID,
+    *,
+    safety_stock: int | None = None,
+    location_id: uuid.UUID | None = _UNSET,
+) -> SkuSetting:
     """Set the safety stock and/or the home bin of a SKU in a warehouse."""
     skus.check_stockable([sku_id])
     get_warehouse(warehouse_id)
-    if safety_stock is not None and (isinstance(safety_stock, bool) or not isinstance(safety_stock, int)
-                                     or safety_stock < 0):
+    if safety_stock is not None and (
+        isinstance(safety_stock, bool) or not isinstance(safety_stock, int) or safety_stock < 0
+    ):
         raise ValidationError.field("safety_stock", "must be a whole number of zero or more")
     if location_id is not _UNSET and location_id is not None:
         if get_location(location_id).warehouse_id != warehouse_id:

@@ -4,6 +4,7 @@ reported on the last test.
 Revision ID: 0002_connection_state
 Revises: 0001_foundation
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

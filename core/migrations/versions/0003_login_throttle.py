@@ -3,6 +3,7 @@
 Revision ID: 0003_login_throttle
 Revises: 0002_connection_state
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -10,22 +10,25 @@
   refunding every unit refunds the line to the cent) or by amount (spread over the lines by
   what they still have to refund). Every money movement is an `order.refunded` event.
 """
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import select
 
 from core import events
-from core.catalog import fields as f
+from core import validation as f
 from core.db import get_or_none, session, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from core.inventory import service as inventory
 from core.inventory.service import Doc, Line
 from core.money import Money, allocate, round_money
 from core.numbering import next_number
+from core.orders.events import OrderCancelled, OrderRefunded, Refund, ReturnState, SoldLine
 from core.orders.models import AFTER_SHIPMENT, BEFORE_SHIPMENT, Order, OrderLine, OrderRefund, OrderReturn
 from core.orders.service.base import (
     emit,
@@ -33,9 +36,9 @@ from core.orders.service.base import (
     line_payload,
     lock_order,
     open_hold,
-    order_payload,
-    record,
+    order_fields,
     recompute_totals,
+    record,
     require_status,
     set_status,
     share,
@@ -63,7 +66,9 @@ def cancel(order_id: uuid.UUID, reason: str, *, source: str = "staff") -> Order:
     return order
 
 
-def cancel_lines(order: Order, quantities: dict[uuid.UUID, int], reason: str, *, source: str = "staff") -> dict[uuid.UUID, Decimal]:
+def cancel_lines(
+    order: Order, quantities: dict[uuid.UUID, int], reason: str, *, source: str = "staff"
+) -> dict[uuid.UUID, Decimal]:
     """Cancel units of lines before shipment and release their stock; when nothing is left
     to ship the order is cancelled. Returns what each line's cancelled units were worth."""
     require_status(order, BEFORE_SHIPMENT, "cancel lines of")
@@ -85,7 +90,7 @@ def cancel_lines(order: Order, quantities: dict[uuid.UUID, int], reason: str, *,
         before = line_live_total(order, line)
         line.quantity_cancelled += qty
         values[line_id] = round_money(before - line_live_total(order, line), order.currency)
-        payload.append({**item, "total": values[line_id]})
+        payload.append(SoldLine(**{**item, "total": values[line_id]}))
     recompute_totals(order)
     left = sum(ln.open_quantity for ln in order.lines)
     cancelled_value = sum(values.values(), Decimal(0))
@@ -98,12 +103,26 @@ def cancel_lines(order: Order, quantities: dict[uuid.UUID, int], reason: str, *,
         order.cancel_reason = reason
         order.stock_reserved = False
         set_status(order, "cancelled", "cancelled", reason, source=source)
-        emit("order.cancelled", order, reason=reason, source=source, cancelled_lines=payload,
-             cancelled_amount=cancelled_value)
+        emit(
+            "order.cancelled",
+            order,
+            OrderCancelled,
+            reason=reason,
+            source=source,
+            cancelled_lines=tuple(payload),
+            cancelled_amount=cancelled_value,
+        )
     else:
         record(order, "lines_cancelled", reason, source=source, lines=[str(i) for i in quantities])
-        emit("order.lines_cancelled", order, reason=reason, source=source, cancelled_lines=payload,
-             cancelled_amount=cancelled_value)
+        emit(
+            "order.lines_cancelled",
+            order,
+            OrderCancelled,
+            reason=reason,
+            source=source,
+            cancelled_lines=tuple(payload),
+            cancelled_amount=cancelled_value,
+        )
     return values
 
 
@@ -111,8 +130,9 @@ def cancel_lines(order: Order, quantities: dict[uuid.UUID, int], reason: str, *,
 # Refunds
 
 
-def _line_quantities(errors: f.Errors, order: Order, items: Sequence[dict[str, Any]] | None,
-                     available: Any, what: str) -> dict[uuid.UUID, int]:
+def _line_quantities(
+    errors: f.Errors, order: Order, items: Sequence[dict[str, Any]] | None, available: Any, what: str
+) -> dict[uuid.UUID, int]:
     lines = {str(ln.id): ln for ln in order.lines}
     out: dict[uuid.UUID, int] = {}
     for i, item in enumerate(items or []):
@@ -128,10 +148,18 @@ def _line_quantities(errors: f.Errors, order: Order, items: Sequence[dict[str, A
     return out
 
 
-def refund(order_id: uuid.UUID, *, method: str, reason: str, amount: Any = None,
-           lines: Sequence[dict[str, Any]] | None = None, type: str | None = None,  # noqa: A002
-           evidence: Sequence[Any] | None = None, return_id: uuid.UUID | str | None = None,
-           external_refund_id: str | None = None) -> OrderRefund:
+def refund(
+    order_id: uuid.UUID,
+    *,
+    method: str,
+    reason: str,
+    amount: Any = None,
+    lines: Sequence[dict[str, Any]] | None = None,
+    type: str | None = None,  # noqa: A002
+    evidence: Sequence[Any] | None = None,
+    return_id: uuid.UUID | str | None = None,
+    external_refund_id: str | None = None,
+) -> OrderRefund:
     """Record money paid back (method `platform` or `offline`) with its reason.
 
     Before shipment it cancels the lines it names (or the whole order when neither lines nor
@@ -145,8 +173,11 @@ def refund(order_id: uuid.UUID, *, method: str, reason: str, amount: Any = None,
     errors.raise_if_any()
     order = lock_order(order_id)
     if external_refund_id:
-        existing = session.execute(select(OrderRefund).where(
-            OrderRefund.order_id == order.id, OrderRefund.external_refund_id == external_refund_id)).scalar_one_or_none()
+        existing = session.execute(
+            select(OrderRefund).where(
+                OrderRefund.order_id == order.id, OrderRefund.external_refund_id == external_refund_id
+            )
+        ).scalar_one_or_none()
         if existing is not None:
             return existing
     if order.status in BEFORE_SHIPMENT:
@@ -170,8 +201,16 @@ def _minor(currency: str) -> int:
     return minor_unit(currency)
 
 
-def _refund_before_shipment(order: Order, method: str, reason: str, amount: Any, items: Any, type_: Any,
-                            evidence: Any, external_refund_id: str | None) -> OrderRefund:
+def _refund_before_shipment(
+    order: Order,
+    method: str,
+    reason: str,
+    amount: Any,
+    items: Any,
+    type_: Any,
+    evidence: Any,
+    external_refund_id: str | None,
+) -> OrderRefund:
     errors = f.Errors()
     if type_ not in (None, "", "cancellation"):
         errors.add("type", "before shipment a refund cancels the lines it pays back (type cancellation)")
@@ -192,9 +231,21 @@ def _refund_before_shipment(order: Order, method: str, reason: str, amount: Any,
         raise ValidationError.field("amount", f"the lines are worth {worth} {order.currency}; refund at most that")
     total = worth if value is None else value
     shares = _spread(total, [values[i] for i in quantities], order.currency)
-    refund_lines = [{"line_id": str(i), "quantity": q, "amount": str(a)} for (i, q), a in zip(quantities.items(), shares)]
-    return _record_refund(order, method, "cancellation", total, reason, refund_lines, evidence or [], None,
-                          external_refund_id, stage="before_shipment")
+    refund_lines = [
+        {"line_id": str(i), "quantity": q, "amount": str(a)} for (i, q), a in zip(quantities.items(), shares)
+    ]
+    return _record_refund(
+        order,
+        method,
+        "cancellation",
+        total,
+        reason,
+        refund_lines,
+        evidence or [],
+        None,
+        external_refund_id,
+        stage="before_shipment",
+    )
 
 
 def _spread(total: Decimal, weights: list[Decimal], currency: str) -> list[Decimal]:
@@ -203,8 +254,17 @@ def _spread(total: Decimal, weights: list[Decimal], currency: str) -> list[Decim
     return allocate(total, weights, currency)
 
 
-def _refund_after_shipment(order: Order, method: str, reason: str, amount: Any, items: Any, type_: Any,
-                           evidence: Any, return_id: Any, external_refund_id: str | None) -> OrderRefund:
+def _refund_after_shipment(
+    order: Order,
+    method: str,
+    reason: str,
+    amount: Any,
+    items: Any,
+    type_: Any,
+    evidence: Any,
+    return_id: Any,
+    external_refund_id: str | None,
+) -> OrderRefund:
     errors = f.Errors()
     kind = f.choice(errors, "type", type_ or "refund_only", AFTER_TYPES, required=True)
     value = _amount(errors, amount, order)
@@ -221,21 +281,30 @@ def _refund_after_shipment(order: Order, method: str, reason: str, amount: Any, 
             errors.add("lines", "name the lines the buyer keeps or destroys")
         if not evidence:
             errors.add("evidence", "attach evidence that the goods were destroyed (photo links, notes)")
-    quantities = _line_quantities(errors, order, items, lambda ln: ln.quantity_shipped - ln.quantity_refunded,
-                                  "shipped and not yet refunded") if items else {}
+    quantities = (
+        _line_quantities(
+            errors, order, items, lambda ln: ln.quantity_shipped - ln.quantity_refunded, "shipped and not yet refunded"
+        )
+        if items
+        else {}
+    )
     if not items and value is None:
         errors.add("amount", "give an amount, or the lines to refund")
     errors.raise_if_any()
     lines = {ln.id: ln for ln in order.lines}
-    remaining = {ln.id: round_money(line_live_total(order, ln) - ln.refunded, order.currency)
-                 for ln in order.lines if ln.quantity_shipped}
+    remaining = {
+        ln.id: round_money(line_live_total(order, ln) - ln.refunded, order.currency)
+        for ln in order.lines
+        if ln.quantity_shipped
+    }
     if quantities:
         worth = {}
         for line_id, qty in quantities.items():
             ln = lines[line_id]
             total = line_live_total(order, ln)
-            part = (share(total, ln.quantity_refunded + qty, ln.live_quantity, order.currency)
-                    - share(total, ln.quantity_refunded, ln.live_quantity, order.currency))
+            part = share(total, ln.quantity_refunded + qty, ln.live_quantity, order.currency) - share(
+                total, ln.quantity_refunded, ln.live_quantity, order.currency
+            )
             worth[line_id] = round_money(min(part, remaining[line_id]), order.currency)
         full = sum(worth.values(), Decimal(0))
         if value is not None and value > full:
@@ -245,8 +314,9 @@ def _refund_after_shipment(order: Order, method: str, reason: str, amount: Any, 
         for (line_id, qty), part in zip(quantities.items(), shares):
             lines[line_id].quantity_refunded += qty
             lines[line_id].refunded += part
-        refund_lines = [{"line_id": str(i), "quantity": q, "amount": str(a)}
-                        for (i, q), a in zip(quantities.items(), shares)]
+        refund_lines = [
+            {"line_id": str(i), "quantity": q, "amount": str(a)} for (i, q), a in zip(quantities.items(), shares)
+        ]
     else:
         left = sum(remaining.values(), Decimal(0))
         if value > left:  # type: ignore[operator]
@@ -257,34 +327,83 @@ def _refund_after_shipment(order: Order, method: str, reason: str, amount: Any, 
             lines[line_id].refunded += part
         refund_lines = [{"line_id": str(i), "quantity": 0, "amount": str(a)} for i, a in zip(ids, shares) if a]
         total_refund = value  # type: ignore[assignment]
-    return _record_refund(order, method, kind or "refund_only", total_refund, reason, refund_lines, evidence,
-                          rma, external_refund_id, stage="after_shipment")
+    return _record_refund(
+        order,
+        method,
+        kind or "refund_only",
+        total_refund,
+        reason,
+        refund_lines,
+        evidence,
+        rma,
+        external_refund_id,
+        stage="after_shipment",
+    )
 
 
-def _record_refund(order: Order, method: str, kind: str, amount: Decimal, reason: str, lines: list[dict[str, Any]],
-                   evidence: list[Any], rma: OrderReturn | None, external_refund_id: str | None,
-                   stage: str) -> OrderRefund:
+def _record_refund(
+    order: Order,
+    method: str,
+    kind: str,
+    amount: Decimal,
+    reason: str,
+    lines: list[dict[str, Any]],
+    evidence: list[Any],
+    rma: OrderReturn | None,
+    external_refund_id: str | None,
+    stage: str,
+) -> OrderRefund:
     amount = round_money(amount, order.currency)
-    row = OrderRefund(order_id=order.id, method=method, type=kind, amount=amount, currency=order.currency,
-                      reason=reason, lines=lines, evidence=list(evidence), return_id=rma.id if rma else None,
-                      external_refund_id=external_refund_id)
+    row = OrderRefund(
+        order_id=order.id,
+        method=method,
+        type=kind,
+        amount=amount,
+        currency=order.currency,
+        reason=reason,
+        lines=lines,
+        evidence=list(evidence),
+        return_id=rma.id if rma else None,
+        external_refund_id=external_refund_id,
+    )
     session.add(row)
     session.flush()
     order.refunded_amount = (order.refunded_amount or Decimal(0)) + amount
     by_id = {str(ln.id): ln for ln in order.lines}
-    detailed = [{**x, **{k: line_payload(order, by_id[x["line_id"]])[k]
-                         for k in ("external_order_id", "external_line_id", "seller_sku", "sku_id", "sku_code")}}
-                for x in lines]
+    detailed = [
+        {
+            **x,
+            **{
+                k: line_payload(order, by_id[x["line_id"]])[k]
+                for k in ("external_order_id", "external_line_id", "seller_sku", "sku_id", "sku_code")
+            },
+        }
+        for x in lines
+    ]
     message = f"{method} refund of {amount} {order.currency} ({kind.replace('_', ' ')}): {reason}"
     if stage == "after_shipment":
         _after_sales_status(order, "refunded", message, refund_id=row.id)
     else:
         record(order, "refunded", message, refund_id=row.id)
-    emit("order.refunded", order, refund={
-        "refund_id": row.id, "method": method, "type": kind, "stage": stage, "amount": amount,
-        "currency": order.currency, "reason": reason, "lines": detailed, "evidence": list(evidence),
-        "return_id": rma.id if rma else None, "return_number": rma.number if rma else None,
-        "external_refund_id": external_refund_id})
+    emit(
+        "order.refunded",
+        order,
+        OrderRefunded,
+        refund=Refund(
+            refund_id=row.id,
+            method=method,
+            type=kind,
+            stage=stage,
+            amount=amount,
+            currency=order.currency,
+            reason=reason,
+            lines=tuple(detailed),
+            evidence=tuple(evidence),
+            return_id=rma.id if rma else None,
+            return_number=rma.number if rma else None,
+            external_refund_id=external_refund_id,
+        ),
+    )
     return row
 
 
@@ -321,8 +440,15 @@ def get_return(return_id: uuid.UUID | str) -> OrderReturn:
     return rma
 
 
-def create_return(order_id: uuid.UUID, *, lines: Sequence[dict[str, Any]], reason: str, carrier: str = "",
-                  tracking_number: str = "", warehouse_id: uuid.UUID | str | None = None) -> OrderReturn:
+def create_return(
+    order_id: uuid.UUID,
+    *,
+    lines: Sequence[dict[str, Any]],
+    reason: str,
+    carrier: str = "",
+    tracking_number: str = "",
+    warehouse_id: uuid.UUID | str | None = None,
+) -> OrderReturn:
     """Authorise a return (RMA) of shipped units, with the buyer's return tracking number."""
     errors = f.Errors()
     reason = f.text(errors, "reason", reason, max_len=2000, required=True)
@@ -334,27 +460,46 @@ def create_return(order_id: uuid.UUID, *, lines: Sequence[dict[str, Any]], reaso
     order = lock_order(order_id)
     require_status(order, AFTER_SHIPMENT, "authorise a return of", "it has not shipped")
     pending: dict[str, int] = {}
-    for rma in session.execute(select(OrderReturn).where(OrderReturn.order_id == order.id,
-                                                         OrderReturn.status == "requested")).scalars():
+    for rma in session.execute(
+        select(OrderReturn).where(OrderReturn.order_id == order.id, OrderReturn.status == "requested")
+    ).scalars():
         for x in rma.lines:
             pending[x["line_id"]] = pending.get(x["line_id"], 0) + int(x["quantity"])
-    quantities = _line_quantities(errors, order, lines,
-                                  lambda ln: ln.quantity_shipped - ln.quantity_returned - pending.get(str(ln.id), 0),
-                                  "shipped and not already coming back")
+    quantities = _line_quantities(
+        errors,
+        order,
+        lines,
+        lambda ln: ln.quantity_shipped - ln.quantity_returned - pending.get(str(ln.id), 0),
+        "shipped and not already coming back",
+    )
     wh = _warehouse(errors, warehouse_id) if warehouse_id else order.warehouse_id
     errors.raise_if_any()
-    rma = OrderReturn(order_id=order.id, number=next_number("order_return", "RMA"), status="requested", reason=reason,
-                      carrier=carrier, tracking_number=tracking_number, warehouse_id=wh,
-                      lines=[{"line_id": str(i), "quantity": q} for i, q in quantities.items()], inspection=[])
+    rma = OrderReturn(
+        order_id=order.id,
+        number=next_number("order_return", "RMA"),
+        status="requested",
+        reason=reason,
+        carrier=carrier,
+        tracking_number=tracking_number,
+        warehouse_id=wh,
+        lines=[{"line_id": str(i), "quantity": q} for i, q in quantities.items()],
+        inspection=[],
+    )
     session.add(rma)
     session.flush()
-    record(order, "return_requested", f"return {rma.number} authorised: {reason}"
-           + (f" (tracking {tracking_number})" if tracking_number else ""), return_id=rma.id)
+    record(
+        order,
+        "return_requested",
+        f"return {rma.number} authorised: {reason}" + (f" (tracking {tracking_number})" if tracking_number else ""),
+        return_id=rma.id,
+    )
     events.emit("return.created", _return_payload(order, rma), entity_type="order_return", entity_id=rma.id)
     return rma
 
 
-def update_return(return_id: uuid.UUID, *, carrier: str | None = None, tracking_number: str | None = None) -> OrderReturn:
+def update_return(
+    return_id: uuid.UUID, *, carrier: str | None = None, tracking_number: str | None = None
+) -> OrderReturn:
     """Add the buyer's return tracking number once it is known."""
     errors = f.Errors()
     rma = get_return(return_id)
@@ -371,23 +516,25 @@ def update_return(return_id: uuid.UUID, *, carrier: str | None = None, tracking_
 
 
 def _warehouse(errors: f.Errors, warehouse_id: Any) -> uuid.UUID | None:
-    from core.inventory.models import Warehouse
+    from core.inventory import service as inventory
 
-    wh = get_or_none(Warehouse, warehouse_id)
+    wh = inventory.warehouse(warehouse_id)
     if wh is None:
         errors.add("warehouse_id", "no such warehouse")
         return None
     return wh.id
 
 
-def receive_return(return_id: uuid.UUID, *, inspection: Sequence[dict[str, Any]],
-                   warehouse_id: uuid.UUID | str | None = None) -> OrderReturn:
+def receive_return(
+    return_id: uuid.UUID, *, inspection: Sequence[dict[str, Any]], warehouse_id: uuid.UUID | str | None = None
+) -> OrderReturn:
     """The return arrived and every unit was inspected: `restock` units go back on hand,
     `damaged` ones into the unsellable bucket, each at the cost it shipped at."""
     rma = get_return(return_id)
     order = lock_order(rma.order_id)
-    rma = session.execute(select(OrderReturn).where(OrderReturn.id == rma.id).with_for_update()
-                          .execution_options(populate_existing=True)).scalar_one()
+    rma = session.execute(
+        select(OrderReturn).where(OrderReturn.id == rma.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
     if rma.status != "requested":
         raise InvalidTransition(f"return {rma.number}", rma.status, "receive")
     errors = f.Errors()
@@ -402,8 +549,12 @@ def receive_return(return_id: uuid.UUID, *, inspection: Sequence[dict[str, Any]]
         damaged = f.integer(errors, f"inspection.{i}.damaged", item.get("damaged", 0), minimum=0) or 0
         if restock + damaged != wanted[line_id]:
             errors.add(f"inspection.{i}", f"restock + damaged must be the {wanted[line_id]} units returned")
-        seen[line_id] = {"line_id": line_id, "restock": restock, "damaged": damaged,
-                         "note": f.text(errors, f"inspection.{i}.note", item.get("note"), max_len=500)}
+        seen[line_id] = {
+            "line_id": line_id,
+            "restock": restock,
+            "damaged": damaged,
+            "note": f.text(errors, f"inspection.{i}.note", item.get("note"), max_len=500),
+        }
     for line_id in wanted:
         if line_id not in seen and not errors:
             errors.add("inspection", f"inspect every returned line (line {line_id} is missing)")
@@ -426,8 +577,9 @@ def receive_return(return_id: uuid.UUID, *, inspection: Sequence[dict[str, Any]]
                 cost = _unit_cost(order, ln, shipped_units)
                 batch.append(Line(line_id, ln.sku_id, wh, units, cost))  # type: ignore[arg-type]
         if batch:
-            posting = inventory.customer_return(doc, batch, key=f"order-return:{rma.id}:{condition}",
-                                                condition=condition)
+            posting = inventory.customer_return(
+                doc, batch, key=f"order-return:{rma.id}:{condition}", condition=condition
+            )
             for pl in posting.lines:
                 values[pl.ref][condition] += pl.value
                 currency = pl.currency
@@ -445,8 +597,12 @@ def receive_return(return_id: uuid.UUID, *, inspection: Sequence[dict[str, Any]]
     session.flush()
     restocked = sum(r["restock"] for r in seen.values())
     damaged = sum(r["damaged"] for r in seen.values())
-    _after_sales_status(order, "return_received", f"return {rma.number} received: {restocked} restocked, "
-                                                  f"{damaged} damaged", return_id=rma.id)
+    _after_sales_status(
+        order,
+        "return_received",
+        f"return {rma.number} received: {restocked} restocked, {damaged} damaged",
+        return_id=rma.id,
+    )
     events.emit("return.received", _return_payload(order, rma), entity_type="order_return", entity_id=rma.id)
     return rma
 
@@ -457,27 +613,56 @@ def _unit_cost(order: Order, line: OrderLine, shipped_units: int) -> Money | Non
 
     if not shipped_units:
         return None
-    currency = session.execute(select(OrderShipment.cost_currency).where(
-        OrderShipment.order_id == order.id, OrderShipment.cost_currency != "")).scalars().first()
+    currency = (
+        session.execute(
+            select(OrderShipment.cost_currency).where(
+                OrderShipment.order_id == order.id, OrderShipment.cost_currency != ""
+            )
+        )
+        .scalars()
+        .first()
+    )
     if not currency:
         return None
     return Money((line.cost_value / shipped_units).quantize(Decimal("0.000001")), currency)
 
 
-def _return_payload(order: Order, rma: OrderReturn) -> dict[str, Any]:
+def _return_payload(order: Order, rma: OrderReturn) -> ReturnState:
     lines = {str(ln.id): ln for ln in order.lines}
     inspected = {x["line_id"]: x for x in rma.inspection or []}
     items = []
     for x in rma.lines:
         ln = lines[x["line_id"]]
-        item = {"line_id": x["line_id"], "quantity": x["quantity"], "sku_id": ln.sku_id, "sku_code": ln.sku_code,
-                "seller_sku": ln.seller_sku, "external_order_id": ln.external_order_id or order.external_order_id,
-                "external_line_id": ln.external_line_id, "stock_quantity": x["quantity"] * ln.units_per_item}
+        item = {
+            "line_id": x["line_id"],
+            "quantity": x["quantity"],
+            "sku_id": ln.sku_id,
+            "sku_code": ln.sku_code,
+            "seller_sku": ln.seller_sku,
+            "external_order_id": ln.external_order_id or order.external_order_id,
+            "external_line_id": ln.external_line_id,
+            "stock_quantity": x["quantity"] * ln.units_per_item,
+        }
         if x["line_id"] in inspected:
-            item.update({k: inspected[x["line_id"]][k] for k in ("restock", "damaged", "restock_value", "damaged_value")})
+            item.update(
+                {k: inspected[x["line_id"]][k] for k in ("restock", "damaged", "restock_value", "damaged_value")}
+            )
         items.append(item)
-    summary = order_payload(order, lines=False)
-    return {**summary, "return_id": rma.id, "return_number": rma.number, "status": rma.status, "reason": rma.reason,
-            "carrier": rma.carrier, "tracking_number": rma.tracking_number, "warehouse_id": rma.warehouse_id,
-            "lines": items, "value_restocked": rma.value_restocked, "value_damaged": rma.value_damaged,
-            "cost_currency": rma.cost_currency, "order_status": order.status}
+    summary = order_fields(order, lines=False)
+    return ReturnState(
+        **{
+            **summary,
+            "return_id": rma.id,
+            "return_number": rma.number,
+            "status": rma.status,
+            "reason": rma.reason,
+            "carrier": rma.carrier,
+            "tracking_number": rma.tracking_number,
+            "warehouse_id": rma.warehouse_id,
+            "lines": tuple(items),
+            "value_restocked": rma.value_restocked,
+            "value_damaged": rma.value_damaged,
+            "cost_currency": rma.cost_currency,
+            "order_status": order.status,
+        }
+    )

@@ -1,12 +1,14 @@
 """What every order use case shares: loading and locking orders, the state machine's guard,
 the timeline, line money and totals, the stock document, and the payloads of events."""
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,10 +16,16 @@ from sqlalchemy.orm import selectinload
 from core import events
 from core.db import get_or_none, session, utcnow
 from core.errors import InvalidTransition, NotFound
+from core.event_types import Payload
 from core.inventory.service import Doc, Line
 from core.money import allocate, round_money
+from core.orders.events import OrderSummary, OrderWithLines, SoldLine
 from core.orders.models import LINE_AMOUNTS, Order, OrderActivity, OrderHold, OrderLine
 from core.tenancy import current_actor
+
+# Order numbers (SO-...): intake numbers new orders, splitting numbers their children.
+NUMBER_SEQUENCE = "sales_order"
+NUMBER_PREFIX = "SO"
 
 DOC_TYPE = "sales_order"
 
@@ -54,7 +62,7 @@ def add(obj: Any) -> None:
         buffer.append(obj)
 
 
-def emit_event(name: str, payload: dict[str, Any], entity_type: str, entity_id: Any) -> None:
+def emit_event(name: str, payload: Payload, entity_type: str, entity_id: Any) -> None:
     buffer = _staged.get()
     if buffer is None:
         events.emit(name, payload, entity_type=entity_type, entity_id=entity_id)
@@ -85,10 +93,17 @@ def get_order(order_id: uuid.UUID | str) -> Order:
 def lock_order(order_id: uuid.UUID | str) -> Order:
     """The order, locked until the transaction ends, so two actions on it never interleave."""
     ident = _ident(order_id)
-    order = None if ident is None else session.execute(
-        select(Order).where(Order.id == ident).options(selectinload(Order.lines))
-        .with_for_update(of=Order).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    order = (
+        None
+        if ident is None
+        else session.execute(
+            select(Order)
+            .where(Order.id == ident)
+            .options(selectinload(Order.lines))
+            .with_for_update(of=Order)
+            .execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+    )
     if order is None:
         raise NotFound("order", order_id)
     return order
@@ -97,10 +112,18 @@ def lock_order(order_id: uuid.UUID | str) -> Order:
 def lock_orders(order_ids: Iterable[uuid.UUID | str]) -> list[Order]:
     """Several orders, locked in id order (a stable order, so concurrent callers never deadlock)."""
     idents = sorted({i for i in (_ident(x) for x in order_ids) if i is not None})
-    rows = session.execute(
-        select(Order).where(Order.id.in_(idents)).options(selectinload(Order.lines)).order_by(Order.id)
-        .with_for_update(of=Order).execution_options(populate_existing=True)
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(Order)
+            .where(Order.id.in_(idents))
+            .options(selectinload(Order.lines))
+            .order_by(Order.id)
+            .with_for_update(of=Order)
+            .execution_options(populate_existing=True)
+        )
+        .scalars()
+        .all()
+    )
     found = {o.id for o in rows}
     for raw in order_ids:
         if _ident(raw) not in found:
@@ -112,8 +135,9 @@ def open_hold(order: Order) -> OrderHold | None:
     for obj in [*(_staged.get() or ()), *session.new]:  # a hold placed in this transaction, not yet written
         if isinstance(obj, OrderHold) and obj.order_id == order.id and obj.released_at is None:
             return obj
-    return session.execute(select(OrderHold).where(OrderHold.order_id == order.id,
-                                                   OrderHold.released_at.is_(None))).scalar_one_or_none()
+    return session.execute(
+        select(OrderHold).where(OrderHold.order_id == order.id, OrderHold.released_at.is_(None))
+    ).scalar_one_or_none()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,21 +153,35 @@ def require_status(order: Order, allowed: Iterable[str], action: str, hint: str 
         raise InvalidTransition(f"order {order.number}", order.status, action, hint)
 
 
-def record(order: Order, action: str, message: str = "", *, from_status: str | None = None,
-           to_status: str | None = None, **data: Any) -> OrderActivity:
+def record(
+    order: Order,
+    action: str,
+    message: str = "",
+    *,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    **data: Any,
+) -> OrderActivity:
     """Add a line to the order's timeline: who did what, and why."""
     from core.jsonutil import jsonable
 
-    entry = OrderActivity(order_id=order.id, action=action, from_status=from_status, to_status=to_status,
-                          message=message, actor=str(current_actor())[:200], data=jsonable(data))
+    entry = OrderActivity(
+        order_id=order.id,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        message=message,
+        actor=str(current_actor())[:200],
+        data=jsonable(data),
+    )
     add(entry)
     return entry
 
 
-def set_status(order: Order, status: str, action: str, message: str = "", **data: Any) -> None:
+def set_status(order: Order, status: str, action: str, message: str = "", **data: Any) -> OrderActivity:
     before = order.status
     order.status = status
-    record(order, action, message, from_status=before, to_status=status, **data)
+    return record(order, action, message, from_status=before, to_status=status, **data)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,8 +208,10 @@ def live_amounts(line: OrderLine, currency: str) -> dict[str, Decimal]:
     """The line's amounts without its cancelled units."""
     if not line.quantity_cancelled:
         return {name: getattr(line, name) for name in LINE_AMOUNTS}
-    return {name: getattr(line, name) - share(getattr(line, name), line.quantity_cancelled, line.quantity, currency)
-            for name in LINE_AMOUNTS}
+    return {
+        name: getattr(line, name) - share(getattr(line, name), line.quantity_cancelled, line.quantity, currency)
+        for name in LINE_AMOUNTS
+    }
 
 
 def gross_of(amounts: dict[str, Decimal], prices_include_tax: bool) -> Decimal:
@@ -211,12 +251,16 @@ def stock_key(order: Order, operation: str) -> str:
     return f"order:{order.id}:{order.stock_events}:{operation}"
 
 
-def stock_lines(order: Order, warehouse_id: uuid.UUID, lines: Iterable[OrderLine] | None = None,
-                quantities: dict[uuid.UUID, int] | None = None) -> list[Line]:
+def stock_lines(
+    order: Order,
+    warehouse_id: uuid.UUID,
+    lines: Iterable[OrderLine] | None = None,
+    quantities: dict[uuid.UUID, int] | None = None,
+) -> list[Line]:
     """Inventory lines for order lines: stock units are ordered units x units per item (a
     "pack of 3" listing takes three). Bundles pass as themselves; inventory takes components."""
     out = []
-    for line in (order.lines if lines is None else lines):
+    for line in order.lines if lines is None else lines:
         qty = quantities[line.id] if quantities is not None else line.open_quantity
         if qty > 0 and line.sku_id is not None:
             out.append(Line(str(line.id), line.sku_id, warehouse_id, qty * line.units_per_item))
@@ -233,36 +277,65 @@ def line_payload(order: Order, line: OrderLine, quantity: int | None = None) -> 
     if quantity is not None and quantity != line.live_quantity:
         amounts = {k: share(v, quantity, line.live_quantity, order.currency) for k, v in amounts.items()}
     return {
-        "line_id": line.id, "external_order_id": line.external_order_id or order.external_order_id,
-        "external_line_id": line.external_line_id, "seller_sku": line.seller_sku, "sku_id": line.sku_id,
-        "sku_code": line.sku_code, "kit_type": line.kit_type, "quantity": qty,
-        "stock_quantity": qty * line.units_per_item, "unit_price": line.unit_price,
+        "line_id": line.id,
+        "external_order_id": line.external_order_id or order.external_order_id,
+        "external_line_id": line.external_line_id,
+        "seller_sku": line.seller_sku,
+        "sku_id": line.sku_id,
+        "sku_code": line.sku_code,
+        "kit_type": line.kit_type,
+        "quantity": qty,
+        "stock_quantity": qty * line.units_per_item,
+        "unit_price": line.unit_price,
         **{k: round_money(v, order.currency) for k, v in amounts.items()},
         "total": round_money(gross_of(amounts, order.prices_include_tax), order.currency),
     }
 
 
-def order_payload(order: Order, lines: bool = True) -> dict[str, Any]:
+def order_fields(order: Order, lines: bool = True) -> dict[str, Any]:
+    """The fields of `OrderSummary` (and `lines` of `OrderWithLines`) for the order."""
     data: dict[str, Any] = {
-        "order_id": order.id, "number": order.number, "channel": order.channel,
-        "connection_id": order.connection_id, "marketplace": order.marketplace,
-        "external_order_id": order.external_order_id, "fulfilment": order.fulfilment, "status": order.status,
-        "parent_id": order.parent_id, "purchased_at": order.purchased_at, "ship_country": order.ship_country,
-        "currency": order.currency, "prices_include_tax": order.prices_include_tax,
-        "amounts": {k: round_money(v, order.currency) for k, v in (
-            ("goods", order.goods_amount), ("tax", order.tax_amount), ("shipping", order.shipping_amount),
-            ("discount", order.discount_amount), ("total", order.total), ("refunded", order.refunded_amount or 0))},
+        "order_id": order.id,
+        "number": order.number,
+        "channel": order.channel,
+        "connection_id": order.connection_id,
+        "marketplace": order.marketplace,
+        "external_order_id": order.external_order_id,
+        "fulfilment": order.fulfilment,
+        "status": order.status,
+        "parent_id": order.parent_id,
+        "purchased_at": order.purchased_at,
+        "ship_country": order.ship_country,
+        "currency": order.currency,
+        "prices_include_tax": order.prices_include_tax,
+        "amounts": {
+            k: round_money(v, order.currency)
+            for k, v in (
+                ("goods", order.goods_amount),
+                ("tax", order.tax_amount),
+                ("shipping", order.shipping_amount),
+                ("discount", order.discount_amount),
+                ("total", order.total),
+                ("refunded", order.refunded_amount or Decimal(0)),
+            )
+        },
         "warehouse_id": order.warehouse_id,
     }
     if lines:
-        data["lines"] = [line_payload(order, line) for line in order.lines if line.live_quantity]
+        data["lines"] = tuple(SoldLine(**line_payload(order, line)) for line in order.lines if line.live_quantity)
     return data
 
 
-def emit(name: str, order: Order, *, with_lines: bool = True, **extra: Any) -> None:
-    """An order event. State changes that move no money or goods (approved, held, allocated,
-    ...) carry the order's summary without its lines; the others carry the lines."""
-    emit_event(name, {**order_payload(order, lines=with_lines), **extra}, "order", order.id)
+def order_payload(order: Order) -> OrderWithLines:
+    return OrderWithLines(**order_fields(order))
+
+
+def emit(name: str, order: Order, payload: type[OrderSummary] = OrderWithLines, **extra: Any) -> None:
+    """An order event of the declared `payload` class. State changes that move no money or
+    goods (approved, held, allocated, ...) carry the order's summary without its lines; the
+    others carry the lines (unless `extra` brings its own)."""
+    with_lines = issubclass(payload, OrderWithLines) and "lines" not in extra
+    emit_event(name, payload(**order_fields(order, lines=with_lines), **extra), "order", order.id)
 
 
 def now() -> Any:

@@ -1,13 +1,15 @@
 """Actions on many orders at once. Each order succeeds or fails on its own (a savepoint per
 order), and the result names the reason for every failure."""
+
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import select
 
-from core.catalog import fields as f
+from core import validation as f
 from core.db import session
 from core.errors import DomainError, ValidationError
 from core.orders.models import Order
@@ -16,12 +18,12 @@ MAX_ORDERS = 500
 
 
 def _actions() -> dict[str, Callable[..., Any]]:
-    from core.orders.service import aftersales, allocation, holds, review
+    from core.orders.service import aftersales, allocation, holds, pipeline
 
     return {
-        "approve": lambda oid, p: review.approve(oid, note=p.get("note", "")),
+        "approve": lambda oid, p: pipeline.approve(oid, note=p.get("note", "")),
         "hold": lambda oid, p: holds.hold_order(oid, reason=p.get("reason", ""), type=p.get("type") or "manual"),
-        "release": lambda oid, p: holds.release_order(oid, note=p.get("note", "")),
+        "release": lambda oid, p: pipeline.release_order(oid, note=p.get("note", "")),
         "allocate": lambda oid, p: allocation.allocate(oid),
         "cancel": lambda oid, p: aftersales.cancel(oid, p.get("reason", "")),
     }
@@ -53,19 +55,27 @@ def run(action: str, order_ids: Sequence[Any], params: dict[str, Any] | None = N
     results = []
     for order_id in dict.fromkeys(ids):
         if order_id not in numbers:
-            results.append({"order_id": order_id, "number": None, "ok": False, "status": None,
-                            "error": "no such order"})
+            results.append(
+                {"order_id": order_id, "number": None, "ok": False, "status": None, "error": "no such order"}
+            )
             continue
         try:
             with session.begin_nested():
                 order = func(order_id, params)
                 status = order.status
-            results.append({"order_id": order_id, "number": numbers[order_id], "ok": True, "status": status,
-                            "error": None})
+            results.append(
+                {"order_id": order_id, "number": numbers[order_id], "ok": True, "status": status, "error": None}
+            )
         except DomainError as exc:
-            results.append({"order_id": order_id, "number": numbers[order_id], "ok": False,
-                            "status": session.execute(select(Order.status).where(Order.id == order_id)).scalar_one(),
-                            "error": exc.message})
+            results.append(
+                {
+                    "order_id": order_id,
+                    "number": numbers[order_id],
+                    "ok": False,
+                    "status": session.execute(select(Order.status).where(Order.id == order_id)).scalar_one(),
+                    "error": exc.message,
+                }
+            )
     return results
 
 

@@ -6,19 +6,19 @@ service. A change reaches the orders that are actually worked on: the original, 
 split its children, after a merge the merged order (there only the lines that came from
 this channel order are affected).
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
 from core.db import session
+from core.orders.events import OrderUpdated
 from core.orders.models import AFTER_SHIPMENT, BEFORE_SHIPMENT, Order
-from core.orders.service import aftersales, holds
+from core.orders.service import aftersales, holds, pipeline
 from core.orders.service.base import emit, record
-
-if TYPE_CHECKING:
-    from core.orders.service.intake import Incoming
+from core.orders.service.incoming import ADDRESS_COLUMNS, Incoming
 
 SHIPPED = ("shipped", "partially_shipped")
 FILLABLE = ("buyer_name", "buyer_email", "buyer_phone")
@@ -36,18 +36,22 @@ def working_orders(original: Order) -> list[Order]:
                 continue
             seen.add(o.id)
             if o.status == "split":
-                nxt.extend(session.execute(select(Order).where(Order.parent_id == o.id).order_by(Order.number)
-                                           .with_for_update()).scalars())
+                nxt.extend(
+                    session.execute(
+                        select(Order).where(Order.parent_id == o.id).order_by(Order.number).with_for_update()
+                    ).scalars()
+                )
             elif o.status == "merged" and o.merged_into_id is not None:
-                nxt.extend(session.execute(select(Order).where(Order.id == o.merged_into_id)
-                                           .with_for_update()).scalars())
+                nxt.extend(
+                    session.execute(select(Order).where(Order.id == o.merged_into_id).with_for_update()).scalars()
+                )
             else:
                 leaves.append(o)
         frontier = nxt
     return leaves
 
 
-def apply(order: Order, inc: "Incoming") -> str:
+def apply(order: Order, inc: Incoming) -> str:
     """Apply a later payload to the original order; returns "updated" or "unchanged"."""
     if inc.digest == order.channel_digest:
         return "unchanged"
@@ -84,13 +88,11 @@ def apply(order: Order, inc: "Incoming") -> str:
     if not changes:
         return "unchanged"
     record(order, "channel_updated", "; ".join(changes), changes=changes)
-    emit("order.updated", order, with_lines=False, source="channel", changes=changes)
+    emit("order.updated", order, OrderUpdated, source="channel", changes=tuple(changes))
     return "updated"
 
 
 def _address(order: Order, working: list[Order], new: dict[str, Any]) -> list[str]:
-    from core.orders.service.intake import ADDRESS_COLUMNS
-
     if all(getattr(order, c) == new[c] for c in ADDRESS_COLUMNS):
         return []
     for c in ADDRESS_COLUMNS:
@@ -102,12 +104,16 @@ def _address(order: Order, working: list[Order], new: dict[str, Any]) -> list[st
             setattr(w, c, new[c])
         record(w, "address_changed", "the channel changed the shipping address")
         if w.status == "awaiting_shipment":
-            holds.hold(w, "address_changed", "channel", "the buyer changed the address after the label was "
-                                                        "produced: produce a new label")
+            holds.hold(
+                w,
+                "address_changed",
+                "channel",
+                "the buyer changed the address after the label was produced: produce a new label",
+            )
     return ["shipping address changed"]
 
 
-def _status(order: Order, working: list[Order], before: str, after: str, inc: "Incoming") -> None:
+def _status(order: Order, working: list[Order], before: str, after: str, inc: Incoming) -> None:
     from core.orders.service import fulfilment
 
     if after in ("cancelled", "refunded"):
@@ -115,14 +121,19 @@ def _status(order: Order, working: list[Order], before: str, after: str, inc: "I
             _gone(order, w, refunded=after == "refunded")
     elif before == "pending" and after not in ("pending",):
         for w in working:
-            holds.release_by_channel(w, "awaiting_payment", "the channel reports the order paid")
+            pipeline.release_by_channel(w, "awaiting_payment", "the channel reports the order paid")
     if after in SHIPPED:
         for w in working:
             if w.fulfilment == "platform":
                 fulfilment.ship_by_platform(w, inc.source.updated_at)
             elif w.status in BEFORE_SHIPMENT:
-                holds.hold(w, "shipped_on_channel", "channel", "the channel says the order shipped, but no shipment "
-                                                              "was recorded here: record it to move the stock")
+                holds.hold(
+                    w,
+                    "shipped_on_channel",
+                    "channel",
+                    "the channel says the order shipped, but no shipment "
+                    "was recorded here: record it to move the stock",
+                )
 
 
 def _gone(original: Order, w: Order, refunded: bool) -> None:
@@ -135,29 +146,44 @@ def _gone(original: Order, w: Order, refunded: bool) -> None:
         if not quantities:
             return
         if refunded:
-            aftersales.refund(w.id, method="platform", reason=f"{word} on the channel",
-                              lines=[{"line_id": i, "quantity": q} for i, q in quantities.items()])
+            aftersales.refund(
+                w.id,
+                method="platform",
+                reason=f"{word} on the channel",
+                lines=[{"line_id": i, "quantity": q} for i, q in quantities.items()],
+            )
         else:
             aftersales.cancel_lines(w, quantities, f"{word} on the channel", source="channel")
     elif w.status in AFTER_SHIPMENT:
-        quantities = {ln.id: ln.quantity_shipped - ln.quantity_refunded for ln in mine
-                      if ln.quantity_shipped - ln.quantity_refunded > 0}
+        quantities = {
+            ln.id: ln.quantity_shipped - ln.quantity_refunded
+            for ln in mine
+            if ln.quantity_shipped - ln.quantity_refunded > 0
+        }
         if refunded and quantities:
-            aftersales.refund(w.id, method="platform", reason="refunded on the channel", type="refund_only",
-                              lines=[{"line_id": i, "quantity": q} for i, q in quantities.items()],
-                              external_refund_id=f"channel-status:{original.external_order_id}"[:100])
+            aftersales.refund(
+                w.id,
+                method="platform",
+                reason="refunded on the channel",
+                type="refund_only",
+                lines=[{"line_id": i, "quantity": q} for i, q in quantities.items()],
+                external_refund_id=f"channel-status:{original.external_order_id}"[:100],
+            )
         elif not refunded:
-            record(w, "channel_updated", "the channel reports the order cancelled after it shipped: check for a "
-                                         "refund or a return")
+            record(
+                w,
+                "channel_updated",
+                "the channel reports the order cancelled after it shipped: check for a refund or a return",
+            )
 
 
-def _fill_lines(order: Order, inc: "Incoming") -> str:
+def _fill_lines(order: Order, inc: Incoming) -> str:
     """The channel delivered the lines it held back before (lines arrive after the order)."""
     from core.db import uuid7
     from core.orders.models import OrderLine
     from core.orders.service import skus
     from core.orders.service.base import recompute_totals
-    from core.orders.service.intake import apply_resolutions
+    from core.orders.service.skus import apply_resolutions
 
     for position, data in enumerate(inc.lines, 1):
         line_id = uuid7()

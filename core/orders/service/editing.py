@@ -1,17 +1,30 @@
 """Staff edits: the address (before shipment; from then on the channel no longer overwrites
 it), the shipping service, the seller's note and tags."""
+
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from core.catalog import fields as f
+from core import validation as f
 from core.errors import ValidationError
+from core.orders.events import OrderUpdated
 from core.orders.models import BEFORE_SHIPMENT, Order
 from core.orders.service.base import emit, lock_order, record, require_status
 
-ADDRESS = {"name": 200, "company": 200, "line1": 300, "line2": 300, "line3": 300, "city": 100, "state": 100,
-           "postal_code": 20, "country": 2, "phone": 50, "email": 200}
+ADDRESS = {
+    "name": 200,
+    "company": 200,
+    "line1": 300,
+    "line2": 300,
+    "line3": 300,
+    "city": 100,
+    "state": 100,
+    "postal_code": 20,
+    "country": 2,
+    "phone": 50,
+    "email": 200,
+}
 MAX_TAGS = 20
 
 
@@ -29,9 +42,15 @@ def clean_tags(errors: f.Errors, value: Any) -> list[str]:
     return tags
 
 
-def update_order(order_id: uuid.UUID, *, shipping_address: dict[str, Any] | None = None,
-                 shipping_service: str | None = None, seller_note: str | None = None,
-                 tags: list[str] | None = None, quiet: bool = False) -> Order:
+def update_order(
+    order_id: uuid.UUID,
+    *,
+    shipping_address: dict[str, Any] | None = None,
+    shipping_service: str | None = None,
+    seller_note: str | None = None,
+    tags: list[str] | None = None,
+    quiet: bool = False,
+) -> Order:
     errors = f.Errors()
     changes: dict[str, Any] = {}
     if shipping_address is not None:
@@ -67,9 +86,13 @@ def update_order(order_id: uuid.UUID, *, shipping_address: dict[str, Any] | None
     if any(k.startswith("ship_") for k in changed):
         order.address_source = "staff"
     if not quiet:
-        record(order, "edited", "changed " + ", ".join(sorted(k.replace("ship_", "address ").replace("_", " ")
-                                                               for k in changed)), fields=sorted(changed))
-        emit("order.updated", order, with_lines=False, source="staff", changes=sorted(changed))
+        record(
+            order,
+            "edited",
+            "changed " + ", ".join(sorted(k.replace("ship_", "address ").replace("_", " ") for k in changed)),
+            fields=sorted(changed),
+        )
+        emit("order.updated", order, OrderUpdated, source="staff", changes=tuple(sorted(changed)))
     return order
 
 

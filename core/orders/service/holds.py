@@ -1,14 +1,16 @@
 """Holds: an order before shipment stops where it is, with the problem (SKU, quantity), its
 source (system, channel, staff) and type, and goes back to that state when released."""
+
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from core.catalog import fields as f
+from core import validation as f
 from core.db import utcnow
 from core.errors import Conflict, InvalidTransition
 from core.jsonutil import jsonable
+from core.orders.events import OrderHeld, OrderReleased
 from core.orders.models import BEFORE_SHIPMENT, HOLD_TYPES, Order, OrderHold
 from core.orders.service.base import add, emit, lock_order, open_hold, record, require_status, set_status
 from core.tenancy import current_actor
@@ -16,7 +18,9 @@ from core.tenancy import current_actor
 HOLDABLE = tuple(s for s in BEFORE_SHIPMENT if s != "on_hold")
 
 
-def hold(order: Order, type: str, source: str, reason: str, *, problems: list[dict[str, Any]] | None = None) -> OrderHold:  # noqa: A002
+def hold(
+    order: Order, type: str, source: str, reason: str, *, problems: list[dict[str, Any]] | None = None
+) -> OrderHold:  # noqa: A002
     """Put `order` on hold. A second problem found by the system or the channel while the order
     is already held joins the open hold; staff cannot hold an order twice."""
     problems = jsonable(list(problems or []))
@@ -26,15 +30,23 @@ def hold(order: Order, type: str, source: str, reason: str, *, problems: list[di
             current.problems = [*(current.problems or []), *problems]
             current.reason = f"{current.reason}; {reason}" if current.reason else reason
             record(order, "held", reason, hold_type=type, source=source, problems=problems)
-            emit("order.held", order, with_lines=False, hold=_hold_json(type, source, reason, problems))
+            emit("order.held", order, OrderHeld, hold=_hold_json(type, source, reason, problems))
             return current
         raise InvalidTransition(f"order {order.number}", order.status, "hold", "release it first")
     require_status(order, HOLDABLE, "hold")
-    row = OrderHold(order_id=order.id, type=type, source=source, reason=reason,
-                    problems=problems, held_from=order.status, released_by="", release_note="")
+    row = OrderHold(
+        order_id=order.id,
+        type=type,
+        source=source,
+        reason=reason,
+        problems=problems,
+        held_from=order.status,
+        released_by="",
+        release_note="",
+    )
     add(row)
     set_status(order, "on_hold", "held", reason, hold_type=type, source=source, problems=problems)
-    emit("order.held", order, with_lines=False, hold=_hold_json(type, source, reason, problems))
+    emit("order.held", order, OrderHeld, hold=_hold_json(type, source, reason, problems))
     return row
 
 
@@ -42,8 +54,13 @@ def _hold_json(type: str, source: str, reason: str, problems: list[dict[str, Any
     return {"type": type, "source": source, "reason": reason, "problems": problems}
 
 
-def hold_order(order_id: uuid.UUID, *, reason: str, type: str = "manual",  # noqa: A002
-               problems: list[dict[str, Any]] | None = None) -> Order:
+def hold_order(
+    order_id: uuid.UUID,
+    *,
+    reason: str,
+    type: str = "manual",  # noqa: A002
+    problems: list[dict[str, Any]] | None = None,
+) -> Order:
     """Staff hold an order: `reason` is required; `problems` may name SKUs and quantities."""
     errors = f.Errors()
     reason = f.text(errors, "reason", reason, max_len=2000, required=True)
@@ -63,12 +80,10 @@ def hold_order(order_id: uuid.UUID, *, reason: str, type: str = "manual",  # noq
     return order
 
 
-def release_order(order_id: uuid.UUID, *, note: str = "") -> Order:
-    """Release a hold: the order returns to the state it was held in, and the tenant's rules
-    take it on from there (review, allocation). A hold on unmapped or unsellable SKUs is
-    released only once every SKU resolves to one that can be sold."""
-    from core.orders.service import automation
-
+def release(order_id: uuid.UUID, *, note: str = "") -> Order:
+    """Release a hold: the order returns to the state it was held in (the pipeline's
+    `release_order` then takes it on). A hold on unmapped or unsellable SKUs is released only
+    once every SKU resolves to one that can be sold."""
     order = lock_order(order_id)
     require_status(order, ("on_hold",), "release")
     current = open_hold(order)
@@ -76,16 +91,16 @@ def release_order(order_id: uuid.UUID, *, note: str = "") -> Order:
         raise Conflict(f"order {order.number} is on hold without an open hold record")
     if current.type in ("unmapped_sku", "unsellable_sku"):
         from core.orders.service import skus
-        from core.orders.service.intake import apply_resolutions
 
         resolutions = skus.resolve(order.connection_id, [line.seller_sku for line in order.lines])
-        problems = apply_resolutions(order, resolutions, [ln for ln in order.lines if ln.live_quantity])
+        problems = skus.apply_resolutions(order, resolutions, [ln for ln in order.lines if ln.live_quantity])
         if problems:
-            raise Conflict("cannot release: " + "; ".join(p["message"] for p in problems),
-                           {"lines": [p["message"] for p in problems]})
+            raise Conflict(
+                "cannot release: " + "; ".join(p["message"] for p in problems),
+                {"lines": [p["message"] for p in problems]},
+            )
     close(order, current, note or f"released from the {current.type.replace('_', ' ')} hold")
     _next_blocker(order, released=current.type)
-    automation.advance([order])
     return order
 
 
@@ -94,21 +109,24 @@ def close(order: Order, current: OrderHold, note: str) -> None:
     current.released_by = str(current_actor())[:200]
     current.release_note = note
     set_status(order, current.held_from, "released", note, hold_type=current.type)
-    emit("order.released", order, with_lines=False, hold=_hold_json(current.type, current.source, current.reason,
-                                                  list(current.problems or [])), note=note)
+    emit(
+        "order.released",
+        order,
+        OrderReleased,
+        hold=_hold_json(current.type, current.source, current.reason, list(current.problems or [])),
+        note=note,
+    )
 
 
 def release_by_channel(order: Order, type: str, note: str) -> bool:  # noqa: A002
-    """The channel resolved what it held the order for (e.g. payment arrived)."""
+    """The channel resolved what it held the order for (e.g. payment arrived); True when a hold
+    was released (the pipeline's `release_by_channel` then takes the order on)."""
     if order.status != "on_hold":
         return False
     current = open_hold(order)
     if current is None or current.type != type:
         return False
     close(order, current, note)
-    from core.orders.service import automation
-
-    automation.advance([order])
     return True
 
 
@@ -116,7 +134,14 @@ def _next_blocker(order: Order, released: str) -> None:
     """What the channel still reports may block the order again once staff release it."""
     if order.channel_status == "pending" and released != "awaiting_payment":
         hold(order, "awaiting_payment", "channel", "the channel reports the order as not paid yet")
-    elif (order.fulfilment == "merchant" and order.channel_status in ("shipped", "partially_shipped")
-          and released != "shipped_on_channel"):
-        hold(order, "shipped_on_channel", "channel", "the channel says the order shipped, but no shipment was "
-                                                     "recorded here: record it to move the stock")
+    elif (
+        order.fulfilment == "merchant"
+        and order.channel_status in ("shipped", "partially_shipped")
+        and released != "shipped_on_channel"
+    ):
+        hold(
+            order,
+            "shipped_on_channel",
+            "channel",
+            "the channel says the order shipped, but no shipment was recorded here: record it to move the stock",
+        )

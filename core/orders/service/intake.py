@@ -8,36 +8,39 @@ change only what the channel owns (its status, the address until staff correct i
 contact details it withheld before, remarks); staff decisions (review, holds, splits,
 warehouse, tags, notes) are never overwritten.
 """
+
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import select, text
 
-from core.catalog import fields as f
-from core.catalog.fields import COUNTRIES
+from core import validation as f
 from core.db import session, utcnow, uuid7
 from core.errors import NotFound, ValidationError
-from core.jsonutil import jsonable
-from core.money import is_currency, round_money
-from core.numbering import next_values
+from core.numbering import next_values_apart
 from core.orders.models import Order, OrderLine
-from core.orders.service import automation, holds, skus
+from core.orders.service import allocation, holds, pipeline, skus
+from core.orders.service.base import NUMBER_PREFIX, NUMBER_SEQUENCE, add, emit, recompute_totals, record, staged
+from core.orders.service.incoming import (  # noqa: F401 - the package exports normalise from here
+    ADDRESS_COLUMNS,
+    BUYER_COLUMNS,
+    GONE,
+    Incoming,
+    address_fields,
+    normalise,
+)
 from core.orders.service.rows import complete
-from core.orders.service.base import add, emit, record, recompute_totals, staged
-from core.ports import ORDER_STATUSES, Address, ChannelOrder, ChannelOrderLine, spread_order_charges
+from core.orders.service.skus import apply_resolutions
+from core.ports import Address, ChannelOrder, ChannelOrderLine, spread_order_charges
 
-NUMBER_SEQUENCE = "sales_order"
-NUMBER_PREFIX = "SO"
 MANUAL = "manual"
 SHIPPED = ("shipped", "partially_shipped")
-GONE = ("cancelled", "refunded")
 
 
 @dataclass(frozen=True)
@@ -51,180 +54,43 @@ class UpsertResult:
     error: str = ""
 
 
-@dataclass
-class Incoming:
-    """A channel order, validated and shaped into order and line columns."""
-
-    source: ChannelOrder
-    fields: dict[str, Any]
-    lines: list[dict[str, Any]]
-    digest: str
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        return self.source.status
-
-    @property
-    def external_order_id(self) -> str:
-        return self.source.external_order_id
-
-
-# ---------------------------------------------------------------------------------------------
-# Normalising
-
-
-def _clip(value: Any, size: int) -> str:
-    return ("" if value is None else str(value)).strip()[:size]
-
-
-def _aware(errors: f.Errors, name: str, value: Any) -> datetime | None:
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        errors.add(name, "must be a timezone-aware datetime")
-        return None
-    return value
-
-
-def _amount(errors: f.Errors, name: str, value: Any, currency: str | None, *, negative: bool = False) -> Decimal:
-    if value is None:
-        return Decimal(0)
-    if not isinstance(value, (Decimal, int)) or isinstance(value, bool):
-        errors.add(name, "must be a Decimal amount")
-        return Decimal(0)
-    number = Decimal(value)
-    if not number.is_finite() or (number < 0 and not negative):
-        errors.add(name, "must be a finite amount of zero or more")
-        return Decimal(0)
-    return round_money(number, currency) if currency else number
-
-
-def address_fields(address: Address | None, notes: list[str] | None = None) -> dict[str, str]:
-    a = address or Address()
-    country = _clip(a.country, 2).upper()
-    if country and country not in COUNTRIES:
-        if notes is not None:
-            notes.append(f"the channel gave the unknown country code {a.country!r}")
-        country = ""
-    return {"ship_name": _clip(a.name, 200), "ship_company": _clip(a.company, 200), "ship_line1": _clip(a.line1, 300),
-            "ship_line2": _clip(a.line2, 300), "ship_line3": _clip(a.line3, 300), "ship_city": _clip(a.city, 100),
-            "ship_state": _clip(a.state, 100), "ship_postal_code": _clip(a.postal_code, 20), "ship_country": country,
-            "ship_phone": _clip(a.phone, 50), "ship_email": _clip(a.email, 200)}
-
-
-ADDRESS_COLUMNS = tuple(address_fields(None))
-BUYER_COLUMNS = ("buyer_name", "buyer_email", "buyer_phone")
-
-
-def normalise(order: ChannelOrder) -> Incoming:
-    """Validate a channel order and shape it into columns; ValidationError names each bad field."""
-    errors = f.Errors()
-    if not isinstance(order, ChannelOrder):
-        raise ValidationError.field("order", "give a core.ports.ChannelOrder")
-    external_id = _clip(order.external_order_id, 101)
-    if not external_id:
-        errors.add("external_order_id", "is required")
-    elif len(external_id) > 100:
-        errors.add("external_order_id", "use at most 100 characters")
-    if order.status not in ORDER_STATUSES:
-        errors.add("status", f"use one of {', '.join(ORDER_STATUSES)}")
-    currency = (order.currency or "").upper()
-    if not is_currency(currency):
-        errors.add("currency", f"{order.currency!r} is not an ISO 4217 currency code")
-        currency = None  # type: ignore[assignment]
-    purchased_at = _aware(errors, "purchased_at", order.purchased_at)
-    _aware(errors, "updated_at", order.updated_at)
-    if order.fulfilment not in ("merchant", "platform"):
-        errors.add("fulfilment", "use merchant or platform")
-    if not order.lines and order.status not in GONE:
-        errors.add("lines", "at least one line is required" + (
-            " (lines_complete is false: fetch the lines first)" if not order.lines_complete else ""))
-    lines = []
-    seen: set[str] = set()
-    for i, ln in enumerate(order.lines):
-        path = f"lines.{i}"
-        if not isinstance(ln, ChannelOrderLine):
-            errors.add(path, "give a core.ports.ChannelOrderLine")
-            continue
-        if isinstance(ln.quantity, bool) or not isinstance(ln.quantity, int) or ln.quantity <= 0:
-            errors.add(f"{path}.quantity", "must be a positive whole number")
-        if not (ln.seller_sku or "").strip():
-            errors.add(f"{path}.seller_sku", "is required")
-        line_id = _clip(ln.external_line_id, 101) or str(i + 1)
-        if len(line_id) > 100:
-            errors.add(f"{path}.external_line_id", "use at most 100 characters")
-        if line_id in seen:
-            errors.add(f"{path}.external_line_id", "appears twice in the order")
-        seen.add(line_id)
-        unit_price = _amount(errors, f"{path}.unit_price", ln.unit_price, None)
-        amount = ln.line_total if ln.line_total is not None else unit_price * (ln.quantity or 0)
-        lines.append({
-            "external_line_id": line_id[:100], "seller_sku": _clip(ln.seller_sku, 200), "title": _clip(ln.title, 500),
-            "quantity": ln.quantity, "unit_price": unit_price.quantize(Decimal("0.000001")),
-            "item_amount": _amount(errors, f"{path}.line_total", amount, currency),
-            "item_tax": _amount(errors, f"{path}.item_tax", ln.item_tax, currency),
-            "shipping": _amount(errors, f"{path}.shipping_price", ln.shipping_price, currency),
-            "shipping_tax": _amount(errors, f"{path}.shipping_tax", ln.shipping_tax, currency),
-            "discount": _amount(errors, f"{path}.discount", ln.discount, currency),
-            "promotion": Decimal(0),
-        })
-    reported = None
-    if order.total is not None:
-        reported = _amount(errors, "total", order.total, currency)
-    errors.raise_if_any()
-    notes: list[str] = []
-    fields = {
-        "marketplace": _clip(order.marketplace, 32), "external_order_id": external_id,
-        "external_number": _clip(order.order_number, 100), "external_status": _clip(order.external_status, 64),
-        "channel_status": order.status, "channel_updated_at": order.updated_at, "purchased_at": purchased_at,
-        "fulfilment": order.fulfilment, "buyer_name": _clip(order.buyer_name, 200),
-        "buyer_email": _clip(order.buyer_email, 200), "buyer_phone": _clip(order.buyer_phone, 50),
-        **address_fields(order.shipping_address, notes), "shipping_service": _clip(order.shipping_service, 100),
-        "currency": currency, "prices_include_tax": bool(order.prices_include_tax), "reported_total": reported,
-        "buyer_remarks": (order.buyer_remarks or "").strip(),
-    }
-    owned = {k: v for k, v in fields.items() if k != "channel_updated_at"}
-    digest = hashlib.sha256(json.dumps(jsonable({"order": owned, "lines": lines}), sort_keys=True).encode()).hexdigest()
-    return Incoming(order, fields, lines, digest, notes)
-
-
-# ---------------------------------------------------------------------------------------------
-# Creating
-
-
 def _channel_of(connection_id: uuid.UUID) -> str:
-    from tenants.models import PluginConnection
+    from tenants.service import connection_facts
 
-    row = session.execute(select(PluginConnection.kind, PluginConnection.plugin)
-                          .where(PluginConnection.id == connection_id)).first()
+    row = connection_facts(connection_id)
     if row is None or row.kind != "channel":
         raise NotFound("channel connection", connection_id)
     return row.plugin
 
 
-def apply_resolutions(order: Order, resolutions: dict[str, skus.Resolution],
-                      lines: Iterable[OrderLine] | None = None) -> list[dict[str, Any]]:
-    """Set each line's local SKU from its seller SKU; returns the problems (unmapped or
-    unsellable SKUs) with the quantities they block."""
-    problems = []
-    for line in (order.lines if lines is None else lines):
-        r = resolutions.get(line.seller_sku.strip())
-        if r is None:
-            continue
-        line.sku_id, line.sku_code, line.units_per_item, line.kit_type = r.sku_id, r.sku_code, r.units, r.kit_type
-        if r.problem:
-            problems.append({"type": r.problem, "seller_sku": line.seller_sku, "sku_id": r.sku_id,
-                             "sku_code": r.sku_code, "quantity": line.live_quantity, "message": r.message})
-    return problems
-
-
 def _build(channel: str, connection_id: uuid.UUID | None, inc: Incoming, number: str) -> Order:
-    order = Order(id=uuid7(), number=number, channel=channel, connection_id=connection_id, status="pending_review",
-                  channel_digest=inc.digest, tags=[], **inc.fields)
+    order = Order(
+        id=uuid7(),
+        number=number,
+        channel=channel,
+        connection_id=connection_id,
+        status="pending_review",
+        channel_digest=inc.digest,
+        tags=[],
+        **inc.fields,
+    )
     for position, data in enumerate(inc.lines, 1):
         line_id = uuid7()
-        order.lines.append(OrderLine(id=line_id, origin_line_id=line_id, order_id=order.id, position=position,
-                                     quantity_cancelled=0, quantity_shipped=0, quantity_returned=0,
-                                     quantity_refunded=0, refunded=Decimal(0), cost_value=Decimal(0), **data))
+        order.lines.append(
+            OrderLine(
+                id=line_id,
+                origin_line_id=line_id,
+                order_id=order.id,
+                position=position,
+                quantity_cancelled=0,
+                quantity_shipped=0,
+                quantity_returned=0,
+                quantity_refunded=0,
+                refunded=Decimal(0),
+                cost_value=Decimal(0),
+                **data,
+            )
+        )
     recompute_totals(order)
     complete(order)  # defaults now: split children copy them
     return order
@@ -242,36 +108,48 @@ def _initial_state(order: Order, inc: Incoming, problems: list[dict[str, Any]]) 
     elif inc.status == "pending":
         holds.hold(order, "awaiting_payment", "channel", "the channel reports the order as not paid yet")
     elif order.fulfilment == "merchant" and inc.status in SHIPPED:
-        holds.hold(order, "shipped_on_channel", "channel",
-                   "the channel says the order shipped, but no shipment was recorded here: record it to move "
-                   "the stock")
+        holds.hold(
+            order,
+            "shipped_on_channel",
+            "channel",
+            "the channel says the order shipped, but no shipment was recorded here: record it to move the stock",
+        )
 
 
-def _create_many(channel: str, connection_id: uuid.UUID | None, incomings: Sequence[Incoming],
-                 event: str) -> list[Order]:
+def _create_many(
+    channel: str, connection_id: uuid.UUID | None, incomings: Sequence[Incoming], event: str
+) -> list[Order]:
     resolutions = skus.resolve(connection_id, {ln["seller_sku"] for inc in incomings for ln in inc.lines})
-    numbers = next_values(NUMBER_SEQUENCE, len(incomings))
+    # Taken apart and committed at once: the numbers' row is every import's of the tenant,
+    # and held to the commit it would make two shops' imports take turns.
+    numbers = next_values_apart(NUMBER_SEQUENCE, len(incomings))
     orders = []
-    with staged():
+    # Stock is reserved last: after staged() has written the orders, lines, timeline and audit
+    # entries, so the tenant's hot balance rows stay locked only from the reservation to the
+    # commit (allocation.reserving_last).
+    with allocation.reserving_last() as reservations, staged():
         for inc, n in zip(incomings, numbers):
             order = _build(channel, connection_id, inc, f"{NUMBER_PREFIX}-{n:06d}")
             problems = apply_resolutions(order, resolutions)
             add(order)
             verb = "imported" if event == "order.imported" else "created"
             ref = order.external_order_id
-            message = (f"imported from {channel} ({ref})" if event == "order.imported"
-                       else "created by hand" + (f" (reference {ref})" if ref else ""))
+            message = (
+                f"imported from {channel} ({ref})"
+                if event == "order.imported"
+                else "created by hand" + (f" (reference {ref})" if ref else "")
+            )
             record(order, verb, "; ".join([message, *inc.notes]), to_status="pending_review")
             emit(event, order)
             _initial_state(order, inc, problems)
             orders.append(order)
-        automation.advance(orders)
+        pipeline.advance(orders)
         for order, inc in zip(orders, incomings):
             if order.fulfilment == "platform" and inc.status in SHIPPED:
                 from core.orders.service import fulfilment
 
                 fulfilment.ship_by_platform(order, inc.source.updated_at)
-    return orders
+    return [reservations.corrected.get(o.id, o) for o in orders]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -282,8 +160,7 @@ def _serialise_connection(connection_id: uuid.UUID) -> None:
     """One import per connection at a time (a transaction-scoped advisory lock), so two
     workers delivering the same order cannot both create it."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-                        {"k": f"orders:{connection_id}"})
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"orders:{connection_id}"})
 
 
 def upsert_from_channel(connection_id: uuid.UUID, order: ChannelOrder) -> UpsertResult:
@@ -342,9 +219,14 @@ def channel_versions(connection_id: uuid.UUID, external_ids: Iterable[str]) -> d
     ids = set(external_ids)
     if not ids:
         return {}
-    rows = session.execute(select(Order.external_order_id, Order.channel_updated_at).where(
-        Order.connection_id == connection_id, Order.parent_id.is_(None), Order.external_order_id.in_(ids),
-        Order.channel_updated_at.is_not(None)))
+    rows = session.execute(
+        select(Order.external_order_id, Order.channel_updated_at).where(
+            Order.connection_id == connection_id,
+            Order.parent_id.is_(None),
+            Order.external_order_id.in_(ids),
+            Order.channel_updated_at.is_not(None),
+        )
+    )
     return {ext: at for ext, at in rows}  # type: ignore[misc]
 
 
@@ -353,9 +235,10 @@ def _originals(connection_id: uuid.UUID, external_ids: Iterable[str]) -> dict[st
     if not ids:
         return {}
     rows = session.execute(
-        select(Order).where(Order.connection_id == connection_id, Order.parent_id.is_(None),
-                            Order.external_order_id.in_(ids))
-        .with_for_update().execution_options(populate_existing=True)
+        select(Order)
+        .where(Order.connection_id == connection_id, Order.parent_id.is_(None), Order.external_order_id.in_(ids))
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalars()
     return {o.external_order_id: o for o in rows}  # type: ignore[misc]
 
@@ -379,37 +262,68 @@ def create_order(data: dict[str, Any]) -> Order:
         qty = f.integer(errors, f"lines.{i}.quantity", item.get("quantity"), minimum=1, required=True)
         # No price (absent, null or blank) is a free line, never a dropped one.
         price = f.decimal(errors, f"lines.{i}.unit_price", item.get("unit_price") or "0", places=6)
-        amounts = {k: f.decimal(errors, f"lines.{i}.{k}", item.get(k, "0"), places=4) or Decimal(0)
-                   for k in ("item_tax", "shipping_price", "shipping_tax", "discount")}
+        amounts = {
+            k: f.decimal(errors, f"lines.{i}.{k}", item.get(k, "0"), places=4) or Decimal(0)
+            for k in ("item_tax", "shipping_price", "shipping_tax", "discount")
+        }
         if code and qty and price is not None:
-            lines.append(ChannelOrderLine(external_line_id=str(i + 1), seller_sku=code, quantity=qty, unit_price=price,
-                                          title=str(item.get("title") or ""), **amounts))
+            lines.append(
+                ChannelOrderLine(
+                    external_line_id=str(i + 1),
+                    seller_sku=code,
+                    quantity=qty,
+                    unit_price=price,
+                    title=str(item.get("title") or ""),
+                    **amounts,
+                )
+            )
     shipping = f.decimal(errors, "shipping", data.get("shipping", "0"), places=4) or Decimal(0)
     discount = f.decimal(errors, "discount", data.get("discount", "0"), places=4) or Decimal(0)
     address = data.get("shipping_address") or {}
     country = f.country(errors, "shipping_address.country", address.get("country"))
     if not country:
         errors.add("shipping_address.country", "is required")
-    if external_id and session.execute(select(Order.id).where(
-            Order.connection_id.is_(None), Order.channel == MANUAL, Order.parent_id.is_(None),
-            Order.external_order_id == external_id)).first():
+    if (
+        external_id
+        and session.execute(
+            select(Order.id).where(
+                Order.connection_id.is_(None),
+                Order.channel == MANUAL,
+                Order.parent_id.is_(None),
+                Order.external_order_id == external_id,
+            )
+        ).first()
+    ):
         errors.add("external_order_id", f"a manual order with reference {external_id} exists already")
     errors.raise_if_any()
     now = utcnow()
     buyer = data.get("buyer") or {}
     channel_order = ChannelOrder(
-        external_order_id=external_id or "-", status="unshipped", external_status="", purchased_at=data.get("purchased_at") or now,
-        updated_at=now, currency=currency, lines=spread_order_charges(lines, currency, shipping=shipping, discount=discount),
-        marketplace=str(data.get("marketplace") or ""), buyer_name=str(buyer.get("name") or ""),
-        buyer_email=str(buyer.get("email") or ""), buyer_phone=str(buyer.get("phone") or ""),
+        external_order_id=external_id or "-",
+        status="unshipped",
+        external_status="",
+        purchased_at=data.get("purchased_at") or now,
+        updated_at=now,
+        currency=currency,
+        lines=spread_order_charges(lines, currency, shipping=shipping, discount=discount),
+        marketplace=str(data.get("marketplace") or ""),
+        buyer_name=str(buyer.get("name") or ""),
+        buyer_email=str(buyer.get("email") or ""),
+        buyer_phone=str(buyer.get("phone") or ""),
         shipping_address=Address(**{k: str(address.get(k) or "") for k in Address.__dataclass_fields__}),
-        shipping_service=str(data.get("shipping_service") or ""), buyer_remarks=str(data.get("buyer_remarks") or ""),
-        prices_include_tax=bool(data.get("prices_include_tax", False)))
+        shipping_service=str(data.get("shipping_service") or ""),
+        buyer_remarks=str(data.get("buyer_remarks") or ""),
+        prices_include_tax=bool(data.get("prices_include_tax", False)),
+    )
     try:
         inc = normalise(channel_order)
     except ValidationError as exc:
-        raise ValidationError({k.replace("line_total", "unit_price").replace("shipping_price", "shipping"): v
-                               for k, v in exc.errors.items()}) from None
+        raise ValidationError(
+            {
+                k.replace("line_total", "unit_price").replace("shipping_price", "shipping"): v
+                for k, v in exc.errors.items()
+            }
+        ) from None
     inc.fields["external_order_id"] = external_id or None
     inc.fields["channel_status"] = ""
     order = _create_many(MANUAL, None, [inc], "order.created")[0]
@@ -421,7 +335,7 @@ def create_order(data: dict[str, Any]) -> Order:
 
 
 def _manual_sku_code(errors: f.Errors, path: str, item: dict[str, Any]) -> str | None:
-    from core.catalog.models import Sku
+    from core.catalog import service as catalog
 
     if item.get("sku_id"):
         try:
@@ -429,13 +343,14 @@ def _manual_sku_code(errors: f.Errors, path: str, item: dict[str, Any]) -> str |
         except ValueError:
             errors.add(f"{path}.sku_id", "is not an id")
             return None
-        code = session.execute(select(Sku.code).where(Sku.id == ident)).scalar_one_or_none()
+        facts = catalog.sku_facts([ident]).get(ident)
+        code = facts.code if facts is not None else None
         if code is None:
             errors.add(f"{path}.sku_id", "no such SKU (or it has no code yet: approve its product first)")
         return code
     code = f.text(errors, f"{path}.sku", item.get("sku"), max_len=64)
     if not code:
         errors.add(f"{path}.sku", "give the SKU code (sku) or its id (sku_id)")
-    elif session.execute(select(Sku.id).where(Sku.code == code)).first() is None:
+    elif not catalog.sku_ids_by_code([code]):
         errors.add(f"{path}.sku", f"no SKU has the code {code}")
     return code or None

@@ -1,20 +1,36 @@
 """Finding orders: search and filters, saved views, the timeline, and the stock of an order's
 SKUs in every warehouse."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, or_, select
+from sqlalchemy import String, and_, cast, exists, func, or_, select
 
-from core.catalog import fields as f
+from core import validation as f
 from core.db import get_or_none, session
 from core.errors import Conflict, NotFound, ValidationError
 from core.orders.models import HOLD_TYPES, STATUSES, Order, OrderActivity, OrderHold, OrderLine, OrderView
 
-FILTERS = ("status", "channel", "connection_id", "sku", "country", "date_from", "date_to", "buyer", "tag",
-           "hold_type", "q", "fulfilment", "warehouse_id", "order_ids")
+FILTERS = (
+    "status",
+    "channel",
+    "connection_id",
+    "sku",
+    "country",
+    "date_from",
+    "date_to",
+    "buyer",
+    "tag",
+    "hold_type",
+    "q",
+    "fulfilment",
+    "warehouse_id",
+    "order_ids",
+)
 
 
 def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
@@ -78,26 +94,34 @@ def order_query(**filters: Any) -> Any:
     if "country" in flt:
         stmt = stmt.where(Order.ship_country == flt["country"])
     if "sku" in flt:
-        stmt = stmt.where(exists().where(OrderLine.order_id == Order.id,
-                                         or_(OrderLine.sku_code == flt["sku"], OrderLine.seller_sku == flt["sku"])))
+        stmt = stmt.where(
+            exists().where(
+                OrderLine.order_id == Order.id,
+                or_(OrderLine.sku_code == flt["sku"], OrderLine.seller_sku == flt["sku"]),
+            )
+        )
     if "date_from" in flt:
-        stmt = stmt.where(Order.purchased_at >= datetime.combine(flt["date_from"], time(), timezone.utc))
+        stmt = stmt.where(Order.purchased_at >= datetime.combine(flt["date_from"], time(), UTC))
     if "date_to" in flt:
-        stmt = stmt.where(Order.purchased_at < datetime.combine(flt["date_to"] + timedelta(days=1), time(), timezone.utc))
+        stmt = stmt.where(Order.purchased_at < datetime.combine(flt["date_to"] + timedelta(days=1), time(), UTC))
     if "buyer" in flt:
         like = f"%{flt['buyer']}%"
         stmt = stmt.where(or_(Order.buyer_name.ilike(like), Order.buyer_email.ilike(like), Order.ship_name.ilike(like)))
     if "tag" in flt:
         stmt = stmt.where(cast(Order.tags, String).like(f'%"{flt["tag"]}"%'))
     if "hold_type" in flt:
-        stmt = stmt.where(exists().where(OrderHold.order_id == Order.id, OrderHold.released_at.is_(None),
-                                         OrderHold.type == flt["hold_type"]))
+        stmt = stmt.where(
+            exists().where(
+                OrderHold.order_id == Order.id, OrderHold.released_at.is_(None), OrderHold.type == flt["hold_type"]
+            )
+        )
     if "order_ids" in flt:
         stmt = stmt.where(Order.id.in_(flt["order_ids"]))
     if "q" in flt:
         like = f"{flt['q']}%"
-        stmt = stmt.where(or_(Order.number.ilike(like), Order.external_order_id.ilike(like),
-                              Order.external_number.ilike(like)))
+        stmt = stmt.where(
+            or_(Order.number.ilike(like), Order.external_order_id.ilike(like), Order.external_number.ilike(like))
+        )
     return stmt.order_by(Order.purchased_at.desc(), Order.number.desc())
 
 
@@ -107,46 +131,78 @@ def count_orders(**filters: Any) -> int:
     return count(order_query(**filters))
 
 
+def status_counts(statuses: Iterable[str]) -> dict[str, int]:
+    """{status: number of orders} for those statuses (absent when none), for the dashboard."""
+    rows = session.execute(
+        select(Order.status, func.count()).where(Order.status.in_(tuple(statuses))).group_by(Order.status)
+    ).all()
+    return dict(rows)
+
+
+def channels_seen() -> list[str]:
+    """The channels (plugin names) the tenant has orders from, for the list's filter."""
+    return list(session.execute(select(Order.channel).distinct().order_by(Order.channel)).scalars())
+
+
 def timeline_query(order_id: uuid.UUID) -> Any:
     from core.orders.service.base import get_order
 
     order = get_order(order_id)
-    return select(OrderActivity).where(OrderActivity.order_id == order.id).order_by(
-        OrderActivity.created_at, OrderActivity.id)
+    return (
+        select(OrderActivity)
+        .where(OrderActivity.order_id == order.id)
+        .order_by(OrderActivity.created_at, OrderActivity.id)
+    )
 
 
 def open_holds(order_ids: list[uuid.UUID]) -> dict[uuid.UUID, OrderHold]:
     if not order_ids:
         return {}
-    rows = session.execute(select(OrderHold).where(OrderHold.order_id.in_(order_ids),
-                                                   OrderHold.released_at.is_(None))).scalars()
+    rows = session.execute(
+        select(OrderHold).where(OrderHold.order_id.in_(order_ids), OrderHold.released_at.is_(None))
+    ).scalars()
     return {h.order_id: h for h in rows}
 
 
 def children_of(order: Order) -> list[Order]:
-    return list(session.execute(select(Order).where(
-        or_(Order.parent_id == order.id, and_(Order.merged_into_id.is_not(None), Order.merged_into_id == order.id))
-    ).order_by(Order.number)).scalars())
+    return list(
+        session.execute(
+            select(Order)
+            .where(
+                or_(
+                    Order.parent_id == order.id,
+                    and_(Order.merged_into_id.is_not(None), Order.merged_into_id == order.id),
+                )
+            )
+            .order_by(Order.number)
+        ).scalars()
+    )
 
 
 def stock_for(order: Order) -> list[dict[str, Any]]:
     """Stock of the order's SKUs in every warehouse that has a balance for them (a virtual
     bundle shows what its components make up)."""
     from core.inventory import service as inventory
-    from core.inventory.models import Warehouse
 
     sku_ids = {ln.sku_id for ln in order.lines if ln.sku_id}
     if not sku_ids:
         return []
     codes = {ln.sku_id: ln.sku_code for ln in order.lines}
     buckets = inventory.list_buckets(sku_ids)
-    whs = {w.id: w for w in session.execute(select(Warehouse).where(
-        Warehouse.id.in_({b.warehouse_id for b in buckets}))).scalars()} if buckets else {}
-    rows = [{"sku_id": b.sku_id, "sku_code": codes.get(b.sku_id, ""), "warehouse_id": b.warehouse_id,
-             "warehouse_code": whs[b.warehouse_id].code if b.warehouse_id in whs else "",
-             "warehouse_type": whs[b.warehouse_id].type if b.warehouse_id in whs else "",
-             "on_hand": b.on_hand, "reserved": b.reserved, "available": b.available}
-            for b in buckets]
+    whs = {w.id: w for w in inventory.warehouse_facts({b.warehouse_id for b in buckets})} if buckets else {}
+    rows = [
+        {
+            "sku_id": b.sku_id,
+            "sku_code": codes.get(b.sku_id, ""),
+            "warehouse_id": b.warehouse_id,
+            "warehouse_code": whs[b.warehouse_id].code if b.warehouse_id in whs else "",
+            "warehouse_type": whs[b.warehouse_id].type if b.warehouse_id in whs else "",
+            "on_hand": b.on_hand,
+            "reserved": b.reserved,
+            "available": b.available,
+        }
+        for b in buckets
+    ]
     return sorted(rows, key=lambda r: (r["sku_code"], r["warehouse_code"]))
 
 
@@ -178,8 +234,11 @@ def create_view(*, owner: str, name: str, filters: dict[str, Any], shared: bool 
     who = "" if shared else owner
     if session.execute(select(OrderView.id).where(OrderView.owner == who, OrderView.name == name)).first():
         raise Conflict(f"a view named {name} exists already", {"name": ["already used"]})
-    view = OrderView(name=name, owner=who, filters={k: (v if not isinstance(v, (date, uuid.UUID)) else str(v))
-                                                     for k, v in clean.items()})
+    view = OrderView(
+        name=name,
+        owner=who,
+        filters={k: (v if not isinstance(v, (date, uuid.UUID)) else str(v)) for k, v in clean.items()},
+    )
     session.add(view)
     session.flush()
     return view

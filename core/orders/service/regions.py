@@ -1,4 +1,5 @@
 """Regions that allocation and value limits treat as one destination."""
+
 from __future__ import annotations
 
 REGIONS: dict[str, frozenset[str]] = {
@@ -10,3 +11,10 @@ REGIONS: dict[str, frozenset[str]] = {
     "SEA": frozenset({"SG", "MY", "TH", "VN", "PH", "ID"}),
     "LATAM": frozenset({"BR", "AR", "CL", "CO", "PE"}),
 }
+
+
+def region_of(country: str) -> str | None:
+    for name, members in REGIONS.items():
+        if country in members:
+            return name
+    return None

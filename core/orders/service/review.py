@@ -2,16 +2,20 @@
 order must wait. Review rules ("orders above 500 USD", "to BR") outrank approval rules
 ("platform-fulfilled", "ships from an overseas warehouse"); an order no approval rule takes
 stays in pending_review with the reason on the order and its timeline."""
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
-from core.money import round_money
+from core.money import RateNotFound, round_money
+from core.orders.events import OrderApproved
 from core.orders.models import Order
+from core.orders.service import allocation
 from core.orders.service.base import emit, lock_order, record, require_status, set_status
-from core.orders.service.settings import Settings, get_settings
+from core.orders.service.settings import Settings, get_settings, order_rate
 
 
 def _conditions(order: Order, rule: dict[str, Any], settings: Settings, site: Any) -> tuple[bool, list[str]]:
@@ -35,17 +39,20 @@ def _conditions(order: Order, rule: dict[str, Any], settings: Settings, site: An
         facts.append(f"ships to {order.ship_country}")
     if "min_total" in rule:
         limit, currency = Decimal(rule["min_total"]), rule["currency"]
-        converted = settings.convert(order.total, order.currency, currency)
+        try:
+            converted: Decimal | None = order.total * order_rate(order, order.currency, currency)
+        except RateNotFound as missing:
+            converted, why = None, str(missing)
         if converted is None:
             if rule["action"] != "review":
                 return False, []
-            facts.append(f"total {order.total} {order.currency} cannot be compared with {limit} {currency} "
-                         f"(no rate for {order.currency if order.currency != settings.functional_currency else currency})")
+            facts.append(f"total {order.total} {order.currency} cannot be compared with {limit} {currency} ({why})")
         elif converted < limit:
             return False, []
         else:
             shown = f"{order.total} {order.currency}" + (
-                f" ({round_money(converted, currency)} {currency})" if currency != order.currency else "")
+                f" ({round_money(converted, currency)} {currency})" if currency != order.currency else ""
+            )
             facts.append(f"total {shown} is at least {limit} {currency}")
     if "has_remarks" in rule:
         has = bool(order.buyer_remarks.strip())
@@ -67,7 +74,6 @@ def _conditions(order: Order, rule: dict[str, Any], settings: Settings, site: An
 
 def evaluate(order: Order, settings: Settings | None = None) -> tuple[bool, str, list[str]]:
     """(approve?, rule name, reasons) for an order waiting for review."""
-    from core.orders.service import allocation
 
     settings = settings or get_settings()
     cache: list[Any] = []
@@ -111,16 +117,13 @@ def auto_review(orders: Sequence[Order]) -> None:
 def _approve(order: Order, message: str, rule: str = "", note: str = "") -> None:
     order.review_note = ""
     set_status(order, "approved", "approved", message, rule=rule)
-    emit("order.approved", order, with_lines=False, rule=rule or None, note=note)
+    emit("order.approved", order, OrderApproved, rule=rule or None, note=note)
 
 
-def approve(order_id: uuid.UUID, note: str = "") -> Order:
-    """Staff checked the order (address, remarks, shipping method) and approve it; the
-    tenant's split rules and allocation take it from here."""
-    from core.orders.service import automation
-
+def record_approval(order_id: uuid.UUID, note: str = "") -> Order:
+    """Staff checked the order (address, remarks, shipping method) and approve it (the
+    pipeline's `approve` then hands it to the split rules and allocation)."""
     order = lock_order(order_id)
     require_status(order, ("pending_review",), "approve")
     _approve(order, f"approved{': ' + note.strip() if note and note.strip() else ''}", note=note)
-    automation.advance([order])
     return order

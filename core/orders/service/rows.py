@@ -1,16 +1,21 @@
 """Writing the rows an import creates in bulk: one INSERT per table (`core.db.bulk_insert`),
-with the rows' audit entries (core.audit.created_entries), instead of the unit of work's
-bookkeeping per object. Imports create tens of thousands of rows a minute;
-this is where their time went. Rows are complete (defaults applied) before they are written,
-exactly as a flush would write them."""
+with the rows' audit entries, instead of the unit of work's bookkeeping per object. Imports
+create tens of thousands of rows a minute; this is where their time went. Rows are complete
+(defaults applied) before they are written, exactly as a flush would write them.
+
+Audit: one compact entry per order, naming the digest of the payload it was made from
+(`core.audit.summary_entries`); its lines are part of that payload and get none of their
+own. Holds and shipments made on the way get the usual full entry."""
+
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import inspect
 
-from core.audit import AuditEntry, created_entries
+from core.audit import AuditEntry, created_entries, summary_entries
 from core.db import bulk_insert, session
 from core.orders.models import Order, OrderActivity, OrderHold, OrderLine, OrderShipment
 
@@ -19,8 +24,11 @@ BULK = (Order, OrderLine, OrderHold, OrderActivity, OrderShipment)
 
 
 def _defaults(cls: type) -> list[tuple[str, Any, bool, bool]]:
-    return [(c.key, c.default.arg, c.default.is_callable, c.nullable)
-            for c in cls.__table__.columns if c.default is not None]
+    return [
+        (c.key, c.default.arg, c.default.is_callable, c.nullable)
+        for c in cls.__table__.columns
+        if c.default is not None
+    ]
 
 
 DEFAULTS = {cls: _defaults(cls) for cls in BULK}
@@ -58,4 +66,23 @@ def insert_new(objects: Iterable[Any]) -> None:
             keys = [c.key for c in cls.__table__.columns]
             # Straight from each object's state: complete() has set every column a flush would.
             bulk_insert(cls.__table__, [{k: o.__dict__.get(k) for k in keys} for o in items])
-    bulk_insert(AuditEntry.__table__, created_entries(written))
+    orders = by_class.get(Order, [])
+    others = [o for o in written if not isinstance(o, (Order, OrderLine))]
+    bulk_insert(AuditEntry.__table__, summary_entries((o, summary(o)) for o in orders) + created_entries(others))
+
+
+def summary(order: Order) -> dict[str, Any]:
+    """What the audit keeps of a new order: what identifies it, its state and money, and the
+    digest of the (normalised) payload its values came from."""
+    return {
+        "number": order.number,
+        "channel": order.channel,
+        "connection_id": order.connection_id,
+        "external_order_id": order.external_order_id,
+        "parent_id": order.parent_id,
+        "status": order.status,
+        "currency": order.currency,
+        "total": order.total,
+        "lines": len(order.lines),
+        "payload_digest": order.channel_digest,
+    }

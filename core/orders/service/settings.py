@@ -1,5 +1,7 @@
-"""A tenant's order rules: auto-review, allocation, split rules, value limits and the rates
-that compare amounts in different currencies. Stored as one row; absent = the defaults."""
+"""A tenant's order rules: auto-review, allocation, split rules and value limits. Stored as one
+row; absent = the defaults. Amounts in different currencies are compared at the tenant's dated
+rates of the order's day (`order_rate`, through core.money.rate)."""
+
 from __future__ import annotations
 
 import uuid
@@ -9,17 +11,20 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.catalog import fields as f
+from core import money
+from core import validation as f
 from core.db import session
-from core.inventory.models import Warehouse
+from core.fx.service import local_date
+from core.inventory import service as inventory
 from core.money import round_money
+from core.orders.events import OrderSettingsUpdated
 from core.orders.models import FULFILMENTS, OrderSettings
-from core.orders.service.regions import REGIONS
+from core.orders.service.regions import REGIONS, region_of  # noqa: F401 - others read it here
 from core.tenancy import current_tenant_id
 
 REVIEW_ACTIONS = ("approve", "review")
 POLICIES = ("split", "hold")
-WAREHOUSE_TYPES = ("domestic", "overseas_3pl")
+WAREHOUSE_TYPES = inventory.SHIPPING_TYPES
 PACKAGE_LIMITS = ("max_weight_g", "max_longest_side_cm", "max_length_girth_cm")
 CACHE = "orders.settings"
 
@@ -36,25 +41,20 @@ class Settings:
     split_attributes: list[str] = field(default_factory=list)
     package_limits: dict[str, Any] = field(default_factory=dict)
     value_limits: list[dict[str, Any]] = field(default_factory=list)
-    fx_rates: dict[str, str] = field(default_factory=dict)
     functional_currency: str = "CNY"
 
     def to_json(self) -> dict[str, Any]:
-        return {"review_rules": self.review_rules, "auto_allocate": self.auto_allocate,
-                "allocation_policy": self.allocation_policy, "warehouse_ids": self.warehouse_ids,
-                "shipping_costs": self.shipping_costs, "split_attributes": self.split_attributes,
-                "package_limits": self.package_limits, "value_limits": self.value_limits,
-                "fx_rates": self.fx_rates, "functional_currency": self.functional_currency}
-
-    def convert(self, amount: Decimal, source: str, target: str) -> Decimal | None:
-        """`amount` in `source` expressed in `target` through the tenant's rates (functional
-        currency units per unit), or None when a rate is missing."""
-        if source == target:
-            return amount
-        rates = {self.functional_currency: Decimal(1), **{k: Decimal(v) for k, v in self.fx_rates.items()}}
-        if source not in rates or target not in rates:
-            return None
-        return amount * rates[source] / rates[target]
+        return {
+            "review_rules": self.review_rules,
+            "auto_allocate": self.auto_allocate,
+            "allocation_policy": self.allocation_policy,
+            "warehouse_ids": self.warehouse_ids,
+            "shipping_costs": self.shipping_costs,
+            "split_attributes": self.split_attributes,
+            "package_limits": self.package_limits,
+            "value_limits": self.value_limits,
+            "functional_currency": self.functional_currency,
+        }
 
     def value_limit(self, country: str) -> tuple[Decimal, str] | None:
         """The per-parcel value limit for a destination: its country, else its region, else "*"."""
@@ -65,17 +65,16 @@ class Settings:
         return None
 
 
-def region_of(country: str) -> str | None:
-    for name, members in REGIONS.items():
-        if country in members:
-            return name
-    return None
+def order_rate(order: Any, source: str, target: str) -> Decimal:
+    """How many `target` one `source` is worth on the day the order was placed (in the
+    tenant's calendar); raises core.money.RateNotFound naming the pair and the day."""
+    return money.rate(source, target, local_date(order.purchased_at))
 
 
 def _functional_currency() -> str:
-    from tenants.models import Tenant
+    from tenants.service import functional_currency
 
-    return session.execute(select(Tenant.functional_currency).where(Tenant.id == current_tenant_id())).scalar_one()
+    return functional_currency()
 
 
 def get_settings() -> Settings:
@@ -89,11 +88,16 @@ def get_settings() -> Settings:
             cache[tenant_id] = Settings(functional_currency=functional)
         else:
             cache[tenant_id] = Settings(
-                review_rules=list(row.review_rules or []), auto_allocate=row.auto_allocate,
-                allocation_policy=row.allocation_policy, warehouse_ids=list(row.warehouse_ids or []),
-                shipping_costs=list(row.shipping_costs or []), split_attributes=list(row.split_attributes or []),
-                package_limits=dict(row.package_limits or {}), value_limits=list(row.value_limits or []),
-                fx_rates=dict(row.fx_rates or {}), functional_currency=functional)
+                review_rules=list(row.review_rules or []),
+                auto_allocate=row.auto_allocate,
+                allocation_policy=row.allocation_policy,
+                warehouse_ids=list(row.warehouse_ids or []),
+                shipping_costs=list(row.shipping_costs or []),
+                split_attributes=list(row.split_attributes or []),
+                package_limits=dict(row.package_limits or {}),
+                value_limits=list(row.value_limits or []),
+                functional_currency=functional,
+            )
     return cache[tenant_id]
 
 
@@ -106,9 +110,14 @@ def update_settings(**changes: Any) -> Settings:
     current = get_settings()
     values = {k: v for k, v in current.to_json().items() if k != "functional_currency"}
     cleaners = {
-        "review_rules": _clean_rules, "auto_allocate": _clean_bool, "allocation_policy": _clean_policy,
-        "warehouse_ids": _clean_warehouses, "shipping_costs": _clean_costs, "split_attributes": _clean_attributes,
-        "package_limits": _clean_package_limits, "value_limits": _clean_value_limits, "fx_rates": _clean_rates,
+        "review_rules": _clean_rules,
+        "auto_allocate": _clean_bool,
+        "allocation_policy": _clean_policy,
+        "warehouse_ids": _clean_warehouses,
+        "shipping_costs": _clean_costs,
+        "split_attributes": _clean_attributes,
+        "package_limits": _clean_package_limits,
+        "value_limits": _clean_value_limits,
     }
     for name, value in changes.items():
         if name in cleaners:
@@ -124,7 +133,12 @@ def update_settings(**changes: Any) -> Settings:
     session().info.pop(CACHE, None)
     from core import events
 
-    events.emit("order_settings.updated", {"changed": sorted(changes)}, entity_type="order_settings", entity_id=row.id)
+    events.emit(
+        "order_settings.updated",
+        OrderSettingsUpdated(changed=tuple(sorted(changes))),
+        entity_type="order_settings",
+        entity_id=row.id,
+    )
     return get_settings()
 
 
@@ -163,8 +177,19 @@ def _clean_countries(errors: f.Errors, name: str, value: Any) -> list[str]:
 
 def _clean_rules(errors: f.Errors, name: str, value: Any) -> list[dict[str, Any]]:
     out = []
-    known = {"name", "action", "fulfilment", "channels", "connection_ids", "countries", "min_total", "currency",
-             "has_remarks", "warehouse_type", "tags"}
+    known = {
+        "name",
+        "action",
+        "fulfilment",
+        "channels",
+        "connection_ids",
+        "countries",
+        "min_total",
+        "currency",
+        "has_remarks",
+        "warehouse_type",
+        "tags",
+    }
     for i, rule in enumerate(_list(errors, name, value)):
         path = f"{name}.{i}"
         if not isinstance(rule, dict):
@@ -198,8 +223,9 @@ def _clean_rules(errors: f.Errors, name: str, value: Any) -> list[dict[str, Any]
         if rule.get("has_remarks") is not None:
             clean["has_remarks"] = _clean_bool(errors, f"{path}.has_remarks", rule["has_remarks"])
         if rule.get("warehouse_type") is not None:
-            clean["warehouse_type"] = f.choice(errors, f"{path}.warehouse_type", rule["warehouse_type"],
-                                               WAREHOUSE_TYPES)
+            clean["warehouse_type"] = f.choice(
+                errors, f"{path}.warehouse_type", rule["warehouse_type"], WAREHOUSE_TYPES
+            )
         if rule.get("tags"):
             clean["tags"] = [str(t).strip() for t in _list(errors, f"{path}.tags", rule["tags"]) if str(t).strip()]
         if len(clean) == 2 and clean.get("action") == "approve":
@@ -216,12 +242,14 @@ def _clean_warehouses(errors: f.Errors, name: str, value: Any) -> list[str]:
         except ValueError:
             errors.add(f"{name}.{i}", "is not an id")
             continue
-        wh = session.execute(select(Warehouse).where(Warehouse.id == ident)).scalar_one_or_none()
+        wh = inventory.warehouse(ident)
         if wh is None:
             errors.add(f"{name}.{i}", "no such warehouse")
         elif wh.type not in WAREHOUSE_TYPES:
-            errors.add(f"{name}.{i}", f"warehouse {wh.code} is a {wh.type} warehouse; orders ship from "
-                                      "domestic and overseas warehouses")
+            errors.add(
+                f"{name}.{i}",
+                f"warehouse {wh.code} is a {wh.type} warehouse; orders ship from domestic and overseas warehouses",
+            )
         else:
             ids.append(str(ident))
     return ids
@@ -242,8 +270,15 @@ def _clean_costs(errors: f.Errors, name: str, value: Any) -> list[dict[str, Any]
         base = f.decimal(errors, f"{path}.base", item.get("base", "0"), places=4)
         per_kg = f.decimal(errors, f"{path}.per_kg", item.get("per_kg", "0"), places=4)
         if wh_ids and dest and currency and base is not None and per_kg is not None:
-            out.append({"warehouse_id": wh_ids[0], "destination": dest, "base": str(base), "per_kg": str(per_kg),
-                        "currency": currency})
+            out.append(
+                {
+                    "warehouse_id": wh_ids[0],
+                    "destination": dest,
+                    "base": str(base),
+                    "per_kg": str(per_kg),
+                    "currency": currency,
+                }
+            )
     return out
 
 
@@ -297,26 +332,12 @@ def _clean_value_limits(errors: f.Errors, name: str, value: Any) -> list[dict[st
             continue
         dest = _destination(errors, f"{path}.destination", item.get("destination"))
         currency = f.currency(errors, f"{path}.currency", item.get("currency"), required=True)
-        amount = f.decimal(errors, f"{path}.amount", item.get("amount"), places=4, minimum=Decimal("0.01"),
-                           required=True)
+        amount = f.decimal(
+            errors, f"{path}.amount", item.get("amount"), places=4, minimum=Decimal("0.01"), required=True
+        )
         if dest in seen:
             errors.add(f"{path}.destination", f"{dest} has a limit already")
         if dest and currency and amount is not None:
             seen.add(dest)
             out.append({"destination": dest, "amount": str(amount), "currency": currency})
-    return out
-
-
-def _clean_rates(errors: f.Errors, name: str, value: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        errors.add(name, 'use {"USD": "7.1"}: units of the functional currency per unit')
-        return {}
-    out = {}
-    for code, rate in value.items():
-        currency = f.currency(errors, f"{name}.{code}", code, required=True)
-        number = f.decimal(errors, f"{name}.{code}", rate, places=10, minimum=Decimal("0.0000000001"), required=True)
-        if currency and number is not None:
-            out[currency] = str(number)
     return out

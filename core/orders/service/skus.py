@@ -1,21 +1,22 @@
 """Seller SKUs -> local SKUs for many lines at once, and the SKU facts splitting needs.
 
-The rules are `core.catalog.service.resolve_listing`'s (an explicit listing mapping wins;
+The rules are the catalogue's: `resolve_listings` (an explicit listing mapping wins;
 otherwise a local SKU whose code equals the seller SKU, one for one) and `require_sku(...,
-"sale")`'s (approved, active, and for a kit usable components), applied in a few queries per
-batch instead of several per line, because imports resolve thousands of lines at a time.
+"sale")`'s (approved, active, and for a kit usable components), applied through the
+catalogue's reads in a few queries per batch instead of several per line, because imports
+resolve thousands of lines at a time.
 """
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
+from typing import Any
 
-from sqlalchemy import select
-
-from core.catalog.models import KitComponent, ListingMapping, Product, Sku
-from core.db import session
+from core.catalog import service as catalog
+from core.orders.models import Order, OrderLine
 
 
 @dataclass(frozen=True)
@@ -29,59 +30,44 @@ class Resolution:
     message: str = ""
 
 
-def _unusable(status: str, active: bool) -> str | None:
-    if status != "approved":
-        return f"its product is {status}" + ("" if status == "discontinued" else ", not approved")
-    if not active:
-        return "it is inactive"
-    return None
-
-
 def resolve(connection_id: uuid.UUID | None, seller_skus: Iterable[str]) -> dict[str, Resolution]:
     """Each seller SKU's local SKU, or the problem that keeps the line from being sold."""
     wanted = {s.strip() for s in seller_skus if s and s.strip()}
     out: dict[str, Resolution] = {}
     if not wanted:
         return out
-    mapped: dict[str, tuple[uuid.UUID, int]] = {}
-    if connection_id is not None:
-        for seller_sku, sku_id, qty in session.execute(
-            select(ListingMapping.seller_sku, ListingMapping.sku_id, ListingMapping.quantity)
-            .where(ListingMapping.connection_id == connection_id, ListingMapping.seller_sku.in_(wanted))
-        ).all():
-            mapped[seller_sku] = (sku_id, qty)
-    by_code = {code: sku_id for code, sku_id in session.execute(
-        select(Sku.code, Sku.id).where(Sku.code.in_(wanted - set(mapped)))).all()}
-    ids = {sku_id for sku_id, _ in mapped.values()} | set(by_code.values())
-    facts = {row.id: row for row in session.execute(
-        select(Sku.id, Sku.code, Sku.status, Sku.active, Sku.kit_type).where(Sku.id.in_(ids))).all()} if ids else {}
-    kit_ids = {i for i, row in facts.items() if row.kit_type}
+    found = catalog.resolve_listings(connection_id, wanted)
+    kits = catalog.components_of({r.sku_id for r in found.values() if r.kit_type})
+    parts = catalog.sku_facts({c for comps in kits.values() for c, _ in comps})
     broken: dict[uuid.UUID, str] = {}
-    if kit_ids:
-        for kit_id, code, status, active in session.execute(
-            select(KitComponent.kit_sku_id, Sku.code, Sku.status, Sku.active)
-            .join(Sku, Sku.id == KitComponent.component_sku_id).where(KitComponent.kit_sku_id.in_(kit_ids))
-        ).all():
-            why = _unusable(status, active)
-            if why and kit_id not in broken:
-                broken[kit_id] = f"its component {code} cannot be used: {why}"
+    for kit_id, comps in kits.items():
+        for component_id, _ in comps:
+            part = parts.get(component_id)
+            why = part.unusable if part is not None else None
+            if why:
+                broken[kit_id] = f"its component {part.label} cannot be used: {why}"
+                break
     for seller_sku in wanted:
-        if seller_sku in mapped:
-            sku_id, units = mapped[seller_sku]
-        elif seller_sku in by_code:
-            sku_id, units = by_code[seller_sku], 1
-        else:
-            out[seller_sku] = Resolution(seller_sku, problem="unmapped_sku",
-                                         message=f"seller SKU {seller_sku} is not mapped to a local SKU")
+        r = found.get(seller_sku)
+        if r is None:
+            out[seller_sku] = Resolution(
+                seller_sku, problem="unmapped_sku", message=f"seller SKU {seller_sku} is not mapped to a local SKU"
+            )
             continue
-        row = facts[sku_id]
-        why = _unusable(row.status, row.active) or broken.get(sku_id)
-        code = row.code or str(sku_id)
+        why = r.sku.unusable or broken.get(r.sku_id)
+        code = r.sku.label
         if why:
-            out[seller_sku] = Resolution(seller_sku, sku_id, code, units, row.kit_type, "unsellable_sku",
-                                         f"SKU {code} (seller SKU {seller_sku}) cannot be sold: {why}")
+            out[seller_sku] = Resolution(
+                seller_sku,
+                r.sku_id,
+                code,
+                r.quantity,
+                r.kit_type,
+                "unsellable_sku",
+                f"SKU {code} (seller SKU {seller_sku}) cannot be sold: {why}",
+            )
         else:
-            out[seller_sku] = Resolution(seller_sku, sku_id, code, units, row.kit_type)
+            out[seller_sku] = Resolution(seller_sku, r.sku_id, code, r.quantity, r.kit_type)
     return out
 
 
@@ -97,30 +83,46 @@ class Physical:
 def physical(sku_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Physical]:
     """Weight (gross, else net), package size (else product size) and product attributes. A
     virtual bundle without its own figures weighs what its components weigh."""
-    ids = set(sku_ids)
-    if not ids:
+    facts = catalog.sku_facts(sku_ids)
+    if not facts:
         return {}
-    rows = {r.id: r for r in session.execute(
-        select(Sku.id, Sku.gross_weight_g, Sku.net_weight_g, Sku.length_cm, Sku.width_cm, Sku.height_cm,
-               Sku.package_length_cm, Sku.package_width_cm, Sku.package_height_cm, Sku.kit_type, Product.attributes)
-        .join(Product, Product.id == Sku.product_id).where(Sku.id.in_(ids))).all()}
-    comps: dict[uuid.UUID, list[tuple[uuid.UUID, int]]] = {}
-    kits = [i for i, r in rows.items() if r.kit_type == "virtual" and not (r.gross_weight_g or r.net_weight_g)]
-    if kits:
-        for kit_id, comp_id, qty in session.execute(
-            select(KitComponent.kit_sku_id, KitComponent.component_sku_id, KitComponent.quantity)
-            .where(KitComponent.kit_sku_id.in_(kits))).all():
-            comps.setdefault(kit_id, []).append((comp_id, qty))
-        inner = physical({c for items in comps.values() for c, _ in items})
+    attributes = catalog.product_attributes(facts)
+    kits = catalog.components_of(
+        i for i, r in facts.items() if r.kit_type == "virtual" and not (r.gross_weight_g or r.net_weight_g)
+    )
+    inner = physical({c for comps in kits.values() for c, _ in comps}) if kits else {}
     out = {}
-    for sku_id, r in rows.items():
+    for sku_id, r in facts.items():
         weight = r.gross_weight_g or r.net_weight_g or 0
-        if not weight and sku_id in comps:
-            weight = sum(inner[c].weight_g * q for c, q in comps[sku_id] if c in inner)
-        if r.package_length_cm:
-            dims = (r.package_length_cm, r.package_width_cm, r.package_height_cm)
-        else:
-            dims = (r.length_cm, r.width_cm, r.height_cm)
+        if not weight and kits.get(sku_id):
+            units = catalog.expand_kits({sku_id: 1}, kits)
+            weight = sum(inner[c].weight_g * q for c, q in units.items() if c in inner)
+        dims = r.package_dims_cm if r.package_dims_cm[0] else r.dims_cm
         clean = sorted((Decimal(d or 0) for d in dims), reverse=True)
-        out[sku_id] = Physical(int(weight), (clean[0], clean[1], clean[2]), dict(r.attributes or {}))
+        out[sku_id] = Physical(int(weight), (clean[0], clean[1], clean[2]), attributes.get(sku_id, {}))
     return out
+
+
+def apply_resolutions(
+    order: Order, resolutions: dict[str, Resolution], lines: Iterable[OrderLine] | None = None
+) -> list[dict[str, Any]]:
+    """Set each line's local SKU from its seller SKU; returns the problems (unmapped or
+    unsellable SKUs) with the quantities they block."""
+    problems = []
+    for line in order.lines if lines is None else lines:
+        r = resolutions.get(line.seller_sku.strip())
+        if r is None:
+            continue
+        line.sku_id, line.sku_code, line.units_per_item, line.kit_type = r.sku_id, r.sku_code, r.units, r.kit_type
+        if r.problem:
+            problems.append(
+                {
+                    "type": r.problem,
+                    "seller_sku": line.seller_sku,
+                    "sku_id": r.sku_id,
+                    "sku_code": r.sku_code,
+                    "quantity": line.live_quantity,
+                    "message": r.message,
+                }
+            )
+    return problems

@@ -10,19 +10,22 @@ the same warehouse.
 A merge turns pending orders of one buyer, one address and one connection into a new order
 that ships as one parcel; the sources become `merged` and point at it.
 """
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import and_, func, select
 
-from core.catalog import fields as f
+from core import validation as f
 from core.db import session, uuid7
 from core.errors import Conflict, InvalidTransition, ValidationError
 from core.inventory import service as inventory
-from core.money import allocate
+from core.money import RateNotFound, allocate
+from core.orders.events import MergedSource, OrderMerged, OrderSplit
 from core.orders.models import LINE_AMOUNTS, Order, OrderLine
 from core.orders.service.base import (
     add,
@@ -31,37 +34,85 @@ from core.orders.service.base import (
     lock_order,
     lock_orders,
     order_payload,
-    record,
     recompute_totals,
+    record,
     require_status,
     set_status,
     stock_doc,
     stock_key,
 )
-from core.orders.service.settings import get_settings
+from core.orders.service.settings import get_settings, order_rate
 
 SPLITTABLE = ("pending_review", "approved", "allocated")
 MERGEABLE = ("pending_review", "approved")
 
 # Columns a child or merged order takes over from its parent or first source.
 INHERITED = (
-    "channel", "connection_id", "marketplace", "external_order_id", "external_number", "external_status",
-    "channel_status", "channel_updated_at", "purchased_at", "fulfilment", "buyer_name", "buyer_email",
-    "buyer_phone", "ship_name", "ship_company", "ship_line1", "ship_line2", "ship_line3", "ship_city", "ship_state",
-    "ship_postal_code", "ship_country", "ship_phone", "ship_email", "address_source", "shipping_service", "currency",
-    "prices_include_tax", "buyer_remarks", "seller_note", "review_note",
+    "channel",
+    "connection_id",
+    "marketplace",
+    "external_order_id",
+    "external_number",
+    "external_status",
+    "channel_status",
+    "channel_updated_at",
+    "purchased_at",
+    "fulfilment",
+    "buyer_name",
+    "buyer_email",
+    "buyer_phone",
+    "ship_name",
+    "ship_company",
+    "ship_line1",
+    "ship_line2",
+    "ship_line3",
+    "ship_city",
+    "ship_state",
+    "ship_postal_code",
+    "ship_country",
+    "ship_phone",
+    "ship_email",
+    "address_source",
+    "shipping_service",
+    "currency",
+    "prices_include_tax",
+    "buyer_remarks",
+    "seller_note",
+    "review_note",
 )
-LINE_INHERITED = ("external_order_id", "external_line_id", "seller_sku", "title", "sku_id", "sku_code", "kit_type",
-                  "units_per_item", "unit_price", "origin_line_id")
+LINE_INHERITED = (
+    "external_order_id",
+    "external_line_id",
+    "seller_sku",
+    "title",
+    "sku_id",
+    "sku_code",
+    "kit_type",
+    "units_per_item",
+    "unit_price",
+    "origin_line_id",
+)
 
 
-def _new_line(source: OrderLine, order_id: uuid.UUID, position: int, quantity: int,
-              amounts: dict[str, Decimal]) -> OrderLine:
+def _new_line(
+    source: OrderLine, order_id: uuid.UUID, position: int, quantity: int, amounts: dict[str, Decimal]
+) -> OrderLine:
     # An id now, not at flush: the line's id is its reference in the stock reservations.
-    return OrderLine(id=uuid7(), order_id=order_id, position=position, parent_line_id=source.id, quantity=quantity,
-                     quantity_cancelled=0, quantity_shipped=0, quantity_returned=0, quantity_refunded=0,
-                     refunded=Decimal(0), cost_value=Decimal(0), **amounts,
-                     **{k: getattr(source, k) for k in LINE_INHERITED})
+    return OrderLine(
+        id=uuid7(),
+        order_id=order_id,
+        position=position,
+        parent_line_id=source.id,
+        quantity=quantity,
+        quantity_cancelled=0,
+        quantity_shipped=0,
+        quantity_returned=0,
+        quantity_refunded=0,
+        refunded=Decimal(0),
+        cost_value=Decimal(0),
+        **amounts,
+        **{k: getattr(source, k) for k in LINE_INHERITED},
+    )
 
 
 def split_order(order: Order, parts: Sequence[dict[uuid.UUID, int]], *, reason: str, kind: str) -> list[Order]:
@@ -74,8 +125,11 @@ def split_order(order: Order, parts: Sequence[dict[uuid.UUID, int]], *, reason: 
     for line_id, line in lines.items():
         given = sum(part.get(line_id, 0) for part in parts)
         if given != line.open_quantity:
-            raise ValidationError.field("parts", f"line {line.position} ({line.sku_code or line.seller_sku}) has "
-                                                 f"{line.open_quantity} units to ship, the parts give {given}")
+            raise ValidationError.field(
+                "parts",
+                f"line {line.position} ({line.sku_code or line.seller_sku}) has "
+                f"{line.open_quantity} units to ship, the parts give {given}",
+            )
     if len(parts) < 2 or any(not any(q > 0 for q in part.values()) for part in parts):
         raise ValidationError.field("parts", "a split needs at least two non-empty parts")
     held_in = order.warehouse_id if order.stock_reserved else None
@@ -86,37 +140,48 @@ def split_order(order: Order, parts: Sequence[dict[uuid.UUID, int]], *, reason: 
     shares: dict[uuid.UUID, dict[str, list[Decimal]]] = {}
     for line_id, line in lines.items():
         weights = [part.get(line_id, 0) for part in parts]
-        shares[line_id] = {name: allocate(value, weights, order.currency)
-                           for name, value in live_amounts(line, order.currency).items()}
+        shares[line_id] = {
+            name: allocate(value, weights, order.currency) for name, value in live_amounts(line, order.currency).items()
+        }
     children = []
     # Children of an allocated order are approved until they hold their own stock again.
     child_status = "approved" if held_in is not None else order.status
     for i, part in enumerate(parts):
-        child = Order(id=uuid7(), number=f"{order.number}-{i + 1}", parent_id=order.id, status=child_status,
-                      tags=list(order.tags or []), **{k: getattr(order, k) for k in INHERITED})
+        child = Order(
+            id=uuid7(),
+            number=f"{order.number}-{i + 1}",
+            parent_id=order.id,
+            status=child_status,
+            tags=list(order.tags or []),
+            **{k: getattr(order, k) for k in INHERITED},
+        )
         position = 0
         for line in sorted(lines.values(), key=lambda ln: ln.position):
             qty = part.get(line.id, 0)
             if qty > 0:
                 position += 1
-                child.lines.append(_new_line(line, child.id, position, qty,
-                                             {name: shares[line.id][name][i] for name in LINE_AMOUNTS}))
+                child.lines.append(
+                    _new_line(line, child.id, position, qty, {name: shares[line.id][name][i] for name in LINE_AMOUNTS})
+                )
         recompute_totals(child)
         add(child)
-        record(child, "split_from", f"split from {order.number}: {reason}", to_status=child.status,
-               parent=order.number)
+        record(child, "split_from", f"split from {order.number}: {reason}", to_status=child.status, parent=order.number)
         children.append(child)
-    set_status(order, "split", "split", f"split into {', '.join(c.number for c in children)}: {reason}",
-               kind=kind, children=[c.number for c in children])
+    set_status(
+        order,
+        "split",
+        "split",
+        f"split into {', '.join(c.number for c in children)}: {reason}",
+        kind=kind,
+        children=[c.number for c in children],
+    )
     if held_in is not None:
-        from core.orders.service.allocation import reserve
-        from core.inventory.models import Warehouse
+        from core.orders.service.reserving import reserve
 
-        code = session.execute(select(Warehouse.code).where(Warehouse.id == held_in)).scalar_one()
+        code = inventory.warehouse_codes([held_in])[held_in]
         for child in children:
             reserve(child, held_in, code, f"stock moved from {order.number}, still in {code}")
-    emit("order.split", order, kind=kind, reason=reason,
-         children=[order_payload(c) for c in children])
+    emit("order.split", order, OrderSplit, kind=kind, reason=reason, children=tuple(order_payload(c) for c in children))
     return children
 
 
@@ -149,8 +214,11 @@ def split(order_id: uuid.UUID, parts: Sequence[Sequence[dict[str, Any]]], reason
             errors.add(f"parts.{i}", "is empty")
         clean.append(chosen)
     errors.raise_if_any()
-    rest = {ln.id: ln.open_quantity - taken.get(ln.id, 0) for ln in lines.values()
-            if ln.open_quantity - taken.get(ln.id, 0) > 0}
+    rest = {
+        ln.id: ln.open_quantity - taken.get(ln.id, 0)
+        for ln in lines.values()
+        if ln.open_quantity - taken.get(ln.id, 0) > 0
+    }
     if rest:
         clean.append(rest)
     if len(clean) < 2:
@@ -161,14 +229,11 @@ def split(order_id: uuid.UUID, parts: Sequence[Sequence[dict[str, Any]]], reason
 def apply_rules(order: Order) -> list[Order]:
     """The tenant's split rules (attributes, package limits, value limit per destination) for
     an approved order; returns the children, or the order itself when it stays whole."""
-    from core.orders.service.packing import Item, Limits, attribute_group, pack
+    from core.orders.service.parcels import Item, planner
     from core.orders.service.skus import physical
 
     settings = get_settings()
-    limits_cfg = settings.package_limits
     value_limit = settings.value_limit(order.ship_country)
-    if not (settings.split_attributes or limits_cfg or value_limit):
-        return [order]
     open_lines = [ln for ln in order.lines if ln.open_quantity > 0 and ln.sku_id is not None]
     if sum(ln.open_quantity for ln in open_lines) < 2:
         return [order]
@@ -176,22 +241,31 @@ def apply_rules(order: Order) -> list[Order]:
     max_value = None
     if value_limit is not None:
         amount, currency = value_limit
-        max_value = settings.convert(amount, currency, order.currency)
-        if max_value is None:
-            notes.append(f"the value limit of {amount} {currency} was not applied: no rate for "
-                         f"{order.currency if order.currency != settings.functional_currency else currency}")
-    limits = Limits(max_weight_g=limits_cfg.get("max_weight_g"),
-                    max_longest_side_cm=_dec(limits_cfg.get("max_longest_side_cm")),
-                    max_length_girth_cm=_dec(limits_cfg.get("max_length_girth_cm")), max_value=max_value)
+        try:
+            max_value = amount * order_rate(order, currency, order.currency)
+        except RateNotFound as missing:
+            notes.append(f"the value limit of {amount} {currency} was not applied: {missing}")
+    # Package limits are shipping's: those of the services the tenant ships with, tightened by
+    # the tenant's own (docs/decisions/0013-shipping-owns-parcels.md).
+    limits = planner().limits(order.ship_country, settings.package_limits, max_value)
+    if not (settings.split_attributes or limits.any or notes):
+        return [order]
     facts = physical({ln.sku_id for ln in open_lines})  # type: ignore[misc]
     items = []
     for ln in open_lines:
         fact = facts[ln.sku_id]  # type: ignore[index]
         goods = live_amounts(ln, order.currency)["item_amount"]
-        items.append(Item(ln.id, ln.open_quantity, fact.weight_g * ln.units_per_item, fact.dims_cm,
-                          goods / ln.live_quantity if ln.live_quantity else Decimal(0),
-                          attribute_group(fact.attributes, settings.split_attributes)))
-    parcels, pack_notes = pack(items, limits)
+        items.append(
+            Item(
+                ln.id,
+                ln.open_quantity,
+                fact.weight_g * ln.units_per_item,
+                fact.dims_cm,
+                goods / ln.live_quantity if ln.live_quantity else Decimal(0),
+                planner().group(fact.attributes, settings.split_attributes),
+            )
+        )
+    parcels, pack_notes = planner().pack(items, limits)
     for note in [*notes, *dict.fromkeys(pack_notes)]:
         record(order, "split_rules", note)
     if len(parcels) < 2:
@@ -200,12 +274,8 @@ def apply_rules(order: Order) -> list[Order]:
     if len({i.group for i in items}) > 1:
         why.append("kept apart: " + ", ".join(sorted({i.group for i in items if i.group})))
     if limits.any:
-        why.append("parcel limits")
+        why.append(f"parcel limits: {limits.source}" if limits.source else "parcel limits")
     return split_order(order, parcels, reason="split rules (" + "; ".join(why) + ")", kind="rules")
-
-
-def _dec(value: Any) -> Decimal | None:
-    return None if value in (None, "") else Decimal(str(value))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,14 +287,25 @@ def _buyer_key(order: Order) -> tuple:
 
 
 def _address_key(order: Order) -> tuple:
-    return tuple(" ".join(str(getattr(order, c) or "").lower().split()) for c in (
-        "ship_name", "ship_line1", "ship_line2", "ship_line3", "ship_city", "ship_state", "ship_postal_code",
-        "ship_country"))
+    return tuple(
+        " ".join(str(getattr(order, c) or "").lower().split())
+        for c in (
+            "ship_name",
+            "ship_line1",
+            "ship_line2",
+            "ship_line3",
+            "ship_city",
+            "ship_state",
+            "ship_postal_code",
+            "ship_country",
+        )
+    )
 
 
 def merge(order_ids: Sequence[uuid.UUID | str], note: str = "") -> Order:
     """Merge pending orders (pending review or approved, holding no stock) of the same buyer,
-    address, connection and currency into one new order."""
+    address, connection and currency into one new order (the pipeline's `merge` then takes an
+    approved one on)."""
     ids = list(dict.fromkeys(str(i) for i in order_ids))
     if len(ids) < 2:
         raise ValidationError.field("order_ids", "give at least two orders to merge")
@@ -233,22 +314,35 @@ def merge(order_ids: Sequence[uuid.UUID | str], note: str = "") -> Order:
     for o in sources:
         require_status(o, MERGEABLE, "merge", "only orders waiting for review or approved can be merged")
         if o.fulfilment != "merchant":
-            raise Conflict(f"order {o.number} is fulfilled by the platform and cannot be merged",
-                           {"order_ids": [f"{o.number} is platform-fulfilled"]})
-        for what, same in (("connection", o.connection_id == first.connection_id and o.channel == first.channel),
-                           ("currency", o.currency == first.currency),
-                           ("buyer", _buyer_key(o) == _buyer_key(first)),
-                           ("address", _address_key(o) == _address_key(first))):
+            raise Conflict(
+                f"order {o.number} is fulfilled by the platform and cannot be merged",
+                {"order_ids": [f"{o.number} is platform-fulfilled"]},
+            )
+        for what, same in (
+            ("connection", o.connection_id == first.connection_id and o.channel == first.channel),
+            ("currency", o.currency == first.currency),
+            ("buyer", _buyer_key(o) == _buyer_key(first)),
+            ("address", _address_key(o) == _address_key(first)),
+        ):
             if not same:
-                raise Conflict(f"orders {first.number} and {o.number} have a different {what}: only orders of the "
-                               "same buyer, address and connection are merged", {"order_ids": [f"different {what}"]})
+                raise Conflict(
+                    f"orders {first.number} and {o.number} have a different {what}: only orders of the "
+                    "same buyer, address and connection are merged",
+                    {"order_ids": [f"different {what}"]},
+                )
     status = "approved" if all(o.status == "approved" for o in sources) else "pending_review"
-    from core.orders.service.intake import NUMBER_PREFIX, NUMBER_SEQUENCE
-    from core.numbering import next_values
+    from core.numbering import next_values_apart
+    from core.orders.service.base import NUMBER_PREFIX, NUMBER_SEQUENCE
 
-    number = f"{NUMBER_PREFIX}-{next_values(NUMBER_SEQUENCE, 1)[0]:06d}"
-    merged = Order(id=uuid7(), number=number, status=status, tags=sorted({t for o in sources for t in (o.tags or [])}),
-                   **{k: getattr(first, k) for k in INHERITED})
+    # Apart, as intake takes them: no transaction holds the order numbers' row to its end.
+    number = f"{NUMBER_PREFIX}-{next_values_apart(NUMBER_SEQUENCE, 1)[0]:06d}"
+    merged = Order(
+        id=uuid7(),
+        number=number,
+        status=status,
+        tags=sorted({t for o in sources for t in (o.tags or [])}),
+        **{k: getattr(first, k) for k in INHERITED},
+    )
     merged.external_order_id = None  # several channel orders: each line keeps its own
     merged.external_number = ", ".join(o.external_number or o.external_order_id or o.number for o in sources)[:100]
     merged.purchased_at = min(o.purchased_at for o in sources)
@@ -266,25 +360,41 @@ def merge(order_ids: Sequence[uuid.UUID | str], note: str = "") -> Order:
     add(merged)
     session.flush()  # the sources point at it (a plain column, so the flush order is ours to keep)
     numbers = ", ".join(o.number for o in sources)
-    record(merged, "merged_from", f"merged from {numbers}" + (f": {note.strip()}" if note.strip() else ""),
-           to_status=status, sources=[o.number for o in sources])
+    record(
+        merged,
+        "merged_from",
+        f"merged from {numbers}" + (f": {note.strip()}" if note.strip() else ""),
+        to_status=status,
+        sources=[o.number for o in sources],
+    )
     for o in sources:
         o.merged_into_id = merged.id
         set_status(o, "merged", "merged", f"merged into {merged.number}", into=merged.number)
-    emit("order.merged", merged, sources=[{"order_id": o.id, "number": o.number,
-                                          "external_order_id": o.external_order_id} for o in sources], note=note)
-    if status == "approved":
-        from core.orders.service import automation
-
-        automation.advance([merged])
+    emit(
+        "order.merged",
+        merged,
+        OrderMerged,
+        sources=tuple(
+            MergedSource(order_id=o.id, number=o.number, external_order_id=o.external_order_id) for o in sources
+        ),
+        note=note,
+    )
     return merged
 
 
 def _merge_key() -> tuple:
     """The SQL key of a merge group (coarse: the first address line); `_buyer_key` and
     `_address_key` decide."""
-    return (Order.connection_id, Order.channel, Order.currency, func.lower(Order.buyer_name),
-            func.lower(Order.buyer_email), func.lower(Order.ship_line1), Order.ship_postal_code, Order.ship_country)
+    return (
+        Order.connection_id,
+        Order.channel,
+        Order.currency,
+        func.lower(Order.buyer_name),
+        func.lower(Order.buyer_email),
+        func.lower(Order.ship_line1),
+        Order.ship_postal_code,
+        Order.ship_country,
+    )
 
 
 def _mergeable() -> Any:
@@ -301,8 +411,9 @@ def _members(key: tuple, row: Sequence[Any]) -> list[Order]:
 def merge_candidates(limit: int = 50) -> list[list[Order]]:
     """Groups of pending merchant orders that share buyer, address and connection."""
     key = _merge_key()
-    groups = session.execute(select(*key).where(_mergeable()).group_by(*key).having(func.count() > 1)
-                             .limit(limit)).all()
+    groups = session.execute(
+        select(*key).where(_mergeable()).group_by(*key).having(func.count() > 1).limit(limit)
+    ).all()
     out = []
     for row in groups:
         # The SQL key is coarse (first address line); the full comparison decides.

@@ -1,5 +1,6 @@
 """Purchase orders: drafts, approval, the supplier's confirmation and tracking numbers,
 cancelling and terminating; scanning an order or tracking number at the dock."""
+
 from __future__ import annotations
 
 import uuid

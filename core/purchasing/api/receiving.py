@@ -1,4 +1,5 @@
 """Receipts, their QC and put-away labels; returns of failed units to suppliers."""
+
 from __future__ import annotations
 
 import uuid
@@ -59,8 +60,11 @@ def receipt_labels(args: dict[str, Any], receipt_id: uuid.UUID) -> Any:
     """Put-away labels (SKU code, name, bin, Code128 barcode) for the units that passed QC."""
     receipt = receiving.get_receipt(receipt_id)
     pdf = labels.putaway_labels_pdf(receipt.id, per=args["per"])
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="putaway-{receipt.number}.pdf"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="putaway-{receipt.number}.pdf"'},
+    )
 
 
 @blp.route("/purchase-returns")

@@ -1,4 +1,5 @@
 """Replenishment runs and their suggestions; supplier scorecards."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """Stocking requests (备货) and their approval."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """Purchasing settings: replenishment inputs, the second-approval threshold, the receipt tolerance."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
 """Small helpers every purchasing use case shares: who is acting, the tenant's calendar and
 currency, row locks, labels of SKUs and warehouses for messages and payloads."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from core.db import session, utcnow
 from core.errors import NotFound
-from core.tenancy import current_actor, current_tenant_id
+from core.tenancy import current_actor
 
 T = TypeVar("T")
 
@@ -29,37 +30,32 @@ def actor_label() -> str:
 
 
 def actor_identity() -> str:
-    """Who is acting, as a stable "kind:id" (labels can be renamed; ids cannot). An API key a
-    user created acts for that user, so one person cannot approve twice by switching from the
-    portal to their key."""
-    actor = current_actor()
-    if actor.kind == "api_key" and actor.id:
-        from tenants.models import ApiKey
+    """Who is acting, as a stable "kind:id" (tenants.service.actor_identity: an API key a user
+    created acts for that user, so one person cannot approve twice by switching from the
+    portal to their key)."""
+    from tenants.service import actor_identity as identity
 
-        creator = session.execute(select(ApiKey.created_by).where(ApiKey.id == uuid.UUID(actor.id))).scalar()
-        if creator is not None:
-            return f"user:{creator}"
-    return f"{actor.kind}:{actor.id or actor.label}"[:200]
+    return identity()
 
 
-def _tenant() -> Any:
-    from tenants.models import Tenant
+def require_separate_approver(submitted_by: str | None, what: str) -> None:
+    """403 when the tenant's separation of duties is on and the submitter approves."""
+    from tenants.service import require_separate_approver as require
 
-    cache = session().info.setdefault("purchasing.tenant", {})
-    tid = current_tenant_id()
-    if tid not in cache:
-        row = session.execute(select(Tenant.functional_currency, Tenant.timezone).where(Tenant.id == tid)).one()
-        cache[tid] = (row.functional_currency, row.timezone)
-    return cache[tid]
+    require(submitted_by, what)
 
 
 def functional_currency() -> str:
-    return _tenant()[0]
+    from tenants.service import functional_currency
+
+    return functional_currency()
 
 
 def tenant_zone() -> ZoneInfo:
+    from tenants.service import tenant_facts
+
     try:
-        return ZoneInfo(_tenant()[1])
+        return ZoneInfo(tenant_facts().timezone)
     except Exception:  # noqa: BLE001 - an unknown zone name falls back to UTC rather than failing a receipt
         return ZoneInfo("UTC")
 
@@ -81,8 +77,12 @@ def as_uuid(value: Any, entity: str) -> uuid.UUID:
 def locked(model: type[T], ident: Any, entity: str) -> T:
     """The row, locked until the transaction ends, so two concurrent actions on one document
     run one after the other and the second sees the first's outcome."""
-    row = session.execute(select(model).where(model.id == as_uuid(ident, entity))  # type: ignore[attr-defined]
-                          .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+    row = session.execute(
+        select(model)
+        .where(model.id == as_uuid(ident, entity))  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if row is None:
         raise NotFound(entity, ident)
     return row
@@ -97,19 +97,9 @@ def get(model: type[T], ident: Any, entity: str) -> T:
 
 def sku_names(sku_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
     """(code, product title) per SKU, for documents, payloads and labels."""
-    from core.catalog.models import Product, Sku
+    from core.catalog import service as catalog
 
-    ids = set(sku_ids)
-    if not ids:
-        return {}
-    rows = session.execute(select(Sku.id, Sku.code, Sku.options, Product.title_en, Product.title_zh)
-                           .join(Product, Product.id == Sku.product_id).where(Sku.id.in_(ids))).all()
-    out = {}
-    for sku_id, code, options, title_en, title_zh in rows:
-        title = title_en or title_zh or ""
-        variant = " / ".join(str(v) for v in (options or {}).values())
-        out[sku_id] = (code or str(sku_id), f"{title} ({variant})" if variant and title else (title or variant))
-    return out
+    return catalog.sku_titles(sku_ids)
 
 
 def sku_code(sku_id: uuid.UUID) -> str:
@@ -117,34 +107,30 @@ def sku_code(sku_id: uuid.UUID) -> str:
 
 
 def warehouse_codes(ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
-    from core.inventory.models import Warehouse
+    from core.inventory import service as inventory
 
     ids = set(ids)
     if not ids:
         return {}
-    return dict(session.execute(select(Warehouse.id, Warehouse.code).where(Warehouse.id.in_(ids))).all())
+    return inventory.warehouse_codes(ids)
 
 
 def supplier_labels(ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
-    from core.suppliers.models import Supplier
+    from core.suppliers import service as suppliers
 
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return {sid: f"{code} {name}" if code else name for sid, code, name in
-            session.execute(select(Supplier.id, Supplier.code, Supplier.name).where(Supplier.id.in_(ids))).all()}
+    return suppliers.supplier_labels(ids)
 
 
 def require_destination(warehouse_id: Any) -> Any:
     """An active warehouse of the tenant that goods can be bought into."""
     from core.errors import ValidationError
-    from core.inventory.models import Warehouse
+    from core.inventory import service as inventory
 
     try:
         ident = as_uuid(warehouse_id, "warehouse")
     except NotFound:
         raise ValidationError.field("warehouse_id", "is not a warehouse id") from None
-    wh = session.execute(select(Warehouse).where(Warehouse.id == ident)).scalar_one_or_none()
+    wh = inventory.warehouse(ident)
     if wh is None:
         raise ValidationError.field("warehouse_id", "no such warehouse")
     if not wh.active:

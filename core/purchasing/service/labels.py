@@ -1,5 +1,6 @@
 """Put-away labels for the units that passed QC: SKU code, product name, bin and a Code128
 barcode of the SKU code, one 60 x 40 mm label per page (the size label printers take)."""
+
 from __future__ import annotations
 
 import io
@@ -10,9 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
-from sqlalchemy import select
 
-from core.db import session
 from core.errors import Conflict
 from core.purchasing.models import Receipt
 from core.purchasing.service.common import get, sku_names
@@ -44,21 +43,26 @@ def _fit(c: canvas.Canvas, text: str, size: float, width: float) -> tuple[str, s
 def labels_for(receipt_id: Any, per: str = "unit") -> list[dict[str, Any]]:
     """What to print for an inspected receipt: one label per passed unit (`per="unit"`) or per
     line (`per="line"`)."""
-    from core.inventory.models import Location
+    from core.inventory import service as inventory
 
     receipt = get(Receipt, receipt_id, "receipt")
     lines = [rl for rl in receipt.lines if rl.qc_status == "inspected" and rl.passed_quantity]
     if not lines:
-        raise Conflict(f"receipt {receipt.number} has no units that passed QC yet; inspect it first",
-                       {"state": [receipt.status]})
+        raise Conflict(
+            f"receipt {receipt.number} has no units that passed QC yet; inspect it first", {"state": [receipt.status]}
+        )
     names = sku_names(rl.sku_id for rl in lines)
-    bins = dict(session.execute(select(Location.id, Location.code)
-                                .where(Location.id.in_({rl.location_id for rl in lines if rl.location_id}))).all())
+    bins = inventory.bin_codes(rl.location_id for rl in lines if rl.location_id)
     out = []
     for rl in lines:
         code, name = names.get(rl.sku_id, (str(rl.sku_id), ""))
-        label = {"sku_code": code, "name": name, "location": bins.get(rl.location_id, ""),
-                 "receipt": receipt.number, "quantity": rl.passed_quantity}
+        label = {
+            "sku_code": code,
+            "name": name,
+            "location": bins.get(rl.location_id, ""),
+            "receipt": receipt.number,
+            "quantity": rl.passed_quantity,
+        }
         out.extend([label] * (rl.passed_quantity if per == "unit" else 1))
     if len(out) > MAX_LABELS:
         raise Conflict(f"{len(out)} labels is more than one file should hold ({MAX_LABELS}); print one per line")

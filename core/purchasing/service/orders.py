@@ -16,6 +16,7 @@ receipts lower it (inventory.receive_purchase, see receiving.py); terminating an
 lower it by what is still expected (inventory.cancel_inbound). Every call carries an
 idempotency key derived from this order's ids.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,14 +29,15 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from core.catalog import fields as f
+from core import validation as f
 from core.db import session, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.events import emit
 from core.inventory import service as inventory
 from core.inventory.service import Doc, Line
-from core.money import round_money
+from core.money import RateNotFound, find_rate, round_money
 from core.numbering import next_number
+from core.purchasing import events
 from core.purchasing.models import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -52,6 +54,7 @@ from core.purchasing.service.common import (
     local_date,
     locked,
     require_destination,
+    require_separate_approver,
     scale,
     sku_names,
     supplier_labels,
@@ -62,6 +65,7 @@ from core.purchasing.service.settings import get_settings
 RECEIVABLE = ("approved", "partially_received")
 AWAITING_APPROVAL = ("draft", "pending_second_approval")
 HEADER_FIELDS = ("expected_date", "supplier_reference", "note", "fx_rate", "fx_source", "fx_date")
+TABLE_SOURCE = "rates table: "  # the source of a rate copied from the dated rates table
 
 
 def doc(order: PurchaseOrder) -> Doc:
@@ -77,8 +81,13 @@ def functional_total(order: PurchaseOrder) -> Decimal:
 # Queries
 
 
-def order_query(*, status: Iterable[str] | str | None = None, supplier_id: uuid.UUID | None = None,
-                warehouse_id: uuid.UUID | None = None, q: str | None = None) -> Any:
+def order_query(
+    *,
+    status: Iterable[str] | str | None = None,
+    supplier_id: uuid.UUID | None = None,
+    warehouse_id: uuid.UUID | None = None,
+    q: str | None = None,
+) -> Any:
     """Orders, newest first. `q` matches the order number, the supplier's reference and
     tracking numbers."""
     stmt = select(PurchaseOrder)
@@ -91,9 +100,15 @@ def order_query(*, status: Iterable[str] | str | None = None, supplier_id: uuid.
     if q and q.strip():
         like = f"%{q.strip()}%"
         tracked = select(PurchaseOrderTracking.purchase_order_id).where(
-            PurchaseOrderTracking.tracking_number.ilike(like))
-        stmt = stmt.where(or_(PurchaseOrder.number.ilike(like), PurchaseOrder.supplier_reference.ilike(like),
-                              PurchaseOrder.id.in_(tracked)))
+            PurchaseOrderTracking.tracking_number.ilike(like)
+        )
+        stmt = stmt.where(
+            or_(
+                PurchaseOrder.number.ilike(like),
+                PurchaseOrder.supplier_reference.ilike(like),
+                PurchaseOrder.id.in_(tracked),
+            )
+        )
     return stmt.order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.id.desc())
 
 
@@ -120,50 +135,95 @@ def lookup(code: str) -> list[PurchaseOrder]:
         raise ValidationError.field("code", "scan or type an order number or a tracking number")
     by_number = select(PurchaseOrder.id).where(func.upper(PurchaseOrder.number) == code.upper())
     by_tracking = select(PurchaseOrderTracking.purchase_order_id).where(
-        func.upper(PurchaseOrderTracking.tracking_number) == code.upper())
-    rows = list(session.execute(select(PurchaseOrder).where(or_(PurchaseOrder.id.in_(by_number),
-                                                                PurchaseOrder.id.in_(by_tracking)))
-                                .order_by(PurchaseOrder.created_at.desc())).scalars())
+        func.upper(PurchaseOrderTracking.tracking_number) == code.upper()
+    )
+    rows = list(
+        session.execute(
+            select(PurchaseOrder)
+            .where(or_(PurchaseOrder.id.in_(by_number), PurchaseOrder.id.in_(by_tracking)))
+            .order_by(PurchaseOrder.created_at.desc())
+        ).scalars()
+    )
     if not rows:
         raise NotFound(f"purchase order or tracking number {code}")
     return rows
 
 
+def order_numbers(ids: Iterable[Any]) -> dict[uuid.UUID, str]:
+    """{id: number} of the tenant's documents among the ids (for bulk actions' results)."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return dict(
+        session.execute(select(PurchaseOrder.id, PurchaseOrder.number).where(PurchaseOrder.id.in_(wanted))).all()
+    )
+
+
 def count_orders(status: str | Iterable[str]) -> int:
     statuses = [status] if isinstance(status, str) else list(status)
-    return session.execute(select(func.count()).select_from(PurchaseOrder)
-                           .where(PurchaseOrder.status.in_(statuses))).scalar_one()
+    return session.execute(
+        select(func.count()).select_from(PurchaseOrder).where(PurchaseOrder.status.in_(statuses))
+    ).scalar_one()
 
 
 # ---------------------------------------------------------------------------------------------
 # Payloads (events carry what the books need without reading back)
 
 
-def payload(order: PurchaseOrder, lines: Iterable[PurchaseOrderLine] | None = None) -> dict[str, Any]:
+def payload(
+    order: PurchaseOrder,
+    lines: Iterable[PurchaseOrderLine] | None = None,
+    cls: type[events.PurchaseOrderState] = events.PurchaseOrderState,
+    **extra: Any,
+) -> events.PurchaseOrderState:
+    """The order's event payload: `cls` (declared for the event) with the `extra` fields it adds."""
     lines = list(order.lines if lines is None else lines)
 
     def money(amount: Decimal) -> Decimal:
         return round_money(amount, order.currency)
 
     names = sku_names(line.sku_id for line in lines)
-    return {
-        "purchase_order_id": order.id, "number": order.number, "status": order.status,
-        "supplier_id": order.supplier_id, "supplier": supplier_labels([order.supplier_id]).get(order.supplier_id),
-        "warehouse_id": order.warehouse_id, "warehouse_code": warehouse_codes([order.warehouse_id]).get(order.warehouse_id),
-        "currency": order.currency, "fx_rate": order.fx_rate, "fx_source": order.fx_source, "fx_date": order.fx_date,
-        "functional_currency": functional_currency(), "subtotal": money(order.subtotal),
-        "tax_total": money(order.tax_total), "total": money(order.total), "total_functional": functional_total(order),
+    fields = {
+        "purchase_order_id": order.id,
+        "number": order.number,
+        "status": order.status,
+        "supplier_id": order.supplier_id,
+        "supplier": supplier_labels([order.supplier_id]).get(order.supplier_id),
+        "warehouse_id": order.warehouse_id,
+        "warehouse_code": warehouse_codes([order.warehouse_id]).get(order.warehouse_id),
+        "currency": order.currency,
+        "fx_rate": order.fx_rate,
+        "fx_source": order.fx_source,
+        "fx_date": order.fx_date,
+        "functional_currency": functional_currency(),
+        "subtotal": money(order.subtotal),
+        "tax_total": money(order.tax_total),
+        "total": money(order.total),
+        "total_functional": functional_total(order),
         "expected_date": order.expected_date,
-        "lines": [{"line_id": line.id, "sku_id": line.sku_id, "sku_code": names.get(line.sku_id, ("",))[0],
-                   "quantity": line.quantity, "unit_price": line.unit_price, "tax_rate": line.tax_rate,
-                   "amount": money(line.amount), "tax_amount": money(line.tax_amount),
-                   "received_quantity": line.received_quantity, "terminated_quantity": line.terminated_quantity}
-                  for line in lines],
+        "lines": tuple(
+            events.PurchaseOrderLine(
+                line_id=line.id,
+                sku_id=line.sku_id,
+                sku_code=names.get(line.sku_id, ("",))[0],
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                tax_rate=line.tax_rate,
+                amount=money(line.amount),
+                tax_amount=money(line.tax_amount),
+                received_quantity=line.received_quantity,
+                terminated_quantity=line.terminated_quantity,
+            )
+            for line in lines
+        ),
     }
+    return cls(**fields, **extra)
 
 
-def _emit(order: PurchaseOrder, event: str, **extra: Any) -> None:
-    emit(event, {**payload(order), **extra}, entity_type="purchase_order", entity_id=order.id)
+def _emit(
+    order: PurchaseOrder, event: str, cls: type[events.PurchaseOrderState] = events.PurchaseOrderState, **extra: Any
+) -> None:
+    emit(event, payload(order, cls=cls, **extra), entity_type="purchase_order", entity_id=order.id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,27 +231,42 @@ def _emit(order: PurchaseOrder, event: str, **extra: Any) -> None:
 
 
 def _apply_fx(order: PurchaseOrder, data: dict[str, Any], errors: f.Errors) -> None:
-    """Orders in the functional currency have rate 1; others need the rate entered, because
-    Tradelane has no FX table yet: the rate, its date and its source are kept on the order."""
+    """An order in the functional currency has rate 1. In another currency it has the rate
+    entered on it (an agreed or contract rate), or else the tenant's rate of its `fx_date`
+    (default today) from the dated rates table (core.money.find_rate). Either way the rate,
+    its date and its source are copied onto the order, which keeps them whatever later
+    happens to the table. A table rate is read again when `fx_date` changes or the entered
+    rate is cleared (`fx_rate: null`)."""
     functional = functional_currency()
-    rate = f.decimal(errors, "fx_rate", data["fx_rate"], places=10, max_digits=20) if "fx_rate" in data else None
+    given = data.get("fx_rate") not in (None, "")
+    rate = f.decimal(errors, "fx_rate", data["fx_rate"], places=10, max_digits=20) if given else None
+    if "fx_date" in data:
+        order.fx_date = f.a_date(errors, "fx_date", data["fx_date"]) or order.fx_date
+    order.fx_date = order.fx_date or local_date()
     if order.currency == functional:
         if rate is not None and rate != 1:
             errors.add("fx_rate", f"the order is in {functional}, the functional currency: its rate is 1")
         order.fx_rate, order.fx_source = scale(Decimal(1), 10), "functional currency"
-    else:
+        return
+    from_table = (order.fx_source or "").startswith(TABLE_SOURCE)
+    if given:
         if rate is not None and rate <= 0:
             errors.add("fx_rate", "must be above zero")
         elif rate is not None:
+            if from_table and scale(rate, 10) != order.fx_rate:
+                order.fx_source = ""  # no longer the table's rate
             order.fx_rate = scale(rate, 10)
-        if order.fx_rate is None and "fx_rate" not in errors.errors:
-            errors.add("fx_rate", f"is required: how many {functional} one {order.currency} is worth")
         if "fx_source" in data:
             order.fx_source = f.text(errors, "fx_source", data["fx_source"], max_len=100)
         order.fx_source = order.fx_source or "entered on the order"
-    if "fx_date" in data:
-        order.fx_date = f.a_date(errors, "fx_date", data["fx_date"]) or order.fx_date
-    order.fx_date = order.fx_date or local_date()
+    elif order.fx_rate is None or "fx_rate" in data or ("fx_date" in data and from_table):
+        try:
+            found = find_rate(order.currency, functional, order.fx_date)
+        except RateNotFound as missing:
+            errors.add("fx_rate", f"is required: {missing}")
+        else:
+            order.fx_rate = scale(found.rate, 10)
+            order.fx_source = (TABLE_SOURCE + found.describe())[:100]
 
 
 def _apply_header(order: PurchaseOrder, data: dict[str, Any], errors: f.Errors) -> None:
@@ -227,13 +302,30 @@ def _apply_lines(order: PurchaseOrder, items: Any, errors: f.Errors) -> None:
             if line is None:
                 errors.add(path + "id", f"is not a line of {order.number}")
                 continue
-        sku = stocking.checked(errors, path + "sku_id", partial(stocking.require_purchasable_sku, field=path + "sku_id"),
-                               item.get("sku_id", line.sku_id if line else None), required=True)
+        sku = stocking.checked(
+            errors,
+            path + "sku_id",
+            partial(stocking.require_purchasable_sku, field=path + "sku_id"),
+            item.get("sku_id", line.sku_id if line else None),
+            required=True,
+        )
         if line is None:
-            line = PurchaseOrderLine(received_quantity=0, terminated_quantity=0, passed_quantity=0,
-                                     failed_quantity=0, returned_quantity=0, note="")
-        quantity = f.integer(errors, path + "quantity", item.get("quantity", line.quantity), minimum=1,
-                             maximum=100_000_000, required=True)
+            line = PurchaseOrderLine(
+                received_quantity=0,
+                terminated_quantity=0,
+                passed_quantity=0,
+                failed_quantity=0,
+                returned_quantity=0,
+                note="",
+            )
+        quantity = f.integer(
+            errors,
+            path + "quantity",
+            item.get("quantity", line.quantity),
+            minimum=1,
+            maximum=100_000_000,
+            required=True,
+        )
         if item.get("currency") not in (None, "") and str(item["currency"]).strip().upper() != order.currency:
             errors.add(path + "currency", f"an order has one currency: this one is in {order.currency}")
         price = f.decimal(errors, path + "unit_price", item.get("unit_price", line.unit_price), places=6)
@@ -277,7 +369,9 @@ def _recompute(order: PurchaseOrder) -> None:
     order.total = order.subtotal + order.tax_total
 
 
-def create_order(*, supplier_id: Any, warehouse_id: Any, lines: Any, currency: Any = None, **header: Any) -> PurchaseOrder:
+def create_order(
+    *, supplier_id: Any, warehouse_id: Any, lines: Any, currency: Any = None, **header: Any
+) -> PurchaseOrder:
     """A draft order. The currency defaults to the supplier's; a line's unit price to the
     supplier's quote for the SKU; its tax rate to the SKU's input VAT rate."""
     unknown = set(header) - set(HEADER_FIELDS)
@@ -288,9 +382,21 @@ def create_order(*, supplier_id: Any, warehouse_id: Any, lines: Any, currency: A
     warehouse = stocking.checked(errors, "warehouse_id", require_destination, warehouse_id, required=True)
     code = f.currency(errors, "currency", currency) if currency not in (None, "") else None
     errors.raise_if_any()
-    order = PurchaseOrder(supplier_id=supplier.id, warehouse_id=warehouse.id, currency=code or supplier.currency,
-                          status="draft", fx_rate=None, fx_source="", supplier_reference="", note="",
-                          created_by=actor_label(), second_approval_required=False, lines=[], trackings=[])
+    order = PurchaseOrder(
+        supplier_id=supplier.id,
+        warehouse_id=warehouse.id,
+        currency=code or supplier.currency,
+        status="draft",
+        fx_rate=None,
+        fx_source="",
+        supplier_reference="",
+        note="",
+        created_by=actor_label(),
+        created_by_id=actor_identity(),
+        second_approval_required=False,
+        lines=[],
+        trackings=[],
+    )
     _apply_fx(order, header, errors)
     _apply_header(order, header, errors)
     _apply_lines(order, lines, errors)
@@ -334,9 +440,16 @@ def create_orders_from_requests(request_ids: Any, *, supplier_id: Any = None, **
             ids.append(as_uuid(value, "stocking request"))
         except NotFound:
             raise ValidationError.field("request_ids", f"{value} is not a stocking request id") from None
-    rows = {r.id: r for r in session.execute(
-        select(StockingRequest).where(StockingRequest.id.in_(ids)).order_by(StockingRequest.id)
-        .with_for_update().execution_options(populate_existing=True)).scalars()}
+    rows = {
+        r.id: r
+        for r in session.execute(
+            select(StockingRequest)
+            .where(StockingRequest.id.in_(ids))
+            .order_by(StockingRequest.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalars()
+    }
     missing = [str(i) for i in ids if i not in rows]
     if missing:
         raise ValidationError.field("request_ids", f"no such stocking request: {', '.join(missing)}")
@@ -344,8 +457,12 @@ def create_orders_from_requests(request_ids: Any, *, supplier_id: Any = None, **
     groups: dict[tuple[uuid.UUID, uuid.UUID], list[StockingRequest]] = {}
     for req in sorted(rows.values(), key=lambda r: r.number):
         if req.status != "approved":
-            raise InvalidTransition(f"stocking request {req.number}", req.status, "put on a purchase order",
-                                    "only approved requests can be ordered")
+            raise InvalidTransition(
+                f"stocking request {req.number}",
+                req.status,
+                "put on a purchase order",
+                "only approved requests can be ordered",
+            )
         chosen = override.id if override else req.supplier_id
         if chosen is None:
             raise ValidationError.field("supplier_id", f"{req.number} names no supplier: choose one for the order")
@@ -356,8 +473,13 @@ def create_orders_from_requests(request_ids: Any, *, supplier_id: Any = None, **
         for req in reqs:
             quantities[req.sku_id] = quantities.get(req.sku_id, 0) + req.quantity
         currency = _order_currency(sup_id, list(quantities))
-        order = create_order(supplier_id=sup_id, warehouse_id=wh_id, currency=currency,
-                             lines=[{"sku_id": sku, "quantity": qty} for sku, qty in quantities.items()], **header)
+        order = create_order(
+            supplier_id=sup_id,
+            warehouse_id=wh_id,
+            currency=currency,
+            lines=[{"sku_id": sku, "quantity": qty} for sku, qty in quantities.items()],
+            **header,
+        )
         by_sku = {line.sku_id: line.id for line in order.lines}
         stocking.mark_ordered(reqs, order.id, {req.id: by_sku[req.sku_id] for req in reqs})
         orders.append(order)
@@ -381,24 +503,34 @@ def approve_order(order_id: Any) -> PurchaseOrder:
     threshold, a second approval by someone else is needed before it counts."""
     order = locked(PurchaseOrder, order_id, "purchase order")
     if order.status == "draft":
+        require_separate_approver(order.created_by_id, "purchase order")
         _check_orderable(order)
         threshold = get_settings().second_approval_threshold
-        order.first_approver, order.first_approved_by, order.first_approved_at = actor_identity(), actor_label(), utcnow()
+        order.first_approver, order.first_approved_by, order.first_approved_at = (
+            actor_identity(),
+            actor_label(),
+            utcnow(),
+        )
         if threshold is not None and functional_total(order) > threshold:
             order.second_approval_required = True
             order.status = "pending_second_approval"
             session.flush()
-            _emit(order, "purchase_order.first_approved", threshold=threshold)
+            _emit(order, "purchase_order.first_approved", events.PurchaseOrderFirstApproved, threshold=threshold)
             return order
         return _approved(order)
     if order.status == "pending_second_approval":
         if actor_identity() == order.first_approver:
-            raise PermissionDenied(f"you gave the first approval of {order.number}; the second approval must "
-                                   "come from someone else")
+            raise PermissionDenied(
+                f"you gave the first approval of {order.number}; the second approval must come from someone else"
+            )
         _check_orderable(order)
         return _approved(order)
-    raise InvalidTransition("purchase order", order.status, "approve",
-                            "only drafts and orders awaiting their second approval can be approved")
+    raise InvalidTransition(
+        "purchase order",
+        order.status,
+        "approve",
+        "only drafts and orders awaiting their second approval can be approved",
+    )
 
 
 def _check_orderable(order: PurchaseOrder) -> None:
@@ -415,13 +547,24 @@ def _approved(order: PurchaseOrder) -> PurchaseOrder:
 
     order.status, order.approved_by, order.approved_at = "approved", actor_label(), utcnow()
     if order.expected_date is None:
-        leads = [q.lead_time_days for q in (supplier_price(order.supplier_id, l.sku_id) for l in order.lines) if q]
+        leads = [
+            q.lead_time_days for q in (supplier_price(order.supplier_id, line.sku_id) for line in order.lines) if q
+        ]
         if leads:
             order.expected_date = local_date() + timedelta(days=max(leads))
-    inventory.expect_inbound(doc(order), [Line(str(line.id), line.sku_id, order.warehouse_id, line.quantity)
-                                          for line in order.lines], key=f"po-approve:{order.id}")
+    inventory.expect_inbound(
+        doc(order),
+        [Line(str(line.id), line.sku_id, order.warehouse_id, line.quantity) for line in order.lines],
+        key=f"po-approve:{order.id}",
+    )
     session.flush()
-    _emit(order, "purchase_order.approved", approved_by=order.approved_by, first_approved_by=order.first_approved_by)
+    _emit(
+        order,
+        "purchase_order.approved",
+        events.PurchaseOrderApproved,
+        approved_by=order.approved_by,
+        first_approved_by=order.first_approved_by,
+    )
     return order
 
 
@@ -449,13 +592,16 @@ def confirm_order(order_id: Any, *, supplier_reference: Any = None, expected_dat
     order = locked(PurchaseOrder, order_id, "purchase order")
     _require(order, RECEIVABLE, "confirm", "only approved orders can be confirmed by the supplier")
     errors = f.Errors()
-    data = {k: v for k, v in (("supplier_reference", supplier_reference), ("expected_date", expected_date))
-            if v not in (None, "")}
+    data = {
+        k: v
+        for k, v in (("supplier_reference", supplier_reference), ("expected_date", expected_date))
+        if v not in (None, "")
+    }
     _apply_header(order, data, errors)
     errors.raise_if_any()
     order.confirmed_at, order.confirmed_by = utcnow(), actor_label()
     session.flush()
-    _emit(order, "purchase_order.confirmed", supplier_reference=order.supplier_reference)
+    _emit(order, "purchase_order.confirmed", events.PurchaseOrderConfirmed, supplier_reference=order.supplier_reference)
     return order
 
 
@@ -464,16 +610,24 @@ def add_tracking(order_id: Any, *, tracking_number: Any, carrier: Any = "", note
     _require(order, RECEIVABLE, "add a tracking number to", "only orders still expecting goods take tracking numbers")
     errors = f.Errors()
     number = f.text(errors, "tracking_number", tracking_number, max_len=100, required=True)
-    row = PurchaseOrderTracking(tracking_number=number, carrier=f.text(errors, "carrier", carrier, max_len=100),
-                                note=f.text(errors, "note", note, max_len=500))
+    row = PurchaseOrderTracking(
+        tracking_number=number,
+        carrier=f.text(errors, "carrier", carrier, max_len=100),
+        note=f.text(errors, "note", note, max_len=500),
+    )
     errors.raise_if_any()
     if any(t.tracking_number.upper() == number.upper() for t in order.trackings):
         raise Conflict(f"{number} is already recorded on {order.number}", {"tracking_number": ["already recorded"]})
     order.trackings.append(row)
     session.flush()
-    emit("purchase_order.tracking_added", {"purchase_order_id": order.id, "number": order.number,
-                                            "tracking_number": row.tracking_number, "carrier": row.carrier},
-         entity_type="purchase_order", entity_id=order.id)
+    emit(
+        "purchase_order.tracking_added",
+        events.PurchaseOrderTracking(
+            purchase_order_id=order.id, number=order.number, tracking_number=row.tracking_number, carrier=row.carrier
+        ),
+        entity_type="purchase_order",
+        entity_id=order.id,
+    )
     return row
 
 
@@ -484,9 +638,14 @@ def remove_tracking(order_id: Any, tracking_id: Any) -> None:
         raise NotFound("tracking number", tracking_id)
     order.trackings.remove(row)
     session.flush()
-    emit("purchase_order.tracking_removed", {"purchase_order_id": order.id, "number": order.number,
-                                              "tracking_number": row.tracking_number},
-         entity_type="purchase_order", entity_id=order.id)
+    emit(
+        "purchase_order.tracking_removed",
+        events.PurchaseOrderTracking(
+            purchase_order_id=order.id, number=order.number, tracking_number=row.tracking_number
+        ),
+        entity_type="purchase_order",
+        entity_id=order.id,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -497,8 +656,11 @@ def cancel_order(order_id: Any, reason: Any = "") -> PurchaseOrder:
     """Cancel an order before anything arrived. Its stocking requests are to be purchased
     again; an approved order's expected inbound is withdrawn."""
     order = locked(PurchaseOrder, order_id, "purchase order")
-    hint = "goods already arrived; terminate the remaining quantity instead" \
-        if order.status == "partially_received" else "only orders that nothing arrived for can be cancelled"
+    hint = (
+        "goods already arrived; terminate the remaining quantity instead"
+        if order.status == "partially_received"
+        else "only orders that nothing arrived for can be cancelled"
+    )
     _require(order, (*AWAITING_APPROVAL, "approved"), "cancel", hint)
     errors = f.Errors()
     text = f.text(errors, "reason", reason, max_len=2000)
@@ -510,7 +672,7 @@ def cancel_order(order_id: Any, reason: Any = "") -> PurchaseOrder:
     order.status, order.reason, order.finished_at = "cancelled", text or None, utcnow()
     session.flush()
     stocking.release_from_order(order.id)
-    _emit(order, "purchase_order.cancelled", reason=order.reason)
+    _emit(order, "purchase_order.cancelled", events.PurchaseOrderCancelled, reason=order.reason)
     return order
 
 
@@ -551,13 +713,19 @@ def terminate_order(order_id: Any, *, lines: Any = None, reason: Any = "") -> Pu
         by_id[line_id].terminated_quantity += qty
     state = ",".join(f"{line.id}={line.terminated_quantity}" for line in order.lines)
     key = f"po-terminate:{order.id}:{hashlib.sha256(state.encode()).hexdigest()[:24]}"
-    inventory.cancel_inbound(doc(order), [Line(str(i), by_id[i].sku_id, order.warehouse_id, q) for i, q in cuts.items()],
-                             key=key)
+    inventory.cancel_inbound(
+        doc(order), [Line(str(i), by_id[i].sku_id, order.warehouse_id, q) for i, q in cuts.items()], key=key
+    )
     refresh_status(order)
     order.reason = text or order.reason
     session.flush()
-    _emit(order, "purchase_order.terminated", reason=text or None,
-          terminated=[{"line_id": i, "sku_id": by_id[i].sku_id, "quantity": q} for i, q in cuts.items()])
+    _emit(
+        order,
+        "purchase_order.terminated",
+        events.PurchaseOrderTerminated,
+        reason=text or None,
+        terminated=tuple(events.TerminatedLine(line_id=i, sku_id=by_id[i].sku_id, quantity=q) for i, q in cuts.items()),
+    )
     return order
 
 

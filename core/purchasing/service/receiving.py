@@ -11,6 +11,7 @@ what arrived) and the defect reasons. Passed units are put away to a bin and bec
 (inventory.qc_pass); failed units become unsellable (inventory.qc_reject) and can go back to
 the supplier (returns.py).
 """
+
 from __future__ import annotations
 
 import math
@@ -21,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.catalog import fields as f
+from core import validation as f
 from core.db import session, utcnow
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.events import emit
@@ -29,6 +30,7 @@ from core.inventory import service as inventory
 from core.inventory.service import Doc, Line
 from core.money import Money, round_money
 from core.numbering import next_number
+from core.purchasing import events
 from core.purchasing.models import PurchaseOrder, Receipt, ReceiptLine
 from core.purchasing.service import orders
 from core.purchasing.service.common import (
@@ -45,8 +47,9 @@ from core.purchasing.service.common import (
 from core.purchasing.service.settings import get_settings
 
 
-def receipt_query(*, status: Iterable[str] | str | None = None, purchase_order_id: uuid.UUID | None = None,
-                  q: str | None = None) -> Any:
+def receipt_query(
+    *, status: Iterable[str] | str | None = None, purchase_order_id: uuid.UUID | None = None, q: str | None = None
+) -> Any:
     """Receipts, newest first. `q` matches the receipt number, its order's number or the
     tracking number it came under."""
     stmt = select(Receipt)
@@ -56,8 +59,11 @@ def receipt_query(*, status: Iterable[str] | str | None = None, purchase_order_i
         stmt = stmt.where(Receipt.purchase_order_id == purchase_order_id)
     if q and q.strip():
         like = f"%{q.strip()}%"
-        stmt = stmt.where(Receipt.number.ilike(like) | Receipt.tracking_number.ilike(like)
-                          | Receipt.purchase_order_id.in_(select(PurchaseOrder.id).where(PurchaseOrder.number.ilike(like))))
+        stmt = stmt.where(
+            Receipt.number.ilike(like)
+            | Receipt.tracking_number.ilike(like)
+            | Receipt.purchase_order_id.in_(select(PurchaseOrder.id).where(PurchaseOrder.number.ilike(like)))
+        )
     return stmt.order_by(Receipt.received_at.desc(), Receipt.id.desc())
 
 
@@ -89,8 +95,12 @@ def receive(order_id: Any, *, lines: Any, tracking_number: Any = "", note: Any =
     """Record the units that arrived for an approved order: `lines` as [{line_id, quantity}]."""
     order = locked(PurchaseOrder, order_id, "purchase order")
     if order.status not in orders.RECEIVABLE:
-        raise InvalidTransition("purchase order", order.status, "receive goods for",
-                                "only approved orders that still expect goods can receive them")
+        raise InvalidTransition(
+            "purchase order",
+            order.status,
+            "receive goods for",
+            "only approved orders that still expect goods can receive them",
+        )
     tolerance = get_settings().receipt_tolerance_percent
     errors = f.Errors()
     tracking = f.text(errors, "tracking_number", tracking_number, max_len=100)
@@ -115,77 +125,124 @@ def receive(order_id: Any, *, lines: Any, tracking_number: Any = "", note: Any =
                 errors.add(path + "line_id", f"line {line.position} appears twice")
                 continue
             seen.add(line.id)
-            qty = f.integer(errors, path + "quantity", item.get("quantity"), minimum=0, maximum=100_000_000,
-                            required=True)
+            qty = f.integer(
+                errors, path + "quantity", item.get("quantity"), minimum=0, maximum=100_000_000, required=True
+            )
             if not qty:
                 continue  # a line of the order that nothing arrived for this time
             most = receivable(line, tolerance)
             if qty > most:
                 label = f"line {line.position} ({codes.get(line.sku_id, ('',))[0]})"
-                errors.add(path + "quantity", f"{qty} is too many for {label}: ordered "
-                                              f"{line.quantity - line.terminated_quantity}, already received "
-                                              f"{line.received_quantity}, over-receipt tolerance {tolerance}%; "
-                                              f"at most {most} more can be received")
+                errors.add(
+                    path + "quantity",
+                    f"{qty} is too many for {label}: ordered "
+                    f"{line.quantity - line.terminated_quantity}, already received "
+                    f"{line.received_quantity}, over-receipt tolerance {tolerance}%; "
+                    f"at most {most} more can be received",
+                )
                 continue
             wanted.append((line, qty))
         if not wanted and not errors:
             errors.add("lines", "give the quantity that arrived for at least one line")
     errors.raise_if_any()
 
-    receipt = Receipt(number=next_number("purchase_receipt", "GR"), status="qc_pending", purchase_order_id=order.id,
-                      warehouse_id=order.warehouse_id, tracking_number=tracking, note=text, received_at=utcnow(),
-                      received_by=actor_label(),
-                      lines=[ReceiptLine(position=n, purchase_order_line_id=line.id, sku_id=line.sku_id, quantity=qty,
-                                         unit_price=line.unit_price, value=Decimal(0), qc_status="pending",
-                                         defect_reasons=[])
-                             for n, (line, qty) in enumerate(wanted, start=1)])
+    receipt = Receipt(
+        number=next_number("purchase_receipt", "GR"),
+        status="qc_pending",
+        purchase_order_id=order.id,
+        warehouse_id=order.warehouse_id,
+        tracking_number=tracking,
+        note=text,
+        received_at=utcnow(),
+        received_by=actor_label(),
+        lines=[
+            ReceiptLine(
+                position=n,
+                purchase_order_line_id=line.id,
+                sku_id=line.sku_id,
+                quantity=qty,
+                unit_price=line.unit_price,
+                value=Decimal(0),
+                qc_status="pending",
+                defect_reasons=[],
+            )
+            for n, (line, qty) in enumerate(wanted, start=1)
+        ],
+    )
     session.add(receipt)
     session.flush()
     posting = inventory.receive_purchase(
         orders.doc(order),
-        [Line(str(line.id), line.sku_id, order.warehouse_id, qty, Money(line.unit_price, order.currency))
-         for line, qty in wanted],
-        key=f"po-receipt:{receipt.id}", qc=True, fx_rate=order.fx_rate)
+        [
+            Line(str(line.id), line.sku_id, order.warehouse_id, qty, Money(line.unit_price, order.currency))
+            for line, qty in wanted
+        ],
+        key=f"po-receipt:{receipt.id}",
+        qc=True,
+        fx_rate=order.fx_rate,
+    )
     for rl, (line, qty) in zip(receipt.lines, wanted):
         rl.value = scale(posting.line(str(line.id)).value, 4)
         line.received_quantity += qty
     orders.refresh_status(order)
     session.flush()
-    emit("purchase.received", received_payload(order, receipt, posting.operation_id),
-         entity_type="purchase_receipt", entity_id=receipt.id)
+    emit(
+        "purchase.received",
+        received_payload(order, receipt, posting.operation_id),
+        entity_type="purchase_receipt",
+        entity_id=receipt.id,
+    )
     return receipt
 
 
-def received_payload(order: PurchaseOrder, receipt: Receipt, operation_id: uuid.UUID) -> dict[str, Any]:
+def received_payload(order: PurchaseOrder, receipt: Receipt, operation_id: uuid.UUID) -> events.PurchaseReceived:
     """For the books (goods received, not yet invoiced: 暂估) and the stock ledger: quantities,
     unit price and amounts in the order's currency, the rate used, and the book value that
     entered stock in the functional currency."""
     names = sku_names(rl.sku_id for rl in receipt.lines)
     by_line = {line.id: line for line in order.lines}
-    out_lines = []
+    out_lines: list[events.ReceivedLine] = []
     for rl in receipt.lines:
         po_line = by_line[rl.purchase_order_line_id]
         amount = round_money(rl.unit_price * rl.quantity, order.currency)
-        out_lines.append({
-            "receipt_line_id": rl.id, "purchase_order_line_id": po_line.id, "sku_id": rl.sku_id,
-            "sku_code": names.get(rl.sku_id, ("",))[0], "quantity": rl.quantity, "unit_price": rl.unit_price,
-            "amount": amount, "tax_rate": po_line.tax_rate,
-            "tax_amount": round_money(amount * po_line.tax_rate, order.currency),
-            "value": round_money(rl.value, functional_currency()),
-        })
-    return {
-        "receipt_id": receipt.id, "receipt_number": receipt.number, "received_at": receipt.received_at,
-        "purchase_order_id": order.id, "purchase_order_number": order.number, "order_status": order.status,
-        "supplier_id": order.supplier_id, "supplier": supplier_labels([order.supplier_id]).get(order.supplier_id),
-        "warehouse_id": order.warehouse_id, "warehouse_code": warehouse_codes([order.warehouse_id]).get(order.warehouse_id),
-        "currency": order.currency, "fx_rate": order.fx_rate, "fx_source": order.fx_source, "fx_date": order.fx_date,
-        "functional_currency": functional_currency(), "tracking_number": receipt.tracking_number,
-        "quantity": sum(rl.quantity for rl in receipt.lines),
-        "amount": sum((x["amount"] for x in out_lines), Decimal(0)),
-        "tax_amount": sum((x["tax_amount"] for x in out_lines), Decimal(0)),
-        "value": sum((x["value"] for x in out_lines), Decimal(0)),
-        "stock_operation_id": operation_id, "lines": out_lines,
-    }
+        out_lines.append(
+            events.ReceivedLine(
+                receipt_line_id=rl.id,
+                purchase_order_line_id=po_line.id,
+                sku_id=rl.sku_id,
+                sku_code=names.get(rl.sku_id, ("",))[0],
+                quantity=rl.quantity,
+                unit_price=rl.unit_price,
+                amount=amount,
+                tax_rate=po_line.tax_rate,
+                tax_amount=round_money(amount * po_line.tax_rate, order.currency),
+                value=round_money(rl.value, functional_currency()),
+            )
+        )
+    return events.PurchaseReceived(
+        receipt_id=receipt.id,
+        receipt_number=receipt.number,
+        received_at=receipt.received_at,
+        purchase_order_id=order.id,
+        purchase_order_number=order.number,
+        order_status=order.status,
+        supplier_id=order.supplier_id,
+        supplier=supplier_labels([order.supplier_id]).get(order.supplier_id),
+        warehouse_id=order.warehouse_id,
+        warehouse_code=warehouse_codes([order.warehouse_id]).get(order.warehouse_id),
+        currency=order.currency,
+        fx_rate=order.fx_rate,
+        fx_source=order.fx_source,
+        fx_date=order.fx_date,
+        functional_currency=functional_currency(),
+        tracking_number=receipt.tracking_number,
+        quantity=sum(rl.quantity for rl in receipt.lines),
+        amount=sum((x.amount for x in out_lines), Decimal(0)),
+        tax_amount=sum((x.tax_amount for x in out_lines), Decimal(0)),
+        value=sum((x.value for x in out_lines), Decimal(0)),
+        stock_operation_id=operation_id,
+        lines=tuple(out_lines),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,16 +250,13 @@ def received_payload(order: PurchaseOrder, receipt: Receipt, operation_id: uuid.
 
 
 def _home_bins(sku_ids: Iterable[uuid.UUID], warehouse_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID]:
-    from core.inventory.models import SkuSetting
+    from core.inventory import service as inventory
 
-    return {sku: loc for sku, loc in session.execute(
-        select(SkuSetting.sku_id, SkuSetting.location_id).where(
-            SkuSetting.warehouse_id == warehouse_id, SkuSetting.sku_id.in_(set(sku_ids)),
-            SkuSetting.location_id.is_not(None))).all()}
+    return inventory.home_bins(sku_ids, warehouse_id)
 
 
 def _bin(errors: f.Errors, field: str, value: Any, warehouse_id: uuid.UUID) -> uuid.UUID | None:
-    from core.inventory.models import Location
+    from core.inventory import service as inventory
 
     if value in (None, ""):
         return None
@@ -211,7 +265,7 @@ def _bin(errors: f.Errors, field: str, value: Any, warehouse_id: uuid.UUID) -> u
     except NotFound:
         errors.add(field, "is not a bin id")
         return None
-    loc = session.execute(select(Location).where(Location.id == ident)).scalar_one_or_none()
+    loc = inventory.bins([ident]).get(ident)
     if loc is None or loc.warehouse_id != warehouse_id:
         errors.add(field, "is not a bin of the receiving warehouse")
         return None
@@ -264,20 +318,28 @@ def inspect(receipt_id: Any, *, lines: Any) -> Receipt:
                 errors.add(path + "receipt_line_id", f"is not a line of {receipt.number}")
                 continue
             if rl.qc_status == "inspected" or any(d[0] is rl for d in done):
-                raise InvalidTransition(f"line {rl.position} of receipt {receipt.number}", "inspected", "inspect",
-                                        "each receipt line is inspected once")
+                raise InvalidTransition(
+                    f"line {rl.position} of receipt {receipt.number}",
+                    "inspected",
+                    "inspect",
+                    "each receipt line is inspected once",
+                )
             passed = f.integer(errors, path + "passed_quantity", item.get("passed_quantity"), minimum=0, required=True)
             failed = f.integer(errors, path + "failed_quantity", item.get("failed_quantity", 0), minimum=0)
             failed = failed or 0
-            sample = f.integer(errors, path + "sample_size", item.get("sample_size", rl.quantity), minimum=1,
-                               maximum=rl.quantity)
+            sample = f.integer(
+                errors, path + "sample_size", item.get("sample_size", rl.quantity), minimum=1, maximum=rl.quantity
+            )
             reasons = _reasons(errors, path + "defect_reasons", item.get("defect_reasons"))
             location = _bin(errors, path + "location_id", item.get("location_id"), receipt.warehouse_id)
             if passed is None:
                 continue
             if passed + failed != rl.quantity:
-                errors.add(path + "passed_quantity", f"passed ({passed}) and failed ({failed}) must add up to the "
-                                                     f"{rl.quantity} received on line {rl.position}")
+                errors.add(
+                    path + "passed_quantity",
+                    f"passed ({passed}) and failed ({failed}) must add up to the "
+                    f"{rl.quantity} received on line {rl.position}",
+                )
             if failed and not reasons:
                 errors.add(path + "defect_reasons", "say what was wrong with the failed units")
             done.append((rl, passed, failed, sample or rl.quantity, reasons, location or home.get(rl.sku_id)))
@@ -291,32 +353,59 @@ def inspect(receipt_id: Any, *, lines: Any) -> Receipt:
         ref = str(rl.id)
         passed_value = failed_value = Decimal(0)
         if passed:
-            posting = inventory.qc_pass(rdoc, [Line(ref, rl.sku_id, receipt.warehouse_id, passed)],
-                                        key=f"po-qc-pass:{rl.id}", location_id=location)
+            posting = inventory.qc_pass(
+                rdoc,
+                [Line(ref, rl.sku_id, receipt.warehouse_id, passed)],
+                key=f"po-qc-pass:{rl.id}",
+                location_id=location,
+            )
             passed_value = posting.value
         if failed:
-            posting = inventory.qc_reject(rdoc, [Line(ref, rl.sku_id, receipt.warehouse_id, failed)],
-                                          key=f"po-qc-reject:{rl.id}", reason="; ".join(reasons)[:500])
+            posting = inventory.qc_reject(
+                rdoc,
+                [Line(ref, rl.sku_id, receipt.warehouse_id, failed)],
+                key=f"po-qc-reject:{rl.id}",
+                reason="; ".join(reasons)[:500],
+            )
             failed_value = posting.value
         rl.qc_status, rl.sample_size, rl.passed_quantity, rl.failed_quantity = "inspected", sample, passed, failed
         rl.defect_reasons, rl.location_id, rl.inspected_at, rl.inspected_by = reasons, location, now, who
         po_line = po_lines[rl.purchase_order_line_id]
         po_line.passed_quantity += passed
         po_line.failed_quantity += failed
-        out.append({"receipt_line_id": rl.id, "purchase_order_line_id": po_line.id, "sku_id": rl.sku_id,
-                    "sample_size": sample, "passed_quantity": passed, "failed_quantity": failed,
-                    "defect_reasons": reasons, "location_id": location, "passed_value": passed_value,
-                    "failed_value": failed_value})
+        out.append(
+            {
+                "receipt_line_id": rl.id,
+                "purchase_order_line_id": po_line.id,
+                "sku_id": rl.sku_id,
+                "sample_size": sample,
+                "passed_quantity": passed,
+                "failed_quantity": failed,
+                "defect_reasons": reasons,
+                "location_id": location,
+                "passed_value": passed_value,
+                "failed_value": failed_value,
+            }
+        )
     if all(rl.qc_status == "inspected" for rl in receipt.lines):
         receipt.status, receipt.inspected_at = "inspected", now
     session.flush()
     names = sku_names(x["sku_id"] for x in out)
-    for x in out:
-        x["sku_code"] = names.get(x["sku_id"], ("",))[0]
-    emit("purchase_receipt.inspected",
-         {"receipt_id": receipt.id, "receipt_number": receipt.number, "purchase_order_id": order.id,
-          "purchase_order_number": order.number, "supplier_id": order.supplier_id,
-          "warehouse_id": receipt.warehouse_id, "functional_currency": functional_currency(),
-          "receipt_status": receipt.status, "lines": out},
-         entity_type="purchase_receipt", entity_id=receipt.id)
+    inspected = tuple(events.InspectedLine(**x, sku_code=names.get(x["sku_id"], ("",))[0]) for x in out)
+    emit(
+        "purchase_receipt.inspected",
+        events.ReceiptInspected(
+            receipt_id=receipt.id,
+            receipt_number=receipt.number,
+            purchase_order_id=order.id,
+            purchase_order_number=order.number,
+            supplier_id=order.supplier_id,
+            warehouse_id=receipt.warehouse_id,
+            functional_currency=functional_currency(),
+            receipt_status=receipt.status,
+            lines=inspected,
+        ),
+        entity_type="purchase_receipt",
+        entity_id=receipt.id,
+    )
     return receipt

@@ -20,6 +20,7 @@ been on sale, so a new SKU is not diluted by days it could not sell.
 The lead time comes from the SKU's cheapest approved supplier quote (quotes in the functional
 currency first; ties go to the shorter lead time), otherwise from the tenant's default.
 """
+
 from __future__ import annotations
 
 import math
@@ -30,12 +31,13 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
-from core.catalog import fields as f
+from core import validation as f
 from core.db import new_session, session, utcnow
 from core.errors import Conflict, InvalidTransition
 from core.events import emit
+from core.purchasing.events import ReplenishmentCompleted
 from core.purchasing.models import ReplenishmentRun, ReplenishmentSuggestion, StockingRequest
 from core.purchasing.service import requests as stocking
 from core.purchasing.service.common import actor_label, functional_currency, get, local_date, locked
@@ -133,41 +135,64 @@ class Inputs:
 def arithmetic(i: Inputs, today: date, lead_time_source: str = "supplier") -> list[str]:
     """The suggestion's arithmetic, step by step, as the API shows it."""
     parts = [f"{i.weight(d)} x {i.average(d)}" for d in WINDOWS]
-    averages = "; ".join(f"{d} days: {i.shipped(d)} shipped / {i.window_days(d)} days = {i.average(d)}/day"
-                         for d in WINDOWS)
+    averages = "; ".join(
+        f"{d} days: {i.shipped(d)} shipped / {i.window_days(d)} days = {i.average(d)}/day" for d in WINDOWS
+    )
     total_weight = sum((i.weight(d) for d in WINDOWS), Decimal(0))
     lines = [
         f"Averages: {averages}",
         f"Daily sales = ({' + '.join(parts)}) / {total_weight} = {i.daily_sales}/day",
-        (f"Stock position = available {i.available} + in QC {i.qc_pending} + inbound {i.inbound_ordered} "
-         f"+ in transit {i.in_transit} + requested {i.requested} = {i.stock_position}"),
-        (f"Reorder point = {i.daily_sales} x (lead time {i.lead_time_days} ({lead_time_source}) + safety "
-         f"{i.safety_days}) = {round4(i.reorder_point)}"),
+        (
+            f"Stock position = available {i.available} + in QC {i.qc_pending} + inbound {i.inbound_ordered} "
+            f"+ in transit {i.in_transit} + requested {i.requested} = {i.stock_position}"
+        ),
+        (
+            f"Reorder point = {i.daily_sales} x (lead time {i.lead_time_days} ({lead_time_source}) + safety "
+            f"{i.safety_days}) = {round4(i.reorder_point)}"
+        ),
     ]
     if i.daily_sales <= 0:
         lines.append("No sales in the last 30 days: nothing to suggest")
     elif not i.needed:
-        lines.append(f"Stock position {i.stock_position} is not below the reorder point {round4(i.reorder_point)}: "
-                     "nothing to order yet")
+        lines.append(
+            f"Stock position {i.stock_position} is not below the reorder point {round4(i.reorder_point)}: "
+            "nothing to order yet"
+        )
     else:
-        lines.append(f"Suggested = ceil({i.daily_sales} x {i.cover_days} days ({i.lead_time_days} + {i.safety_days} "
-                     f"+ {i.cycle_days}) - {i.stock_position}) = ceil({round4(i.target - i.stock_position)}) "
-                     f"= {i.raw_quantity}")
+        lines.append(
+            f"Suggested = ceil({i.daily_sales} x {i.cover_days} days ({i.lead_time_days} + {i.safety_days} "
+            f"+ {i.cycle_days}) - {i.stock_position}) = ceil({round4(i.target - i.stock_position)}) "
+            f"= {i.raw_quantity}"
+        )
         if i.quantity != i.raw_quantity:
             lines.append(f"Raised to the supplier's minimum order quantity {i.moq}")
     left = i.days_left()
     if left is not None:
-        lines.append(f"Runs out: available {i.available} / {i.daily_sales} per day = {left} days -> "
-                     f"{i.stockout_date(today)}")
+        lines.append(
+            f"Runs out: available {i.available} / {i.daily_sales} per day = {left} days -> {i.stockout_date(today)}"
+        )
     return lines
 
 
 def inputs_of(s: ReplenishmentSuggestion) -> Inputs:
-    return Inputs(shipped_7d=s.shipped_7d, shipped_14d=s.shipped_14d, shipped_30d=s.shipped_30d,
-                  days_on_sale=s.days_on_sale, weight_7d=s.weight_7d, weight_14d=s.weight_14d,
-                  weight_30d=s.weight_30d, lead_time_days=s.lead_time_days, safety_days=s.safety_days,
-                  cycle_days=s.cycle_days, available=s.available, qc_pending=s.qc_pending,
-                  inbound_ordered=s.inbound_ordered, in_transit=s.in_transit, requested=s.requested, moq=s.moq)
+    return Inputs(
+        shipped_7d=s.shipped_7d,
+        shipped_14d=s.shipped_14d,
+        shipped_30d=s.shipped_30d,
+        days_on_sale=s.days_on_sale,
+        weight_7d=s.weight_7d,
+        weight_14d=s.weight_14d,
+        weight_30d=s.weight_30d,
+        lead_time_days=s.lead_time_days,
+        safety_days=s.safety_days,
+        cycle_days=s.cycle_days,
+        available=s.available,
+        qc_pending=s.qc_pending,
+        inbound_ordered=s.inbound_ordered,
+        in_transit=s.in_transit,
+        requested=s.requested,
+        moq=s.moq,
+    )
 
 
 def suggestion_arithmetic(s: ReplenishmentSuggestion, run: ReplenishmentRun | None = None) -> list[str]:
@@ -197,13 +222,21 @@ def get_run(run_id: Any) -> ReplenishmentRun:
 
 
 def latest_run() -> ReplenishmentRun | None:
-    return session.execute(select(ReplenishmentRun).where(ReplenishmentRun.status == "succeeded")
-                           .order_by(ReplenishmentRun.finished_at.desc(), ReplenishmentRun.id.desc())
-                           .limit(1)).scalar_one_or_none()
+    return session.execute(
+        select(ReplenishmentRun)
+        .where(ReplenishmentRun.status == "succeeded")
+        .order_by(ReplenishmentRun.finished_at.desc(), ReplenishmentRun.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
-def suggestion_query(*, run_id: uuid.UUID | None = None, status: Iterable[str] | str | None = None,
-                     sku_id: uuid.UUID | None = None, warehouse_id: uuid.UUID | None = None) -> Any:
+def suggestion_query(
+    *,
+    run_id: uuid.UUID | None = None,
+    status: Iterable[str] | str | None = None,
+    sku_id: uuid.UUID | None = None,
+    warehouse_id: uuid.UUID | None = None,
+) -> Any:
     """Suggestions of a run (the latest successful one by default), soonest stock-out first."""
     if run_id is None:
         latest = latest_run()
@@ -215,8 +248,11 @@ def suggestion_query(*, run_id: uuid.UUID | None = None, status: Iterable[str] |
         stmt = stmt.where(ReplenishmentSuggestion.sku_id == sku_id)
     if warehouse_id:
         stmt = stmt.where(ReplenishmentSuggestion.warehouse_id == warehouse_id)
-    return stmt.order_by(ReplenishmentSuggestion.stockout_date.asc().nulls_last(),
-                         ReplenishmentSuggestion.quantity.desc(), ReplenishmentSuggestion.id)
+    return stmt.order_by(
+        ReplenishmentSuggestion.stockout_date.asc().nulls_last(),
+        ReplenishmentSuggestion.quantity.desc(),
+        ReplenishmentSuggestion.id,
+    )
 
 
 def get_suggestion(suggestion_id: Any) -> ReplenishmentSuggestion:
@@ -232,9 +268,12 @@ def active_run() -> ReplenishmentRun | None:
     from core.jobs import ACTIVE, Job
 
     return session.execute(
-        select(ReplenishmentRun).join(Job, Job.id == ReplenishmentRun.job_id)
+        select(ReplenishmentRun)
+        .join(Job, Job.id == ReplenishmentRun.job_id)
         .where(ReplenishmentRun.status.in_(("queued", "running")), Job.status.in_(ACTIVE))
-        .order_by(ReplenishmentRun.created_at.desc()).limit(1)).scalar_one_or_none()
+        .order_by(ReplenishmentRun.created_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def start_run() -> ReplenishmentRun:
@@ -254,39 +293,40 @@ def start_run() -> ReplenishmentRun:
 
 def _best_quotes(sku_ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
     """The quote each SKU is bought on: cheapest approved supplier, functional currency first."""
-    from core.suppliers.models import Supplier, SupplierPrice
+    from core.suppliers import service as suppliers
 
     functional = functional_currency()
-    rows = session.execute(select(SupplierPrice).join(Supplier, Supplier.id == SupplierPrice.supplier_id)
-                           .where(SupplierPrice.sku_id.in_(sku_ids), Supplier.status == "approved")).scalars()
+    rows = suppliers.approved_quotes(sku_ids)
     best: dict[uuid.UUID, Any] = {}
     for q in rows:
         key = (q.currency != functional, q.price, q.lead_time_days, str(q.supplier_id))
         current = best.get(q.sku_id)
-        if current is None or key < (current.currency != functional, current.price, current.lead_time_days,
-                                     str(current.supplier_id)):
+        if current is None or key < (
+            current.currency != functional,
+            current.price,
+            current.lead_time_days,
+            str(current.supplier_id),
+        ):
             best[q.sku_id] = q
     return best
 
 
 def _purchasable_skus() -> list[tuple[uuid.UUID, datetime | None]]:
-    from core.catalog.models import Sku
+    from core.catalog import service as catalog
 
-    return list(session.execute(
-        select(Sku.id, Sku.approved_at).where(Sku.status == "approved", Sku.active.is_(True),
-                                              or_(Sku.kit_type.is_(None), Sku.kit_type != "virtual"))
-        .order_by(Sku.id)).all())
+    return catalog.purchasable_skus()
 
 
 def _destinations() -> list[uuid.UUID]:
-    from core.inventory.models import Warehouse
+    from core.inventory import service as inventory
 
-    return list(session.execute(select(Warehouse.id).where(Warehouse.active.is_(True), Warehouse.type != "virtual")
-                                .order_by(Warehouse.id)).scalars())
+    types = ("domestic", "overseas_3pl", "platform")  # every kind that holds stock: not virtual
+    return sorted(w.id for w in inventory.warehouse_facts(types=types, active=True))
 
 
-def run_replenishment(run_id: Any = None, *, job_id: uuid.UUID | None = None,
-                      progress: Callable[[int, str], None] | None = None) -> ReplenishmentRun:
+def run_replenishment(
+    run_id: Any = None, *, job_id: uuid.UUID | None = None, progress: Callable[[int, str], None] | None = None
+) -> ReplenishmentRun:
     """Compute a suggestion for every purchasable SKU in every warehouse it has stock records
     in. Runs inside a job; its suggestions commit with the job."""
     from core.inventory import service as inventory
@@ -309,54 +349,95 @@ def run_replenishment(run_id: Any = None, *, job_id: uuid.UUID | None = None,
     warehouses = _destinations()
     evaluated = suggested = 0
     for start in range(0, len(skus), CHUNK):
-        chunk = skus[start:start + CHUNK]
+        chunk = skus[start : start + CHUNK]
         ids = [sku for sku, _ in chunk]
         approved = dict(chunk)
         buckets = inventory.list_buckets(sku_ids=ids, warehouse_ids=warehouses) if warehouses else []
-        shipped = {d: {(v.sku_id, v.warehouse_id): v.shipped for v in
-                       inventory.sales_velocity(sku_ids=ids, warehouse_ids=warehouses, days=d)} for d in WINDOWS}
+        shipped = {
+            d: {
+                (v.sku_id, v.warehouse_id): v.shipped
+                for v in inventory.sales_velocity(sku_ids=ids, warehouse_ids=warehouses, days=d)
+            }
+            for d in WINDOWS
+        }
         quotes = _best_quotes(ids)
         requested = stocking.open_requested_quantities([(b.sku_id, b.warehouse_id) for b in buckets])
         rows = []
         for b in buckets:
             pair = (b.sku_id, b.warehouse_id)
             quote = quotes.get(b.sku_id)
-            i = Inputs(shipped_7d=shipped[7].get(pair, 0), shipped_14d=shipped[14].get(pair, 0),
-                       shipped_30d=shipped[30].get(pair, 0), days_on_sale=days_on_sale(approved[b.sku_id], now),
-                       weight_7d=settings.weight_7d, weight_14d=settings.weight_14d, weight_30d=settings.weight_30d,
-                       lead_time_days=quote.lead_time_days if quote else settings.default_lead_time_days,
-                       safety_days=settings.safety_days, cycle_days=settings.purchase_cycle_days,
-                       available=b.available, qc_pending=b.qc_pending, inbound_ordered=b.inbound_ordered,
-                       in_transit=b.in_transit, requested=requested.get(pair, 0), moq=quote.moq if quote else None)
-            rows.append(ReplenishmentSuggestion(
-                run_id=run.id, status="open" if i.quantity else "not_needed", sku_id=b.sku_id,
-                warehouse_id=b.warehouse_id, supplier_id=quote.supplier_id if quote else None,
-                shipped_7d=i.shipped_7d, shipped_14d=i.shipped_14d, shipped_30d=i.shipped_30d,
-                days_on_sale=i.days_on_sale, weight_7d=i.weight_7d, weight_14d=i.weight_14d, weight_30d=i.weight_30d,
-                daily_sales=i.daily_sales, lead_time_days=i.lead_time_days,
-                lead_time_source="supplier" if quote else "default", safety_days=i.safety_days,
-                cycle_days=i.cycle_days, available=i.available, qc_pending=i.qc_pending,
-                inbound_ordered=i.inbound_ordered, in_transit=i.in_transit, requested=i.requested, moq=i.moq,
-                quantity=i.quantity, stockout_date=i.stockout_date(today)))
+            i = Inputs(
+                shipped_7d=shipped[7].get(pair, 0),
+                shipped_14d=shipped[14].get(pair, 0),
+                shipped_30d=shipped[30].get(pair, 0),
+                days_on_sale=days_on_sale(approved[b.sku_id], now),
+                weight_7d=settings.weight_7d,
+                weight_14d=settings.weight_14d,
+                weight_30d=settings.weight_30d,
+                lead_time_days=quote.lead_time_days if quote else settings.default_lead_time_days,
+                safety_days=settings.safety_days,
+                cycle_days=settings.purchase_cycle_days,
+                available=b.available,
+                qc_pending=b.qc_pending,
+                inbound_ordered=b.inbound_ordered,
+                in_transit=b.in_transit,
+                requested=requested.get(pair, 0),
+                moq=quote.moq if quote else None,
+            )
+            rows.append(
+                ReplenishmentSuggestion(
+                    run_id=run.id,
+                    status="open" if i.quantity else "not_needed",
+                    sku_id=b.sku_id,
+                    warehouse_id=b.warehouse_id,
+                    supplier_id=quote.supplier_id if quote else None,
+                    shipped_7d=i.shipped_7d,
+                    shipped_14d=i.shipped_14d,
+                    shipped_30d=i.shipped_30d,
+                    days_on_sale=i.days_on_sale,
+                    weight_7d=i.weight_7d,
+                    weight_14d=i.weight_14d,
+                    weight_30d=i.weight_30d,
+                    daily_sales=i.daily_sales,
+                    lead_time_days=i.lead_time_days,
+                    lead_time_source="supplier" if quote else "default",
+                    safety_days=i.safety_days,
+                    cycle_days=i.cycle_days,
+                    available=i.available,
+                    qc_pending=i.qc_pending,
+                    inbound_ordered=i.inbound_ordered,
+                    in_transit=i.in_transit,
+                    requested=i.requested,
+                    moq=i.moq,
+                    quantity=i.quantity,
+                    stockout_date=i.stockout_date(today),
+                )
+            )
             evaluated += 1
             suggested += 1 if i.quantity else 0
         session.add_all(rows)
         session.flush()
         if progress is not None:
-            progress(min(99, (start + len(chunk)) * 100 // len(skus)),
-                     f"{start + len(chunk)} of {len(skus)} SKUs")
+            progress(min(99, (start + len(chunk)) * 100 // len(skus)), f"{start + len(chunk)} of {len(skus)} SKUs")
     run.status, run.finished_at, run.evaluated, run.suggested = "succeeded", utcnow(), evaluated, suggested
     session.flush()
-    emit("replenishment.completed", {"run_id": run.id, "run_date": today, "evaluated": evaluated,
-                                     "suggested": suggested}, entity_type="replenishment_run", entity_id=run.id)
+    emit(
+        "replenishment.completed",
+        ReplenishmentCompleted(run_id=run.id, run_date=today, evaluated=evaluated, suggested=suggested),
+        entity_type="replenishment_run",
+        entity_id=run.id,
+    )
     return run
 
 
 def record_failure(run_id: Any, error: str) -> None:
     """Mark a run failed in a transaction of its own (the job's work was rolled back)."""
     with new_session() as s:
-        s.execute(update(ReplenishmentRun).where(ReplenishmentRun.id == uuid.UUID(str(run_id)))
-                  .values(status="failed", error=error[:4000], finished_at=utcnow()))
+        s.execute(
+            update(ReplenishmentRun)
+            .where(ReplenishmentRun.id == uuid.UUID(str(run_id)))
+            .values(status="failed", error=error[:4000], finished_at=utcnow())
+        )
         s.commit()
 
 
@@ -367,17 +448,24 @@ def record_failure(run_id: Any, error: str) -> None:
 def _open_suggestion(suggestion_id: Any, action: str) -> ReplenishmentSuggestion:
     s = locked(ReplenishmentSuggestion, suggestion_id, "replenishment suggestion")
     if s.status != "open":
-        raise InvalidTransition("replenishment suggestion", s.status, action,
-                                "only open suggestions (with a quantity to order) can be decided")
+        raise InvalidTransition(
+            "replenishment suggestion",
+            s.status,
+            action,
+            "only open suggestions (with a quantity to order) can be decided",
+        )
     latest = latest_run()
     if latest is None or latest.id != s.run_id:
-        raise Conflict(f"this suggestion is from an earlier run; a later run ({latest.run_date if latest else '?'}) "
-                       "replaced it", {"run_id": ["superseded"]})
+        raise Conflict(
+            f"this suggestion is from an earlier run; a later run ({latest.run_date if latest else '?'}) replaced it",
+            {"run_id": ["superseded"]},
+        )
     return s
 
 
-def accept_suggestion(suggestion_id: Any, *, quantity: Any = None, needed_by: Any = None,
-                      supplier_id: Any = None, note: Any = "") -> StockingRequest:
+def accept_suggestion(
+    suggestion_id: Any, *, quantity: Any = None, needed_by: Any = None, supplier_id: Any = None, note: Any = ""
+) -> StockingRequest:
     """Turn a suggestion into a submitted stocking request (quantity, date and supplier may
     be changed on the way). The request is needed by the day stock would run out."""
     s = _open_suggestion(suggestion_id, "accept")
@@ -385,9 +473,15 @@ def accept_suggestion(suggestion_id: Any, *, quantity: Any = None, needed_by: An
     qty = f.integer(errors, "quantity", quantity, minimum=1) if quantity not in (None, "") else s.quantity
     errors.raise_if_any()
     when = needed_by if needed_by not in (None, "") else max(s.stockout_date or local_date(), local_date())
-    req = stocking.create_request(sku_id=s.sku_id, warehouse_id=s.warehouse_id, quantity=qty, needed_by=when,
-                                  supplier_id=supplier_id if supplier_id not in (None, "") else s.supplier_id,
-                                  note=note, source="replenishment")
+    req = stocking.create_request(
+        sku_id=s.sku_id,
+        warehouse_id=s.warehouse_id,
+        quantity=qty,
+        needed_by=when,
+        supplier_id=supplier_id if supplier_id not in (None, "") else s.supplier_id,
+        note=note,
+        source="replenishment",
+    )
     s.status, s.stocking_request_id, s.decided_by, s.decided_at = "accepted", req.id, actor_label(), utcnow()
     session.flush()
     return req

@@ -9,6 +9,7 @@ needed by.
 A request can be terminated until it is on a purchase order; after that the order is where
 quantities change (its lines can be terminated).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -17,19 +18,22 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.catalog import fields as f
+from core import validation as f
 from core.db import session, utcnow
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.events import emit
 from core.numbering import next_number
+from core.purchasing.events import StockingRequestState
 from core.purchasing.models import StockingRequest
 from core.purchasing.service.common import (
+    actor_identity,
     actor_label,
     as_uuid,
     get,
     local_date,
     locked,
     require_destination,
+    require_separate_approver,
     sku_names,
     warehouse_codes,
 )
@@ -78,13 +82,23 @@ def checked(errors: f.Errors, field: str, check: Any, value: Any, *, required: b
         return None
 
 
-def payload(req: StockingRequest) -> dict[str, Any]:
+def payload(req: StockingRequest) -> StockingRequestState:
     code = sku_names([req.sku_id]).get(req.sku_id, ("", ""))[0]
-    return {"stocking_request_id": req.id, "number": req.number, "status": req.status, "source": req.source,
-            "sku_id": req.sku_id, "sku_code": code, "warehouse_id": req.warehouse_id,
-            "warehouse_code": warehouse_codes([req.warehouse_id]).get(req.warehouse_id),
-            "supplier_id": req.supplier_id, "quantity": req.quantity, "needed_by": req.needed_by,
-            "purchase_order_id": req.purchase_order_id, "reason": req.reason}
+    return StockingRequestState(
+        stocking_request_id=req.id,
+        number=req.number,
+        status=req.status,
+        source=req.source,
+        sku_id=req.sku_id,
+        sku_code=code,
+        warehouse_id=req.warehouse_id,
+        warehouse_code=warehouse_codes([req.warehouse_id]).get(req.warehouse_id),
+        supplier_id=req.supplier_id,
+        quantity=req.quantity,
+        needed_by=req.needed_by,
+        purchase_order_id=req.purchase_order_id,
+        reason=req.reason,
+    )
 
 
 def _emit(req: StockingRequest, event: str) -> None:
@@ -95,9 +109,14 @@ def _emit(req: StockingRequest, event: str) -> None:
 # Queries
 
 
-def request_query(*, status: Iterable[str] | str | None = None, sku_id: uuid.UUID | None = None,
-                  warehouse_id: uuid.UUID | None = None, supplier_id: uuid.UUID | None = None,
-                  q: str | None = None) -> Any:
+def request_query(
+    *,
+    status: Iterable[str] | str | None = None,
+    sku_id: uuid.UUID | None = None,
+    warehouse_id: uuid.UUID | None = None,
+    supplier_id: uuid.UUID | None = None,
+    q: str | None = None,
+) -> Any:
     """Requests, soonest needed first. `q` matches the request number or the SKU code."""
     stmt = select(StockingRequest)
     if status:
@@ -109,11 +128,12 @@ def request_query(*, status: Iterable[str] | str | None = None, sku_id: uuid.UUI
     if supplier_id:
         stmt = stmt.where(StockingRequest.supplier_id == supplier_id)
     if q and q.strip():
-        from core.catalog.models import Sku
+        from core.catalog import service as catalog
 
         text = q.strip()
-        stmt = stmt.where(StockingRequest.number.ilike(f"%{text}%")
-                          | StockingRequest.sku_id.in_(select(Sku.id).where(Sku.code.ilike(f"%{text}%"))))
+        stmt = stmt.where(
+            StockingRequest.number.ilike(f"%{text}%") | StockingRequest.sku_id.in_(catalog.sku_ids_with_code_like(text))
+        )
     return stmt.order_by(StockingRequest.needed_by, StockingRequest.number)
 
 
@@ -121,18 +141,45 @@ def get_request(request_id: Any) -> StockingRequest:
     return get(StockingRequest, request_id, "stocking request")
 
 
+def request_numbers(ids: Iterable[Any]) -> dict[uuid.UUID, str]:
+    """{id: number} of the tenant's documents among the ids (for bulk actions' results)."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return dict(
+        session.execute(select(StockingRequest.id, StockingRequest.number).where(StockingRequest.id.in_(wanted))).all()
+    )
+
+
+def open_requests_for(source: str, reference: str) -> list[str]:
+    """Numbers of the submitted or approved requests raised from `source` whose note names
+    `reference` (an order number): one short order is not requested twice."""
+    rows = session.execute(
+        select(StockingRequest.number).where(
+            StockingRequest.source == source,
+            StockingRequest.status.in_(("submitted", "approved")),
+            StockingRequest.note.contains(reference),
+        )
+    ).scalars()
+    return sorted(rows)
+
+
 def count_requests(status: str) -> int:
-    return session.execute(select(func.count()).select_from(StockingRequest)
-                           .where(StockingRequest.status == status)).scalar_one()
+    return session.execute(
+        select(func.count()).select_from(StockingRequest).where(StockingRequest.status == status)
+    ).scalar_one()
 
 
-def open_requested_quantities(pairs: Iterable[tuple[uuid.UUID, uuid.UUID]] | None = None
-                              ) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
+def open_requested_quantities(
+    pairs: Iterable[tuple[uuid.UUID, uuid.UUID]] | None = None,
+) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
     """Units asked for by requests not yet on a purchase order, per (SKU, warehouse):
     replenishment counts them as already on the way, so it never suggests them twice."""
-    stmt = (select(StockingRequest.sku_id, StockingRequest.warehouse_id, func.sum(StockingRequest.quantity))
-            .where(StockingRequest.status.in_(OPEN))
-            .group_by(StockingRequest.sku_id, StockingRequest.warehouse_id))
+    stmt = (
+        select(StockingRequest.sku_id, StockingRequest.warehouse_id, func.sum(StockingRequest.quantity))
+        .where(StockingRequest.status.in_(OPEN))
+        .group_by(StockingRequest.sku_id, StockingRequest.warehouse_id)
+    )
     if pairs is not None:
         skus = {s for s, _ in pairs}
         if not skus:
@@ -145,8 +192,16 @@ def open_requested_quantities(pairs: Iterable[tuple[uuid.UUID, uuid.UUID]] | Non
 # Use cases
 
 
-def create_request(*, sku_id: Any, warehouse_id: Any, quantity: Any, needed_by: Any,
-                   supplier_id: Any = None, note: Any = "", source: str = "manual") -> StockingRequest:
+def create_request(
+    *,
+    sku_id: Any,
+    warehouse_id: Any,
+    quantity: Any,
+    needed_by: Any,
+    supplier_id: Any = None,
+    note: Any = "",
+    source: str = "manual",
+) -> StockingRequest:
     """Submit a stocking request (it goes straight to the approvers)."""
     errors = f.Errors()
     qty = f.integer(errors, "quantity", quantity, minimum=1, maximum=100_000_000, required=True)
@@ -160,9 +215,19 @@ def create_request(*, sku_id: Any, warehouse_id: Any, quantity: Any, needed_by: 
     warehouse = checked(errors, "warehouse_id", require_destination, warehouse_id, required=True)
     supplier = checked(errors, "supplier_id", optional_supplier, supplier_id)
     errors.raise_if_any()
-    req = StockingRequest(number=next_number("stocking_request", "SR"), status="submitted", source=source,
-                          sku_id=sku.id, warehouse_id=warehouse.id, supplier_id=supplier.id if supplier else None,
-                          quantity=qty, needed_by=when, note=text, requested_by=actor_label())
+    req = StockingRequest(
+        number=next_number("stocking_request", "SR"),
+        status="submitted",
+        source=source,
+        sku_id=sku.id,
+        warehouse_id=warehouse.id,
+        supplier_id=supplier.id if supplier else None,
+        quantity=qty,
+        needed_by=when,
+        note=text,
+        requested_by=actor_label(),
+        requested_by_id=actor_identity(),
+    )
     session.add(req)
     session.flush()
     _emit(req, "stocking_request.submitted")
@@ -179,8 +244,10 @@ def update_request(request_id: Any, **changes: Any) -> StockingRequest:
         raise ValidationError({k: ["unknown field"] for k in sorted(unknown)})
     errors = f.Errors()
     if "quantity" in changes:
-        req.quantity = f.integer(errors, "quantity", changes["quantity"], minimum=1, maximum=100_000_000,
-                                 required=True) or req.quantity
+        req.quantity = (
+            f.integer(errors, "quantity", changes["quantity"], minimum=1, maximum=100_000_000, required=True)
+            or req.quantity
+        )
     if "needed_by" in changes:
         when = f.a_date(errors, "needed_by", changes["needed_by"])
         if when is None and "needed_by" not in errors.errors:
@@ -205,6 +272,7 @@ def approve_request(request_id: Any) -> StockingRequest:
     req = locked(StockingRequest, request_id, "stocking request")
     if req.status != "submitted":
         raise InvalidTransition("stocking request", req.status, "approve", "only submitted requests can be approved")
+    require_separate_approver(req.requested_by_id, "stocking request")
     require_purchasable_sku(req.sku_id)
     req.status, req.decided_by, req.decided_at = "approved", actor_label(), utcnow()
     session.flush()
@@ -228,8 +296,11 @@ def reject_request(request_id: Any, reason: Any) -> StockingRequest:
 def terminate_request(request_id: Any, reason: Any = "") -> StockingRequest:
     req = locked(StockingRequest, request_id, "stocking request")
     if req.status not in OPEN:
-        hint = ("it is on a purchase order now; terminate the order's line instead" if req.status == "ordered"
-                else "only submitted or approved requests can be terminated")
+        hint = (
+            "it is on a purchase order now; terminate the order's line instead"
+            if req.status == "ordered"
+            else "only submitted or approved requests can be terminated"
+        )
         raise InvalidTransition("stocking request", req.status, "terminate", hint)
     errors = f.Errors()
     text = f.text(errors, "reason", reason, max_len=2000)
@@ -252,8 +323,11 @@ def mark_ordered(requests: list[StockingRequest], order_id: uuid.UUID, line_ids:
 def release_from_order(order_id: uuid.UUID, line_ids: Iterable[uuid.UUID] | None = None) -> list[StockingRequest]:
     """The order (or some of its lines) was cancelled before anything arrived: its requests
     are to be purchased again."""
-    stmt = select(StockingRequest).where(StockingRequest.purchase_order_id == order_id,
-                                         StockingRequest.status == "ordered").with_for_update()
+    stmt = (
+        select(StockingRequest)
+        .where(StockingRequest.purchase_order_id == order_id, StockingRequest.status == "ordered")
+        .with_for_update()
+    )
     if line_ids is not None:
         stmt = stmt.where(StockingRequest.purchase_order_line_id.in_(set(line_ids)))
     rows = list(session.execute(stmt.execution_options(populate_existing=True)).scalars())
@@ -263,4 +337,3 @@ def release_from_order(order_id: uuid.UUID, line_ids: Iterable[uuid.UUID] | None
     for req in rows:
         _emit(req, "stocking_request.released")
     return rows
-

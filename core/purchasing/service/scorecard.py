@@ -8,6 +8,7 @@
 Each figure is None when there is nothing to compute it from (no receipts, nothing inspected),
 because a supplier without history is unknown, not perfect.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -55,12 +56,22 @@ class Scorecard:
         return (self.lead_time_days_total / self.receipts).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"supplier_id": self.supplier_id, "supplier": self.supplier, "since": self.since, "until": self.until,
-                "purchase_orders": self.purchase_orders, "receipts": self.receipts,
-                "units_received": self.units_received, "timed_receipts": self.timed_receipts,
-                "on_time_receipts": self.on_time_receipts, "on_time_rate": self.on_time_rate,
-                "units_inspected": self.units_inspected, "units_failed": self.units_failed,
-                "defect_rate": self.defect_rate, "average_lead_time_days": self.average_lead_time_days}
+        return {
+            "supplier_id": self.supplier_id,
+            "supplier": self.supplier,
+            "since": self.since,
+            "until": self.until,
+            "purchase_orders": self.purchase_orders,
+            "receipts": self.receipts,
+            "units_received": self.units_received,
+            "timed_receipts": self.timed_receipts,
+            "on_time_receipts": self.on_time_receipts,
+            "on_time_rate": self.on_time_rate,
+            "units_inspected": self.units_inspected,
+            "units_failed": self.units_failed,
+            "defect_rate": self.defect_rate,
+            "average_lead_time_days": self.average_lead_time_days,
+        }
 
 
 def _ratio(part: int, whole: int) -> Decimal | None:
@@ -77,14 +88,30 @@ def _bounds(since: date | None, until: date | None) -> tuple[datetime | None, da
 
 def _receipts(supplier_ids: Iterable[uuid.UUID] | None, since: date | None, until: date | None) -> Any:
     start, end = _bounds(since, until)
-    lines = (select(ReceiptLine.receipt_id, func.sum(ReceiptLine.quantity).label("units"),
-                    func.sum(ReceiptLine.passed_quantity).label("passed"),
-                    func.sum(ReceiptLine.failed_quantity).label("failed"))
-             .group_by(ReceiptLine.receipt_id).subquery())
-    stmt = (select(PurchaseOrder.supplier_id, PurchaseOrder.id, PurchaseOrder.expected_date, PurchaseOrder.approved_at,
-                   Receipt.received_at, lines.c.units, lines.c.passed, lines.c.failed)
-            .join(Receipt, Receipt.purchase_order_id == PurchaseOrder.id)
-            .join(lines, lines.c.receipt_id == Receipt.id))
+    lines = (
+        select(
+            ReceiptLine.receipt_id,
+            func.sum(ReceiptLine.quantity).label("units"),
+            func.sum(ReceiptLine.passed_quantity).label("passed"),
+            func.sum(ReceiptLine.failed_quantity).label("failed"),
+        )
+        .group_by(ReceiptLine.receipt_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            PurchaseOrder.supplier_id,
+            PurchaseOrder.id,
+            PurchaseOrder.expected_date,
+            PurchaseOrder.approved_at,
+            Receipt.received_at,
+            lines.c.units,
+            lines.c.passed,
+            lines.c.failed,
+        )
+        .join(Receipt, Receipt.purchase_order_id == PurchaseOrder.id)
+        .join(lines, lines.c.receipt_id == Receipt.id)
+    )
     if supplier_ids is not None:
         stmt = stmt.where(PurchaseOrder.supplier_id.in_(set(supplier_ids)))
     if start is not None:
@@ -94,13 +121,16 @@ def _receipts(supplier_ids: Iterable[uuid.UUID] | None, since: date | None, unti
     return session.execute(stmt).all()
 
 
-def scorecards(supplier_ids: Iterable[uuid.UUID], *, since: date | None = None,
-               until: date | None = None) -> dict[uuid.UUID, Scorecard]:
+def scorecards(
+    supplier_ids: Iterable[uuid.UUID], *, since: date | None = None, until: date | None = None
+) -> dict[uuid.UUID, Scorecard]:
     """Scorecards of these suppliers over receipts from `since` to `until` (inclusive)."""
     ids = list(dict.fromkeys(supplier_ids))
     labels = supplier_labels(ids)
     cards = {sid: Scorecard(sid, labels.get(sid, ""), since, until) for sid in ids}
-    for supplier_id, order_id, expected, approved_at, received_at, units, passed, failed in _receipts(ids, since, until):
+    for supplier_id, order_id, expected, approved_at, received_at, units, passed, failed in _receipts(
+        ids, since, until
+    ):
         card = cards[supplier_id]
         card._orders.add(order_id)
         card.receipts += 1
@@ -119,8 +149,9 @@ def scorecards(supplier_ids: Iterable[uuid.UUID], *, since: date | None = None,
     return cards
 
 
-def supplier_scorecard(supplier_id: uuid.UUID | str, *, since: date | None = None,
-                       until: date | None = None) -> Scorecard:
+def supplier_scorecard(
+    supplier_id: uuid.UUID | str, *, since: date | None = None, until: date | None = None
+) -> Scorecard:
     """One supplier's scorecard (for the supplier pages). NotFound for unknown suppliers."""
     from core.suppliers.service import get_supplier
 
@@ -130,7 +161,7 @@ def supplier_scorecard(supplier_id: uuid.UUID | str, *, since: date | None = Non
 
 def suppliers_with_receipts_query(since: date | None = None, until: date | None = None) -> Any:
     """Ids of suppliers that delivered in the period, by name (for a paginated list)."""
-    from core.suppliers.models import Supplier
+    from core.suppliers import service as suppliers
 
     start, end = _bounds(since, until)
     delivered = select(PurchaseOrder.supplier_id).join(Receipt, Receipt.purchase_order_id == PurchaseOrder.id)
@@ -138,4 +169,4 @@ def suppliers_with_receipts_query(since: date | None = None, until: date | None 
         delivered = delivered.where(Receipt.received_at >= start)
     if end is not None:
         delivered = delivered.where(Receipt.received_at < end)
-    return select(Supplier.id).where(Supplier.id.in_(delivered)).order_by(Supplier.name, Supplier.id)
+    return suppliers.ids_by_name(delivered)

@@ -1,5 +1,6 @@
 """Per-tenant purchasing settings: replenishment inputs, the second-approval threshold and the
 over-receipt tolerance. A tenant that never saved any gets the defaults of the model."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -7,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.catalog import fields as f
+from core import validation as f
 from core.db import session
 from core.purchasing.models import PurchasingSettings
 from core.purchasing.service.common import scale
@@ -59,8 +60,14 @@ def update_settings(**changes: Any) -> PurchasingSettings:
         value = f.decimal(errors, "second_approval_threshold", changes["second_approval_threshold"], places=2)
         row.second_approval_threshold = scale(value, 4) if value is not None else None
     if "receipt_tolerance_percent" in changes:
-        value = f.decimal(errors, "receipt_tolerance_percent", changes["receipt_tolerance_percent"], places=2,
-                          required=True, max_digits=5)
+        value = f.decimal(
+            errors,
+            "receipt_tolerance_percent",
+            changes["receipt_tolerance_percent"],
+            places=2,
+            required=True,
+            max_digits=5,
+        )
         if value is not None:
             row.receipt_tolerance_percent = scale(value, 2)
     if not errors and sum((getattr(row, n) for n in WEIGHT_FIELDS), Decimal(0)) <= 0:

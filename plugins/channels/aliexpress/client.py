@@ -6,13 +6,15 @@ signed again on every retry so the timestamp stays fresh. The gateway reports fa
 throttling included -- inside HTTP 200 as `error_response`, so `classify` reads the body. The
 access token travels in the body, never in the URL.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
@@ -28,8 +30,20 @@ from core.ports import (
 
 DEFAULT_BASE_URL = "https://api-sg.aliexpress.com"
 DEFAULT_RATE = 5  # requests per second across methods: below the per-method limits AliExpress grants
-AUTH_CODES = {"IllegalAccessToken", "InvalidSession", "MissingSession", "SessionExpired", "27", "InvalidRefreshToken",
-              "IncompleteSignature", "InvalidSignature", "InvalidAppKey", "MissingAppKey", "25", "29"}
+AUTH_CODES = {
+    "IllegalAccessToken",
+    "InvalidSession",
+    "MissingSession",
+    "SessionExpired",
+    "27",
+    "InvalidRefreshToken",
+    "IncompleteSignature",
+    "InvalidSignature",
+    "InvalidAppKey",
+    "MissingAppKey",
+    "25",
+    "29",
+}
 THROTTLE_CODES = {"7", "ApiCallLimit", "AppCallLimit"}
 _BAN = re.compile(r"(\d+)\s*more\s*seconds")
 
@@ -42,17 +56,26 @@ def sign(params: Mapping[str, str], secret: str, api_path: str = "") -> str:
 
 
 class AliExpressClient(ApiClient):
-    def __init__(self, ctx: ConnectionContext, *, pacing: bool = True) -> None:
+    def __init__(self, ctx: ConnectionContext) -> None:
         rate = float(ctx.settings.get("requests_per_second") or DEFAULT_RATE)
-        super().__init__(ctx, str(ctx.settings.get("base_url") or DEFAULT_BASE_URL).rstrip("/"),
-                         limits={"iop": (rate, rate * 2)}, pacing=pacing, headers={"Accept": "application/json"})
+        super().__init__(
+            ctx,
+            str(ctx.settings.get("base_url") or DEFAULT_BASE_URL).rstrip("/"),
+            limits={"iop": (rate, rate * 2)},
+            headers={"Accept": "application/json"},
+        )
         self.token = ctx.credentials["access_token"].reveal()
 
     def prepare(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         params = dict(kwargs.pop("data"))
         api_path = kwargs.pop("extensions", {}).get("iop_path", "")
-        params.update({"app_key": str(self.ctx.settings["app_key"]), "sign_method": "sha256",
-                       "timestamp": str(int(self.clock.now().timestamp() * 1000))})
+        params.update(
+            {
+                "app_key": str(self.ctx.settings["app_key"]),
+                "sign_method": "sha256",
+                "timestamp": str(int(self.clock.now().timestamp() * 1000)),
+            }
+        )
         if not api_path:
             params.update({"session": self.token, "format": "json", "partner_id": "tradelane"})
         params["sign"] = sign(params, self.ctx.credentials["app_secret"].reveal(), api_path)
@@ -86,12 +109,19 @@ class AliExpressClient(ApiClient):
         refresh = self.ctx.credentials.get("refresh_token")
         if error.code != "IllegalAccessToken" or refresh is None:
             return False
-        response = self.request("POST", "/rest/auth/token/refresh", op="iop", data={"refresh_token": refresh.reveal()},
-                                extensions={"iop_path": "/auth/token/refresh"})
+        response = self.request(
+            "POST",
+            "/rest/auth/token/refresh",
+            op="iop",
+            idempotent=True,
+            data={"refresh_token": refresh.reveal()},
+            extensions={"iop_path": "/auth/token/refresh"},
+        )
         data = self.json(response)
         self.token = data["access_token"]
-        self.ctx.save_credentials({"access_token": data["access_token"],
-                                   "refresh_token": data.get("refresh_token") or refresh.reveal()})
+        self.ctx.save_credentials(
+            {"access_token": data["access_token"], "refresh_token": data.get("refresh_token") or refresh.reveal()}
+        )
         return True
 
     def call(self, method: str, **business: Any) -> dict[str, Any]:
@@ -100,5 +130,8 @@ class AliExpressClient(ApiClient):
         data = {"method": method}
         for key, value in business.items():
             data[key] = json.dumps(value, separators=(",", ":")) if isinstance(value, (dict, list)) else str(value)
-        body = self.json(self.request("POST", "/sync", op="iop", data=data))
+        # Every IOP call is a signed form POST; the ones this adapter makes are safe to send
+        # twice (reads, absolute stock, and fulfil, which refuses a repeated tracking number
+        # as LOGISTICS_NO_DUPLICATE).
+        body = self.json(self.request("POST", "/sync", op="iop", data=data, idempotent=True))
         return body.get(method.replace(".", "_") + "_response") or body

@@ -6,9 +6,11 @@ GET) to `/sync` naming its `method`, signed with HMAC-SHA256 over the sorted par
 7,200 seconds, the seller's `session` token, object parameters as JSON strings, and errors --
 throttling included -- reported inside HTTP 200 as `error_response` ("This ban will last for N
 more seconds"). Order times are naive US Pacific strings; lists page by `current_page`/
-`page_size` (at most 50); modified-time queries need a created-time range of at most 180 days,
+`page_size` (at most 50), and `simplify=true` answers without the wrapper objects;
+modified-time queries need a created-time range of at most 180 days,
 and FINISH orders come only when asked for, within 30 days of creation.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,26 +18,50 @@ import hmac
 import json
 import math
 import secrets
+from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from core.money import round_money
-from core.testing.emulator import Emulator, json_response
+from core.testing.emulator import ChannelEmulator, json_response
 from core.testing.orders import CATALOGUE, SampleOrder
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-OPEN_STATUSES = ("PLACE_ORDER_SUCCESS", "IN_CANCEL", "WAIT_SELLER_SEND_GOODS", "SELLER_PART_SEND_GOODS",
-                 "WAIT_BUYER_ACCEPT_GOODS", "FUND_PROCESSING", "IN_ISSUE", "IN_FROZEN", "WAIT_SELLER_EXAMINE_MONEY",
-                 "RISK_CONTROL")
-SERVICES = {"CAINIAO_STANDARD", "CAINIAO_PREMIUM", "AE_STANDARD", "EMS", "DHL", "UPS", "FEDEX_IE", "TNT", "CPAM",
-            "YANWEN_JYT", "FOURPX_RM", "YUNEXPRESS", "SUNYOU_RM", "OTHER"}
+OPEN_STATUSES = (
+    "PLACE_ORDER_SUCCESS",
+    "IN_CANCEL",
+    "WAIT_SELLER_SEND_GOODS",
+    "SELLER_PART_SEND_GOODS",
+    "WAIT_BUYER_ACCEPT_GOODS",
+    "FUND_PROCESSING",
+    "IN_ISSUE",
+    "IN_FROZEN",
+    "WAIT_SELLER_EXAMINE_MONEY",
+    "RISK_CONTROL",
+)
+SERVICES = {
+    "CAINIAO_STANDARD",
+    "CAINIAO_PREMIUM",
+    "AE_STANDARD",
+    "EMS",
+    "DHL",
+    "UPS",
+    "FEDEX_IE",
+    "TNT",
+    "CPAM",
+    "YANWEN_JYT",
+    "FOURPX_RM",
+    "YUNEXPRESS",
+    "SUNYOU_RM",
+    "OTHER",
+}
 METHODS = {
     "aliexpress.solution.order.get": (5, 10),
     "aliexpress.solution.order.info.get": (10, 20),
@@ -53,7 +79,7 @@ def pacific(value: datetime) -> str:
 
 
 def from_pacific(value: str) -> datetime:
-    return datetime.strptime(value, TIME_FORMAT).replace(tzinfo=PACIFIC).astimezone(timezone.utc)
+    return datetime.strptime(value, TIME_FORMAT).replace(tzinfo=PACIFIC).astimezone(UTC)
 
 
 def sign(params: Mapping[str, str], secret: str, api_path: str = "") -> str:
@@ -63,12 +89,27 @@ def sign(params: Mapping[str, str], secret: str, api_path: str = "") -> str:
     return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest().upper()
 
 
+def simplified(body: Any, top: bool = True) -> Any:
+    """The gateway's answer with `simplify=true` (shared/reference/channels.md §4.3): without the
+    `<method>_response` wrapper, and every list without the object wrapped round it
+    (`target_list.order_dto[]` becomes `target_list[]`). Errors keep their `error_response`."""
+    if isinstance(body, dict):
+        if top and len(body) == 1 and next(iter(body)).endswith("_response") and "error_response" not in body:
+            return simplified(next(iter(body.values())), top=False)
+        if len(body) == 1 and isinstance(next(iter(body.values())), list) and not top:
+            return [simplified(item, top=False) for item in next(iter(body.values()))]
+        return {key: simplified(value, top=False) for key, value in body.items()}
+    if isinstance(body, list):
+        return [simplified(item, top=False) for item in body]
+    return body
+
+
 def money(amount: Decimal, currency: str) -> dict[str, Any]:
     amount = round_money(amount, currency)
     return {"amount": str(amount), "currency_code": currency, "cent": int(amount * 100), "cent_factor": 100}
 
 
-class AliExpressEmulator(Emulator):
+class AliExpressEmulator(ChannelEmulator):
     name = "aliexpress"
     LIMITS = METHODS
     CHANGES = {
@@ -91,8 +132,13 @@ class AliExpressEmulator(Emulator):
         super().__init__(seed=seed, clock=clock)
 
     def connection_settings(self, base_url: str) -> dict[str, Any]:
-        return {"base_url": base_url, "app_key": self.app_key, "app_secret": self.app_secret,
-                "access_token": self.access_token, "refresh_token": self.refresh_token}
+        return {
+            "base_url": base_url,
+            "app_key": self.app_key,
+            "app_secret": self.app_secret,
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+        }
 
     # -- state ------------------------------------------------------------------------------
 
@@ -131,16 +177,35 @@ class AliExpressEmulator(Emulator):
         lines = []
         for line in sample.lines:
             off = round_money(line.unit_price * line.quantity * discount, "USD")
-            lines.append({"child_id": oid + len(lines) + 1, "sku_code": line.sku, "product_id": self.sku_products[line.sku],
-                          "product_name": line.title, "product_count": line.quantity, "unit": line.unit_price,
-                          "discount": off, "status": status})
+            lines.append(
+                {
+                    "child_id": oid + len(lines) + 1,
+                    "sku_code": line.sku,
+                    "product_id": self.sku_products[line.sku],
+                    "product_name": line.title,
+                    "product_count": line.quantity,
+                    "unit": line.unit_price,
+                    "discount": off,
+                    "status": status,
+                }
+            )
         created = sample.created_at
         self.orders[oid] = {
-            "id": oid, "status": status, "created": created, "modified": created,
+            "id": oid,
+            "status": status,
+            "created": created,
+            "modified": created,
             "paid": None if status == "PLACE_ORDER_SUCCESS" else created + timedelta(minutes=2),
-            "lines": lines, "shipping": sample.shipping, "address": sample.address, "buyer": sample.buyer_name,
-            "buyer_login": f"{sample.address.country.lower()}{rng.getrandbits(40):x}", "memo": sample.buyer_note,
-            "logistics": [], "end_reason": "", "refund": None, "service": "CAINIAO_STANDARD",
+            "lines": lines,
+            "shipping": sample.shipping,
+            "address": sample.address,
+            "buyer": sample.buyer_name,
+            "buyer_login": f"{sample.address.country.lower()}{rng.getrandbits(40):x}",
+            "memo": sample.buyer_note,
+            "logistics": [],
+            "end_reason": "",
+            "refund": None,
+            "service": "CAINIAO_STANDARD",
         }
         self.version += 1
         return str(oid)
@@ -170,16 +235,23 @@ class AliExpressEmulator(Emulator):
             order["status"] = "FINISH"
             order["end_reason"] = "buyer_cancel_notpay_order" if order["paid"] is None else "buyer_cancel_order"
             if order["paid"] is not None:
-                order["refund"] = {"refund_status": "refund_ok", "refund_reason": "buyer cancelled",
-                                   "refund_cash_amt": money(self._total(order), "USD"),
-                                   "refund_time": pacific(self.clock.now())}
+                order["refund"] = {
+                    "refund_status": "refund_ok",
+                    "refund_reason": "buyer cancelled",
+                    "refund_cash_amt": money(self._total(order), "USD"),
+                    "refund_time": pacific(self.clock.now()),
+                }
         elif change == "request_cancel":
             order["status"] = "IN_CANCEL"
         elif change == "refund":
             order["status"] = "FINISH"
             order["end_reason"] = "seller_accept_issue_refund"
-            order["refund"] = {"refund_status": "refund_ok", "refund_reason": options.get("reason", "dispute"),
-                               "refund_cash_amt": money(self._total(order), "USD"), "refund_time": pacific(self.clock.now())}
+            order["refund"] = {
+                "refund_status": "refund_ok",
+                "refund_reason": options.get("reason", "dispute"),
+                "refund_cash_amt": money(self._total(order), "USD"),
+                "refund_time": pacific(self.clock.now()),
+            }
         elif change == "address":
             order["address"] = replace(order["address"], line1=options.get("line1", "Calle Nueva 8"))
         elif change == "pay":
@@ -203,62 +275,119 @@ class AliExpressEmulator(Emulator):
     def list_dto(self, order: dict[str, Any]) -> dict[str, Any]:
         total = self._total(order)
         return {
-            "order_id": order["id"], "order_status": order["status"],
+            "order_id": order["id"],
+            "order_status": order["status"],
             "fund_status": "NOT_PAY" if order["paid"] is None else "PAY_SUCCESS",
-            "frozen_status": "NO_FROZEN", "issue_status": "END_ISSUE" if order["refund"] else "NO_ISSUE",
-            "logistics_status": self._logistics_status(order), "biz_type": "AE_COMMON",
-            "gmt_create": pacific(order["created"]), "gmt_update": pacific(order["modified"]),
+            "frozen_status": "NO_FROZEN",
+            "issue_status": "END_ISSUE" if order["refund"] else "NO_ISSUE",
+            "logistics_status": self._logistics_status(order),
+            "biz_type": "AE_COMMON",
+            "gmt_create": pacific(order["created"]),
+            "gmt_update": pacific(order["modified"]),
             "gmt_pay_time": pacific(order["paid"]) if order["paid"] else "",
-            "pay_amount": money(total, "USD"), "payment_type": "MIXEDCARD",
-            "buyer_login_id": order["buyer_login"], "buyer_signer_fullname": order["buyer"],
-            "seller_login_id": "cn1520312360tl", "end_reason": order["end_reason"], "left_send_good_day": "4",
-            "product_list": {"order_product_dto": [{
-                "child_id": ln["child_id"], "order_id": order["id"], "product_id": ln["product_id"],
-                "sku_code": ln["sku_code"], "product_name": ln["product_name"], "product_count": ln["product_count"],
-                "product_unit": "piece", "product_unit_price": money(ln["unit"], "USD"),
-                "total_product_amount": money(ln["unit"] * ln["product_count"], "USD"),
-                "logistics_amount": money(Decimal(0), "USD"), "logistics_service_name": "AliExpress Standard Shipping",
-                "logistics_type": order["service"], "son_order_status": ln["status"], "show_status": ln["status"],
-                "goods_prepare_time": 3, "send_goods_operator": "SELLER_SEND_GOODS"} for ln in order["lines"]]},
+            "pay_amount": money(total, "USD"),
+            "payment_type": "MIXEDCARD",
+            "buyer_login_id": order["buyer_login"],
+            "buyer_signer_fullname": order["buyer"],
+            "seller_login_id": "cn1520312360tl",
+            "end_reason": order["end_reason"],
+            "left_send_good_day": "4",
+            "product_list": {
+                "order_product_dto": [
+                    {
+                        "child_id": ln["child_id"],
+                        "order_id": order["id"],
+                        "product_id": ln["product_id"],
+                        "sku_code": ln["sku_code"],
+                        "product_name": ln["product_name"],
+                        "product_count": ln["product_count"],
+                        "product_unit": "piece",
+                        "product_unit_price": money(ln["unit"], "USD"),
+                        "total_product_amount": money(ln["unit"] * ln["product_count"], "USD"),
+                        "logistics_amount": money(Decimal(0), "USD"),
+                        "logistics_service_name": "AliExpress Standard Shipping",
+                        "logistics_type": order["service"],
+                        "son_order_status": ln["status"],
+                        "show_status": ln["status"],
+                        "goods_prepare_time": 3,
+                        "send_goods_operator": "SELLER_SEND_GOODS",
+                    }
+                    for ln in order["lines"]
+                ]
+            },
         }
 
     @staticmethod
     def _logistics_status(order: dict[str, Any]) -> str:
-        return {"SELLER_PART_SEND_GOODS": "SELLER_SEND_PART_GOODS", "WAIT_BUYER_ACCEPT_GOODS": "SELLER_SEND_GOODS",
-                "WAIT_SELLER_SEND_GOODS": "WAIT_SELLER_SEND_GOODS"}.get(order["status"], "NO_LOGISTICS")
+        return {
+            "SELLER_PART_SEND_GOODS": "SELLER_SEND_PART_GOODS",
+            "WAIT_BUYER_ACCEPT_GOODS": "SELLER_SEND_GOODS",
+            "WAIT_SELLER_SEND_GOODS": "WAIT_SELLER_SEND_GOODS",
+        }.get(order["status"], "NO_LOGISTICS")
 
     def detail_dto(self, order: dict[str, Any]) -> dict[str, Any]:
         a = order["address"]
         phone = a.phone.split(" ", 1)
         discount = sum((ln["discount"] for ln in order["lines"]), Decimal(0))
         return {
-            "id": order["id"], "order_status": order["status"], "gmt_create": pacific(order["created"]),
+            "id": order["id"],
+            "order_status": order["status"],
+            "gmt_create": pacific(order["created"]),
             "gmt_modified": pacific(order["modified"]),
             "gmt_pay_success": pacific(order["paid"]) if order["paid"] else "",
-            "fund_status": "NOT_PAY" if order["paid"] is None else "PAY_SUCCESS", "frozen_status": "NO_FROZEN",
+            "fund_status": "NOT_PAY" if order["paid"] is None else "PAY_SUCCESS",
+            "frozen_status": "NO_FROZEN",
             "issue_status": "END_ISSUE" if order["refund"] else "NO_ISSUE",
-            "logistics_status": self._logistics_status(order), "order_end_reason": order["end_reason"],
-            "buyerloginid": order["buyer_login"], "memo": order["memo"],
-            "buyer_info": {"first_name": order["buyer"].split(" ")[0], "last_name": order["buyer"].partition(" ")[2],
-                           "country": a.country, "login_id": order["buyer_login"]},
-            "receipt_address": {"contact_person": a.name, "address": a.line1, "address2": a.line2,
-                                "detail_address": a.line1, "city": a.city, "province": a.state, "zip": a.postal_code,
-                                "country": a.country, "phone_country": phone[0].lstrip("+"),
-                                "mobile_no": phone[1] if len(phone) > 1 else a.phone},
-            "order_amount": money(self._total(order), "USD"), "init_oder_amount": money(self._total(order), "USD"),
+            "logistics_status": self._logistics_status(order),
+            "order_end_reason": order["end_reason"],
+            "buyerloginid": order["buyer_login"],
+            "memo": order["memo"],
+            "buyer_info": {
+                "first_name": order["buyer"].split(" ")[0],
+                "last_name": order["buyer"].partition(" ")[2],
+                "country": a.country,
+                "login_id": order["buyer_login"],
+            },
+            "receipt_address": {
+                "contact_person": a.name,
+                "address": a.line1,
+                "address2": a.line2,
+                "detail_address": a.line1,
+                "city": a.city,
+                "province": a.state,
+                "zip": a.postal_code,
+                "country": a.country,
+                "phone_country": phone[0].lstrip("+"),
+                "mobile_no": phone[1] if len(phone) > 1 else a.phone,
+            },
+            "order_amount": money(self._total(order), "USD"),
+            "init_oder_amount": money(self._total(order), "USD"),
             "logistics_amount": money(order["shipping"], "USD"),
             "order_discount_info": money(discount, "USD"),
-            "settlement_currency": "USD", "pay_amount_by_settlement_cur": str(round_money(self._total(order), "USD")),
+            "settlement_currency": "USD",
+            "pay_amount_by_settlement_cur": str(round_money(self._total(order), "USD")),
             "refund_info": order["refund"],
             "logistic_info_list": {"global_aeop_tp_logistic_info_dto": order["logistics"]},
-            "child_order_list": {"global_aeop_tp_child_order_dto": [{
-                "id": ln["child_id"], "child_order_id": str(ln["child_id"]), "sku_code": ln["sku_code"],
-                "product_id": ln["product_id"], "product_name": ln["product_name"],
-                "product_count": ln["product_count"], "product_unit": "piece",
-                "product_price": money(ln["unit"], "USD"), "child_order_discount_info": money(ln["discount"], "USD"),
-                "order_status": ln["status"], "logistics_service_name": "AliExpress Standard Shipping",
-                "logistics_type": order["service"], "send_goods_operator": "SELLER_SEND_GOODS"}
-                for ln in order["lines"]]},
+            "child_order_list": {
+                "global_aeop_tp_child_order_dto": [
+                    {
+                        "id": ln["child_id"],
+                        "child_order_id": str(ln["child_id"]),
+                        "sku_code": ln["sku_code"],
+                        "product_id": ln["product_id"],
+                        "product_name": ln["product_name"],
+                        "product_count": ln["product_count"],
+                        "product_unit": "piece",
+                        "product_price": money(ln["unit"], "USD"),
+                        "child_order_discount_info": money(ln["discount"], "USD"),
+                        "order_status": ln["status"],
+                        "logistics_service_name": "AliExpress Standard Shipping",
+                        "logistics_type": order["service"],
+                        "send_goods_operator": "SELLER_SEND_GOODS",
+                    }
+                    for ln in order["lines"]
+                ]
+            },
         }
 
     def order_json(self, order_id: str) -> dict[str, Any]:
@@ -267,23 +396,37 @@ class AliExpressEmulator(Emulator):
     # -- gateway ----------------------------------------------------------------------------
 
     def api_rules(self) -> list[Rule]:
-        return [Rule("/sync", endpoint="sync", methods=["GET", "POST"]),
-                Rule("/rest/auth/token/refresh", endpoint="token_refresh", methods=["GET", "POST"])]
+        return [
+            Rule("/sync", endpoint="sync", methods=["GET", "POST"]),
+            Rule("/rest/auth/token/refresh", endpoint="token_refresh", methods=["GET", "POST"]),
+        ]
 
     def unknown_route(self, request: Request, exc: Any) -> Response:
-        return json_response({"type": "ISV", "code": "InvalidApiPath", "message": "The specified API path is invalid",
-                              "request_id": secrets.token_hex(10)}, 404)
+        return json_response(
+            {
+                "type": "ISV",
+                "code": "InvalidApiPath",
+                "message": "The specified API path is invalid",
+                "request_id": secrets.token_hex(10),
+            },
+            404,
+        )
 
     @staticmethod
     def error(code: str, msg: str, kind: str = "ISV", **extra: Any) -> Response:
-        return json_response({"error_response": {"type": kind, "code": code, "msg": msg, **extra,
-                                                 "request_id": secrets.token_hex(10)}})
+        return json_response(
+            {"error_response": {"type": kind, "code": code, "msg": msg, **extra, "request_id": secrets.token_hex(10)}}
+        )
 
     def throttled(self, request: Request, op: str, retry_after: float) -> Response:
         seconds = max(1, math.ceil(retry_after))
-        return self.error(self.throttle_code, "App Call Limited", "ISP",
-                          sub_code="accesscontrol.limited-by-app-api-access-count",
-                          sub_msg=f"This ban will last for {seconds} more seconds")
+        return self.error(
+            self.throttle_code,
+            "App Call Limited",
+            "ISP",
+            sub_code="accesscontrol.limited-by-app-api-access-count",
+            sub_msg=f"This ban will last for {seconds} more seconds",
+        )
 
     def server_error(self, request: Request, status: int) -> Response:
         if status in (502, 503, 504):  # the load balancer in front of the gateway
@@ -301,7 +444,7 @@ class AliExpressEmulator(Emulator):
         if params.get("sign_method", "").lower() != "sha256":
             return self.error("InvalidSignMethod", "Only sha256 signatures are accepted")
         try:
-            stamp = datetime.fromtimestamp(int(params.get("timestamp", "")) / 1000, timezone.utc)
+            stamp = datetime.fromtimestamp(int(params.get("timestamp", "")) / 1000, UTC)
         except ValueError:
             return self.error("MissingTimestamp", "timestamp must be epoch milliseconds")
         if abs((stamp - self.clock.now()).total_seconds()) > self.TIMESTAMP_SKEW:
@@ -316,20 +459,39 @@ class AliExpressEmulator(Emulator):
         refused = self._check_signature(params, "/auth/token/refresh")
         if refused:
             body = json.loads(refused.get_data())["error_response"]
-            return json_response({"type": body["type"], "code": body["code"], "message": body["msg"],
-                                  "request_id": body["request_id"]})
+            return json_response(
+                {"type": body["type"], "code": body["code"], "message": body["msg"], "request_id": body["request_id"]}
+            )
         if not hmac.compare_digest(params.get("refresh_token", ""), self.refresh_token):
-            return json_response({"type": "ISV", "code": "InvalidRefreshToken", "message": "refresh token is invalid",
-                                  "request_id": secrets.token_hex(10)})
+            return json_response(
+                {
+                    "type": "ISV",
+                    "code": "InvalidRefreshToken",
+                    "message": "refresh token is invalid",
+                    "request_id": secrets.token_hex(10),
+                }
+            )
         self.access_token = self._issue_token(days=30)
         now = self.clock.now()
-        return json_response({"access_token": self.access_token, "refresh_token": self.refresh_token,
-                              "expires_in": 30 * 86400, "refresh_expires_in": 180 * 86400,
-                              "expire_time": int((now + timedelta(days=30)).timestamp() * 1000),
-                              "refresh_token_valid_time": int((now + timedelta(days=180)).timestamp() * 1000),
-                              "user_id": "200042362", "seller_id": "200042362", "user_nick": "cn1520312360tl",
-                              "account": "seller@example.com", "account_platform": "seller_center", "sp": "ae",
-                              "locale": "en_US", "code": "0", "request_id": secrets.token_hex(10)})
+        return json_response(
+            {
+                "access_token": self.access_token,
+                "refresh_token": self.refresh_token,
+                "expires_in": 30 * 86400,
+                "refresh_expires_in": 180 * 86400,
+                "expire_time": int((now + timedelta(days=30)).timestamp() * 1000),
+                "refresh_token_valid_time": int((now + timedelta(days=180)).timestamp() * 1000),
+                "user_id": "200042362",
+                "seller_id": "200042362",
+                "user_nick": "cn1520312360tl",
+                "account": "seller@example.com",
+                "account_platform": "seller_center",
+                "sp": "ae",
+                "locale": "en_US",
+                "code": "0",
+                "request_id": secrets.token_hex(10),
+            }
+        )
 
     def sync(self, request: Request) -> Response:
         params = self._params(request)
@@ -348,9 +510,12 @@ class AliExpressEmulator(Emulator):
             return self.throttled(request, method, wait)
         handler = getattr(self, "m_" + method.replace("aliexpress.solution.", "").replace(".", "_"))
         try:
-            return handler(params)
+            response = handler(params)
         except (ValueError, KeyError, TypeError) as exc:
             return self.error("isv.invalid-parameter", f"Invalid parameter: {exc}")
+        if params.get("simplify", "").lower() == "true":
+            return json_response(simplified(json.loads(response.get_data())))
+        return response
 
     def _wrap(self, method: str, body: dict[str, Any]) -> Response:
         key = method.replace(".", "_") + "_response"
@@ -359,17 +524,27 @@ class AliExpressEmulator(Emulator):
     # -- methods ----------------------------------------------------------------------------
 
     def m_merchant_profile_get(self, params: dict[str, str]) -> Response:
-        return self._wrap("aliexpress.solution.merchant.profile.get", {
-            "country_code": "CN", "merchant_login_id": "cn1520312360tl", "shop_id": 912345678,
-            "shop_name": "Tradelane Demo Store", "shop_type": "global", "shop_url": "https://www.aliexpress.com/store/912345678",
-            "product_posting_forbidden": False})
+        return self._wrap(
+            "aliexpress.solution.merchant.profile.get",
+            {
+                "country_code": "CN",
+                "merchant_login_id": "cn1520312360tl",
+                "shop_id": 912345678,
+                "shop_name": "Tradelane Demo Store",
+                "shop_type": "global",
+                "shop_url": "https://www.aliexpress.com/store/912345678",
+                "product_posting_forbidden": False,
+            },
+        )
 
     def m_order_get(self, params: dict[str, str]) -> Response:
         q = json.loads(params["param0"])
 
         def fail(code: str, message: str) -> Response:
-            return self._wrap("aliexpress.solution.order.get", {"result": {
-                "success": False, "error_code": code, "error_message": message, "total_count": 0}})
+            return self._wrap(
+                "aliexpress.solution.order.get",
+                {"result": {"success": False, "error_code": code, "error_message": message, "total_count": 0}},
+            )
 
         page, size = int(q.get("current_page", 1)), int(q.get("page_size", 20))
         if not 1 <= size <= 50:
@@ -394,25 +569,43 @@ class AliExpressEmulator(Emulator):
         if "FINISH" in statuses and not has_created:
             return fail("PARAM_ERROR", "FINISH orders need a created-time range")
         wanted = statuses or set(OPEN_STATUSES)
-        key = (json.dumps({k: v for k, v in q.items() if k not in ("current_page", "page_size")}, sort_keys=True),
-               self.version)
+        key = (
+            json.dumps({k: v for k, v in q.items() if k not in ("current_page", "page_size")}, sort_keys=True),
+            self.version,
+        )
         if self._cache is None or self._cache[0] != key:
             ids = [oid for oid, o in self.orders.items() if o["status"] in wanted and self._within(o, bounds)]
             ids.sort(key=lambda oid: (self.orders[oid]["created"], oid), reverse=True)  # newest first
             self._cache = (key, ids)
         ids = self._cache[1]
         total_pages = math.ceil(len(ids) / size) if ids else 0
-        chunk = ids[(page - 1) * size:page * size]
-        return self._wrap("aliexpress.solution.order.get", {"result": {
-            "success": True, "error_code": "", "error_message": "", "total_count": len(ids), "total_page": total_pages,
-            "current_page": page, "page_size": size, "time_stamp": pacific(self.clock.now()),
-            "target_list": {"order_dto": [self.list_dto(self.orders[oid]) for oid in chunk]}}})
+        chunk = ids[(page - 1) * size : page * size]
+        return self._wrap(
+            "aliexpress.solution.order.get",
+            {
+                "result": {
+                    "success": True,
+                    "error_code": "",
+                    "error_message": "",
+                    "total_count": len(ids),
+                    "total_page": total_pages,
+                    "current_page": page,
+                    "page_size": size,
+                    "time_stamp": pacific(self.clock.now()),
+                    "target_list": {"order_dto": [self.list_dto(self.orders[oid]) for oid in chunk]},
+                }
+            },
+        )
 
     @staticmethod
     def _within(order: dict[str, Any], bounds: dict[str, datetime]) -> bool:
         # Times have whole seconds on both sides; every bound is inclusive.
-        checks = (("create_date_start", order["created"], 1), ("create_date_end", order["created"], -1),
-                  ("modified_date_start", order["modified"], 1), ("modified_date_end", order["modified"], -1))
+        checks = (
+            ("create_date_start", order["created"], 1),
+            ("create_date_end", order["created"], -1),
+            ("modified_date_start", order["modified"], 1),
+            ("modified_date_end", order["modified"], -1),
+        )
         for key, stamp, sense in checks:
             bound = bounds.get(key)
             if bound is not None and ((stamp < bound) if sense > 0 else (stamp > bound)):
@@ -423,15 +616,27 @@ class AliExpressEmulator(Emulator):
         q = json.loads(params["param1"])
         order = self.orders.get(int(q["order_id"]))
         if order is None:
-            return self._wrap("aliexpress.solution.order.info.get", {"result": {
-                "result_success": False, "error_code": "ORDER_NOT_FOUND", "error_message": "order not found"}})
-        return self._wrap("aliexpress.solution.order.info.get", {"result": {
-            "result_success": True, "error_code": "", "error_message": "", "data": self.detail_dto(order)}})
+            return self._wrap(
+                "aliexpress.solution.order.info.get",
+                {
+                    "result": {
+                        "result_success": False,
+                        "error_code": "ORDER_NOT_FOUND",
+                        "error_message": "order not found",
+                    }
+                },
+            )
+        return self._wrap(
+            "aliexpress.solution.order.info.get",
+            {"result": {"result_success": True, "error_code": "", "error_message": "", "data": self.detail_dto(order)}},
+        )
 
     def m_order_fulfill(self, params: dict[str, str]) -> Response:
         def fail(code: str, desc: str) -> Response:
-            return self._wrap("aliexpress.solution.order.fulfill", {"result": {
-                "result_success": False, "result_error_code": code, "result_error_desc": desc}})
+            return self._wrap(
+                "aliexpress.solution.order.fulfill",
+                {"result": {"result_success": False, "result_error_code": code, "result_error_desc": desc}},
+            )
 
         for key in ("service_name", "logistics_no", "send_type", "out_ref"):
             if not params.get(key):
@@ -450,36 +655,73 @@ class AliExpressEmulator(Emulator):
             return fail("ORDER_STATUS_ERROR", f"the order is {order['status']}")
         if any(entry["logistics_no"] == params["logistics_no"] for entry in order["logistics"]):
             return fail("LOGISTICS_NO_DUPLICATE", "the logistics number was already declared for this order")
-        order["logistics"].append({"logistics_no": params["logistics_no"], "logistics_service": service,
-                                   "gmt_send": pacific(self.clock.now()), "receive_status": "not_received",
-                                   "logistics_type_code": service})
+        order["logistics"].append(
+            {
+                "logistics_no": params["logistics_no"],
+                "logistics_service": service,
+                "gmt_send": pacific(self.clock.now()),
+                "receive_status": "not_received",
+                "logistics_type_code": service,
+            }
+        )
         order["status"] = "WAIT_BUYER_ACCEPT_GOODS" if params["send_type"] == "all" else "SELLER_PART_SEND_GOODS"
         for line in order["lines"]:
             line["status"] = order["status"]
         self._touch(order)
-        self.record_shipment(str(order["id"]), carrier=service, tracking_number=params["logistics_no"],
-                             service=params.get("description", ""), raw=dict(params, sign="***", session="***"))
-        return self._wrap("aliexpress.solution.order.fulfill", {"result": {
-            "result_success": True, "result_error_code": "", "result_error_desc": ""}})
+        self.record_shipment(
+            str(order["id"]),
+            carrier=service,
+            tracking_number=params["logistics_no"],
+            service=params.get("description", ""),
+            raw=dict(params, sign="***", session="***"),
+        )
+        return self._wrap(
+            "aliexpress.solution.order.fulfill",
+            {"result": {"result_success": True, "result_error_code": "", "result_error_desc": ""}},
+        )
 
     def m_product_list_get(self, params: dict[str, str]) -> Response:
         q = json.loads(params.get("aeop_a_e_product_list_query") or "{}")
         page, size = int(q.get("current_page", 1)), min(int(q.get("page_size", 20)), 100)
         ids = sorted(self.products)
-        chunk = ids[(page - 1) * size:page * size]
-        return self._wrap("aliexpress.solution.product.list.get", {"result": {
-            "success": True, "current_page": page, "product_count": len(ids), "total_page": math.ceil(len(ids) / size),
-            "aeop_a_e_product_display_d_t_o_list": {"item_display_dto": [
-                {"product_id": pid, "subject": self.products[pid]["subject"], "product_status_type": "onSelling"}
-                for pid in chunk]}}})
+        chunk = ids[(page - 1) * size : page * size]
+        return self._wrap(
+            "aliexpress.solution.product.list.get",
+            {
+                "result": {
+                    "success": True,
+                    "current_page": page,
+                    "product_count": len(ids),
+                    "total_page": math.ceil(len(ids) / size),
+                    "aeop_a_e_product_display_d_t_o_list": {
+                        "item_display_dto": [
+                            {
+                                "product_id": pid,
+                                "subject": self.products[pid]["subject"],
+                                "product_status_type": "onSelling",
+                            }
+                            for pid in chunk
+                        ]
+                    },
+                }
+            },
+        )
 
     def m_product_info_get(self, params: dict[str, str]) -> Response:
         product = self.products.get(int(params["product_id"]))
         if product is None:
             return self.error("isv.product-not-exist", "product does not exist")
-        return self._wrap("aliexpress.solution.product.info.get", {"result": {
-            "product_id": product["product_id"], "subject": product["subject"], "product_status_type": "onSelling",
-            "aeop_ae_product_s_k_us": {"global_aeop_ae_product_sku": list(product["skus"].values())}}})
+        return self._wrap(
+            "aliexpress.solution.product.info.get",
+            {
+                "result": {
+                    "product_id": product["product_id"],
+                    "subject": product["subject"],
+                    "product_status_type": "onSelling",
+                    "aeop_ae_product_s_k_us": {"global_aeop_ae_product_sku": list(product["skus"].values())},
+                }
+            },
+        )
 
     def m_batch_product_inventory_update(self, params: dict[str, str]) -> Response:
         updates = json.loads(params["mutiple_product_update_list"])
@@ -489,22 +731,41 @@ class AliExpressEmulator(Emulator):
         for update in updates:
             product = self.products.get(int(update["product_id"]))
             if product is None:
-                failed.append({"product_id": update["product_id"], "error_code": "PRODUCT_NOT_EXIST",
-                               "error_message": "product does not exist"})
+                failed.append(
+                    {
+                        "product_id": update["product_id"],
+                        "error_code": "PRODUCT_NOT_EXIST",
+                        "error_message": "product does not exist",
+                    }
+                )
                 continue
-            problems = [s["sku_code"] for s in update["multiple_sku_update_list"]
-                        if s.get("sku_code") not in product["skus"] or not isinstance(s.get("inventory"), int)
-                        or s["inventory"] < 0]
+            problems = [
+                s["sku_code"]
+                for s in update["multiple_sku_update_list"]
+                if s.get("sku_code") not in product["skus"]
+                or not isinstance(s.get("inventory"), int)
+                or s["inventory"] < 0
+            ]
             if problems:
-                failed.append({"product_id": product["product_id"], "error_code": "SKU_NOT_EXIST",
-                               "error_message": f"invalid sku_code or inventory: {', '.join(map(str, problems))}"})
+                failed.append(
+                    {
+                        "product_id": product["product_id"],
+                        "error_code": "SKU_NOT_EXIST",
+                        "error_message": f"invalid sku_code or inventory: {', '.join(map(str, problems))}",
+                    }
+                )
                 continue
             for s in update["multiple_sku_update_list"]:
                 product["skus"][s["sku_code"]]["ipm_sku_stock"] = s["inventory"]
                 self.record_quantity(s["sku_code"], s["inventory"])
             ok.append({"product_id": product["product_id"]})
-        return self._wrap("aliexpress.solution.batch.product.inventory.update", {
-            "update_success": not failed,
-            "update_successful_list": {"synchronize_product_response_dto": ok},
-            "update_failed_list": {"synchronize_product_response_dto": failed},
-            "update_error_code": "" if not failed else "PART_FAILED", "update_error_message": ""})
+        return self._wrap(
+            "aliexpress.solution.batch.product.inventory.update",
+            {
+                "update_success": not failed,
+                "update_successful_list": {"synchronize_product_response_dto": ok},
+                "update_failed_list": {"synchronize_product_response_dto": failed},
+                "update_error_code": "" if not failed else "PART_FAILED",
+                "update_error_message": "",
+            },
+        )

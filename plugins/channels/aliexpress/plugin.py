@@ -3,13 +3,14 @@ gateway (shared/reference/channels.md §4).
 
 No HTTP-signed order webhooks are available to us here, so the adapter polls by modified time.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import cached_property
-from typing import Any, Sequence
+from typing import Any
 
 from core.hookspecs import hookimpl
 from core.ports import (
@@ -41,9 +42,18 @@ PAGE_SIZE = 50  # the largest page the order list serves
 # Orders changed longer after their creation than that are beyond the API's reach.
 OPEN_SPAN, FINISH_SPAN = timedelta(days=180), timedelta(days=30)
 SERVICES = {  # our carrier names -> AliExpress logistics service keys
-    "cainiao": "CAINIAO_STANDARD", "aliexpress standard shipping": "CAINIAO_STANDARD", "ems": "EMS", "dhl": "DHL",
-    "ups": "UPS", "fedex": "FEDEX_IE", "tnt": "TNT", "china post": "CPAM", "yanwen": "YANWEN_JYT",
-    "4px": "FOURPX_RM", "yunexpress": "YUNEXPRESS", "sunyou": "SUNYOU_RM",
+    "cainiao": "CAINIAO_STANDARD",
+    "aliexpress standard shipping": "CAINIAO_STANDARD",
+    "ems": "EMS",
+    "dhl": "DHL",
+    "ups": "UPS",
+    "fedex": "FEDEX_IE",
+    "tnt": "TNT",
+    "china post": "CPAM",
+    "yanwen": "YANWEN_JYT",
+    "4px": "FOURPX_RM",
+    "yunexpress": "YUNEXPRESS",
+    "sunyou": "SUNYOU_RM",
 }
 _SERVICE_KEY = re.compile(r"^[A-Z0-9]+(_[A-Z0-9]+)+$")
 
@@ -72,8 +82,10 @@ def _in_window(order: ChannelOrder, start: datetime, end: datetime) -> ChannelOr
 class AliExpressAdapter(ChannelAdapter):
     name = "aliexpress"
     display_name = "AliExpress"
-    capabilities = frozenset({Cap.ORDERS, Cap.ORDER_LINES_SEPARATE, Cap.SHIP_CONFIRM, Cap.PARTIAL_SHIPMENT,
-                              Cap.PUSH_QUANTITY, Cap.REFUNDS})
+    client_class = AliExpressClient
+    capabilities = frozenset(
+        {Cap.ORDERS, Cap.ORDER_LINES_SEPARATE, Cap.SHIP_CONFIRM, Cap.PARTIAL_SHIPMENT, Cap.PUSH_QUANTITY, Cap.REFUNDS}
+    )
     # Changes are stamped in whole seconds: a window ending a few seconds ago is closed for good.
     list_lag = timedelta(seconds=5)
     settings = (
@@ -81,21 +93,16 @@ class AliExpressAdapter(ChannelAdapter):
         SettingField("app_key", "App key"),
         SettingField("app_secret", "App secret", secret=True),
         SettingField("access_token", "Seller access token", secret=True, help="From authorising the app in the store"),
-        SettingField("refresh_token", "Refresh token", secret=True, required=False,
-                     help="Lets Tradelane renew the access token when it expires"),
+        SettingField(
+            "refresh_token",
+            "Refresh token",
+            secret=True,
+            required=False,
+            help="Lets Tradelane renew the access token when it expires",
+        ),
         SettingField("requests_per_second", "Requests per second", type="int", required=False, default=DEFAULT_RATE),
         PACING_SETTING,
     )
-
-
-    @cached_property
-    def client(self) -> AliExpressClient:
-        # Built on first use, so a transport or clock put on the context after construction counts.
-        return AliExpressClient(self.ctx, pacing=bool(self.ctx.settings.get("pacing", True)))
-
-    def close(self) -> None:
-        if "client" in self.__dict__:
-            self.client.close()
 
     def check_connection(self) -> str:
         profile = self.client.call("aliexpress.solution.merchant.profile.get")
@@ -112,8 +119,12 @@ class AliExpressAdapter(ChannelAdapter):
         # The created-time end only has to cover the window: an hour beyond it keeps a wall time
         # read as the earlier occurrence of the autumn hour from cutting the window short.
         created_end = _second(updated_before, up=True) + timedelta(hours=1)
-        query: dict[str, Any] = {"modified_date_start": to_pacific(start), "create_date_end": to_pacific(created_end),
-                                 "current_page": page, "page_size": PAGE_SIZE}
+        query: dict[str, Any] = {
+            "modified_date_start": to_pacific(start),
+            "create_date_end": to_pacific(created_end),
+            "current_page": page,
+            "page_size": PAGE_SIZE,
+        }
         if phase == "finish":
             query.update(order_status="FINISH", create_date_start=to_pacific(created_end - FINISH_SPAN))
         else:
@@ -123,8 +134,15 @@ class AliExpressAdapter(ChannelAdapter):
         result = self.client.call("aliexpress.solution.order.get", param0=query)["result"]
         if not result.get("success", True):
             raise RemoteRejected(f"AliExpress order list: {result.get('error_code')} {result.get('error_message')}")
-        orders = tuple(filter(None, (_in_window(o, updated_after, updated_before)
-                                     for o in map(order_from_list, unwrap(result.get("target_list"))))))
+        orders = tuple(
+            filter(
+                None,
+                (
+                    _in_window(o, updated_after, updated_before)
+                    for o in map(order_from_list, unwrap(result.get("target_list")))
+                ),
+            )
+        )
         if page < int(result.get("total_page") or 0):
             following: str | None = f"{phase}:{page + 1}"
         else:
@@ -132,10 +150,13 @@ class AliExpressAdapter(ChannelAdapter):
         return OrderPage(orders, following)
 
     def _detail(self, order_id: str) -> dict[str, Any]:
-        result = self.client.call("aliexpress.solution.order.info.get",
-                                  param1={"order_id": int(order_id), "ext_info_bit_flag": 11111})["result"]
+        result = self.client.call(
+            "aliexpress.solution.order.info.get", param1={"order_id": int(order_id), "ext_info_bit_flag": 11111}
+        )["result"]
         if not result.get("result_success") or not result.get("data"):
-            raise RemoteRejected(f"AliExpress order {order_id}: {result.get('error_code')} {result.get('error_message')}")
+            raise RemoteRejected(
+                f"AliExpress order {order_id}: {result.get('error_code')} {result.get('error_message')}"
+            )
         return result["data"]
 
     def get_order(self, external_order_id: str) -> ChannelOrder:
@@ -154,8 +175,10 @@ class AliExpressAdapter(ChannelAdapter):
     def confirm_shipment(self, confirmation: ShipmentConfirmation) -> None:
         oid = confirmation.external_order_id
         detail = self._detail(oid)
-        if any(entry.get("logistics_no") == confirmation.tracking_number
-               for entry in unwrap(detail.get("logistic_info_list"))):
+        if any(
+            entry.get("logistics_no") == confirmation.tracking_number
+            for entry in unwrap(detail.get("logistic_info_list"))
+        ):
             return  # already declared: a retried job must not declare it twice
         if detail["order_status"] not in ("WAIT_SELLER_SEND_GOODS", "SELLER_PART_SEND_GOODS"):
             raise RemoteRejected(f"AliExpress order {oid} is {detail['order_status']}; it cannot ship")
@@ -167,17 +190,22 @@ class AliExpressAdapter(ChannelAdapter):
         covered = {k: sent.get(k, 0) + now.get(k, 0) for k in ordered}
         whole = all(covered[k] >= q for k, q in ordered.items())
         service = self._service(confirmation)
-        params: dict[str, Any] = {"service_name": service, "logistics_no": confirmation.tracking_number,
-                                  "send_type": "all" if whole else "part", "out_ref": oid,
-                                  "description": f"{confirmation.carrier} {confirmation.service}".strip()[:512]}
+        params: dict[str, Any] = {
+            "service_name": service,
+            "logistics_no": confirmation.tracking_number,
+            "send_type": "all" if whole else "part",
+            "out_ref": oid,
+            "description": f"{confirmation.carrier} {confirmation.service}".strip()[:512],
+        }
         if service == "OTHER":
             if not confirmation.tracking_url:
                 raise RemoteRejected(f"AliExpress needs a tracking website for carrier {confirmation.carrier!r}")
             params["tracking_website"] = confirmation.tracking_url
         result = self.client.call("aliexpress.solution.order.fulfill", **params)["result"]
         if not result.get("result_success") and result.get("result_error_code") != "LOGISTICS_NO_DUPLICATE":
-            raise RemoteRejected(f"AliExpress fulfil {oid}: {result.get('result_error_code')} "
-                                 f"{result.get('result_error_desc')}")
+            raise RemoteRejected(
+                f"AliExpress fulfil {oid}: {result.get('result_error_code')} {result.get('result_error_desc')}"
+            )
         if whole:
             self.ctx.state["partial_shipments"].pop(oid, None)
         else:
@@ -193,8 +221,14 @@ class AliExpressAdapter(ChannelAdapter):
         mapping: dict[str, int] = {}
         page = 1
         while True:
-            result = self.client.call("aliexpress.solution.product.list.get", aeop_a_e_product_list_query={
-                "current_page": page, "page_size": 100, "product_status_type": "onSelling"})["result"]
+            result = self.client.call(
+                "aliexpress.solution.product.list.get",
+                aeop_a_e_product_list_query={
+                    "current_page": page,
+                    "page_size": 100,
+                    "product_status_type": "onSelling",
+                },
+            )["result"]
             for item in unwrap(result.get("aeop_a_e_product_display_d_t_o_list")):
                 info = self.client.call("aliexpress.solution.product.info.get", product_id=item["product_id"])["result"]
                 for sku in unwrap(info.get("aeop_ae_product_s_k_us")):
@@ -220,13 +254,23 @@ class AliExpressAdapter(ChannelAdapter):
                 groups.setdefault(product, []).append((index, q))
         ids = list(groups)
         for start in range(0, len(ids), 20):  # at most 20 products (of 200 SKUs) per call
-            batch = ids[start:start + 20]
-            answer = self.client.call("aliexpress.solution.batch.product.inventory.update", mutiple_product_update_list=[
-                {"product_id": pid, "multiple_sku_update_list": [
-                    {"sku_code": q.seller_sku, "inventory": max(0, q.quantity)} for _, q in groups[pid]]}
-                for pid in batch])
-            failed = {int(f["product_id"]): f.get("error_message") or f.get("error_code") or "refused"
-                      for f in unwrap(answer.get("update_failed_list"))}
+            batch = ids[start : start + 20]
+            answer = self.client.call(
+                "aliexpress.solution.batch.product.inventory.update",
+                mutiple_product_update_list=[
+                    {
+                        "product_id": pid,
+                        "multiple_sku_update_list": [
+                            {"sku_code": q.seller_sku, "inventory": max(0, q.quantity)} for _, q in groups[pid]
+                        ],
+                    }
+                    for pid in batch
+                ],
+            )
+            failed = {
+                int(f["product_id"]): f.get("error_message") or f.get("error_code") or "refused"
+                for f in unwrap(answer.get("update_failed_list"))
+            }
             for pid in batch:
                 for index, q in groups[pid]:
                     results[index] = PushResult(q.seller_sku, pid not in failed, failed.get(pid, ""))

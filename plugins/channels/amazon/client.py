@@ -6,6 +6,7 @@ Buyer names, addresses and e-mails need a Restricted Data Token per path, cached
 operation has its own token bucket at Amazon's published rate; `x-amzn-RateLimit-Limit`
 corrects the rate when Amazon says otherwise. There is no Retry-After: pacing is the cure.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,16 +19,25 @@ DEFAULT_BASE_URL = "https://sellingpartnerapi-na.amazon.com"
 DEFAULT_LWA_URL = "https://api.amazon.com/auth/o2/token"
 # (requests per second, burst) per operation, from the API models.
 LIMITS = {
-    "getOrders": (0.0167, 20), "getOrder": (0.5, 30), "getOrderItems": (0.5, 30), "confirmShipment": (2, 10),
-    "patchListingsItem": (5, 5), "createRestrictedDataToken": (1, 10), "getMarketplaceParticipations": (0.016, 15),
+    "getOrders": (0.0167, 20),
+    "getOrder": (0.5, 30),
+    "getOrderItems": (0.5, 30),
+    "confirmShipment": (2, 10),
+    "patchListingsItem": (5, 5),
+    "createRestrictedDataToken": (1, 10),
+    "getMarketplaceParticipations": (0.016, 15),
 }
 RENEW_BEFORE = 60  # seconds: renew tokens this long before they expire
 
 
 class AmazonClient(ApiClient):
-    def __init__(self, ctx: ConnectionContext, *, pacing: bool = True) -> None:
-        super().__init__(ctx, str(ctx.settings.get("base_url") or DEFAULT_BASE_URL).rstrip("/"), limits=LIMITS,
-                         pacing=pacing, headers={"Accept": "application/json", "User-Agent": "Tradelane (Language=Python)"})
+    def __init__(self, ctx: ConnectionContext) -> None:
+        super().__init__(
+            ctx,
+            str(ctx.settings.get("base_url") or DEFAULT_BASE_URL).rstrip("/"),
+            limits=LIMITS,
+            headers={"Accept": "application/json", "User-Agent": "Tradelane (Language=Python)"},
+        )
         self.lwa_url = str(ctx.settings.get("lwa_url") or DEFAULT_LWA_URL)
 
     # -- tokens -----------------------------------------------------------------------------
@@ -43,12 +53,24 @@ class AmazonClient(ApiClient):
         if token:
             return token
         creds = self.ctx.credentials
-        response = self.request("POST", self.lwa_url, op="lwa", extensions={"tradelane_auth": "none"}, data={
-            "grant_type": "refresh_token", "refresh_token": creds["refresh_token"].reveal(),
-            "client_id": str(self.ctx.settings["client_id"]), "client_secret": creds["client_secret"].reveal()})
+        response = self.request(
+            "POST",
+            self.lwa_url,
+            op="lwa",
+            idempotent=True,  # asking for a token twice gets a token
+            extensions={"tradelane_auth": "none"},
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": creds["refresh_token"].reveal(),
+                "client_id": str(self.ctx.settings["client_id"]),
+                "client_secret": creds["client_secret"].reveal(),
+            },
+        )
         data = self.json(response)
-        self.ctx.state["lwa"] = {"token": data["access_token"],
-                                 "expires_at": self.clock.now().timestamp() + int(data.get("expires_in", 3600))}
+        self.ctx.state["lwa"] = {
+            "token": data["access_token"],
+            "expires_at": self.clock.now().timestamp() + int(data.get("expires_in", 3600)),
+        }
         rotated = data.get("refresh_token")
         if rotated and rotated != creds["refresh_token"].reveal():
             self.ctx.save_credentials({"refresh_token": rotated})
@@ -60,14 +82,24 @@ class AmazonClient(ApiClient):
         entry = tokens.get(path)
         if entry and entry["expires_at"] - RENEW_BEFORE > self.clock.now().timestamp():
             return entry["token"]
-        response = self.request("POST", "/tokens/2021-03-01/restrictedDataToken", op="createRestrictedDataToken",
-                                json={"restrictedResources": [{"method": "GET", "path": path,
-                                                               "dataElements": ["buyerInfo", "shippingAddress"]}]})
+        response = self.request(
+            "POST",
+            "/tokens/2021-03-01/restrictedDataToken",
+            op="createRestrictedDataToken",
+            idempotent=True,
+            json={
+                "restrictedResources": [
+                    {"method": "GET", "path": path, "dataElements": ["buyerInfo", "shippingAddress"]}
+                ]
+            },
+        )
         data = self.json(response)
         if len(tokens) > 50:  # per-order tokens are short-lived; keep the state small
             tokens.clear()
-        tokens[path] = {"token": data["restrictedDataToken"],
-                        "expires_at": self.clock.now().timestamp() + int(data.get("expiresIn", 3600))}
+        tokens[path] = {
+            "token": data["restrictedDataToken"],
+            "expires_at": self.clock.now().timestamp() + int(data.get("expiresIn", 3600)),
+        }
         return data["restrictedDataToken"]
 
     # -- hooks ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """HTTP client of the Shopify Admin REST API (shared/reference/channels.md §2)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +9,9 @@ import httpx
 
 from core.ports import ApiClient, ConnectionContext, TokenBucket
 
-DEFAULT_API_VERSION = "2025-07"
+# The newest stable version; Shopify keeps each about a year, then serves the oldest one it still
+# supports instead (X-Shopify-API-Version tells which answered).
+DEFAULT_API_VERSION = "2026-10"
 # Standard plans: a bucket of 40 requests leaking 2 per second. Bigger plans have bigger
 # buckets that drain in the same 20 seconds (80 -> 4/s, 400 -> 20/s), so the rate follows the
 # bucket size the server reports in X-Shopify-Shop-Api-Call-Limit.
@@ -16,13 +19,11 @@ BUCKET, LEAK = 40, 2.0
 
 
 class ShopifyClient(ApiClient):
-    attempts = 5
-
-    def __init__(self, ctx: ConnectionContext, *, pacing: bool = True) -> None:
+    def __init__(self, ctx: ConnectionContext) -> None:
         version = ctx.settings.get("api_version") or DEFAULT_API_VERSION
+        self.api_version = str(version)
         base = f"{str(ctx.settings['base_url']).rstrip('/')}/admin/api/{version}/"
-        super().__init__(ctx, base, limits={"rest": (LEAK, BUCKET)}, pacing=pacing,
-                         headers={"Accept": "application/json"})
+        super().__init__(ctx, base, limits={"rest": (LEAK, BUCKET)}, headers={"Accept": "application/json"})
 
     def authenticate(self, request: httpx.Request) -> None:
         request.headers["X-Shopify-Access-Token"] = self.ctx.credentials["access_token"].reveal()

@@ -7,6 +7,7 @@ through an opaque `page_info` in the `Link` header (400 when other filters come 
 `Retry-After`, fulfilment orders and fulfilments with tracking, `inventory_levels/set.json`,
 webhook subscriptions and HMAC-signed deliveries with `X-Shopify-Webhook-Id`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,9 +15,10 @@ import bisect
 import hashlib
 import hmac
 import json
-from datetime import datetime, timedelta, timezone
+import re
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -24,17 +26,34 @@ from zoneinfo import ZoneInfo
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from core.money import quantum
-from core.testing.emulator import Emulator, json_default, json_response
+from core.money import quantum, round_money
+from core.testing.emulator import ChannelEmulator, hmac_signature, json_default, json_response
 from core.testing.orders import CATALOGUE, USD_RATES, SampleOrder
 
 API = "/admin/api/<version>"
 SHOP_TZ = ZoneInfo("America/New_York")
 SHOP_DOMAIN = "tradelane-demo.myshopify.com"
-LIST_FILTERS = ("ids", "since_id", "created_at_min", "created_at_max", "updated_at_min", "updated_at_max",
-                "processed_at_min", "processed_at_max", "status", "financial_status", "fulfillment_status",
-                "order", "attribution_app_id")
+LIST_FILTERS = (
+    "ids",
+    "since_id",
+    "created_at_min",
+    "created_at_max",
+    "updated_at_min",
+    "updated_at_max",
+    "processed_at_min",
+    "processed_at_max",
+    "status",
+    "financial_status",
+    "fulfillment_status",
+    "order",
+    "attribution_app_id",
+)
 UNTRACKED_SKU = CATALOGUE[-1][0]  # one listing without inventory tracking: pushes to it fail (422)
+# Stable versions the emulated Shopify still serves, oldest first (each is kept about a year),
+# and the release candidate after them. A request for an older one is served by the oldest
+# (Shopify "falls forward"); X-Shopify-API-Version says which version answered.
+API_VERSIONS = ("2026-01", "2026-04", "2026-07", "2026-10", "2027-01")
+VERSION = re.compile(r"^\d{4}-(01|04|07|10)$")
 WEBHOOK_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/paid")
 
 
@@ -47,14 +66,14 @@ def parse_ts(value: str) -> datetime:
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:  # Shopify reads a naive time in the shop's zone
         parsed = parsed.replace(tzinfo=SHOP_TZ)
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def money(amount: Decimal, currency: str) -> str:
     return str(_round(amount, currency))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _quantum(currency: str) -> Decimal:
     return quantum(currency)
 
@@ -65,11 +84,13 @@ def _round(amount: Decimal, currency: str) -> Decimal:
 
 
 def money_set(shop: Decimal, presentment: Decimal, shop_cur: str, pres_cur: str) -> dict[str, Any]:
-    return {"shop_money": {"amount": money(shop, shop_cur), "currency_code": shop_cur},
-            "presentment_money": {"amount": money(presentment, pres_cur), "currency_code": pres_cur}}
+    return {
+        "shop_money": {"amount": money(shop, shop_cur), "currency_code": shop_cur},
+        "presentment_money": {"amount": money(presentment, pres_cur), "currency_code": pres_cur},
+    }
 
 
-class ShopifyEmulator(Emulator):
+class ShopifyEmulator(ChannelEmulator):
     name = "shopify"
     LIMITS = {"rest": (2.0, 40)}  # standard plan: bucket of 40, leaking 2 per second
     ORDER_WEBHOOK_TOPIC = "orders/updated"
@@ -100,6 +121,7 @@ class ShopifyEmulator(Emulator):
         self.fulfillment_orders: dict[int, list[dict[str, Any]]] = {}
         self.fulfillments: dict[int, list[dict[str, Any]]] = {}
         self.version = 0  # bumped on every change; keys the list cache
+        self.payouts: list[dict[str, Any]] = []  # Shopify Payments payouts with their transactions
         self._list_cache: dict[Any, tuple[list[tuple[Any, int]], list[int]]] = {}
         self._next_id = 5_900_000_000_000
         self.location = {"id": 71_000_000_001, "name": "Shenzhen warehouse", "active": True}
@@ -108,9 +130,16 @@ class ShopifyEmulator(Emulator):
         self.items_by_sku: dict[str, dict[str, Any]] = {}
         for n, (sku, title, usd) in enumerate(CATALOGUE):
             product_id, variant_id, item_id = 8_000_000_000 + n, 44_000_000_000 + n, 46_000_000_000 + n
-            variant = {"id": variant_id, "product_id": product_id, "sku": sku, "title": "Default Title",
-                       "price": usd, "inventory_item_id": item_id, "inventory_quantity": 0,
-                       "inventory_management": None if sku == UNTRACKED_SKU else "shopify"}
+            variant = {
+                "id": variant_id,
+                "product_id": product_id,
+                "sku": sku,
+                "title": "Default Title",
+                "price": usd,
+                "inventory_item_id": item_id,
+                "inventory_quantity": 0,
+                "inventory_management": None if sku == UNTRACKED_SKU else "shopify",
+            }
             self.products.append({"id": product_id, "title": title, "status": "active", "variants": [variant]})
             self.items_by_sku[sku] = variant
             if sku != UNTRACKED_SKU:
@@ -134,8 +163,18 @@ class ShopifyEmulator(Emulator):
         rng = self.factory.rng
         oid = self._id()
         cur = self.SHOP_CURRENCY
-        pres = {"GB": "GBP", "DE": "EUR", "FR": "EUR", "ES": "EUR", "IT": "EUR", "NL": "EUR", "CA": "CAD",
-                "AU": "AUD", "JP": "JPY", "MX": "MXN"}.get(sample.address.country, cur)
+        pres = {
+            "GB": "GBP",
+            "DE": "EUR",
+            "FR": "EUR",
+            "ES": "EUR",
+            "IT": "EUR",
+            "NL": "EUR",
+            "CA": "CAD",
+            "AU": "AUD",
+            "JP": "JPY",
+            "MX": "MXN",
+        }.get(sample.address.country, cur)
         fx = USD_RATES[pres]
         discount_rate = Decimal("0.10") if rng.random() < 0.15 else Decimal(0)
         tax_rate = Decimal("0.0825") if sample.address.country == "US" else Decimal(0)
@@ -148,51 +187,110 @@ class ShopifyEmulator(Emulator):
             total_tax += tax
             total_discount += discount
             variant = self.items_by_sku[line.sku]
-            lines.append({
-                "id": self._id(), "admin_graphql_api_id": "", "product_id": variant["product_id"],
-                "variant_id": variant["id"], "sku": line.sku, "title": line.title, "variant_title": None,
-                "name": line.title, "quantity": line.quantity, "current_quantity": line.quantity,
-                "fulfillable_quantity": line.quantity, "fulfillment_status": None,
-                "price": money(line.unit_price, cur),
-                "price_set": money_set(line.unit_price, line.unit_price * fx, cur, pres),
-                "total_discount": money(discount, cur),
-                "total_discount_set": money_set(discount, discount * fx, cur, pres),
-                "tax_lines": [{"title": "State tax", "rate": float(tax_rate), "price": money(tax, cur),
-                               "price_set": money_set(tax, tax * fx, cur, pres)}] if tax else [],
-                "requires_shipping": True, "taxable": bool(tax_rate), "grams": rng.randint(80, 1500),
-                "vendor": "Tradelane Demo",
-            })
+            lines.append(
+                {
+                    "id": self._id(),
+                    "admin_graphql_api_id": "",
+                    "product_id": variant["product_id"],
+                    "variant_id": variant["id"],
+                    "sku": line.sku,
+                    "title": line.title,
+                    "variant_title": None,
+                    "name": line.title,
+                    "quantity": line.quantity,
+                    "current_quantity": line.quantity,
+                    "fulfillable_quantity": line.quantity,
+                    "fulfillment_status": None,
+                    "price": money(line.unit_price, cur),
+                    "price_set": money_set(line.unit_price, line.unit_price * fx, cur, pres),
+                    "total_discount": money(discount, cur),
+                    "total_discount_set": money_set(discount, discount * fx, cur, pres),
+                    "tax_lines": [
+                        {
+                            "title": "State tax",
+                            "rate": float(tax_rate),
+                            "price": money(tax, cur),
+                            "price_set": money_set(tax, tax * fx, cur, pres),
+                        }
+                    ]
+                    if tax
+                    else [],
+                    "requires_shipping": True,
+                    "taxable": bool(tax_rate),
+                    "grams": rng.randint(80, 1500),
+                    "vendor": "Tradelane Demo",
+                }
+            )
             lines[-1]["admin_graphql_api_id"] = f"gid://shopify/LineItem/{lines[-1]['id']}"
         shipping = sample.shipping
         total = subtotal + shipping + total_tax
         financial = rng.choices(("paid", "pending", "authorized"), (90, 6, 4))[0]
         first, _, last = sample.buyer_name.partition(" ")
         address = {
-            "first_name": first, "last_name": last, "name": sample.buyer_name, "company": None,
-            "address1": sample.address.line1, "address2": sample.address.line2, "city": sample.address.city,
-            "province": sample.address.state, "province_code": sample.address.state, "zip": sample.address.postal_code,
-            "country": sample.address.country, "country_code": sample.address.country, "phone": sample.address.phone,
+            "first_name": first,
+            "last_name": last,
+            "name": sample.buyer_name,
+            "company": None,
+            "address1": sample.address.line1,
+            "address2": sample.address.line2,
+            "city": sample.address.city,
+            "province": sample.address.state,
+            "province_code": sample.address.state,
+            "zip": sample.address.postal_code,
+            "country": sample.address.country,
+            "country_code": sample.address.country,
+            "phone": sample.address.phone,
         }
         number = 1000 + len(self.orders) + 1
         order = {
-            "id": oid, "admin_graphql_api_id": f"gid://shopify/Order/{oid}", "name": f"#{number}",
-            "order_number": number, "email": sample.buyer_email, "phone": None,
-            "created_at": ts(sample.created_at), "updated_at": ts(sample.created_at),
-            "processed_at": ts(sample.created_at), "cancelled_at": None, "cancel_reason": None, "closed_at": None,
-            "financial_status": financial, "fulfillment_status": None, "confirmed": True,
-            "currency": cur, "presentment_currency": pres, "taxes_included": False,
-            "subtotal_price": money(subtotal, cur), "total_tax": money(total_tax, cur),
-            "total_discounts": money(total_discount, cur), "total_price": money(total, cur),
+            "id": oid,
+            "admin_graphql_api_id": f"gid://shopify/Order/{oid}",
+            "name": f"#{number}",
+            "order_number": number,
+            "email": sample.buyer_email,
+            "phone": None,
+            "created_at": ts(sample.created_at),
+            "updated_at": ts(sample.created_at),
+            "processed_at": ts(sample.created_at),
+            "cancelled_at": None,
+            "cancel_reason": None,
+            "closed_at": None,
+            "financial_status": financial,
+            "fulfillment_status": None,
+            "confirmed": True,
+            "currency": cur,
+            "presentment_currency": pres,
+            "taxes_included": False,
+            "subtotal_price": money(subtotal, cur),
+            "total_tax": money(total_tax, cur),
+            "total_discounts": money(total_discount, cur),
+            "total_price": money(total, cur),
             "current_total_price": money(total, cur),
             "total_price_set": money_set(total, total * fx, cur, pres),
             "total_shipping_price_set": money_set(shipping, shipping * fx, cur, pres),
-            "note": sample.buyer_note or None, "tags": "",
-            "customer": {"id": oid + 7, "email": sample.buyer_email, "first_name": first, "last_name": last,
-                         "phone": sample.address.phone},
-            "line_items": lines, "shipping_address": address, "billing_address": dict(address),
-            "shipping_lines": [{"id": self._id(), "title": "Standard", "code": "Standard",
-                                "price": money(shipping, cur), "price_set": money_set(shipping, shipping * fx, cur, pres),
-                                "discounted_price": money(shipping, cur), "tax_lines": []}],
+            "note": sample.buyer_note or None,
+            "tags": "",
+            "customer": {
+                "id": oid + 7,
+                "email": sample.buyer_email,
+                "first_name": first,
+                "last_name": last,
+                "phone": sample.address.phone,
+            },
+            "line_items": lines,
+            "shipping_address": address,
+            "billing_address": dict(address),
+            "shipping_lines": [
+                {
+                    "id": self._id(),
+                    "title": "Standard",
+                    "code": "Standard",
+                    "price": money(shipping, cur),
+                    "price_set": money_set(shipping, shipping * fx, cur, pres),
+                    "discounted_price": money(shipping, cur),
+                    "tax_lines": [],
+                }
+            ],
             "refunds": [],
         }
         self.orders[oid] = order
@@ -215,8 +313,11 @@ class ShopifyEmulator(Emulator):
         return [str(i) for i in self.orders]
 
     def quantities(self) -> dict[str, int]:
-        return {sku: self.levels[v["inventory_item_id"]] for sku, v in self.items_by_sku.items()
-                if v["inventory_item_id"] in self.levels}
+        return {
+            sku: self.levels[v["inventory_item_id"]]
+            for sku, v in self.items_by_sku.items()
+            if v["inventory_item_id"] in self.levels
+        }
 
     def apply_change(self, order_id: str, change: str, **options: Any) -> None:
         order = self._order(order_id)
@@ -235,13 +336,31 @@ class ShopifyEmulator(Emulator):
         elif change == "refund":
             order["financial_status"] = "refunded"
             order["current_total_price"] = "0.00"
-            order["refunds"].append({"id": self._id(), "order_id": oid, "created_at": now, "note": "Refund",
-                                     "transactions": [{"kind": "refund", "amount": order["total_price"],
-                                                       "currency": order["currency"], "status": "success"}]})
+            order["refunds"].append(
+                {
+                    "id": self._id(),
+                    "order_id": oid,
+                    "created_at": now,
+                    "note": "Refund",
+                    "transactions": [
+                        {
+                            "kind": "refund",
+                            "amount": order["total_price"],
+                            "currency": order["currency"],
+                            "status": "success",
+                        }
+                    ],
+                }
+            )
         elif change == "address":
             addr = order["shipping_address"]
-            addr.update({"address1": options.get("address1", "500 Changed Ave"), "city": options.get("city", addr["city"]),
-                         "zip": options.get("zip", addr["zip"])})
+            addr.update(
+                {
+                    "address1": options.get("address1", "500 Changed Ave"),
+                    "city": options.get("city", addr["city"]),
+                    "zip": options.get("zip", addr["zip"]),
+                }
+            )
         elif change == "pay":
             order["financial_status"] = "paid"
             topic = "orders/paid"
@@ -257,39 +376,70 @@ class ShopifyEmulator(Emulator):
         return [
             Rule(f"{API}/shop.json", endpoint="get_shop", methods=["GET"]),
             Rule(f"{API}/orders.json", endpoint="list_orders", methods=["GET"]),
+            Rule(f"{API}/orders/count.json", endpoint="count_orders", methods=["GET"]),
             Rule(f"{API}/orders/<int:order_id>.json", endpoint="get_order", methods=["GET"]),
-            Rule(f"{API}/orders/<int:order_id>/fulfillment_orders.json", endpoint="get_fulfillment_orders",
-                 methods=["GET"]),
+            Rule(
+                f"{API}/orders/<int:order_id>/fulfillment_orders.json",
+                endpoint="get_fulfillment_orders",
+                methods=["GET"],
+            ),
             Rule(f"{API}/orders/<int:order_id>/fulfillments.json", endpoint="get_fulfillments", methods=["GET"]),
             Rule(f"{API}/fulfillments.json", endpoint="create_fulfillment", methods=["POST"]),
             Rule(f"{API}/locations.json", endpoint="get_locations", methods=["GET"]),
             Rule(f"{API}/products.json", endpoint="list_products", methods=["GET"]),
             Rule(f"{API}/inventory_levels/set.json", endpoint="set_inventory_level", methods=["POST"]),
             Rule(f"{API}/webhooks.json", endpoint="webhooks", methods=["GET", "POST"]),
+            Rule(f"{API}/shopify_payments/payouts.json", endpoint="list_payouts", methods=["GET"]),
+            Rule(
+                f"{API}/shopify_payments/balance/transactions.json",
+                endpoint="list_balance_transactions",
+                methods=["GET"],
+            ),
         ]
 
-    def _gate(self, request: Request) -> Response | None:
-        """Auth, then the leaky bucket. Returns the refusal, if any."""
+    def authorize(self, request: Request) -> Response | None:
         token = request.headers.get("X-Shopify-Access-Token", "")
         if not hmac.compare_digest(token.encode(), self.access_token.encode()):
-            return json_response({"errors": "[API] Invalid API key or access token (unrecognized login or wrong "
-                                            "password)"}, 401)
-        wait = self.limit("rest")
-        if wait is not None:
-            return self.throttled(request, "rest", wait)
+            return json_response(
+                {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}, 401
+            )
         return None
 
     def _reply(self, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
         used = self.buckets["rest"].used(self.faults.rate_scale)
-        out = {"X-Shopify-Shop-Api-Call-Limit": f"{min(used, 40)}/40", "X-Shopify-API-Version": "2025-07"}
+        out = {"X-Shopify-Shop-Api-Call-Limit": f"{min(used, 40)}/40"}
         out.update(headers or {})
         return json_response(data, status, out)
+
+    @staticmethod
+    def served_version(asked: str) -> str | None:
+        """The version that answers a request for `asked`, or None for no such version."""
+        if asked == "unstable" or asked in API_VERSIONS:
+            return asked
+        if VERSION.match(asked) and asked < API_VERSIONS[0]:
+            return API_VERSIONS[0]
+        return None
+
+    def _answer(self, request: Request, endpoint: str, args: dict[str, Any]) -> Response:
+        if "version" in args:
+            served = self.served_version(args["version"])
+            if served is None:
+                return self.unknown_route(request, None)
+            response = super()._answer(request, endpoint, {**args, "version": served})
+            response.headers["X-Shopify-API-Version"] = served
+            return response
+        return super()._answer(request, endpoint, args)
 
     def throttled(self, request: Request, op: str, retry_after: float) -> Response:
         hint = self.faults.retry_after if self.faults.retry_after is not None else 2.0
         return json_response(
-            {"errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted "
-                       "service."}, 429, {"Retry-After": f"{hint:.1f}", "X-Shopify-Shop-Api-Call-Limit": "40/40"})
+            {
+                "errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted "
+                "service."
+            },
+            429,
+            {"Retry-After": f"{hint:.1f}", "X-Shopify-Shop-Api-Call-Limit": "40/40"},
+        )
 
     def server_error(self, request: Request, status: int) -> Response:
         return json_response({"errors": "Internal Server Error"}, status)
@@ -298,12 +448,22 @@ class ShopifyEmulator(Emulator):
         return json_response({"errors": "Not Found"}, 404)
 
     def get_shop(self, request: Request, version: str) -> Response:
-        refused = self._gate(request)
+        refused = self.gate(request, "rest")
         if refused:
             return refused
-        return self._reply({"shop": {"id": 60_000_000_001, "name": "Tradelane Demo Shop", "domain": SHOP_DOMAIN,
-                                     "myshopify_domain": SHOP_DOMAIN, "currency": self.SHOP_CURRENCY,
-                                     "iana_timezone": "America/New_York", "plan_name": "basic"}})
+        return self._reply(
+            {
+                "shop": {
+                    "id": 60_000_000_001,
+                    "name": "Tradelane Demo Shop",
+                    "domain": SHOP_DOMAIN,
+                    "myshopify_domain": SHOP_DOMAIN,
+                    "currency": self.SHOP_CURRENCY,
+                    "iana_timezone": "America/New_York",
+                    "plan_name": "basic",
+                }
+            }
+        )
 
     # orders.json ------------------------------------------------------------------------------
 
@@ -329,15 +489,21 @@ class ShopifyEmulator(Emulator):
             return False
         if status == "cancelled" and not order["cancelled_at"]:
             return False
-        for key, stamp in (("updated_at", self.updated[oid]), ("created_at", self.created[oid]),
-                           ("processed_at", self.created[oid])):
+        for key, stamp in (
+            ("updated_at", self.updated[oid]),
+            ("created_at", self.created[oid]),
+            ("processed_at", self.created[oid]),
+        ):
             if f.get(f"{key}_min") and stamp < parse_ts(f[f"{key}_min"]):
                 return False
             if f.get(f"{key}_max") and stamp > parse_ts(f[f"{key}_max"]):
                 return False
         fin = f.get("financial_status", "any")
-        if fin not in ("any", "") and order["financial_status"] != fin and not (
-                fin == "unpaid" and order["financial_status"] in ("pending", "authorized")):
+        if (
+            fin not in ("any", "")
+            and order["financial_status"] != fin
+            and not (fin == "unpaid" and order["financial_status"] in ("pending", "authorized"))
+        ):
             return False
         ful = f.get("fulfillment_status", "any")
         current = order["fulfillment_status"]
@@ -369,14 +535,17 @@ class ShopifyEmulator(Emulator):
                 stamp = None
             else:
                 stamp = self.created
-            keys = sorted(((stamp[oid].timestamp() if stamp else oid), oid)
-                          for oid, order in self.orders.items() if self._matches(order, f))
+            keys = sorted(
+                ((stamp[oid].timestamp() if stamp else oid), oid)
+                for oid, order in self.orders.items()
+                if self._matches(order, f)
+            )
             self._list_cache = {key: (keys, [])}  # one live query at a time is what syncs do
             cached = self._list_cache[key]
         return cached[0], direction or "asc"
 
     def list_orders(self, request: Request, version: str) -> Response:
-        refused = self._gate(request)
+        refused = self.gate(request, "rest")
         if refused:
             return refused
         args = request.args
@@ -390,9 +559,15 @@ class ShopifyEmulator(Emulator):
         if page_info:
             extra = [k for k in args if k not in ("page_info", "limit", "fields")]
             if extra:
-                return self._reply({"errors": {extra[0]: f"{extra[0]} cannot be passed when page_info is present. See "
-                                               "https://shopify.dev/api/usage/pagination-rest for more information."}},
-                                   400)
+                return self._reply(
+                    {
+                        "errors": {
+                            extra[0]: f"{extra[0]} cannot be passed when page_info is present. See "
+                            "https://shopify.dev/api/usage/pagination-rest for more information."
+                        }
+                    },
+                    400,
+                )
             try:
                 state = self._decode_page(page_info)
                 filters, anchor, forward = state["f"], tuple(state["k"]), state["d"] == "next"
@@ -415,8 +590,10 @@ class ShopifyEmulator(Emulator):
         orders = [self.orders[oid] for _, oid in page]
         links = []
         base = f"{request.host_url.rstrip('/')}{request.script_root}{request.path}"
-        for rel, key, wanted in (("previous", page[0] if page else None, has_prev),
-                                 ("next", page[-1] if page else None, has_next)):
+        for rel, key, wanted in (
+            ("previous", page[0] if page else None, has_prev),
+            ("next", page[-1] if page else None, has_next),
+        ):
             if wanted and key is not None:
                 token = self._encode_page({"f": filters, "k": list(key), "d": "prev" if rel == "previous" else "next"})
                 links.append(f'<{base}?{urlencode({"limit": limit, "page_info": token})}>; rel="{rel}"')
@@ -426,8 +603,9 @@ class ShopifyEmulator(Emulator):
         return self._reply({"orders": orders}, headers={"Link": ", ".join(links)} if links else None)
 
     @staticmethod
-    def _window(keys: list[tuple[Any, int]], ascending: bool, anchor: tuple[Any, int] | None, forward: bool,
-                limit: int) -> tuple[list[tuple[Any, int]], bool, bool]:
+    def _window(
+        keys: list[tuple[Any, int]], ascending: bool, anchor: tuple[Any, int] | None, forward: bool, limit: int
+    ) -> tuple[list[tuple[Any, int]], bool, bool]:
         """Keyset paging over ascending `keys` shown in ascending or descending order: the page
         after (or before) `anchor` in display order, and whether more lies before and after it."""
         if anchor is not None:
@@ -437,10 +615,10 @@ class ShopifyEmulator(Emulator):
             page = keys[:limit] if ascending else keys[-limit:]
         elif upward:
             start = bisect.bisect_right(keys, anchor)
-            page = keys[start:start + limit]
+            page = keys[start : start + limit]
         else:
             end = bisect.bisect_left(keys, anchor)
-            page = keys[max(0, end - limit):end]
+            page = keys[max(0, end - limit) : end]
         if not ascending:
             page = page[::-1]
         if not page:
@@ -451,8 +629,23 @@ class ShopifyEmulator(Emulator):
 
         return page, beyond(page[0], not ascending), beyond(page[-1], ascending)
 
+    def count_orders(self, request: Request, version: str) -> Response:
+        """orders/count.json: how many orders the same filters would list (status=open by
+        default, like the list)."""
+        refused = self.gate(request, "rest")
+        if refused:
+            return refused
+        filters = {k: v for k, v in request.args.items() if k in LIST_FILTERS}
+        for key in ("created_at_min", "created_at_max", "updated_at_min", "updated_at_max"):
+            if key in filters:
+                try:
+                    parse_ts(filters[key])
+                except ValueError:
+                    return self._reply({"errors": {key: "is not a valid date"}}, 400)
+        return self._reply({"count": sum(1 for order in self.orders.values() if self._matches(order, filters))})
+
     def get_order(self, request: Request, version: str, order_id: int) -> Response:
-        refused = self._gate(request)
+        refused = self.gate(request, "rest")
         if refused:
             return refused
         if order_id not in self.orders:
@@ -466,17 +659,31 @@ class ShopifyEmulator(Emulator):
             order = self.orders[oid]
             fo_id = self._id()
             status = "cancelled" if order["cancelled_at"] else "open"
-            self.fulfillment_orders[oid] = [{
-                "id": fo_id, "order_id": oid, "assigned_location_id": self.location["id"], "status": status,
-                "request_status": "unsubmitted", "line_items": [
-                    {"id": self._id(), "fulfillment_order_id": fo_id, "line_item_id": li["id"],
-                     "inventory_item_id": self.items_by_sku[li["sku"]]["inventory_item_id"],
-                     "quantity": li["quantity"], "fulfillable_quantity": li["fulfillable_quantity"],
-                     "variant_id": li["variant_id"]} for li in order["line_items"]]}]
+            self.fulfillment_orders[oid] = [
+                {
+                    "id": fo_id,
+                    "order_id": oid,
+                    "assigned_location_id": self.location["id"],
+                    "status": status,
+                    "request_status": "unsubmitted",
+                    "line_items": [
+                        {
+                            "id": self._id(),
+                            "fulfillment_order_id": fo_id,
+                            "line_item_id": li["id"],
+                            "inventory_item_id": self.items_by_sku[li["sku"]]["inventory_item_id"],
+                            "quantity": li["quantity"],
+                            "fulfillable_quantity": li["fulfillable_quantity"],
+                            "variant_id": li["variant_id"],
+                        }
+                        for li in order["line_items"]
+                    ],
+                }
+            ]
         return self.fulfillment_orders[oid]
 
     def get_fulfillment_orders(self, request: Request, version: str, order_id: int) -> Response:
-        refused = self._gate(request)
+        refused = self.gate(request, "rest")
         if refused:
             return refused
         if order_id not in self.orders:
@@ -484,7 +691,7 @@ class ShopifyEmulator(Emulator):
         return self._reply({"fulfillment_orders": self._fulfillment_orders(order_id)})
 
     def get_fulfillments(self, request: Request, version: str, order_id: int) -> Response:
-        refused = self._gate(request)
+        refused = self.gate(request, "rest")
         if refused:
             return refused
         if order_id not in self.orders:
@@ -492,7 +699,7 @@ class ShopifyEmulator(Emulator):
         return self._reply({"fulfillments": self.fulfillments.get(order_id, [])})
 
     def create_fulfillment(self, request: Request, version: str) -> Response:
-        refused = self._gate(request)
+        refused = self.gate(request, "rest")
         if refused:
             return refused
         try:
@@ -510,11 +717,14 @@ class ShopifyEmulator(Emulator):
             oid, fo = found
             order_ids.add(oid)
             if fo["status"] not in ("open", "in_progress"):
-                return self._reply({"errors": [f"Fulfillment order {fo['id']} has an unfulfillable status= "
-                                               f"{fo['status']}."]}, 422)
+                return self._reply(
+                    {"errors": [f"Fulfillment order {fo['id']} has an unfulfillable status= {fo['status']}."]}, 422
+                )
             wanted = group.get("fulfillment_order_line_items") or [
-                {"id": li["id"], "quantity": li["fulfillable_quantity"]} for li in fo["line_items"]
-                if li["fulfillable_quantity"] > 0]
+                {"id": li["id"], "quantity": li["fulfillable_quantity"]}
+                for li in fo["line_items"]
+                if li["fulfillable_quantity"] > 0
+            ]
             items = {li["id"]: li for li in fo["line_items"]}
             for want in wanted:
                 li = items.get(want.get("id"))
@@ -544,16 +754,28 @@ class ShopifyEmulator(Emulator):
             order["closed_at"] = ts(self.clock.now())
         existing = self.fulfillments.setdefault(oid, [])
         fulfillment = {
-            "id": self._id(), "order_id": oid, "status": "success", "name": f"{order['name']}.{len(existing) + 1}",
-            "created_at": ts(self.clock.now()), "updated_at": ts(self.clock.now()),
-            "tracking_company": tracking.get("company"), "tracking_number": tracking.get("number"),
+            "id": self._id(),
+            "order_id": oid,
+            "status": "success",
+            "name": f"{order['name']}.{len(existing) + 1}",
+            "created_at": ts(self.clock.now()),
+            "updated_at": ts(self.clock.now()),
+            "tracking_company": tracking.get("company"),
+            "tracking_number": tracking.get("number"),
             "tracking_numbers": [tracking["number"]] if tracking.get("number") else [],
-            "tracking_url": tracking.get("url"), "tracking_urls": [tracking["url"]] if tracking.get("url") else [],
-            "location_id": self.location["id"], "line_items": fulfilled_lines,
+            "tracking_url": tracking.get("url"),
+            "tracking_urls": [tracking["url"]] if tracking.get("url") else [],
+            "location_id": self.location["id"],
+            "line_items": fulfilled_lines,
         }
         existing.append(fulfillment)
-        self.record_shipment(str(oid), carrier=tracking.get("company") or "", tracking_number=tracking.get("number") or "",
-                             lines=[(str(li["id"]), li["quantity"]) for li in fulfilled_lines], raw=body)
+        self.record_shipment(
+            str(oid),
+            carrier=tracking.get("company") or "",
+            tracking_number=tracking.get("number") or "",
+            lines=[(str(li["id"]), li["quantity"]) for li in fulfilled_lines],
+            raw=body,
+        )
         self._touch(oid, "orders/fulfilled" if left == 0 else "orders/updated")
         if left == 0:
             self.queue_webhook("orders/updated", str(oid))
@@ -562,13 +784,13 @@ class ShopifyEmulator(Emulator):
     # inventory ----------------------------------------------------------------------------------
 
     def get_locations(self, request: Request, version: str) -> Response:
-        refused = self._gate(request)
+        refused = self.gate(request, "rest")
         if refused:
             return refused
         return self._reply({"locations": [self.location]})
 
     def list_products(self, request: Request, version: str) -> Response:
-        refused = self._gate(request)
+        refused = self.gate(request, "rest")
         if refused:
             return refused
         limit = min(int(request.args.get("limit", 50)), 250)
@@ -588,7 +810,7 @@ class ShopifyEmulator(Emulator):
         return self._reply({"products": page}, headers=headers)
 
     def set_inventory_level(self, request: Request, version: str) -> Response:
-        refused = self._gate(request)
+        refused = self.gate(request, "rest")
         if refused:
             return refused
         try:
@@ -605,13 +827,21 @@ class ShopifyEmulator(Emulator):
             return self._reply({"errors": {"available": "must be an integer"}}, 422)
         self.levels[item_id] = available
         self.record_quantity(variant["sku"], available)
-        return self._reply({"inventory_level": {"inventory_item_id": item_id, "location_id": location_id,
-                                                "available": available, "updated_at": ts(self.clock.now())}})
+        return self._reply(
+            {
+                "inventory_level": {
+                    "inventory_item_id": item_id,
+                    "location_id": location_id,
+                    "available": available,
+                    "updated_at": ts(self.clock.now()),
+                }
+            }
+        )
 
     # webhooks -----------------------------------------------------------------------------------
 
     def webhooks(self, request: Request, version: str) -> Response:
-        refused = self._gate(request)
+        refused = self.gate(request, "rest")
         if refused:
             return refused
         if request.method == "GET":
@@ -625,22 +855,100 @@ class ShopifyEmulator(Emulator):
             return self._reply({"errors": {"topic": ["Invalid topic specified."]}}, 422)
         if any(s["topic"] == topic and s["address"] == address for s in self.subscriptions):
             return self._reply({"errors": {"address": ["for this topic has already been taken"]}}, 422)
-        sub = {"id": self._id(), "topic": topic, "address": address, "format": "json",
-               "created_at": ts(self.clock.now()), "api_version": version}
+        sub = {
+            "id": self._id(),
+            "topic": topic,
+            "address": address,
+            "format": "json",
+            "created_at": ts(self.clock.now()),
+            "api_version": version,
+        }
         self.subscriptions.append(sub)
         return self._reply({"webhook": sub}, 201)
 
     def build_webhook(self, topic: str, order_id: str, event_id: str) -> tuple[dict[str, str], bytes]:
         body = json.dumps(self._order(order_id), default=json_default, separators=(",", ":")).encode()
-        digest = hmac.new(self.api_secret.encode(), body, hashlib.sha256).digest()
         headers = {
             "Content-Type": "application/json",
             "X-Shopify-Topic": topic,
-            "X-Shopify-Hmac-Sha256": base64.b64encode(digest).decode(),
+            "X-Shopify-Hmac-Sha256": hmac_signature(self.api_secret, body),
             "X-Shopify-Shop-Domain": SHOP_DOMAIN,
-            "X-Shopify-API-Version": "2025-07",
+            "X-Shopify-API-Version": next(
+                (sub["api_version"] for sub in self.subscriptions if sub["topic"] == topic), API_VERSIONS[0]
+            ),
             "X-Shopify-Webhook-Id": event_id,
             "X-Shopify-Event-Id": event_id[::-1],
             "X-Shopify-Triggered-At": (self.clock.now() - timedelta(seconds=1)).isoformat(),
         }
         return headers, body
+
+    # -- Shopify Payments (REST, reference finance.md §3.2) ---------------------------------
+
+    def add_payout(
+        self, order_ids: list[Any], *, refunds: dict[Any, Decimal] | None = None, paid_on: Any = None
+    ) -> int:
+        """A paid payout of the orders' charges (2.9 % + 0.30 fee each) and of refunds
+        ({order id: amount}); its amount is the sum of the transactions' net. Returns its id."""
+        cur = self.SHOP_CURRENCY
+        payout_id = self._id()
+        day = (paid_on or self.clock.now().date()).isoformat()
+        txs = []
+        for oid in order_ids:
+            order = self.orders[int(oid)]
+            amount = Decimal(order["total_price"])
+            fee = round_money(amount * Decimal("0.029") + Decimal("0.30"), cur)
+            txs.append(self._transaction(payout_id, "charge", amount, fee, order["id"]))
+        for oid, amount in (refunds or {}).items():
+            txs.append(self._transaction(payout_id, "refund", -Decimal(amount), Decimal(0), int(oid)))
+        net = sum((Decimal(t["net"]) for t in txs), Decimal(0))
+        self.payouts.append(
+            {
+                "id": payout_id,
+                "status": "paid",
+                "date": day,
+                "currency": cur,
+                "amount": money(net, cur),
+                "_transactions": txs,
+            }
+        )
+        return payout_id
+
+    def _transaction(self, payout_id: int, kind: str, amount: Decimal, fee: Decimal, order_id: int) -> dict[str, Any]:
+        cur = self.SHOP_CURRENCY
+        return {
+            "id": self._id(),
+            "type": kind,
+            "test": False,
+            "payout_id": payout_id,
+            "payout_status": "paid",
+            "currency": cur,
+            "amount": money(amount, cur),
+            "fee": money(fee, cur),
+            "net": money(amount - fee, cur),
+            "source_id": self._id(),
+            "source_type": kind,
+            "source_order_id": order_id,
+            "source_order_transaction_id": self._id(),
+            "processed_at": ts(self.clock.now()),
+        }
+
+    def list_payouts(self, request: Request, version: str) -> Response:
+        refused = self.gate(request, "rest")
+        if refused:
+            return refused
+        args = request.args
+        rows = [
+            {k: v for k, v in p.items() if not k.startswith("_")}
+            for p in self.payouts
+            if (not args.get("status") or p["status"] == args["status"])
+            and (not args.get("date_min") or p["date"] >= args["date_min"])
+        ]
+        return self._reply({"payouts": sorted(rows, key=lambda p: p["date"], reverse=True)[:250]})
+
+    def list_balance_transactions(self, request: Request, version: str) -> Response:
+        refused = self.gate(request, "rest")
+        if refused:
+            return refused
+        wanted = request.args.get("payout_id")
+        txs = [t for p in self.payouts if str(p["id"]) == wanted for t in p["_transactions"]]
+        return self._reply({"transactions": txs[:250]})

@@ -1,14 +1,16 @@
 """Shopify: orders, fulfilment with tracking, inventory levels and order webhooks through the
 Admin REST API (shared/reference/channels.md §2)."""
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
 import json
-from datetime import datetime, timedelta
-from functools import cached_property
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
 from core.hookspecs import hookimpl
 from core.ports import (
@@ -17,6 +19,8 @@ from core.ports import (
     ChannelOrder,
     ListingQuantity,
     OrderPage,
+    Payout,
+    PayoutTransaction,
     PushResult,
     RemoteRejected,
     SettingField,
@@ -43,35 +47,91 @@ def _iso(value: datetime, up: bool = False) -> str:
 class ShopifyAdapter(ChannelAdapter):
     name = "shopify"
     display_name = "Shopify"
-    capabilities = frozenset({Cap.ORDERS, Cap.SHIP_CONFIRM, Cap.PARTIAL_SHIPMENT, Cap.PUSH_QUANTITY, Cap.WEBHOOKS,
-                              Cap.WEBHOOK_SUBSCRIBE, Cap.REFUNDS})
+    client_class = ShopifyClient
+    capabilities = frozenset(
+        {
+            Cap.ORDERS,
+            Cap.SHIP_CONFIRM,
+            Cap.PARTIAL_SHIPMENT,
+            Cap.PUSH_QUANTITY,
+            Cap.WEBHOOKS,
+            Cap.WEBHOOK_SUBSCRIBE,
+            Cap.REFUNDS,
+            Cap.PAYOUTS,
+        }
+    )
     # Changes are stamped in whole seconds: a window ending a few seconds ago is closed for good.
     list_lag = timedelta(seconds=5)
     settings = (
         SettingField("base_url", "Shop URL", type="url", help="https://your-shop.myshopify.com"),
-        SettingField("access_token", "Admin API access token", secret=True,
-                     help="From a custom app with read_orders, write_fulfillments and write_inventory scopes"),
-        SettingField("api_secret", "API secret key", secret=True, required=False,
-                     help="The app's client secret; Shopify signs webhooks with it"),
+        SettingField(
+            "access_token",
+            "Admin API access token",
+            secret=True,
+            help="From a custom app with read_orders, write_fulfillments and write_inventory scopes",
+        ),
+        SettingField(
+            "api_secret",
+            "API secret key",
+            secret=True,
+            required=False,
+            help="The app's client secret; Shopify signs webhooks with it",
+        ),
         SettingField("api_version", "API version", required=False, default=DEFAULT_API_VERSION),
-        SettingField("location_id", "Inventory location id", required=False,
-                     help="Where pushed quantities are set; defaults to the first active location"),
+        SettingField(
+            "location_id",
+            "Inventory location id",
+            required=False,
+            help="Where pushed quantities are set; defaults to the first active location",
+        ),
         PACING_SETTING,
     )
 
-
-    @cached_property
-    def client(self) -> ShopifyClient:
-        # Built on first use, so a transport or clock put on the context after construction counts.
-        return ShopifyClient(self.ctx, pacing=bool(self.ctx.settings.get("pacing", True)))
-
-    def close(self) -> None:
-        if "client" in self.__dict__:
-            self.client.close()
+    def list_payouts(self, paid_since: date) -> list[Payout]:
+        """Shopify Payments payouts (REST `shopify_payments/payouts.json`, status paid) and each
+        one's balance transactions (`balance/transactions.json?payout_id=`), reference
+        finance.md §3.2: the canonical statement of the Shopify Payments account."""
+        data, _ = self.client.call(
+            "GET", "shopify_payments/payouts.json", params={"status": "paid", "date_min": paid_since.isoformat()}
+        )
+        out = []
+        for p in data.get("payouts") or []:
+            txs, _ = self.client.call(
+                "GET", "shopify_payments/balance/transactions.json", params={"payout_id": p["id"], "limit": 250}
+            )
+            out.append(
+                Payout(
+                    payout_id=str(p["id"]),
+                    status=str(p.get("status") or ""),
+                    paid_on=date.fromisoformat(str(p["date"])[:10]),
+                    currency=str(p["currency"]),
+                    net=Decimal(str(p["amount"])),
+                    transactions=tuple(
+                        PayoutTransaction(
+                            transaction_id=str(t["id"]),
+                            type=str(t.get("type") or ""),
+                            amount=Decimal(str(t.get("amount") or 0)),
+                            fee=Decimal(str(t.get("fee") or 0)),
+                            net=Decimal(str(t.get("net") or 0)),
+                            source_order_id=str(t.get("source_order_id") or ""),
+                            processed_at=datetime.fromisoformat(str(t["processed_at"]).replace("Z", "+00:00"))
+                            if t.get("processed_at")
+                            else None,
+                        )
+                        for t in txs.get("transactions") or []
+                    ),
+                )
+            )
+        return sorted(out, key=lambda p: p.paid_on)
 
     def check_connection(self) -> str:
-        shop = self.client.call("GET", "shop.json")[0]["shop"]
-        return f"{shop['name']} ({shop['myshopify_domain']}, {shop['currency']})"
+        data, response = self.client.call("GET", "shop.json")
+        shop = data["shop"]
+        served = response.headers.get("X-Shopify-API-Version") or self.client.api_version
+        text = f"{shop['name']} ({shop['myshopify_domain']}, {shop['currency']}, API {served}"
+        if served != self.client.api_version:
+            text += f"; Shopify no longer serves {self.client.api_version}: set the API version to {served} or newer"
+        return text + ")"
 
     # -- orders -----------------------------------------------------------------------------
 
@@ -83,11 +143,17 @@ class ShopifyAdapter(ChannelAdapter):
             # status=any: the default (open) hides cancelled and closed orders. Sorting on
             # updated_at with keyset pages means an order changed mid-window moves past the
             # window's end instead of shifting the pages under us.
-            params = {"limit": PAGE_SIZE, "status": "any", "order": "updated_at asc",
-                      "updated_at_min": _iso(updated_after), "updated_at_max": _iso(updated_before, up=True)}
+            params = {
+                "limit": PAGE_SIZE,
+                "status": "any",
+                "order": "updated_at asc",
+                "updated_at_min": _iso(updated_after),
+                "updated_at_max": _iso(updated_before, up=True),
+            }
         data, response = self.client.call("GET", "orders.json", params=params)
-        orders = tuple(o for o in map(order_from_shopify, data["orders"])
-                       if updated_after <= o.updated_at < updated_before)
+        orders = tuple(
+            o for o in map(order_from_shopify, data["orders"]) if updated_after <= o.updated_at < updated_before
+        )
         return OrderPage(orders, next_page_info(response))
 
     def get_order(self, external_order_id: str) -> ChannelOrder:
@@ -98,8 +164,11 @@ class ShopifyAdapter(ChannelAdapter):
     def confirm_shipment(self, confirmation: ShipmentConfirmation) -> None:
         oid = int(confirmation.external_order_id)
         fulfillments = self.client.call("GET", f"orders/{oid}/fulfillments.json")[0]["fulfillments"]
-        if any(confirmation.tracking_number in (f.get("tracking_numbers") or [f.get("tracking_number")])
-               and f.get("status") == "success" for f in fulfillments):
+        if any(
+            confirmation.tracking_number in (f.get("tracking_numbers") or [f.get("tracking_number")])
+            and f.get("status") == "success"
+            for f in fulfillments
+        ):
             return  # already confirmed: a retried job must not fulfil twice
         fulfillment_orders = self.client.call("GET", f"orders/{oid}/fulfillment_orders.json")[0]["fulfillment_orders"]
         open_orders = [fo for fo in fulfillment_orders if fo["status"] in ("open", "in_progress")]
@@ -123,13 +192,26 @@ class ShopifyAdapter(ChannelAdapter):
                     groups.append({"fulfillment_order_id": fo["id"], "fulfillment_order_line_items": items})
             short = {k: v for k, v in wanted.items() if v > 0}
             if short:
-                raise RemoteRejected(f"Shopify order {oid}: more than the unfulfilled quantity of lines {sorted(short)}")
-        tracking = {"number": confirmation.tracking_number,
-                    "company": CARRIERS.get(confirmation.carrier.strip().lower(), confirmation.carrier)}
+                raise RemoteRejected(
+                    f"Shopify order {oid}: more than the unfulfilled quantity of lines {sorted(short)}"
+                )
+        tracking = {
+            "number": confirmation.tracking_number,
+            "company": CARRIERS.get(confirmation.carrier.strip().lower(), confirmation.carrier),
+        }
         if confirmation.tracking_url:
             tracking["url"] = confirmation.tracking_url
-        self.client.call("POST", "fulfillments.json", json={"fulfillment": {
-            "line_items_by_fulfillment_order": groups, "tracking_info": tracking, "notify_customer": True}})
+        self.client.call(
+            "POST",
+            "fulfillments.json",
+            json={
+                "fulfillment": {
+                    "line_items_by_fulfillment_order": groups,
+                    "tracking_info": tracking,
+                    "notify_customer": True,
+                }
+            },
+        )
 
     # -- stock ------------------------------------------------------------------------------
 
@@ -177,8 +259,12 @@ class ShopifyAdapter(ChannelAdapter):
                 results.append(PushResult(q.seller_sku, False, "no Shopify variant has this SKU"))
                 continue
             try:
-                self.client.call("POST", "inventory_levels/set.json", json={
-                    "location_id": location, "inventory_item_id": item_id, "available": max(0, q.quantity)})
+                self.client.call(
+                    "POST",
+                    "inventory_levels/set.json",
+                    json={"location_id": location, "inventory_item_id": item_id, "available": max(0, q.quantity)},
+                    idempotent=True,  # sets an absolute level
+                )
             except RemoteRejected as exc:
                 results.append(PushResult(q.seller_sku, False, str(exc)))
             else:
@@ -202,17 +288,24 @@ class ShopifyAdapter(ChannelAdapter):
             raise RemoteRejected("Shopify webhook without X-Shopify-Webhook-Id")
         payload = json.loads(body)
         order = order_from_shopify(payload) if topic.startswith("orders/") else None
-        return WebhookEvent(topic=topic, dedupe_key=f"shopify:{delivery}",
-                            external_order_id=order.external_order_id if order else None, order=order,
-                            delivery_id=delivery)
+        return WebhookEvent(
+            topic=topic,
+            dedupe_key=f"shopify:{delivery}",
+            external_order_id=order.external_order_id if order else None,
+            order=order,
+            delivery_id=delivery,
+        )
 
     def subscribe_webhooks(self, callback_url: str) -> list[str]:
         existing = self.client.call("GET", "webhooks.json")[0]["webhooks"]
         have = {(w["topic"], w["address"]) for w in existing}
         for topic in ORDER_TOPICS:
             if (topic, callback_url) not in have:
-                self.client.call("POST", "webhooks.json",
-                                 json={"webhook": {"topic": topic, "address": callback_url, "format": "json"}})
+                self.client.call(
+                    "POST",
+                    "webhooks.json",
+                    json={"webhook": {"topic": topic, "address": callback_url, "format": "json"}},
+                )
         return list(ORDER_TOPICS)
 
 

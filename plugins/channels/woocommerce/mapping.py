@@ -5,24 +5,32 @@ is not used: the unit price comes from the line subtotal. Line `subtotal`/`total
 exclusive whatever `prices_include_tax` says (WooCommerce stores lines net), and dates are
 read from the `*_gmt` twins: the plain ones are in the site's time zone, without an offset.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from core.ports import Address, ChannelOrder, ChannelOrderLine, spread_order_charges
 
 STATUSES = {
-    "pending": "pending", "on-hold": "pending", "failed": "pending", "checkout-draft": "pending",
-    "processing": "unshipped", "completed": "shipped", "cancelled": "cancelled", "trash": "cancelled",
+    "pending": "pending",
+    "on-hold": "pending",
+    "failed": "pending",
+    "checkout-draft": "pending",
+    "processing": "unshipped",
+    "completed": "shipped",
+    "cancelled": "cancelled",
+    "trash": "cancelled",
     "refunded": "refunded",
 }
 
 
 def parse_gmt(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def amount(value: Any) -> Decimal:
@@ -38,9 +46,15 @@ def address_of(data: Mapping[str, Any] | None, email: str = "") -> Address | Non
         return None
     return Address(
         name=" ".join(x for x in (data.get("first_name"), data.get("last_name")) if x),
-        company=data.get("company") or "", line1=data.get("address_1") or "", line2=data.get("address_2") or "",
-        city=data.get("city") or "", state=data.get("state") or "", postal_code=data.get("postcode") or "",
-        country=data.get("country") or "", phone=data.get("phone") or "", email=email,
+        company=data.get("company") or "",
+        line1=data.get("address_1") or "",
+        line2=data.get("address_2") or "",
+        city=data.get("city") or "",
+        state=data.get("state") or "",
+        postal_code=data.get("postcode") or "",
+        country=data.get("country") or "",
+        phone=data.get("phone") or "",
+        email=email,
     )
 
 
@@ -48,10 +62,15 @@ def line_of(item: Mapping[str, Any]) -> ChannelOrderLine:
     quantity = int(item["quantity"])
     subtotal, total = amount(item.get("subtotal")), amount(item.get("total"))
     return ChannelOrderLine(
-        external_line_id=str(item["id"]), seller_sku=item.get("sku") or "", quantity=quantity,
-        unit_price=subtotal / quantity if quantity else subtotal, title=item.get("name") or "",
-        item_tax=amount(item.get("total_tax")), discount=subtotal - total,
-        external_listing_id=str(item.get("variation_id") or item.get("product_id") or ""), line_total=subtotal,
+        external_line_id=str(item["id"]),
+        seller_sku=item.get("sku") or "",
+        quantity=quantity,
+        unit_price=subtotal / quantity if quantity else subtotal,
+        title=item.get("name") or "",
+        item_tax=amount(item.get("total_tax")),
+        discount=subtotal - total,
+        external_listing_id=str(item.get("variation_id") or item.get("product_id") or ""),
+        line_total=subtotal,
     )
 
 
@@ -61,10 +80,12 @@ def order_from_woo(data: Mapping[str, Any]) -> ChannelOrder:
     fees = sum((amount(f.get("total")) for f in data.get("fee_lines") or []), Decimal(0))
     fee_tax = sum((amount(f.get("total_tax")) for f in data.get("fee_lines") or []), Decimal(0))
     lines = spread_order_charges(
-        [line_of(i) for i in data.get("line_items") or []], currency,
+        [line_of(i) for i in data.get("line_items") or []],
+        currency,
         # Fees (gift wrap, payment surcharges) are charges like shipping for the order's books.
         shipping=sum((amount(s.get("total")) for s in shipping_lines), Decimal(0)) + fees,
-        shipping_tax=sum((amount(s.get("total_tax")) for s in shipping_lines), Decimal(0)) + fee_tax)
+        shipping_tax=sum((amount(s.get("total_tax")) for s in shipping_lines), Decimal(0)) + fee_tax,
+    )
     billing = data.get("billing") or {}
     shipping = address_of(data.get("shipping"))
     if shipping is None:  # virtual goods or "ship to billing address"

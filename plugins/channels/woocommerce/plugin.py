@@ -1,5 +1,6 @@
 """WooCommerce: orders, completion with tracking, stock quantities and signed order webhooks
 through the REST API v3 (shared/reference/channels.md §3)."""
+
 from __future__ import annotations
 
 import base64
@@ -7,9 +8,9 @@ import hashlib
 import hmac
 import json
 import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from functools import cached_property
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from core.hookspecs import hookimpl
 from core.ports import (
@@ -26,7 +27,7 @@ from core.ports import (
     header_value,
 )
 from core.ports import ChannelCapability as Cap
-from plugins.channels.woocommerce.client import DEFAULT_RATE, WooCommerceClient
+from plugins.channels.woocommerce.client import AUTH_MODES, DEFAULT_RATE, WooCommerceClient
 from plugins.channels.woocommerce.mapping import order_from_woo
 
 PAGE_SIZE = 100  # the WordPress REST maximum
@@ -35,6 +36,17 @@ ALL_STATUSES = "pending,processing,on-hold,completed,cancelled,refunded,failed,t
 ORDER_TOPICS = ("order.created", "order.updated")
 CLOSED = ("cancelled", "refunded", "failed", "trash")
 _PING = re.compile(rb"^webhook_id=\d+$")
+TRACKING_API = "wc-shipment-tracking/v3"  # the official Shipment Tracking extension
+
+
+def _note(confirmation: ShipmentConfirmation) -> str:
+    note = (
+        f"Shipped with {confirmation.carrier} {confirmation.service}".rstrip()
+        + f", tracking number {confirmation.tracking_number}."
+    )
+    if confirmation.tracking_url:
+        note += f" Track it at {confirmation.tracking_url}"
+    return note
 
 
 def _gmt(value: datetime) -> str:
@@ -51,37 +63,50 @@ def _wp_decode(secret: str) -> str:
 class WooCommerceAdapter(ChannelAdapter):
     name = "woocommerce"
     display_name = "WooCommerce"
-    capabilities = frozenset({Cap.ORDERS, Cap.SHIP_CONFIRM, Cap.PUSH_QUANTITY, Cap.WEBHOOKS, Cap.WEBHOOK_SUBSCRIBE,
-                              Cap.REFUNDS})
+    client_class = WooCommerceClient
+    capabilities = frozenset(
+        {Cap.ORDERS, Cap.SHIP_CONFIRM, Cap.PUSH_QUANTITY, Cap.WEBHOOKS, Cap.WEBHOOK_SUBSCRIBE, Cap.REFUNDS}
+    )
     # Changes are stamped in whole seconds: a window ending a few seconds ago is closed for good.
     list_lag = timedelta(seconds=5)
     settings = (
         SettingField("base_url", "Store URL", type="url", help="https://your-store.example (pretty permalinks on)"),
         SettingField("consumer_key", "Consumer key", secret=True, help="ck_..., with read/write permission"),
         SettingField("consumer_secret", "Consumer secret", secret=True, help="cs_..."),
-        SettingField("webhook_secret", "Webhook secret", secret=True, required=False,
-                     help="Signs the order webhooks Tradelane subscribes to"),
-        SettingField("auth_mode", "Authentication", type="choice", required=False, default="basic",
-                     choices=("basic", "query"),
-                     help="Use query if the web server strips the Authorization header (401 cannot_view)"),
-        SettingField("requests_per_second", "Requests per second", type="int", required=False,
-                     default=DEFAULT_RATE, help="What the store's host tolerates"),
+        SettingField(
+            "webhook_secret",
+            "Webhook secret",
+            secret=True,
+            required=False,
+            help="Signs the order webhooks Tradelane subscribes to",
+        ),
+        SettingField(
+            "auth_mode",
+            "Authentication",
+            type="choice",
+            required=False,
+            default="auto",
+            choices=AUTH_MODES,
+            help=(
+                "auto: Basic over HTTPS, OAuth 1.0a where WordPress does not see HTTPS (always over http://); "
+                "query if the web server strips the Authorization header (401 cannot_view)"
+            ),
+        ),
+        SettingField(
+            "requests_per_second",
+            "Requests per second",
+            type="int",
+            required=False,
+            default=DEFAULT_RATE,
+            help="What the store's host tolerates",
+        ),
         PACING_SETTING,
     )
 
-
-    @cached_property
-    def client(self) -> WooCommerceClient:
-        # Built on first use, so a transport or clock put on the context after construction counts.
-        return WooCommerceClient(self.ctx, pacing=bool(self.ctx.settings.get("pacing", True)))
-
-    def close(self) -> None:
-        if "client" in self.__dict__:
-            self.client.close()
-
     def check_connection(self) -> str:
         _, response = self.client.call("GET", "orders", params={"per_page": 1, "status": ALL_STATUSES})
-        return f"{self.ctx.settings['base_url']} ({response.headers.get('X-WP-Total', '?')} orders)"
+        total = response.headers.get("X-WP-Total", "?")
+        return f"{self.ctx.settings['base_url']} ({total} orders; authenticated by {self.client.auth_description})"
 
     # -- orders -----------------------------------------------------------------------------
 
@@ -91,10 +116,19 @@ class WooCommerceAdapter(ChannelAdapter):
         # remove from it: so no upper bound (an order edited mid-window would leave the set and
         # shift every later page), ascending ids (new orders land at the end), and the window's
         # end applied here. modified_after is exclusive, hence the second subtracted.
-        data, response = self.client.call("GET", "orders", params={
-            "page": page, "per_page": PAGE_SIZE, "orderby": "id", "order": "asc", "status": ALL_STATUSES,
-            "modified_after": _gmt(updated_after.replace(microsecond=0) - timedelta(seconds=1)),
-            "dates_are_gmt": "true"})
+        data, response = self.client.call(
+            "GET",
+            "orders",
+            params={
+                "page": page,
+                "per_page": PAGE_SIZE,
+                "orderby": "id",
+                "order": "asc",
+                "status": ALL_STATUSES,
+                "modified_after": _gmt(updated_after.replace(microsecond=0) - timedelta(seconds=1)),
+                "dates_are_gmt": "true",
+            },
+        )
         orders = tuple(o for o in map(order_from_woo, data) if updated_after <= o.updated_at < updated_before)
         pages = int(response.headers.get("X-WP-TotalPages") or 0)
         return OrderPage(orders, str(page + 1) if page < pages else None)
@@ -105,38 +139,67 @@ class WooCommerceAdapter(ChannelAdapter):
     # -- shipments --------------------------------------------------------------------------
 
     def confirm_shipment(self, confirmation: ShipmentConfirmation) -> None:
+        """Tracking where the buyer sees it, then completion (shared/reference/channels.md §3.2).
+
+        Core WooCommerce has no shipment tracking, so order meta would reach nobody: the
+        Shipment Tracking extension's endpoint takes it where the store has the extension (its
+        numbers show in the buyer's emails and account); elsewhere a customer-visible order
+        note carries the carrier, the number and the tracking URL. Tracking goes first so the
+        "order completed" email that completion sends already carries it. Each step checks
+        what the store holds first, so a retried job adds nothing twice."""
         oid = int(confirmation.external_order_id)
         order = self.client.call("GET", f"orders/{oid}")[0]
-        meta = {m["key"]: m for m in order.get("meta_data") or []}
-        numbers = [n for n in str((meta.get("_tracking_number") or {}).get("value") or "").split(",") if n]
-        if confirmation.tracking_number in numbers:
-            return  # already confirmed: a retried job must not add it twice
-        if order["status"] in CLOSED:
-            raise RemoteRejected(f"WooCommerce order {oid} is {order['status']}; it cannot ship")
-        providers = [p for p in str((meta.get("_tracking_provider") or {}).get("value") or "").split(",") if p]
-
-        def entry(key: str, value: str) -> dict[str, Any]:
-            return {"id": meta[key]["id"], "key": key, "value": value} if key in meta else {"key": key, "value": value}
-
+        trackings = self._trackings(oid)
+        if trackings is not None:
+            shipped = any(t.get("tracking_number") == confirmation.tracking_number for t in trackings)
+        else:
+            notes = self.client.call("GET", f"orders/{oid}/notes", params={"type": "customer"})[0]
+            shipped = any(n.get("customer_note") and confirmation.tracking_number in str(n.get("note")) for n in notes)
+        if not shipped:
+            if order["status"] in CLOSED:
+                raise RemoteRejected(f"WooCommerce order {oid} is {order['status']}; it cannot ship")
+            if trackings is not None:
+                self._add_tracking(oid, confirmation)
+            else:
+                self.client.call(
+                    "POST", f"orders/{oid}/notes", json={"note": _note(confirmation), "customer_note": True}
+                )
         # WooCommerce has no partial shipment: a confirmation covering only some of the lines
         # adds its tracking and leaves the order processing.
         ordered = {str(li["id"]): int(li["quantity"]) for li in order.get("line_items") or []}
         whole = not confirmation.lines or all(
-            dict(confirmation.lines).get(line_id, 0) >= qty for line_id, qty in ordered.items())
-        update: dict[str, Any] = {"meta_data": [
-            entry("_tracking_number", ",".join(numbers + [confirmation.tracking_number])),
-            entry("_tracking_provider", ",".join(providers + [confirmation.carrier])),
-            entry("_tracking_service", confirmation.service),
-            entry("_date_shipped", confirmation.shipped_at.date().isoformat()),
-        ]}
-        if whole:
-            update["status"] = "completed"
-        self.client.call("PUT", f"orders/{oid}", json=update)
-        note = f"Shipped with {confirmation.carrier} {confirmation.service}".rstrip() + \
-               f", tracking number {confirmation.tracking_number}."
+            dict(confirmation.lines).get(line_id, 0) >= qty for line_id, qty in ordered.items()
+        )
+        if whole and order["status"] not in ("completed", *CLOSED):
+            self.client.call("PUT", f"orders/{oid}", json={"status": "completed"})
+
+    def _tracking_url(self, oid: int) -> str:
+        return f"{self.client.store_url}/wp-json/{TRACKING_API}/orders/{oid}/shipment-trackings"
+
+    def _trackings(self, oid: int) -> list[dict[str, Any]] | None:
+        """The order's tracking items from the Shipment Tracking extension, or None when the
+        store does not have it (WordPress knows no such route). Asked every time: a seller may
+        install the extension any day."""
+        try:
+            items = self.client.call("GET", self._tracking_url(oid))[0]
+        except RemoteRejected as exc:
+            if exc.status == 404 and exc.code == "rest_no_route":
+                return None
+            raise
+        return list(items or [])
+
+    def _add_tracking(self, oid: int, confirmation: ShipmentConfirmation) -> None:
+        body: dict[str, Any] = {
+            "tracking_number": confirmation.tracking_number,
+            "date_shipped": confirmation.shipped_at.date().isoformat(),
+        }
         if confirmation.tracking_url:
-            note += f" Track it at {confirmation.tracking_url}"
-        self.client.call("POST", f"orders/{oid}/notes", json={"note": note, "customer_note": True})
+            # A provider of our own naming with our link: the buyer follows exactly that URL.
+            body.update(custom_tracking_provider=confirmation.carrier, custom_tracking_link=confirmation.tracking_url)
+        else:
+            body["tracking_provider"] = confirmation.carrier  # the extension links its known providers
+        # Not idempotent by itself, but the list was read just before and is read again on retry.
+        self.client.call("POST", self._tracking_url(oid), json=body)
 
     # -- stock ------------------------------------------------------------------------------
 
@@ -168,11 +231,20 @@ class WooCommerceAdapter(ChannelAdapter):
             stale = []
             for parent, items in groups.items():
                 for start in range(0, len(items), 100):  # batch endpoints take at most 100 objects
-                    chunk = items[start:start + 100]
+                    chunk = items[start : start + 100]
                     path = f"products/{parent}/variations/batch" if parent else "products/batch"
-                    body = {"update": [{"id": self.ctx.state["listings"][q.seller_sku][1 if parent else 0],
-                                        "manage_stock": True, "stock_quantity": max(0, q.quantity)} for _, q in chunk]}
-                    answer = self.client.call("POST", path, json=body)[0].get("update") or []
+                    body = {
+                        "update": [
+                            {
+                                "id": self.ctx.state["listings"][q.seller_sku][1 if parent else 0],
+                                "manage_stock": True,
+                                "stock_quantity": max(0, q.quantity),
+                            }
+                            for _, q in chunk
+                        ]
+                    }
+                    # Absolute stock values: sending the batch twice sets them once.
+                    answer = self.client.call("POST", path, json=body, idempotent=True)[0].get("update") or []
                     for (index, q), result in zip(chunk, answer):
                         problem = result.get("error") if isinstance(result, dict) else {"message": "no answer"}
                         if not problem:
@@ -181,7 +253,7 @@ class WooCommerceAdapter(ChannelAdapter):
                             stale.append((index, q))
                         else:
                             results[index] = PushResult(q.seller_sku, False, problem.get("message", "refused"))
-                    for index, q in chunk[len(answer):]:
+                    for index, q in chunk[len(answer) :]:
                         results[index] = PushResult(q.seller_sku, False, "WooCommerce returned no result")
             if not stale:
                 break
@@ -211,8 +283,13 @@ class WooCommerceAdapter(ChannelAdapter):
         key = hashlib.sha256(topic.encode() + b"\n" + body).hexdigest()[:40]
         order = order_from_woo(json.loads(body)) if topic.startswith("order.") and topic != "order.deleted" else None
         external_id = order.external_order_id if order else (str(json.loads(body).get("id")) if body else None)
-        return WebhookEvent(topic=topic, dedupe_key=f"woocommerce:{key}", external_order_id=external_id,
-                            order=order, delivery_id=delivery)
+        return WebhookEvent(
+            topic=topic,
+            dedupe_key=f"woocommerce:{key}",
+            external_order_id=external_id,
+            order=order,
+            delivery_id=delivery,
+        )
 
     def subscribe_webhooks(self, callback_url: str) -> list[str]:
         secret = self.ctx.credentials.get("webhook_secret")
@@ -222,9 +299,17 @@ class WooCommerceAdapter(ChannelAdapter):
         for topic in ORDER_TOPICS:
             hook = next((w for w in existing if w["topic"] == topic and w["delivery_url"] == callback_url), None)
             if hook is None:
-                self.client.call("POST", "webhooks", json={"name": f"Tradelane {topic}", "topic": topic,
-                                                            "delivery_url": callback_url, "secret": secret.reveal(),
-                                                            "status": "active"})
+                self.client.call(
+                    "POST",
+                    "webhooks",
+                    json={
+                        "name": f"Tradelane {topic}",
+                        "topic": topic,
+                        "delivery_url": callback_url,
+                        "secret": secret.reveal(),
+                        "status": "active",
+                    },
+                )
             elif hook["status"] != "active":
                 # WooCommerce disables a webhook after more than five failed deliveries.
                 self.client.call("PUT", f"webhooks/{hook['id']}", json={"status": "active", "secret": secret.reveal()})

@@ -11,14 +11,24 @@ sale_price, market_price, input_vat_rate, output_vat_rate, customs, kit_type, co
 product fields (title_zh, title_en, description_zh, description_en, category_id, brand,
 attributes, spu_code) go to the product.
 """
+
 from __future__ import annotations
 
 import secrets
 import uuid
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-PRODUCT_FIELDS = {"title_zh", "title_en", "description_zh", "description_en", "category_id", "brand",
-                  "attributes", "spu_code"}
+PRODUCT_FIELDS = {
+    "title_zh",
+    "title_en",
+    "description_zh",
+    "description_en",
+    "category_id",
+    "brand",
+    "attributes",
+    "spu_code",
+}
 
 
 def _create_approved(tenant: Any, code: str | None, fields: dict[str, Any]) -> uuid.UUID:
@@ -41,8 +51,13 @@ def approved_sku(tenant: Any, code: str | None = None, **fields: Any) -> uuid.UU
     return _create_approved(tenant, code, fields)
 
 
-def approved_kit(tenant: Any, components: Mapping[uuid.UUID, int] | list[tuple[uuid.UUID, int]],
-                 kit_type: str = "virtual", code: str | None = None, **fields: Any) -> uuid.UUID:
+def approved_kit(
+    tenant: Any,
+    components: Mapping[uuid.UUID, int] | list[tuple[uuid.UUID, int]],
+    kit_type: str = "virtual",
+    code: str | None = None,
+    **fields: Any,
+) -> uuid.UUID:
     """An approved kit SKU made of `components` ({component sku id: units per kit}), whose
     components must be approved SKUs (e.g. from `approved_sku`)."""
     pairs = components.items() if isinstance(components, Mapping) else components

@@ -1,4 +1,5 @@
 """Product images (uploaded files per tenant, or URLs) and channel listing mappings."""
+
 from __future__ import annotations
 
 import io
@@ -18,13 +19,22 @@ def png_bytes() -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     raw = b"\x00\xff\x00\x00"  # one red pixel
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def upload(tenant, product_id, data, name="photo.png", **form):
-    return tenant.api.request("POST", f"products/{product_id}/images", None,
-                              data={"file": (io.BytesIO(data), name), **form}, content_type="multipart/form-data")
+    return tenant.api.request(
+        "POST",
+        f"products/{product_id}/images",
+        None,
+        data={"file": (io.BytesIO(data), name), **form},
+        content_type="multipart/form-data",
+    )
 
 
 def test_uploaded_images_are_stored_per_tenant_and_served_only_to_it(tenants):
@@ -84,8 +94,15 @@ def test_a_failed_request_leaves_no_file_behind(tenant_a, monkeypatch):
 
 
 def _connection(tenant, name="Shop"):
-    resp = tenant.api.post("connections", {"kind": "channel", "plugin": "dummy", "display_name": name,
-                                           "settings": {"shop": "s", "api_token": "good-token"}})
+    resp = tenant.api.post(
+        "connections",
+        {
+            "kind": "channel",
+            "plugin": "dummy",
+            "display_name": name,
+            "settings": {"shop": "s", "api_token": "good-token"},
+        },
+    )
     assert resp.status_code == 201, body(resp)
     return body(resp)["id"]
 
@@ -97,13 +114,18 @@ def test_listing_mappings_resolve_seller_skus_to_skus_packs_and_bundles(tenants)
     lid = approved_sku(a, "LID")
     bundle = approved_kit(a, {cup: 2, lid: 1}, code="CUP-SET")
 
-    resp = a.api.post("listing-mappings", {"connection_id": shop, "seller_sku": "AMZ-CUP-3PK", "sku_id": str(cup),
-                                           "quantity": 3})
+    resp = a.api.post(
+        "listing-mappings", {"connection_id": shop, "seller_sku": "AMZ-CUP-3PK", "sku_id": str(cup), "quantity": 3}
+    )
     assert resp.status_code == 201, body(resp)
     mapping = body(resp)
     assert mapping["sku_code"] == "CUP" and mapping["quantity"] == 3
-    assert a.api.post("listing-mappings", {"connection_id": shop, "seller_sku": "AMZ-SET",
-                                           "sku_id": str(bundle)}).status_code == 201
+    assert (
+        a.api.post(
+            "listing-mappings", {"connection_id": shop, "seller_sku": "AMZ-SET", "sku_id": str(bundle)}
+        ).status_code
+        == 201
+    )
 
     with a.scope():
         pack = service.resolve_listing(shop, "AMZ-CUP-3PK")
@@ -118,8 +140,10 @@ def test_listing_mappings_resolve_seller_skus_to_skus_packs_and_bundles(tenants)
         assert same.sku_id == lid and same.quantity == 1 and same.mapping_id is None
 
     resp = a.api.get(f"listing-mappings/resolve?connection_id={shop}&seller_sku=AMZ-SET")
-    assert body(resp)["components"] == [{"sku_id": str(cup), "sku_code": "CUP", "quantity": 2},
-                                        {"sku_id": str(lid), "sku_code": "LID", "quantity": 1}]
+    assert body(resp)["components"] == [
+        {"sku_id": str(cup), "sku_code": "CUP", "quantity": 2},
+        {"sku_id": str(lid), "sku_code": "LID", "quantity": 1},
+    ]
     assert a.api.get(f"listing-mappings/resolve?connection_id={shop}&seller_sku=NOPE").status_code == 404
 
     # One mapping per seller SKU and connection; bad references name their field.
@@ -127,8 +151,9 @@ def test_listing_mappings_resolve_seller_skus_to_skus_packs_and_bundles(tenants)
     assert resp.status_code == 409 and "already mapped to SKU CUP-SET" in body(resp)["message"]
     b_shop = _connection(b)
     b_sku = approved_sku(b, "B-CUP")
-    resp = a.api.post("listing-mappings", {"connection_id": b_shop, "seller_sku": "X", "sku_id": str(b_sku),
-                                           "quantity": 0})
+    resp = a.api.post(
+        "listing-mappings", {"connection_id": b_shop, "seller_sku": "X", "sku_id": str(b_sku), "quantity": 0}
+    )
     errors = body(resp)["errors"]
     assert resp.status_code == 422
     assert set(errors) == {"connection_id", "sku_id", "quantity"}
@@ -137,7 +162,9 @@ def test_listing_mappings_resolve_seller_skus_to_skus_packs_and_bundles(tenants)
     resp = a.api.patch(f"listing-mappings/{mapping['id']}", {"quantity": 6})
     assert body(resp)["quantity"] == 6
     assert [m["seller_sku"] for m in body(a.api.get(f"listing-mappings?connection_id={shop}"))] == [
-        "AMZ-CUP-3PK", "AMZ-SET"]
+        "AMZ-CUP-3PK",
+        "AMZ-SET",
+    ]
     assert body(b.api.get("listing-mappings")) == []
     assert b.api.get(f"listing-mappings/resolve?connection_id={shop}&seller_sku=AMZ-SET").status_code == 404
     assert a.api.delete(f"listing-mappings/{mapping['id']}").status_code == 204
@@ -146,6 +173,8 @@ def test_listing_mappings_resolve_seller_skus_to_skus_packs_and_bundles(tenants)
 
     # Operations staff map listings but cannot edit products.
     ops = a.client_with_roles("operations")
-    assert ops.post("listing-mappings", {"connection_id": shop, "seller_sku": "OPS-1",
-                                         "sku_id": str(lid)}).status_code == 201
+    assert (
+        ops.post("listing-mappings", {"connection_id": shop, "seller_sku": "OPS-1", "sku_id": str(lid)}).status_code
+        == 201
+    )
     assert ops.post("products", {"title_en": "x"}).status_code == 403

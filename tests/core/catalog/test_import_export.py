@@ -1,5 +1,6 @@
 """Bulk import (CSV and XLSX) and export: a good file lands whole, a bad file reports every
 problem with its line and column and lands nothing."""
+
 from __future__ import annotations
 
 import csv
@@ -11,21 +12,148 @@ from core.catalog import transfer
 from tests.core.catalog.factories import approved_sku
 from tests.support import body
 
-HEADER = ["spu_code", "title_zh", "title_en", "category_code", "attributes", "sku_code", "options", "barcode",
-          "net_weight_g", "gross_weight_g", "length_cm", "width_cm", "height_cm", "units_per_carton",
-          "purchase_price", "purchase_currency", "sale_price", "sale_currency", "input_vat_rate", "hs_code",
-          "origin_country", "declared_value", "declared_currency", "customs_name_en", "kit_type", "components"]
+HEADER = [
+    "spu_code",
+    "title_zh",
+    "title_en",
+    "category_code",
+    "attributes",
+    "sku_code",
+    "options",
+    "barcode",
+    "net_weight_g",
+    "gross_weight_g",
+    "length_cm",
+    "width_cm",
+    "height_cm",
+    "units_per_carton",
+    "purchase_price",
+    "purchase_currency",
+    "sale_price",
+    "sale_currency",
+    "input_vat_rate",
+    "hs_code",
+    "origin_country",
+    "declared_value",
+    "declared_currency",
+    "customs_name_en",
+    "kit_type",
+    "components",
+]
 
 GOOD_ROWS = [
-    ["TS-1", "T恤", "T-shirt", "APPAREL", "material=cotton", "TS-1-R-M", "colour=Red; size=M", "6901234567892",
-     "180", "210", "30", "20", "2.5", "50", "18.5", "", "19.99", "USD", "13%", "6109.10", "CN", "5", "USD",
-     "Cotton T-shirt", "", ""],
-    ["TS-1", "", "", "", "", "TS-1-R-L", "colour=Red; size=L", "", "190", "220", "", "", "", "", "18.5", "CNY",
-     "19.99", "USD", "0.13", "610910", "CN", "5", "USD", "Cotton T-shirt", "", ""],
-    ["", "", "Gift set", "", "", "SET-1", "", "", "", "500", "", "", "", "", "", "", "39", "USD", "", "", "", "",
-     "", "", "virtual", "TS-1-R-M*2; MUG-1"],
-    ["", "杯子", "", "APPAREL", "", "", "", "", "300", "350", "", "", "", "", "", "", "", "", "", "", "", "", "",
-     "", "", ""],
+    [
+        "TS-1",
+        "T恤",
+        "T-shirt",
+        "APPAREL",
+        "material=cotton",
+        "TS-1-R-M",
+        "colour=Red; size=M",
+        "6901234567892",
+        "180",
+        "210",
+        "30",
+        "20",
+        "2.5",
+        "50",
+        "18.5",
+        "",
+        "19.99",
+        "USD",
+        "13%",
+        "6109.10",
+        "CN",
+        "5",
+        "USD",
+        "Cotton T-shirt",
+        "",
+        "",
+    ],
+    [
+        "TS-1",
+        "",
+        "",
+        "",
+        "",
+        "TS-1-R-L",
+        "colour=Red; size=L",
+        "",
+        "190",
+        "220",
+        "",
+        "",
+        "",
+        "",
+        "18.5",
+        "CNY",
+        "19.99",
+        "USD",
+        "0.13",
+        "610910",
+        "CN",
+        "5",
+        "USD",
+        "Cotton T-shirt",
+        "",
+        "",
+    ],
+    [
+        "",
+        "",
+        "Gift set",
+        "",
+        "",
+        "SET-1",
+        "",
+        "",
+        "",
+        "500",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "39",
+        "USD",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "virtual",
+        "TS-1-R-M*2; MUG-1",
+    ],
+    [
+        "",
+        "杯子",
+        "",
+        "APPAREL",
+        "",
+        "",
+        "",
+        "",
+        "300",
+        "350",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ],
 ]
 
 
@@ -60,8 +188,13 @@ def _typed(value):
 
 
 def upload(tenant, data, name, query=""):
-    return tenant.api.request("POST", f"products/import{query}", None,
-                              data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    return tenant.api.request(
+        "POST",
+        f"products/import{query}",
+        None,
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def _setup(tenant):
@@ -83,7 +216,10 @@ def test_good_csv_imports_products_variants_and_kits(tenants):
     shirt = products["T-shirt"]
     assert shirt["spu_code"] == "TS-1" and shirt["status"] == "draft"
     assert shirt["category"]["code"] == "APPAREL" and shirt["attributes"] == {"material": "cotton"}
-    assert shirt["variant_attributes"] == [{"name": "colour", "values": ["Red"]}, {"name": "size", "values": ["M", "L"]}]
+    assert shirt["variant_attributes"] == [
+        {"name": "colour", "values": ["Red"]},
+        {"name": "size", "values": ["M", "L"]},
+    ]
     first, second = shirt["skus"]
     assert first["purchase_price"] == {"amount": "18.5000", "currency": "CNY"}  # the tenant's currency
     assert first["input_vat_rate"] == "0.1300" and first["customs"]["hs_code"] == "610910"
@@ -110,22 +246,86 @@ def test_bad_file_reports_every_row_and_imports_nothing(tenants):
     _setup(a)
     before = _count(a)
     rows = [list(r) for r in GOOD_ROWS]
-    rows[0][7] = "6901234567890"       # line 2: wrong check digit
-    rows[1][2] = "Different title"      # line 3: product column differs from line 2
-    rows[1][9] = "100"                  # line 3: gross below net
-    rows[2][25] = "NOPE*2"              # line 4: unknown component
-    rows[3][15] = "XYZ"                 # line 5: bad currency ...
-    rows[3][14] = "abc"                 # ... and bad price
-    rows.append(["", "", "Dup", "", "", "TS-1-R-L", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
-                 "", "", "", "", ""])   # line 6: SKU code also on line 3
-    rows.append(["", "", "Lost", "NOCAT", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
-                 "", "", "", "", ""])   # line 7: unknown category
+    rows[0][7] = "6901234567890"  # line 2: wrong check digit
+    rows[1][2] = "Different title"  # line 3: product column differs from line 2
+    rows[1][9] = "100"  # line 3: gross below net
+    rows[2][25] = "NOPE*2"  # line 4: unknown component
+    rows[3][15] = "XYZ"  # line 5: bad currency ...
+    rows[3][14] = "abc"  # ... and bad price
+    rows.append(
+        [
+            "",
+            "",
+            "Dup",
+            "",
+            "",
+            "TS-1-R-L",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+    )  # line 6: SKU code also on line 3
+    rows.append(
+        [
+            "",
+            "",
+            "Lost",
+            "NOCAT",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+    )  # line 7: unknown category
     for data, name in ((csv_bytes(rows), "bad.csv"), (xlsx_bytes(rows), "bad.xlsx")):
         resp = upload(a, data, name)
         assert resp.status_code == 422, body(resp)
         problems = {(p["line"], p["field"]) for p in body(resp)["errors"]["rows"]}
-        assert {(2, "barcode"), (3, "title_en"), (3, "gross_weight_g"), (4, "components"), (5, "purchase_currency"),
-                (5, "purchase_price"), (6, "sku_code"), (7, "category_code")} <= problems, problems
+        assert {
+            (2, "barcode"),
+            (3, "title_en"),
+            (3, "gross_weight_g"),
+            (4, "components"),
+            (5, "purchase_currency"),
+            (5, "purchase_price"),
+            (6, "sku_code"),
+            (7, "category_code"),
+        } <= problems, problems
         assert "nothing was imported" in body(resp)["message"]
         messages = {(p["line"], p["field"]): p["message"] for p in body(resp)["errors"]["rows"]}
         assert "no SKU with code NOPE" in messages[(4, "components")]

@@ -1,4 +1,5 @@
 """Helpers for inventory tests: warehouses, stock in a known state, bucket snapshots."""
+
 from __future__ import annotations
 
 import secrets
@@ -20,19 +21,28 @@ def key(prefix: str = "test") -> str:
 def warehouse(tenant: Any, code: str | None = None, **fields: Any) -> uuid.UUID:
     from core.inventory.service.warehouses import create_warehouse
 
-    data = {"code": code or f"WH-{secrets.token_hex(3)}", "name": "Test warehouse", "type": "domestic",
-            "country": "CN", **fields}
+    data = {
+        "code": code or f"WH-{secrets.token_hex(3)}",
+        "name": "Test warehouse",
+        "type": "domestic",
+        "country": "CN",
+        **fields,
+    }
     with tenant.scope():
         return create_warehouse(**data).id
 
 
-def stock(tenant: Any, sku_id: uuid.UUID, wh_id: uuid.UUID, qty: int, cost: str = "10.00",
-          currency: str = "CNY") -> inv.Posting:
+def stock(
+    tenant: Any, sku_id: uuid.UUID, wh_id: uuid.UUID, qty: int, cost: str = "10.00", currency: str = "CNY"
+) -> inv.Posting:
     """Put `qty` sellable units at `cost` into the warehouse (a receipt without QC)."""
     with tenant.scope():
-        return inv.receive_purchase(Doc("test_receipt", uuid.uuid4()),
-                                    [Line("1", sku_id, wh_id, qty, Money(Decimal(cost), currency))],
-                                    key=key("stock"), qc=False)
+        return inv.receive_purchase(
+            Doc("test_receipt", uuid.uuid4()),
+            [Line("1", sku_id, wh_id, qty, Money(Decimal(cost), currency))],
+            key=key("stock"),
+            qc=False,
+        )
 
 
 def snapshot(tenant: Any, sku_id: uuid.UUID, wh_id: uuid.UUID) -> dict[str, int]:

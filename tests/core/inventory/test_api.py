@@ -1,5 +1,6 @@
 """The inventory REST API as a seller's tools use it: validation names the field, roles are
 enforced, other tenants' ids are 404, lists paginate, and stock moves through the documents."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,8 +14,9 @@ from tests.support import body, pagination
 
 
 def _warehouse(tenant, code, **fields):
-    resp = tenant.api.post("warehouses", {"code": code, "name": f"{code} warehouse", "type": "domestic",
-                                          "country": "CN", **fields})
+    resp = tenant.api.post(
+        "warehouses", {"code": code, "name": f"{code} warehouse", "type": "domestic", "country": "CN", **fields}
+    )
     assert resp.status_code == 201, body(resp)
     return body(resp)["id"]
 
@@ -55,8 +57,9 @@ def test_bins_and_sku_settings(tenant_a, tenant_b):
     assert tenant_a.api.post(f"warehouses/{wid}/locations", {"code": "A-01-01"}).status_code == 409
     assert tenant_b.api.post(f"warehouses/{wid}/locations", {"code": "B"}).status_code == 404
     sku = approved_sku(tenant_a)
-    put = tenant_a.api.put("stock/settings", {"sku_id": str(sku), "warehouse_id": wid, "safety_stock": 5,
-                                              "location_id": body(bin_)["id"]})
+    put = tenant_a.api.put(
+        "stock/settings", {"sku_id": str(sku), "warehouse_id": wid, "safety_stock": 5, "location_id": body(bin_)["id"]}
+    )
     assert put.status_code == 200 and body(put)["safety_stock"] == 5 and body(put)["below_safety"] is True
     neg = tenant_a.api.put("stock/settings", {"sku_id": str(sku), "warehouse_id": wid, "safety_stock": -1})
     assert neg.status_code == 422 and "safety_stock" in body(neg)["errors"]
@@ -67,35 +70,58 @@ def test_bins_and_sku_settings(tenant_a, tenant_b):
 def test_adjustments_stock_list_ledger_and_idempotent_retries(tenant_a, tenant_b):
     wid = _warehouse(tenant_a, "SZ")
     sku = approved_sku(tenant_a, "TEE-RED-L")
-    payload = {"kind": "opening_balance", "lines": [{"sku_id": str(sku), "warehouse_id": wid, "quantity": 12,
-                                                     "unit_cost": {"amount": "7.50", "currency": "CNY"}}]}
+    payload = {
+        "kind": "opening_balance",
+        "lines": [
+            {
+                "sku_id": str(sku),
+                "warehouse_id": wid,
+                "quantity": 12,
+                "unit_cost": {"amount": "7.50", "currency": "CNY"},
+            }
+        ],
+    }
     first = tenant_a.api.post("stock/adjustments", payload, headers={"Idempotency-Key": "open-1"})
     assert first.status_code == 201 and body(first)["value"] == "90.00"
     again = tenant_a.api.post("stock/adjustments", payload, headers={"Idempotency-Key": "open-1"})
     assert body(again)["operation_id"] == body(first)["operation_id"]
-    scrap = tenant_a.api.post("stock/adjustments", {"kind": "scrap", "reason": "mould", "lines": [
-        {"sku_id": str(sku), "warehouse_id": wid, "quantity": 2}]})
+    scrap = tenant_a.api.post(
+        "stock/adjustments",
+        {"kind": "scrap", "reason": "mould", "lines": [{"sku_id": str(sku), "warehouse_id": wid, "quantity": 2}]},
+    )
     assert scrap.status_code == 201 and body(scrap)["value"] == "15.00"
-    no_reason = tenant_a.api.post("stock/adjustments", {"kind": "scrap", "lines": [
-        {"sku_id": str(sku), "warehouse_id": wid, "quantity": 1}]})
+    no_reason = tenant_a.api.post(
+        "stock/adjustments", {"kind": "scrap", "lines": [{"sku_id": str(sku), "warehouse_id": wid, "quantity": 1}]}
+    )
     assert no_reason.status_code == 422 and "reason" in body(no_reason)["errors"]
-    too_many = tenant_a.api.post("stock/adjustments", {"kind": "requisition", "reason": "samples", "lines": [
-        {"sku_id": str(sku), "warehouse_id": wid, "quantity": 11}]})
+    too_many = tenant_a.api.post(
+        "stock/adjustments",
+        {
+            "kind": "requisition",
+            "reason": "samples",
+            "lines": [{"sku_id": str(sku), "warehouse_id": wid, "quantity": 11}],
+        },
+    )
     assert too_many.status_code == 409 and "10 available" in body(too_many)["message"]
-    zero = tenant_a.api.post("stock/adjustments", {"kind": "scrap", "reason": "x", "lines": [
-        {"sku_id": str(sku), "warehouse_id": wid, "quantity": 0}]})
+    zero = tenant_a.api.post(
+        "stock/adjustments",
+        {"kind": "scrap", "reason": "x", "lines": [{"sku_id": str(sku), "warehouse_id": wid, "quantity": 0}]},
+    )
     assert zero.status_code == 422 and "lines.0.quantity" in body(zero)["errors"]
 
     rows = body(tenant_a.api.get(f"stock?warehouse_id={wid}"))
     assert [(r["sku_code"], r["on_hand"], r["available"], r["stock_value"], r["unit_cost"]) for r in rows] == [
-        ("TEE-RED-L", 10, 10, "75.00", "7.500000")]
+        ("TEE-RED-L", 10, 10, "75.00", "7.500000")
+    ]
     assert body(tenant_b.api.get("stock")) == []
 
     led = tenant_a.api.get(f"stock/ledger?sku_id={sku}")
     assert led.status_code == 200
     entries = body(led)
     assert [(e["kind"], e["on_hand_change"], e["balance_after"]["on_hand"]) for e in entries] == [
-        ("scrap", -2, 10), ("opening_balance", 12, 12)]
+        ("scrap", -2, 10),
+        ("opening_balance", 12, 12),
+    ]
     assert entries[0]["doc_number"].startswith("ADJ-") and entries[0]["reason"] == "mould"
     assert tenant_b.api.get(f"stock/ledger?sku_id={sku}").status_code == 404
     assert tenant_a.api.get("stock/ledger").status_code == 422
@@ -117,8 +143,10 @@ def test_transfer_through_the_api(tenant_a, tenant_b):
     src, dst = _warehouse(tenant_a, "SZ"), _warehouse(tenant_a, "LA", country="US")
     sku = approved_sku(tenant_a)
     stock(tenant_a, sku, uuid.UUID(src), 8, "4.00")
-    created = tenant_a.api.post("transfers", {"source_warehouse_id": src, "destination_warehouse_id": dst,
-                                              "lines": [{"sku_id": str(sku), "quantity": 10}]})
+    created = tenant_a.api.post(
+        "transfers",
+        {"source_warehouse_id": src, "destination_warehouse_id": dst, "lines": [{"sku_id": str(sku), "quantity": 10}]},
+    )
     assert created.status_code == 201
     t = body(created)
     assert t["number"].startswith("TR-") and t["status"] == "draft"
@@ -142,9 +170,14 @@ def test_transfer_through_the_api(tenant_a, tenant_b):
     assert body(part)["status"] == "partially_received"
     no_reason = tenant_a.api.post(f"transfers/{tid}/receive", {"receipts": [], "complete": True})
     assert no_reason.status_code == 422 and "shortfall_reason" in body(no_reason)["errors"]
-    done = tenant_a.api.post(f"transfers/{tid}/receive", {"receipts": [{"sku_id": str(sku), "quantity": 1,
-                                                                         "note": "one carton wet"}],
-                                                           "complete": True, "shortfall_reason": "lost by carrier"})
+    done = tenant_a.api.post(
+        f"transfers/{tid}/receive",
+        {
+            "receipts": [{"sku_id": str(sku), "quantity": 1, "note": "one carton wet"}],
+            "complete": True,
+            "shortfall_reason": "lost by carrier",
+        },
+    )
     assert body(done)["status"] == "received" and body(done)["lines"][0]["shortfall_quantity"] == 1
     assert tenant_a.api.post(f"transfers/{tid}/cancel", {}).status_code == 409
     dest = body(tenant_a.api.get(f"stock?warehouse_id={dst}"))[0]
@@ -160,19 +193,39 @@ def test_first_leg_boxes_labels_and_freight(tenant_a):
     domestic = _warehouse(tenant_a, "GZ")
     sku = approved_sku(tenant_a)
     stock(tenant_a, sku, uuid.UUID(src), 100, "3.00")
-    wrong = tenant_a.api.post("first-leg-shipments", {"source_warehouse_id": src, "destination_warehouse_id": domestic,
-                                                      "lines": [{"sku_id": str(sku), "quantity": 40}]})
+    wrong = tenant_a.api.post(
+        "first-leg-shipments",
+        {
+            "source_warehouse_id": src,
+            "destination_warehouse_id": domestic,
+            "lines": [{"sku_id": str(sku), "quantity": 40}],
+        },
+    )
     assert wrong.status_code == 422 and "destination_warehouse_id" in body(wrong)["errors"]
-    fl = body(tenant_a.api.post("first-leg-shipments", {
-        "source_warehouse_id": src, "destination_warehouse_id": fba, "platform_reference": "FBA15ABCDE",
-        "shipping_method": "sea", "lines": [{"sku_id": str(sku), "quantity": 40}]}))
+    fl = body(
+        tenant_a.api.post(
+            "first-leg-shipments",
+            {
+                "source_warehouse_id": src,
+                "destination_warehouse_id": fba,
+                "platform_reference": "FBA15ABCDE",
+                "shipping_method": "sea",
+                "lines": [{"sku_id": str(sku), "quantity": 40}],
+            },
+        )
+    )
     fid = fl["id"]
     assert fl["number"].startswith("FL-")
     assert tenant_a.api.post(f"first-leg-shipments/{fid}/allocate").status_code == 200
     unboxed = tenant_a.api.post(f"first-leg-shipments/{fid}/ship", {"carrier": "Matson", "tracking_number": "M1"})
     assert unboxed.status_code == 422 and "boxes" in body(unboxed)["errors"]
-    box = {"length_cm": "60", "width_cm": "40", "height_cm": "40", "weight_kg": "18.5",
-           "contents": [{"sku_id": str(sku), "quantity": 10}]}
+    box = {
+        "length_cm": "60",
+        "width_cm": "40",
+        "height_cm": "40",
+        "weight_kg": "18.5",
+        "contents": [{"sku_id": str(sku), "quantity": 10}],
+    }
     planned = tenant_a.api.put(f"first-leg-shipments/{fid}/boxes", {"boxes": [{**box, "count": 3}]})
     assert planned.status_code == 200
     mismatch = tenant_a.api.post(f"first-leg-shipments/{fid}/ship", {"carrier": "Matson", "tracking_number": "M1"})
@@ -181,15 +234,30 @@ def test_first_leg_boxes_labels_and_freight(tenant_a):
     labels = tenant_a.api.get(f"first-leg-shipments/{fid}/labels.pdf")
     assert labels.status_code == 200 and labels.data.startswith(b"%PDF") and labels.mimetype == "application/pdf"
     assert b"/Count 4" in labels.data  # one page per carton
-    shipped = tenant_a.api.post(f"first-leg-shipments/{fid}/ship", {
-        "carrier": "Matson", "tracking_number": "MATS123", "freight_cost": {"amount": "420.00", "currency": "USD"},
-        "duty": {"amount": "35.10", "currency": "USD"}})
+    shipped = tenant_a.api.post(
+        f"first-leg-shipments/{fid}/ship",
+        {
+            "carrier": "Matson",
+            "tracking_number": "MATS123",
+            "freight_cost": {"amount": "420.00", "currency": "USD"},
+            "duty": {"amount": "35.10", "currency": "USD"},
+        },
+    )
     assert shipped.status_code == 200
     s = body(shipped)
-    assert (Decimal(s["freight_cost"]), Decimal(s["duty"]), s["cost_currency"]) == (Decimal("420"), Decimal("35.1"), "USD")
-    got = tenant_a.api.post(f"first-leg-shipments/{fid}/receive", {
-        "receipts": [{"sku_id": str(sku), "quantity": 38, "note": "2 units short in carton 4"}],
-        "complete": True, "shortfall_reason": "short-received by FBA; claim opened"})
+    assert (Decimal(s["freight_cost"]), Decimal(s["duty"]), s["cost_currency"]) == (
+        Decimal("420"),
+        Decimal("35.1"),
+        "USD",
+    )
+    got = tenant_a.api.post(
+        f"first-leg-shipments/{fid}/receive",
+        {
+            "receipts": [{"sku_id": str(sku), "quantity": 38, "note": "2 units short in carton 4"}],
+            "complete": True,
+            "shortfall_reason": "short-received by FBA; claim opened",
+        },
+    )
     assert body(got)["status"] == "received" and body(got)["lines"][0]["shortfall_quantity"] == 2
 
 
@@ -204,11 +272,19 @@ def test_stocktake_with_csv_counts_and_variance(tenant_a):
     assert early.status_code == 409 and body(early)["errors"]["state"] == ["draft"]
     started = body(tenant_a.api.post(f"stocktakes/{st['id']}/start"))
     assert {(ln["sku_code"], ln["snapshot_on_hand"]) for ln in started["lines"]} == {("CNT-A", 10), ("CNT-B", 5)}
-    bad_csv = tenant_a.api.request("POST", f"stocktakes/{st['id']}/counts.csv",
-                                   data="sku,counted\nNOPE,3\nCNT-A,x\n", headers={"Content-Type": "text/csv"})
+    bad_csv = tenant_a.api.request(
+        "POST",
+        f"stocktakes/{st['id']}/counts.csv",
+        data="sku,counted\nNOPE,3\nCNT-A,x\n",
+        headers={"Content-Type": "text/csv"},
+    )
     assert bad_csv.status_code == 422 and set(body(bad_csv)["errors"]) == {"row 2", "row 3"}
-    ok = tenant_a.api.request("POST", f"stocktakes/{st['id']}/counts.csv", data="sku,counted\nCNT-A,12\nCNT-B,4\n",
-                              headers={"Content-Type": "text/csv"})
+    ok = tenant_a.api.request(
+        "POST",
+        f"stocktakes/{st['id']}/counts.csv",
+        data="sku,counted\nCNT-A,12\nCNT-B,4\n",
+        headers={"Content-Type": "text/csv"},
+    )
     assert ok.status_code == 200, body(ok)
     report = body(ok)
     lines = {ln["sku_code"]: ln for ln in report["lines"]}
@@ -218,7 +294,9 @@ def test_stocktake_with_csv_counts_and_variance(tenant_a):
     posted = body(tenant_a.api.post(f"stocktakes/{st['id']}/post"))
     assert posted["status"] == "posted"
     assert {r["sku_code"]: r["on_hand"] for r in body(tenant_a.api.get(f"stock?warehouse_id={wid}"))} == {
-        "CNT-A": 12, "CNT-B": 4}
+        "CNT-A": 12,
+        "CNT-B": 4,
+    }
     assert tenant_a.api.post(f"stocktakes/{st['id']}/post").status_code == 409
 
 
@@ -229,14 +307,19 @@ def test_kit_orders_over_the_api(tenant_a):
     bundle = approved_kit(tenant_a, {a: 1, b: 1}, kit_type="virtual")
     stock(tenant_a, a, uuid.UUID(wid), 5, "1.00")
     stock(tenant_a, b, uuid.UUID(wid), 5, "2.00")
-    virtual = tenant_a.api.post("kit-orders", {"kind": "assembly", "kit_sku_id": str(bundle), "warehouse_id": wid,
-                                               "quantity": 1})
+    virtual = tenant_a.api.post(
+        "kit-orders", {"kind": "assembly", "kit_sku_id": str(bundle), "warehouse_id": wid, "quantity": 1}
+    )
     assert virtual.status_code == 422 and "kit_sku_id" in body(virtual)["errors"]
-    short = tenant_a.api.post("kit-orders", {"kind": "assembly", "kit_sku_id": str(kit), "warehouse_id": wid,
-                                             "quantity": 3})
+    short = tenant_a.api.post(
+        "kit-orders", {"kind": "assembly", "kit_sku_id": str(kit), "warehouse_id": wid, "quantity": 3}
+    )
     assert short.status_code == 409
-    order = body(tenant_a.api.post("kit-orders", {"kind": "assembly", "kit_sku_id": str(kit), "warehouse_id": wid,
-                                                  "quantity": 2}))
+    order = body(
+        tenant_a.api.post(
+            "kit-orders", {"kind": "assembly", "kit_sku_id": str(kit), "warehouse_id": wid, "quantity": 2}
+        )
+    )
     done = body(tenant_a.api.post(f"kit-orders/{order['id']}/complete"))
     assert done["status"] == "completed" and done["unit_cost"] == "5.000000"
     assert tenant_a.api.post(f"kit-orders/{order['id']}/cancel").status_code == 409
@@ -247,8 +330,10 @@ def test_borrowings_and_platform_reconciliation(tenant_a):
     fba = _warehouse(tenant_a, "FBA-DE", type="platform", country="DE", marketplace="DE")
     sku = approved_sku(tenant_a)
     stock(tenant_a, sku, uuid.UUID(wid), 10, "2.00")
-    loan = tenant_a.api.post("borrowings", {"sku_id": str(sku), "warehouse_id": wid, "quantity": 3,
-                                            "borrower": "KOL Anna", "due_date": "2031-01-01"})
+    loan = tenant_a.api.post(
+        "borrowings",
+        {"sku_id": str(sku), "warehouse_id": wid, "quantity": 3, "borrower": "KOL Anna", "due_date": "2031-01-01"},
+    )
     assert loan.status_code == 201 and body(loan)["number"].startswith("BR-")
     lid = body(loan)["id"]
     back = tenant_a.api.post(f"borrowings/{lid}/returns", {"quantity": 4})
@@ -256,19 +341,33 @@ def test_borrowings_and_platform_reconciliation(tenant_a):
     assert body(tenant_a.api.post(f"borrowings/{lid}/returns", {"quantity": 1}))["outstanding"] == 2
     closed = body(tenant_a.api.post(f"borrowings/{lid}/close", {"reason": "kept as gift"}))
     assert closed["status"] == "closed" and closed["written_off_quantity"] == 2
-    bad = tenant_a.api.post("stock/platform-reconciliations", {"warehouse_id": wid, "items": [
-        {"sku_id": str(sku), "fulfillable": 1}]})
+    bad = tenant_a.api.post(
+        "stock/platform-reconciliations", {"warehouse_id": wid, "items": [{"sku_id": str(sku), "fulfillable": 1}]}
+    )
     assert bad.status_code == 422 and "warehouse_id" in body(bad)["errors"]
-    rec = tenant_a.api.post("stock/platform-reconciliations", {"warehouse_id": fba, "items": [
-        {"sku_id": str(sku), "fulfillable": 20, "reserved": 2, "unsellable": 1}]})
+    rec = tenant_a.api.post(
+        "stock/platform-reconciliations",
+        {"warehouse_id": fba, "items": [{"sku_id": str(sku), "fulfillable": 20, "reserved": 2, "unsellable": 1}]},
+    )
     assert rec.status_code == 201
     row = body(tenant_a.api.get(f"stock?warehouse_id={fba}"))[0]
     assert (row["on_hand"], row["available"], row["unsellable"]) == (22, 20, 1)
     assert body(tenant_a.api.get("stock/verify"))["drifts"] == []
 
 
-@pytest.mark.parametrize("path", ["warehouses", "stock", "transfers", "first-leg-shipments", "stocktakes",
-                                  "kit-orders", "borrowings", "stock/reservations"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "warehouses",
+        "stock",
+        "transfers",
+        "first-leg-shipments",
+        "stocktakes",
+        "kit-orders",
+        "borrowings",
+        "stock/reservations",
+    ],
+)
 def test_lists_paginate(tenant_a, path):
     resp = tenant_a.api.get(f"{path}?page=1&page_size=5")
     assert resp.status_code == 200 and "X-Pagination" in resp.headers

@@ -1,6 +1,7 @@
 """Every movement kind against the event -> bucket table (shared/reference/inventory-and-peers.md
 §3.3): each test asserts exactly which buckets change and by how much, that every other bucket
 stays put, and that the ledger and the balances still agree afterwards."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,8 +14,7 @@ import pytest
 
 from core.errors import ValidationError
 from core.inventory import service as inv
-from core.inventory.service import Doc, Line
-from core.inventory.service import adjustments, kits, stocktakes, transfers
+from core.inventory.service import Doc, Line, adjustments, kits, stocktakes, transfers
 from core.money import Money
 from tests.core.catalog.factories import approved_kit, approved_sku
 from tests.core.inventory.helpers import diff, key, snapshot, stock, value, warehouse
@@ -36,8 +36,12 @@ class Env:
 
 @pytest.fixture
 def env(tenant_a, tenant_b):
-    e = Env(tenant_a, approved_sku(tenant_a), warehouse(tenant_a, type="domestic"),
-            warehouse(tenant_a, type="overseas_3pl", country="US", operator="Winit"))
+    e = Env(
+        tenant_a,
+        approved_sku(tenant_a),
+        warehouse(tenant_a, type="domestic"),
+        warehouse(tenant_a, type="overseas_3pl", country="US", operator="Winit"),
+    )
     yield e
     from core.inventory.service.reconcile import verify
 
@@ -108,11 +112,16 @@ def test_goods_received_without_qc_and_over_receipt(env):
 def test_receipt_in_a_foreign_currency_needs_a_rate(env):
     with env.tenant.scope():
         with pytest.raises(ValidationError) as exc:
-            inv.receive_purchase(doc("purchase_order"), [Line("l1", env.sku, env.wh, 2, Money(Decimal("2"), "USD"))],
-                                 key=key())
+            inv.receive_purchase(
+                doc("purchase_order"), [Line("l1", env.sku, env.wh, 2, Money(Decimal("2"), "USD"))], key=key()
+            )
         assert "lines.0.unit_cost" in exc.value.errors
-        p = inv.receive_purchase(doc("purchase_order"), [Line("l1", env.sku, env.wh, 2, Money(Decimal("2"), "USD"))],
-                                 key=key(), fx_rate=Decimal("7.1"))
+        p = inv.receive_purchase(
+            doc("purchase_order"),
+            [Line("l1", env.sku, env.wh, 2, Money(Decimal("2"), "USD"))],
+            key=key(),
+            fx_rate=Decimal("7.1"),
+        )
     assert p.line("l1").unit_cost == Decimal("14.2")
     assert env.value() == Decimal("28.40")
 
@@ -195,12 +204,16 @@ def test_order_shipped_takes_on_hand_and_reserved_at_average_cost(env):
 
 def test_customer_return_restockable_inspect_or_damaged(env):
     stock(env.tenant, env.sku, env.wh, 10, "5.00")
-    for condition, expected in (("restock", {"on_hand": 2, "available": 2}), ("inspect", {"qc_pending": 2}),
-                                ("damaged", {"unsellable": 2})):
+    for condition, expected in (
+        ("restock", {"on_hand": 2, "available": 2}),
+        ("inspect", {"qc_pending": 2}),
+        ("damaged", {"unsellable": 2}),
+    ):
         before = env.snap()
         with env.tenant.scope():
-            p = inv.customer_return(doc("rma"), [Line("1", env.sku, env.wh, 2, cny("5.00"))], key=key(),
-                                    condition=condition)
+            p = inv.customer_return(
+                doc("rma"), [Line("1", env.sku, env.wh, 2, cny("5.00"))], key=key(), condition=condition
+            )
         assert diff(before, env.snap()) == expected, condition
         assert p.line("1").value == Decimal("10.00")
 
@@ -210,8 +223,12 @@ def test_customer_return_restockable_inspect_or_damaged(env):
 
 def _transfer(env: Env, kind: str = "transfer", qty: int = 10) -> Any:
     with env.tenant.scope():
-        return transfers.create_transfer(kind=kind, source_warehouse_id=env.wh, destination_warehouse_id=env.other_wh,
-                                         lines=[{"sku_id": env.sku, "quantity": qty}]).id
+        return transfers.create_transfer(
+            kind=kind,
+            source_warehouse_id=env.wh,
+            destination_warehouse_id=env.other_wh,
+            lines=[{"sku_id": env.sku, "quantity": qty}],
+        ).id
 
 
 def test_transfer_allocate_ship_receive_with_shortfall(env):
@@ -233,8 +250,14 @@ def test_transfer_allocate_ship_receive_with_shortfall(env):
     assert diff(dst, env.snap(wh=env.other_wh)) == {"on_hand": 6, "available": 6, "in_transit": -6}
     dst = env.snap(wh=env.other_wh)
     with env.tenant.scope():
-        t = transfers.receive(tid, "transfer", [transfers.Receipt(env.sku, 3)], key=key(), complete=True,
-                              shortfall_reason="one carton crushed")
+        t = transfers.receive(
+            tid,
+            "transfer",
+            [transfers.Receipt(env.sku, 3)],
+            key=key(),
+            complete=True,
+            shortfall_reason="one carton crushed",
+        )
         assert t.status == "received" and t.lines[0].shortfall_quantity == 1
     assert diff(dst, env.snap(wh=env.other_wh)) == {"on_hand": 3, "available": 3, "in_transit": -4}
     assert env.value(wh=env.other_wh) == Decimal("18.00")  # the lost unit left the books as a loss
@@ -244,13 +267,20 @@ def test_first_leg_shipment_moves_like_a_transfer(env):
     stock(env.tenant, env.sku, env.wh, 30, "2.00")
     fid = _transfer(env, "first_leg", 12)
     with env.tenant.scope():
-        transfers.set_boxes(fid, [transfers.BoxPlan(Decimal(40), Decimal(30), Decimal(20), Decimal("8.5"),
-                                                    {env.sku: 6}, count=2)])
+        transfers.set_boxes(
+            fid, [transfers.BoxPlan(Decimal(40), Decimal(30), Decimal(20), Decimal("8.5"), {env.sku: 6}, count=2)]
+        )
         transfers.allocate(fid, "first_leg")
     src, dst = env.snap(), env.snap(wh=env.other_wh)
     with env.tenant.scope():
-        transfers.ship(fid, "first_leg", carrier="Matson", tracking_number="MATS1", freight_cost=Money(Decimal("300"), "USD"),
-                       duty=Money(Decimal("45.5"), "USD"))
+        transfers.ship(
+            fid,
+            "first_leg",
+            carrier="Matson",
+            tracking_number="MATS1",
+            freight_cost=Money(Decimal("300"), "USD"),
+            duty=Money(Decimal("45.5"), "USD"),
+        )
     assert diff(src, env.snap()) == {"on_hand": -12, "reserved": -12}
     assert diff(dst, env.snap(wh=env.other_wh)) == {"in_transit": 12}
     dst = env.snap(wh=env.other_wh)
@@ -337,8 +367,9 @@ def test_scrap_from_on_hand_or_unsellable(env):
     before = env.snap()
     with env.tenant.scope():
         adjustments.scrap([Line("1", env.sku, env.wh, 2)], key=key(), reason="water damage")
-        adjustments.scrap([Line("1", env.sku, env.wh, 3)], key=key(), reason="unsellable returns",
-                          from_bucket="unsellable")
+        adjustments.scrap(
+            [Line("1", env.sku, env.wh, 3)], key=key(), reason="unsellable returns", from_bucket="unsellable"
+        )
     assert diff(before, env.snap()) == {"on_hand": -2, "available": -2, "unsellable": -3}
 
 
@@ -363,8 +394,9 @@ def test_borrow_out_and_back(env):
     stock(env.tenant, env.sku, env.wh, 10, "2.00")
     before = env.snap()
     with env.tenant.scope():
-        loan = adjustments.borrow_out(sku_id=env.sku, warehouse_id=env.wh, quantity=3, borrower="Studio Lin",
-                                      key=key(), due_date=date(2030, 1, 1))
+        loan = adjustments.borrow_out(
+            sku_id=env.sku, warehouse_id=env.wh, quantity=3, borrower="Studio Lin", key=key(), due_date=date(2030, 1, 1)
+        )
         loan_id = loan.id
     assert diff(before, env.snap()) == {"on_hand": -3, "available": -3}
     before = env.snap()
@@ -383,15 +415,22 @@ def test_platform_reconciliation_adjusts_each_bucket_by_the_difference(env):
         inv.reserve(doc(), [Line("1", env.sku, fba, 2)], key=key())
     before = env.snap(wh=fba)
     with env.tenant.scope():
-        adjustments.reconcile_platform(fba, [adjustments.PlatformStock(env.sku, fulfillable=14, reserved=4,
-                                                                       unsellable=1, inbound=6)], key=key())
+        adjustments.reconcile_platform(
+            fba, [adjustments.PlatformStock(env.sku, fulfillable=14, reserved=4, unsellable=1, inbound=6)], key=key()
+        )
     # on_hand 20 -> 18 (14 + 4), unsellable 0 -> 1, in_transit 0 -> 6, and the platform holds 2
     # units beyond our own order's 2, so available equals what the platform calls fulfillable.
-    assert diff(before, env.snap(wh=fba)) == {"on_hand": -2, "reserved": 2, "available": -4, "unsellable": 1,
-                                              "in_transit": 6}
+    assert diff(before, env.snap(wh=fba)) == {
+        "on_hand": -2,
+        "reserved": 2,
+        "available": -4,
+        "unsellable": 1,
+        "in_transit": 6,
+    }
     assert env.snap(wh=fba)["available"] == 14
     before = env.snap(wh=fba)
     with env.tenant.scope():  # the next report: the platform hold is replaced, not added to
-        adjustments.reconcile_platform(fba, [adjustments.PlatformStock(env.sku, fulfillable=14, reserved=2,
-                                                                       unsellable=1, inbound=6)], key=key())
+        adjustments.reconcile_platform(
+            fba, [adjustments.PlatformStock(env.sku, fulfillable=14, reserved=2, unsellable=1, inbound=6)], key=key()
+        )
     assert diff(before, env.snap(wh=fba)) == {"on_hand": -2, "reserved": -2}

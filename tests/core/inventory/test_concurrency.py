@@ -2,6 +2,7 @@
 times on PostgreSQL. Afterwards nothing is oversold, no bucket is negative, every counter
 equals its recomputation from reservation rows and ledger, and what the workers saw succeed
 is exactly what the books say happened."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -22,6 +23,7 @@ from tests.core.inventory.helpers import stock, warehouse
 
 WORKERS = 4
 OPS_PER_WORKER = 600
+OPENING = 40  # units per SKU and warehouse at the start: few enough that reservations run short
 SHARED_KEYS = 25
 
 
@@ -49,8 +51,7 @@ def worker(config: dict, tenant_id: str, pairs: list[tuple[str, str]], seed: int
 
     @contextmanager
     def tx():
-        with tenant_context(uuid.UUID(tenant_id)), actor_context(Actor("cli", None, f"worker {seed}")), \
-                unit_of_work():
+        with tenant_context(uuid.UUID(tenant_id)), actor_context(Actor("cli", None, f"worker {seed}")), unit_of_work():
             yield
 
     for i in range(OPS_PER_WORKER):
@@ -80,9 +81,12 @@ def worker(config: dict, tenant_id: str, pairs: list[tuple[str, str]], seed: int
                 else:
                     sku, wh = rng.choice(pairs_u)
                     qty = rng.randint(5, 20)
-                    inv.receive_purchase(Doc("test_receipt", uuid.uuid4()),
-                                         [Line("1", sku, wh, qty, Money(Decimal("3.00"), "CNY"))],
-                                         key=f"restock:{seed}:{i}", qc=False)
+                    inv.receive_purchase(
+                        Doc("test_receipt", uuid.uuid4()),
+                        [Line("1", sku, wh, qty, Money(Decimal("3.00"), "CNY"))],
+                        key=f"restock:{seed}:{i}",
+                        qc=False,
+                    )
                     tally["restocked_units"] += qty
         except inv.InsufficientStock:
             tally["short"] += 1
@@ -111,7 +115,7 @@ def test_processes_hammering_hot_skus_never_oversell(app, tenant_a, tenant_b, da
     whs = [warehouse(tenant_a), warehouse(tenant_a)]
     pairs = [(s, w) for s in skus for w in whs]
     for s, w in pairs:
-        stock(tenant_a, s, w, 60, "2.00")
+        stock(tenant_a, s, w, OPENING, "2.00")
     # Tenant B's identical-looking stock must be untouched by all of it.
     b_sku, b_wh = approved_sku(tenant_b), warehouse(tenant_b)
     stock(tenant_b, b_sku, b_wh, 60)
@@ -120,8 +124,10 @@ def test_processes_hammering_hot_skus_never_oversell(app, tenant_a, tenant_b, da
     config.update(DATABASE_URL=database_url, REDIS_URL=None, JOBS_INLINE=False, TESTING=True)
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    procs = [ctx.Process(target=worker, args=(config, str(tenant_a.id), [(str(s), str(w)) for s, w in pairs], n, out))
-             for n in range(WORKERS)]
+    procs = [
+        ctx.Process(target=worker, args=(config, str(tenant_a.id), [(str(s), str(w)) for s, w in pairs], n, out))
+        for n in range(WORKERS)
+    ]
     for p in procs:
         p.start()
     results = [out.get(timeout=300) for _ in procs]
@@ -143,18 +149,22 @@ def test_processes_hammering_hot_skus_never_oversell(app, tenant_a, tenant_b, da
             assert min(b.qc_pending, b.unsellable, b.inbound_ordered, b.in_transit) >= 0
         on_hand = sum(b.on_hand for b in rows)
         reserved = sum(b.reserved for b in rows)
-        shipped = session.execute(select(func.coalesce(func.sum(StockMovement.quantity), 0))
-                                  .where(StockMovement.kind == "order_shipment")).scalar_one()
+        shipped = session.execute(
+            select(func.coalesce(func.sum(StockMovement.quantity), 0)).where(StockMovement.kind == "order_shipment")
+        ).scalar_one()
         # Units: what came in is on the shelf or went to customers; nothing was invented.
         assert shipped == tally["shipped_units"]
-        assert on_hand + shipped == 60 * len(pairs) + tally["restocked_units"]
+        assert on_hand + shipped == OPENING * len(pairs) + tally["restocked_units"]
         # What the workers still hold is exactly what is reserved (plus the shared race).
-        shared_rows = session.execute(select(func.count()).select_from(Reservation)
-                                      .where(Reservation.doc_type == "shared_order")).scalar_one()
+        shared_rows = session.execute(
+            select(func.count()).select_from(Reservation).where(Reservation.doc_type == "shared_order")
+        ).scalar_one()
         held_docs = [d for r in results for d in r["held"]]
         held_units = session.execute(
-            select(func.coalesce(func.sum(Reservation.quantity - Reservation.released - Reservation.consumed), 0))
-            .where(Reservation.doc_type == "sales_order", Reservation.doc_id.in_(held_docs))).scalar_one()
+            select(
+                func.coalesce(func.sum(Reservation.quantity - Reservation.released - Reservation.consumed), 0)
+            ).where(Reservation.doc_type == "sales_order", Reservation.doc_id.in_(held_docs))
+        ).scalar_one()
         assert reserved == held_units + shared_rows
         assert tally["reserved_units"] == tally["released_units"] + tally["shipped_units"] + held_units
 
@@ -165,8 +175,9 @@ def test_processes_hammering_hot_skus_never_oversell(app, tenant_a, tenant_b, da
         assert len(firsts) <= 1
         if firsts:
             assert all(o[2] == firsts[0][2] for o in outcomes if o[1] is not None)
-    assert shared_rows == sum(1 for j in range(SHARED_KEYS)
-                              if any(s[1] is False for r in results for s in r["shared"] if s[0] == j))
+    assert shared_rows == sum(
+        1 for j in range(SHARED_KEYS) if any(s[1] is False for r in results for s in r["shared"] if s[0] == j)
+    )
 
     with tenant_b.scope():
         assert inv.get_buckets(b_sku, b_wh).on_hand == 60

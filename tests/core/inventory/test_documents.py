@@ -1,5 +1,6 @@
 """Behaviour of the stock documents beyond their bucket effects: counting while the warehouse
 works, cancellations, state machines, and the reports a seller reads."""
+
 from __future__ import annotations
 
 import uuid
@@ -84,8 +85,9 @@ def test_cancelling_an_allocated_transfer_releases_its_stock(tenant_a):
     sku, src, dst = approved_sku(tenant_a), warehouse(tenant_a), warehouse(tenant_a)
     stock(tenant_a, sku, src, 10)
     with tenant_a.scope():
-        t = transfers.create_transfer(source_warehouse_id=src, destination_warehouse_id=dst,
-                                      lines=[{"sku_id": sku, "quantity": 7}])
+        t = transfers.create_transfer(
+            source_warehouse_id=src, destination_warehouse_id=dst, lines=[{"sku_id": sku, "quantity": 7}]
+        )
         transfers.allocate(t.id, "transfer")
     assert snapshot(tenant_a, sku, src)["available"] == 3
     with tenant_a.scope():
@@ -110,8 +112,10 @@ def test_cancelling_a_kit_order_releases_components(tenant_a):
 
 def _backdate(operation_kind: str, sku: uuid.UUID, days: int) -> None:
     with system_session() as s:
-        s.execute(text("UPDATE inventory_movements SET created_at = :t WHERE sku_id = :s AND kind = :k"),
-                  {"t": utcnow() - timedelta(days=days), "s": sku, "k": operation_kind})
+        s.execute(
+            text("UPDATE inventory_movements SET created_at = :t WHERE sku_id = :s AND kind = :k"),
+            {"t": utcnow() - timedelta(days=days), "s": sku, "k": operation_kind},
+        )
 
 
 def test_stock_age_bands_follow_receipts_first_in_first_out(tenant_a):
@@ -147,7 +151,9 @@ def test_low_stock_with_velocity_and_days_of_cover(tenant_a):
         velocity = {v.sku_id: v for v in inv.sales_velocity([sku], [wh], days=30)}
     assert velocity[sku].shipped == 90 and velocity[sku].per_day == Decimal("3.00")
     assert [(r.sku_id, r.available, r.per_day, r.days_of_cover) for r in rows] == [
-        (sku, 10, Decimal("3.00"), Decimal("3.3")), (quiet, 2, Decimal("0.00"), None)]
+        (sku, 10, Decimal("3.00"), Decimal("3.3")),
+        (quiet, 2, Decimal("0.00"), None),
+    ]
 
 
 def _cny(amount: str):

@@ -1,5 +1,6 @@
 """What inventory announces: one `stock.changed` per transaction, `stock.below_safety` once per
 crossing, and the document events the books need (with values)."""
+
 from __future__ import annotations
 
 import uuid
@@ -19,8 +20,12 @@ from tests.core.inventory.helpers import key, stock, warehouse
 
 def _events(tenant, name):
     with tenant.scope():
-        return [e.payload for e in session.execute(
-            select(OutboxEvent).where(OutboxEvent.name == name).order_by(OutboxEvent.id)).scalars()]
+        return [
+            e.payload
+            for e in session.execute(
+                select(OutboxEvent).where(OutboxEvent.name == name).order_by(OutboxEvent.id)
+            ).scalars()
+        ]
 
 
 def test_one_stock_changed_event_per_transaction(tenant_a):
@@ -34,7 +39,8 @@ def test_one_stock_changed_event_per_transaction(tenant_a):
     changed = _events(tenant_a, "stock.changed")[before:]
     assert len(changed) == 1
     assert sorted((i["sku_id"], i["warehouse_id"]) for i in changed[0]["items"]) == sorted(
-        [(str(a), str(wh)), (str(b), str(wh))])
+        [(str(a), str(wh)), (str(b), str(wh))]
+    )
     assert len(changed[0]["operations"]) == 2
 
 
@@ -66,18 +72,34 @@ def test_first_leg_shipped_carries_freight_duty_and_quantities(tenant_a):
     fba = warehouse(tenant_a, type="platform", country="US", marketplace="US", operator="Amazon FBA")
     stock(tenant_a, sku, src, 20, "5.00")
     with tenant_a.scope():
-        t = transfers.create_transfer(kind="first_leg", source_warehouse_id=src, destination_warehouse_id=fba,
-                                      lines=[{"sku_id": sku, "quantity": 10}], platform_reference="FBA15TEST")
-        transfers.set_boxes(t.id, [transfers.BoxPlan(Decimal(50), Decimal(40), Decimal(30), Decimal(12),
-                                                     {sku: 5}, count=2)])
+        t = transfers.create_transfer(
+            kind="first_leg",
+            source_warehouse_id=src,
+            destination_warehouse_id=fba,
+            lines=[{"sku_id": sku, "quantity": 10}],
+            platform_reference="FBA15TEST",
+        )
+        transfers.set_boxes(
+            t.id, [transfers.BoxPlan(Decimal(50), Decimal(40), Decimal(30), Decimal(12), {sku: 5}, count=2)]
+        )
         transfers.allocate(t.id, "first_leg")
-        transfers.ship(t.id, "first_leg", carrier="UPS", tracking_number="1Z999",
-                       freight_cost=Money(Decimal("120.00"), "USD"), duty=Money(Decimal("8.40"), "USD"))
+        transfers.ship(
+            t.id,
+            "first_leg",
+            carrier="UPS",
+            tracking_number="1Z999",
+            freight_cost=Money(Decimal("120.00"), "USD"),
+            duty=Money(Decimal("8.40"), "USD"),
+        )
     (shipped,) = _events(tenant_a, "first_leg.shipped")
     assert (Decimal(shipped["freight_cost"]), Decimal(shipped["duty"]), shipped["cost_currency"]) == (
-        Decimal("120"), Decimal("8.4"), "USD")
-    assert shipped["lines"] == [{"sku_id": str(sku), "quantity": 10, "unit_cost": "5.000000", "value": "50.00",
-                                 "currency": "CNY"}]
+        Decimal("120"),
+        Decimal("8.4"),
+        "USD",
+    )
+    assert shipped["lines"] == [
+        {"sku_id": str(sku), "quantity": 10, "unit_cost": "5.000000", "value": "50.00", "currency": "CNY"}
+    ]
     assert shipped["platform_reference"] == "FBA15TEST" and len(shipped["boxes"]) == 1
 
 

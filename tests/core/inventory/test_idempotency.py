@@ -1,5 +1,6 @@
 """Replaying a stock event with its idempotency key changes nothing and returns the first
 outcome; a key reused for a different request is refused; a failed event leaves nothing."""
+
 from __future__ import annotations
 
 import uuid
@@ -111,10 +112,12 @@ def test_reserve_many_holds_each_document_completely_or_not_at_all(tenant_a, sku
 
     sku, wh = sku_wh  # 20 in stock
     docs = [Doc("sales_order", f"bulk-{n}") for n in range(4)]
-    requests = [ReserveRequest(docs[0], [Line("1", sku, wh, 8)], "bulk-0"),
-                ReserveRequest(docs[1], [Line("1", sku, wh, 9), Line("2", sku, wh, 4)], "bulk-1"),  # 13 > 12 left
-                ReserveRequest(docs[2], [Line("1", sku, wh, 12)], "bulk-2"),
-                ReserveRequest(docs[3], [Line("1", sku, wh, 1)], "bulk-3")]
+    requests = [
+        ReserveRequest(docs[0], [Line("1", sku, wh, 8)], "bulk-0"),
+        ReserveRequest(docs[1], [Line("1", sku, wh, 9), Line("2", sku, wh, 4)], "bulk-1"),  # 13 > 12 left
+        ReserveRequest(docs[2], [Line("1", sku, wh, 12)], "bulk-2"),
+        ReserveRequest(docs[3], [Line("1", sku, wh, 1)], "bulk-3"),
+    ]
     with tenant_a.scope():
         results = reserve_many(requests)
     assert [type(r).__name__ for r in results] == ["Posting", "InsufficientStock", "Posting", "InsufficientStock"]

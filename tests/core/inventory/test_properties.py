@@ -1,6 +1,7 @@
 """Property: any sequence of stock events, including ones that must be refused, leaves the
 buckets equal to a simple model, never negative, never oversold, with a stock value that the
 ledger reproduces to the cent and that never outlives the units it belongs to."""
+
 from __future__ import annotations
 
 import uuid
@@ -18,15 +19,19 @@ from core.money import Money
 from tests.core.catalog.factories import approved_sku
 from tests.core.inventory.helpers import key, warehouse
 
-events = st.lists(st.one_of(
-    st.tuples(st.just("receive"), st.integers(1, 20), st.sampled_from(["1.00", "2.50", "3.33"]), st.booleans()),
-    st.tuples(st.just("qc_pass"), st.integers(1, 10)),
-    st.tuples(st.just("reserve"), st.integers(1, 12)),
-    st.tuples(st.just("release"), st.integers(0, 4)),
-    st.tuples(st.just("ship"), st.integers(0, 4)),
-    st.tuples(st.just("scrap"), st.integers(1, 6)),
-    st.tuples(st.just("return"), st.integers(1, 4), st.sampled_from(["restock", "inspect", "damaged"])),
-), min_size=1, max_size=20)
+events = st.lists(
+    st.one_of(
+        st.tuples(st.just("receive"), st.integers(1, 20), st.sampled_from(["1.00", "2.50", "3.33"]), st.booleans()),
+        st.tuples(st.just("qc_pass"), st.integers(1, 10)),
+        st.tuples(st.just("reserve"), st.integers(1, 12)),
+        st.tuples(st.just("release"), st.integers(0, 4)),
+        st.tuples(st.just("ship"), st.integers(0, 4)),
+        st.tuples(st.just("scrap"), st.integers(1, 6)),
+        st.tuples(st.just("return"), st.integers(1, 4), st.sampled_from(["restock", "inspect", "damaged"])),
+    ),
+    min_size=1,
+    max_size=20,
+)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -42,8 +47,12 @@ def test_any_sequence_of_events_keeps_the_books_consistent(tenant_a, wh_for_prop
             with tenant_a.scope():
                 if name == "receive":
                     _, qty, cost, qc = event
-                    inv.receive_purchase(Doc("purchase_order", uuid.uuid4()),
-                                         [Line("1", sku, wh, qty, Money(Decimal(cost), "CNY"))], key=key(), qc=qc)
+                    inv.receive_purchase(
+                        Doc("purchase_order", uuid.uuid4()),
+                        [Line("1", sku, wh, qty, Money(Decimal(cost), "CNY"))],
+                        key=key(),
+                        qc=qc,
+                    )
                     model["qc_pending" if qc else "on_hand"] += qty
                 elif name == "qc_pass":
                     inv.qc_pass(Doc("purchase_order", "qc"), [Line("1", sku, wh, event[1])], key=key())
@@ -65,8 +74,9 @@ def test_any_sequence_of_events_keeps_the_books_consistent(tenant_a, wh_for_prop
                     model["on_hand"] -= event[1]
                 elif name == "return":
                     _, qty, condition = event
-                    inv.customer_return(Doc("rma", uuid.uuid4()), [Line("1", sku, wh, qty)], key=key(),
-                                        condition=condition)
+                    inv.customer_return(
+                        Doc("rma", uuid.uuid4()), [Line("1", sku, wh, qty)], key=key(), condition=condition
+                    )
                     model[{"restock": "on_hand", "inspect": "qc_pending", "damaged": "unsellable"}[condition]] += qty
         except Conflict:
             pass  # refused (not enough stock): the model did not change either
@@ -83,8 +93,9 @@ def test_any_sequence_of_events_keeps_the_books_consistent(tenant_a, wh_for_prop
 def test_value_is_zero_exactly_when_nothing_is_left(tenant_a, wh_for_properties):
     sku, wh = approved_sku(tenant_a), wh_for_properties
     with tenant_a.scope():
-        inv.receive_purchase(Doc("purchase_order", "p"), [Line("1", sku, wh, 3, Money(Decimal("3.33"), "CNY"))],
-                             key=key(), qc=False)
+        inv.receive_purchase(
+            Doc("purchase_order", "p"), [Line("1", sku, wh, 3, Money(Decimal("3.33"), "CNY"))], key=key(), qc=False
+        )
         for n in range(3):  # 9.99 split over three shipments: 3.33 each, nothing left over
             doc = Doc("sales_order", f"s{n}")
             inv.reserve(doc, [Line("1", sku, wh, 1)], key=key())

@@ -1,5 +1,6 @@
 """The reconciler rebuilds every balance from the ledger and the reservation rows: it finds
 drift exactly, repairs it, leaves other tenants alone, and runs from the CLI and as a job."""
+
 from __future__ import annotations
 
 import uuid
@@ -38,8 +39,12 @@ def test_verify_finds_exactly_the_drift_and_fix_repairs_it(tenant_a, tenant_b):
     b_sku, b_wh = _setup(tenant_b)
     with tenant_a.scope():
         assert verify().ok
-    _corrupt("UPDATE inventory_balances SET on_hand = on_hand + 5, reserved = reserved - 1, "
-             "stock_value = stock_value + 1 WHERE sku_id = :s AND warehouse_id = :w", s=sku, w=wh)
+    _corrupt(
+        "UPDATE inventory_balances SET on_hand = on_hand + 5, reserved = reserved - 1, "
+        "stock_value = stock_value + 1 WHERE sku_id = :s AND warehouse_id = :w",
+        s=sku,
+        w=wh,
+    )
     _corrupt("DELETE FROM inventory_balances WHERE sku_id = :s", s=lost_sku)
     _corrupt("UPDATE inventory_balances SET qc_pending = 7 WHERE sku_id = :s", s=b_sku)
 
@@ -47,22 +52,34 @@ def test_verify_finds_exactly_the_drift_and_fix_repairs_it(tenant_a, tenant_b):
         report = verify()
     found = {(d.sku_id, d.field): (d.stored, d.expected) for d in report.drifts}
     assert found == {
-        (sku, "on_hand"): (15, 10), (sku, "reserved"): (2, 3), (sku, "stock_value"): (Decimal("21.00"), Decimal("20.00")),
-        (lost_sku, "on_hand"): (0, 4), (lost_sku, "stock_value"): (Decimal(0), Decimal("4.00")),
+        (sku, "on_hand"): (15, 10),
+        (sku, "reserved"): (2, 3),
+        (sku, "stock_value"): (Decimal("21.00"), Decimal("20.00")),
+        (lost_sku, "on_hand"): (0, 4),
+        (lost_sku, "stock_value"): (Decimal(0), Decimal("4.00")),
     }
     assert not report.fixed and snapshot(tenant_a, sku, wh)["on_hand"] == 15  # reporting changes nothing
 
     with tenant_a.scope():
         fixed = verify(fix=True)
     assert fixed.fixed and len(fixed.drifts) == 5
-    assert snapshot(tenant_a, sku, wh) == {"on_hand": 10, "reserved": 3, "available": 7, "qc_pending": 0,
-                                           "unsellable": 0, "inbound_ordered": 0, "in_transit": 0}
+    assert snapshot(tenant_a, sku, wh) == {
+        "on_hand": 10,
+        "reserved": 3,
+        "available": 7,
+        "qc_pending": 0,
+        "unsellable": 0,
+        "inbound_ordered": 0,
+        "in_transit": 0,
+    }
     assert snapshot(tenant_a, lost_sku, wh)["on_hand"] == 4
     with tenant_a.scope():
         assert verify().ok
         from core.events import OutboxEvent
 
-        repaired = session.execute(select(OutboxEvent).where(OutboxEvent.name == "stock.drift_repaired")).scalars().all()
+        repaired = (
+            session.execute(select(OutboxEvent).where(OutboxEvent.name == "stock.drift_repaired")).scalars().all()
+        )
         assert len(repaired) == 1 and len(repaired[0].payload["drifts"]) == 5
     with tenant_b.scope():  # tenant B's drift is B's: untouched by A's repair
         assert [d.field for d in verify().drifts] == ["qc_pending"]

@@ -1,5 +1,6 @@
 """The orders REST API as its callers see it: roles, masking of buyer data, errors naming the
 field or the state, filters, bulk actions, export, saved views and settings."""
+
 from __future__ import annotations
 
 import csv
@@ -15,10 +16,20 @@ from tests.support import body, pagination
 
 
 def manual(tenant, sku="API-1", qty=1, **kw):
-    data = {"currency": "USD", "buyer": {"name": "Jane Buyer", "email": "jane@example.com", "phone": "+1 555 0100"},
-            "shipping_address": {"name": "Jane Buyer", "line1": "1 Main St", "city": "Springfield",
-                                 "postal_code": "62701", "country": "US", "phone": "+1 555 0100"},
-            "lines": [{"sku": sku, "quantity": qty, "unit_price": "10.00"}], **kw}
+    data = {
+        "currency": "USD",
+        "buyer": {"name": "Jane Buyer", "email": "jane@example.com", "phone": "+1 555 0100"},
+        "shipping_address": {
+            "name": "Jane Buyer",
+            "line1": "1 Main St",
+            "city": "Springfield",
+            "postal_code": "62701",
+            "country": "US",
+            "phone": "+1 555 0100",
+        },
+        "lines": [{"sku": sku, "quantity": qty, "unit_price": "10.00"}],
+        **kw,
+    }
     resp = tenant.api.post("orders", data)
     assert resp.status_code == 201, body(resp)
     return body(resp)
@@ -34,16 +45,29 @@ def shop(tenant_a, tenant_b):
 
 def test_manual_orders_are_created_with_their_amounts_and_idempotency_key(shop):
     tenant, _, sku, wh = shop
-    data = {"currency": "USD", "buyer": {"name": "Jo"}, "shipping_address": {"country": "DE", "line1": "Hauptstr. 1"},
-            "lines": [{"sku_id": str(sku), "quantity": 2, "unit_price": "9.99", "item_tax": "3.80"}],
-            "shipping": "4.90", "discount": "1.00", "tags": ["phone order"], "external_order_id": "PHONE-7"}
+    data = {
+        "currency": "USD",
+        "buyer": {"name": "Jo"},
+        "shipping_address": {"country": "DE", "line1": "Hauptstr. 1"},
+        "lines": [{"sku_id": str(sku), "quantity": 2, "unit_price": "9.99", "item_tax": "3.80"}],
+        "shipping": "4.90",
+        "discount": "1.00",
+        "tags": ["phone order"],
+        "external_order_id": "PHONE-7",
+    }
     first = tenant.api.post("orders", data, headers={"Idempotency-Key": "phone-7"})
     second = tenant.api.post("orders", data, headers={"Idempotency-Key": "phone-7"})
     assert first.status_code == second.status_code == 201 and body(first)["id"] == body(second)["id"]
     order = body(first)
     assert (order["channel"], order["connection_id"], order["external_order_id"]) == ("manual", None, "PHONE-7")
-    assert order["amounts"] == {"goods": "19.98", "tax": "3.80", "shipping": "4.90", "discount": "1.00",
-                                "total": "27.68", "refunded": "0.00"}
+    assert order["amounts"] == {
+        "goods": "19.98",
+        "tax": "3.80",
+        "shipping": "4.90",
+        "discount": "1.00",
+        "total": "27.68",
+        "refunded": "0.00",
+    }
     assert order["tags"] == ["phone order"] and order["status"] == "pending_review"
     again = tenant.api.post("orders", data)
     assert again.status_code == 422 and "external_order_id" in body(again)["errors"]
@@ -51,22 +75,35 @@ def test_manual_orders_are_created_with_their_amounts_and_idempotency_key(shop):
 
 def test_a_line_without_a_price_is_free_not_dropped(shop):
     tenant, *_ = shop
-    order = manual(tenant, lines=[{"sku": "API-1", "quantity": 1, "unit_price": ""},
-                                  {"sku": "API-1", "quantity": 2, "unit_price": "5.00"}])
+    order = manual(
+        tenant,
+        lines=[
+            {"sku": "API-1", "quantity": 1, "unit_price": ""},
+            {"sku": "API-1", "quantity": 2, "unit_price": "5.00"},
+        ],
+    )
     assert [(ln["quantity"], ln["item_amount"]) for ln in order["lines"]] == [(1, "0.00"), (2, "10.00")]
 
 
 def test_bad_input_names_the_field(shop):
     tenant, *_ = shop
-    resp = tenant.api.post("orders", {"currency": "ZZZ", "shipping_address": {"country": "XX"},
-                                      "lines": [{"sku": "NOPE", "quantity": 0}, {"quantity": 1}]})
+    resp = tenant.api.post(
+        "orders",
+        {
+            "currency": "ZZZ",
+            "shipping_address": {"country": "XX"},
+            "lines": [{"sku": "NOPE", "quantity": 0}, {"quantity": 1}],
+        },
+    )
     assert resp.status_code == 422
     assert {"currency", "shipping_address.country", "lines.0.quantity", "lines.1.sku"} <= set(body(resp)["errors"])
-    resp = tenant.api.post("orders", {"currency": "USD", "shipping_address": {"country": "US"},
-                                      "lines": [{"sku": "NOPE", "quantity": 1}]})
+    resp = tenant.api.post(
+        "orders", {"currency": "USD", "shipping_address": {"country": "US"}, "lines": [{"sku": "NOPE", "quantity": 1}]}
+    )
     assert resp.status_code == 422 and body(resp)["errors"] == {"lines.0.sku": ["no SKU has the code NOPE"]}
-    resp = tenant.api.post("orders", {"currency": "USD", "shipping_address": {"country": "US"}, "lines": [],
-                                      "colour": "red"})
+    resp = tenant.api.post(
+        "orders", {"currency": "USD", "shipping_address": {"country": "US"}, "lines": [], "colour": "red"}
+    )
     assert resp.status_code == 422 and "colour" in body(resp)["errors"]
     order = manual(tenant)
     resp = tenant.api.post(f"orders/{order['id']}/hold", {"reason": "", "type": "whim"})
@@ -113,11 +150,18 @@ def test_roles_decide_who_reviews_and_who_ships(shop):
     assert warehouse_staff.post(f"orders/{order['id']}/print", {"document": "label"}).status_code == 200
     shipped = warehouse_staff.post(f"orders/{order['id']}/ship", {"carrier": "UPS", "tracking_number": "1Z"})
     assert shipped.status_code == 200 and body(shipped)["status"] == "shipped"
-    assert warehouse_staff.post(f"orders/{order['id']}/refunds", {"method": "offline", "reason": "x",
-                                                                   "amount": "1"}).status_code == 403
+    assert (
+        warehouse_staff.post(
+            f"orders/{order['id']}/refunds", {"method": "offline", "reason": "x", "amount": "1"}
+        ).status_code
+        == 403
+    )
     timeline = body(tenant.api.get(f"orders/{order['id']}/timeline"))
     assert [(t["action"], t["to_status"]) for t in timeline][-3:] == [
-        ("allocated", "allocated"), ("printed", "awaiting_shipment"), ("shipped", "shipped")]
+        ("allocated", "allocated"),
+        ("printed", "awaiting_shipment"),
+        ("shipped", "shipped"),
+    ]
     assert timeline[-1]["actor"].startswith("api-key:")
 
 
@@ -148,24 +192,30 @@ def test_bulk_actions_report_each_order(shop):
     tenant, other, sku, wh = shop
     a, b = manual(tenant), manual(tenant)
     approved_sku(other, "X")
-    foreign = manual_other = other.api.post("orders", {"currency": "USD", "shipping_address": {"country": "US"},
-                                                       "lines": [{"sku": "X", "quantity": 1}]})
+    foreign = manual_other = other.api.post(
+        "orders", {"currency": "USD", "shipping_address": {"country": "US"}, "lines": [{"sku": "X", "quantity": 1}]}
+    )
     assert manual_other.status_code == 201
     tenant.api.post(f"orders/{b['id']}/approve", {})
-    resp = tenant.api.post("orders/bulk", {"action": "approve",
-                                           "order_ids": [a["id"], b["id"], body(foreign)["id"]]})
+    resp = tenant.api.post("orders/bulk", {"action": "approve", "order_ids": [a["id"], b["id"], body(foreign)["id"]]})
     assert resp.status_code == 200
     results = body(resp)
     assert [(r["ok"], r["status"]) for r in results[:2]] == [(True, "allocated"), (False, "allocated")]
     assert results[1]["error"] == f"cannot approve order {b['number']}: it is allocated"
-    assert results[2] == {"order_id": body(foreign)["id"], "number": None, "ok": False, "status": None,
-                          "error": "no such order"}
+    assert results[2] == {
+        "order_id": body(foreign)["id"],
+        "number": None,
+        "ok": False,
+        "status": None,
+        "error": "no such order",
+    }
     held = body(tenant.api.post("orders/bulk", {"action": "hold", "order_ids": [a["id"]], "reason": "check"}))
     assert held[0]["ok"] and held[0]["status"] == "on_hold"
     missing_reason = tenant.api.post("orders/bulk", {"action": "cancel", "order_ids": [a["id"]]})
     assert missing_reason.status_code == 422 and "reason" in body(missing_reason)["errors"]
-    cancelled = body(tenant.api.post("orders/bulk", {"action": "cancel", "order_ids": [a["id"], b["id"]],
-                                                     "reason": "duplicate"}))
+    cancelled = body(
+        tenant.api.post("orders/bulk", {"action": "cancel", "order_ids": [a["id"], b["id"]], "reason": "duplicate"})
+    )
     assert [r["status"] for r in cancelled] == ["cancelled", "cancelled"]
 
 
@@ -200,15 +250,22 @@ def test_settings_round_trip_and_name_bad_fields(shop):
     viewer = tenant.client_with_roles("viewer")
     assert body(viewer.get("order-settings"))["review_rules"][0]["fulfilment"] == "platform"
     assert viewer.patch("order-settings", {"auto_allocate": False}).status_code == 403
-    resp = tenant.api.patch("order-settings", {"allocation_policy": "hold", "split_attributes": ["fragile"],
-                                               "value_limits": [{"destination": "EU", "amount": "150",
-                                                                 "currency": "EUR"}]})
+    resp = tenant.api.patch(
+        "order-settings",
+        {
+            "allocation_policy": "hold",
+            "split_attributes": ["fragile"],
+            "value_limits": [{"destination": "EU", "amount": "150", "currency": "EUR"}],
+        },
+    )
     assert resp.status_code == 200
     saved = body(tenant.api.get("order-settings"))
     assert saved["allocation_policy"] == "hold" and saved["value_limits"][0]["destination"] == "EU"
     bad = tenant.api.patch("order-settings", {"value_limits": [{"destination": "Mars", "amount": "-1"}]})
     assert bad.status_code == 422
-    assert {"value_limits.0.destination", "value_limits.0.amount", "value_limits.0.currency"} <= set(body(bad)["errors"])
+    assert {"value_limits.0.destination", "value_limits.0.amount", "value_limits.0.currency"} <= set(
+        body(bad)["errors"]
+    )
 
 
 def test_order_detail_shows_stock_per_warehouse_and_split_children(shop):
@@ -219,8 +276,9 @@ def test_order_detail_shows_stock_per_warehouse_and_split_children(shop):
     rows = body(tenant.api.get(f"orders/{order['id']}/stock"))
     assert sorted((r["warehouse_code"], r["available"]) for r in rows) == [("API-WH", 10), ("API-WH2", 3)]
     line_id = order["lines"][0]["id"]
-    resp = tenant.api.post(f"orders/{order['id']}/split", {"parts": [[{"line_id": line_id, "quantity": 1}]],
-                                                           "reason": "two boxes"})
+    resp = tenant.api.post(
+        f"orders/{order['id']}/split", {"parts": [[{"line_id": line_id, "quantity": 1}]], "reason": "two boxes"}
+    )
     assert resp.status_code == 200
     result = body(resp)
     assert result["parent"]["status"] == "split"
@@ -230,6 +288,12 @@ def test_order_detail_shows_stock_per_warehouse_and_split_children(shop):
 
 def test_openapi_documents_the_orders_endpoints(app):
     spec = json.loads(app.test_client().get("/api/v1/openapi.json").get_data(as_text=True))
-    for path in ("/api/v1/orders", "/api/v1/orders/{order_id}/ship", "/api/v1/orders/{order_id}/refunds",
-                 "/api/v1/order-returns/{return_id}/receive", "/api/v1/orders/bulk", "/api/v1/order-settings"):
+    for path in (
+        "/api/v1/orders",
+        "/api/v1/orders/{order_id}/ship",
+        "/api/v1/orders/{order_id}/refunds",
+        "/api/v1/order-returns/{return_id}/receive",
+        "/api/v1/orders/bulk",
+        "/api/v1/order-settings",
+    ):
         assert path in spec["paths"], path

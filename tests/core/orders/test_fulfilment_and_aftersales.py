@@ -1,5 +1,6 @@
 """Shipment, delivery, cancellation, refunds and returns: their effect on stock, on the
 order's money and status, and the events the books and the sync engine receive."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -57,22 +58,44 @@ def line_of(order, sku_code):
 
 def test_print_then_ship_moves_the_stock_out_at_book_cost_and_tells_the_channel(shop):
     tenant, conn, wh, tee, cap = shop
-    order = order_of(tenant, conn, line("TEE", 2, "20.00", ext="T1", item_tax=Decimal("3.20")),
-                     line("CAP", 1, "8.00", ext="C1"), ext="SHIP-1", marketplace="US")
+    order = order_of(
+        tenant,
+        conn,
+        line("TEE", 2, "20.00", ext="T1", item_tax=Decimal("3.20")),
+        line("CAP", 1, "8.00", ext="C1"),
+        ext="SHIP-1",
+        marketplace="US",
+    )
     with tenant.scope():
         service.mark_printed(order.id, "pick_list")
         assert service.get_order(order.id).status == "awaiting_shipment"
-        service.ship(order.id, carrier="UPS", service="Ground", tracking_number="1Z999", weight_g=900,
-                     length_cm="30", width_cm="20", height_cm="10")
+        service.ship(
+            order.id,
+            carrier="UPS",
+            service="Ground",
+            tracking_number="1Z999",
+            weight_g=900,
+            length_cm="30",
+            width_cm="20",
+            height_cm="10",
+        )
     assert snapshot(tenant, tee, wh)["on_hand"] == 18 and snapshot(tenant, tee, wh)["reserved"] == 0
     assert snapshot(tenant, cap, wh)["on_hand"] == 19
     shipped = reload(tenant, order.id)
     assert shipped.status == "shipped" and line_of(shipped, "TEE").cost_value == Decimal("24.00")
     payload = events(tenant, "order.shipped", order.id)[0].payload
-    assert (payload["connection_id"], payload["external_order_id"], payload["marketplace"]) == (str(conn), "SHIP-1", "US")
+    assert (payload["connection_id"], payload["external_order_id"], payload["marketplace"]) == (
+        str(conn),
+        "SHIP-1",
+        "US",
+    )
     assert (payload["carrier"], payload["service"], payload["tracking_number"]) == ("UPS", "Ground", "1Z999")
-    assert payload["channel_orders"] == [{"external_order_id": "SHIP-1", "lines": [
-        {"external_line_id": "T1", "quantity": 2}, {"external_line_id": "C1", "quantity": 1}]}]
+    assert payload["channel_orders"] == [
+        {
+            "external_order_id": "SHIP-1",
+            "lines": [{"external_line_id": "T1", "quantity": 2}, {"external_line_id": "C1", "quantity": 1}],
+        }
+    ]
     assert (payload["cost_value"], payload["cost_currency"]) == ("29.00", "CNY")
     tee_line = next(x for x in payload["lines"] if x["sku_code"] == "TEE")
     assert tee_line["cost"]["value"] == "24.00" and tee_line["total"] == "43.20"
@@ -132,8 +155,9 @@ def test_a_refund_before_shipment_cancels_the_lines_it_pays_back(shop):
     order = order_of(tenant, conn, line("TEE", 3, "10.00", shipping_price=Decimal("3.00")), line("CAP", 1, "8.00"))
     tee_line = line_of(order, "TEE")
     with tenant.scope():
-        refund = service.refund(order.id, method="offline", reason="out of the colour",
-                                lines=[{"line_id": str(tee_line.id), "quantity": 1}])
+        refund = service.refund(
+            order.id, method="offline", reason="out of the colour", lines=[{"line_id": str(tee_line.id), "quantity": 1}]
+        )
     assert (refund.type, refund.amount) == ("cancellation", Decimal("11.00"))  # 10.00 + a third of 3.00
     after = reload(tenant, order.id)
     assert after.status == "allocated" and after.total == Decimal("41.00") - Decimal("11.00")
@@ -141,7 +165,11 @@ def test_a_refund_before_shipment_cancels_the_lines_it_pays_back(shop):
     assert snapshot(tenant, tee, wh)["reserved"] == 2 and snapshot(tenant, cap, wh)["reserved"] == 1
     payload = events(tenant, "order.refunded", order.id)[0].payload["refund"]
     assert (payload["stage"], payload["method"], payload["amount"], payload["lines"][0]["quantity"]) == (
-        "before_shipment", "offline", "11.00", 1)
+        "before_shipment",
+        "offline",
+        "11.00",
+        1,
+    )
     assert names(events(tenant, entity_id=order.id))[-2:] == ["order.lines_cancelled", "order.refunded"]
     with tenant.scope(), pytest.raises(ValidationError) as bad:
         service.refund(order.id, method="platform", reason="x", amount="5")
@@ -157,20 +185,21 @@ def shipped_order(tenant, conn, *lines):
 
 def test_refunds_after_shipment_by_line_and_by_amount_add_up_to_the_order(shop):
     tenant, conn, wh, tee, cap = shop
-    order = shipped_order(tenant, conn, line("TEE", 3, "10.00", shipping_price=Decimal("1.00")),
-                          line("CAP", 1, "8.00"))
+    order = shipped_order(tenant, conn, line("TEE", 3, "10.00", shipping_price=Decimal("1.00")), line("CAP", 1, "8.00"))
     tee_line = line_of(order, "TEE")
     with tenant.scope():
-        first = service.refund(order.id, method="platform", reason="late",
-                               lines=[{"line_id": str(tee_line.id), "quantity": 1}])
+        first = service.refund(
+            order.id, method="platform", reason="late", lines=[{"line_id": str(tee_line.id), "quantity": 1}]
+        )
         assert reload(tenant, order.id).status == "partially_refunded"
         second = service.refund(order.id, method="offline", reason="goodwill", amount="5.00")
         with pytest.raises(ValidationError) as bad:
             service.refund(order.id, method="offline", reason="too much", amount="100.00")
         assert "amount" in bad.value.errors
         rest = reload(tenant, order.id)
-        last = service.refund(order.id, method="offline", reason="the rest",
-                              amount=str(rest.total - rest.refunded_amount))
+        last = service.refund(
+            order.id, method="offline", reason="the rest", amount=str(rest.total - rest.refunded_amount)
+        )
     final = reload(tenant, order.id)
     assert first.amount == Decimal("10.33") and second.amount == Decimal("5.00")
     assert first.amount + second.amount + last.amount == final.total == Decimal("39.00")
@@ -179,8 +208,10 @@ def test_refunds_after_shipment_by_line_and_by_amount_add_up_to_the_order(shop):
     assert snapshot(tenant, tee, wh)["on_hand"] == 17  # refunds alone bring nothing back
     refunds = [e.payload["refund"] for e in events(tenant, "order.refunded", order.id)]
     assert [(r["stage"], r["type"], r["amount"]) for r in refunds] == [
-        ("after_shipment", "refund_only", "10.33"), ("after_shipment", "refund_only", "5.00"),
-        ("after_shipment", "refund_only", str(last.amount))]
+        ("after_shipment", "refund_only", "10.33"),
+        ("after_shipment", "refund_only", "5.00"),
+        ("after_shipment", "refund_only", str(last.amount)),
+    ]
 
 
 def test_refund_without_return_needs_evidence(shop):
@@ -191,8 +222,14 @@ def test_refund_without_return_needs_evidence(shop):
         service.refund(order.id, method="platform", reason="broken", type="refund_without_return", lines=item)
     assert "evidence" in bad.value.errors
     with tenant.scope():
-        refund = service.refund(order.id, method="platform", reason="broken", type="refund_without_return",
-                                lines=item, evidence=["https://photos.example/broken.jpg"])
+        refund = service.refund(
+            order.id,
+            method="platform",
+            reason="broken",
+            type="refund_without_return",
+            lines=item,
+            evidence=["https://photos.example/broken.jpg"],
+        )
     assert refund.amount == Decimal("10.00") and refund.evidence == ["https://photos.example/broken.jpg"]
     payload = events(tenant, "order.refunded", order.id)[0].payload["refund"]
     assert payload["type"] == "refund_without_return" and payload["evidence"] == ["https://photos.example/broken.jpg"]
@@ -204,18 +241,26 @@ def test_a_return_comes_back_at_the_cost_it_left_with(shop):
     stock(tenant, tee, wh, 10, cost="30.00")  # the average moves after the shipment
     tee_line, cap_line = line_of(order, "TEE"), line_of(order, "CAP")
     with tenant.scope():
-        rma = service.create_return(order.id, lines=[{"line_id": str(tee_line.id), "quantity": 2},
-                                                     {"line_id": str(cap_line.id), "quantity": 2}],
-                                    reason="wrong size", carrier="USPS", tracking_number="RET-1")
+        rma = service.create_return(
+            order.id,
+            lines=[{"line_id": str(tee_line.id), "quantity": 2}, {"line_id": str(cap_line.id), "quantity": 2}],
+            reason="wrong size",
+            carrier="USPS",
+            tracking_number="RET-1",
+        )
         with pytest.raises(ValidationError):  # more than shipped and not already coming back
             service.create_return(order.id, lines=[{"line_id": str(tee_line.id), "quantity": 2}], reason="again")
         with pytest.raises(ValidationError) as bad:
             service.receive_return(rma.id, inspection=[{"line_id": str(tee_line.id), "restock": 1, "damaged": 0}])
         assert set(bad.value.errors) >= {"inspection.0"}
         before = snapshot(tenant, tee, wh)
-        service.receive_return(rma.id, inspection=[
-            {"line_id": str(tee_line.id), "restock": 1, "damaged": 1, "note": "torn seam"},
-            {"line_id": str(cap_line.id), "restock": 2, "damaged": 0}])
+        service.receive_return(
+            rma.id,
+            inspection=[
+                {"line_id": str(tee_line.id), "restock": 1, "damaged": 1, "note": "torn seam"},
+                {"line_id": str(cap_line.id), "restock": 2, "damaged": 0},
+            ],
+        )
     after = snapshot(tenant, tee, wh)
     assert (after["on_hand"] - before["on_hand"], after["unsellable"] - before["unsellable"]) == (1, 1)
     payload = events(tenant, "return.received")[0].payload

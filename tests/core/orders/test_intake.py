@@ -1,5 +1,6 @@
 """Orders arriving from a channel connection: the sync engine's contract (upsert_from_channel,
 upsert_many), and manual orders through the API."""
+
 from __future__ import annotations
 
 import uuid
@@ -49,12 +50,30 @@ def get(tenant, order_id):
 
 def test_a_new_channel_order_waits_for_review_with_the_reason_and_its_amounts(shop):
     tenant, conn, sku, wh = shop
-    result = upsert(tenant, conn, channel_order(
-        line("MUG-RED", 2, "12.50", item_tax=Decimal("2.00"), shipping_price=Decimal("4.99"), discount=Decimal("1.00")),
-        ext="111-1", marketplace="US"))
+    result = upsert(
+        tenant,
+        conn,
+        channel_order(
+            line(
+                "MUG-RED",
+                2,
+                "12.50",
+                item_tax=Decimal("2.00"),
+                shipping_price=Decimal("4.99"),
+                discount=Decimal("1.00"),
+            ),
+            ext="111-1",
+            marketplace="US",
+        ),
+    )
     assert result.outcome == "created"
     order = get(tenant, result.order_id)
-    assert (order.status, order.channel, order.connection_id, order.marketplace) == ("pending_review", "dummy", conn, "US")
+    assert (order.status, order.channel, order.connection_id, order.marketplace) == (
+        "pending_review",
+        "dummy",
+        conn,
+        "US",
+    )
     assert order.review_note == "no auto-approval rule matches: a person must review it"
     assert order.total == Decimal("30.99")  # 25.00 + 2.00 tax + 4.99 shipping - 1.00 discount
     assert order.lines[0].sku_id == sku and order.lines[0].sku_code == "MUG-RED"
@@ -78,10 +97,12 @@ def test_redelivery_changes_nothing_and_emits_nothing(shop):
 
 def test_an_older_payload_is_ignored(shop):
     tenant, conn, *_ = shop
-    upsert(tenant, conn, channel_order(line("MUG-RED", 1, ext="L1"), ext="111-3", updated=10,
-                                       external_status="Unshipped"))
-    stale = upsert(tenant, conn, channel_order(line("MUG-RED", 1, ext="L1"), ext="111-3", updated=5,
-                                               external_status="Pending"))
+    upsert(
+        tenant, conn, channel_order(line("MUG-RED", 1, ext="L1"), ext="111-3", updated=10, external_status="Unshipped")
+    )
+    stale = upsert(
+        tenant, conn, channel_order(line("MUG-RED", 1, ext="L1"), ext="111-3", updated=5, external_status="Pending")
+    )
     assert stale.outcome == "unchanged"
     assert get(tenant, stale.order_id).external_status == "Unshipped"
 
@@ -101,8 +122,13 @@ def test_an_unmapped_seller_sku_holds_the_order_naming_it_until_it_is_mapped(sho
     assert "AMZ-MUG-BLUE" in str(refused.value) and refused.value.status_code == 409
     # Map the listing (pack of 2 of the local blue mug) and release: the order goes back to review.
     blue = approved_sku(tenant, "MUG-BLUE")
-    assert tenant.api.post("listing-mappings", {"connection_id": str(conn), "seller_sku": "AMZ-MUG-BLUE",
-                                                "sku_id": str(blue), "quantity": 2}).status_code == 201
+    assert (
+        tenant.api.post(
+            "listing-mappings",
+            {"connection_id": str(conn), "seller_sku": "AMZ-MUG-BLUE", "sku_id": str(blue), "quantity": 2},
+        ).status_code
+        == 201
+    )
     with tenant.scope():
         service.release_order(result.order_id)
     order = get(tenant, result.order_id)
@@ -129,8 +155,9 @@ def test_the_platform_cancelling_releases_the_stock_and_says_so(shop):
     result = upsert(tenant, conn, channel_order(line("MUG-RED", 3, ext="L1"), ext="111-6"))
     assert get(tenant, result.order_id).status == "allocated"
     assert snapshot(tenant, sku, wh)["reserved"] == 3
-    cancelled = upsert(tenant, conn, channel_order(line("MUG-RED", 3, ext="L1"), ext="111-6", status="cancelled",
-                                                   updated=1))
+    cancelled = upsert(
+        tenant, conn, channel_order(line("MUG-RED", 3, ext="L1"), ext="111-6", status="cancelled", updated=1)
+    )
     assert cancelled.outcome == "updated"
     order = get(tenant, result.order_id)
     assert order.status == "cancelled" and order.cancel_reason == "cancelled on the channel"
@@ -144,12 +171,18 @@ def test_a_platform_refund_before_shipment_cancels_and_records_the_refund(shop):
     tenant, conn, sku, wh = shop
     settings(tenant, review_rules=APPROVE_ALL)
     result = upsert(tenant, conn, channel_order(line("MUG-RED", 2, "10.00", ext="L1"), ext="111-7"))
-    upsert(tenant, conn, channel_order(line("MUG-RED", 2, "10.00", ext="L1"), ext="111-7", status="refunded", updated=1))
+    upsert(
+        tenant, conn, channel_order(line("MUG-RED", 2, "10.00", ext="L1"), ext="111-7", status="refunded", updated=1)
+    )
     order = get(tenant, result.order_id)
     assert order.status == "cancelled" and order.refunded_amount == Decimal("20.00")
     refund = events(tenant, "order.refunded", result.order_id)[0].payload["refund"]
     assert (refund["method"], refund["type"], refund["stage"], refund["amount"]) == (
-        "platform", "cancellation", "before_shipment", "20.00")
+        "platform",
+        "cancellation",
+        "before_shipment",
+        "20.00",
+    )
     assert snapshot(tenant, sku, wh)["reserved"] == 0
 
 
@@ -173,8 +206,13 @@ def test_address_updates_reach_the_order_until_staff_correct_it(shop):
     assert get(tenant, result.order_id).ship_city == "Shelbyville"
     with tenant.scope():
         service.update_order(result.order_id, shipping_address={"city": "Capital City"}, tags=["vip"])
-    outcome = upsert(tenant, conn, channel_order(*lines, ext="111-9", updated=2, external_status="Paid",
-                                                 shipping_address=address(city="Ogdenville")))
+    outcome = upsert(
+        tenant,
+        conn,
+        channel_order(
+            *lines, ext="111-9", updated=2, external_status="Paid", shipping_address=address(city="Ogdenville")
+        ),
+    )
     order = get(tenant, result.order_id)
     assert outcome.outcome == "updated"
     assert (order.ship_city, order.address_source, order.tags) == ("Capital City", "staff", ["vip"])
@@ -193,7 +231,11 @@ def test_an_address_change_after_the_label_holds_the_order(shop):
         order = service.get_order(result.order_id)
         hold = service.open_hold(order)
         assert (order.status, hold.type, hold.source, hold.held_from) == (
-            "on_hold", "address_changed", "channel", "awaiting_shipment")
+            "on_hold",
+            "address_changed",
+            "channel",
+            "awaiting_shipment",
+        )
 
 
 def test_the_channel_saying_shipped_holds_an_order_we_did_not_ship(shop):
@@ -208,13 +250,24 @@ def test_platform_fulfilled_orders_consume_the_platform_warehouse(shop):
     tenant, conn, sku, wh = shop
     fba = warehouse(tenant, "FBA-US", type="platform", marketplace="US", country="US", connection_id=conn)
     stock(tenant, sku, fba, 5)
-    result = upsert(tenant, conn, channel_order(line("MUG-RED", 2, ext="L1"), ext="FBA-1", fulfilment="platform",
-                                                marketplace="US"))
+    result = upsert(
+        tenant, conn, channel_order(line("MUG-RED", 2, ext="L1"), ext="FBA-1", fulfilment="platform", marketplace="US")
+    )
     order = get(tenant, result.order_id)
     assert (order.status, order.warehouse_id) == ("allocated", fba)  # approved by the default rule
     assert snapshot(tenant, sku, fba)["reserved"] == 2 and snapshot(tenant, sku, wh)["reserved"] == 0
-    upsert(tenant, conn, channel_order(line("MUG-RED", 2, ext="L1"), ext="FBA-1", fulfilment="platform",
-                                       marketplace="US", status="shipped", updated=1))
+    upsert(
+        tenant,
+        conn,
+        channel_order(
+            line("MUG-RED", 2, ext="L1"),
+            ext="FBA-1",
+            fulfilment="platform",
+            marketplace="US",
+            status="shipped",
+            updated=1,
+        ),
+    )
     assert get(tenant, result.order_id).status == "shipped"
     assert snapshot(tenant, sku, fba)["on_hand"] == 3 and snapshot(tenant, sku, wh)["on_hand"] == 10
     shipped = events(tenant, "order.shipped", result.order_id)[0].payload
@@ -226,8 +279,11 @@ def test_platform_fulfilled_orders_consume_the_platform_warehouse(shop):
 
 def test_platform_orders_without_a_platform_warehouse_are_recorded_without_reserving(shop):
     tenant, conn, sku, wh = shop
-    result = upsert(tenant, conn, channel_order(line("MUG-RED", 1), ext="FBA-2", fulfilment="platform",
-                                                marketplace="DE", status="shipped"))
+    result = upsert(
+        tenant,
+        conn,
+        channel_order(line("MUG-RED", 1), ext="FBA-2", fulfilment="platform", marketplace="DE", status="shipped"),
+    )
     order = get(tenant, result.order_id)
     assert order.status == "shipped" and order.fulfilment == "platform"
     assert (snapshot(tenant, sku, wh)["on_hand"], snapshot(tenant, sku, wh)["reserved"]) == (10, 0)
@@ -240,11 +296,13 @@ def test_upsert_many_reports_each_order_and_rejects_bad_ones_alone(shop):
     tenant, conn, sku, wh = shop
     settings(tenant, review_rules=APPROVE_ALL)
     known = upsert(tenant, conn, channel_order(line("MUG-RED", 1, ext="L1"), ext="B-0"))
-    page = [channel_order(line("MUG-RED", 1, ext="L1"), ext="B-0", updated=1, external_status="Later"),
-            channel_order(line("MUG-RED", 2), ext="B-1"),
-            channel_order(line("MUG-RED", 0), ext="B-2"),
-            channel_order(line("MUG-RED", 1), ext="B-3", currency="XXX"),
-            channel_order(line("MUG-RED", 2), ext="B-1", updated=1, external_status="Ready")]
+    page = [
+        channel_order(line("MUG-RED", 1, ext="L1"), ext="B-0", updated=1, external_status="Later"),
+        channel_order(line("MUG-RED", 2), ext="B-1"),
+        channel_order(line("MUG-RED", 0), ext="B-2"),
+        channel_order(line("MUG-RED", 1), ext="B-3", currency="XXX"),
+        channel_order(line("MUG-RED", 2), ext="B-1", updated=1, external_status="Ready"),
+    ]
     with tenant.scope():
         results = service.upsert_many(conn, page)
     assert [r.outcome for r in results] == ["updated", "created", "rejected", "rejected", "updated"]

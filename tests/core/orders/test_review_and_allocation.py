@@ -1,7 +1,9 @@
 """Auto-review rules, staff approval, and allocation: which warehouse, split or hold when none
 can take the whole order, and the stock each outcome holds."""
+
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,11 +15,13 @@ from core.orders.models import Order
 from tests.core.catalog.factories import approved_sku
 from tests.core.orders.helpers import (
     APPROVE_ALL,
+    T0,
     channel_order,
     connection,
     events,
     line,
     names,
+    rates,
     settings,
     snapshot,
     stock,
@@ -52,12 +56,15 @@ def test_review_rules_outrank_approval_rules_and_say_why(shop):
     tenant, conn = shop
     sku = approved_sku(tenant, "R-1")
     stock(tenant, sku, warehouse(tenant), 100)
-    settings(tenant, review_rules=[
-        {"name": "High value", "action": "review", "min_total": "500", "currency": "USD"},
-        {"name": "Risky destinations", "action": "review", "countries": ["BR"]},
-        {"name": "Remarks", "action": "review", "has_remarks": True},
-        {"name": "Merchant orders", "action": "approve", "fulfilment": "merchant"},
-    ])
+    settings(
+        tenant,
+        review_rules=[
+            {"name": "High value", "action": "review", "min_total": "500", "currency": "USD"},
+            {"name": "Risky destinations", "action": "review", "countries": ["BR"]},
+            {"name": "Remarks", "action": "review", "has_remarks": True},
+            {"name": "Merchant orders", "action": "approve", "fulfilment": "merchant"},
+        ],
+    )
     small = upsert(tenant, conn, channel_order(line("R-1", 1, "20.00")))
     big = upsert(tenant, conn, channel_order(line("R-1", 30, "20.00")))
     brazil = upsert(tenant, conn, channel_order(line("R-1", 1, "20.00"), country="BR"))
@@ -73,14 +80,44 @@ def test_review_rules_outrank_approval_rules_and_say_why(shop):
 def test_amount_rules_compare_other_currencies_through_the_tenants_rates(shop):
     tenant, conn = shop
     approved_sku(tenant, "R-2")
-    settings(tenant, review_rules=[{"name": "Over 2000 CNY", "action": "review", "min_total": "2000",
-                                    "currency": "CNY"},
-                                   {"name": "All", "action": "approve", "fulfilment": "merchant"}])
+    settings(
+        tenant,
+        review_rules=[
+            {"name": "Over 2000 CNY", "action": "review", "min_total": "2000", "currency": "CNY"},
+            {"name": "All", "action": "approve", "fulfilment": "merchant"},
+        ],
+    )
     unknown = upsert(tenant, conn, channel_order(line("R-2", 1, "10.00"), currency="EUR"))
     assert unknown.status == "pending_review" and "no rate for EUR" in unknown.review_note
-    settings(tenant, fx_rates={"USD": "7.1"})
+    rates(tenant, {"USD": "7.1"})
     big = upsert(tenant, conn, channel_order(line("R-2", 3, "100.00")))
     assert big.review_note == "Over 2000 CNY: total 300.00 USD (2130.00 CNY) is at least 2000.00 CNY"
+
+
+def test_amounts_are_compared_at_the_rate_of_the_day_the_order_was_placed(shop):
+    tenant, conn = shop
+    approved_sku(tenant, "R-6")
+    settings(
+        tenant,
+        review_rules=[
+            {"name": "Over 2000 CNY", "action": "review", "min_total": "2000", "currency": "CNY"},
+            {"name": "All", "action": "approve", "fulfilment": "merchant"},
+        ],
+    )
+    euros = upsert(tenant, conn, channel_order(line("R-6", 1, "10.00"), currency="EUR"))
+    assert euros.review_note == (
+        "Over 2000 CNY: total 10.00 EUR cannot be compared with 2000.00 CNY "
+        "(no rate for EUR to CNY on 2026-11-01 or in the 31 days before)"
+    )
+    # The orders were placed on 2026-11-01 (T0): a later rate is not theirs, an earlier one is.
+    rates(tenant, {"USD": "7.1"}, on=T0.date() + timedelta(days=1))
+    rates(tenant, {"USD": "6.0"}, on=T0.date() - timedelta(days=3))
+    dollars = upsert(tenant, conn, channel_order(line("R-6", 3, "100.00")))  # 300 USD = 1800 CNY at 6.0
+    assert dollars.status != "pending_review" and dollars.review_note == ""
+    assert events(tenant, "order.approved", dollars.id)[0].payload["rule"] == "All"
+    # At the later rate (2130 CNY) the same order would have waited for review.
+    later = channel_order(line("R-6", 3, "100.00"), purchased_at=T0 + timedelta(days=1))
+    assert upsert(tenant, conn, later).review_note.startswith("Over 2000 CNY: total 300.00 USD (2130.00 CNY)")
 
 
 def test_overseas_warehouse_orders_are_approved_by_rule(shop):
@@ -115,13 +152,24 @@ def test_staff_approve_then_allocation_follows_and_wrong_states_are_409(shop):
 def test_settings_are_validated_field_by_field(shop):
     tenant, _ = shop
     with tenant.scope(), pytest.raises(ValidationError) as bad:
-        service.update_settings(review_rules=[{"name": "x", "action": "maybe"},
-                                              {"name": "y", "action": "approve"},
-                                              {"name": "z", "action": "review", "countries": ["ZZ"], "colour": 1}],
-                                allocation_policy="later", package_limits={"max_weight_g": -1})
+        service.update_settings(
+            review_rules=[
+                {"name": "x", "action": "maybe"},
+                {"name": "y", "action": "approve"},
+                {"name": "z", "action": "review", "countries": ["ZZ"], "colour": 1},
+            ],
+            allocation_policy="later",
+            package_limits={"max_weight_g": -1},
+        )
     errors = bad.value.errors
-    assert set(errors) >= {"review_rules.0.action", "review_rules.1", "review_rules.2.countries.0",
-                           "review_rules.2.colour", "allocation_policy", "package_limits.max_weight_g"}
+    assert set(errors) >= {
+        "review_rules.0.action",
+        "review_rules.1",
+        "review_rules.2.countries.0",
+        "review_rules.2.colour",
+        "allocation_policy",
+        "package_limits.max_weight_g",
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,28 +206,37 @@ def test_same_region_and_lowest_estimated_cost_break_ties(shop):
     settings(tenant, review_rules=APPROVE_ALL)
     to_france = upsert(tenant, conn, channel_order(line("W-C", 1), country="FR"))
     assert to_france.warehouse_id in (de, cheap)  # both EU: the region wins over the UK
-    settings(tenant, shipping_costs=[
-        {"warehouse_id": str(de), "destination": "EU", "base": "5", "per_kg": "3", "currency": "EUR"},
-        {"warehouse_id": str(cheap), "destination": "*", "base": "2", "per_kg": "2", "currency": "EUR"},
-    ], fx_rates={"EUR": "7.8"})
+    settings(
+        tenant,
+        shipping_costs=[
+            {"warehouse_id": str(de), "destination": "EU", "base": "5", "per_kg": "3", "currency": "EUR"},
+            {"warehouse_id": str(cheap), "destination": "*", "base": "2", "per_kg": "2", "currency": "EUR"},
+        ],
+    )
+    rates(tenant, {"EUR": "7.8"})
     again = upsert(tenant, conn, channel_order(line("W-C", 1), country="FR"))
     assert again.warehouse_id == cheap  # 2 + 2x2 = 6 EUR against 5 + 3x2 = 11 EUR
 
 
 def test_split_by_warehouse_when_none_holds_the_whole_order(shop):
     tenant, conn = shop
-    a, b, c = approved_sku(tenant, "S-A"), approved_sku(tenant, "S-B"), approved_sku(tenant, "S-C")
+    a, b, _c = approved_sku(tenant, "S-A"), approved_sku(tenant, "S-B"), approved_sku(tenant, "S-C")
     one, two = warehouse(tenant, "ONE"), warehouse(tenant, "TWO")
     stock(tenant, a, one, 5)
     stock(tenant, b, two, 5)
     settings(tenant, review_rules=APPROVE_ALL, allocation_policy="split")
-    order = upsert(tenant, conn, channel_order(line("S-A", 2, "10.00"), line("S-B", 1, "7.00"),
-                                               line("S-C", 4, "1.00"), ext="SPLIT-1"))
+    order = upsert(
+        tenant,
+        conn,
+        channel_order(line("S-A", 2, "10.00"), line("S-B", 1, "7.00"), line("S-C", 4, "1.00"), ext="SPLIT-1"),
+    )
     assert order.status == "split"
     kids = children(tenant, order.id)
     assert [(k.number, k.status, k.warehouse_id) for k in kids] == [
-        (f"{order.number}-1", "allocated", one), (f"{order.number}-2", "allocated", two),
-        (f"{order.number}-3", "on_hold", None)]
+        (f"{order.number}-1", "allocated", one),
+        (f"{order.number}-2", "allocated", two),
+        (f"{order.number}-3", "on_hold", None),
+    ]
     assert [ln.seller_sku for k in kids for ln in k.lines] == ["S-A", "S-B", "S-C"]
     assert sum((k.total for k in kids), Decimal(0)) == order.total
     assert snapshot(tenant, a, one)["reserved"] == 2 and snapshot(tenant, b, two)["reserved"] == 1
@@ -189,8 +246,12 @@ def test_split_by_warehouse_when_none_holds_the_whole_order(shop):
         assert hold.problems[0]["quantity"] == 4 and hold.problems[0]["available"] == 0
     # Each child holds its lines under its own line ids: cancelling one line releases just it.
     with tenant.scope():
-        service.refund(kids[1].id, method="offline", reason="discontinued",
-                       lines=[{"line_id": str(kids[1].lines[0].id), "quantity": 1}])
+        service.refund(
+            kids[1].id,
+            method="offline",
+            reason="discontinued",
+            lines=[{"line_id": str(kids[1].lines[0].id), "quantity": 1}],
+        )
     assert snapshot(tenant, b, two)["reserved"] == 0 and snapshot(tenant, a, one)["reserved"] == 2
     with tenant.scope():
         assert service.get_order(kids[1].id).status == "cancelled"

@@ -1,11 +1,14 @@
 """Splitting (manual and by the tenant's rules) and merging, with their effect on stock,
 money and events; and the property that splits preserve every unit and every cent."""
+
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from core.db import session
 from core.errors import Conflict, ValidationError
@@ -20,6 +23,7 @@ from tests.core.orders.helpers import (
     connection,
     events,
     line,
+    rates,
     settings,
     snapshot,
     stock,
@@ -93,8 +97,9 @@ def rules_shop(shop):
     wh = warehouse(tenant)
     glass = approved_sku(tenant, "GLASS", attributes={"fragile": "yes"}, gross_weight_g=400)
     book = approved_sku(tenant, "BOOK", attributes={"fragile": "no"}, gross_weight_g=900)
-    rug = approved_sku(tenant, "RUG", gross_weight_g=1500,
-                       package_size={"length_cm": "120", "width_cm": "20", "height_cm": "20"})
+    rug = approved_sku(
+        tenant, "RUG", gross_weight_g=1500, package_size={"length_cm": "120", "width_cm": "20", "height_cm": "20"}
+    )
     for sku in (glass, book, rug):
         stock(tenant, sku, wh, 50)
     return tenant, conn, wh, {"GLASS": glass, "BOOK": book, "RUG": rug}
@@ -116,16 +121,26 @@ def test_split_rules_respect_the_weight_and_size_limits(rules_shop):
     children = kids(tenant, order.id)
     # Books: 900 g each, two per parcel (1800 g); the rug (120 + 2x40 = 200 cm) alone.
     assert sorted(tuple((ln.seller_sku, ln.quantity) for ln in k.lines) for k in children) == [
-        (("BOOK", 1),), (("BOOK", 2),), (("BOOK", 2),), (("RUG", 1),)]
+        (("BOOK", 1),),
+        (("BOOK", 2),),
+        (("BOOK", 2),),
+        (("RUG", 1),),
+    ]
     assert all(k.status == "allocated" for k in children)
     assert snapshot(tenant, skus["BOOK"], wh)["reserved"] == 5
 
 
 def test_split_rules_apply_the_value_limit_of_the_destination(rules_shop):
     tenant, conn, wh, skus = rules_shop
-    settings(tenant, review_rules=APPROVE_ALL, fx_rates={"USD": "7"},
-             value_limits=[{"destination": "GB", "amount": "1000", "currency": "CNY"},
-                           {"destination": "*", "amount": "100000", "currency": "CNY"}])
+    settings(
+        tenant,
+        review_rules=APPROVE_ALL,
+        value_limits=[
+            {"destination": "GB", "amount": "1000", "currency": "CNY"},
+            {"destination": "*", "amount": "100000", "currency": "CNY"},
+        ],
+    )
+    rates(tenant, {"USD": "7"})
     to_uk = upsert(tenant, conn, channel_order(line("BOOK", 3, "100.00"), country="GB"))  # 700 CNY a book
     to_us = upsert(tenant, conn, channel_order(line("BOOK", 3, "100.00"), country="US"))
     assert [k.lines[0].quantity for k in kids(tenant, to_uk.id)] == [1, 1, 1]
@@ -156,8 +171,10 @@ def test_merging_pending_orders_of_one_buyer_and_shipping_them_together(shop):
         service.ship(merged.id, carrier="DHL", tracking_number="JD1")
     shipped = events(tenant, "order.shipped", merged.id)[0].payload
     assert shipped["external_order_id"] is None
-    assert sorted((c["external_order_id"], c["lines"][0]["external_line_id"], c["lines"][0]["quantity"])
-                  for c in shipped["channel_orders"]) == [("M-A", "A1", 1), ("M-B", "B1", 2)]
+    assert sorted(
+        (c["external_order_id"], c["lines"][0]["external_line_id"], c["lines"][0]["quantity"])
+        for c in shipped["channel_orders"]
+    ) == [("M-A", "A1", 1), ("M-B", "B1", 2)]
     assert events(tenant, "order.merged", merged.id)[0].payload["sources"][0]["external_order_id"] == "M-A"
 
 
@@ -191,16 +208,26 @@ line_st = st.tuples(st.integers(min_value=1, max_value=6), money_cents, money_ce
 
 
 @hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(currency=st.sampled_from(["USD", "JPY", "KWD"]),
-       lines=st.lists(line_st, min_size=1, max_size=4),
-       parts=st.integers(min_value=2, max_value=4),
-       data=st.data())
+@given(
+    currency=st.sampled_from(["USD", "JPY", "KWD"]),
+    lines=st.lists(line_st, min_size=1, max_size=4),
+    parts=st.integers(min_value=2, max_value=4),
+    data=st.data(),
+)
 def test_children_add_up_to_the_parent(property_shop, currency, lines, parts, data):
     tenant, conn, code = property_shop
     exp = Decimal(1).scaleb(-minor_unit(currency))
-    order_lines = [line(code, qty, str(Decimal(price) * exp), item_tax=Decimal(tax) * exp,
-                        shipping_price=Decimal(ship) * exp, discount=min(Decimal(disc), Decimal(price) * qty) * exp)
-                   for qty, price, tax, ship, disc in lines]
+    order_lines = [
+        line(
+            code,
+            qty,
+            str(Decimal(price) * exp),
+            item_tax=Decimal(tax) * exp,
+            shipping_price=Decimal(ship) * exp,
+            discount=min(Decimal(disc), Decimal(price) * qty) * exp,
+        )
+        for qty, price, tax, ship, disc in lines
+    ]
     units = sum(q for q, *_ in lines)
     parts = min(parts, units) if units >= 2 else 0
     if parts < 2:

@@ -2,6 +2,7 @@
 requests on orders, on PostgreSQL. Nothing is received beyond what was ordered, what the
 workers saw succeed is exactly what the order, the receipts and the stock say, and each
 request ends on one order only."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -28,8 +29,15 @@ class NoDispatch:
         return None
 
 
-def worker(config: dict, tenant_id: str, order_id: str, line_id: str, request_ids: list[str], seed: int,
-           out: multiprocessing.Queue) -> None:
+def worker(
+    config: dict,
+    tenant_id: str,
+    order_id: str,
+    line_id: str,
+    request_ids: list[str],
+    seed: int,
+    out: multiprocessing.Queue,
+) -> None:
     from sqlalchemy.exc import OperationalError
 
     from core import events
@@ -47,8 +55,7 @@ def worker(config: dict, tenant_id: str, order_id: str, line_id: str, request_id
 
     @contextmanager
     def tx():
-        with tenant_context(uuid.UUID(tenant_id)), actor_context(Actor("cli", None, f"worker {seed}")), \
-                unit_of_work():
+        with tenant_context(uuid.UUID(tenant_id)), actor_context(Actor("cli", None, f"worker {seed}")), unit_of_work():
             yield
 
     for _ in range(RECEIPTS_PER_WORKER):
@@ -87,9 +94,19 @@ def test_processes_receiving_one_order_never_over_receive(app, tenant_a, tenant_
     needed = (date.today() + timedelta(days=30)).isoformat()
     request_ids = []
     for _ in range(SHARED_REQUESTS):
-        req = ok(tenant_a.api.post("stocking-requests", {
-            "sku_id": str(buy.skus[1]), "warehouse_id": str(buy.warehouse_id), "quantity": 3, "needed_by": needed,
-            "supplier_id": str(buy.supplier_id)}), 201)
+        req = ok(
+            tenant_a.api.post(
+                "stocking-requests",
+                {
+                    "sku_id": str(buy.skus[1]),
+                    "warehouse_id": str(buy.warehouse_id),
+                    "quantity": 3,
+                    "needed_by": needed,
+                    "supplier_id": str(buy.supplier_id),
+                },
+            ),
+            201,
+        )
         ok(tenant_a.api.post(f"stocking-requests/{req['id']}/approve"))
         request_ids.append(req["id"])
     other = buyer(tenant_b)
@@ -99,8 +116,10 @@ def test_processes_receiving_one_order_never_over_receive(app, tenant_a, tenant_
     config.update(DATABASE_URL=database_url, REDIS_URL=None, JOBS_INLINE=False, TESTING=True)
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    procs = [ctx.Process(target=worker, args=(config, str(tenant_a.id), po["id"], po["lines"][0]["id"], request_ids,
-                                               n, out)) for n in range(WORKERS)]
+    procs = [
+        ctx.Process(target=worker, args=(config, str(tenant_a.id), po["id"], po["lines"][0]["id"], request_ids, n, out))
+        for n in range(WORKERS)
+    ]
     for p in procs:
         p.start()
     results = [out.get(timeout=300) for _ in procs]
@@ -115,10 +134,14 @@ def test_processes_receiving_one_order_never_over_receive(app, tenant_a, tenant_
     with tenant_a.scope():
         order = session.execute(select(PurchaseOrder).where(PurchaseOrder.id == uuid.UUID(po["id"]))).scalar_one()
         line = order.lines[0]
-        receipts = session.execute(select(func.count()).select_from(Receipt)
-                                   .where(Receipt.purchase_order_id == order.id)).scalar_one()
-        received = session.execute(select(func.coalesce(func.sum(ReceiptLine.quantity), 0))
-                                   .where(ReceiptLine.purchase_order_line_id == line.id)).scalar_one()
+        receipts = session.execute(
+            select(func.count()).select_from(Receipt).where(Receipt.purchase_order_id == order.id)
+        ).scalar_one()
+        received = session.execute(
+            select(func.coalesce(func.sum(ReceiptLine.quantity), 0)).where(
+                ReceiptLine.purchase_order_line_id == line.id
+            )
+        ).scalar_one()
         buckets = inv.get_buckets(buy.skus[0], buy.warehouse_id)
         assert line.received_quantity == received == tally["received"] <= ORDERED
         assert receipts == tally["receipts"]
@@ -129,8 +152,11 @@ def test_processes_receiving_one_order_never_over_receive(app, tenant_a, tenant_
         ordered = [rid for r in results for rid in r["ordered"]]
         assert sorted(ordered) == sorted(request_ids) and tally["orders"] == SHARED_REQUESTS
         assert tally["already_ordered"] == SHARED_REQUESTS * (WORKERS - 1)
-        rows = session.execute(select(StockingRequest).where(
-            StockingRequest.id.in_([uuid.UUID(r) for r in request_ids]))).scalars().all()
+        rows = (
+            session.execute(select(StockingRequest).where(StockingRequest.id.in_([uuid.UUID(r) for r in request_ids])))
+            .scalars()
+            .all()
+        )
         assert {r.status for r in rows} == {"ordered"} and len({r.purchase_order_id for r in rows}) == SHARED_REQUESTS
 
     with tenant_b.scope():

@@ -1,6 +1,7 @@
 """Purchase orders through the API: drafts with prices, tax and currency; approval (with a
 second approver above the threshold) raising inbound stock; orders from stocking requests;
 the supplier's confirmation and tracking numbers; cancelling and terminating."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -56,7 +57,9 @@ def test_approval_raises_inbound_and_is_refused_twice(tenants):
     [approved] = events(a, "purchase_order.approved")
     assert approved["number"] == po["number"] and approved["total"] == "1774.10"
     assert [(x["sku_code"], x["quantity"], x["unit_price"]) for x in approved["lines"]] == [
-        (buy.codes[0], 100, "12.500000"), (buy.codes[1], 40, "8.000000")]
+        (buy.codes[0], 100, "12.500000"),
+        (buy.codes[1], 40, "8.000000"),
+    ]
 
 
 def test_an_order_above_the_threshold_needs_a_second_approver(tenants):
@@ -85,8 +88,9 @@ def _owners_second_key(tenant):
     from tests.support import ApiClient
 
     with tenant.scope():
-        owner = tenants.Principal(tenant_id=tenant.id, kind="user", id=tenant.owner_id, label=tenant.owner_email,
-                                  roles=("owner",))
+        owner = tenants.Principal(
+            tenant_id=tenant.id, kind="user", id=tenant.owner_id, label=tenant.owner_email, roles=("owner",)
+        )
         _key, plaintext = tenants.create_api_key(owner, name="owner's laptop", roles=["purchasing"])
     return ApiClient(tenant.app.test_client(), plaintext)
 
@@ -95,8 +99,14 @@ def test_the_threshold_compares_the_functional_total_at_the_orders_rate(tenants)
     a, _b = tenants
     buy = buyer(a, prices=("2.00", "1.00"), currency="USD")
     ok(a.api.patch("purchasing/settings", {"second_approval_threshold": "1000"}))
-    missing = a.api.post("purchase-orders", {"supplier_id": str(buy.supplier_id), "warehouse_id": str(buy.warehouse_id),
-                                              "lines": [{"sku_id": str(buy.skus[0]), "quantity": 60}]})
+    missing = a.api.post(
+        "purchase-orders",
+        {
+            "supplier_id": str(buy.supplier_id),
+            "warehouse_id": str(buy.warehouse_id),
+            "lines": [{"sku_id": str(buy.skus[0]), "quantity": 60}],
+        },
+    )
     assert missing.status_code == 422 and "fx_rate" in body(missing)["errors"]
     # 60 x 2.00 USD = 120 + 13 % = 135.60 USD; at 7.1 that is 962.76 CNY: below 1000.
     po = order(buy, (60,), fx_rate="7.1", fx_source="BOC 2026-11-20")
@@ -112,18 +122,26 @@ def test_bad_lines_are_named_by_index(tenants):
     a, b = tenants
     buy = buyer(a)
     other = buyer(b)
-    resp = a.api.post("purchase-orders", {
-        "supplier_id": str(buy.supplier_id), "warehouse_id": str(buy.warehouse_id),
-        "lines": [{"sku_id": str(buy.skus[0]), "quantity": 0},
-                  {"sku_id": str(other.skus[0]), "quantity": 5},
-                  {"sku_id": str(buy.skus[1]), "quantity": 5, "currency": "USD", "tax_rate": "1.5"}]})
+    resp = a.api.post(
+        "purchase-orders",
+        {
+            "supplier_id": str(buy.supplier_id),
+            "warehouse_id": str(buy.warehouse_id),
+            "lines": [
+                {"sku_id": str(buy.skus[0]), "quantity": 0},
+                {"sku_id": str(other.skus[0]), "quantity": 5},
+                {"sku_id": str(buy.skus[1]), "quantity": 5, "currency": "USD", "tax_rate": "1.5"},
+            ],
+        },
+    )
     assert resp.status_code == 422
     errors = body(resp)["errors"]
     assert set(errors) == {"lines.0.quantity", "lines.1.sku_id", "lines.2.currency", "lines.2.tax_rate"}
     assert errors["lines.1.sku_id"] == ["no such SKU"]
     assert "CNY" in errors["lines.2.currency"][0]
-    empty = a.api.post("purchase-orders", {"supplier_id": str(buy.supplier_id), "warehouse_id": str(buy.warehouse_id),
-                                            "lines": []})
+    empty = a.api.post(
+        "purchase-orders", {"supplier_id": str(buy.supplier_id), "warehouse_id": str(buy.warehouse_id), "lines": []}
+    )
     assert empty.status_code == 422 and "lines" in body(empty)["errors"]
 
 
@@ -137,13 +155,26 @@ def test_an_unapproved_supplier_cannot_be_ordered_from(tenants):
         suppliers.disable_supplier(buy.supplier_id, "quality problems")
     resp = a.api.post(f"purchase-orders/{po['id']}/approve")
     assert resp.status_code == 422 and "disabled" in body(resp)["errors"]["supplier_id"][0]
-    assert a.api.post("purchase-orders", {"supplier_id": str(buy.supplier_id), "warehouse_id": str(buy.warehouse_id),
-                                          "lines": [{"sku_id": str(buy.skus[0]), "quantity": 1}]}).status_code == 422
+    assert (
+        a.api.post(
+            "purchase-orders",
+            {
+                "supplier_id": str(buy.supplier_id),
+                "warehouse_id": str(buy.warehouse_id),
+                "lines": [{"sku_id": str(buy.skus[0]), "quantity": 1}],
+            },
+        ).status_code
+        == 422
+    )
 
 
 def _approved_request(b, sku_index=0, quantity=100, supplier=True):
-    payload = {"sku_id": str(b.skus[sku_index]), "warehouse_id": str(b.warehouse_id), "quantity": quantity,
-               "needed_by": SOON}
+    payload = {
+        "sku_id": str(b.skus[sku_index]),
+        "warehouse_id": str(b.warehouse_id),
+        "quantity": quantity,
+        "needed_by": SOON,
+    }
     if supplier:
         payload["supplier_id"] = str(b.supplier_id)
     req = ok(b.api.post("stocking-requests", payload), 201)
@@ -157,7 +188,9 @@ def test_orders_from_approved_requests_group_per_supplier_and_add_up_skus(tenant
     [po] = ok(a.api.post("purchase-orders/from-requests", {"request_ids": [r1["id"], r2["id"], r3["id"]]}), 201)
     assert po["status"] == "draft" and po["supplier_id"] == str(buy.supplier_id)
     assert [(line["sku_code"], line["quantity"], line["unit_price"]) for line in po["lines"]] == [
-        (buy.codes[0], 150, "12.500000"), (buy.codes[1], 30, "8.000000")]
+        (buy.codes[0], 150, "12.500000"),
+        (buy.codes[1], 30, "8.000000"),
+    ]
     for r in (r1, r2, r3):
         got = ok(a.api.get(f"stocking-requests/{r['id']}"))
         assert (got["status"], got["purchase_order_id"]) == ("ordered", po["id"])
@@ -183,8 +216,10 @@ def test_requests_need_a_supplier_to_be_ordered(tenants):
     req = _approved_request(buy, supplier=False)
     resp = a.api.post("purchase-orders/from-requests", {"request_ids": [req["id"]]})
     assert resp.status_code == 422 and req["number"] in body(resp)["errors"]["supplier_id"][0]
-    [po] = ok(a.api.post("purchase-orders/from-requests", {"request_ids": [req["id"]],
-                                                           "supplier_id": str(buy.supplier_id)}), 201)
+    [po] = ok(
+        a.api.post("purchase-orders/from-requests", {"request_ids": [req["id"]], "supplier_id": str(buy.supplier_id)}),
+        201,
+    )
     assert po["lines"][0]["quantity"] == 100
     # Another tenant's request ids are unknown.
     other = _approved_request(buyer(b))
@@ -204,13 +239,20 @@ def test_sending_confirming_and_tracking_an_approved_order(tenants):
     po = approved_order(buy)
     assert ok(a.api.post(f"purchase-orders/{po['id']}/send", {}))["sent_at"]
     promised = (date.today() + timedelta(days=12)).isoformat()
-    confirmed = ok(a.api.post(f"purchase-orders/{po['id']}/confirm",
-                              {"supplier_reference": "XS-2026-118", "expected_date": promised}))
+    confirmed = ok(
+        a.api.post(
+            f"purchase-orders/{po['id']}/confirm", {"supplier_reference": "XS-2026-118", "expected_date": promised}
+        )
+    )
     assert confirmed["confirmed_at"] and confirmed["supplier_reference"] == "XS-2026-118"
     assert confirmed["expected_date"] == promised
 
-    tracking = ok(a.api.post(f"purchase-orders/{po['id']}/trackings",
-                             {"tracking_number": "SF1234567890", "carrier": "SF Express"}), 201)
+    tracking = ok(
+        a.api.post(
+            f"purchase-orders/{po['id']}/trackings", {"tracking_number": "SF1234567890", "carrier": "SF Express"}
+        ),
+        201,
+    )
     dup = a.api.post(f"purchase-orders/{po['id']}/trackings", {"tracking_number": "sf1234567890"})
     assert dup.status_code == 409
     assert [t["tracking_number"] for t in ok(a.api.get(f"purchase-orders/{po['id']}/trackings"))] == ["SF1234567890"]
@@ -236,11 +278,16 @@ def test_terminating_the_rest_closes_the_order_and_lowers_inbound(tenants):
     cancel = a.api.post(f"purchase-orders/{po['id']}/cancel", {})
     assert cancel.status_code == 409 and "terminate" in body(cancel)["message"]
 
-    too_many = a.api.post(f"purchase-orders/{po['id']}/terminate",
-                          {"lines": [{"line_id": po["lines"][0]["id"], "quantity": 41}]})
+    too_many = a.api.post(
+        f"purchase-orders/{po['id']}/terminate", {"lines": [{"line_id": po["lines"][0]["id"], "quantity": 41}]}
+    )
     assert too_many.status_code == 422 and "only 40" in body(too_many)["errors"]["lines.0.quantity"][0]
-    part = ok(a.api.post(f"purchase-orders/{po['id']}/terminate",
-                         {"lines": [{"line_id": po["lines"][0]["id"], "quantity": 15}], "reason": "short shipped"}))
+    part = ok(
+        a.api.post(
+            f"purchase-orders/{po['id']}/terminate",
+            {"lines": [{"line_id": po["lines"][0]["id"], "quantity": 15}], "reason": "short shipped"},
+        )
+    )
     assert part["status"] == "partially_received" and part["lines"][0]["open_quantity"] == 25
     assert buy.buckets()["inbound_ordered"] == 25
 
@@ -272,7 +319,11 @@ def test_a_foreign_currency_order_is_valued_at_its_rate(tenants):
     po = approved_order(buy, (10,), fx_rate="7.2", fx_source="contract rate")
     receive(buy, po, 10)
     [received] = events(a, "purchase.received")
-    assert (received["currency"], received["fx_rate"], received["fx_source"]) == ("USD", "7.2000000000", "contract rate")
+    assert (received["currency"], received["fx_rate"], received["fx_source"]) == (
+        "USD",
+        "7.2000000000",
+        "contract rate",
+    )
     line = received["lines"][0]
     assert (line["unit_price"], line["amount"], line["value"]) == ("2.500000", "25.00", "180.00")
     assert Decimal(received["value"]) == Decimal("180.00") and received["functional_currency"] == "CNY"

@@ -1,5 +1,6 @@
 """Receiving against an order, QC with put-away, labels, and returns of failed units to the
 supplier, through the API; stock read back from inventory after every step."""
+
 from __future__ import annotations
 
 import re
@@ -16,19 +17,37 @@ def test_a_receipt_puts_goods_in_qc_and_lowers_inbound(tenants):
     receipt = receive(buy, po, 60, 0, tracking_number="SF99")
     assert receipt["status"] == "qc_pending" and receipt["number"].startswith("GR-")
     assert [(line["sku_code"], line["quantity"], line["qc_status"]) for line in receipt["lines"]] == [
-        (buy.codes[0], 60, "pending")]
+        (buy.codes[0], 60, "pending")
+    ]
     assert receipt["lines"][0]["value"] == "750.0000"  # 60 x 12.50 CNY
-    assert buy.buckets(0) == {"on_hand": 0, "reserved": 0, "available": 0, "qc_pending": 60, "unsellable": 0,
-                              "inbound_ordered": 40, "in_transit": 0}
+    assert buy.buckets(0) == {
+        "on_hand": 0,
+        "reserved": 0,
+        "available": 0,
+        "qc_pending": 60,
+        "unsellable": 0,
+        "inbound_ordered": 40,
+        "in_transit": 0,
+    }
     assert ok(a.api.get(f"purchase-orders/{po['id']}"))["status"] == "partially_received"
 
     [event] = events(a, "purchase.received")
     assert (event["receipt_number"], event["purchase_order_number"]) == (receipt["number"], po["number"])
     assert (event["currency"], event["fx_rate"], event["functional_currency"]) == ("CNY", "1.0000000000", "CNY")
-    assert event["lines"] == [{
-        "receipt_line_id": receipt["lines"][0]["id"], "purchase_order_line_id": po["lines"][0]["id"],
-        "sku_id": str(buy.skus[0]), "sku_code": buy.codes[0], "quantity": 60, "unit_price": "12.500000",
-        "amount": "750.00", "tax_rate": "0.1300", "tax_amount": "97.50", "value": "750.00"}]
+    assert event["lines"] == [
+        {
+            "receipt_line_id": receipt["lines"][0]["id"],
+            "purchase_order_line_id": po["lines"][0]["id"],
+            "sku_id": str(buy.skus[0]),
+            "sku_code": buy.codes[0],
+            "quantity": 60,
+            "unit_price": "12.500000",
+            "amount": "750.00",
+            "tax_rate": "0.1300",
+            "tax_amount": "97.50",
+            "value": "750.00",
+        }
+    ]
     assert event["tracking_number"] == "SF99" and event["stock_operation_id"]
 
     assert b.api.get(f"purchase-receipts/{receipt['id']}").status_code == 404
@@ -63,12 +82,20 @@ def test_receiving_needs_an_approved_order_and_real_lines(tenants):
     draft = order(buy)
     assert "it is draft" in receive(buy, draft, 5, expect=409)["message"]
     po = approved_order(buy)
-    resp = a.api.post(f"purchase-orders/{po['id']}/receipts", {"lines": [{"line_id": str(uuid.uuid4()), "quantity": 1}]})
+    resp = a.api.post(
+        f"purchase-orders/{po['id']}/receipts", {"lines": [{"line_id": str(uuid.uuid4()), "quantity": 1}]}
+    )
     assert resp.status_code == 422 and "lines.0.line_id" in body(resp)["errors"]
-    resp = a.api.post(f"purchase-orders/{po['id']}/receipts", {"lines": [{"line_id": po["lines"][0]["id"], "quantity": 0}]})
+    resp = a.api.post(
+        f"purchase-orders/{po['id']}/receipts", {"lines": [{"line_id": po["lines"][0]["id"], "quantity": 0}]}
+    )
     assert resp.status_code == 422 and "lines" in body(resp)["errors"]
-    assert b.api.post(f"purchase-orders/{po['id']}/receipts",
-                      {"lines": [{"line_id": po["lines"][0]["id"], "quantity": 1}]}).status_code == 404
+    assert (
+        b.api.post(
+            f"purchase-orders/{po['id']}/receipts", {"lines": [{"line_id": po["lines"][0]["id"], "quantity": 1}]}
+        ).status_code
+        == 404
+    )
 
 
 def test_qc_puts_passed_units_on_hand_and_failed_units_aside(tenants):
@@ -81,15 +108,24 @@ def test_qc_puts_passed_units_on_hand_and_failed_units_aside(tenants):
     first = done["lines"][0]
     assert (first["passed_quantity"], first["failed_quantity"], first["sample_size"]) == (97, 3, 100)
     assert first["defect_reasons"] == ["scratched", "wrong colour"] and first["location_code"].startswith("A-")
-    assert buy.buckets(0) == {"on_hand": 97, "reserved": 0, "available": 97, "qc_pending": 0, "unsellable": 3,
-                              "inbound_ordered": 0, "in_transit": 0}
+    assert buy.buckets(0) == {
+        "on_hand": 97,
+        "reserved": 0,
+        "available": 97,
+        "qc_pending": 0,
+        "unsellable": 3,
+        "inbound_ordered": 0,
+        "in_transit": 0,
+    }
     assert buy.buckets(1)["on_hand"] == 40
     line = ok(a.api.get(f"purchase-orders/{po['id']}"))["lines"][0]
     assert (line["passed_quantity"], line["failed_quantity"]) == (97, 3)
 
     [event] = events(a, "purchase_receipt.inspected")
     assert [(x["sku_code"], x["passed_quantity"], x["failed_quantity"], x["failed_value"]) for x in event["lines"]] == [
-        (buy.codes[0], 97, 3, "37.50"), (buy.codes[1], 40, 0, "0")]
+        (buy.codes[0], 97, 3, "37.50"),
+        (buy.codes[1], 40, 0, "0"),
+    ]
 
     again = inspect(buy, done, (100, 0), expect=409)
     assert "it is inspected" in again["message"]
@@ -102,10 +138,20 @@ def test_qc_lines_are_checked_one_by_one(tenants):
     po = approved_order(buy, (10, 5))
     receipt = receive(buy, po, 10, 5)
     first, second = receipt["lines"]
-    resp = a.api.post(f"purchase-receipts/{receipt['id']}/inspect", {"lines": [
-        {"receipt_line_id": first["id"], "passed_quantity": 8, "failed_quantity": 1},
-        {"receipt_line_id": second["id"], "passed_quantity": 4, "failed_quantity": 1, "location_id": str(other.bin_id)},
-    ]})
+    resp = a.api.post(
+        f"purchase-receipts/{receipt['id']}/inspect",
+        {
+            "lines": [
+                {"receipt_line_id": first["id"], "passed_quantity": 8, "failed_quantity": 1},
+                {
+                    "receipt_line_id": second["id"],
+                    "passed_quantity": 4,
+                    "failed_quantity": 1,
+                    "location_id": str(other.bin_id),
+                },
+            ]
+        },
+    )
     assert resp.status_code == 422
     errors = body(resp)["errors"]
     assert "add up to the 10 received" in errors["lines.0.passed_quantity"][0]
@@ -114,12 +160,20 @@ def test_qc_lines_are_checked_one_by_one(tenants):
     assert buy.buckets(0)["qc_pending"] == 10  # nothing moved
 
     # One line now, the other later: the receipt stays in QC until both are done.
-    partial = ok(a.api.post(f"purchase-receipts/{receipt['id']}/inspect", {"lines": [
-        {"receipt_line_id": second["id"], "passed_quantity": 5}]}))
+    partial = ok(
+        a.api.post(
+            f"purchase-receipts/{receipt['id']}/inspect",
+            {"lines": [{"receipt_line_id": second["id"], "passed_quantity": 5}]},
+        )
+    )
     assert partial["status"] == "qc_pending" and partial["lines"][1]["sample_size"] == 5
     assert buy.buckets(1)["on_hand"] == 5
-    done = ok(a.api.post(f"purchase-receipts/{receipt['id']}/inspect", {"lines": [
-        {"receipt_line_id": first["id"], "passed_quantity": 10, "sample_size": 2}]}))
+    done = ok(
+        a.api.post(
+            f"purchase-receipts/{receipt['id']}/inspect",
+            {"lines": [{"receipt_line_id": first["id"], "passed_quantity": 10, "sample_size": 2}]},
+        )
+    )
     assert done["status"] == "inspected"
 
 
@@ -132,8 +186,12 @@ def test_passed_units_go_to_the_skus_home_bin_by_default(tenants):
         set_sku_setting(buy.skus[0], buy.warehouse_id, location_id=buy.bin_id)
     po = approved_order(buy, (4,))
     receipt = receive(buy, po, 4)
-    done = ok(a.api.post(f"purchase-receipts/{receipt['id']}/inspect",
-                         {"lines": [{"receipt_line_id": receipt["lines"][0]["id"], "passed_quantity": 4}]}))
+    done = ok(
+        a.api.post(
+            f"purchase-receipts/{receipt['id']}/inspect",
+            {"lines": [{"receipt_line_id": receipt["lines"][0]["id"], "passed_quantity": 4}]},
+        )
+    )
     assert done["lines"][0]["location_id"] == str(buy.bin_id)
 
 
@@ -166,15 +224,28 @@ def test_failed_units_go_back_to_the_supplier(tenants):
     inspect(buy, receipt, (95, 5))
     line_id = po["lines"][0]["id"]
 
-    too_many = a.api.post("purchase-returns", {"purchase_order_id": po["id"], "reason": "defective",
-                                                "lines": [{"line_id": line_id, "quantity": 6}]})
+    too_many = a.api.post(
+        "purchase-returns",
+        {"purchase_order_id": po["id"], "reason": "defective", "lines": [{"line_id": line_id, "quantity": 6}]},
+    )
     assert too_many.status_code == 422 and "5 failed units" in body(too_many)["errors"]["lines.0.quantity"][0]
-    ret = ok(a.api.post("purchase-returns", {"purchase_order_id": po["id"], "reason": "scratched casing",
-                                             "lines": [{"line_id": line_id, "quantity": 3}]}), 201)
+    ret = ok(
+        a.api.post(
+            "purchase-returns",
+            {
+                "purchase_order_id": po["id"],
+                "reason": "scratched casing",
+                "lines": [{"line_id": line_id, "quantity": 3}],
+            },
+        ),
+        201,
+    )
     assert ret["status"] == "draft" and ret["number"].startswith("RT-") and ret["amount"] == "37.50"
     # A draft holds its units: a second return can take only the other 2.
-    held = a.api.post("purchase-returns", {"purchase_order_id": po["id"], "reason": "x",
-                                            "lines": [{"line_id": line_id, "quantity": 3}]})
+    held = a.api.post(
+        "purchase-returns",
+        {"purchase_order_id": po["id"], "reason": "x", "lines": [{"line_id": line_id, "quantity": 3}]},
+    )
     assert held.status_code == 422 and "2 failed units" in body(held)["errors"]["lines.0.quantity"][0]
     assert buy.buckets()["unsellable"] == 5
 
@@ -183,8 +254,12 @@ def test_failed_units_go_back_to_the_supplier(tenants):
     assert buy.buckets()["unsellable"] == 2 and buy.buckets()["on_hand"] == 95
     assert ok(a.api.get(f"purchase-orders/{po['id']}"))["lines"][0]["returned_quantity"] == 3
     [event] = events(a, "purchase_return.shipped")
-    assert (event["number"], event["amount"], event["tax_amount"], event["value"]) == (ret["number"], "37.50", "4.88",
-                                                                                       "37.50")
+    assert (event["number"], event["amount"], event["tax_amount"], event["value"]) == (
+        ret["number"],
+        "37.50",
+        "4.88",
+        "37.50",
+    )
     assert event["lines"][0]["quantity"] == 3 and event["tracking_number"] == "SF-R1"
 
     for action in ("ship", "cancel"):
@@ -193,12 +268,19 @@ def test_failed_units_go_back_to_the_supplier(tenants):
     assert b.api.get(f"purchase-returns/{ret['id']}").status_code == 404
     assert b.api.post(f"purchase-returns/{ret['id']}/ship", {}).status_code == 404
     assert body(b.api.get("purchase-returns")) == []
-    other_po = b.api.post("purchase-returns", {"purchase_order_id": po["id"], "reason": "x",
-                                               "lines": [{"line_id": line_id, "quantity": 1}]})
+    other_po = b.api.post(
+        "purchase-returns",
+        {"purchase_order_id": po["id"], "reason": "x", "lines": [{"line_id": line_id, "quantity": 1}]},
+    )
     assert other_po.status_code == 422 and body(other_po)["errors"] == {"purchase_order_id": ["no such purchase order"]}
 
-    draft = ok(a.api.post("purchase-returns", {"purchase_order_id": po["id"], "reason": "x",
-                                               "lines": [{"line_id": line_id, "quantity": 2}]}), 201)
+    draft = ok(
+        a.api.post(
+            "purchase-returns",
+            {"purchase_order_id": po["id"], "reason": "x", "lines": [{"line_id": line_id, "quantity": 2}]},
+        ),
+        201,
+    )
     assert ok(a.api.post(f"purchase-returns/{draft['id']}/cancel"))["status"] == "cancelled"
     assert buy.buckets()["unsellable"] == 2
 
@@ -210,12 +292,33 @@ def test_warehouse_staff_receive_and_inspect_but_do_not_buy(tenants):
     staff = a.client_with_roles("warehouse")
     found = ok(staff.get(f"purchase-orders/lookup?code={po['number']}"))
     assert [o["id"] for o in found] == [po["id"]]
-    receipt = ok(staff.post(f"purchase-orders/{po['id']}/receipts",
-                            {"lines": [{"line_id": po["lines"][0]["id"], "quantity": 10}]}), 201)
-    ok(staff.post(f"purchase-receipts/{receipt['id']}/inspect",
-                  {"lines": [{"receipt_line_id": receipt["lines"][0]["id"], "passed_quantity": 10}]}))
-    assert staff.post("purchase-orders", {"supplier_id": str(buy.supplier_id), "warehouse_id": str(buy.warehouse_id),
-                                          "lines": [{"sku_id": str(buy.skus[0]), "quantity": 1}]}).status_code == 403
+    receipt = ok(
+        staff.post(
+            f"purchase-orders/{po['id']}/receipts", {"lines": [{"line_id": po["lines"][0]["id"], "quantity": 10}]}
+        ),
+        201,
+    )
+    ok(
+        staff.post(
+            f"purchase-receipts/{receipt['id']}/inspect",
+            {"lines": [{"receipt_line_id": receipt["lines"][0]["id"], "passed_quantity": 10}]},
+        )
+    )
+    assert (
+        staff.post(
+            "purchase-orders",
+            {
+                "supplier_id": str(buy.supplier_id),
+                "warehouse_id": str(buy.warehouse_id),
+                "lines": [{"sku_id": str(buy.skus[0]), "quantity": 1}],
+            },
+        ).status_code
+        == 403
+    )
     viewer = a.client_with_roles("viewer")
-    assert viewer.post(f"purchase-orders/{po['id']}/receipts",
-                       {"lines": [{"line_id": po["lines"][0]["id"], "quantity": 1}]}).status_code == 403
+    assert (
+        viewer.post(
+            f"purchase-orders/{po['id']}/receipts", {"lines": [{"line_id": po["lines"][0]["id"], "quantity": 1}]}
+        ).status_code
+        == 403
+    )

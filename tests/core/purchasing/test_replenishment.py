@@ -1,6 +1,7 @@
 """Replenishment: the arithmetic on hand-computed cases (zero sales, a new SKU, stock already
 inbound, the MOQ, open requests), then the job over all SKUs of two tenants through the API,
 and accepting a suggestion into a stocking request."""
+
 from __future__ import annotations
 
 import uuid
@@ -22,11 +23,11 @@ def test_a_steady_seller_below_its_reorder_point():
     # 14 shipped in 7 days, 21 in 14, 36 in 30: averages 2, 1.5 and 1.2 a day.
     i = Inputs(shipped_7d=14, shipped_14d=21, shipped_30d=36, available=20, **BASE)
     assert [i.average(d) for d in (7, 14, 30)] == [Decimal(2), Decimal("1.5"), Decimal("1.2")]
-    assert i.daily_sales == Decimal("1.69")          # 0.5 x 2 + 0.3 x 1.5 + 0.2 x 1.2
-    assert i.reorder_point == Decimal("28.73")       # 1.69 x (10 + 7)
-    assert i.target == Decimal("52.39")              # 1.69 x (10 + 7 + 14)
+    assert i.daily_sales == Decimal("1.69")  # 0.5 x 2 + 0.3 x 1.5 + 0.2 x 1.2
+    assert i.reorder_point == Decimal("28.73")  # 1.69 x (10 + 7)
+    assert i.target == Decimal("52.39")  # 1.69 x (10 + 7 + 14)
     assert i.stock_position == 20 and i.needed
-    assert i.quantity == 33                          # ceil(52.39 - 20)
+    assert i.quantity == 33  # ceil(52.39 - 20)
     assert i.stockout_date(TODAY) == date(2026, 12, 12)  # floor(20 / 1.69) = 11 days
     steps = arithmetic(i, TODAY)
     assert "Daily sales = (0.5 x 2.0000 + 0.3 x 1.5000 + 0.2 x 1.2000) / 1.0 = 1.6900/day" in steps
@@ -45,11 +46,11 @@ def test_a_new_sku_is_averaged_over_the_days_it_has_been_on_sale():
     i = Inputs(shipped_7d=10, shipped_14d=10, shipped_30d=10, days_on_sale=5, **BASE)
     assert [i.window_days(d) for d in (7, 14, 30)] == [5, 5, 5]
     assert i.daily_sales == Decimal(2)
-    assert i.quantity == 62                          # 2 x 31 - 0
-    assert i.stockout_date(TODAY) == TODAY           # nothing available
+    assert i.quantity == 62  # 2 x 31 - 0
+    assert i.stockout_date(TODAY) == TODAY  # nothing available
     # The same sales for a SKU sold all month would be a slow seller.
     old = Inputs(shipped_7d=10, shipped_14d=10, shipped_30d=10, **BASE)
-    assert old.daily_sales == Decimal("0.9953")      # 0.5 x 1.4286 + 0.3 x 0.7143 + 0.2 x 0.3333 = 0.99525
+    assert old.daily_sales == Decimal("0.9953")  # 0.5 x 1.4286 + 0.3 x 0.7143 + 0.2 x 0.3333 = 0.99525
     now = datetime(2026, 12, 1, 12, tzinfo=UTC)
     assert days_on_sale(now - timedelta(hours=100), now) == 5
     assert days_on_sale(now - timedelta(days=45), now) is None and days_on_sale(None, now) is None
@@ -58,14 +59,13 @@ def test_a_new_sku_is_averaged_over_the_days_it_has_been_on_sale():
 def test_stock_already_inbound_or_requested_counts():
     covered = Inputs(shipped_7d=14, shipped_14d=21, shipped_30d=36, available=20, inbound_ordered=15, **BASE)
     assert covered.stock_position == 35 and not covered.needed and covered.quantity == 0  # 35 >= 28.73
-    part = Inputs(shipped_7d=14, shipped_14d=21, shipped_30d=36, available=20, inbound_ordered=3, in_transit=2,
-                  **BASE)
-    assert part.stock_position == 25 and part.quantity == 28    # ceil(52.39 - 25)
-    requested = Inputs(shipped_7d=14, shipped_14d=21, shipped_30d=36, available=20, qc_pending=4, requested=5,
-                       **BASE)
+    part = Inputs(shipped_7d=14, shipped_14d=21, shipped_30d=36, available=20, inbound_ordered=3, in_transit=2, **BASE)
+    assert part.stock_position == 25 and part.quantity == 28  # ceil(52.39 - 25)
+    requested = Inputs(shipped_7d=14, shipped_14d=21, shipped_30d=36, available=20, qc_pending=4, requested=5, **BASE)
     assert requested.stock_position == 29 and requested.quantity == 0
-    assert "Stock position = available 20 + in QC 4 + inbound 0 + in transit 0 + requested 5 = 29" in \
-        arithmetic(requested, TODAY)
+    assert "Stock position = available 20 + in QC 4 + inbound 0 + in transit 0 + requested 5 = 29" in arithmetic(
+        requested, TODAY
+    )
 
 
 def test_the_minimum_order_quantity_raises_a_suggestion():
@@ -75,9 +75,16 @@ def test_the_minimum_order_quantity_raises_a_suggestion():
 
 
 def test_weights_are_normalised():
-    i = Inputs(shipped_7d=14, shipped_14d=21, shipped_30d=36, weight_7d=Decimal(1), weight_14d=Decimal(0),
-               weight_30d=Decimal(1), **BASE)
-    assert i.daily_sales == Decimal("1.6")          # (2 + 1.2) / 2
+    i = Inputs(
+        shipped_7d=14,
+        shipped_14d=21,
+        shipped_30d=36,
+        weight_7d=Decimal(1),
+        weight_14d=Decimal(0),
+        weight_30d=Decimal(1),
+        **BASE,
+    )
+    assert i.daily_sales == Decimal("1.6")  # (2 + 1.2) / 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -127,13 +134,16 @@ def test_the_job_suggests_per_sku_and_warehouse_with_its_arithmetic(tenants):
     assert run["settings"]["safety_days"] == "7"
 
     [s] = body(a.api.get("replenishment/suggestions?status=open"))
-    assert (s["sku_code"], s["warehouse_id"], s["supplier_id"]) == (buy.codes[0], str(buy.warehouse_id),
-                                                                    str(buy.supplier_id))
+    assert (s["sku_code"], s["warehouse_id"], s["supplier_id"]) == (
+        buy.codes[0],
+        str(buy.warehouse_id),
+        str(buy.supplier_id),
+    )
     assert s["inputs"]["average_7d"] == "2.0000" and s["inputs"]["average_30d"] == "0.4667"
-    assert s["daily_sales"] == "1.3933"             # 1 + 0.3 + 0.2 x 0.4667
+    assert s["daily_sales"] == "1.3933"  # 1 + 0.3 + 0.2 x 0.4667
     assert s["inputs"]["available"] == 10 and s["inputs"]["lead_time_source"] == "supplier"
     assert (s["reorder_point"], s["target"]) == ("23.6861", "43.1923")
-    assert s["quantity"] == 34                      # ceil(43.1923 - 10)
+    assert s["quantity"] == 34  # ceil(43.1923 - 10)
     assert s["stockout_date"] == (local_today() + timedelta(days=7)).isoformat()  # floor(10 / 1.3933)
     assert any("= 34" in step for step in s["arithmetic"])
 
@@ -191,8 +201,12 @@ def test_settings_change_the_arithmetic_and_refuse_nonsense(tenants):
     assert resp.status_code == 422 and "weight_7d" in body(resp)["errors"]
     resp = a.api.patch("purchasing/settings", {"safety_days": -1, "receipt_tolerance_percent": "-5"})
     assert resp.status_code == 422 and set(body(resp)["errors"]) == {"safety_days", "receipt_tolerance_percent"}
-    saved = ok(a.api.patch("purchasing/settings", {"weight_7d": "1", "weight_14d": "0", "weight_30d": "0",
-                                                   "safety_days": 0, "purchase_cycle_days": 0}))
+    saved = ok(
+        a.api.patch(
+            "purchasing/settings",
+            {"weight_7d": "1", "weight_14d": "0", "weight_30d": "0", "safety_days": 0, "purchase_cycle_days": 0},
+        )
+    )
     assert (saved["weight_7d"], saved["safety_days"], saved["functional_currency"]) == ("1.0000", 0, "CNY")
     assert ok(b.api.get("purchasing/settings"))["safety_days"] == 7  # B keeps the defaults
 

@@ -1,4 +1,5 @@
 """Supplier scorecards from receipts: on-time rate, defect rate, average lead time."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,8 +16,11 @@ def _approved_days_ago(tenant, order_id, days):
     from core.purchasing.models import PurchaseOrder
 
     with tenant.scope():
-        session.execute(update(PurchaseOrder).where(PurchaseOrder.id == order_id)
-                        .values(approved_at=utcnow() - timedelta(days=days)))
+        session.execute(
+            update(PurchaseOrder)
+            .where(PurchaseOrder.id == order_id)
+            .values(approved_at=utcnow() - timedelta(days=days))
+        )
 
 
 def test_a_scorecard_adds_up_the_suppliers_receipts(tenants):
@@ -40,7 +44,7 @@ def test_a_scorecard_adds_up_the_suppliers_receipts(tenants):
     assert (card["purchase_orders"], card["receipts"], card["units_received"]) == (2, 2, 150)
     assert (card["timed_receipts"], card["on_time_receipts"], card["on_time_rate"]) == (2, 1, "0.5000")
     assert (card["units_inspected"], card["units_failed"], card["defect_rate"]) == (150, 5, "0.0333")
-    assert card["average_lead_time_days"] == "7.0"   # (10 + 4) / 2
+    assert card["average_lead_time_days"] == "7.0"  # (10 + 4) / 2
 
     # A period without receipts shows nothing; the supplier list shows who delivered.
     old = ok(a.api.get(f"suppliers/{buy.supplier_id}/scorecard?until={(today - timedelta(days=30)).isoformat()}"))

@@ -1,5 +1,6 @@
 """Stocking requests (备货) through the API: submit, approve or reject, terminate; bad input
 named by field; invalid transitions refused with the current state; two tenants apart."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -12,8 +13,13 @@ SOON = (date.today() + timedelta(days=20)).isoformat()
 
 
 def _submit(b, **extra):
-    payload = {"sku_id": str(b.skus[0]), "warehouse_id": str(b.warehouse_id), "quantity": 200, "needed_by": SOON,
-               **extra}
+    payload = {
+        "sku_id": str(b.skus[0]),
+        "warehouse_id": str(b.warehouse_id),
+        "quantity": 200,
+        "needed_by": SOON,
+        **extra,
+    }
     return ok(b.api.post("stocking-requests", payload), 201)
 
 
@@ -74,8 +80,11 @@ def test_a_submitted_request_can_be_changed(tenants):
     buy = buyer(a)
     req = _submit(buy)
     later = (date.today() + timedelta(days=40)).isoformat()
-    changed = ok(a.api.patch(f"stocking-requests/{req['id']}", {"quantity": 150, "needed_by": later,
-                                                               "supplier_id": str(buy.supplier_id)}))
+    changed = ok(
+        a.api.patch(
+            f"stocking-requests/{req['id']}", {"quantity": 150, "needed_by": later, "supplier_id": str(buy.supplier_id)}
+        )
+    )
     assert (changed["quantity"], changed["needed_by"], changed["supplier_id"]) == (150, later, str(buy.supplier_id))
 
 
@@ -83,17 +92,30 @@ def test_bad_input_is_422_naming_each_field(tenants):
     a, b = tenants
     buy = buyer(a)
     other = buyer(b)
-    resp = a.api.post("stocking-requests", {"sku_id": str(buy.skus[0]), "warehouse_id": str(buy.warehouse_id),
-                                             "quantity": 0, "needed_by": "2001-01-01"})
+    resp = a.api.post(
+        "stocking-requests",
+        {"sku_id": str(buy.skus[0]), "warehouse_id": str(buy.warehouse_id), "quantity": 0, "needed_by": "2001-01-01"},
+    )
     assert resp.status_code == 422
     assert set(body(resp)["errors"]) == {"quantity", "needed_by"}
 
     # Another tenant's SKU, warehouse and supplier are unknown here.
-    resp = a.api.post("stocking-requests", {"sku_id": str(other.skus[0]), "warehouse_id": str(other.warehouse_id),
-                                             "quantity": 5, "needed_by": SOON, "supplier_id": str(other.supplier_id)})
+    resp = a.api.post(
+        "stocking-requests",
+        {
+            "sku_id": str(other.skus[0]),
+            "warehouse_id": str(other.warehouse_id),
+            "quantity": 5,
+            "needed_by": SOON,
+            "supplier_id": str(other.supplier_id),
+        },
+    )
     assert resp.status_code == 422
-    assert body(resp)["errors"] == {"sku_id": ["no such SKU"], "warehouse_id": ["no such warehouse"],
-                                    "supplier_id": ["no such supplier"]}
+    assert body(resp)["errors"] == {
+        "sku_id": ["no such SKU"],
+        "warehouse_id": ["no such warehouse"],
+        "supplier_id": ["no such supplier"],
+    }
 
     resp = a.api.post("stocking-requests", {"warehouse_id": str(buy.warehouse_id), "quantity": 5, "needed_by": SOON})
     assert resp.status_code == 422 and "sku_id" in body(resp)["errors"]
@@ -107,8 +129,10 @@ def test_only_purchasable_skus_can_be_requested(tenants):
     sku = approved_sku(a)
     with a.scope():
         catalog.set_sku_active(sku, False)
-    resp = a.api.post("stocking-requests", {"sku_id": str(sku), "warehouse_id": str(buy.warehouse_id),
-                                             "quantity": 5, "needed_by": SOON})
+    resp = a.api.post(
+        "stocking-requests",
+        {"sku_id": str(sku), "warehouse_id": str(buy.warehouse_id), "quantity": 5, "needed_by": SOON},
+    )
     assert resp.status_code == 422
     assert "inactive" in body(resp)["errors"]["sku_id"][0]
 
@@ -125,4 +149,6 @@ def test_roles_decide_who_requests_and_who_approves(tenants):
     created = ok(a.client_with_roles("purchasing").post("stocking-requests", payload), 201)
     assert viewer.get(f"stocking-requests/{created['id']}").status_code == 200
     assert warehouse_staff.post(f"stocking-requests/{created['id']}/approve").status_code == 403
-    assert ok(a.client_with_roles("purchasing").post(f"stocking-requests/{created['id']}/approve"))["status"] == "approved"
+    assert (
+        ok(a.client_with_roles("purchasing").post(f"stocking-requests/{created['id']}/approve"))["status"] == "approved"
+    )

@@ -7,19 +7,20 @@ Keyword arguments are supplier fields as the API takes them (name, kind, country
 contacts, ...). `prices` maps SKU ids to a price (string or Decimal, in the supplier's currency)
 or to a dict of `set_price` arguments (price, currency, moq, lead_time_days).
 """
+
 from __future__ import annotations
 
 import secrets
 import uuid
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def approved_supplier(tenant: Any, prices: Mapping[uuid.UUID, Any] | None = None, **fields: Any) -> uuid.UUID:
     from core.suppliers import service
 
     fields.setdefault("name", f"Test supplier {secrets.token_hex(4)}")
-    fields.setdefault("finance", {"currency": "CNY", "payment_method": "bank_transfer",
-                                  "settlement_mode": "prepaid"})
+    fields.setdefault("finance", {"currency": "CNY", "payment_method": "bank_transfer", "settlement_mode": "prepaid"})
     with tenant.scope("test factory"):
         supplier = service.create_supplier(fields)
         service.submit_supplier(supplier.id)

@@ -1,4 +1,5 @@
 """One of everything of suppliers for tenant B in the cross-tenant tests."""
+
 from __future__ import annotations
 
 from core.catalog.service import find_sku_by_code
@@ -14,6 +15,10 @@ def suppliers(tenant: TenantHandle) -> None:
         existing = find_sku_by_code("POP-1")
         sku = existing.id if existing else None
     sku = sku or approved_sku(tenant, "POP-SUP-1")
-    approved_supplier(tenant, prices={sku: "2.50"}, contacts=[{"name": "Populated contact"}],
-                      finance={"account_number": "6222000011112222", "currency": "CNY"})
+    approved_supplier(
+        tenant,
+        prices={sku: "2.50"},
+        contacts=[{"name": "Populated contact"}],
+        finance={"account_number": "6222000011112222", "currency": "CNY"},
+    )
     assert tenant.api.post("suppliers", {"name": "Draft supplier"}).status_code == 201

@@ -1,5 +1,6 @@
 """Suppliers through the REST API: details, masked receiving account, review workflow,
 contacts and per-SKU prices, with two tenants side by side."""
+
 from __future__ import annotations
 
 import json
@@ -22,9 +23,15 @@ ACME = {
     "address": "稠州北路 88 号",
     "registration_date": "2015-03-18",
     "company_type": "limited_liability",
-    "finance": {"payment_method": "bank_transfer", "account_name": "阿克米", "bank_name": "中国银行义乌分行",
-                "account_number": "6217 8888 0000 1234", "currency": "CNY", "settlement_mode": "periodic",
-                "settlement_days": 30},
+    "finance": {
+        "payment_method": "bank_transfer",
+        "account_name": "阿克米",
+        "bank_name": "中国银行义乌分行",
+        "account_number": "6217 8888 0000 1234",
+        "currency": "CNY",
+        "settlement_mode": "periodic",
+        "settlement_days": 30,
+    },
     "contacts": [{"name": "王芳", "title": "销售", "phone": "+86 579 5550 0101", "wechat": "wangfang"}],
 }
 
@@ -48,9 +55,13 @@ def test_receiving_account_is_masked_in_every_response_and_the_audit_log(tenants
     assert supplier["finance"]["account_number"] == "**** 1234"
     assert supplier["finance"]["settlement_days"] == 30 and supplier["contacts"][0]["is_primary"] is True
     assert supplier["registration_date"] == "2015-03-18"
-    for resp in (a.api.get(f"suppliers/{sid}"), a.api.get("suppliers"),
-                 a.api.patch(f"suppliers/{sid}", {"note": "met at the Canton fair"}),
-                 a.api.get(f"audit?entity_id={sid}"), a.api.get(f"events?entity_id={sid}")):
+    for resp in (
+        a.api.get(f"suppliers/{sid}"),
+        a.api.get("suppliers"),
+        a.api.patch(f"suppliers/{sid}", {"note": "met at the Canton fair"}),
+        a.api.get(f"audit?entity_id={sid}"),
+        a.api.get(f"events?entity_id={sid}"),
+    ):
         text = resp.get_data(as_text=True)
         assert resp.status_code == 200
         assert "62178888" not in text and "6217 8888" not in text and "88880000" not in text
@@ -90,8 +101,11 @@ def test_workflow_assigns_a_code_and_refuses_invalid_transitions(tenant_a):
     assert disabled["status"] == "disabled" and disabled["disabled_reason"] == "quality problems"
     with a.scope(), pytest.raises(ValidationError) as exc:
         service.require_approved_supplier(sid)
-    assert exc.value.errors == {"supplier_id": [f"supplier {approved['code']} {ACME['name']} cannot be used on a "
-                                                "purchase order: it is disabled"]}
+    assert exc.value.errors == {
+        "supplier_id": [
+            f"supplier {approved['code']} {ACME['name']} cannot be used on a purchase order: it is disabled"
+        ]
+    }
     assert a.api.post(f"suppliers/{sid}/disable", {}).status_code == 409
     enabled = _act(a, sid, "enable")
     assert enabled["status"] == "approved" and enabled["disabled_at"] is None
@@ -108,9 +122,20 @@ def test_workflow_assigns_a_code_and_refuses_invalid_transitions(tenant_a):
     assert _act(a, sid, "approve")["code"] == approved["code"]
 
     names = [e["name"] for e in reversed(body(a.api.get(f"events?entity_type=supplier&entity_id={sid}&page_size=50")))]
-    assert names == ["supplier.created", "supplier.submitted", "supplier.rejected", "supplier.updated",
-                     "supplier.submitted", "supplier.approved", "supplier.disabled", "supplier.enabled",
-                     "supplier.revised", "supplier.updated", "supplier.submitted", "supplier.approved"]
+    assert names == [
+        "supplier.created",
+        "supplier.submitted",
+        "supplier.rejected",
+        "supplier.updated",
+        "supplier.submitted",
+        "supplier.approved",
+        "supplier.disabled",
+        "supplier.enabled",
+        "supplier.revised",
+        "supplier.updated",
+        "supplier.submitted",
+        "supplier.approved",
+    ]
 
 
 def test_codes_are_per_tenant_and_unknown_ids_are_not_found(tenants):
@@ -127,8 +152,14 @@ def test_codes_are_per_tenant_and_unknown_ids_are_not_found(tenants):
 
 def test_bad_input_names_the_field(tenant_a):
     a = tenant_a
-    resp = a.api.post("suppliers", {"name": "Bad", "country": "ZZ", "finance": {
-        "settlement_mode": "periodic", "currency": "XXX", "account_number": "12"}})
+    resp = a.api.post(
+        "suppliers",
+        {
+            "name": "Bad",
+            "country": "ZZ",
+            "finance": {"settlement_mode": "periodic", "currency": "XXX", "account_number": "12"},
+        },
+    )
     errors = body(resp)["errors"]
     assert resp.status_code == 422
     assert set(errors) >= {"country", "finance.currency", "finance.account_number", "finance.settlement_days"}
@@ -172,21 +203,35 @@ def test_supplier_prices_per_sku(tenants):
     resp = a.api.put(f"suppliers/{cheap}/prices/{cup}", {"price": "3.25", "moq": 500, "lead_time_days": 20})
     assert resp.status_code == 200, body(resp)
     assert body(resp) | {"updated_at": None} == {
-        "supplier_id": str(cheap), "supplier_code": body(resp)["supplier_code"], "supplier_name": "Cheap",
-        "sku_id": str(cup), "sku_code": "CUP", "price": "3.250000", "currency": "CNY", "moq": 500,
-        "lead_time_days": 20, "note": "", "updated_at": None}
+        "supplier_id": str(cheap),
+        "supplier_code": body(resp)["supplier_code"],
+        "supplier_name": "Cheap",
+        "sku_id": str(cup),
+        "sku_code": "CUP",
+        "price": "3.250000",
+        "currency": "CNY",
+        "moq": 500,
+        "lead_time_days": 20,
+        "note": "",
+        "updated_at": None,
+    }
     a.api.put(f"suppliers/{fast}/prices/{cup}", {"price": "0.60", "currency": "USD", "moq": 50, "lead_time_days": 3})
     # Replacing a quote keeps one row per supplier and SKU.
     a.api.put(f"suppliers/{cheap}/prices/{cup}", {"price": "3.10", "moq": 500, "lead_time_days": 20})
     rows = body(a.api.get(f"supplier-prices?sku_id={cup}"))
-    assert [(r["supplier_name"], r["price"], r["currency"]) for r in rows] == [("Fast", "0.600000", "USD"),
-                                                                              ("Cheap", "3.100000", "CNY")]
+    assert [(r["supplier_name"], r["price"], r["currency"]) for r in rows] == [
+        ("Fast", "0.600000", "USD"),
+        ("Cheap", "3.100000", "CNY"),
+    ]
     with a.scope():
         quote = service.supplier_price(cheap, cup)
         assert (str(quote.price), quote.currency, quote.moq, quote.lead_time_days) == ("3.100000", "CNY", 500, 20)
         assert service.supplier_price(cheap, bundle) is None
 
+    # A currency longer than its column is refused by the schema, before the service looks.
     resp = a.api.put(f"suppliers/{cheap}/prices/{cup}", {"price": "-1", "moq": 0, "currency": "EURO"})
+    assert resp.status_code == 422 and set(body(resp)["errors"]) == {"currency"}
+    resp = a.api.put(f"suppliers/{cheap}/prices/{cup}", {"price": "-1", "moq": 0, "currency": "EUX"})
     assert resp.status_code == 422 and set(body(resp)["errors"]) == {"price", "moq", "currency"}
     resp = a.api.put(f"suppliers/{cheap}/prices/{bundle}", {"price": "6"})
     assert resp.status_code == 422 and "virtual kit" in body(resp)["errors"]["sku_id"][0]

@@ -1,6 +1,7 @@
 """Fixtures of the sync tests: `connect(tenant, name)` gives a tenant a connection to a
 channel emulator in this process (undone after the test); `undispatched` leaves events in the
 outbox; `held` keeps submitted jobs until the test runs them."""
+
 from __future__ import annotations
 
 import threading

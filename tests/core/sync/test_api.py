@@ -1,5 +1,6 @@
 """The sync API: roles, validation that names the field, another tenant's ids, pagination,
 runs with their counts, webhook subscriptions, and the OpenAPI description."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,12 @@ def test_bad_rules_are_refused_naming_each_field(tenant_a, connect):
     ok = tenant_a.api.patch(path, {"stock_maximum": 20, "zero_out_level": 2, "interval_minutes": 0})
     assert ok.status_code == 200
     rules = body(tenant_a.api.get(path))
-    assert (rules["stock_maximum"], rules["zero_out_level"], rules["interval_minutes"], rules["stock_percent"]) == \
-        (20, 2, 0, 100)
+    assert (rules["stock_maximum"], rules["zero_out_level"], rules["interval_minutes"], rules["stock_percent"]) == (
+        20,
+        2,
+        0,
+        100,
+    )
     assert body(tenant_a.api.patch(path, {"stock_maximum": None}))["stock_maximum"] is None
 
 
@@ -46,8 +51,13 @@ def test_another_tenants_connection_and_runs_are_not_found(tenant_a, tenant_b, c
     theirs.generate(2)
     theirs.settle()
     run = theirs.sync()
-    for path in (f"connections/{theirs.conn}/sync-settings", f"connections/{theirs.conn}/sync-runs",
-                 f"connections/{theirs.conn}/listings", f"connections/{theirs.conn}/webhooks", f"sync/runs/{run['id']}"):
+    for path in (
+        f"connections/{theirs.conn}/sync-settings",
+        f"connections/{theirs.conn}/sync-runs",
+        f"connections/{theirs.conn}/listings",
+        f"connections/{theirs.conn}/webhooks",
+        f"sync/runs/{run['id']}",
+    ):
         assert tenant_a.api.get(path).status_code == 404, path
     assert tenant_a.api.post(f"connections/{theirs.conn}/sync").status_code == 404
     assert tenant_a.api.patch(f"connections/{theirs.conn}/sync-settings", {"stock_buffer": 9}).status_code == 404
@@ -93,7 +103,12 @@ def test_webhooks_are_subscribed_at_the_public_url(app, tenant_a, connect):
 
 def test_openapi_describes_the_sync_endpoints_and_the_webhook_receiver(app):
     spec = json.loads(app.test_client().get("/api/v1/openapi.json").data)
-    for path in ("/api/v1/connections/{connection_id}/sync", "/api/v1/connections/{connection_id}/sync-settings",
-                 "/api/v1/sync/runs", "/api/v1/sync/pushes", "/api/v1/connections/{connection_id}/listings",
-                 "/webhooks/{channel}/{connection_id}"):
+    for path in (
+        "/api/v1/connections/{connection_id}/sync",
+        "/api/v1/connections/{connection_id}/sync-settings",
+        "/api/v1/sync/runs",
+        "/api/v1/sync/pushes",
+        "/api/v1/connections/{connection_id}/listings",
+        "/webhooks/{channel}/{connection_id}",
+    ):
         assert path in spec["paths"], path

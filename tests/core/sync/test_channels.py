@@ -2,6 +2,7 @@
 the platform's real rate limits (on a virtual clock) with extra throttling and a failing page,
 webhooks, shipment confirmations and stock pushes. Tenant B syncs a channel of its own beside
 tenant A throughout."""
+
 from __future__ import annotations
 
 import pytest
@@ -69,7 +70,8 @@ def _deliver(app, channel, copies: int = 1) -> list[int]:
     channel.emulator.faults.duplicate_webhooks = copies - 1
     sent = channel.emulator.deliver_webhooks(
         f"http://localhost{url}",
-        send=lambda target, headers, data: client.post(url, data=data, headers=headers).status_code)
+        send=lambda target, headers, data: client.post(url, data=data, headers=headers).status_code,
+    )
     return [d.status for d in sent]
 
 
@@ -94,8 +96,9 @@ def test_a_webhook_delivered_twice_makes_one_order_and_a_bad_signature_stores_no
     headers, data = channel.emulator.webhook_requests()[0]
     forged = client.post(url, data=data + b" ", headers=headers)  # the body changed after signing
     assert forged.status_code == 401 and body(forged)["code"] == 401
-    unsigned = client.post(url, data=data, headers={k: v for k, v in headers.items() if "ignature" not in k
-                                                    and "Hmac" not in k})
+    unsigned = client.post(
+        url, data=data, headers={k: v for k, v in headers.items() if "ignature" not in k and "Hmac" not in k}
+    )
     assert unsigned.status_code == 401
     assert channel.order_count() == 0 and _receipts(tenant_a) == 0
 
@@ -128,14 +131,16 @@ def test_shipping_an_order_confirms_it_on_the_channel(tenant_a, connect, name):
     assert channel.sync()["orders_created"] == 6
     order = next(o for o in channel.orders() if o.status == "allocated")
 
-    resp = tenant_a.api.post(f"orders/{order.id}/ship", {"carrier": "UPS", "service": "Ground",
-                                                           "tracking_number": "1Z999AA10123456784"})
+    resp = tenant_a.api.post(
+        f"orders/{order.id}/ship", {"carrier": "UPS", "service": "Ground", "tracking_number": "1Z999AA10123456784"}
+    )
     assert resp.status_code == 200, body(resp)
     recorded = [s for s in channel.emulator.shipments if str(s["order_id"]) == order.external_order_id]
     assert [s["tracking_number"] for s in recorded] == ["1Z999AA10123456784"]
     pushes = body(tenant_a.api.get(f"sync/pushes?connection_id={channel.conn}&kind=shipment"))
-    assert [(p["status"], p["external_order_id"], p["tracking_number"]) for p in pushes] == \
-        [("ok", order.external_order_id, "1Z999AA10123456784")]
+    assert [(p["status"], p["external_order_id"], p["tracking_number"]) for p in pushes] == [
+        ("ok", order.external_order_id, "1Z999AA10123456784")
+    ]
 
 
 @pytest.mark.parametrize("name", CHANNELS)
@@ -145,10 +150,16 @@ def test_changing_stock_pushes_the_computed_quantity(tenant_a, tenant_b, connect
     channel = connect(tenant_a, name)
     listing = "TL-PB-10K"  # a listing the emulator sells: a pack of two of our power bank
     power_bank = approved_sku(tenant_a, "PB-10K-BLK")
-    assert tenant_a.api.patch(f"connections/{channel.conn}/sync-settings", {
-        "stock_buffer": 1, "stock_percent": 50, "stock_maximum": 10}).status_code == 200
-    mapped = tenant_a.api.post("listing-mappings", {"connection_id": channel.conn, "seller_sku": listing,
-                                                    "sku_id": str(power_bank), "quantity": 2})
+    assert (
+        tenant_a.api.patch(
+            f"connections/{channel.conn}/sync-settings", {"stock_buffer": 1, "stock_percent": 50, "stock_maximum": 10}
+        ).status_code
+        == 200
+    )
+    mapped = tenant_a.api.post(
+        "listing-mappings",
+        {"connection_id": channel.conn, "seller_sku": listing, "sku_id": str(power_bank), "quantity": 2},
+    )
     assert mapped.status_code == 201, body(mapped)
     assert channel.emulator.quantities()[listing] == 0  # mapped, nothing in stock yet
 
@@ -162,9 +173,20 @@ def test_changing_stock_pushes_the_computed_quantity(tenant_a, tenant_b, connect
     assert channel.emulator.quantities()[listing] == 8
     listings = {x["seller_sku"]: x for x in body(tenant_a.api.get(f"connections/{channel.conn}/listings"))}
     assert listings[listing] | {"last_pushed_at": None} == listings[listing] | {
-        "last_pushed_at": None, "available": 18, "local_available": 37, "quantity": 8, "last_quantity": 8,
-        "last_ok": True, "units_per_listing": 2}
+        "last_pushed_at": None,
+        "available": 18,
+        "local_available": 37,
+        "quantity": 8,
+        "last_quantity": 8,
+        "last_ok": True,
+        "units_per_listing": 2,
+    }
     with tenant_a.scope():
-        pushes = session.execute(select(SyncPush).where(SyncPush.connection_id == channel.connection_id)
-                                 .order_by(SyncPush.created_at)).scalars().all()
+        pushes = (
+            session.execute(
+                select(SyncPush).where(SyncPush.connection_id == channel.connection_id).order_by(SyncPush.created_at)
+            )
+            .scalars()
+            .all()
+        )
     assert [(p.kind, p.status, p.details[-1]["quantity"]) for p in pushes] == [("stock", "ok", 0), ("stock", "ok", 8)]

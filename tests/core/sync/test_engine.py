@@ -1,6 +1,7 @@
 """The order sync's own rules: windows and their overlap, the cursor saved only with committed
 orders, resuming, errors recorded with the channel's words, refused credentials, "sync now"
 deduplicated, and the schedule."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,8 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from core import connections
 from core.db import session, system_session, utcnow
-from core.sync import adapters
 from core.sync.jobs import due_connections
 from core.sync.models import SyncState
 from tests.core.sync.helpers import LIST_PATHS
@@ -20,8 +21,7 @@ def test_windows_overlap_by_the_connections_setting_and_resync_nothing(tenant_a,
     channel = connect(tenant_a, "shopify")
     channel.generate(5)
     channel.settle()
-    assert tenant_a.api.patch(f"connections/{channel.conn}/sync-settings",
-                              {"overlap_seconds": 120}).status_code == 200
+    assert tenant_a.api.patch(f"connections/{channel.conn}/sync-settings", {"overlap_seconds": 120}).status_code == 200
     first = channel.sync()
     channel.settle(3)
     second = channel.sync()
@@ -76,8 +76,12 @@ def test_an_order_whose_lines_cannot_be_read_is_reported_and_the_rest_imported(t
 def test_refused_credentials_mark_the_connection_and_pause_the_schedule_until_fixed(tenant_a, connect):
     channel = connect(tenant_a, "shopify")
     good = channel.emulator.connection_settings(channel.base_url)["access_token"]
-    assert tenant_a.api.patch(f"connections/{channel.conn}",
-                              {"settings": {"access_token": "shpat_wrong-token-123"}}).status_code == 200
+    assert (
+        tenant_a.api.patch(
+            f"connections/{channel.conn}", {"settings": {"access_token": "shpat_wrong-token-123"}}
+        ).status_code
+        == 200
+    )
     run = channel.sync()
     assert run["status"] == "failed" and run["attempts"] == 1  # not retried: the seller must act
     assert run["error"].startswith("AuthError") and "shpat_wrong-token-123" not in str(run)
@@ -86,8 +90,11 @@ def test_refused_credentials_mark_the_connection_and_pause_the_schedule_until_fi
 
     def due() -> bool:
         with tenant_a.scope():  # as if the last run started an hour ago
-            session.execute(update(SyncState).where(SyncState.connection_id == channel.connection_id)
-                            .values(last_started_at=utcnow() - timedelta(hours=1)))
+            session.execute(
+                update(SyncState)
+                .where(SyncState.connection_id == channel.connection_id)
+                .values(last_started_at=utcnow() - timedelta(hours=1))
+            )
         with system_session() as s:
             return any(args["connection_id"] == channel.conn for _, args in due_connections(s))
 
@@ -133,8 +140,11 @@ def test_the_schedule_syncs_each_connection_when_its_interval_has_passed(tenant_
     assert a.conn not in due()  # just ran; due again after its 15 minutes
     assert tenant_a.api.patch(f"connections/{a.conn}/sync-settings", {"interval_minutes": 1}).status_code == 200
     with tenant_a.scope():
-        session.execute(update(SyncState).where(SyncState.connection_id == a.connection_id)
-                        .values(last_started_at=utcnow() - timedelta(minutes=2)))
+        session.execute(
+            update(SyncState)
+            .where(SyncState.connection_id == a.connection_id)
+            .values(last_started_at=utcnow() - timedelta(minutes=2))
+        )
     assert a.conn in due()
 
 
@@ -153,7 +163,7 @@ def test_recorded_errors_never_carry_credentials():
         class ctx:  # noqa: N801 - mirrors adapter.ctx
             credentials = {"token": Secret("s3cr3t-value"), "pin": Secret("42")}
 
-    text = adapters.describe(RemoteRejected("refused request ?token=s3cr3t-value for 42 units"), Adapter())
+    text = connections.describe(RemoteRejected("refused request ?token=s3cr3t-value for 42 units"), Adapter())
     assert text == "RemoteRejected: refused request ?token=*** for 42 units"
 
 
@@ -165,8 +175,11 @@ def test_a_window_listed_again_fetches_no_lines_of_orders_already_imported(tenan
     channel.settle()
     assert channel.sync()["orders_created"] == 6
     with tenant_a.scope():  # the window starts over, as after a restore or a widened overlap
-        session.execute(update(SyncState).where(SyncState.connection_id == channel.connection_id)
-                        .values(high_water=channel.clock.now() - timedelta(hours=12)))
+        session.execute(
+            update(SyncState)
+            .where(SyncState.connection_id == channel.connection_id)
+            .values(high_water=channel.clock.now() - timedelta(hours=12))
+        )
     channel.emulator.change_order(ids[0], "cancel")
     channel.settle()
     calls = channel.emulator.calls

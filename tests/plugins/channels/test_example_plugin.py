@@ -1,5 +1,6 @@
 """The example third-party plugin in docs/examples installs like any distribution, is found
 through its entry point, and passes ChannelContract: what docs/plugins.md promises authors."""
+
 import os
 import subprocess
 import sys
@@ -15,8 +16,9 @@ def run(args, **kw):
 
 def test_the_example_plugin_installs_and_passes_the_contract(tmp_path):
     site = tmp_path / "site"
-    installed = run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
-                     str(EXAMPLE)])
+    installed = run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(EXAMPLE)]
+    )
     assert installed.returncode == 0, installed.stderr[-2000:]
     assert list(site.glob("tradelane_tinyshop-0.1.0.dist-info/entry_points.txt"))
     # The installed copy, not the source tree, is on the path: the entry point comes from its
@@ -25,7 +27,22 @@ def test_the_example_plugin_installs_and_passes_the_contract(tmp_path):
     tests = tmp_path / "tests"
     tests.mkdir()
     (tests / "test_contract.py").write_text((EXAMPLE / "tests" / "test_contract.py").read_text())
-    result = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                  "--rootdir", str(tmp_path), str(tests)], cwd=tmp_path, env=env)
+    result = run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            "--rootdir",
+            str(tmp_path),
+            str(tests),
+        ],
+        cwd=tmp_path,
+        env=env,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and "failed" not in result.stdout

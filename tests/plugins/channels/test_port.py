@@ -1,5 +1,6 @@
 """The channel port's shared plumbing: token buckets, ApiClient retries and error mapping,
 order charges, the virtual clock, and the emulator control API every bundled emulator offers."""
+
 import json
 import logging
 from datetime import timedelta
@@ -14,6 +15,7 @@ from core.ports import (
     ChannelOrderLine,
     RateLimited,
     RemoteRejected,
+    RetryPolicy,
     TokenBucket,
     TransientError,
     header_value,
@@ -41,8 +43,12 @@ def test_token_bucket_allows_a_burst_then_paces_at_the_rate():
 
 
 def client_for(handler, clock=None, **settings):
-    ctx = make_context(ShopifyAdapter, {"base_url": "https://shop.test", "access_token": "t", **settings},
-                       transport=httpx.MockTransport(handler), clock=clock or VirtualClock())
+    ctx = make_context(
+        ShopifyAdapter,
+        {"base_url": "https://shop.test", "access_token": "t", **settings},
+        transport=httpx.MockTransport(handler),
+        clock=clock or VirtualClock(),
+    )
     return ApiClient(ctx, "https://api.test", limits={"op": (1, 1)})
 
 
@@ -69,8 +75,11 @@ def test_transient_failures_are_retried_with_backoff():
 
 
 def test_retry_after_is_honoured_and_long_waits_are_left_to_core():
-    handler, _ = scripted(httpx.Response(429, headers={"Retry-After": "2.0"}), httpx.Response(200),
-                          httpx.Response(429, headers={"Retry-After": "120"}))
+    handler, _ = scripted(
+        httpx.Response(429, headers={"Retry-After": "2.0"}),
+        httpx.Response(200),
+        httpx.Response(429, headers={"Retry-After": "120"}),
+    )
     clock = VirtualClock()
     client = client_for(handler, clock)
     client.request("GET", "/x", op="op")
@@ -84,11 +93,13 @@ def test_bounded_retries_then_the_error_goes_to_core():
     handler, seen = scripted(*[httpx.Response(500)] * 4)
     with pytest.raises(TransientError):
         client_for(handler).request("GET", "/x")
-    assert len(seen) == ApiClient.attempts
+    assert len(seen) == RetryPolicy().attempts
 
 
-@pytest.mark.parametrize("status, error", [(401, AuthError), (403, AuthError), (404, RemoteRejected),
-                                           (422, RemoteRejected), (302, RemoteRejected)])
+@pytest.mark.parametrize(
+    "status, error",
+    [(401, AuthError), (403, AuthError), (404, RemoteRejected), (422, RemoteRejected), (302, RemoteRejected)],
+)
 def test_client_errors_are_not_retried(status, error):
     handler, seen = scripted(httpx.Response(status), httpx.Response(200))
     with pytest.raises(error):
@@ -112,8 +123,12 @@ def test_an_auth_error_is_renewed_once():
             return True
 
     handler, seen = scripted(httpx.Response(401), httpx.Response(401))
-    ctx = make_context(ShopifyAdapter, {"base_url": "https://shop.test", "access_token": "t"},
-                       transport=httpx.MockTransport(handler), clock=VirtualClock())
+    ctx = make_context(
+        ShopifyAdapter,
+        {"base_url": "https://shop.test", "access_token": "t"},
+        transport=httpx.MockTransport(handler),
+        clock=VirtualClock(),
+    )
     client = Renewing(ctx, "https://api.test")
     with pytest.raises(AuthError):
         client.request("GET", "/x")
@@ -123,13 +138,17 @@ def test_an_auth_error_is_renewed_once():
 def test_credential_query_parameters_are_masked_in_httpx_logs(caplog):
     with caplog.at_level(logging.INFO, logger="httpx"):
         httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200))).get(
-            "https://x.test/a", params={"consumer_secret": "cs_hidden", "page": 2})
+            "https://x.test/a", params={"consumer_secret": "cs_hidden", "page": 2}
+        )
     assert "cs_hidden" not in caplog.text and "page=2" in caplog.text
 
 
 def test_order_charges_are_spread_by_largest_remainder():
-    lines = [ChannelOrderLine("1", "A", 1, Decimal("10.00")), ChannelOrderLine("2", "B", 2, Decimal("10.00")),
-             ChannelOrderLine("3", "C", 1, Decimal("0.01"))]
+    lines = [
+        ChannelOrderLine("1", "A", 1, Decimal("10.00")),
+        ChannelOrderLine("2", "B", 2, Decimal("10.00")),
+        ChannelOrderLine("3", "C", 1, Decimal("0.01")),
+    ]
     spread = spread_order_charges(lines, "USD", shipping=Decimal("10.00"), discount=Decimal("1.00"))
     assert sum(line.shipping_price for line in spread) == Decimal("10.00")
     assert sum(line.discount for line in spread) == Decimal("1.00")

@@ -1,4 +1,5 @@
 """The order settings page and the new-order form, as staff use them, with two tenants present."""
+
 from __future__ import annotations
 
 import re
@@ -75,16 +76,15 @@ def form_fields(markup: str, form_id: str) -> dict[str, list[str]]:
 
 def error_beside(markup: str, name: str) -> list[str]:
     """The error messages inside the field container (div/td class="field") of input `name`."""
-    pattern = re.compile(r'class="field has-error[^"]*">((?:(?!class="field).)*?name="' + re.escape(name)
-                         + r'"(?:(?!class="field).)*)', re.DOTALL)
-    return [re.sub(r"\s+", " ", m) for block in pattern.findall(markup)
-            for m in re.findall(r'<p class="error"[^>]*>([^<]+)</p>', block)]
-
-
-def row_errors(markup: str, marker: str) -> list[str]:
-    """Row-level errors printed after a row's marker input."""
-    match = re.search(r'name="' + re.escape(marker) + r'" value="1">(.*?)</td>', markup, re.DOTALL)
-    return re.findall(r'<p class="error"[^>]*>([^<]+)</p>', match.group(1)) if match else []
+    pattern = re.compile(
+        r'class="field has-error[^"]*">((?:(?!class="field).)*?name="' + re.escape(name) + r'"(?:(?!class="field).)*)',
+        re.DOTALL,
+    )
+    return [
+        re.sub(r"\s+", " ", m)
+        for block in pattern.findall(markup)
+        for m in re.findall(r'<p class="error"[^>]*>([^<]+)</p>', block)
+    ]
 
 
 def one(data: dict[str, list[str]], **values: str) -> dict[str, list[str]]:
@@ -114,14 +114,16 @@ def test_settings_page_for_readers_and_writers(portal, anonymous, tenant_a, tena
     viewer = portal(tenant_a, "viewer")
     body = viewer.get("/orders/settings").get_data(as_text=True)
     assert 'value="Platform-fulfilled orders"' in body
-    assert ">Save<" not in body and "<fieldset class=\"field\" disabled>" in body
+    assert ">Save<" not in body and '<fieldset class="field" disabled>' in body
     data = form_fields(owner.get("/orders/settings").get_data(as_text=True), "order-settings")
     for role in ("viewer", "warehouse", "purchasing", "finance"):
         resp = portal(tenant_a, role).post("/orders/settings", one(data, allocation_policy="hold"))
         assert resp.status_code == 403, role
         assert "Not allowed" in resp.get_data(as_text=True)
     assert _settings(tenant_a).allocation_policy == "split"
-    assert portal(tenant_a, "operations").post("/orders/settings", one(data, allocation_policy="hold")).status_code == 302
+    assert (
+        portal(tenant_a, "operations").post("/orders/settings", one(data, allocation_policy="hold")).status_code == 302
+    )
     assert _settings(tenant_a).allocation_policy == "hold"
     assert _settings(tenant_b).allocation_policy == "split"
     assert anonymous.get("/orders/settings").status_code == 302
@@ -133,15 +135,27 @@ def test_saving_the_settings_form_changes_every_kind_of_setting(portal, tenant_a
     data = form_fields(owner.get("/orders/settings").get_data(as_text=True), "order-settings")
     assert data["review_rules.0.name"] == ["Platform-fulfilled orders"] and data["auto_allocate"] == ["on"]
     data.pop("auto_allocate")  # untick
-    data = one(data, review_rules__1__name="Small US orders", review_rules__1__action="approve",
-               review_rules__1__countries="us, ca", review_rules__1__min_total="20",
-               review_rules__1__currency="usd", review_rules__1__tags="phone order",
-               review_rules__1__has_remarks="no", allocation_policy="hold",
-               shipping_costs__0__warehouse_id=str(wh), shipping_costs__0__destination="EU",
-               shipping_costs__0__base="30", shipping_costs__0__per_kg="45.5", shipping_costs__0__currency="CNY",
-               split_attributes="fragile, battery", package_limits__max_weight_g="2000",
-               value_limits__0__destination="GB", value_limits__0__amount="135", value_limits__0__currency="GBP",
-               fx_rates__0__currency="usd", fx_rates__0__rate="7.1")
+    data = one(
+        data,
+        review_rules__1__name="Small US orders",
+        review_rules__1__action="approve",
+        review_rules__1__countries="us, ca",
+        review_rules__1__min_total="20",
+        review_rules__1__currency="usd",
+        review_rules__1__tags="phone order",
+        review_rules__1__has_remarks="no",
+        allocation_policy="hold",
+        shipping_costs__0__warehouse_id=str(wh),
+        shipping_costs__0__destination="EU",
+        shipping_costs__0__base="30",
+        shipping_costs__0__per_kg="45.5",
+        shipping_costs__0__currency="CNY",
+        split_attributes="fragile, battery",
+        package_limits__max_weight_g="2000",
+        value_limits__0__destination="GB",
+        value_limits__0__amount="135",
+        value_limits__0__currency="GBP",
+    )
     data["warehouse_ids"] = [str(wh)]
     resp = owner.post("/orders/settings", data)
     assert resp.status_code == 302, visible_text(resp.get_data(as_text=True))[:400]
@@ -149,26 +163,36 @@ def test_saving_the_settings_form_changes_every_kind_of_setting(portal, tenant_a
     s = _settings(tenant_a)
     assert s.review_rules == [
         {"name": "Platform-fulfilled orders", "action": "approve", "fulfilment": "platform"},
-        {"name": "Small US orders", "action": "approve", "countries": ["US", "CA"], "min_total": "20.00",
-         "currency": "USD", "has_remarks": False, "tags": ["phone order"]}]
+        {
+            "name": "Small US orders",
+            "action": "approve",
+            "countries": ["US", "CA"],
+            "min_total": "20.00",
+            "currency": "USD",
+            "has_remarks": False,
+            "tags": ["phone order"],
+        },
+    ]
     assert (s.auto_allocate, s.allocation_policy, s.warehouse_ids) == (False, "hold", [str(wh)])
-    assert s.shipping_costs == [{"warehouse_id": str(wh), "destination": "EU", "base": "30.0000",
-                                 "per_kg": "45.5000", "currency": "CNY"}]
+    assert s.shipping_costs == [
+        {"warehouse_id": str(wh), "destination": "EU", "base": "30.0000", "per_kg": "45.5000", "currency": "CNY"}
+    ]
     assert s.split_attributes == ["fragile", "battery"] and s.package_limits == {"max_weight_g": 2000}
     assert s.value_limits == [{"destination": "GB", "amount": "135.0000", "currency": "GBP"}]
-    assert s.fx_rates == {"USD": "7.1000000000"}
     assert _settings(tenant_b).review_rules == [
-        {"name": "Platform-fulfilled orders", "action": "approve", "fulfilment": "platform"}]
+        {"name": "Platform-fulfilled orders", "action": "approve", "fulfilment": "platform"}
+    ]
 
-    # The saved settings come back into the form; removing a rule and a rate saves too.
+    # The saved settings come back into the form; removing a rule saves too. (Exchange rates
+    # are dated and have their own page: tests/web/settings/test_exchange_rates.py.)
     data = form_fields(owner.get("/orders/settings").get_data(as_text=True), "order-settings")
     assert data["review_rules.1.countries"] == ["US, CA"] and data["review_rules.1.has_remarks"] == ["no"]
-    assert data["fx_rates.0.currency"] == ["USD"] and data["fx_rates.0.rate"] == ["7.1"] and data["warehouse_ids"] == [str(wh)]
+    assert data["warehouse_ids"] == [str(wh)]
     assert data["shipping_costs.0.per_kg"] == ["45.5"] and data["shipping_costs.0.base"] == ["30"]
-    data = one(data, review_rules__0__remove="on", fx_rates__0__remove="on")
+    data = one(data, review_rules__0__remove="on")
     assert owner.post("/orders/settings", data).status_code == 302
     s = _settings(tenant_a)
-    assert [r["name"] for r in s.review_rules] == ["Small US orders"] and s.fx_rates == {}
+    assert [r["name"] for r in s.review_rules] == ["Small US orders"]
 
 
 def test_invalid_settings_show_the_error_beside_the_field_and_save_nothing(portal, tenant_a, tenant_b):
@@ -178,18 +202,25 @@ def test_invalid_settings_show_the_error_beside_the_field_and_save_nothing(porta
     data = form_fields(page, "order-settings")
     # Rule 0 is removed, so the service's rule 0 is the page's rule 1: the errors must still
     # land beside the page's inputs.
-    data = one(data, review_rules__0__remove="on", review_rules__1__name="Big orders",
-               review_rules__1__action="review", review_rules__1__countries="US, XX",
-               review_rules__1__min_total="lots", review_rules__1__currency="USD", allocation_policy="hold",
-               value_limits__0__destination="EU", value_limits__0__amount="0", value_limits__0__currency="EUR",
-               fx_rates__0__currency="USD", fx_rates__0__rate="-2")
+    data = one(
+        data,
+        review_rules__0__remove="on",
+        review_rules__1__name="Big orders",
+        review_rules__1__action="review",
+        review_rules__1__countries="US, XX",
+        review_rules__1__min_total="lots",
+        review_rules__1__currency="USD",
+        allocation_policy="hold",
+        value_limits__0__destination="EU",
+        value_limits__0__amount="0",
+        value_limits__0__currency="EUR",
+    )
     resp = owner.post("/orders/settings", data)
     assert resp.status_code == 422
     body = resp.get_data(as_text=True)
     assert error_beside(body, "review_rules.1.countries") == ["XX is not an ISO 3166 two-letter country code"]
     assert error_beside(body, "review_rules.1.min_total")
     assert error_beside(body, "value_limits.0.amount")
-    assert row_errors(body, "fx_rates.0")
     assert "Please correct the fields marked below." in visible_text(body)
     # What the user typed is kept, the removed rule stays removed.
     kept = form_fields(body, "order-settings")
@@ -202,9 +233,12 @@ def test_invalid_settings_show_the_error_beside_the_field_and_save_nothing(porta
     data = one(data, review_rules__1__name="Everything", review_rules__1__action="approve")
     resp = owner.post("/orders/settings", data)
     assert resp.status_code == 422
-    assert any("needs at least one condition" in m for m in
-               re.findall(r'<p class="error">([^<]+)</p>',
-                          resp.get_data(as_text=True).split('id="rule-1"')[1].split("</fieldset>")[0]))
+    assert any(
+        "needs at least one condition" in m
+        for m in re.findall(
+            r'<p class="error">([^<]+)</p>', resp.get_data(as_text=True).split('id="rule-1"')[1].split("</fieldset>")[0]
+        )
+    )
     assert _settings(tenant_a) == before
 
 
@@ -240,13 +274,30 @@ def test_the_new_order_form_creates_the_order(portal, tenant_a, tenant_b, skus):
     page = owner.get("/orders/new").get_data(as_text=True)
     data = form_fields(page, "new-order")
     assert data["currency"] == ["CNY"] and data["lines.0"] == data["lines.2"] == ["1"]
-    data = one(data, currency="usd", external_order_id="PHONE-1", lines__1__sku="NO-MUG", lines__1__quantity="2",
-               lines__1__unit_price="9.99", lines__1__item_tax="1.60", lines__2__sku="NO-LID",
-               lines__2__quantity="1", lines__2__unit_price="5", shipping="4.90", discount="1.00",
-               buyer__name="Jo Buyer", buyer__email="jo@example.com", shipping_address__line1="Hauptstr. 1",
-               shipping_address__city="Berlin", shipping_address__postal_code="10115", shipping_address__country="de",
-               shipping_service="DHL Paket", buyer_remarks="Ring twice", seller_note="Phoned in by Jo",
-               tags="phone order, vip")
+    data = one(
+        data,
+        currency="usd",
+        external_order_id="PHONE-1",
+        lines__1__sku="NO-MUG",
+        lines__1__quantity="2",
+        lines__1__unit_price="9.99",
+        lines__1__item_tax="1.60",
+        lines__2__sku="NO-LID",
+        lines__2__quantity="1",
+        lines__2__unit_price="5",
+        shipping="4.90",
+        discount="1.00",
+        buyer__name="Jo Buyer",
+        buyer__email="jo@example.com",
+        shipping_address__line1="Hauptstr. 1",
+        shipping_address__city="Berlin",
+        shipping_address__postal_code="10115",
+        shipping_address__country="de",
+        shipping_service="DHL Paket",
+        buyer_remarks="Ring twice",
+        seller_note="Phoned in by Jo",
+        tags="phone order, vip",
+    )
     resp = owner.post("/orders/new", data)
     assert resp.status_code == 302, visible_text(resp.get_data(as_text=True))[:400]
     order_id = uuid.UUID(resp.headers["Location"].rstrip("/").rsplit("/", 1)[1])
@@ -256,11 +307,22 @@ def test_the_new_order_form_creates_the_order(portal, tenant_a, tenant_b, skus):
         assert f"Order {order.number} created." in text
         assert (order.channel, order.external_order_id, order.currency) == ("manual", "PHONE-1", "USD")
         assert [(ln.sku_id, ln.quantity, ln.unit_price, ln.item_tax) for ln in order.lines] == [
-            (mug, 2, Decimal("9.99"), Decimal("1.60")), (lid, 1, Decimal("5"), Decimal("0"))]
+            (mug, 2, Decimal("9.99"), Decimal("1.60")),
+            (lid, 1, Decimal("5"), Decimal("0")),
+        ]
         assert (order.goods_amount, order.tax_amount, order.shipping_amount, order.discount_amount, order.total) == (
-            Decimal("24.98"), Decimal("1.60"), Decimal("4.90"), Decimal("1.00"), Decimal("30.48"))
+            Decimal("24.98"),
+            Decimal("1.60"),
+            Decimal("4.90"),
+            Decimal("1.00"),
+            Decimal("30.48"),
+        )
         assert (order.ship_country, order.ship_city, order.buyer_name, order.shipping_service) == (
-            "DE", "Berlin", "Jo Buyer", "DHL Paket")
+            "DE",
+            "Berlin",
+            "Jo Buyer",
+            "DHL Paket",
+        )
         assert order.tags == ["phone order", "vip"] and order.seller_note == "Phoned in by Jo"
         assert order.buyer_remarks == "Ring twice"
     # The other tenant neither finds nor opens it.
@@ -276,8 +338,16 @@ def test_bad_sku_and_missing_country_show_errors_and_create_nothing(portal, tena
     before = _count(tenant_a)
     data = form_fields(owner.get("/orders/new").get_data(as_text=True), "new-order")
     # NO-B-ONLY is tenant B's SKU: tenant A has no such code.
-    data = one(data, currency="USD", lines__1__sku="NO-B-ONLY", lines__1__quantity="1", lines__2__sku="NO-MUG",
-               lines__2__quantity="0", buyer__name="Kept Name", shipping_address__city="Paris")
+    data = one(
+        data,
+        currency="USD",
+        lines__1__sku="NO-B-ONLY",
+        lines__1__quantity="1",
+        lines__2__sku="NO-MUG",
+        lines__2__quantity="0",
+        buyer__name="Kept Name",
+        shipping_address__city="Paris",
+    )
     resp = owner.post("/orders/new", data)
     assert resp.status_code == 422
     body = resp.get_data(as_text=True)

@@ -2,6 +2,7 @@
 reviewed into SKUs, a supplier reviewed and quoting, a stocking request approved into a
 purchase order, goods received with one unit failing QC, and the stock that results; with a
 second tenant buying at the same time."""
+
 from __future__ import annotations
 
 import re
@@ -91,7 +92,7 @@ def test_product_to_stock_through_a_purchase_order(browser_page, tenants):
     page.get_by_label(number).check()
     _click(page, "Create purchase orders from the ticked requests")
     assert page.locator("h1 .badge", has_text="Draft").is_visible()
-    assert page.get_by_text("250.00 CNY").first.is_visible()  # 20 x 12.50 (the SKU has no input VAT rate)
+    assert page.get_by_text("CN¥250.00").first.is_visible()  # 20 x 12.50 (the SKU has no input VAT rate)
     _click(page, "Approve")
     assert page.locator("h1 .badge", has_text="Approved").is_visible()
     assert page.locator("td.stock", has_text="Inbound 20").is_visible()
@@ -120,10 +121,11 @@ def test_product_to_stock_through_a_purchase_order(browser_page, tenants):
     line = page.locator("#lines tbody tr").first.inner_text()
     assert white in line and "19" in line
 
-    # Inventory's stock page agrees: 19 on hand, none in QC, 1 unsellable, nothing on order.
+    # Inventory's stock page agrees (columns: SKU, product, warehouse, on hand, reserved, available,
+    # in QC, unsellable, on order): 19 on hand, none in QC, 1 unsellable, nothing on order.
     page.goto(f"/inventory/?q={white}")
     cells = page.locator("#stock tbody tr", has_text=white).locator("td").all_inner_texts()
-    assert [cells[i].strip() for i in (2, 5, 6, 7)] == ["19", "0", "1", "0"], cells
+    assert [cells[i].strip() for i in (3, 6, 7, 8)] == ["19", "0", "1", "0"], cells
 
     # Nothing of tenant B's shows up for A.
     page.goto("/purchasing/")

@@ -2,6 +2,7 @@
 approval, orders from requests, approval, receiving with QC, labels, returns, replenishment,
 scorecards, settings and the review queues on the dashboard; in English and Chinese, with two
 tenants."""
+
 from __future__ import annotations
 
 import re
@@ -27,15 +28,24 @@ def test_from_stocking_request_to_stock_on_hand(tenants, portal):
     owner = portal(a)
 
     # A request with mistakes is shown again with the mistakes beside the fields.
-    resp = owner.post("/purchasing/requests/new", {"sku_id": "NO-SUCH-SKU", "quantity": "0", "needed_by": SOON,
-                                                   "warehouse_id": str(buy.warehouse_id)})
+    resp = owner.post(
+        "/purchasing/requests/new",
+        {"sku_id": "NO-SUCH-SKU", "quantity": "0", "needed_by": SOON, "warehouse_id": str(buy.warehouse_id)},
+    )
     assert resp.status_code == 422
     page = visible_text(resp.get_data(as_text=True))
     assert "no such SKU" in page and "must be at least 1" in page
 
-    resp = owner.post("/purchasing/requests/new", {"sku_id": buy.codes[0], "quantity": "120", "needed_by": SOON,
-                                                   "warehouse_id": str(buy.warehouse_id),
-                                                   "supplier_id": str(buy.supplier_id)})
+    resp = owner.post(
+        "/purchasing/requests/new",
+        {
+            "sku_id": buy.codes[0],
+            "quantity": "120",
+            "needed_by": SOON,
+            "warehouse_id": str(buy.warehouse_id),
+            "supplier_id": str(buy.supplier_id),
+        },
+    )
     rid = _location(resp, r"/purchasing/requests/([0-9a-f-]{36})")
     page = owner.text(f"/purchasing/requests/{rid}")
     assert "Awaiting approval" in page and buy.codes[0] in page and "120" in page
@@ -49,7 +59,7 @@ def test_from_stocking_request_to_stock_on_hand(tenants, portal):
     resp = owner.post("/purchasing/requests/order", {"request_ids": rid})
     oid = _location(resp, r"/purchasing/orders/([0-9a-f-]{36})")
     page = owner.text(f"/purchasing/orders/{oid}")
-    assert "Draft" in page and "1500.00 CNY" in page  # 120 x 12.50
+    assert "Draft" in page and "CN¥1,500.00" in page  # 120 x 12.50
 
     owner.post(f"/purchasing/orders/{oid}/do/approve", {})
     page = owner.text(f"/purchasing/orders/{oid}")
@@ -60,14 +70,28 @@ def test_from_stocking_request_to_stock_on_hand(tenants, portal):
     gid = _location(resp, r"/purchasing/receiving/([0-9a-f-]{36})")
     page = owner.text(f"/purchasing/receiving/{gid}")
     assert "Awaiting QC" in page and "Quality check" in page
-    resp = owner.post(f"/purchasing/receiving/{gid}/inspect", {
-        "lines.0.sample_size": "10", "lines.0.passed_quantity": "9", "lines.0.failed_quantity": "1",
-        "lines.0.defect_reasons": "", "lines.0.location_id": str(buy.bin_id)})
+    resp = owner.post(
+        f"/purchasing/receiving/{gid}/inspect",
+        {
+            "lines.0.sample_size": "10",
+            "lines.0.passed_quantity": "9",
+            "lines.0.failed_quantity": "1",
+            "lines.0.defect_reasons": "",
+            "lines.0.location_id": str(buy.bin_id),
+        },
+    )
     assert resp.status_code == 422
     assert "say what was wrong with the failed units" in visible_text(resp.get_data(as_text=True))
-    resp = owner.post(f"/purchasing/receiving/{gid}/inspect", {
-        "lines.0.sample_size": "10", "lines.0.passed_quantity": "9", "lines.0.failed_quantity": "1",
-        "lines.0.defect_reasons": "cracked lid", "lines.0.location_id": str(buy.bin_id)})
+    resp = owner.post(
+        f"/purchasing/receiving/{gid}/inspect",
+        {
+            "lines.0.sample_size": "10",
+            "lines.0.passed_quantity": "9",
+            "lines.0.failed_quantity": "1",
+            "lines.0.defect_reasons": "cracked lid",
+            "lines.0.location_id": str(buy.bin_id),
+        },
+    )
     assert resp.status_code == 302
     page = owner.text(f"/purchasing/receiving/{gid}")
     assert "Inspected" in page and "cracked lid" in page
@@ -87,8 +111,13 @@ def test_from_stocking_request_to_stock_on_hand(tenants, portal):
 
     # Tenant B sees none of it.
     other = portal(b)
-    for path in (f"/purchasing/orders/{oid}", f"/purchasing/requests/{rid}", f"/purchasing/receiving/{gid}",
-                 f"/purchasing/returns/{tid}", f"/purchasing/receiving/{gid}/labels.pdf"):
+    for path in (
+        f"/purchasing/orders/{oid}",
+        f"/purchasing/requests/{rid}",
+        f"/purchasing/receiving/{gid}",
+        f"/purchasing/returns/{tid}",
+        f"/purchasing/receiving/{gid}/labels.pdf",
+    ):
         assert other.get(path).status_code == 404, path
     assert buy.codes[0] not in other.text("/purchasing/requests")
     assert other.post(f"/purchasing/orders/{oid}/do/cancel", {}).status_code == 404
@@ -98,21 +127,36 @@ def test_a_new_order_form_names_bad_lines_by_row(tenant_a, portal):
     buy = buyer(tenant_a)
     owner = portal(tenant_a)
     assert "New purchase order" in owner.text("/purchasing/orders/new")
-    resp = owner.post("/purchasing/orders/new", {
-        "supplier_id": str(buy.supplier_id), "warehouse_id": str(buy.warehouse_id),
-        "lines.0.sku_id": buy.codes[0], "lines.0.quantity": "5",
-        "lines.2.sku_id": buy.codes[1], "lines.2.quantity": "-1"})
+    resp = owner.post(
+        "/purchasing/orders/new",
+        {
+            "supplier_id": str(buy.supplier_id),
+            "warehouse_id": str(buy.warehouse_id),
+            "lines.0.sku_id": buy.codes[0],
+            "lines.0.quantity": "5",
+            "lines.2.sku_id": buy.codes[1],
+            "lines.2.quantity": "-1",
+        },
+    )
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     # The error sits in the third row, the one that was wrong (rows 2 of the service's view).
     assert re.search(r'name="lines\.2\.quantity"[^>]*>\s*<p class="error">must be at least 1', html)
-    resp = owner.post("/purchasing/orders/new", {
-        "supplier_id": str(buy.supplier_id), "warehouse_id": str(buy.warehouse_id),
-        "lines.0.sku_id": buy.codes[0], "lines.0.quantity": "5", "lines.0.unit_price": "11",
-        "lines.3.sku_id": buy.codes[1], "lines.3.quantity": "2"})
+    resp = owner.post(
+        "/purchasing/orders/new",
+        {
+            "supplier_id": str(buy.supplier_id),
+            "warehouse_id": str(buy.warehouse_id),
+            "lines.0.sku_id": buy.codes[0],
+            "lines.0.quantity": "5",
+            "lines.0.unit_price": "11",
+            "lines.3.sku_id": buy.codes[1],
+            "lines.3.quantity": "2",
+        },
+    )
     oid = _location(resp, r"/purchasing/orders/([0-9a-f-]{36})")
     page = owner.text(f"/purchasing/orders/{oid}")
-    assert "55.00 CNY" in page and "16.00 CNY" in page  # 5 x 11 (entered), 2 x 8 (the supplier's quote)
+    assert "CN¥55.00" in page and "CN¥16.00" in page  # 5 x 11 (entered), 2 x 8 (the supplier's quote)
 
 
 def test_a_draft_is_edited_line_by_line(tenant_a, portal):
@@ -123,13 +167,22 @@ def test_a_draft_is_edited_line_by_line(tenant_a, portal):
     owner = portal(tenant_a)
     html = owner.get(f"/purchasing/orders/{po['id']}/edit").get_data(as_text=True)
     assert f'value="{buy.codes[0]}"' in html and 'value="12.5"' in html
-    resp = owner.post(f"/purchasing/orders/{po['id']}/edit", {
-        "lines.0.id": po["lines"][0]["id"], "lines.0.sku_id": buy.codes[0], "lines.0.quantity": "8",
-        "lines.0.unit_price": "12", "lines.1.id": po["lines"][1]["id"],  # the second row emptied: dropped
-        "expected_date": "", "supplier_reference": "Q-7", "note": ""})
+    resp = owner.post(
+        f"/purchasing/orders/{po['id']}/edit",
+        {
+            "lines.0.id": po["lines"][0]["id"],
+            "lines.0.sku_id": buy.codes[0],
+            "lines.0.quantity": "8",
+            "lines.0.unit_price": "12",
+            "lines.1.id": po["lines"][1]["id"],  # the second row emptied: dropped
+            "expected_date": "",
+            "supplier_reference": "Q-7",
+            "note": "",
+        },
+    )
     assert resp.status_code == 302
     page = owner.text(f"/purchasing/orders/{po['id']}")
-    assert "96.00 CNY" in page and buy.codes[1] not in page and "Q-7" in page
+    assert "CN¥96.00" in page and buy.codes[1] not in page and "Q-7" in page
     tenant_a.api.post(f"purchase-orders/{po['id']}/approve")
     resp = owner.post(f"/purchasing/orders/{po['id']}/edit", {"lines.0.sku_id": buy.codes[0], "lines.0.quantity": "1"})
     assert resp.status_code == 302
@@ -172,8 +225,9 @@ def test_replenishment_page_shows_the_arithmetic_and_accepts(tenant_a, portal):
     with tenant_a.scope():
         import uuid
 
-        inv.ship(Doc("sales_order", uuid.uuid4(), "SO-1"), [Line("1", buy.skus[0], buy.warehouse_id, 4)],
-                 key=key("ship"))
+        inv.ship(
+            Doc("sales_order", uuid.uuid4(), "SO-1"), [Line("1", buy.skus[0], buy.warehouse_id, 4)], key=key("ship")
+        )
     owner = portal(tenant_a)
     assert "No run yet." in owner.text("/purchasing/replenishment")
     assert owner.post("/purchasing/replenishment/run", {}).status_code == 302
@@ -195,8 +249,10 @@ def test_dashboard_shows_the_review_queues(tenants, portal):
     with a.scope():
         draft = suppliers.create_supplier({"name": "Pending supplier"})
         suppliers.submit_supplier(draft.id)
-    a.api.post("stocking-requests", {"sku_id": str(buy.skus[0]), "warehouse_id": str(buy.warehouse_id),
-                                     "quantity": 5, "needed_by": SOON})
+    a.api.post(
+        "stocking-requests",
+        {"sku_id": str(buy.skus[0]), "warehouse_id": str(buy.warehouse_id), "quantity": 5, "needed_by": SOON},
+    )
     po = approved_order(buy, (3,))
     receive(buy, po, 3)
     page = portal(a).text("/")
@@ -217,16 +273,36 @@ def test_scorecards_and_settings(tenant_a, portal):
     page = owner.text("/purchasing/scorecards")
     assert "100.0 %" in page and "5.0 %" in page  # on time, 1 of 20 failed
 
-    resp = owner.post("/purchasing/settings", {"weight_7d": "0", "weight_14d": "0", "weight_30d": "0",
-                                               "safety_days": "7", "purchase_cycle_days": "14",
-                                               "default_lead_time_days": "15", "second_approval_threshold": "",
-                                               "receipt_tolerance_percent": "0"})
+    resp = owner.post(
+        "/purchasing/settings",
+        {
+            "weight_7d": "0",
+            "weight_14d": "0",
+            "weight_30d": "0",
+            "safety_days": "7",
+            "purchase_cycle_days": "14",
+            "default_lead_time_days": "15",
+            "second_approval_threshold": "",
+            "receipt_tolerance_percent": "0",
+        },
+    )
     assert resp.status_code == 422
-    assert "at least one of the 7, 14 and 30-day weights must be above zero" in visible_text(resp.get_data(as_text=True))
-    resp = owner.post("/purchasing/settings", {"weight_7d": "0.6", "weight_14d": "0.3", "weight_30d": "0.1",
-                                               "safety_days": "10", "purchase_cycle_days": "14",
-                                               "default_lead_time_days": "15", "second_approval_threshold": "50000",
-                                               "receipt_tolerance_percent": "3"})
+    assert "at least one of the 7, 14 and 30-day weights must be above zero" in visible_text(
+        resp.get_data(as_text=True)
+    )
+    resp = owner.post(
+        "/purchasing/settings",
+        {
+            "weight_7d": "0.6",
+            "weight_14d": "0.3",
+            "weight_30d": "0.1",
+            "safety_days": "10",
+            "purchase_cycle_days": "14",
+            "default_lead_time_days": "15",
+            "second_approval_threshold": "50000",
+            "receipt_tolerance_percent": "3",
+        },
+    )
     assert resp.status_code == 302
     html = owner.get("/purchasing/settings").get_data(as_text=True)
     assert 'value="10"' in html and 'value="50000"' in html and 'value="0.6"' in html

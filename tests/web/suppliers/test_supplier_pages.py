@@ -1,4 +1,5 @@
 """Supplier pages: the form, masked receiving account, review, contacts and prices."""
+
 from __future__ import annotations
 
 import re
@@ -7,12 +8,22 @@ from core.suppliers import service
 from tests.core.catalog.factories import approved_sku
 from tests.web.conftest import visible_text
 
-FORM = {"kind": "supplier", "name": "深圳优品电子有限公司", "country": "CN", "city": "深圳",
-        "company_type": "limited_liability", "registration_date": "2018-06-01",
-        "finance.payment_method": "bank_transfer", "finance.bank_name": "招商银行",
-        "finance.account_number": "6225 8801 2345 9876", "finance.currency": "CNY",
-        "finance.settlement_mode": "periodic", "finance.settlement_days": "45",
-        "contact.name": "陈先生", "contact.phone": "13800000000"}
+FORM = {
+    "kind": "supplier",
+    "name": "深圳优品电子有限公司",
+    "country": "CN",
+    "city": "深圳",
+    "company_type": "limited_liability",
+    "registration_date": "2018-06-01",
+    "finance.payment_method": "bank_transfer",
+    "finance.bank_name": "招商银行",
+    "finance.account_number": "6225 8801 2345 9876",
+    "finance.currency": "CNY",
+    "finance.settlement_mode": "periodic",
+    "finance.settlement_days": "45",
+    "contact.name": "陈先生",
+    "contact.phone": "13800000000",
+}
 
 
 def test_create_review_and_use_a_supplier(tenants, portal):
@@ -47,8 +58,9 @@ def test_create_review_and_use_a_supplier(tenants, portal):
 
     # Contacts and prices change at any time.
     sku = approved_sku(a, "CABLE-1")
-    resp = owner.post(f"/suppliers/{sid}/prices", {"sku_code": "CABLE-1", "price": "2.35", "moq": "1000",
-                                                   "lead_time_days": "7"})
+    resp = owner.post(
+        f"/suppliers/{sid}/prices", {"sku_code": "CABLE-1", "price": "2.35", "moq": "1000", "lead_time_days": "7"}
+    )
     assert resp.status_code == 302
     page = owner.text(f"/suppliers/{sid}")
     assert "CABLE-1" in page and "2.35 CNY" in page and "1000" in page

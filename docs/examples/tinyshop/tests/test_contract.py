@@ -1,4 +1,5 @@
 """Tradelane's channel contract, run against the TinyShop emulator."""
+
 import pytest
 from tradelane_tinyshop.emulator import TinyShopEmulator
 from tradelane_tinyshop.plugin import TinyShopAdapter

@@ -1,5 +1,6 @@
 """TinyShop's HTTP client: core's ApiClient does pacing, retries and error mapping; this class
 only says how TinyShop authenticates and words its errors."""
+
 from __future__ import annotations
 
 import httpx
@@ -8,8 +9,8 @@ from core.ports import ApiClient, ConnectionContext
 
 
 class TinyShopClient(ApiClient):
-    def __init__(self, ctx: ConnectionContext, *, pacing: bool = True) -> None:
-        super().__init__(ctx, str(ctx.settings["base_url"]).rstrip("/"), limits={"api": (10, 10)}, pacing=pacing)
+    def __init__(self, ctx: ConnectionContext) -> None:
+        super().__init__(ctx, str(ctx.settings["base_url"]).rstrip("/"), limits={"api": (10, 10)})
 
     def authenticate(self, request: httpx.Request) -> None:
         request.headers["Authorization"] = f"Bearer {self.ctx.credentials['api_key'].reveal()}"

@@ -1,28 +1,28 @@
 """TinyShop's API in memory, built on Tradelane's emulator toolkit (core.testing.emulator):
-the base class brings the control API (/_control/...), fault knobs, the clock, order
-generation and webhook delivery; this class adds TinyShop's routes and shapes."""
+ChannelEmulator brings the control API (/_control/...), credentials and rate limits (`gate`),
+fault knobs, the clock, order generation and signed webhook delivery; this class adds
+TinyShop's routes and shapes."""
+
 from __future__ import annotations
 
 import base64
 import bisect
-import hashlib
-import hmac
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from core.testing.emulator import Emulator, json_response
+from core.testing.emulator import ChannelEmulator, hmac_signature, json_response
 from core.testing.orders import CATALOGUE, SampleOrder
 
 
 def iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class TinyShopEmulator(Emulator):
+class TinyShopEmulator(ChannelEmulator):
     name = "tinyshop"
     LIMITS = {"api": (10, 10)}
     CHANGES = {"cancel": "cancel the order", "touch": "change something small"}
@@ -40,15 +40,36 @@ class TinyShopEmulator(Emulator):
 
     def add_order(self, sample: SampleOrder) -> str:
         oid = f"TS-{1000 + len(self.orders) + 1}"
-        items = [{"id": f"{oid}-{n}", "sku": line.sku, "title": line.title, "quantity": line.quantity,
-                  "unit_price": str(line.unit_price)} for n, line in enumerate(sample.lines, 1)]
+        items = [
+            {
+                "id": f"{oid}-{n}",
+                "sku": line.sku,
+                "title": line.title,
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price),
+            }
+            for n, line in enumerate(sample.lines, 1)
+        ]
         total = sum(line.unit_price * line.quantity for line in sample.lines) + sample.shipping
         self.orders[oid] = {
-            "id": oid, "status": "paid", "currency": sample.currency, "created_at": iso(sample.created_at),
-            "updated_at": iso(sample.created_at), "customer": {"name": sample.buyer_name, "email": sample.buyer_email},
-            "ship_to": {"name": sample.address.name, "street": sample.address.line1, "city": sample.address.city,
-                        "postcode": sample.address.postal_code, "country": sample.address.country},
-            "items": items, "shipping": str(sample.shipping), "total": str(total), "shipments": []}
+            "id": oid,
+            "status": "paid",
+            "currency": sample.currency,
+            "created_at": iso(sample.created_at),
+            "updated_at": iso(sample.created_at),
+            "customer": {"name": sample.buyer_name, "email": sample.buyer_email},
+            "ship_to": {
+                "name": sample.address.name,
+                "street": sample.address.line1,
+                "city": sample.address.city,
+                "postcode": sample.address.postal_code,
+                "country": sample.address.country,
+            },
+            "items": items,
+            "shipping": str(sample.shipping),
+            "total": str(total),
+            "shipments": [],
+        }
         bisect.insort(self.keys, (self.orders[oid]["updated_at"], oid))
         self.queue_webhook("order.created", oid)
         return oid
@@ -76,48 +97,57 @@ class TinyShopEmulator(Emulator):
 
     def build_webhook(self, topic: str, order_id: str, event_id: str) -> tuple[dict[str, str], bytes]:
         body = json.dumps(self.orders[order_id]).encode()
-        signature = hmac.new(self.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
-        return {"Content-Type": "application/json", "X-TinyShop-Topic": topic, "X-TinyShop-Delivery": event_id,
-                "X-TinyShop-Signature": signature}, body
+        signature = hmac_signature(self.webhook_secret, body, encoding="hex")
+        return {
+            "Content-Type": "application/json",
+            "X-TinyShop-Topic": topic,
+            "X-TinyShop-Delivery": event_id,
+            "X-TinyShop-Signature": signature,
+        }, body
 
     # -- the API ----------------------------------------------------------------------------
 
     def api_rules(self) -> list[Rule]:
-        return [Rule("/api/shop", endpoint="shop"), Rule("/api/orders", endpoint="list_orders"),
-                Rule("/api/orders/<order_id>", endpoint="get_order"),
-                Rule("/api/orders/<order_id>/shipments", endpoint="ship", methods=["POST"]),
-                Rule("/api/stock/<sku>", endpoint="set_stock", methods=["PUT"])]
+        return [
+            Rule("/api/shop", endpoint="shop"),
+            Rule("/api/orders", endpoint="list_orders"),
+            Rule("/api/orders/<order_id>", endpoint="get_order"),
+            Rule("/api/orders/<order_id>/shipments", endpoint="ship", methods=["POST"]),
+            Rule("/api/stock/<sku>", endpoint="set_stock", methods=["PUT"]),
+        ]
 
     def throttled(self, request: Request, op: str, retry_after: float) -> Response:
         return json_response({"error": "rate limited"}, 429, {"Retry-After": f"{max(retry_after, 0.1):.1f}"})
 
-    def _gate(self, request: Request) -> Response | None:
+    def authorize(self, request: Request) -> Response | None:
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
             return json_response({"error": "unauthorized"}, 401)
-        wait = self.limit("api")
-        return self.throttled(request, "api", wait) if wait is not None else None
+        return None
 
     def shop(self, request: Request) -> Response:
-        return self._gate(request) or json_response({"name": "TinyShop demo"})
+        return self.gate(request, "api") or json_response({"name": "TinyShop demo"})
 
     def list_orders(self, request: Request) -> Response:
-        refused = self._gate(request)
+        refused = self.gate(request, "api")
         if refused:
             return refused
         since = iso(datetime.fromisoformat(request.args["updated_since"].replace("Z", "+00:00")))
         until = iso(datetime.fromisoformat(request.args["updated_until"].replace("Z", "+00:00")))
         limit = min(int(request.args.get("limit", 50)), 100)
         cursor = request.args.get("cursor")
-        start = (bisect.bisect_right(self.keys, tuple(base64.urlsafe_b64decode(cursor).decode().split("|")))
-                 if cursor else bisect.bisect_left(self.keys, (since, "")))
+        start = (
+            bisect.bisect_right(self.keys, tuple(base64.urlsafe_b64decode(cursor).decode().split("|")))
+            if cursor
+            else bisect.bisect_left(self.keys, (since, ""))
+        )
         end = bisect.bisect_left(self.keys, (until, ""))
-        page = self.keys[start:min(end, start + limit)]
+        page = self.keys[start : min(end, start + limit)]
         more = start + limit < end
         next_cursor = base64.urlsafe_b64encode("|".join(page[-1]).encode()).decode() if more else None
         return json_response({"orders": [self.orders[oid] for _, oid in page], "next_cursor": next_cursor})
 
     def get_order(self, request: Request, order_id: str) -> Response:
-        refused = self._gate(request)
+        refused = self.gate(request, "api")
         if refused:
             return refused
         if order_id not in self.orders:
@@ -125,7 +155,7 @@ class TinyShopEmulator(Emulator):
         return json_response(self.orders[order_id])
 
     def ship(self, request: Request, order_id: str) -> Response:
-        refused = self._gate(request)
+        refused = self.gate(request, "api")
         if refused:
             return refused
         order = self.orders.get(order_id)
@@ -137,12 +167,17 @@ class TinyShopEmulator(Emulator):
         order["shipments"].append(body["tracking_number"])
         order["status"] = "shipped"
         self._touch(order)
-        self.record_shipment(order_id, carrier=body["carrier"], tracking_number=body["tracking_number"],
-                             service=body.get("service", ""), lines=[(i["id"], i["quantity"]) for i in body["items"]])
+        self.record_shipment(
+            order_id,
+            carrier=body["carrier"],
+            tracking_number=body["tracking_number"],
+            service=body.get("service", ""),
+            lines=[(i["id"], i["quantity"]) for i in body["items"]],
+        )
         return json_response({"ok": True}, 201)
 
     def set_stock(self, request: Request, sku: str) -> Response:
-        refused = self._gate(request)
+        refused = self.gate(request, "api")
         if refused:
             return refused
         if sku not in self.stock:

@@ -1,12 +1,13 @@
 """The plugin module named by the entry point: two hooks and the adapter class."""
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from functools import cached_property
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from core.hookspecs import hookimpl
 from core.ports import (
@@ -34,6 +35,7 @@ def _iso(value: datetime) -> str:
 class TinyShopAdapter(ChannelAdapter):
     name = "tinyshop"
     display_name = "TinyShop"
+    client_class = TinyShopClient  # built on first use as self.client, closed by close()
     capabilities = frozenset({Cap.ORDERS, Cap.SHIP_CONFIRM, Cap.PUSH_QUANTITY, Cap.WEBHOOKS})
     list_lag = timedelta(seconds=5)  # changes are stamped in whole seconds: let the last one close
     settings = (
@@ -42,14 +44,6 @@ class TinyShopAdapter(ChannelAdapter):
         SettingField("webhook_secret", "Webhook secret", secret=True, required=False),
         PACING_SETTING,
     )
-
-    @cached_property
-    def client(self) -> TinyShopClient:
-        return TinyShopClient(self.ctx, pacing=bool(self.ctx.settings.get("pacing", True)))
-
-    def close(self) -> None:
-        if "client" in self.__dict__:
-            self.client.close()
 
     def check_connection(self) -> str:
         return self.client.json(self.client.request("GET", "/api/shop", op="api"))["name"]
@@ -66,16 +60,25 @@ class TinyShopAdapter(ChannelAdapter):
         return order_from_tinyshop(self.client.json(response))
 
     def confirm_shipment(self, confirmation: ShipmentConfirmation) -> None:
-        self.client.request("POST", f"/api/orders/{confirmation.external_order_id}/shipments", op="api", json={
-            "carrier": confirmation.carrier, "service": confirmation.service,
-            "tracking_number": confirmation.tracking_number,
-            "items": [{"id": line_id, "quantity": qty} for line_id, qty in confirmation.lines]})
+        self.client.request(
+            "POST",
+            f"/api/orders/{confirmation.external_order_id}/shipments",
+            op="api",
+            json={
+                "carrier": confirmation.carrier,
+                "service": confirmation.service,
+                "tracking_number": confirmation.tracking_number,
+                "items": [{"id": line_id, "quantity": qty} for line_id, qty in confirmation.lines],
+            },
+        )
 
     def push_quantities(self, quantities: Sequence[ListingQuantity]) -> list[PushResult]:
         results = []
         for q in quantities:
             try:
-                self.client.request("PUT", f"/api/stock/{q.seller_sku}", op="api", json={"quantity": max(0, q.quantity)})
+                self.client.request(
+                    "PUT", f"/api/stock/{q.seller_sku}", op="api", json={"quantity": max(0, q.quantity)}
+                )
             except RemoteRejected as exc:
                 results.append(PushResult(q.seller_sku, False, str(exc)))
             else:
@@ -92,9 +95,13 @@ class TinyShopAdapter(ChannelAdapter):
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         order = order_from_tinyshop(json.loads(body))
         delivery = header_value(headers, "X-TinyShop-Delivery") or ""
-        return WebhookEvent(topic=header_value(headers, "X-TinyShop-Topic") or "order.updated",
-                            dedupe_key=f"tinyshop:{delivery}", external_order_id=order.external_order_id, order=order,
-                            delivery_id=delivery)
+        return WebhookEvent(
+            topic=header_value(headers, "X-TinyShop-Topic") or "order.updated",
+            dedupe_key=f"tinyshop:{delivery}",
+            external_order_id=order.external_order_id,
+            order=order,
+            delivery_id=delivery,
+        )
 
 
 @hookimpl

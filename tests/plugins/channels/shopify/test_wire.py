@@ -1,4 +1,5 @@
 """Shopify wire details: pagination, leaky bucket, webhooks, money and status mapping."""
+
 import base64
 import hashlib
 import hmac
@@ -25,8 +26,9 @@ def h():
 
 def raw_client(h, token=True):
     headers = {"X-Shopify-Access-Token": h.emulator.access_token} if token else {}
-    return httpx.Client(transport=httpx.WSGITransport(app=h.emulator), base_url="http://shop.test/admin/api/2025-07/",
-                        headers=headers)
+    return httpx.Client(
+        transport=httpx.WSGITransport(app=h.emulator), base_url="http://shop.test/admin/api/2026-10/", headers=headers
+    )
 
 
 def seed(h, n):
@@ -47,7 +49,7 @@ def test_default_status_hides_cancelled_orders_so_the_adapter_asks_for_any(h):
     h.clock.advance(10)  # past the adapter's list lag
     listed = raw_client(h).get("orders.json").json()["orders"]
     assert ids[0] not in {str(o["id"]) for o in listed}
-    orders = list_window(h.adapter, h.clock.now() - timedelta(days=1), h.adapter.window_end(), sleep=h.clock.sleep)
+    orders = list_window(h.adapter, h.clock.now() - timedelta(days=1), h.adapter.window_end())
     assert {o.external_order_id: o.status for o in orders}[ids[0]] == "cancelled"
     first = h.adapter.ctx.transport.requests[0].url.params
     assert first["status"] == "any" and first["order"] == "updated_at asc"
@@ -67,7 +69,7 @@ def test_page_info_is_used_alone_and_filters_next_to_it_are_refused(h):
     again = client.get("orders.json", params={"limit": 10, "page_info": back}).json()["orders"]
     assert [o["id"] for o in again] == [o["id"] for o in first.json()["orders"]]
     # The adapter's follow-up pages carry page_info and limit only.
-    list_window(h.adapter, h.clock.now() - timedelta(days=1), h.adapter.window_end(), sleep=h.clock.sleep)
+    list_window(h.adapter, h.clock.now() - timedelta(days=1), h.adapter.window_end())
     for request in h.adapter.ctx.transport.requests:
         if "page_info" in request.url.params:
             assert set(request.url.params) == {"page_info", "limit"}
@@ -91,7 +93,7 @@ def test_an_order_changed_mid_window_is_not_skipped(h):
     seen = {o.external_order_id for o in first.orders} | {o.external_order_id for o in rest}
     assert seen | {unseen} == set(ids)
     h.clock.advance(10)
-    later = list_window(h.adapter, end, h.adapter.window_end(), sleep=h.clock.sleep)
+    later = list_window(h.adapter, end, h.adapter.window_end())
     assert unseen in {o.external_order_id for o in later}
 
 
@@ -118,13 +120,17 @@ def test_throttles_and_outages_surface_after_bounded_retries(h):
     h.emulator.faults.throttle_every, h.emulator.faults.error_every = 0, 1
     with pytest.raises(TransientError):
         h.adapter.check_connection()
-    assert h.adapter.ctx.transport.statuses()[-h.adapter.client.attempts:] == [503] * h.adapter.client.attempts
+    attempts = h.adapter.ctx.retry.attempts
+    assert h.adapter.ctx.transport.statuses()[-attempts:] == [503] * attempts
 
 
 def test_money_comes_in_the_shop_currency_not_the_buyers(h):
     seed(h, 40)
-    raw = next(h.emulator.order_json(i) for i in h.emulator.order_ids()
-               if h.emulator.order_json(i)["presentment_currency"] == "EUR")
+    raw = next(
+        h.emulator.order_json(i)
+        for i in h.emulator.order_ids()
+        if h.emulator.order_json(i)["presentment_currency"] == "EUR"
+    )
     order = order_from_shopify(raw)
     assert order.currency == "USD" and order.total == Decimal(raw["total_price_set"]["shop_money"]["amount"])
     line = order.lines[0]
@@ -133,26 +139,39 @@ def test_money_comes_in_the_shop_currency_not_the_buyers(h):
 
 
 def test_times_with_the_shops_offset_become_utc():
-    order = order_from_shopify({
-        "id": 1, "currency": "USD", "created_at": "2026-10-01T11:00:00-04:00", "updated_at": "2026-12-01T11:05:00-05:00",
-        "financial_status": "paid", "fulfillment_status": None, "total_price": "1.00",
-        "line_items": [{"id": 2, "sku": "A", "quantity": 1, "price": "1.00"}]})
+    order = order_from_shopify(
+        {
+            "id": 1,
+            "currency": "USD",
+            "created_at": "2026-10-01T11:00:00-04:00",
+            "updated_at": "2026-12-01T11:05:00-05:00",
+            "financial_status": "paid",
+            "fulfillment_status": None,
+            "total_price": "1.00",
+            "line_items": [{"id": 2, "sku": "A", "quantity": 1, "price": "1.00"}],
+        }
+    )
     assert order.purchased_at.isoformat() == "2026-10-01T15:00:00+00:00"
     assert order.updated_at.isoformat() == "2026-12-01T16:05:00+00:00"
 
 
-@pytest.mark.parametrize("fields, expected", [
-    ({"financial_status": "paid", "fulfillment_status": None}, "unshipped"),
-    ({"financial_status": "pending", "fulfillment_status": None}, "pending"),
-    ({"financial_status": "authorized", "fulfillment_status": None}, "pending"),
-    ({"financial_status": "paid", "fulfillment_status": "partial"}, "partially_shipped"),
-    ({"financial_status": "paid", "fulfillment_status": "fulfilled"}, "shipped"),
-    ({"financial_status": "partially_refunded", "fulfillment_status": "fulfilled"}, "shipped"),
-    ({"financial_status": "refunded", "fulfillment_status": "fulfilled"}, "refunded"),
-    ({"financial_status": "refunded", "fulfillment_status": None, "cancelled_at": "2026-10-01T00:00:00Z"},
-     "cancelled"),
-    ({"financial_status": "voided", "fulfillment_status": None}, "cancelled"),
-])
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ({"financial_status": "paid", "fulfillment_status": None}, "unshipped"),
+        ({"financial_status": "pending", "fulfillment_status": None}, "pending"),
+        ({"financial_status": "authorized", "fulfillment_status": None}, "pending"),
+        ({"financial_status": "paid", "fulfillment_status": "partial"}, "partially_shipped"),
+        ({"financial_status": "paid", "fulfillment_status": "fulfilled"}, "shipped"),
+        ({"financial_status": "partially_refunded", "fulfillment_status": "fulfilled"}, "shipped"),
+        ({"financial_status": "refunded", "fulfillment_status": "fulfilled"}, "refunded"),
+        (
+            {"financial_status": "refunded", "fulfillment_status": None, "cancelled_at": "2026-10-01T00:00:00Z"},
+            "cancelled",
+        ),
+        ({"financial_status": "voided", "fulfillment_status": None}, "cancelled"),
+    ],
+)
 def test_statuses_are_normalised(fields, expected):
     assert status_of(fields) == expected
 
@@ -160,8 +179,16 @@ def test_statuses_are_normalised(fields, expected):
 def test_fulfilment_sends_tracking_with_shopifys_carrier_name(h):
     (oid,) = seed(h, 1)
     h.emulator.orders[int(oid)]["financial_status"] = "paid"
-    h.adapter.confirm_shipment(ShipmentConfirmation(oid, carrier="dhl", service="Express", tracking_number="JD0146",
-                                                    shipped_at=h.clock.now(), tracking_url="https://dhl.example/JD0146"))
+    h.adapter.confirm_shipment(
+        ShipmentConfirmation(
+            oid,
+            carrier="dhl",
+            service="Express",
+            tracking_number="JD0146",
+            shipped_at=h.clock.now(),
+            tracking_url="https://dhl.example/JD0146",
+        )
+    )
     fulfillment = h.emulator.fulfillments[int(oid)][0]
     assert fulfillment["tracking_company"] == "DHL Express" and fulfillment["tracking_url"].endswith("JD0146")
     assert h.emulator.orders[int(oid)]["fulfillment_status"] == "fulfilled"
@@ -205,3 +232,30 @@ def test_failed_webhook_deliveries_stay_queued(h):
     assert len(h.emulator.pending_webhooks) == 1
     assert h.emulator.deliver_webhooks(send=lambda *_: 200)[0].status == 200
     assert not h.emulator.pending_webhooks
+
+
+def test_orders_count_takes_the_list_filters_and_its_open_default(h):
+    ids = seed(h, 12)
+    h.emulator.change_order(ids[0], "cancel")
+    client = raw_client(h)
+    assert client.get("orders/count.json").json() == {"count": 11}
+    assert client.get("orders/count.json", params={"status": "any"}).json() == {"count": 12}
+    assert client.get("orders/count.json", params={"status": "cancelled"}).json() == {"count": 1}
+    listed = client.get("orders.json", params={"status": "any", "limit": 250}).json()["orders"]
+    assert len(listed) == 12
+    assert client.get("orders/count.json", params={"updated_at_min": "yesterday"}).status_code == 400
+
+
+def test_the_api_version_header_names_the_version_that_answered(h):
+    client = raw_client(h)
+    asked = {
+        v: client.get(f"http://shop.test/admin/api/{v}/shop.json")
+        for v in ("2026-07", "2024-01", "unstable", "2026-05")
+    }
+    assert asked["2026-07"].headers["X-Shopify-API-Version"] == "2026-07"
+    assert asked["2024-01"].headers["X-Shopify-API-Version"] == "2026-01"  # falls forward to the oldest served
+    assert asked["unstable"].headers["X-Shopify-API-Version"] == "unstable"
+    assert asked["2026-05"].status_code == 404
+    assert "API 2026-10)" in h.adapter.check_connection()
+    old = h.connect({**h.values, "api_version": "2024-10"})
+    assert "Shopify no longer serves 2024-10: set the API version to 2026-01 or newer" in old.check_connection()

@@ -1,0 +1,272 @@
+"""Profit per order, SKU, shop or month, from the ledger's lines and their dimensions:
+
+    revenue − refunds − cost of goods sold (landed cost included) − marketplace fees − outbound freight
+
+Revenue and refunds are the revenue accounts' lines (shipping income and discounts with them),
+refunds being those booked by the refund rule; COGS includes landed cost that went to sold
+units. Until settlements bring an order's real fees, its fees are estimated from the shop's
+channel (`fee_estimates`, percent of revenue) and marked as estimates. Order-level amounts
+(fees, freight) are spread over the order's SKUs by their revenue when grouping by SKU.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from core.db import session
+from core.finance.models import Account, AccountMapping, Period, Voucher, VoucherLine
+from core.finance.service.periods import parse_key
+from core.finance.service.setup import functional_currency, settings
+from core.money import allocate, quantum, round_money
+
+ZERO = Decimal(0)
+CATEGORIES = {
+    "revenue": "revenue",
+    "shipping_income": "revenue",
+    "sales_discount": "revenue",
+    "cogs": "cogs",
+    "commission": "fees",
+    "fulfilment_fee": "fees",
+    "storage_fee": "fees",
+    "advertising": "fees",
+    "freight_out": "freight",
+}
+GROUPS = ("order", "sku", "shop", "month")
+
+
+def categories() -> dict[uuid.UUID, str]:
+    """Each account that carries a P&L category: by its role or its parent's, or by mapping."""
+    accs = {a.id: a for a in session.execute(select(Account)).scalars()}
+    out: dict[uuid.UUID, str] = {}
+    for a in accs.values():
+        current: Account | None = a
+        while current is not None:
+            if current.role in CATEGORIES:
+                out[a.id] = CATEGORIES[current.role]
+                break
+            current = accs.get(current.parent_id) if current.parent_id else None
+    for m in session.execute(select(AccountMapping)).scalars():
+        if m.role in CATEGORIES:
+            out[m.account_id] = CATEGORIES[m.role]
+    return out
+
+
+@dataclass
+class ProfitRow:
+    key: str
+    label: str = ""
+    revenue: Decimal = ZERO
+    refunds: Decimal = ZERO
+    cogs: Decimal = ZERO
+    fees: Decimal = ZERO
+    fees_estimated: Decimal = ZERO
+    freight: Decimal = ZERO
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def profit(self) -> Decimal:
+        return self.revenue - self.refunds - self.cogs - self.fees - self.fees_estimated - self.freight
+
+    @property
+    def margin(self) -> Decimal | None:
+        net = self.revenue - self.refunds
+        return (self.profit / net * 100).quantize(Decimal("0.1")) if net else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "revenue": str(self.revenue),
+            "refunds": str(self.refunds),
+            "cogs": str(self.cogs),
+            "fees": str(self.fees + self.fees_estimated),
+            "fees_estimated": self.fees_estimated != 0,
+            "estimated_fees": str(self.fees_estimated),
+            "freight": str(self.freight),
+            "profit": str(self.profit),
+            "margin_percent": str(self.margin) if self.margin is not None else None,
+            **self.extra,
+        }
+
+
+def _months(date_from: str, date_to: str) -> tuple[date, date]:
+    y1, m1 = parse_key(date_from)
+    y2, m2 = parse_key(date_to)
+    return date(y1, m1, 1), date(y2, m2, 1)
+
+
+def profit(group: str, period_from: str, period_to: str | None = None) -> list[ProfitRow]:
+    """Profit rows grouped by `group` (order, sku, shop, month) over the periods from
+    `period_from` to `period_to` (YYYY-MM), in the functional currency."""
+    if group not in GROUPS:
+        from core.errors import ValidationError
+
+        raise ValidationError.field("group", f"use one of {', '.join(GROUPS)}")
+    start, end = _months(period_from, period_to or period_from)
+    functional = functional_currency()
+    cats = categories()
+    if not cats:
+        return []
+    ln, v, p = VoucherLine, Voucher, Period
+    signed = case((ln.side == "debit", ln.value), else_=-ln.value)
+    rows = session.execute(
+        select(
+            ln.account_id,
+            ln.order_id,
+            ln.sku_id,
+            ln.shop_id,
+            p.year,
+            p.month,
+            v.rule,
+            func.sum(signed),
+        )
+        .join(v, v.id == ln.voucher_id)
+        .join(p, p.id == ln.period_id)
+        .where(ln.account_id.in_(list(cats)), p.start_date >= start, p.start_date <= end)
+        .group_by(ln.account_id, ln.order_id, ln.sku_id, ln.shop_id, p.year, p.month, v.rule)
+    ).all()
+    # Per order (or per line without one): amounts by category and SKU.
+    orders: dict[Any, dict[str, Any]] = {}
+    for account_id, order_id, sku_id, shop_id, year, month, rule, net in rows:
+        net = Decimal(net)
+        cat = cats[account_id]
+        month_key = f"{year:04d}-{month:02d}"
+        okey = order_id or ("none", shop_id, month_key, sku_id)
+        o = orders.setdefault(
+            okey,
+            {
+                "shop": shop_id,
+                "month": month_key,
+                "skus": defaultdict(lambda: defaultdict(lambda: ZERO)),
+                "order": order_id,
+            },
+        )
+        o["shop"] = o["shop"] or shop_id
+        o["month"] = min(o["month"], month_key)
+        bucket = o["skus"][sku_id]
+        if cat == "revenue":
+            if rule == "order.refunded":
+                bucket["refunds"] += net  # red credits: a positive net debit is money given back
+            else:
+                bucket["revenue"] -= net
+        else:
+            bucket[cat] += net
+    estimates = {k: Decimal(str(v)) for k, v in (settings().fee_estimates or {}).items()}
+    channels = _channels({o["shop"] for o in orders.values() if o["shop"]})
+    out: dict[str, ProfitRow] = {}
+    for o in orders.values():
+        skus = o["skus"]
+        revenue = sum((b["revenue"] for b in skus.values()), ZERO)
+        refunds = sum((b["refunds"] for b in skus.values()), ZERO)
+        fees = sum((b["fees"] for b in skus.values()), ZERO)
+        estimated = ZERO
+        if o["order"] and not fees:
+            pct = estimates.get(channels.get(o["shop"], ""), ZERO)
+            estimated = round_money((revenue - refunds) * pct / 100, functional)
+        if group == "sku":
+            _spread_to_skus(out, skus, estimated, functional)
+            continue
+        key = {"order": str(o["order"] or ""), "shop": str(o["shop"] or ""), "month": o["month"]}[group]
+        row = out.setdefault(key, ProfitRow(key))
+        row.revenue += revenue
+        row.refunds += refunds
+        row.cogs += sum((b["cogs"] for b in skus.values()), ZERO)
+        row.fees += fees
+        row.fees_estimated += estimated
+        row.freight += sum((b["freight"] for b in skus.values()), ZERO)
+    _label(out, group)
+    q = quantum(functional)
+    for row in out.values():
+        for name in ("revenue", "refunds", "cogs", "fees", "fees_estimated", "freight"):
+            setattr(row, name, getattr(row, name).quantize(q))
+    return sorted(out.values(), key=lambda r: (r.key if group == "month" else -r.profit, r.key))
+
+
+def _spread_to_skus(
+    out: dict[str, ProfitRow], skus: dict[Any, dict[str, Decimal]], estimated: Decimal, currency: str
+) -> None:
+    """Order-level fees and freight (lines without a SKU) go to the order's SKUs by revenue."""
+    named = [s for s in skus if s is not None]
+    loose = skus.get(None, {})
+    weights = [max(skus[s]["revenue"], ZERO) for s in named]
+    shares: dict[str, list[Decimal]] = {}
+    for cat, amount in (
+        ("fees", loose.get("fees", ZERO)),
+        ("freight", loose.get("freight", ZERO)),
+        ("estimated", estimated),
+    ):
+        shares[cat] = allocate(amount, weights, currency) if named and amount else [ZERO] * len(named)
+    for i, s in enumerate(named):
+        b = skus[s]
+        row = out.setdefault(str(s), ProfitRow(str(s)))
+        row.revenue += b["revenue"]
+        row.refunds += b["refunds"]
+        row.cogs += b["cogs"]
+        row.fees += b["fees"] + shares["fees"][i]
+        row.freight += b["freight"] + shares["freight"][i]
+        row.fees_estimated += shares["estimated"][i]
+
+
+def _channels(shop_ids: set[Any]) -> dict[Any, str]:
+    from core.errors import NotFound
+    from tenants.service import get_connection
+
+    out = {}
+    for sid in shop_ids:
+        try:
+            out[sid] = get_connection(sid).plugin
+        except NotFound:
+            out[sid] = ""
+    return out
+
+
+def _label(rows: dict[str, ProfitRow], group: str) -> None:
+    if group == "month":
+        for r in rows.values():
+            r.label = r.key
+        return
+    if group == "order":
+        ids = [k for k in rows if k]
+        numbers = (
+            dict(
+                session.execute(
+                    select(Voucher.source_id, func.max(Voucher.source_number))
+                    .where(Voucher.source_type == "sales_order", Voucher.source_id.in_(ids))
+                    .group_by(Voucher.source_id)
+                ).all()
+            )
+            if ids
+            else {}
+        )
+        for k, r in rows.items():
+            r.label = numbers.get(k, k or "-")
+        return
+    if group == "shop":
+        names = {}
+        for k in rows:
+            if k:
+                from core.errors import NotFound
+                from tenants.service import get_connection
+
+                try:
+                    names[k] = get_connection(uuid.UUID(k)).display_name
+                except (NotFound, ValueError):
+                    names[k] = k
+        for k, r in rows.items():
+            r.label = names.get(k) or ("manual" if not k else k)
+        return
+    from core.catalog.service import get_sku
+    from core.errors import NotFound
+
+    for k, r in rows.items():
+        try:
+            r.label = get_sku(uuid.UUID(k)).code if k and k != "None" else "-"
+        except (NotFound, ValueError):
+            r.label = k

@@ -1,0 +1,561 @@
+"""Matching a settlement's lines to orders, the reconciliation per order, and the hand-over to
+the books (reference finance.md §3.4 "Matching to orders and refunds", §3.5, §2.4).
+
+1. Lines find their order by the channel's order id (`order-id`) within the settlement's shop,
+   then by the seller's own order number (`merchant-order-id`), then, for a line that names
+   only an adjustment, through another line of the same adjustment id. A line manually
+   matched or unmatched by a person is never touched again by a run. Lines that belong to no
+   order (storage, advertising, reserves, reimbursements) are `none`.
+2. Per order: `expected` is what the order and its refunds leave for the marketplace to pay
+   (total - refunded), `earlier` what earlier settlements of the shop already paid for it (an
+   order spread over several settlements), `settled` the sale lines here (principal, shipping,
+   tax, promotions, refunds; facilitator tax withheld is left out on both sides), `fees` the
+   order's fee lines, and `difference = expected - earlier - settled`. A difference gets a
+   reason from the checklist of §3.5 when the cause is plain (a partial refund, the rest still
+   to come, the marketplace kept the tax, an order not found); otherwise a person gives one.
+3. When no sale line is left unmatched (or when a person closes the settlement), the
+   settlement is handed to the books once, as `settlement.reconciled`: the sale lines at the
+   functional value their orders were booked at (the rate of the shipment's voucher, of the
+   refund's for refund lines), so the deposit's difference is realised FX.
+
+Set-based: one UPDATE per key, aggregates in SQL, results written in batches, so a million
+lines match in seconds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, case, delete, func, select, update
+
+from core.db import bulk_insert, session, utcnow
+from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
+from core.events import emit
+from core.finance.events import CategoryTotal, SettlementReconciled
+from core.finance.settlements.categories import BOOKING, ORDER_SALE
+from core.finance.settlements.models import REASONS, Settlement, SettlementLine, SettlementOrder
+from core.money import round_money
+from core.tenancy import current_actor, current_tenant_id
+
+ZERO = Decimal(0)
+CHUNK = 2000
+SALE = tuple(sorted(ORDER_SALE - {"withheld_tax"}))
+Progress = Callable[[int, str], None]
+
+
+def _orders_table() -> Any:
+    """Orders as a read-only subquery of the orders service's query (the tenant's own, through
+    its filter and RLS): finance reads orders, never writes them."""
+    from core.orders import service as orders
+
+    return orders.order_query().order_by(None).subquery()
+
+
+def match(settlement_id: uuid.UUID, progress: Progress | None = None) -> dict[str, Any]:
+    """One matching run over a settlement (the `finance.match_settlement` job)."""
+    say = progress or (lambda _p, _m: None)
+    s = _locked(settlement_id)
+    if s.status == "closed":
+        return {"skipped": "the settlement is closed"}
+    L, o = SettlementLine, _orders_table()
+    mine = and_(L.settlement_id == s.id, L.match_status.in_(("pending", "unmatched")))
+    say(10, "matching by order id")
+    shop = o.c.connection_id == s.connection_id if s.connection_id else o.c.connection_id.is_(None)
+    session.execute(
+        update(L)
+        .where(
+            mine, L.external_order_id != "", L.external_order_id == o.c.external_order_id, shop, o.c.parent_id.is_(None)
+        )
+        .values(order_id=o.c.id, match_status="matched", match_key="order_id")
+        .execution_options(synchronize_session=False)
+    )
+    say(30, "matching by merchant order id")
+    session.execute(
+        update(L)
+        .where(mine, L.merchant_order_id != "", L.merchant_order_id == o.c.number, o.c.parent_id.is_(None))
+        .values(order_id=o.c.id, match_status="matched", match_key="merchant_order_id")
+        .execution_options(synchronize_session=False)
+    )
+    say(40, "matching by adjustment id")
+    # Lines that name an adjustment but no order (rare: V2 refunds carry their order id) take
+    # the order of another line of that adjustment. Only those lines and adjustment ids are
+    # joined, so a settlement of a million lines never joins the table with itself.
+    orphans = dict(
+        session.execute(
+            select(L.id, L.adjustment_id).where(mine, L.adjustment_id != "", L.external_order_id == "").limit(100_000)
+        ).all()
+    )
+    if orphans:
+        twin = SettlementLine.__table__.alias("twin")
+        session.execute(
+            update(L)
+            .where(
+                L.id.in_(list(orphans)),
+                twin.c.tenant_id == current_tenant_id(),
+                twin.c.adjustment_id.in_(sorted(set(orphans.values()))),
+                twin.c.adjustment_id == L.adjustment_id,
+                twin.c.order_id.is_not(None),
+            )
+            .values(order_id=twin.c.order_id, match_status="matched", match_key="adjustment_id")
+            .execution_options(synchronize_session=False)
+        )
+    say(50, "lines of no order")
+    session.execute(
+        update(L)
+        .where(mine, L.external_order_id == "", L.merchant_order_id == "", L.adjustment_id == "")
+        .values(match_status="none", match_key=case((L.sku != "", "sku"), else_=""))
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(L)
+        .where(mine, L.order_id.is_(None))
+        .values(match_status="unmatched")
+        .execution_options(synchronize_session=False)
+    )
+    say(60, "reconciling per order")
+    written = refresh_orders(s)
+    say(90, "counting")
+    _count(s)
+    s.status = "matched" if s.status == "imported" else s.status
+    s.matched_at = utcnow()
+    booked = False
+    if s.booked_at is None and _unmatched_sales(s) == 0:
+        book(s)
+        booked = True
+    return {"orders": written, "unmatched": s.unmatched_count, "booked": booked}
+
+
+def _locked(settlement_id: uuid.UUID) -> Settlement:
+    s = session.execute(select(Settlement).where(Settlement.id == settlement_id).with_for_update()).scalar_one_or_none()
+    if s is None:
+        raise NotFound("settlement", settlement_id)
+    return s
+
+
+def _count(s: Settlement) -> None:
+    L = SettlementLine
+    s.unmatched_count = session.execute(
+        select(func.count()).where(L.settlement_id == s.id, L.match_status == "unmatched")
+    ).scalar_one()
+
+
+def _unmatched_sales(s: Settlement) -> int:
+    L = SettlementLine
+    return session.execute(
+        select(func.count()).where(
+            L.settlement_id == s.id, L.match_status == "unmatched", L.category.in_(tuple(ORDER_SALE))
+        )
+    ).scalar_one()
+
+
+# ---------------------------------------------------------------------------------------------
+# Results per order
+
+
+@dataclass
+class _Group:
+    order_id: uuid.UUID | None
+    external: str
+    settled: Decimal = ZERO
+    fees: Decimal = ZERO
+    withheld: Decimal = ZERO
+    refund_lines: int = 0
+
+
+def refresh_orders(s: Settlement, order_keys: Iterable[str] | None = None) -> int:
+    """(Re)write the reconciliation rows of the settlement (of some orders: their order ids or
+    channel order ids), keeping the reasons and notes people gave."""
+    L = SettlementLine
+    key = func.coalesce(func.cast(L.order_id, _text()), L.external_order_id)
+    stmt = (
+        select(
+            L.order_id,
+            func.max(L.external_order_id),
+            func.sum(case((L.category.in_(SALE), L.amount), else_=ZERO)),
+            func.sum(case((L.category == "withheld_tax", L.amount), else_=ZERO)),
+            func.sum(case((L.category.in_(tuple(ORDER_SALE)), ZERO), else_=L.amount)),
+            func.sum(case((L.transaction_type.ilike("%refund%"), 1), else_=0)),
+        )
+        .where(
+            L.settlement_id == s.id, L.match_status != "none", (L.order_id.is_not(None)) | (L.external_order_id != "")
+        )
+        .group_by(L.order_id, case((L.order_id.is_(None), L.external_order_id), else_=""))
+    )
+    keys = list(order_keys) if order_keys is not None else None
+    if keys is not None:
+        stmt = stmt.where(key.in_(keys))
+    kept = _kept_reasons(s, keys)
+    if keys is None:
+        session.execute(delete(SettlementOrder).where(SettlementOrder.settlement_id == s.id))
+    else:
+        session.execute(
+            delete(SettlementOrder).where(
+                SettlementOrder.settlement_id == s.id,
+                func.coalesce(func.cast(SettlementOrder.order_id, _text()), SettlementOrder.external_order_id).in_(
+                    keys
+                ),
+            )
+        )
+    written = 0
+    batch: list[_Group] = []
+    for order_id, external, settled, withheld, fees, refunds in session.execute(stmt).yield_per(CHUNK):
+        batch.append(_Group(order_id, external or "", settled or ZERO, fees or ZERO, withheld or ZERO, refunds or 0))
+        if len(batch) >= CHUNK:
+            written += _write(s, batch, kept)
+            batch = []
+    written += _write(s, batch, kept)
+    return written
+
+
+def _text() -> Any:
+    from sqlalchemy import String
+
+    return String()
+
+
+def _kept_reasons(s: Settlement, keys: list[str] | None) -> dict[str, tuple[str, str]]:
+    R = SettlementOrder
+    stmt = select(R.order_id, R.external_order_id, R.reason, R.note).where(
+        R.settlement_id == s.id, (R.reason_auto.is_(False)) | (R.note != "")
+    )
+    out = {}
+    for order_id, external, reason, note in session.execute(stmt):
+        out[str(order_id) if order_id else external] = (reason, note)
+    return out
+
+
+def _write(s: Settlement, groups: list[_Group], kept: dict[str, tuple[str, str]]) -> int:
+    if not groups:
+        return 0
+    ids = [g.order_id for g in groups if g.order_id]
+    facts = _order_facts(ids)
+    earlier = _earlier(s, ids)
+    tenant, now, rows = current_tenant_id(), utcnow(), []
+    for g in groups:
+        f = facts.get(g.order_id) if g.order_id else None
+        expected = (f["total"] - f["refunded"]) if f else ZERO
+        before = earlier.get(g.order_id, ZERO) if g.order_id else ZERO
+        difference = round_money(expected - before - g.settled, s.currency) if f else -g.settled
+        reason = _reason(g, f, difference, expected, before, s.currency)
+        k = str(g.order_id) if g.order_id else g.external
+        manual_reason, note = kept.get(k, (None, ""))
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant,
+                "created_at": now,
+                "updated_at": now,
+                "settlement_id": s.id,
+                "order_id": g.order_id,
+                "external_order_id": (f["external_order_id"] if f and f["external_order_id"] else g.external)[:100]
+                or k[:100],
+                "currency": s.currency,
+                "expected": expected,
+                "settled": g.settled,
+                "fees": g.fees,
+                "earlier": before,
+                "difference": difference,
+                "reason": manual_reason if manual_reason is not None else reason,
+                "reason_auto": manual_reason is None,
+                "note": note,
+            }
+        )
+    bulk_insert(SettlementOrder.__table__, rows)
+    return len(rows)
+
+
+def _reason(
+    g: _Group, f: dict[str, Any] | None, difference: Decimal, expected: Decimal, before: Decimal, currency: str
+) -> str:
+    """The plain causes of reference §3.5; "" when a person has to say why."""
+    if difference == 0:
+        return ""
+    if f is None:
+        return "data_quality"  # §3.5 #10: an order id the shop does not know
+    if f["currency"] != currency:
+        return "fx"  # §3.5 #4: the order is in another currency than the settlement
+    if g.refund_lines and f["refunded"] == 0:
+        return "partial_refund"  # a refund the order does not know of yet
+    if f["refunded"] and abs(difference) <= abs(f["refunded"]) + abs(f["total"]):
+        return "partial_refund"
+    if g.withheld and difference == -g.withheld:
+        return "tax"
+    if g.settled == 0 or abs(g.settled + before) < abs(expected):
+        return "timing"  # the rest is in another settlement
+    return ""
+
+
+def _order_facts(ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    if not ids:
+        return {}
+    o = _orders_table()
+    rows = session.execute(
+        select(o.c.id, o.c.external_order_id, o.c.currency, o.c.total, o.c.refunded_amount, o.c.status).where(
+            o.c.id.in_(ids)
+        )
+    ).all()
+    return {
+        r.id: {
+            "external_order_id": r.external_order_id or "",
+            "currency": r.currency,
+            "total": r.total or ZERO,
+            "refunded": r.refunded_amount or ZERO,
+            "status": r.status,
+        }
+        for r in rows
+    }
+
+
+def _earlier(s: Settlement, ids: list[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
+    """What settlements of the same shop that ended before this one paid for these orders."""
+    if not ids:
+        return {}
+    L, S = SettlementLine, Settlement
+    stmt = (
+        select(L.order_id, func.sum(L.amount))
+        .join(S, S.id == L.settlement_id)
+        .where(L.order_id.in_(ids), S.id != s.id, L.category.in_(SALE), S.source == s.source)
+        .group_by(L.order_id)
+    )
+    if s.connection_id:
+        stmt = stmt.where(S.connection_id == s.connection_id)
+    if s.end_at is not None:
+        stmt = stmt.where(S.end_at < s.end_at)
+    return {oid: amount for oid, amount in session.execute(stmt)}
+
+
+# ---------------------------------------------------------------------------------------------
+# To the books
+
+
+def book(s: Settlement) -> None:
+    """Hand the settlement to the books once (`settlement.reconciled`, booked by the voucher
+    rule `settlement.imported`)."""
+    if s.booked_at is not None:
+        return
+    L = SettlementLine
+    cats: dict[str, Decimal] = {}
+    for category, amount in session.execute(
+        select(L.category, func.sum(L.amount)).where(L.settlement_id == s.id).group_by(L.category)
+    ):
+        if category in ORDER_SALE:
+            continue
+        booking = BOOKING.get(category, "other_fee")
+        cats[booking] = cats.get(booking, ZERO) + (amount or ZERO)
+    sales, value, unvalued = _sales_value(s)
+    total = s.total
+    deposit_amount = s.deposit_amount if s.deposit_amount is not None else total
+    emit(
+        "settlement.reconciled",
+        SettlementReconciled(
+            settlement_id=s.id,
+            source=s.source,
+            external_id=s.external_id,
+            connection_id=s.connection_id,
+            currency=s.currency,
+            total=total,
+            deposit_date=s.deposit_date or (s.end_at.date() if s.end_at else None),
+            deposit_currency=s.deposit_currency or s.currency,
+            deposit_amount=deposit_amount,
+            sales=sales,
+            sales_value=value,
+            sales_unvalued=unvalued,
+            categories=tuple(CategoryTotal(category=c, amount=a) for c, a in sorted(cats.items()) if a),
+        ),
+        entity_type="settlement",
+        entity_id=s.id,
+    )
+    s.carrying_value = value
+    s.carrying_rate = (value / sales).quantize(Decimal("0.0000000001")) if value is not None and sales else None
+    s.status = "booked" if s.status != "closed" else s.status
+    s.booked_at = utcnow()
+
+
+def _value_chunk(s: Settlement, sums: list[Any], functional: str) -> tuple[Decimal, Decimal, Decimal]:
+    """(valued amount, its functional value, unvalued amount) of some orders' sale sums."""
+    from core.finance.models import Voucher, VoucherLine
+
+    ids = sorted({o for o, _r, _a in sums if o is not None})
+    rates: dict[tuple[uuid.UUID, str], Decimal] = {}
+    if ids:
+        for order_id, event, rate in session.execute(
+            select(VoucherLine.order_id, Voucher.event_name, func.max(VoucherLine.rate))
+            .join(Voucher, Voucher.id == VoucherLine.voucher_id)
+            .where(
+                VoucherLine.order_id.in_(ids),
+                VoucherLine.currency == s.currency,
+                Voucher.event_name.in_(("order.shipped", "order.refunded")),
+                Voucher.status == "posted",
+                Voucher.reverses_id.is_(None),
+            )
+            .group_by(VoucherLine.order_id, Voucher.event_name)
+        ):
+            rates[(order_id, event)] = rate
+    valued, value, unvalued = ZERO, ZERO, ZERO
+    for order_id, refund, amount in sums:
+        amount = amount or ZERO
+        rate = None
+        if order_id is not None:
+            rate = (rates.get((order_id, "order.refunded")) if refund else None) or rates.get(
+                (order_id, "order.shipped")
+            )
+        if rate is None:
+            unvalued += amount
+            continue
+        valued += amount
+        value += round_money(amount * rate, functional)
+    return valued, value, unvalued
+
+
+def _sales_value(s: Settlement) -> tuple[Decimal, Decimal | None, Decimal]:
+    """(sale amount with a known booking rate, its functional value, sale amount without one).
+    The rate of an order is the one its shipment's voucher booked the receivable at; a refund
+    line takes the rate of the order's refund voucher when there is one."""
+    from core.finance.service.setup import functional_currency
+
+    L = SettlementLine
+    functional = functional_currency()
+    is_refund = L.transaction_type.ilike("%refund%")
+    sums = (
+        select(L.order_id, is_refund, func.sum(L.amount))
+        .where(L.settlement_id == s.id, L.category.in_(tuple(ORDER_SALE)))
+        .group_by(L.order_id, is_refund)
+        .order_by(L.order_id)
+    )
+    if s.currency == functional:
+        total = session.execute(
+            select(func.coalesce(func.sum(L.amount), ZERO)).where(
+                L.settlement_id == s.id, L.category.in_(tuple(ORDER_SALE))
+            )
+        ).scalar_one()
+        return total, total, ZERO
+    valued, value, unvalued = ZERO, ZERO, ZERO
+    # A chunk of orders at a time, with their booked rates: memory stays flat however many
+    # orders the settlement pays.
+    batch: list[Any] = []
+    for row in session.execute(sums).yield_per(CHUNK):
+        batch.append(row)
+        if len(batch) >= CHUNK:
+            v, val, u = _value_chunk(s, batch, functional)
+            valued, value, unvalued = valued + v, value + val, unvalued + u
+            batch = []
+    v, val, u = _value_chunk(s, batch, functional)
+    valued, value, unvalued = valued + v, value + val, unvalued + u
+    return valued, (value if valued or not unvalued else None), unvalued
+
+
+# ---------------------------------------------------------------------------------------------
+# A person's actions (the reconciliation workspace)
+
+
+def _open(settlement_id: uuid.UUID) -> Settlement:
+    s = _locked(settlement_id)
+    if s.status == "closed":
+        raise InvalidTransition(f"settlement {s.external_id}", "closed", "change", "a closed settlement stays as it is")
+    return s
+
+
+def _line(s: Settlement, line_id: uuid.UUID) -> SettlementLine:
+    line = session.execute(
+        select(SettlementLine).where(SettlementLine.id == line_id, SettlementLine.settlement_id == s.id)
+    ).scalar_one_or_none()
+    if line is None:
+        raise NotFound("settlement line", line_id)
+    return line
+
+
+def _key(order_id: uuid.UUID | None, external: str) -> str:
+    return str(order_id) if order_id else external
+
+
+def match_line(settlement_id: uuid.UUID, line_id: uuid.UUID, order_id: Any, note: str = "") -> SettlementLine:
+    """Match a line to an order by hand; a later run leaves it as it is."""
+    from core.orders import service as orders
+
+    s = _open(settlement_id)
+    line = _line(s, line_id)
+    try:
+        order = orders.get_order(uuid.UUID(str(order_id)))
+    except (NotFound, ValueError):
+        raise ValidationError.field("order_id", "choose one of your orders") from None
+    before = _key(line.order_id, line.external_order_id)
+    line.order_id, line.match_status, line.match_key = order.id, "manual", "manual"
+    line.note = (note or line.note)[:2000]
+    session.flush()
+    refresh_orders(s, {before, str(order.id), line.external_order_id} - {""})
+    _count(s)
+    return line
+
+
+def unmatch_line(settlement_id: uuid.UUID, line_id: uuid.UUID, note: str = "") -> SettlementLine:
+    """Take a line off its order; it stays unmatched (a run does not match it again)."""
+    s = _open(settlement_id)
+    line = _line(s, line_id)
+    before = _key(line.order_id, line.external_order_id)
+    line.order_id, line.match_status, line.match_key = None, "manual", ""
+    line.note = (note or line.note)[:2000]
+    session.flush()
+    refresh_orders(s, {before, line.external_order_id} - {""})
+    _count(s)
+    return line
+
+
+def explain(settlement_id: uuid.UUID, result_id: uuid.UUID, *, reason: str | None, note: str | None) -> SettlementOrder:
+    """Give (or clear) the reason of an order's difference, with a note."""
+    s = _open(settlement_id)
+    row = session.execute(
+        select(SettlementOrder).where(SettlementOrder.id == result_id, SettlementOrder.settlement_id == s.id)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("settlement order", result_id)
+    if reason is not None:
+        if reason and reason not in REASONS:
+            raise ValidationError.field("reason", f"use one of {', '.join(REASONS)}")
+        row.reason, row.reason_auto = reason, False
+    if note is not None:
+        row.note = note[:2000]
+    return row
+
+
+def close(settlement_id: uuid.UUID, tolerance: Decimal = ZERO) -> Settlement:
+    """Close the settlement: only when every order's difference is within the tolerance or has
+    a reason. Hands it to the books if the matching run did not."""
+    s = _open(settlement_id)
+    R = SettlementOrder
+    open_rows = session.execute(
+        select(func.count()).where(R.settlement_id == s.id, func.abs(R.difference) > tolerance, R.reason == "")
+    ).scalar_one()
+    if open_rows:
+        raise Conflict(
+            f"{open_rows} order(s) of settlement {s.external_id} differ without a reason; give each a reason first"
+        )
+    unmatched_sales = _unmatched_sales(s)
+    if unmatched_sales:
+        raise Conflict(f"{unmatched_sales} sale line(s) of settlement {s.external_id} match no order; match them first")
+    book(s)
+    s.status, s.closed_at, s.closed_by = "closed", utcnow(), str(current_actor())[:200]
+    return s
+
+
+def result_query(settlement_id: uuid.UUID, *, open_only: bool = False, tolerance: Decimal = ZERO) -> Any:
+    R = SettlementOrder
+    stmt = select(R).where(R.settlement_id == settlement_id)
+    if open_only:
+        stmt = stmt.where(func.abs(R.difference) > tolerance)
+    return stmt.order_by(func.abs(R.difference).desc(), R.external_order_id)
+
+
+def find_order(text: str) -> uuid.UUID | None:
+    """The order whose number or channel order id is `text` (for matching by hand)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    o = _orders_table()
+    row = session.execute(
+        select(o.c.id).where((o.c.number == text) | (o.c.external_order_id == text), o.c.parent_id.is_(None)).limit(1)
+    ).first()
+    return row[0] if row else None

@@ -1,0 +1,1 @@
+"""TinyParcel: an example third-party Tradelane carrier plugin (docs/plugins.md)."""

@@ -1,0 +1,78 @@
+"""The posting pages of the portal, in English and Chinese: accounting connections with test
+connection, the mapping with unmapped items first, a run with its progress and per-voucher
+results, retry of refused vouchers, and on the voucher where it was posted."""
+
+from __future__ import annotations
+
+from tests.core.finance.helpers import shipped, shop, sku_line
+from tests.core.finance.test_posting import beancount_name, beancount_target, items, transactions
+
+
+def test_connect_map_post_and_retry_from_the_portal(tenant_a, tenant_b, portal, tmp_path):
+    s = shop(tenant_a)
+    shipped(s, sku_line(s, s.tee, 2, "30.00"))
+    path = tmp_path / "portal.beancount"
+    conn = beancount_target(tenant_a, path, "Books file")
+    client = portal(tenant_a, "finance")
+
+    listing = client.text("/finance/posting")
+    assert "Books file" in listing and "Test connection" in listing
+    tested = client.post(f"/finance/posting/{conn}/test", {"next": f"/finance/posting/{conn}"})
+    assert tested.status_code == 302
+    assert "answered" in client.text(f"/finance/posting/{conn}")
+
+    page = client.text(f"/finance/posting/{conn}")
+    assert "are not mapped" in page and "Not mapped" in page
+    listed = items(tenant_a, conn)
+    refused_code = listed[0]["local_key"]
+    form = {"action": "map"}
+    for i in listed:
+        bad = i["local_key"] == refused_code
+        form[f"code:{i['kind']}:{i['local_key']}"] = "not a name" if bad else beancount_name(i["local_key"])
+    assert client.post(f"/finance/posting/{conn}", form).status_code == 302
+    assert "are not mapped" not in client.text(f"/finance/posting/{conn}")
+
+    assert client.post(f"/finance/posting/{conn}", {"action": "run", "start_date": "2000-01-01"}).status_code == 302
+    page = client.text(f"/finance/posting/{conn}?status=refused")
+    assert "Refused" in page and "not a beancount account" in page and "Retry all refused" in page
+
+    form[f"code:account:{refused_code}"] = beancount_name(refused_code)
+    assert client.post(f"/finance/posting/{conn}", form).status_code == 302
+    assert client.post(f"/finance/posting/{conn}", {"action": "retry_all"}).status_code == 302
+    page = client.text(f"/finance/posting/{conn}")
+    assert "not a beancount account" not in page and "portal.beancount:" in page
+    assert "Done" in page and f"{len(transactions(path))} / " in page  # the runs with their progress
+    txns = transactions(path)
+    assert txns
+
+    # The voucher page says where it went.
+    from tests.core.finance.test_posting import results
+
+    posted = results(tenant_a, conn)
+    voucher = client.text(f"/finance/vouchers/{posted[0]['voucher_id']}")
+    assert "Posted to" in voucher and posted[0]["external_number"] in voucher
+
+    # In Chinese.
+    client.post("/locale", {"locale": "zh_CN", "next": "/finance/posting"})
+    zh = client.text("/finance/posting")
+    assert "账务过账" in zh and "测试连接" in zh
+    assert "过账任务" in client.text(f"/finance/posting/{conn}")
+
+    # The other tenant sees none of it.
+    other = portal(tenant_b, "finance")
+    assert "Books file" not in other.text("/finance/posting")
+    assert other.get(f"/finance/posting/{conn}").status_code == 404
+
+
+def test_a_viewer_reads_but_cannot_post(tenant_a, portal, tmp_path):
+    conn = beancount_target(tenant_a, tmp_path / "v.beancount")
+    viewer = portal(tenant_a, "viewer")
+    page = viewer.get(f"/finance/posting/{conn}")
+    if page.status_code == 200:
+        assert "Post vouchers" not in page.get_data(as_text=True)
+        assert viewer.post(f"/finance/posting/{conn}", {"action": "run", "start_date": "2000-01-01"}).status_code in (
+            302,
+            403,
+        )
+    else:
+        assert page.status_code == 403

@@ -1,0 +1,160 @@
+"""Screens for people: coded service messages in Chinese, flash messages with labels, every
+company-form problem at once, time zone and currency from lists, jobs by name with who
+started them and a readable result, Sync now showing its job live, the audit log in words
+with links, labelled connection settings, and no dangling comma in "Add connection"."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select, update
+
+from core import jobs
+from core.db import session, utcnow
+from core.errors import ValidationError
+from core.messages import Msg
+from tests.core.sync.conftest import connect, served  # noqa: F401 - fixtures
+from tests.web.conftest import visible_text
+
+
+def test_coded_messages_are_translated_by_code_with_their_parameters(app):
+    from web.messages import describe, translate
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        from flask_babel import refresh
+
+        refresh()
+        assert translate(Msg("min_value", minimum=1)) == "不能小于 1"
+        assert translate(Msg("invalid_transition", action="cancel", entity="purchase order", current="received")) == (
+            "无法取消采购单：当前状态为已到货"
+        )
+        assert translate(Msg("not_found", entity="order", ident="SO-9")) == "找不到 订单 SO-9"
+        # the order timeline, stored as English text
+        assert translate("imported from amazon (112-1)") == "从 Amazon 导入（112-1）"
+        assert translate("stock reserved in SZ") == "已在 SZ 占用库存"
+        assert translate("approved by rule: FBA") == "按规则自动审核：FBA"
+        exc = ValidationError({"reason": [Msg("required")], "lines.1.quantity": [Msg("min_value", minimum=1)]})
+        flash = describe(exc.message, exc.errors)
+        assert flash.startswith("原因：") and "2 · 数量：不能小于 1" in flash, flash
+        assert "reason" not in flash and "quantity" not in flash
+        assert describe("x", {"order_ids": ["choose at least one order"]}) == "订单：请至少选择一个订单"
+
+
+def test_the_company_form_shows_every_problem_at_once_and_lists_zones_and_currencies(portal, tenant_a):
+    page = portal(tenant_a)
+    html = page.get("/settings/").get_data(as_text=True)
+    assert re.search(r'<select id="f-timezone" name="timezone"', html)
+    assert re.search(r'<select id="f-functional_currency" name="functional_currency"', html)
+    assert '<option value="Asia/Shanghai" selected>' in html and '<option value="CNY" selected>' in html
+    resp = page.post(
+        "/settings/", {"name": "", "functional_currency": "CNY", "timezone": "Mars/Olympus", "default_locale": "xx"}
+    )
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    for field in ("name", "timezone", "default_locale"):
+        assert f'id="f-{field}-error"' in html, field
+    ok = page.post(
+        "/settings/",
+        {"name": "A Co", "functional_currency": "rmb", "timezone": "Europe/Berlin", "default_locale": "en"},
+    )
+    assert ok.status_code == 302
+    assert tenant_a.api.get("tenant").get_json()["functional_currency"] == "CNY"
+    tenant_a.api.patch("tenant", {"timezone": "Asia/Shanghai"})
+
+
+def test_number_inputs_have_min_and_step(portal, tenant_a):
+    html = portal(tenant_a).get("/purchasing/settings").get_data(as_text=True)
+    inputs = re.findall(r"<input [^>]*type=\"number\"[^>]*>", html)
+    assert inputs and all('min="' in i and 'step="' in i for i in inputs), inputs
+
+
+def _job(tenant, kind, **values):
+    with tenant.scope():
+        row = jobs.Job(kind=kind, queue="sync", args={}, **values)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def test_jobs_are_named_for_people_with_who_started_them_and_a_readable_result(portal, tenant_a):
+    job_id = _job(
+        tenant_a,
+        "sync.connection",
+        status="succeeded",
+        progress=100,
+        created_by="handler:sync.push_stock",
+        result={"run_id": "x", "created": 4, "updated": 1, "window_end": "2026-12-01T10:00:00+00:00"},
+        finished_at=utcnow(),
+    )
+    page = portal(tenant_a, "admin")  # a user of their own, who reads Chinese
+    page.post("/locale", {"locale": "zh_CN"})
+    listing = page.text("/jobs/")
+    assert "订单同步" in listing and "sync.connection" not in listing
+    assert "自动（有变更后：向渠道推送库存）" in listing and "handler:" not in listing
+    detail = page.get(f"/jobs/{job_id}").get_data(as_text=True)
+    text = visible_text(detail)
+    assert "新建订单 4" in text and "更新的订单 1" in text and "run_id" not in text
+    assert "2026-12-01T10:00" not in text and "18:00" in text  # in the tenant's zone (Asia/Shanghai)
+    assert "{" not in text
+
+
+def test_sync_now_shows_its_job_live_until_it_is_done(portal, tenant_a, connect):
+    channel = connect(tenant_a, "shopify")
+    channel.generate(2)
+    channel.settle()
+    page = portal(tenant_a)
+    resp = page.post(f"/connections/{channel.conn}/sync")
+    assert resp.status_code == 302 and "job=" in resp.headers["Location"]
+    job_id = resp.headers["Location"].split("job=")[1]
+    with tenant_a.scope():
+        session.execute(update(jobs.Job).where(jobs.Job.id == job_id).values(status="running", progress=40))
+    html = page.get(resp.headers["Location"]).get_data(as_text=True)
+    assert f'hx-get="/jobs/{job_id}/live"' in html and 'hx-trigger="every 2s"' in html
+    assert 'hx-trigger="job-done from:body"' in html  # the history reloads when the job ends
+    fragment = page.get(f"/jobs/{job_id}/live")
+    assert "40%" in fragment.get_data(as_text=True) and "HX-Trigger" not in fragment.headers
+    with tenant_a.scope():
+        session.execute(
+            update(jobs.Job).where(jobs.Job.id == job_id).values(status="succeeded", progress=100, finished_at=utcnow())
+        )
+    done = page.get(f"/jobs/{job_id}/live")
+    assert done.headers["HX-Trigger"] == "job-done" and "hx-trigger" not in done.get_data(as_text=True)
+
+
+def test_the_audit_log_reads_as_who_changed_what(portal, tenant_a):
+    owner = portal(tenant_a)
+    owner.post(
+        "/settings/users/new", {"email": "audit2@example.test", "password": "long enough pw", "roles": ["viewer"]}
+    )
+    html = owner.get("/audit/?entity_type=users").get_data(as_text=True)
+    text = visible_text(html)
+    assert "User" in text and "users" not in text.split()
+    assert re.search(r'href="/settings/users/[0-9a-f-]{36}"', html), "links to the record"
+    assert "E-mail audit2@example.test" in text
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", text), "no ISO times"
+    with tenant_a.scope():
+        from tenants.models import User
+
+        user = session.execute(select(User).where(User.email == "audit2@example.test")).scalar_one()
+        user.name = "Audit Two"
+    text = owner.text(f"/audit/?entity_type=users&entity_id={user.id}&action=update")
+    assert "Name — → Audit Two" in text or "Name → Audit Two" in text or "Audit Two" in text
+
+
+def test_connection_settings_are_labelled_and_capabilities_end_without_a_comma(portal, tenant_a, connect):
+    channel = connect(tenant_a, "shopify")
+    page = portal(tenant_a)
+    text = page.text(f"/connections/{channel.conn}")
+    assert "base_url" not in text and "access_token" not in text
+    for row in re.findall(r"<td>([^<]*)</td>", page.get("/connections/new").get_data(as_text=True)):
+        assert not row.rstrip().endswith(","), row
+
+
+def test_sku_names_come_in_the_readers_language(tenant_a):
+    from core.catalog import service as catalog
+
+    with tenant_a.scope():
+        product = catalog.create_product({"title_zh": "测试马克杯", "title_en": "Test mug", "skus": [{}]})
+        sku_id = product.skus[0].id
+        assert catalog.sku_titles([sku_id], chinese=True)[sku_id][1] == "测试马克杯"
+        assert catalog.sku_titles([sku_id])[sku_id][1] == "Test mug"

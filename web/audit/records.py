@@ -1,0 +1,130 @@
+"""What the audit log's rows are about, for people: a record type's name, a link to the page of
+the record, and each change as "field: before → after" in words and local times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import url_for
+from flask_babel import format_datetime, gettext
+from flask_babel import lazy_gettext as _l
+from werkzeug.routing import BuildError
+
+from web.messages import field_label, term
+
+# table -> (name, page endpoint, its argument); tables without a page of their own have none.
+RECORDS: dict[str, tuple[Any, str | None, str | None]] = {
+    "catalog_products": (_l("Product"), "web.catalog.index_detail", "product_id"),
+    "catalog_skus": (_l("SKU"), "web.catalog.skus_edit", "sku_id"),
+    "catalog_categories": (_l("Category"), None, None),
+    "catalog_listing_mappings": (_l("Listing mapping"), None, None),
+    "catalog_kit_components": (_l("Kit component"), None, None),
+    "catalog_product_images": (_l("Product image"), None, None),
+    "suppliers": (_l("Supplier"), "web.suppliers.index_detail", "supplier_id"),
+    "supplier_prices": (_l("Supplier price"), None, None),
+    "supplier_contacts": (_l("Supplier contact"), None, None),
+    "purchase_orders": (_l("Purchase order"), "web.purchasing.index_detail", "order_id"),
+    "purchase_order_lines": (_l("Purchase order line"), None, None),
+    "purchase_order_trackings": (_l("Purchase order tracking"), None, None),
+    "purchase_receipts": (_l("Receipt"), "web.purchasing.receiving_detail", "receipt_id"),
+    "purchase_receipt_lines": (_l("Receipt line"), None, None),
+    "purchase_returns": (_l("Return to supplier"), "web.purchasing.returns_detail", "return_id"),
+    "purchasing_stocking_requests": (_l("Stocking request"), "web.purchasing.requests_detail", "request_id"),
+    "purchasing_replenishment_runs": (_l("Replenishment run"), None, None),
+    "purchasing_replenishment_suggestions": (_l("Replenishment suggestion"), None, None),
+    "purchasing_settings": (_l("Purchasing settings"), None, None),
+    "inventory_warehouses": (_l("Warehouse"), "web.inventory.warehouses_detail", "warehouse_id"),
+    "inventory_locations": (_l("Bin"), None, None),
+    "inventory_transfers": (_l("Transfer"), "web.inventory.transfers_detail", "transfer_id"),
+    "inventory_transfer_lines": (_l("Transfer line"), None, None),
+    "inventory_stocktakes": (_l("Stocktake"), "web.inventory.stocktakes_detail", "stocktake_id"),
+    "inventory_sku_settings": (_l("Stock settings of a SKU"), None, None),
+    "inventory_borrowings": (_l("Borrowing"), None, None),
+    "inventory_kit_orders": (_l("Kit order"), None, None),
+    "orders": (_l("Order"), "web.orders.detail", "order_id"),
+    "order_lines": (_l("Order line"), None, None),
+    "order_holds": (_l("Order hold"), None, None),
+    "order_refunds": (_l("Refund"), None, None),
+    "order_returns": (_l("Customer return"), None, None),
+    "order_shipments": (_l("Order shipment"), None, None),
+    "order_settings": (_l("Order settings"), None, None),
+    "shipping_shipments": (_l("Shipment"), "web.shipping.detail", "shipment_id"),
+    "shipping_label_batches": (_l("Label batch"), "web.shipping.batch", "batch_id"),
+    "shipping_settings": (_l("Shipping settings"), None, None),
+    "finance_vouchers": (_l("Voucher"), "web.finance.voucher", "voucher_id"),
+    "finance_accounts": (_l("Account"), "web.finance.accounts_detail", "account_id"),
+    "finance_bills": (_l("Supplier bill"), "web.finance.bills_detail", "bill_id"),
+    "finance_payments": (_l("Payment"), "web.finance.payments_detail", "payment_id"),
+    "finance_settings": (_l("Finance settings"), None, None),
+    "fx_rates": (_l("Exchange rate"), None, None),
+    "plugin_connections": (_l("Connection"), "web.connections.index_detail", "connection_id"),
+    "sync_settings": (_l("Sync and stock rules"), None, None),
+    "users": (_l("User"), "web.settings.users_edit", "user_id"),
+    "api_keys": (_l("API key"), None, None),
+    "tenants": (_l("Company"), None, None),
+}
+
+# Columns that say nothing to a reader on their own (ids, bookkeeping).
+QUIET = {"id", "tenant_id", "created_at", "updated_at", "version", "position"}
+SUMMARY_FIELDS = 3  # a row shows this many changes; the rest open on demand
+
+
+def record_label(table: str) -> str:
+    found = RECORDS.get(table)
+    return str(found[0]) if found else table.replace("_", " ")
+
+
+def record_url(table: str, entity_id: str) -> str | None:
+    found = RECORDS.get(table)
+    if not found or not found[1]:
+        return None
+    try:
+        return url_for(found[1], **{found[2]: entity_id})
+    except (BuildError, ValueError):
+        return None
+
+
+def show(value: Any) -> str:
+    """A stored value in words: local times, Yes/No, — for nothing, short lists."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and value[10:11] in ("T", " "):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if moment.tzinfo is not None:
+                return format_datetime(moment, "short")
+        except ValueError:
+            pass
+    if isinstance(value, (list, tuple)):
+        return ", ".join(show(v) for v in value[:8]) + (" …" if len(value) > 8 else "")
+    if isinstance(value, dict):
+        return ", ".join(f"{field_label(str(k))}: {show(v)}" for k, v in list(value.items())[:6])
+    text = term(str(value))
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def changes(entry: Any) -> list[tuple[str, str | None, str | None]]:
+    """(field label, before, after) per field: every changed field of an update; the filled
+    fields of a creation (after only) or a deletion (before only); ids and bookkeeping left out."""
+    before, after = entry.before or {}, entry.after or {}
+    keys = list(after) + [k for k in before if k not in after]
+    rows = []
+    for key in keys:
+        if key in QUIET or (key.endswith("_id") and entry.action != "update"):
+            continue
+        old, new = before.get(key), after.get(key)
+        if entry.action == "create" and new in (None, "", [], {}):
+            continue
+        if entry.action == "update" and old == new:
+            continue
+        rows.append(
+            (
+                field_label(key),
+                show(old) if entry.before is not None else None,
+                show(new) if entry.after is not None else None,
+            )
+        )
+    return rows

@@ -1,0 +1,155 @@
+"""Posting pages: the accounting connections with "test connection", each target's mapping
+(unmapped items first), posting runs with their progress, the result per voucher with retry of
+refused ones, and on each voucher where it was posted (docs/accounting.md). Every rule lives in
+core.finance.posting; these views parse forms, call it and render."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core import connections
+from core.db import session
+from core.errors import DomainError
+from core.finance import posting
+from web.auth import login_required
+from web.finance.views import bp
+from web.forms import action_failed
+from web.pagination import paginate
+
+KIND_LABELS = {
+    "account": _l("Account"),
+    "customer": _l("Customer (shop)"),
+    "supplier": _l("Supplier"),
+    "material": _l("Material (SKU)"),
+    "department": _l("Department (warehouse)"),
+}
+RESULT_LABELS = {
+    "pending": _l("Not sent yet"),
+    "posted": _l("Posted"),
+    "refused": _l("Refused"),
+    "waiting": _l("Waiting"),
+}
+RUN_LABELS = {
+    "queued": _l("Queued"),
+    "running": _l("Running"),
+    "waiting": _l("Waiting (throttled or no answer)"),
+    "done": _l("Done"),
+    "failed": _l("Failed"),
+}
+BADGES = {"posted": "active", "done": "active", "refused": "danger", "failed": "danger"}
+
+
+@bp.app_template_global("voucher_postings")
+def voucher_postings(voucher_id: Any) -> list[dict[str, Any]]:
+    """Where a voucher was posted (for the voucher page)."""
+    from core.finance.posting_api import posting_views
+
+    return posting_views(posting.postings_of_voucher(uuid.UUID(str(voucher_id))))
+
+
+@bp.route("/posting")
+@login_required("finance:read")
+def posting_targets() -> Any:
+    targets = [(c, posting.counts(connection_id=c.id)) for c in posting.list_connections()]
+    return render_template("finance/posting_targets.html", targets=targets, labels=RESULT_LABELS)
+
+
+@bp.route("/posting/<uuid:connection_id>/test", methods=["POST"])
+@login_required("finance:write")
+def posting_test(connection_id: uuid.UUID) -> Any:
+    conn = posting.connection(connection_id)
+    conn = connections.test(conn.id)
+    if conn.status == "ok":
+        flash(_("%(name)s answered: %(account)s", name=conn.display_name, account=conn.account), "success")
+    else:
+        flash(
+            _("%(name)s did not accept the connection: %(error)s", name=conn.display_name, error=conn.last_error),
+            "error",
+        )
+    return redirect(request.form.get("next") or url_for(".posting_targets"))
+
+
+def _start(args: Any) -> date | None:
+    try:
+        return date.fromisoformat(args.get("start_date") or "")
+    except ValueError:
+        return None
+
+
+@bp.route("/posting/<uuid:connection_id>", methods=["GET", "POST"])
+@login_required("finance:read")
+def posting_target(connection_id: uuid.UUID) -> Any:
+    conn = posting.connection(connection_id)
+    here = url_for(".posting_target", connection_id=conn.id)
+    if request.method == "POST":
+        from web.auth import can
+
+        if not can("finance:write"):
+            flash(_("Your role does not allow this (%(permission)s).", permission="finance:write"), "error")
+            return redirect(here)
+        action = request.form.get("action")
+        try:
+            if action == "map":
+                rows = []
+                for key in request.form:
+                    if key.startswith("code:"):
+                        _prefix, kind, local = key.split(":", 2)
+                        rows.append(
+                            {
+                                "kind": kind,
+                                "local_key": local,
+                                "external_code": request.form.get(key, ""),
+                                "external_name": request.form.get(f"name:{kind}:{local}", ""),
+                            }
+                        )
+                posting.set_mappings(conn.id, rows)
+                flash(_("Mapping saved."), "success")
+            elif action == "run":
+                start = _start(request.form)
+                if start is None:
+                    flash(_("Give the date to post from."), "error")
+                    return redirect(here)
+                run = posting.start_run(conn.id, start)
+                flash(_("Posting run queued (%(status)s).", status=RUN_LABELS.get(run.status, run.status)), "success")
+            elif action == "retry_all":
+                posting.retry(conn.id)
+                flash(_("The refused vouchers are sent again."), "success")
+            elif action == "retry":
+                posting.retry_one(uuid.UUID(request.form.get("posting_id") or ""))
+                flash(_("The voucher is sent again."), "success")
+        except (DomainError, ValueError) as exc:
+            session.rollback()
+            return action_failed(exc, here) if isinstance(exc, DomainError) else redirect(here)
+        session.commit()
+        return redirect(here + ("#runs" if action != "map" else "#mapping"))
+    start = _start(request.args)
+    items = posting.items(conn.id, start)
+    status = request.args.get("status") or None
+    if status not in RESULT_LABELS:
+        status = None
+    results = paginate(posting.posting_query(connection_id=conn.id, status=status))
+    from core.finance.posting_api import posting_views
+
+    runs = list(session.execute(posting.list_runs(conn.id).limit(10)).scalars())
+    return render_template(
+        "finance/posting_target.html",
+        conn=conn,
+        items=items,
+        unmapped=sum(1 for i in items if i.required and not i.mapped and i.vouchers),
+        kinds=KIND_LABELS,
+        runs=runs,
+        run_labels=RUN_LABELS,
+        results=results,
+        result_views=posting_views(results.items),
+        result_labels=RESULT_LABELS,
+        badges=BADGES,
+        counts=posting.counts(connection_id=conn.id),
+        status=status,
+        start=start,
+    )

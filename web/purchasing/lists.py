@@ -1,0 +1,160 @@
+"""Exports and bulk actions of the purchase order and stocking request lists: CSV or XLSX of
+what the list's filters select (web/exports.py), and approve or send (POs) / approve
+(requests) for the ticked rows, each on its own with its outcome (web/bulk.py). Turning
+approved requests into purchase orders is the requests list's own form (requests.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, g, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core.errors import DomainError
+from core.purchasing.schemas import Names
+from core.purchasing.service import ORDER_STATUSES, REQUEST_STATUSES
+from core.purchasing.service import orders as order_service
+from core.purchasing.service import requests as request_service
+from web import bulk, exports
+from web.auth import login_required
+from web.forms import action_failed
+from web.purchasing.views import STATUS_LABELS, bp, require
+
+ORDER_BULK = {
+    "approve": (_l("Approve"), "purchasing:approve", order_service.approve_order),
+    "send": (_l("Mark as sent to the supplier"), "purchasing:write", order_service.send_order),
+}
+REQUEST_BULK = {
+    "approve": (_l("Approve"), "purchasing:approve", request_service.approve_request),
+}
+
+
+def bulk_actions(table: dict[str, tuple[Any, str, Any]]) -> list[tuple[str, str]]:
+    return [(k, str(label)) for k, (label, permission, _f) in table.items() if g.principal.can(permission)]
+
+
+def _status(allowed: tuple[str, ...]) -> str | None:
+    status = request.args.get("status")
+    return status if status in allowed else None
+
+
+class _Names:
+    """Names of each chunk's SKUs, warehouses and suppliers, loaded once per chunk."""
+
+    def __init__(self, sku: str | None, warehouse: str, supplier: str) -> None:
+        self.fields = (sku, warehouse, supplier)
+        self.names = Names()
+
+    def load(self, chunk: list[Any]) -> None:
+        sku, warehouse, supplier = self.fields
+        self.names = Names(
+            [getattr(r, sku) for r in chunk] if sku else [],
+            [getattr(r, warehouse) for r in chunk],
+            [getattr(r, supplier) for r in chunk],
+        )
+
+
+@bp.route("/orders/export")
+@login_required("purchasing:read")
+def index_export() -> Any:
+    """The purchase orders the list's filters select."""
+    stmt = order_service.order_query(status=_status(ORDER_STATUSES), q=request.args.get("q"))
+    names = _Names(None, "warehouse_id", "supplier_id")
+    columns = [
+        _("Order"),
+        _("Supplier"),
+        _("Warehouse"),
+        _("Total"),
+        _("Currency"),
+        _("Expected"),
+        _("Status"),
+        _("Created"),
+    ]
+    return exports.respond(
+        "purchase-orders",
+        columns,
+        exports.rows_of(stmt, prepare=names.load),
+        lambda o: (
+            o.number,
+            names.names.suppliers.get(o.supplier_id, ""),
+            names.names.warehouses.get(o.warehouse_id, ""),
+            o.total,
+            o.currency,
+            o.expected_date,
+            str(STATUS_LABELS.get(o.status, o.status)),
+            o.created_at,
+        ),
+    )
+
+
+@bp.route("/requests/export")
+@login_required("purchasing:read")
+def requests_export() -> Any:
+    """The stocking requests the list's filters select."""
+    stmt = request_service.request_query(status=_status(REQUEST_STATUSES), q=request.args.get("q"))
+    names = _Names("sku_id", "warehouse_id", "supplier_id")
+    columns = [
+        _("Request"),
+        _("SKU"),
+        _("Product"),
+        _("Quantity"),
+        _("Warehouse"),
+        _("Needed by"),
+        _("Supplier"),
+        _("Status"),
+    ]
+    return exports.respond(
+        "stocking-requests",
+        columns,
+        exports.rows_of(stmt, prepare=names.load),
+        lambda r: (
+            r.number,
+            *names.names.sku(r.sku_id),
+            r.quantity,
+            names.names.warehouses.get(r.warehouse_id, ""),
+            r.needed_by,
+            names.names.suppliers.get(r.supplier_id, ""),
+            str(STATUS_LABELS.get(r.status, r.status)),
+        ),
+    )
+
+
+def _run(table: dict[str, tuple[Any, str, Any]], field: str, labels: Any, back: str, link: Any) -> Any:
+    action = request.form.get("action", "")
+    if action not in table:
+        abort(404)
+    label, permission, func = table[action]
+    require(permission)
+    try:
+        ids = bulk.parse_ids(request.form.getlist(field), field)
+    except DomainError as exc:
+        return action_failed(exc, back)
+    results = bulk.run(ids, labels, func, states=STATUS_LABELS)
+    return bulk.render(results, str(label), back=back, link=link)
+
+
+@bp.route("/orders/bulk", methods=["POST"])
+@login_required("purchasing:read")
+def index_bulk() -> Any:
+    """Approve or send the ticked purchase orders (each checks its own permission)."""
+    return _run(
+        ORDER_BULK,
+        "order_ids",
+        order_service.order_numbers,
+        url_for(".index"),
+        lambda i: url_for(".index_detail", order_id=i),
+    )
+
+
+@bp.route("/requests/bulk", methods=["POST"])
+@login_required("purchasing:read")
+def requests_bulk() -> Any:
+    """Approve the ticked stocking requests."""
+    return _run(
+        REQUEST_BULK,
+        "request_ids",
+        request_service.request_numbers,
+        url_for(".requests"),
+        lambda i: url_for(".requests_detail", request_id=i),
+    )
