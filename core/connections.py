@@ -54,6 +54,7 @@ from core.ports import (
     AuthError,
     ConnectionContext,
     OutcomeUnknown,
+    RemoteRejected,
     RetryPolicy,
     Secret,
     TransientError,
@@ -200,7 +201,10 @@ def _failed(bound: BoundAdapter, name: str, exc: Exception) -> Exception:
     op = adapter.operations[name]
     _redact(exc, adapter)
     if isinstance(exc, AdapterError):
-        log.warning("%s %s of connection %s failed: %s", conn.plugin, name, conn.id, describe(exc))
+        # A refusal is the remote's answer to this request (the caller shows it, e.g. "USPS mails
+        # from the US only" beside one carrier's quote); only faults are worth a warning.
+        level = logging.INFO if isinstance(exc, RemoteRejected) else logging.WARNING
+        log.log(level, "%s %s of connection %s failed: %s", conn.plugin, name, conn.id, describe(exc))
         if isinstance(exc, AuthError):
             record_error(conn, describe(exc))
         if exc.retryable and not (op.repeatable or op.lookup):

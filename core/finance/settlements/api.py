@@ -291,7 +291,7 @@ class ChannelRefundQuerySchema(Schema):
     action = fields.String(validate=validate.OneOf(REFUND_ACTIONS))
 
 
-class JobSchema(Schema):
+class SettlementJobSchema(Schema):
     job_id = fields.UUID()
     kind = fields.String()
     status = fields.String()
@@ -317,7 +317,7 @@ def _run(kind: str) -> dict[str, Any]:
 
 
 @blp.route("/channel-refunds/fetch", methods=["POST"])
-@blp.response(202, JobSchema)
+@blp.response(202, SettlementJobSchema)
 @requires("finance:write")
 def fetch_channel_refunds() -> Any:
     """Read the channels' refunds now (the job that also runs every 15 minutes)."""
@@ -325,7 +325,7 @@ def fetch_channel_refunds() -> Any:
 
 
 @blp.route("/settlements/fetch", methods=["POST"])
-@blp.response(202, JobSchema)
+@blp.response(202, SettlementJobSchema)
 @requires("finance:write")
 def fetch_channel_settlements() -> Any:
     """Download the settlement reports the channels offer now (also every 6 hours)."""
