@@ -384,14 +384,25 @@ def count(stmt: Any) -> int:
 
 
 def get_or_none(model: type, ident: Any) -> Any:
-    """Fetch by primary key through the tenant filter (never from another tenant)."""
+    """Fetch by primary key through the tenant filter (never from another tenant).
+
+    A row the session already holds comes from its identity map, with no query and no flush
+    (`Session.get`); one it does not hold is read through the tenant filter. Either way a row
+    of another tenant is None: the identity map outlives a change of tenant context, so the
+    row's own `tenant_id` is checked as well."""
     if ident is None:
         return None
     try:
         ident = ident if isinstance(ident, uuid.UUID) else uuid.UUID(str(ident))
     except ValueError:
         return None
-    return session.execute(select(model).where(model.id == ident)).scalar_one_or_none()
+    tenant_id = current_tenant_id() if issubclass(model, TenantMixin) else None
+    obj = session.get(model, ident)
+    if obj is None or obj in session.deleted:
+        return None
+    if tenant_id is not None and obj.tenant_id != tenant_id:
+        return None
+    return obj
 
 
 def is_unique_violation(error: Exception) -> bool:

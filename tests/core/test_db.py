@@ -1,13 +1,17 @@
 """Identifiers, column types and bulk writes shared by every table."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Column, MetaData, Numeric, Table, Uuid, create_engine, select
+from sqlalchemy import Column, MetaData, Numeric, Table, Uuid, create_engine, event, select
 from sqlalchemy.exc import DBAPIError
 
 from core.audit import AuditEntry
-from core.db import JSONType, bulk_insert, bulk_update, session, utcnow, uuid7
+from core.db import JSONType, bulk_insert, bulk_update, get_or_none, session, utcnow, uuid7
+from core.tenancy import tenant_context
+from tenants.models import User
 
 
 def test_uuid7_ids_are_unique_ordered_and_version_7():
@@ -82,3 +86,47 @@ def test_bulk_insert_and_update_on_sqlite(tmp_path):
     engine.dispose()
     assert (got[a].price, got[a].data) == (Decimal("1.5"), {"x": [1]})
     assert (got[b].price, got[b].data) == (Decimal("3.25"), None)
+
+
+@contextmanager
+def _statements() -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_get_or_none_reads_a_held_row_from_the_identity_map(tenant_a):
+    with tenant_a.scope():
+        first = get_or_none(User, tenant_a.owner_id)
+        assert first is not None and first.id == tenant_a.owner_id
+        with _statements() as seen:
+            again = get_or_none(User, str(tenant_a.owner_id))
+        assert again is first and seen == []
+        assert get_or_none(User, "not-a-uuid") is None and get_or_none(User, None) is None
+
+
+def test_get_or_none_never_answers_another_tenants_row_from_the_identity_map(tenant_a, tenant_b):
+    with tenant_b.scope():
+        held = get_or_none(User, tenant_b.owner_id)
+        assert held is not None
+        with tenant_context(tenant_a.id):  # the same session, its identity map holding B's user
+            assert get_or_none(User, tenant_b.owner_id) is None
+        assert get_or_none(User, tenant_b.owner_id) is held
+    with tenant_a.scope():
+        assert get_or_none(User, tenant_b.owner_id) is None  # not held: the tenant filter
+
+
+def test_get_or_none_does_not_answer_a_row_deleted_in_the_session(tenant_a):
+    with pytest.raises(RuntimeError), tenant_a.scope():
+        user = get_or_none(User, tenant_a.owner_id)
+        session.delete(user)
+        assert get_or_none(User, tenant_a.owner_id) is None
+        raise RuntimeError("roll back")
