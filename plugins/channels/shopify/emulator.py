@@ -932,23 +932,74 @@ class ShopifyEmulator(ChannelEmulator):
             "processed_at": ts(self.clock.now()),
         }
 
+    def _keyset_page(
+        self, request: Request, rows: list[dict[str, Any]], key: Any, filters: tuple[str, ...]
+    ) -> tuple[list[dict[str, Any]], dict[str, str] | None, Response | None]:
+        """One page of `rows` (sorted by `key`) as Shopify's REST lists page: `limit` up to 250,
+        the next page through an opaque `page_info` in the `Link` header, which carries the
+        filters, so other filters beside it are refused (400)."""
+        args = request.args
+        try:
+            limit = int(args.get("limit", 50))
+        except ValueError:
+            return [], None, self._reply({"errors": {"limit": "Expected Integer"}}, 400)
+        if not 1 <= limit <= 250:
+            return [], None, self._reply({"errors": {"limit": "must be between 1 and 250"}}, 400)
+        anchor = None
+        chosen = {k: v for k, v in args.items() if k in filters}
+        if args.get("page_info"):
+            extra = [k for k in args if k not in ("page_info", "limit")]
+            if extra:
+                return (
+                    [],
+                    None,
+                    self._reply({"errors": {extra[0]: f"{extra[0]} cannot be passed when page_info is present."}}, 400),
+                )
+            try:
+                state = self._decode_page(args["page_info"])
+                chosen, anchor = dict(state["f"]), list(state["k"])
+            except (ValueError, KeyError, TypeError):
+                return [], None, self._reply({"errors": {"page_info": "Invalid value."}}, 400)
+        rows = [r for r in rows if all(self._keep(r, k, v) for k, v in chosen.items())]
+        rows.sort(key=key)
+        if anchor is not None:
+            rows = [r for r in rows if list(key(r)) > anchor]
+        page = rows[:limit]
+        headers = None
+        if len(rows) > limit:
+            base = f"{request.host_url.rstrip('/')}{request.script_root}{request.path}"
+            token = self._encode_page({"f": chosen, "k": list(key(page[-1]))})
+            headers = {"Link": f'<{base}?{urlencode({"limit": limit, "page_info": token})}>; rel="next"'}
+        return page, headers, None
+
+    @staticmethod
+    def _keep(row: dict[str, Any], name: str, value: str) -> bool:
+        if name == "date_min":
+            return str(row["date"]) >= value
+        if name == "date_max":
+            return str(row["date"]) <= value
+        return str(row.get(name)) == value
+
     def list_payouts(self, request: Request, version: str) -> Response:
+        """Newest first, paged like every REST list (a shop paid daily has more than 250)."""
         refused = self.gate(request, "rest")
         if refused:
             return refused
-        args = request.args
-        rows = [
-            {k: v for k, v in p.items() if not k.startswith("_")}
-            for p in self.payouts
-            if (not args.get("status") or p["status"] == args["status"])
-            and (not args.get("date_min") or p["date"] >= args["date_min"])
-        ]
-        return self._reply({"payouts": sorted(rows, key=lambda p: p["date"], reverse=True)[:250]})
+        rows = [{k: v for k, v in p.items() if not k.startswith("_")} for p in self.payouts]
+        page, headers, error = self._keyset_page(
+            request, rows, lambda p: (_desc(p["date"]), -int(p["id"])), ("status", "date_min", "date_max")
+        )
+        return error or self._reply({"payouts": page}, headers=headers)
 
     def list_balance_transactions(self, request: Request, version: str) -> Response:
         refused = self.gate(request, "rest")
         if refused:
             return refused
-        wanted = request.args.get("payout_id")
-        txs = [t for p in self.payouts if str(p["id"]) == wanted for t in p["_transactions"]]
-        return self._reply({"transactions": txs[:250]})
+        rows = [t for p in self.payouts for t in p["_transactions"]]
+        page, headers, error = self._keyset_page(request, rows, lambda t: (int(t["id"]),), ("payout_id",))
+        return error or self._reply({"transactions": page}, headers=headers)
+
+
+def _desc(day: str) -> str:
+    """A sort key that orders ISO dates newest first."""
+    return "".join(chr(0x7E - ord(c)) for c in day)

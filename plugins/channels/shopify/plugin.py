@@ -90,15 +90,14 @@ class ShopifyAdapter(ChannelAdapter):
     def list_payouts(self, paid_since: date) -> list[Payout]:
         """Shopify Payments payouts (REST `shopify_payments/payouts.json`, status paid) and each
         one's balance transactions (`balance/transactions.json?payout_id=`), reference
-        finance.md §3.2: the canonical statement of the Shopify Payments account."""
-        data, _ = self.client.call(
-            "GET", "shopify_payments/payouts.json", params={"status": "paid", "date_min": paid_since.isoformat()}
-        )
+        finance.md §3.2: the canonical statement of the Shopify Payments account. Both lists
+        are read to their end by the `Link` header's `page_info` (250 a page, the REST
+        maximum, channels.md §2): a shop paid daily has more than 250 payouts in 90 days."""
         out = []
-        for p in data.get("payouts") or []:
-            txs, _ = self.client.call(
-                "GET", "shopify_payments/balance/transactions.json", params={"payout_id": p["id"], "limit": 250}
-            )
+        for p in self._pages(
+            "shopify_payments/payouts.json", "payouts", {"status": "paid", "date_min": paid_since.isoformat()}
+        ):
+            txs = self._pages("shopify_payments/balance/transactions.json", "transactions", {"payout_id": p["id"]})
             out.append(
                 Payout(
                     payout_id=str(p["id"]),
@@ -118,11 +117,24 @@ class ShopifyAdapter(ChannelAdapter):
                             if t.get("processed_at")
                             else None,
                         )
-                        for t in txs.get("transactions") or []
+                        for t in txs
                     ),
                 )
             )
         return sorted(out, key=lambda p: p.paid_on)
+
+    def _pages(self, path: str, key: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every row of a REST list: the first page with the filters, then the `page_info` of
+        each `rel="next"` alone (Shopify refuses filters beside it)."""
+        rows: list[dict[str, Any]] = []
+        query: dict[str, Any] = {"limit": PAGE_SIZE, **params}
+        while True:
+            data, response = self.client.call("GET", path, params=query)
+            rows.extend(data.get(key) or [])
+            page = next_page_info(response)
+            if not page:
+                return rows
+            query = {"limit": PAGE_SIZE, "page_info": page}
 
     def check_connection(self) -> str:
         data, response = self.client.call("GET", "shop.json")

@@ -259,3 +259,35 @@ def test_the_api_version_header_names_the_version_that_answered(h):
     assert "API 2026-10)" in h.adapter.check_connection()
     old = h.connect({**h.values, "api_version": "2024-10"})
     assert "Shopify no longer serves 2024-10: set the API version to 2026-01 or newer" in old.check_connection()
+
+
+def test_payouts_and_their_transactions_are_read_beyond_250(h):
+    """A shop paid daily has more than 250 payouts in the import window: the adapter follows
+    the Link header's page_info to the end of both lists (finance.md §3.2, channels.md §2)."""
+    (oid,) = seed(h, 1)
+    today = h.clock.now().date()
+    ids = [h.emulator.add_payout([oid], paid_on=today - timedelta(days=i // 3)) for i in range(301)]
+    big = h.emulator.add_payout([oid] * 260, paid_on=today)
+    old = h.emulator.add_payout([oid], paid_on=today - timedelta(days=400))
+    payouts = h.adapter.list_payouts(today - timedelta(days=200))
+    assert sorted(int(p.payout_id) for p in payouts) == sorted([*ids, big])
+    assert str(old) not in {p.payout_id for p in payouts}
+    assert [p.paid_on for p in payouts] == sorted(p.paid_on for p in payouts)
+    (large,) = [p for p in payouts if p.payout_id == str(big)]
+    assert len(large.transactions) == 260
+    assert sum((t.net for t in large.transactions), Decimal(0)) == large.net
+    pages = [r for r in h.transport.requests if "payouts.json" in r.url.path]
+    assert len(pages) == 2 and "page_info" in str(pages[1].url) and "date_min" not in str(pages[1].url)
+
+
+def test_a_payouts_page_refuses_filters_beside_page_info(h):
+    (oid,) = seed(h, 1)
+    for _ in range(3):
+        h.emulator.add_payout([oid])
+    with raw_client(h) as c:
+        first = c.get("shopify_payments/payouts.json", params={"limit": 2, "status": "paid"})
+        assert len(first.json()["payouts"]) == 2
+        token = parse_qs(urlparse(first.links["next"]["url"]).query)["page_info"][0]
+        assert c.get("shopify_payments/payouts.json", params={"page_info": token, "status": "paid"}).status_code == 400
+        rest = c.get("shopify_payments/payouts.json", params={"page_info": token, "limit": 2})
+        assert len(rest.json()["payouts"]) == 1 and "next" not in rest.links
