@@ -53,6 +53,7 @@ def profit(rows: Sequence[dict[str, Any]]) -> Table:
         "cogs",
         "fees",
         "fees_estimated",
+        "fees_source",
         "freight",
         "profit",
         "margin_percent",

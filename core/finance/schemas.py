@@ -700,6 +700,14 @@ class ProfitRowSchema(Schema):
     fees = fields.String()
     fees_estimated = fields.Boolean(metadata={"description": "true when the fees are (partly) estimates"})
     estimated_fees = fields.String()
+    fees_source = fields.String(
+        metadata={
+            "description": "settlement: the real fees of booked settlements; estimate: estimated from fee_estimates; "
+            "mixed: a group with both; ledger: fees booked otherwise"
+        }
+    )
+    settled_orders = fields.Integer(metadata={"description": "orders whose fees came from a booked settlement"})
+    estimated_orders = fields.Integer(metadata={"description": "orders whose fees are estimated"})
     freight = fields.String()
     profit = fields.String()
     margin_percent = fields.String(allow_none=True)

@@ -260,7 +260,16 @@ def reports_page() -> Any:
         trend=trend,
         tb=service.trial_balance(period),
         estimated=any(r["fees_estimated"] for r in by_shop),
+        fee_sources=FEE_SOURCES,
     )
+
+
+FEE_SOURCES = {
+    "settlement": _l("From settlements"),
+    "estimate": _l("Estimated"),
+    "mixed": _l("Settlements and estimates"),
+    "ledger": _l("From the books"),
+}
 
 
 # The chart, rules and mapping; bills and payments; posting to accounting systems; settlements.

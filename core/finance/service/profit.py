@@ -4,9 +4,16 @@
 
 Revenue and refunds are the revenue accounts' lines (shipping income and discounts with them),
 refunds being those booked by the refund rule; COGS includes landed cost that went to sold
-units. Until settlements bring an order's real fees, its fees are estimated from the shop's
-channel (`fee_estimates`, percent of revenue) and marked as estimates. Order-level amounts
-(fees, freight) are spread over the order's SKUs by their revenue when grouping by SKU.
+units. Order-level amounts (fees, freight) are spread over the order's SKUs by their revenue
+when grouping by SKU.
+
+Fees are the real ones where a booked settlement has them: a settlement's voucher books its
+fees per shop (rule `settlement.imported`), and its lines say which order (or, for lines of no
+order such as storage per SKU, which SKU) each fee belongs to (reference finance.md §3.1,
+§3.4). Those fees are moved from the shop to their order or SKU at the rate the voucher booked
+them, so every grouping still adds up to the ledger. An order no booked settlement has matched
+gets its fees estimated from the shop's channel (`fee_estimates`, percent of revenue); each
+order row says which (`fees_source`: `settlement`, `estimate` or `ledger`).
 """
 
 from __future__ import annotations
@@ -68,6 +75,8 @@ class ProfitRow:
     fees: Decimal = ZERO
     fees_estimated: Decimal = ZERO
     freight: Decimal = ZERO
+    settled_orders: int = 0  # orders whose fees came from a booked settlement
+    estimated_orders: int = 0  # orders whose fees are estimated
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -79,6 +88,18 @@ class ProfitRow:
         net = self.revenue - self.refunds
         return (self.profit / net * 100).quantize(Decimal("0.1")) if net else None
 
+    @property
+    def fees_source(self) -> str:
+        """Where the row's fees come from: `settlement` (real fees of booked settlements),
+        `estimate`, `mixed` (a group holding both), or `ledger` (fees booked otherwise)."""
+        if self.settled_orders and self.estimated_orders:
+            return "mixed"
+        if self.settled_orders:
+            return "settlement"
+        if self.estimated_orders:
+            return "estimate"
+        return "ledger"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "key": self.key,
@@ -89,6 +110,9 @@ class ProfitRow:
             "fees": str(self.fees + self.fees_estimated),
             "fees_estimated": self.fees_estimated != 0,
             "estimated_fees": str(self.fees_estimated),
+            "fees_source": self.fees_source,
+            "settled_orders": self.settled_orders,
+            "estimated_orders": self.estimated_orders,
             "freight": str(self.freight),
             "profit": str(self.profit),
             "margin_percent": str(self.margin) if self.margin is not None else None,
@@ -158,6 +182,8 @@ def profit(group: str, period_from: str, period_to: str | None = None) -> list[P
                 bucket["revenue"] -= net
         else:
             bucket[cat] += net
+    real = settlement_fees(start, end)
+    _move_settlement_fees(orders, real)
     estimates = {k: Decimal(str(v)) for k, v in (settings().fee_estimates or {}).items()}
     channels = _channels({o["shop"] for o in orders.values() if o["shop"]})
     out: dict[str, ProfitRow] = {}
@@ -167,14 +193,18 @@ def profit(group: str, period_from: str, period_to: str | None = None) -> list[P
         refunds = sum((b["refunds"] for b in skus.values()), ZERO)
         fees = sum((b["fees"] for b in skus.values()), ZERO)
         estimated = ZERO
-        if o["order"] and not fees:
+        settled = bool(o["order"]) and o["order"] in real.matched
+        if o["order"] and not settled and not fees:
             pct = estimates.get(channels.get(o["shop"], ""), ZERO)
             estimated = round_money((revenue - refunds) * pct / 100, functional)
         if group == "sku":
-            _spread_to_skus(out, skus, estimated, functional)
+            _spread_to_skus(out, skus, estimated, functional, settled=settled, is_order=bool(o["order"]))
             continue
         key = {"order": str(o["order"] or ""), "shop": str(o["shop"] or ""), "month": o["month"]}[group]
         row = out.setdefault(key, ProfitRow(key))
+        if o["order"]:
+            row.settled_orders += settled
+            row.estimated_orders += bool(estimated)
         row.revenue += revenue
         row.refunds += refunds
         row.cogs += sum((b["cogs"] for b in skus.values()), ZERO)
@@ -190,12 +220,20 @@ def profit(group: str, period_from: str, period_to: str | None = None) -> list[P
 
 
 def _spread_to_skus(
-    out: dict[str, ProfitRow], skus: dict[Any, dict[str, Decimal]], estimated: Decimal, currency: str
+    out: dict[str, ProfitRow],
+    skus: dict[Any, dict[str, Decimal]],
+    estimated: Decimal,
+    currency: str,
+    *,
+    settled: bool = False,
+    is_order: bool = False,
 ) -> None:
     """Order-level fees and freight (lines without a SKU) go to the order's SKUs by revenue."""
     named = [s for s in skus if s is not None]
     loose = skus.get(None, {})
     weights = [max(skus[s]["revenue"], ZERO) for s in named]
+    if not any(weights):
+        weights = [Decimal(1)] * len(named)  # no revenue in the range: equal shares
     shares: dict[str, list[Decimal]] = {}
     for cat, amount in (
         ("fees", loose.get("fees", ZERO)),
@@ -212,6 +250,126 @@ def _spread_to_skus(
         row.fees += b["fees"] + shares["fees"][i]
         row.freight += b["freight"] + shares["freight"][i]
         row.fees_estimated += shares["estimated"][i]
+        if is_order:
+            row.settled_orders += settled
+            row.estimated_orders += bool(estimated) and not settled
+
+
+@dataclass
+class SettlementFees:
+    """The fees of the settlements booked in a range of periods, by what they belong to, in
+    the functional currency at the rate each settlement's voucher booked them."""
+
+    orders: dict[Any, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    skus: dict[tuple[Any, str, Any], Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    moved: dict[tuple[Any, str], Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    order_shop: dict[Any, tuple[Any, str]] = field(default_factory=dict)
+    matched: set[Any] = field(default_factory=set)  # orders matched by any booked settlement
+
+
+def _fee_categories() -> tuple[str, ...]:
+    """Settlement line categories the `settlement.imported` rule books to a fee role (the
+    roles `CATEGORIES` counts as fees)."""
+    from core.finance.rules.later import SETTLEMENT_ROLES
+    from core.finance.settlements.categories import BOOKING
+
+    return tuple(sorted(c for c, b in BOOKING.items() if CATEGORIES.get(SETTLEMENT_ROLES.get(b, "")) == "fees"))
+
+
+def settlement_fees(start: date, end: date) -> SettlementFees:
+    """Fees of the settlements whose (unreversed, posted) voucher lies in the months from
+    `start` to `end`, per matched order and per SKU of lines that name a SKU but no order
+    (reference finance.md §3.1: storage and other lines per SKU)."""
+    from core.catalog.service import find_sku_by_code
+    from core.finance.settlements.models import Settlement, SettlementLine
+
+    functional = functional_currency()
+    out = SettlementFees()
+    v, ln, p, L, S = Voucher, VoucherLine, Period, SettlementLine, Settlement
+    reversed_ids = select(v.reverses_id).where(v.reverses_id.is_not(None))
+    booked = (
+        select(v.source_id, p.year, p.month, func.max(ln.rate))
+        .join(ln, ln.voucher_id == v.id)
+        .join(p, p.id == v.period_id)
+        .join(S, func.cast(S.id, _String()) == v.source_id)
+        .where(
+            v.source_type == "settlement",
+            v.rule == "settlement.imported",
+            v.status == "posted",
+            v.reverses_id.is_(None),
+            v.id.not_in(reversed_ids),
+            ln.currency == S.currency,
+            ln.memo.not_in(("sales", "deposit")),
+        )
+        .group_by(v.source_id, p.year, p.month)
+    )
+    in_range: dict[str, tuple[str, Decimal]] = {}
+    for source_id, year, month, rate in session.execute(booked):
+        if start <= date(year, month, 1) <= end:
+            in_range[source_id] = (f"{year:04d}-{month:02d}", Decimal(rate or 1))
+    fee_cats = _fee_categories()
+    # Every order a booked settlement matched: none of them is estimated, whatever the range.
+    booked_ids = select(S.id).where(S.booked_at.is_not(None))
+    for (order_id,) in session.execute(
+        select(L.order_id).where(L.order_id.is_not(None), L.settlement_id.in_(booked_ids)).distinct()
+    ):
+        out.matched.add(order_id)
+    if not in_range:
+        return out
+    ids = [uuid.UUID(k) for k in in_range]
+    codes: dict[str, Any] = {}
+    stmt = (
+        select(S.id, S.connection_id, S.currency, L.order_id, L.sku, func.sum(L.amount))
+        .join(S, S.id == L.settlement_id)
+        .where(L.settlement_id.in_(ids), L.category.in_(fee_cats))
+        .group_by(S.id, S.connection_id, S.currency, L.order_id, L.sku)
+    )
+    for sid, shop, currency, order_id, sku, amount in session.execute(stmt):
+        month, rate = in_range[str(sid)]
+        if not amount or (order_id is None and not sku):
+            continue  # a fee of the shop: it stays where the voucher booked it
+        sku_id = None
+        if order_id is None:
+            if sku not in codes:
+                found = find_sku_by_code(sku)
+                codes[sku] = found.id if found else None
+            sku_id = codes[sku]
+            if sku_id is None:
+                continue  # a SKU the catalog does not know: the fee stays with the shop
+        value = round_money(-Decimal(amount) * (rate if currency != functional else Decimal(1)), functional)
+        out.moved[(shop, month)] += value
+        if order_id is not None:
+            out.orders[order_id] += value
+            out.order_shop.setdefault(order_id, (shop, month))
+        else:
+            out.skus[(shop, month, sku_id)] += value
+    return out
+
+
+def _String() -> Any:
+    from sqlalchemy import String
+
+    return String()
+
+
+def _bucket(orders: dict[Any, dict[str, Any]], okey: Any, shop: Any, month: str, order: Any) -> dict[str, Any]:
+    o = orders.setdefault(
+        okey, {"shop": shop, "month": month, "skus": defaultdict(lambda: defaultdict(lambda: ZERO)), "order": order}
+    )
+    o["shop"] = o["shop"] or shop
+    return o
+
+
+def _move_settlement_fees(orders: dict[Any, dict[str, Any]], real: SettlementFees) -> None:
+    """Take the settlements' order and SKU fees off their shop (where the voucher booked them)
+    and give them to their order or SKU."""
+    for (shop, month), value in real.moved.items():
+        _bucket(orders, ("none", shop, month, None), shop, month, None)["skus"][None]["fees"] -= value
+    for order_id, value in real.orders.items():
+        shop, month = real.order_shop[order_id]
+        _bucket(orders, order_id, shop, month, order_id)["skus"][None]["fees"] += value
+    for (shop, month, sku_id), value in real.skus.items():
+        _bucket(orders, ("none", shop, month, sku_id), shop, month, None)["skus"][sku_id]["fees"] += value
 
 
 def _channels(shop_ids: set[Any]) -> dict[Any, str]:

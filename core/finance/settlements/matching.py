@@ -5,7 +5,9 @@ the books (reference finance.md §3.4 "Matching to orders and refunds", §3.5, �
    then by the seller's own order number (`merchant-order-id`), then, for a line that names
    only an adjustment, through another line of the same adjustment id. A line manually
    matched or unmatched by a person is never touched again by a run. Lines that belong to no
-   order (storage, advertising, reserves, reimbursements) are `none`.
+   order (storage, advertising, reserves, reimbursements) are `none`; those that name a SKU
+   (storage per SKU, §3.1) keep the key `sku`, and the profit report gives their fees to that
+   SKU (`core.finance.service.profit.settlement_fees`) instead of leaving them on the shop.
 2. Per order: `expected` is what the order and its refunds leave for the marketplace to pay
    (total - refunded), `earlier` what earlier settlements of the shop already paid for it (an
    order spread over several settlements), `settled` the sale lines here (principal, shipping,
