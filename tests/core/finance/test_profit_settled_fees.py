@@ -84,7 +84,9 @@ def test_a_storage_fee_per_sku_goes_to_the_sku_and_every_grouping_adds_up(settle
     tee, cap = by_sku[str(books.tee)], by_sku[str(books.cap)]
     assert tee["fees"] == "135.85" and tee["fees_source"] == "settlement"  # 107.25 + 4.00 x 7.15
     assert cap["fees"] == "21.30" and cap["fees_source"] == "estimate"
-    totals = {g: sum(Decimal(r["profit"]) for r in _profit(books, g, periods)) for g in ("order", "sku", "shop", "month")}
+    totals = {
+        g: sum(Decimal(r["profit"]) for r in _profit(books, g, periods)) for g in ("order", "sku", "shop", "month")
+    }
     assert len(set(totals.values())) == 1, totals
     (shop_row,) = _profit(books, "shop", periods)
     assert shop_row["fees"] == "157.15" and shop_row["fees_source"] == "mixed"  # 107.25 + 28.60 + 21.30
