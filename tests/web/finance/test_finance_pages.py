@@ -75,7 +75,10 @@ def test_reports_show_profit_and_charts_served_locally_and_close_a_period(books,
     html = client.get("/finance/reports").get_data(as_text=True)
     assert 'data-chart="bar"' in html and "/static/js/charts.js" in html and "cdn" not in html.lower()
     # Without settlements or fee estimates, the SKU's fees come from the books alone.
-    assert "费用来源" in html and "账簿" in html
+    assert "Fees from" in html and "From the books" in html
+    client.post("/locale", {"locale": "zh_CN", "next": "/finance/"})
+    zh = client.get("/finance/reports").get_data(as_text=True)
+    assert "费用来源" in zh and "账簿" in zh
     assert client.get("/static/js/charts.js").status_code == 200
     periods = client.get("/finance/periods")
     assert periods.status_code == 200
