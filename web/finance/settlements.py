@@ -92,6 +92,7 @@ def _list_page(problems: list[str] | None = None, status: int = 200) -> Any:
             problems=problems or [],
             shop_names=dict(_shops()),
             form=request.form if problems else {},
+            accepted=ACCEPTED,
         ),
         status,
     )
@@ -106,6 +107,7 @@ def settlements_upload() -> Any:
     try:
         if upload is None or not upload.filename:
             raise ValidationError.field("file", _("Choose the settlement report file."))
+        stream = _report_stream(upload.stream)
         amount = None
         if form.get("deposit_amount"):
             try:
@@ -113,7 +115,7 @@ def settlements_upload() -> Any:
             except InvalidOperation:
                 raise ValidationError.field("deposit_amount", _("Enter the amount that reached the bank.")) from None
         done = settlements.import_amazon(
-            upload.stream,
+            stream,
             connection_id=form.get("connection_id") or None,
             filename=upload.filename,
             locale=form.get("locale") or None,
@@ -138,6 +140,44 @@ def settlements_upload() -> Any:
             _("Settlement %(id)s was imported before; nothing new was stored.", id=done.settlement.external_id), "info"
         )
     return redirect(url_for(".settlement_detail", settlement_id=done.settlement.id))
+
+
+ACCEPTED = _l(
+    "Accepted: Amazon's settlement report, Flat File V2 (tab-delimited text, as downloaded or "
+    "gzip-compressed as the Reports API serves it). Shopify Payments and PayPal payouts are "
+    "fetched from their APIs."
+)
+
+
+def _report_stream(stream: Any) -> Any:
+    """The upload as the Amazon Flat File V2 parser reads it: plain, or gzip-compressed (the
+    form `getReportDocument` serves, reference finance.md §3.1). Other files are refused with
+    the formats accepted: XLSX or ZIP, the XML report Amazon removed, a PDF, a comma CSV."""
+    import gzip
+
+    head = stream.read(512)
+    stream.seek(0)  # an upload is spooled, so it can be read again from the start
+    if head[:2] == b"\x1f\x8b":
+        stream = gzip.GzipFile(fileobj=stream)
+        try:
+            head = stream.read(512)
+            stream.seek(0)
+        except (OSError, EOFError):
+            raise ValidationError.field("file", _("The file is not a readable gzip file.")) from None
+    refused = None
+    if head[:4] == b"PK\x03\x04":
+        refused = _("XLSX and ZIP files are not accepted.")
+    elif head.lstrip(b"\xef\xbb\xbf \r\n\t")[:1] == b"<":
+        refused = _("The XML settlement report (removed by Amazon) is not accepted.")
+    elif head[:5] == b"%PDF-":
+        refused = _("PDF statements are not accepted.")
+    else:
+        first = head.split(b"\n", 1)[0]
+        if b"\t" not in first and b"," in first:
+            refused = _("Comma-separated files are not accepted.")
+    if refused:
+        raise ValidationError.field("file", f"{refused} {ACCEPTED}")
+    return stream
 
 
 def _lines_filters() -> dict[str, Any]:

@@ -138,3 +138,43 @@ def test_reconcile_a_settlement_in_chinese_in_the_browser(case, browser_page, li
     page.wait_for_load_state()
     assert page.get_by_text("行销售明细未匹配到订单").is_visible()  # the refusal, in Chinese
     assert body(tenant.api.get("finance/settlements"))[0]["status"] != "closed"
+
+
+def test_the_upload_takes_a_gzip_report_and_refuses_other_formats_naming_those_accepted(case, portal):
+    import gzip
+
+    books, _order, sid, text = case
+    client = portal(books.tenant)
+    page = visible_text(client.text("/finance/settlements"))
+    assert "Accepted: Amazon's settlement report, Flat File V2" in page
+    for data, said in (
+        (b"PK\x03\x04rest-of-a-workbook", "XLSX and ZIP files are not accepted."),
+        (b"<?xml version='1.0'?><AmazonEnvelope/>", "The XML settlement report (removed by Amazon) is not accepted."),
+        (b"Transaction Date,Type,Order,Amount\n", "Comma-separated files are not accepted."),
+    ):
+        resp = client.post(
+            "/finance/settlements/upload",
+            {"file": (io.BytesIO(data), "report.bin"), "connection_id": str(books.conn)},
+            content_type="multipart/form-data",
+        )
+        assert resp.status_code == 422
+        shown = visible_text(resp.get_data(as_text=True))
+        assert said in shown and "Flat File V2" in shown
+    assert body(books.tenant.api.get("finance/settlements")) == []
+    zh = portal(books.tenant)
+    zh.post("/locale", {"locale": "zh_CN", "next": "/finance/"})
+    resp = zh.post(
+        "/finance/settlements/upload",
+        {"file": (io.BytesIO(b"PK\x03\x04x"), "report.xlsx"), "connection_id": str(books.conn)},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 422 and "不接受 XLSX 和 ZIP 文件。" in resp.get_data(as_text=True)
+
+    resp = client.post(
+        "/finance/settlements/upload",
+        {"file": (io.BytesIO(gzip.compress(text.encode())), "settlement.txt.gz"), "connection_id": str(books.conn)},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    (s,) = body(books.tenant.api.get("finance/settlements"))
+    assert s["external_id"] == sid and s["line_count"] == 4
