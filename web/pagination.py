@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import request, url_for
 
-from core.db import count, session
+from core.db import session
+from core.http import list_total
 
 
 @dataclass
@@ -16,6 +17,7 @@ class Page:
     page: int
     per_page: int
     total: int
+    estimated: bool = False
 
     @property
     def pages(self) -> int:
@@ -45,12 +47,13 @@ class Page:
 
 
 def paginate(stmt: Any, per_page: int = 25, *, scalars: bool = True) -> Page:
-    """Run the page of `stmt` named by ?page= (out-of-range pages show the last one)."""
+    """Run the page of `stmt` named by ?page= (out-of-range pages show the last one). The total
+    is exact up to `core.http.EXACT_COUNT_LIMIT` rows and the planner's estimate beyond."""
     try:
         page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         page = 1
-    total = count(stmt)
+    total, estimated = list_total(stmt)
     page = min(page, max(1, -(-total // per_page)))
     result = session.execute(stmt.offset((page - 1) * per_page).limit(per_page))
-    return Page(list(result.scalars() if scalars else result), page, per_page, total)
+    return Page(list(result.scalars() if scalars else result), page, per_page, total, estimated)

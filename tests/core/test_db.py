@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Column, MetaData, Numeric, Table, Uuid, create_engine, event, select
+from sqlalchemy import Column, MetaData, Numeric, Table, Uuid, create_engine, event, func, select
 from sqlalchemy.exc import DBAPIError
 
 from core.audit import AuditEntry
@@ -130,3 +130,22 @@ def test_get_or_none_does_not_answer_a_row_deleted_in_the_session(tenant_a):
         session.delete(user)
         assert get_or_none(User, tenant_a.owner_id) is None
         raise RuntimeError("roll back")
+
+
+def test_a_long_list_gives_an_estimated_total_and_a_short_one_an_exact_count(tenant_a, monkeypatch):
+    import json
+
+    from core import http
+
+    with tenant_a.scope():
+        bulk_insert(AuditEntry.__table__, [_audit_row(tenant_a.id, f"many-{i}", {}) for i in range(6)])
+    resp = tenant_a.api.get("audit")
+    meta = json.loads(resp.headers["X-Pagination"])
+    with tenant_a.scope():
+        exact = session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    assert meta["total"] == exact and "estimated" not in meta
+    monkeypatch.setattr(http, "EXACT_COUNT_LIMIT", 3)
+    resp = tenant_a.api.get("audit")
+    meta = json.loads(resp.headers["X-Pagination"])
+    assert resp.status_code == 200 and meta["estimated"] is True and meta["total"] >= 4
+    assert len(resp.get_json()) == min(25, exact)
