@@ -1,7 +1,7 @@
 """The hooks a Tradelane plugin may implement.
 
 A plugin is a module (or object) registered through an entry point in one of the groups
-`tradelane.channels`, `tradelane.carriers` or `tradelane.accounting`. It implements hooks
+`tradelane.channels`, `tradelane.carriers`, `tradelane.accounting` or `tradelane.payments`. It implements hooks
 with the `hookimpl` marker from this module::
 
     from core.hookspecs import hookimpl
@@ -22,7 +22,7 @@ from typing import Any
 
 import pluggy
 
-from core.ports import AccountingTarget, CarrierAdapter, ChannelAdapter, EventRecord
+from core.ports import AccountingTarget, CarrierAdapter, ChannelAdapter, EventRecord, PaymentSourceAdapter
 
 PROJECT = "tradelane"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -49,6 +49,13 @@ def register_carriers() -> list[type[CarrierAdapter]]:
 def register_accounting_targets() -> list[type[AccountingTarget]]:
     """Return the accounting target classes this plugin provides (subclasses of
     `core.ports.AccountingTarget`). Added in plugin API 0.1."""
+
+
+@hookspec
+def register_payment_sources() -> list[type[PaymentSourceAdapter]]:
+    """Return the payment source classes this plugin provides (subclasses of
+    `core.ports.PaymentSourceAdapter`: payment providers that are not sales channels, such as
+    PayPal; docs/decisions/0014-payment-sources.md). Added in plugin API 0.2."""
 
 
 @hookspec

@@ -26,11 +26,13 @@ GROUPS = {
     "tradelane.channels": "channel",
     "tradelane.carriers": "carrier",
     "tradelane.accounting": "accounting",
+    "tradelane.payments": "payment",
 }
 _REGISTRATION_HOOKS = {
     "channel": "register_channels",
     "carrier": "register_carriers",
     "accounting": "register_accounting_targets",
+    "payment": "register_payment_sources",
 }
 
 

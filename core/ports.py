@@ -1600,8 +1600,26 @@ class AccountingTarget(Adapter):
         return []
 
 
+# ---------------------------------------------------------------------------------------------
+# Payment sources (docs/decisions/0014-payment-sources.md)
+
+
+class PaymentSourceAdapter(Adapter):
+    """A payment provider that is not a sales channel (PayPal: reference finance.md §3.3). It
+    returns the same `Payout` / `PayoutTransaction` data as the channel port's `list_payouts`,
+    so finance imports, matches and books every source through one path. Added in 0.2."""
+
+    kind: ClassVar[str] = "payment"
+    operations: ClassVar[Mapping[str, Operation]] = {"check_connection": IDEMPOTENT, "list_payouts": IDEMPOTENT}
+
+    @abc.abstractmethod
+    def list_payouts(self, paid_since: date) -> list[Payout]:
+        """The payouts settled since `paid_since` with their transactions, oldest first."""
+
+
 ADAPTER_BASES: dict[str, type[Adapter]] = {
     "channel": ChannelAdapter,
     "carrier": CarrierAdapter,
     "accounting": AccountingTarget,
+    "payment": PaymentSourceAdapter,
 }

@@ -130,7 +130,7 @@ class ConnectionSchema(Schema):
 class ConnectionCreateSchema(Schema):
     __model__ = PluginConnection
 
-    kind = fields.String(required=True, validate=validate.OneOf(("channel", "carrier", "accounting")))
+    kind = fields.String(required=True, validate=validate.OneOf(("channel", "carrier", "accounting", "payment")))
     plugin = fields.String(required=True)
     display_name = fields.String(required=True)
     settings = fields.Dict(load_default=dict)
@@ -146,4 +146,4 @@ class ConnectionUpdateSchema(Schema):
 
 
 class ConnectionQuerySchema(Schema):
-    kind = fields.String(validate=validate.OneOf(("channel", "carrier", "accounting")))
+    kind = fields.String(validate=validate.OneOf(("channel", "carrier", "accounting", "payment")))

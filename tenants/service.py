@@ -583,8 +583,8 @@ def revoke_api_key(actor: Principal, key_id: uuid.UUID) -> ApiKey:
 
 
 def adapter_info(kind: str, plugin: str) -> AdapterInfo:
-    if kind not in ("channel", "carrier", "accounting"):
-        raise ValidationError.field("kind", "use channel, carrier or accounting")
+    if kind not in ("channel", "carrier", "accounting", "payment"):
+        raise ValidationError.field("kind", "use channel, carrier, accounting or payment")
     try:
         return registry().adapter(kind, plugin)
     except KeyError:

@@ -196,6 +196,21 @@ class EverythingPlugin:
         return [EveryBooks]
 
     @hookspecs.hookimpl
+    def register_payment_sources(self):
+        from core.ports import PaymentSourceAdapter
+
+        class EveryPayments(PaymentSourceAdapter):
+            name = "every_payments"
+
+            def check_connection(self):
+                return "ok"
+
+            def list_payouts(self, paid_since):
+                return []
+
+        return [EveryPayments]
+
+    @hookspecs.hookimpl
     def register_emulators(self):
         def hello(environ, start_response):
             start_response("200 OK", [("Content-Type", "text/plain")])
@@ -232,7 +247,13 @@ def test_every_hook_is_called(app, tenant_a, monkeypatch):
     plugin = EverythingPlugin()
     record = reg.register(plugin, name="everything", kind="channel")
     assert record.status == "loaded", record.error
-    assert {"channel:every_channel", "carrier:every_carrier", "accounting:every_books"} <= set(record.adapters)
+    assert {
+        "channel:every_channel",
+        "carrier:every_carrier",
+        "accounting:every_books",
+        "payment:every_payments",
+    } <= set(record.adapters)
+    assert reg.adapter("payment", "every_payments").cls.kind == "payment"
     assert reg.emulators["every"] is not None
     monkeypatch.setattr(plugins, "_registry", reg)
 

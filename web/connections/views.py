@@ -31,7 +31,12 @@ from web.pagination import Page, paginate
 
 bp = Blueprint("connections", __name__, url_prefix="/connections", template_folder="templates")
 
-KINDS = {"channel": _l("Sales channel"), "carrier": _l("Carrier"), "accounting": _l("Accounting")}
+KINDS = {
+    "channel": _l("Sales channel"),
+    "carrier": _l("Carrier"),
+    "accounting": _l("Accounting"),
+    "payment": _l("Payment source"),
+}
 CONNECTION_STATUSES = {"ok": _l("OK"), "error": _l("Error"), "untested": _l("Not tested")}
 RUN_STATUSES = {
     "running": _l("Running"),
