@@ -17,6 +17,7 @@ tenants (authenticating a key, routing a webhook, fanning out periodic jobs).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -50,6 +51,7 @@ from sqlalchemy import (
     exc as sa_exc,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -60,6 +62,7 @@ from sqlalchemy.orm import (
     sessionmaker,
     with_loader_criteria,
 )
+from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlalchemy.types import TypeDecorator
 
 from core.tenancy import NoTenantError, current_tenant_id
@@ -317,10 +320,13 @@ def _filter_by_tenant(state: Any) -> None:
         return
     if state.is_column_load or state.is_relationship_load:
         return
+    state.statement = state.statement.options(_tenant_criteria())
+
+
+def _tenant_criteria() -> Any:
+    """The current tenant's rows only, for every tenant table a select touches."""
     tenant_id = current_tenant_id()
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantMixin, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-    )
+    return with_loader_criteria(TenantMixin, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
 
 
 @event.listens_for(Session, "before_flush")
@@ -381,6 +387,41 @@ def _hide_secrets_of_failed_statement(ctx: Any) -> None:
 def count(stmt: Any) -> int:
     """Total rows of a select (for pagination)."""
     return session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+
+
+# Lists count their rows exactly up to this many; beyond it the total is the planner's estimate.
+EXACT_COUNT_LIMIT = 10_000
+
+
+class _Explain(Executable, ClauseElement):
+    """`EXPLAIN (FORMAT JSON)` of a select, compiled with its bound parameters."""
+
+    inherit_cache = False
+
+    def __init__(self, stmt: Any) -> None:
+        self.stmt = stmt
+
+
+@compiles(_Explain, "postgresql")
+def _compile_explain(element: _Explain, compiler: Any, **kw: Any) -> str:
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.stmt, **kw)
+
+
+def list_total(stmt: Any) -> tuple[int, bool]:
+    """(total rows of a list's select, whether it is an estimate). Counted exactly up to
+    EXACT_COUNT_LIMIT rows (the count reads at most one more); a larger total on PostgreSQL is
+    the planner's estimate of the select's rows (EXPLAIN, through the tenant filter), never
+    below what was counted, so that a million-row list is not counted on every request.
+    Elsewhere (SQLite) the count is always exact."""
+    if session.get_bind().dialect.name != "postgresql":
+        return count(stmt), False
+    counted = count(stmt.order_by(None).limit(EXACT_COUNT_LIMIT + 1))
+    if counted <= EXACT_COUNT_LIMIT:
+        return counted, False
+    # EXPLAIN is no ORM select, so the tenant filter is added to the select it explains.
+    plan = session.execute(_Explain(stmt.order_by(None).options(_tenant_criteria()))).scalar_one()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return max(int(plan[0]["Plan"]["Plan Rows"]), counted), True
 
 
 def get_or_none(model: type, ident: Any) -> Any:

@@ -26,18 +26,14 @@ from flask import session as cookie
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import with_loader_criteria
-from sqlalchemy.sql.expression import ClauseElement, Executable
 from werkzeug.exceptions import HTTPException
 
 from core import idempotency, validation
-from core.db import TenantMixin, count, is_unique_violation, session
+from core.db import is_unique_violation, list_total, session
 from core.errors import DomainError, PermissionDenied, TooManyAttempts, Unauthorized, summarize
 from core.messages import detail
-from core.tenancy import Actor, actor_context, current_tenant_id, tenant_context
+from core.tenancy import Actor, actor_context, tenant_context
 
 log = logging.getLogger("tradelane.http")
 
@@ -156,45 +152,6 @@ class Schema(ma.Schema):
             if bad:
                 raise ma.ValidationError(bad)
         return data
-
-
-# Lists count their rows exactly up to this many; beyond it the total is the planner's estimate.
-EXACT_COUNT_LIMIT = 10_000
-
-
-class _Explain(Executable, ClauseElement):
-    """`EXPLAIN (FORMAT JSON)` of a select, compiled with its bound parameters."""
-
-    inherit_cache = False
-
-    def __init__(self, stmt: Any) -> None:
-        self.stmt = stmt
-
-
-@compiles(_Explain, "postgresql")
-def _compile_explain(element: _Explain, compiler: Any, **kw: Any) -> str:
-    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.stmt, **kw)
-
-
-def list_total(stmt: Any) -> tuple[int, bool]:
-    """(total rows of a list's select, whether it is an estimate). Counted exactly up to
-    EXACT_COUNT_LIMIT rows (the count reads at most one more); a larger total on PostgreSQL is
-    the planner's estimate of the select's rows (EXPLAIN, through the tenant filter), never
-    below what was counted, so that a million-row list is not counted on every request.
-    Elsewhere (SQLite) the count is always exact."""
-    bounded = stmt.order_by(None).limit(EXACT_COUNT_LIMIT + 1)
-    counted = session.execute(select(func.count()).select_from(bounded.subquery())).scalar_one()
-    if counted <= EXACT_COUNT_LIMIT:
-        return counted, False
-    if session.get_bind().dialect.name != "postgresql":
-        return count(stmt), False
-    tenant_id = current_tenant_id()
-    filtered = stmt.order_by(None).options(
-        with_loader_criteria(TenantMixin, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-    )
-    plan = session.execute(_Explain(filtered)).scalar_one()
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return max(int(plan[0]["Plan"]["Plan Rows"]), counted), True
 
 
 def paged(stmt: Any, pagination_parameters: Any, *, scalars: bool = True) -> list[Any]:

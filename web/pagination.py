@@ -7,8 +7,7 @@ from typing import Any
 
 from flask import request, url_for
 
-from core.db import session
-from core.http import list_total
+from core.db import list_total, session
 
 
 @dataclass
@@ -48,7 +47,7 @@ class Page:
 
 def paginate(stmt: Any, per_page: int = 25, *, scalars: bool = True) -> Page:
     """Run the page of `stmt` named by ?page= (out-of-range pages show the last one). The total
-    is exact up to `core.http.EXACT_COUNT_LIMIT` rows and the planner's estimate beyond."""
+    is exact up to `core.db.EXACT_COUNT_LIMIT` rows and the planner's estimate beyond."""
     try:
         page = max(1, int(request.args.get("page", 1)))
     except ValueError:

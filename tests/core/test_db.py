@@ -135,7 +135,7 @@ def test_get_or_none_does_not_answer_a_row_deleted_in_the_session(tenant_a):
 def test_a_long_list_gives_an_estimated_total_and_a_short_one_an_exact_count(tenant_a, monkeypatch):
     import json
 
-    from core import http
+    from core import db
 
     with tenant_a.scope():
         bulk_insert(AuditEntry.__table__, [_audit_row(tenant_a.id, f"many-{i}", {}) for i in range(6)])
@@ -144,7 +144,7 @@ def test_a_long_list_gives_an_estimated_total_and_a_short_one_an_exact_count(ten
     with tenant_a.scope():
         exact = session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
     assert meta["total"] == exact and "estimated" not in meta
-    monkeypatch.setattr(http, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr(db, "EXACT_COUNT_LIMIT", 3)
     resp = tenant_a.api.get("audit")
     meta = json.loads(resp.headers["X-Pagination"])
     assert resp.status_code == 200 and meta["estimated"] is True and meta["total"] >= 4
