@@ -549,29 +549,13 @@ class ShopifyEmulator(ChannelEmulator):
         if refused:
             return refused
         args = request.args
-        try:
-            limit = int(args.get("limit", 50))
-        except ValueError:
-            return self._reply({"errors": {"limit": "Expected Integer"}}, 400)
-        if not 1 <= limit <= 250:
-            return self._reply({"errors": {"limit": "must be between 1 and 250"}}, 400)
-        page_info = args.get("page_info")
-        if page_info:
-            extra = [k for k in args if k not in ("page_info", "limit", "fields")]
-            if extra:
-                return self._reply(
-                    {
-                        "errors": {
-                            extra[0]: f"{extra[0]} cannot be passed when page_info is present. See "
-                            "https://shopify.dev/api/usage/pagination-rest for more information."
-                        }
-                    },
-                    400,
-                )
+        limit, state, refused = self._paging(args, also=("fields",))
+        if refused:
+            return refused
+        if state is not None:
             try:
-                state = self._decode_page(page_info)
                 filters, anchor, forward = state["f"], tuple(state["k"]), state["d"] == "next"
-            except (ValueError, KeyError, TypeError):
+            except (KeyError, TypeError):
                 return self._reply({"errors": {"page_info": "Invalid value."}}, 400)
         else:
             filters = {k: v for k, v in args.items() if k in LIST_FILTERS}
@@ -932,33 +916,45 @@ class ShopifyEmulator(ChannelEmulator):
             "processed_at": ts(self.clock.now()),
         }
 
+    def _paging(self, args: Any, also: tuple[str, ...] = ()) -> tuple[int, Any, Response | None]:
+        """(limit, the decoded page_info or None, a 400 to answer instead) of a REST list:
+        `limit` 1 to 250, and beside `page_info` nothing but `limit` (and `also`), since the
+        page_info carries the filters (channels.md §2)."""
+        try:
+            limit = int(args.get("limit", 50))
+        except ValueError:
+            return 0, None, self._reply({"errors": {"limit": "Expected Integer"}}, 400)
+        if not 1 <= limit <= 250:
+            return 0, None, self._reply({"errors": {"limit": "must be between 1 and 250"}}, 400)
+        if not args.get("page_info"):
+            return limit, None, None
+        extra = [k for k in args if k not in ("page_info", "limit", *also)]
+        if extra:
+            message = (
+                f"{extra[0]} cannot be passed when page_info is present. See "
+                "https://shopify.dev/api/usage/pagination-rest for more information."
+            )
+            return 0, None, self._reply({"errors": {extra[0]: message}}, 400)
+        try:
+            return limit, self._decode_page(args["page_info"]), None
+        except (ValueError, KeyError, TypeError):
+            return 0, None, self._reply({"errors": {"page_info": "Invalid value."}}, 400)
+
     def _keyset_page(
         self, request: Request, rows: list[dict[str, Any]], key: Any, filters: tuple[str, ...]
     ) -> tuple[list[dict[str, Any]], dict[str, str] | None, Response | None]:
         """One page of `rows` (sorted by `key`) as Shopify's REST lists page: `limit` up to 250,
         the next page through an opaque `page_info` in the `Link` header, which carries the
         filters, so other filters beside it are refused (400)."""
-        args = request.args
-        try:
-            limit = int(args.get("limit", 50))
-        except ValueError:
-            return [], None, self._reply({"errors": {"limit": "Expected Integer"}}, 400)
-        if not 1 <= limit <= 250:
-            return [], None, self._reply({"errors": {"limit": "must be between 1 and 250"}}, 400)
+        limit, state, refused = self._paging(request.args)
+        if refused:
+            return [], None, refused
         anchor = None
-        chosen = {k: v for k, v in args.items() if k in filters}
-        if args.get("page_info"):
-            extra = [k for k in args if k not in ("page_info", "limit")]
-            if extra:
-                return (
-                    [],
-                    None,
-                    self._reply({"errors": {extra[0]: f"{extra[0]} cannot be passed when page_info is present."}}, 400),
-                )
+        chosen = {k: v for k, v in request.args.items() if k in filters}
+        if state is not None:
             try:
-                state = self._decode_page(args["page_info"])
                 chosen, anchor = dict(state["f"]), list(state["k"])
-            except (ValueError, KeyError, TypeError):
+            except (KeyError, TypeError):
                 return [], None, self._reply({"errors": {"page_info": "Invalid value."}}, 400)
         rows = [r for r in rows if all(self._keep(r, k, v) for k, v in chosen.items())]
         rows.sort(key=key)
