@@ -25,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, cast, func, select
 
 from core.db import session
 from core.finance.models import Account, AccountMapping, Period, Voucher, VoucherLine
@@ -46,6 +46,8 @@ CATEGORIES = {
     "freight_out": "freight",
 }
 GROUPS = ("order", "sku", "shop", "month")
+# Ids per IN list: below the bound-parameter limits of PostgreSQL (65,535) and SQLite (32,766).
+IN_CHUNK = 10_000
 
 
 def categories() -> dict[uuid.UUID, str]:
@@ -162,17 +164,7 @@ def profit(group: str, period_from: str, period_to: str | None = None) -> list[P
         net = Decimal(net)
         cat = cats[account_id]
         month_key = f"{year:04d}-{month:02d}"
-        okey = order_id or ("none", shop_id, month_key, sku_id)
-        o = orders.setdefault(
-            okey,
-            {
-                "shop": shop_id,
-                "month": month_key,
-                "skus": defaultdict(lambda: defaultdict(lambda: ZERO)),
-                "order": order_id,
-            },
-        )
-        o["shop"] = o["shop"] or shop_id
+        o = _bucket(orders, order_id or ("none", shop_id, month_key, sku_id), shop_id, month_key, order_id)
         o["month"] = min(o["month"], month_key)
         bucket = o["skus"][sku_id]
         if cat == "revenue":
@@ -182,8 +174,8 @@ def profit(group: str, period_from: str, period_to: str | None = None) -> list[P
                 bucket["revenue"] -= net
         else:
             bucket[cat] += net
-    real = settlement_fees(start, end)
-    _move_settlement_fees(orders, real)
+    _move_settlement_fees(orders, settlement_fees(start, end))
+    settled_orders = _settled_orders([o["order"] for o in orders.values() if o["order"]])
     estimates = {k: Decimal(str(v)) for k, v in (settings().fee_estimates or {}).items()}
     channels = _channels({o["shop"] for o in orders.values() if o["shop"]})
     out: dict[str, ProfitRow] = {}
@@ -193,7 +185,7 @@ def profit(group: str, period_from: str, period_to: str | None = None) -> list[P
         refunds = sum((b["refunds"] for b in skus.values()), ZERO)
         fees = sum((b["fees"] for b in skus.values()), ZERO)
         estimated = ZERO
-        settled = bool(o["order"]) and o["order"] in real.matched
+        settled = o["order"] in settled_orders
         if o["order"] and not settled and not fees:
             pct = estimates.get(channels.get(o["shop"], ""), ZERO)
             estimated = round_money((revenue - refunds) * pct / 100, functional)
@@ -264,7 +256,6 @@ class SettlementFees:
     skus: dict[tuple[Any, str, Any], Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
     moved: dict[tuple[Any, str], Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
     order_shop: dict[Any, tuple[Any, str]] = field(default_factory=dict)
-    matched: set[Any] = field(default_factory=set)  # orders matched by any booked settlement
 
 
 def _fee_categories() -> tuple[str, ...]:
@@ -280,7 +271,7 @@ def settlement_fees(start: date, end: date) -> SettlementFees:
     """Fees of the settlements whose (unreversed, posted) voucher lies in the months from
     `start` to `end`, per matched order and per SKU of lines that name a SKU but no order
     (reference finance.md §3.1: storage and other lines per SKU)."""
-    from core.catalog.service import find_sku_by_code
+    from core.catalog.service import sku_ids_by_code
     from core.finance.settlements.models import Settlement, SettlementLine
 
     functional = functional_currency()
@@ -291,7 +282,7 @@ def settlement_fees(start: date, end: date) -> SettlementFees:
         select(v.source_id, p.year, p.month, func.max(ln.rate))
         .join(ln, ln.voucher_id == v.id)
         .join(p, p.id == v.period_id)
-        .join(S, func.cast(S.id, _String()) == v.source_id)
+        .join(S, cast(S.id, String) == v.source_id)
         .where(
             v.source_type == "settlement",
             v.rule == "settlement.imported",
@@ -307,33 +298,24 @@ def settlement_fees(start: date, end: date) -> SettlementFees:
     for source_id, year, month, rate in session.execute(booked):
         if start <= date(year, month, 1) <= end:
             in_range[source_id] = (f"{year:04d}-{month:02d}", Decimal(rate or 1))
-    fee_cats = _fee_categories()
-    # Every order a booked settlement matched: none of them is estimated, whatever the range.
-    booked_ids = select(S.id).where(S.booked_at.is_not(None))
-    for (order_id,) in session.execute(
-        select(L.order_id).where(L.order_id.is_not(None), L.settlement_id.in_(booked_ids)).distinct()
-    ):
-        out.matched.add(order_id)
     if not in_range:
         return out
     ids = [uuid.UUID(k) for k in in_range]
-    codes: dict[str, Any] = {}
     stmt = (
         select(S.id, S.connection_id, S.currency, L.order_id, L.sku, func.sum(L.amount))
         .join(S, S.id == L.settlement_id)
-        .where(L.settlement_id.in_(ids), L.category.in_(fee_cats))
+        .where(L.settlement_id.in_(ids), L.category.in_(_fee_categories()))
         .group_by(S.id, S.connection_id, S.currency, L.order_id, L.sku)
     )
-    for sid, shop, currency, order_id, sku, amount in session.execute(stmt):
+    rows = session.execute(stmt).all()
+    codes = sku_ids_by_code(sku for _, _, _, order_id, sku, _ in rows if order_id is None and sku)
+    for sid, shop, currency, order_id, sku, amount in rows:
         month, rate = in_range[str(sid)]
         if not amount or (order_id is None and not sku):
             continue  # a fee of the shop: it stays where the voucher booked it
         sku_id = None
         if order_id is None:
-            if sku not in codes:
-                found = find_sku_by_code(sku)
-                codes[sku] = found.id if found else None
-            sku_id = codes[sku]
+            sku_id = codes.get(sku.strip())
             if sku_id is None:
                 continue  # a SKU the catalog does not know: the fee stays with the shop
         value = round_money(-Decimal(amount) * (rate if currency != functional else Decimal(1)), functional)
@@ -346,10 +328,19 @@ def settlement_fees(start: date, end: date) -> SettlementFees:
     return out
 
 
-def _String() -> Any:
-    from sqlalchemy import String
+def _settled_orders(order_ids: list[Any]) -> set[Any]:
+    """The orders among these that a booked settlement matched: none of them is estimated,
+    whichever months the settlement lies in."""
+    from core.finance.settlements.models import Settlement, SettlementLine
 
-    return String()
+    L = SettlementLine
+    booked = select(Settlement.id).where(Settlement.booked_at.is_not(None))
+    found: set[Any] = set()
+    for i in range(0, len(order_ids), IN_CHUNK):
+        chunk = order_ids[i : i + IN_CHUNK]
+        stmt = select(L.order_id).where(L.order_id.in_(chunk), L.settlement_id.in_(booked)).distinct()
+        found.update(session.execute(stmt).scalars())
+    return found
 
 
 def _bucket(orders: dict[Any, dict[str, Any]], okey: Any, shop: Any, month: str, order: Any) -> dict[str, Any]:
