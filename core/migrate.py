@@ -24,6 +24,8 @@ from core.db import APP_ROLE_DEFAULT, Base
 ROOT = Path(__file__).resolve().parent
 CAPABILITY_DIRS_GLOB = "*/migrations"
 TENANT_EXPR = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
+# Transaction-level advisory lock key of `upgrade` (per database; any constant of our own).
+UPGRADE_LOCK = 0x7472_6164_656C  # "tradel"
 
 
 def version_locations() -> list[str]:
@@ -49,6 +51,10 @@ def upgrade(engine: Engine, revision: str = "heads", app_role: str | None = APP_
     load_models()
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two upgrades of one database at once (a rolling deploy) take turns: the second
+            # waits here, then finds the first's revisions applied and has nothing to do.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
         if conn.dialect.name == "postgresql" and app_role:

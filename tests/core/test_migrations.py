@@ -100,3 +100,50 @@ def test_concurrent_upgrades_of_a_fresh_server_race_safely_for_the_role(database
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
         admin.dispose()
+
+
+def _upgrade_at_the_barrier(url: str, role: str, barrier) -> str:
+    """One process of the race below: upgrade the shared database to every head."""
+    engine = create_engine(url)
+    barrier.wait(timeout=120)
+    try:
+        upgrade(engine, app_role=role)
+        return "ok"
+    except Exception as exc:  # reported to the parent, which names it
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        engine.dispose()
+
+
+def test_two_upgrades_of_one_fresh_database_at_once_both_succeed(database_url):
+    """A rolling deploy starts `tradelane db upgrade` on two machines against one database:
+    the second waits for the first and then has nothing left to do (without the lock, both
+    created the same tables and one failed)."""
+    import multiprocessing
+    import os
+    import uuid
+
+    from sqlalchemy import text
+
+    role = f"tradelane_race_{uuid.uuid4().hex[:12]}"
+    base = database_url.rsplit("/", 1)[0]
+    name = f"race_upgrade_{os.getpid()}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        ctx = multiprocessing.get_context("spawn")
+        barrier = ctx.Manager().Barrier(2)
+        with ctx.Pool(2) as pool:
+            results = pool.starmap(_upgrade_at_the_barrier, [(f"{base}/{name}", role, barrier)] * 2)
+        assert results == ["ok", "ok"], results
+        engine = create_engine(f"{base}/{name}")
+        try:
+            assert not unmigrated_changes(engine)
+        finally:
+            engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        admin.dispose()
