@@ -8,11 +8,11 @@ the tenant's IOSS number must be set; above €150 import VAT is paid at the bor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from core import money
+from core.db import utcnow
 from core.errors import ValidationError
 from core.orders.service.regions import REGIONS
 from core.ports import CustomsItem
@@ -88,7 +88,7 @@ def total(lines: list[Line]) -> tuple[Decimal, str]:
     currency = lines[0].currency
     amount = Decimal(0)
     for ln in lines:
-        rate = Decimal(1) if ln.currency == currency else money.rate(ln.currency, currency, date.today())
+        rate = Decimal(1) if ln.currency == currency else money.rate(ln.currency, currency, utcnow().date())
         amount += ln.unit_value * ln.quantity * rate
     return amount, currency
 
@@ -98,7 +98,7 @@ def check_eu(lines: list[Line], country: str, ioss: str) -> dict[str, Any]:
     if country not in REGIONS["EU"]:
         return {}
     amount, currency = total(lines)
-    eur = amount if currency == "EUR" else amount * money.rate(currency, "EUR", date.today())
+    eur = amount if currency == "EUR" else amount * money.rate(currency, "EUR", utcnow().date())
     low = eur <= IOSS_LIMIT_EUR
     if low and not ioss:
         raise ValidationError.field(
@@ -127,7 +127,7 @@ def ports_items(lines: list[Line]) -> tuple[CustomsItem, ...]:
 
 def postal_form(lines: list[Line]) -> str:
     amount, currency = total(lines)
-    usd = amount if currency == "USD" else amount * money.rate(currency, "USD", date.today())
+    usd = amount if currency == "USD" else amount * money.rate(currency, "USD", utcnow().date())
     weight = sum(ln.net_weight_g * ln.quantity for ln in lines)
     return "cn22" if usd <= CN22_LIMIT_USD and weight < CN22_LIMIT_G else "cn23"
 

@@ -297,7 +297,7 @@ def _customs(shipment: Shipment, order: Any) -> tuple[Customs | None, dict[str, 
         "incoterm": settings.incoterm,
         "export_reason": settings.export_reason,
         "invoice_number": f"CI-{shipment.number}",
-        "invoice_date": date.today().isoformat(),
+        "invoice_date": utcnow().date().isoformat(),
         "eori": settings.eori,
         "ioss": settings.ioss if eu.get("ioss_applies") else "",
         "vat_number": settings.vat_number,
@@ -351,7 +351,7 @@ def _functional(amount: Decimal | None, currency: str) -> Decimal | None:
     if currency == target:
         return amount
     try:
-        return amount * money.rate(currency, target, date.today())
+        return amount * money.rate(currency, target, utcnow().date())
     except money.RateNotFound:
         return None
 
