@@ -8,10 +8,13 @@ returns several rate types (§5.6: LIST and PREFERRED_CURRENCY come next to it).
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
+
+from pypdf import PdfReader, PdfWriter
 
 from core.ports import (
     Address,
@@ -262,12 +265,26 @@ def _decoded(doc: Mapping[str, Any]) -> bytes:
     return base64.b64decode(doc.get("encodedLabel") or "")
 
 
+def _merged_pdf(parts: list[bytes]) -> bytes:
+    if len(parts) <= 1:
+        return parts[0] if parts else b""
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def label_from(data: Mapping[str, Any], request: ShipmentRequest) -> Label:
     shipment = data["output"]["transactionShipments"][0]
     pieces = shipment.get("pieceResponses") or []
     labels = [d for p in pieces for d in p.get("packageDocuments") or [] if d.get("contentType") == "LABEL"]
     fmt = "ZPL" if labels and labels[0].get("docType") == "ZPLII" else "PDF"
-    data_bytes = b"".join(_decoded(d) for d in labels) if fmt == "ZPL" else (_decoded(labels[0]) if labels else b"")
+    # A multi-piece shipment has one label per piece: ZPL concatenates, PDFs become one
+    # document with a page per piece, so every parcel of the shipment gets its label.
+    parts = [_decoded(d) for d in labels]
+    data_bytes = b"".join(parts) if fmt == "ZPL" else _merged_pdf(parts)
     documents = tuple(
         Document(
             "commercial_invoice" if d.get("contentType") == "COMMERCIAL_INVOICE" else d.get("contentType", "").lower(),

@@ -112,3 +112,17 @@ def test_prices_are_decimal_strings_on_the_wire(fedex):
     quotes = fedex.adapter.quote(contract.request("Q-D", international=True))
     assert all(isinstance(q.amount, Decimal) for q in quotes)
     assert {q.service for q in quotes} == {"FEDEX_INTERNATIONAL_PRIORITY", "INTERNATIONAL_ECONOMY"}
+
+
+def test_a_multi_piece_pdf_label_has_a_page_for_every_piece(fedex):
+    import io
+
+    from pypdf import PdfReader
+
+    contract = CarrierContract()
+    pieces = (contract.parcel, contract.parcel, contract.parcel)
+    quotes = fedex.adapter.quote(contract.request("SHP-3", parcels=pieces))
+    label = fedex.adapter.create_label(contract.request("SHP-3", parcels=pieces, service=quotes[0].service))
+    assert len(label.piece_tracking_numbers) == 3
+    data, fmt = label.printable
+    assert fmt == "PDF" and len(PdfReader(io.BytesIO(data)).pages) == 3
