@@ -4,11 +4,12 @@ service, serialise."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, request
+from flask import Response, g, request
 from flask.views import MethodView
 from sqlalchemy import select
 
@@ -17,7 +18,7 @@ from core.db import session, uuid7
 from core.errors import ValidationError
 from core.http import Blueprint, paged, requires
 from core.inventory import schemas as s
-from core.inventory.models import Location, Reservation, Transfer
+from core.inventory.models import Location, Reservation, StockOperation, Transfer
 from core.inventory.service import Line, adjustments, kits, reconcile, reports, stocktakes, transfers, warehouses
 from core.inventory.service import skus as sku_lookup
 from core.inventory.service.reads import list_buckets
@@ -34,10 +35,18 @@ READ, WRITE = "inventory:read", "inventory:write"
 
 
 def stock_key(action: str) -> str:
-    """The idempotency key of a stock event started over HTTP: the request's Idempotency-Key
-    when it has one (a retried request moves nothing twice), else a fresh one."""
+    """The idempotency key of a stock event started over HTTP: the caller's Idempotency-Key
+    when it has one (a retried request moves nothing twice), else a fresh one. Keys are the
+    caller's own, as the HTTP layer's records are (core/idempotency.py): another user or API
+    key of the tenant who happens to send the same key starts a stock event of its own."""
     given = request.headers.get("Idempotency-Key", "").strip()
-    return f"api:{action}:{given}" if given else f"api:{action}:{uuid7()}"
+    if not given:
+        return f"api:{action}:{uuid7()}"
+    principal = g.get("principal")
+    scoped = f"api:{action}:{principal.id if principal else '-'}:"
+    if len(scoped) + len(given) > StockOperation.key.type.length:
+        given = "sha256:" + hashlib.sha256(given.encode()).hexdigest()
+    return scoped + given
 
 
 # --- warehouses -------------------------------------------------------------------------------

@@ -371,3 +371,21 @@ def test_borrowings_and_platform_reconciliation(tenant_a):
 def test_lists_paginate(tenant_a, path):
     resp = tenant_a.api.get(f"{path}?page=1&page_size=5")
     assert resp.status_code == 200 and "X-Pagination" in resp.headers
+
+
+def test_stock_event_keys_are_the_callers_own(tenant_a):
+    wid = _warehouse(tenant_a, "SZ")
+    sku = approved_sku(tenant_a, "TEE-RED-L")
+    payload = {"kind": "opening_balance", "lines": [{"sku_id": str(sku), "warehouse_id": wid, "quantity": 5}]}
+    payload["lines"][0]["unit_cost"] = {"amount": "7.50", "currency": "CNY"}
+    first = tenant_a.api.post("stock/adjustments", payload, headers={"Idempotency-Key": "open-1"})
+    # A colleague whose key happens to be the same starts an event of their own.
+    colleague = tenant_a.client_with_roles("warehouse")
+    theirs = colleague.post("stock/adjustments", payload, headers={"Idempotency-Key": "open-1"})
+    assert theirs.status_code == 201 and body(theirs)["operation_id"] != body(first)["operation_id"]
+    assert body(theirs)["replayed"] is False
+    # The longest key the HTTP layer takes still names one event, retried or not.
+    long_key = "k" * 200
+    outcomes = [tenant_a.api.post("stock/adjustments", payload, headers={"Idempotency-Key": long_key}) for _ in "12"]
+    assert [r.status_code for r in outcomes] == [201, 201]
+    assert body(outcomes[0])["operation_id"] == body(outcomes[1])["operation_id"]
