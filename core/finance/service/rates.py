@@ -11,8 +11,11 @@ from decimal import Decimal
 from core import money
 
 
-def lookup(pairs: Iterable[tuple[str, date]], functional: str) -> dict[tuple[str, date], Decimal]:
-    """Functional units per one unit of each currency on each date, for the pairs known."""
+def lookup(
+    pairs: Iterable[tuple[str, date]], functional: str, *, window_days: int = money.RATE_WINDOW_DAYS
+) -> dict[tuple[str, date], Decimal]:
+    """Functional units per one unit of each currency on each date, for the pairs known (a
+    stored rate counts for `window_days` after its own date)."""
     found: dict[tuple[str, date], Decimal] = {}
     rate = getattr(money, "rate", None)
     for currency, on in set(pairs):
@@ -22,7 +25,7 @@ def lookup(pairs: Iterable[tuple[str, date]], functional: str) -> dict[tuple[str
         if rate is None:
             continue
         try:
-            found[(currency, on)] = rate(currency, functional, on)
+            found[(currency, on)] = rate(currency, functional, on, window_days=window_days)
         except LookupError:
             continue
     return found

@@ -28,6 +28,10 @@ from core.finance.service.vouchers import get_voucher, reverse
 from core.money import round_money
 
 ZERO = Decimal(0)
+# The closing rate is the rate of the balance-sheet date (reference finance.md §2.5). A stored
+# rate covers the days after it only across a holiday (Golden Week is seven days), not the
+# month that a transaction's rate may span: a month-old rate would revalue at the wrong rate.
+CLOSING_RATE_WINDOW_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -87,11 +91,17 @@ def revalue(period_key: str) -> dict[str, object]:
         raise InvalidTransition(f"period {period.key}", period.status, "revalue")
     found = positions(period)
     needed = {(pos.currency, period.end_date) for pos in found}
-    known = rates.lookup(needed, functional)
+    known = rates.lookup(needed, functional, window_days=CLOSING_RATE_WINDOW_DAYS)
     missing = sorted(needed - set(known))
     if missing:
         raise ValidationError(
-            {"rates": [f"no closing rate {cur}/{functional} on {on.isoformat()}" for cur, on in missing]}
+            {
+                "rates": [
+                    f"no closing rate {cur}/{functional} on {on.isoformat()} "
+                    f"or in the {CLOSING_RATE_WINDOW_DAYS} days before"
+                    for cur, on in missing
+                ]
+            }
         )
     lines = entries(found, {cur: known[(cur, period.end_date)] for cur, _ in needed}, functional, period.end_date)
     if not lines:

@@ -181,3 +181,27 @@ def test_a_voucher_waits_naming_pair_and_day_and_posts_when_the_rate_arrives(boo
     assert Decimal(receivable["rate"]) == Decimal("7.7777") and receivable["debit"] == "155.55"
     _balanced(posted)
     assert verify(books.tenant)["ok"] is True
+
+
+def test_revaluation_needs_the_closing_rate_of_the_period_end_not_a_weeks_older_one(books):
+    from core.errors import ValidationError
+    from core.finance.service import periods, revaluation
+
+    today = local_today()
+    _rate(books.tenant, "USD", today, "7.10")
+    shipped(books, sku_line(books, books.tee, 1, "100.00"), currency="USD")
+    # The month after: its last day is four weeks or more after the only USD rate there is.
+    first = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    key = f"{first.year:04d}-{first.month:02d}"
+    with books.tenant.scope():
+        periods.period_by_key(key, create=True)
+        last = periods.period_by_key(key).end_date
+        with pytest.raises(ValidationError) as refused:
+            revaluation.revalue(key)
+        (message,) = refused.value.errors["rates"]
+        assert message == f"no closing rate USD/CNY on {last.isoformat()} or in the 7 days before"
+    # A rate a few days before the end (a holiday) is the closing rate.
+    _rate(books.tenant, "USD", last - timedelta(days=3), "7.30")
+    with books.tenant.scope():
+        done = revaluation.revalue(key)
+    assert done["voucher"] and done["lines"] == 1
