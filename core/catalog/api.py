@@ -19,7 +19,6 @@ from core.catalog.schemas import (
     CategoryUpdateSchema,
     ExportQuerySchema,
     GenerateVariantsSchema,
-    ImageFormSchema,
     ImageSchema,
     ImageUploadSchema,
     ImageUrlSchema,
@@ -174,14 +173,13 @@ def generate_variants(data: dict[str, Any], product_id: uuid.UUID) -> Any:
 
 @blp.route("/products/<uuid:product_id>/images", methods=["POST"])
 @blp.arguments(ImageUploadSchema, location="files")
-@blp.arguments(ImageFormSchema, location="form")
 @blp.response(201, ImageSchema)
 @requires("catalog:write")
-def upload_image(files: dict[str, Any], form: dict[str, Any], product_id: uuid.UUID) -> Any:
+def upload_image(files: dict[str, Any], product_id: uuid.UUID) -> Any:
     """Upload an image (PNG, JPEG, GIF or WebP, at most 10 MB) as multipart field `file`;
     `sku_id` ties it to one variant."""
     upload = files["file"]
-    return images.describe(service.add_image_file(product_id, upload.stream, upload.filename, form.get("sku_id")))
+    return images.describe(service.add_image_file(product_id, upload.stream, upload.filename, files["sku_id"]))
 
 
 @blp.route("/products/<uuid:product_id>/image-urls", methods=["POST"])

@@ -259,9 +259,6 @@ class SkuUpdateSchema(SkuFieldsSchema):
 
 class ImageUploadSchema(Schema):
     file = Upload(required=True)
-
-
-class ImageFormSchema(Schema):
     sku_id = fields.UUID(load_default=None, allow_none=True)
 
 

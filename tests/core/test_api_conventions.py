@@ -113,6 +113,18 @@ def test_openapi_documents_the_api(app):
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/jobs/{job_id}" in spec["paths"] and "/api/v1/connections" in spec["paths"]
     assert "bearerAuth" in spec["components"]["securitySchemes"]
+    # OpenAPI 3 has no `formData` parameters: a multipart upload is one requestBody.
+    in_form_data = [
+        (path, method)
+        for path, operations in spec["paths"].items()
+        for method, op in operations.items()
+        if isinstance(op, dict)
+        for param in op.get("parameters", [])
+        if param.get("in") not in ("path", "query", "header", "cookie")
+    ]
+    assert in_form_data == []
+    upload = spec["paths"]["/api/v1/products/{product_id}/images"]["post"]["requestBody"]["content"]
+    assert list(upload) == ["multipart/form-data"]
 
 
 def test_every_api_endpoint_declares_its_permission(app):
