@@ -9,11 +9,13 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from core import jobs
 from core.errors import DomainError
 from core.purchasing.schemas import Names
 from core.purchasing.service import SUGGESTION_STATUSES
 from core.purchasing.service import replenishment as service
 from web.auth import login_required
+from web.jobs.views import live_job
 from web.pagination import paginate
 from web.purchasing.views import bp, run_action, transition_failed
 
@@ -29,13 +31,19 @@ def replenishment() -> str:
         [s.sku_id for s in page.items], [s.warehouse_id for s in page.items], [s.supplier_id for s in page.items]
     )
     rows = [(s, service.inputs_of(s)) for s in page.items]
+    active = service.active_run()
+    # The run's progress where it was started: the job the run action named, or a run queued
+    # or running from elsewhere (the nightly schedule, another user).
+    job = live_job(request.args.get("job") or (active.job_id if active else None))
     return render_template(
         "purchasing/replenishment.html",
         page=page,
         rows=rows,
         names=names,
         latest=latest,
-        active=service.active_run(),
+        active=active,
+        job=job,
+        job_live=jobs.ACTIVE,
         status=status,
         statuses=SUGGESTION_STATUSES,
         round4=service.round4,
@@ -45,11 +53,12 @@ def replenishment() -> str:
 @bp.route("/replenishment/run", methods=["POST"])
 @login_required("purchasing:write")
 def replenishment_run() -> Any:
-    return run_action(
-        service.start_run,
-        url_for(".replenishment"),
-        _("Replenishment is running over all SKUs; the suggestions appear here when it is done."),
-    )
+    try:
+        run = service.start_run()
+    except DomainError as exc:
+        return transition_failed(exc, url_for(".replenishment"))
+    flash(_("Replenishment is running over all SKUs; the suggestions appear here when it is done."), "success")
+    return redirect(url_for(".replenishment", job=run.job_id))
 
 
 @bp.route("/replenishment/<uuid:suggestion_id>/accept", methods=["POST"])

@@ -230,7 +230,11 @@ def test_replenishment_page_shows_the_arithmetic_and_accepts(tenant_a, portal):
         )
     owner = portal(tenant_a)
     assert "No run yet." in owner.text("/purchasing/replenishment")
-    assert owner.post("/purchasing/replenishment/run", {}).status_code == 302
+    started = owner.post("/purchasing/replenishment/run", {})
+    job_id = _location(started, r"/purchasing/replenishment\?job=([0-9a-f-]{36})")
+    # The run's progress is shown where it was started, and the job it names is the run's.
+    html = owner.get(f"/purchasing/replenishment?job={job_id}").get_data(as_text=True)
+    assert f'id="job-live-{job_id}"' in html and f"/jobs/{job_id}" in html
     page = owner.text("/purchasing/replenishment")
     # A new SKU (on sale since today) that shipped 4: 4 a day in every window.
     assert buy.codes[0] in page and "Daily sales = (0.5 × 4.0000 + 0.3 × 4.0000 + 0.2 × 4.0000) ÷ 1 = 4.0000." in page
