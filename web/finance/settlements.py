@@ -14,6 +14,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core import jobs
 from core.db import session
 from core.errors import DomainError, ValidationError
 from core.finance.settlements import matching
@@ -23,6 +24,7 @@ from core.finance.settlements.service import MATCH_STATUSES
 from web.auth import can, login_required
 from web.finance.messages import translate
 from web.finance.views import bp, download
+from web.jobs.views import live_job
 from web.pagination import paginate
 
 STATUS_LABELS = {
@@ -139,7 +141,8 @@ def settlements_upload() -> Any:
         flash(
             _("Settlement %(id)s was imported before; nothing new was stored.", id=done.settlement.external_id), "info"
         )
-    return redirect(url_for(".settlement_detail", settlement_id=done.settlement.id))
+    job = settlements.match_job(done.settlement.id)
+    return redirect(url_for(".settlement_detail", settlement_id=done.settlement.id, job=job.id if job else None))
 
 
 ACCEPTED = _l(
@@ -215,6 +218,8 @@ def settlement_detail(settlement_id: uuid.UUID) -> Any:
         reasons=REASON_LABELS,
         category_names=CATEGORIES,
         shop_names=dict(_shops()),
+        job=live_job(args.get("job")),
+        job_live=jobs.ACTIVE,
     )
 
 
@@ -237,22 +242,23 @@ def settlement_export(settlement_id: uuid.UUID) -> Any:
     return download(table, f"settlement-{s.external_id}")
 
 
-def _back(settlement_id: uuid.UUID) -> Any:
-    keep = {k: v for k, v in request.form.items() if k.startswith("back_")}
-    return redirect(url_for(".settlement_detail", settlement_id=settlement_id, **{k[5:]: v for k, v in keep.items()}))
+def _back(settlement_id: uuid.UUID, **extra: Any) -> Any:
+    keep = {k[5:]: v for k, v in request.form.items() if k.startswith("back_")}
+    return redirect(url_for(".settlement_detail", settlement_id=settlement_id, **keep, **extra))
 
 
 def _act(settlement_id: uuid.UUID, action: Any, done: str) -> Any:
+    """Run `action` on the settlement; when it starts a job, the page shows its progress."""
     _require_write()
     settlements.get_settlement(settlement_id)  # another tenant's or no settlement: 404, before the form is read
     try:
-        action()
+        started = action()
     except DomainError as exc:
         session.rollback()
         flash(translate(exc.message), "error")
-    else:
-        flash(done, "success")
-    return _back(settlement_id)
+        return _back(settlement_id)
+    flash(done, "success")
+    return _back(settlement_id, **({"job": started.id} if isinstance(started, jobs.Job) else {}))
 
 
 @bp.route("/settlements/<uuid:settlement_id>/lines/<uuid:line_id>/match", methods=["POST"])
@@ -302,10 +308,8 @@ def settlement_close(settlement_id: uuid.UUID) -> Any:
 @bp.route("/settlements/<uuid:settlement_id>/rematch", methods=["POST"])
 @login_required("finance:read")
 def settlement_rematch(settlement_id: uuid.UUID) -> Any:
-    def run() -> None:
-        from core import jobs
-
-        s = settlements.get_settlement(settlement_id)
-        jobs.enqueue("finance.match_settlement", dedupe_key=f"finance.match_settlement:{s.id}", settlement_id=str(s.id))
-
-    return _act(settlement_id, run, _("Matching runs again; the page shows its results when it is done."))
+    return _act(
+        settlement_id,
+        lambda: settlements.enqueue_match(settlement_id),
+        _("Matching runs again; the page shows its results when it is done."),
+    )

@@ -46,6 +46,12 @@ class SettlementSchema(Schema):
     closed_by = fields.String()
     note = fields.String()
     created = fields.Boolean(metadata={"description": "False when this settlement id was imported before"})
+    match_job_id = fields.UUID(
+        allow_none=True,
+        metadata={
+            "description": "The matching job (GET /jobs/{id} for its progress); on an upload, a match and one settlement"
+        },
+    )
     categories = fields.List(fields.Dict())
 
 
@@ -87,10 +93,17 @@ class SettlementLineQuerySchema(Schema):
     order = fields.String(validate=validate.Length(max=100), metadata={"description": "The channel's order id"})
 
 
-def settlement_view(row: Any, created: bool | None = None, categories: bool = False) -> dict[str, Any]:
-    out = {k: getattr(row, k) for k in SettlementSchema._declared_fields if k not in ("created", "categories")}
+def settlement_view(
+    row: Any, created: bool | None = None, categories: bool = False, job: bool = False
+) -> dict[str, Any]:
+    """`job` adds the matching job (one query more: not for lists)."""
+    skip = ("created", "categories", "match_job_id")
+    out = {k: getattr(row, k) for k in SettlementSchema._declared_fields if k not in skip}
     if created is not None:
         out["created"] = created
+    if job:
+        found = service.match_job(row.id)
+        out["match_job_id"] = found.id if found else None
     if categories:
         out["categories"] = [
             {"category": c["category"], "lines": c["lines"], "amount": str(c["amount"])}
@@ -146,7 +159,7 @@ def upload_amazon_settlement() -> Any:
         deposit_currency=deposit_currency,
         deposit_amount=deposit_amount,
     )
-    return settlement_view(done.settlement, done.created, categories=True), 201 if done.created else 200
+    return settlement_view(done.settlement, done.created, categories=True, job=True), 201 if done.created else 200
 
 
 @blp.route("/settlements/<uuid:settlement_id>")
@@ -230,11 +243,9 @@ def settlement_orders(args: dict[str, Any], settlement_id: uuid.UUID, pagination
 @requires("finance:write")
 def rematch_settlement(settlement_id: uuid.UUID) -> Any:
     """Run matching again (a job on the finance queue), e.g. after missing orders arrived."""
-    from core import jobs
-
     s = service.get_settlement(settlement_id)
-    jobs.enqueue("finance.match_settlement", dedupe_key=f"finance.match_settlement:{s.id}", settlement_id=str(s.id))
-    return settlement_view(s)
+    service.enqueue_match(s.id)
+    return settlement_view(s, job=True)
 
 
 @blp.route("/settlements/<uuid:settlement_id>/lines/<uuid:line_id>/match", methods=["POST"])

@@ -347,11 +347,33 @@ def _line_row(tenant: uuid.UUID, settlement_id: uuid.UUID, r: amazon.Row) -> dic
 
 
 def _enqueue_match(row: Settlement) -> None:
+    enqueue_match(row.id)
+
+
+def _match_key(settlement_id: Any) -> str:
+    return f"finance.match_settlement:{settlement_id}"
+
+
+def enqueue_match(settlement_id: Any) -> Any:
     """Matching runs on the `finance` queue after commit (the job kind is registered with
-    finance's jobs, `core/finance/settlements/jobs.py`)."""
+    finance's jobs, `core/finance/settlements/jobs.py`); a run still waiting is reused."""
     from core import jobs
 
-    jobs.enqueue("finance.match_settlement", dedupe_key=f"finance.match_settlement:{row.id}", settlement_id=str(row.id))
+    return jobs.enqueue(
+        "finance.match_settlement", dedupe_key=_match_key(settlement_id), settlement_id=str(settlement_id)
+    )
+
+
+def match_job(settlement_id: Any) -> Any:
+    """The latest matching job of the settlement (None before any)."""
+    from core import jobs
+
+    return session.execute(
+        select(jobs.Job)
+        .where(jobs.Job.dedupe_key == _match_key(settlement_id))
+        .order_by(jobs.Job.created_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 # ---------------------------------------------------------------------------------------------

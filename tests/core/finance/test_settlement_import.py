@@ -67,6 +67,9 @@ def test_an_amazon_settlement_is_stored_with_its_lines_and_deduplicated(amazon_s
     cats = {c["category"]: Decimal(c["amount"]) for c in s["categories"]}
     assert cats["principal"] == Decimal("12.00") and cats["commission"] == Decimal("-2.55")
     assert cats["reserve"] == Decimal("-30.00") and cats["unknown"] == Decimal("-2.00")
+    # The upload names its matching job, whose progress the jobs API shows.
+    job = body(tenant_a.api.get(f"jobs/{s['match_job_id']}"))
+    assert job["kind"] == "finance.match_settlement" and job["status"] == "succeeded"
 
     lines = body(tenant_a.api.get(f"finance/settlements/{s['id']}/lines?page_size=100"))
     assert [ln["line_no"] for ln in lines] == list(range(3, 15))

@@ -68,6 +68,9 @@ def test_the_workspace_in_english_and_chinese(case, portal):
     resp = _upload(client, text, books.conn)
     assert resp.status_code == 302, resp.get_data(as_text=True)
     url = resp.headers["Location"]
+    # The detail page opens on the matching job's progress panel.
+    job_id = url.split("job=")[1]
+    assert f'id="job-live-{job_id}"' in client.get(url).get_data(as_text=True)
     page = visible_text(client.text(url))
     assert f"Settlement {sid}" in page and "Matched, open items" in page and "Amazon US" in page
     assert order.external_order_id in page and "10.00" in page and "Timing (later or earlier settlement)" in page
