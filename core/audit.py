@@ -174,6 +174,10 @@ def summary_entries(items: Iterable[tuple[Any, dict[str, Any]]]) -> list[dict[st
     ]
 
 
+# Newest first, the id breaking ties (keyset pages: core.keyset).
+AUDIT_KEYS = (AuditEntry.created_at.desc(), AuditEntry.id.desc())
+
+
 def audit_query(entity_type: str | None = None, entity_id: str | None = None, actor_id: str | None = None) -> Any:
     """The tenant's audit entries, newest first."""
     stmt = select(AuditEntry)
@@ -183,4 +187,4 @@ def audit_query(entity_type: str | None = None, entity_id: str | None = None, ac
         stmt = stmt.where(AuditEntry.entity_id == entity_id)
     if actor_id:
         stmt = stmt.where(AuditEntry.actor_id == actor_id)
-    return stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    return stmt.order_by(*AUDIT_KEYS)

@@ -10,21 +10,26 @@
 
 from __future__ import annotations
 
+import http
 import json
 import logging
 import re
 import uuid
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
+from copy import deepcopy
 from decimal import Decimal
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 import marshmallow as ma
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 from flask import session as cookie
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
+from flask_smorest.pagination import PaginationParameters
+from flask_smorest.utils import unpack_tuple_response
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from webargs.flaskparser import FlaskParser
@@ -32,10 +37,11 @@ from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException
 
 from core import idempotency, validation
+from core import keyset as keyset_pages
 from core.db import is_unique_violation, list_total, session
 from core.errors import DomainError, PermissionDenied, TooManyAttempts, Unauthorized, summarize
 from core.messages import detail
-from core.tenancy import Actor, actor_context, tenant_context
+from core.tenancy import Actor, actor_context, current_tenant_id, tenant_context
 
 log = logging.getLogger("tradelane.http")
 
@@ -97,35 +103,104 @@ class Parser(FlaskParser):
         return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
 
 
+class Paging(PaginationParameters):
+    """What a list was asked for (`page`, `page_size`, `cursor`) and what it found, for the
+    X-Pagination header: the total (and whether it is `estimated`) and the `next_cursor`."""
+
+    def __init__(self, page: int, page_size: int, cursor: str | None = None, *, keyset: bool = False) -> None:
+        super().__init__(page, page_size)
+        self.cursor = cursor
+        self.keyset = keyset
+        self.estimated = False
+        self.next_cursor: str | None = None
+
+
+def _paging_schema(page: int, page_size: int, max_page_size: int, keyset: bool) -> type[ma.Schema]:
+    fields: dict[str, ma.fields.Field] = {
+        "page": ma.fields.Integer(load_default=page, validate=ma.validate.Range(min=1, max=MAX_PAGE)),
+        "page_size": ma.fields.Integer(load_default=page_size, validate=ma.validate.Range(min=1, max=max_page_size)),
+    }
+    if keyset:
+        fields["cursor"] = ma.fields.String(
+            validate=ma.validate.Length(min=1, max=keyset_pages.MAX_CURSOR_LENGTH),
+            metadata={
+                "description": "Where the page starts: the `next_cursor` of the page before (X-Pagination, "
+                'or the URL of its `Link: rel="next"` header). Opaque; not with `page`.'
+            },
+        )
+
+    class PagingSchema(ma.Schema):
+        class Meta:
+            unknown = ma.EXCLUDE
+
+        @ma.post_load
+        def _make(self, data: dict[str, Any], **_: Any) -> Paging:
+            return Paging(**data, keyset=keyset)
+
+    return type("PagingSchema", (PagingSchema,), fields)
+
+
 class Blueprint(SmorestBlueprint):
     """flask-smorest Blueprint with Tradelane's defaults."""
 
     ARGUMENTS_PARSER = Parser()
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 25, "max_page_size": 200}
 
-    def paginate(self, pager: Any = None, **kwargs: Any) -> Callable:
-        """flask-smorest's pagination, with `page` bounded (enforced and documented)."""
-        decorate = super().paginate(pager, **kwargs)
+    def paginate(self, pager: Any = None, *, keyset: bool = False, **kwargs: Any) -> Callable:
+        """Pagination in the view (`paged`), as flask-smorest's, with `page` bounded (enforced
+        and documented) and, for a list that sorts by a unique key (`keyset=True`), a `cursor`
+        (core.keyset). The view receives a `Paging` as `pagination_parameters`."""
+        if pager is not None:
+            raise TypeError("Tradelane lists paginate in the view, with core.http.paged")
+        defaults = {**self.DEFAULT_PAGINATION_PARAMETERS, **{k: v for k, v in kwargs.items() if v is not None}}
+        schema = _paging_schema(defaults["page"], defaults["page_size"], defaults["max_page_size"], keyset)
+        invalid = self.PAGINATION_ARGUMENTS_PARSER.DEFAULT_VALIDATION_STATUS
 
         def decorator(func: Callable) -> Callable:
-            wrapper = decorate(func)
-            schema = wrapper._apidoc["pagination"]["parameters"]["schema"]
-            page = schema._declared_fields["page"]
-            schema._declared_fields["page"] = ma.fields.Integer(
-                load_default=page.load_default, validate=ma.validate.Range(min=1, max=MAX_PAGE)
-            )
+            @wraps(func)
+            def wrapper(*args: Any, **kw: Any) -> Any:
+                paging = self.PAGINATION_ARGUMENTS_PARSER.parse(schema, request, location="query")
+                kw["pagination_parameters"] = paging
+                result, status, headers = unpack_tuple_response(current_app.ensure_sync(func)(*args, **kw))
+                if paging.item_count is None:
+                    raise TypeError(f"{request.endpoint} is paginated but set no item_count (core.http.paged does)")
+                result, headers = self._set_pagination_metadata(paging, result, headers)
+                return result, status, headers
+
+            wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))
+            wrapper._apidoc["pagination"] = {
+                "parameters": {"in": "query", "schema": schema},
+                "response": {invalid: http.HTTPStatus(invalid).name},
+            }
             return wrapper
 
         return decorator
 
     def _set_pagination_metadata(self, page_params: Any, result: Any, headers: Any) -> Any:
-        """X-Pagination says `"estimated": true` when the total is the planner's estimate."""
-        result, headers = super()._set_pagination_metadata(page_params, result, headers)
-        if getattr(page_params, "estimated", False):
-            headers[self.PAGINATION_HEADER_NAME] = json.dumps(
-                {**json.loads(headers[self.PAGINATION_HEADER_NAME]), "estimated": True}
-            )
+        """X-Pagination says `"estimated": true` when the total is the planner's estimate and
+        gives the `next_cursor` of a keyset list (also as `Link: <...>; rel="next"`, RFC 8288)
+        while rows follow. A page asked for by cursor has no page number: its header holds the
+        total, the page size and the next cursor."""
+        paging = page_params
+        if paging.cursor:
+            meta: dict[str, Any] = {"total": paging.item_count, "page_size": paging.page_size}
+        else:
+            meta = self._make_pagination_metadata(paging.page, paging.page_size, paging.item_count)
+        if paging.estimated:
+            meta["estimated"] = True
+        if paging.keyset:
+            meta["next_cursor"] = paging.next_cursor
+        headers = {} if headers is None else headers
+        headers[self.PAGINATION_HEADER_NAME] = json.dumps(meta)
+        if paging.next_cursor:
+            headers["Link"] = f'<{_next_url(paging.next_cursor)}>; rel="next"'
         return result, headers
+
+
+def _next_url(cursor: str) -> str:
+    """This request's URL with its filters and page size, starting at `cursor`."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("cursor", "page")]
+    return request.base_url + "?" + urlencode([*args, ("cursor", cursor)])
 
 
 class Schema(ma.Schema):
@@ -168,12 +243,47 @@ class Schema(ma.Schema):
         return data
 
 
-def paged(stmt: Any, pagination_parameters: Any, *, scalars: bool = True) -> list[Any]:
+def paged(stmt: Any, pagination_parameters: Any, *, scalars: bool = True, keys: tuple[Any, ...] = ()) -> list[Any]:
     """Run one page of a select and record the total for the X-Pagination header (exact up to
-    EXACT_COUNT_LIMIT, estimated beyond: `list_total`)."""
-    pagination_parameters.item_count, pagination_parameters.estimated = list_total(stmt)
-    result = session.execute(stmt.offset(pagination_parameters.first_item).limit(pagination_parameters.page_size))
-    return list(result.scalars() if scalars else result)
+    EXACT_COUNT_LIMIT, estimated beyond: `list_total`).
+
+    With `keys` (the list's sort, the last key unique; the endpoint paginates with
+    `keyset=True`) the select is sorted by them, a `cursor` starts the page after the row it
+    names (core.keyset), and the page reports the `next_cursor` while rows follow, whether it
+    was asked for by cursor or by page number."""
+    paging = pagination_parameters
+    if not keys:
+        paging.item_count, paging.estimated = list_total(stmt)
+        result = session.execute(stmt.offset(paging.first_item).limit(paging.page_size))
+        return list(result.scalars() if scalars else result)
+    if not paging.keyset:
+        raise TypeError("a list paged by keys paginates with keyset=True")
+    stmt = keyset_pages.order_by(stmt, keys)
+    page = stmt.offset(paging.first_item)
+    if paging.cursor:
+        if "page" in request.args:
+            raise DomainError("cursor: send either cursor or page", {"cursor": ["cannot be combined with page"]})
+        values = keyset_pages.decode(paging.cursor, secret=_cursor_secret(), bound_to=_cursor_scope(), size=len(keys))
+        page = keyset_pages.after(stmt, keys, values)
+    paging.item_count, paging.estimated = list_total(stmt)
+    result = session.execute(page.limit(paging.page_size + 1))  # one more row: is there a next page?
+    rows = list(result.scalars() if scalars else result)
+    if len(rows) > paging.page_size:
+        rows = rows[: paging.page_size]
+        last = keyset_pages.values_of(rows[-1], keys)
+        paging.next_cursor = keyset_pages.encode(last, secret=_cursor_secret(), bound_to=_cursor_scope())
+    return rows
+
+
+def _cursor_secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _cursor_scope() -> str:
+    """What a cursor is bound to: the tenant, the list (its path) and the filters, so that a
+    cursor names a position in this list alone."""
+    filters = sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("cursor", "page", "page_size"))
+    return json.dumps([str(current_tenant_id()), request.path, filters])
 
 
 def requires(permission: str) -> Callable:

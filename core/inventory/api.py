@@ -168,7 +168,7 @@ def availability(args: dict[str, Any]) -> Any:
 @blp.route("/stock/ledger", methods=["GET"])
 @blp.arguments(s.LedgerQuerySchema, location="query")
 @blp.response(200, s.LedgerRowSchema(many=True))
-@blp.paginate()
+@blp.paginate(keyset=True)
 @requires(READ)
 def ledger(args: dict[str, Any], pagination_parameters: Any) -> Any:
     """One SKU's movements, newest first, with the balance of every bucket after each."""
@@ -177,6 +177,7 @@ def ledger(args: dict[str, Any], pagination_parameters: Any) -> Any:
         reports.ledger_query(args["sku_id"], warehouse_id=args.get("warehouse_id"), kind=args.get("kind")),
         pagination_parameters,
         scalars=False,
+        keys=reports.LEDGER_KEYS,
     )
     return [reports.ledger_row(r) for r in rows]
 

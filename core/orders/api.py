@@ -74,12 +74,13 @@ def _filters(args: dict[str, Any]) -> dict[str, Any]:
 class Orders(MethodView):
     @blp.arguments(OrderQuerySchema, location="query")
     @blp.response(200, OrderSummarySchema(many=True))
-    @blp.paginate()
+    @blp.paginate(keyset=True)
     @requires("orders:read")
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """Search orders: status (comma-separated), channel, shop, SKU, country, purchase
-        dates, buyer, tag, hold type, number or channel order id."""
-        rows = paged(service.order_query(**_filters(args)), pagination_parameters)
+        dates, buyer, tag, hold type, number or channel order id. Newest purchase first; page
+        on with `cursor` (X-Pagination `next_cursor`, `Link: rel="next"`)."""
+        rows = paged(service.order_query(**_filters(args)), pagination_parameters, keys=queries.ORDER_KEYS)
         holds = queries.open_holds([o.id for o in rows])
         reveal = _reveal()
         return [views.summary_view(o, reveal, holds.get(o.id)) for o in rows]

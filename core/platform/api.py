@@ -9,7 +9,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from core import events, jobs
-from core.audit import audit_query
+from core.audit import AUDIT_KEYS, audit_query
 from core.db import get_or_none, session
 from core.errors import NotFound
 from core.events import EventDelivery, OutboxEvent
@@ -33,16 +33,16 @@ blp = Blueprint("platform", __name__, url_prefix="/api/v1", description="Jobs, a
 class Jobs(MethodView):
     @blp.arguments(JobQuerySchema, location="query")
     @blp.response(200, JobSchema(many=True))
-    @blp.paginate()
+    @blp.paginate(keyset=True)
     @requires("jobs:read")
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """Background jobs, newest first, with progress and outcome."""
-        stmt = select(jobs.Job).order_by(jobs.Job.created_at.desc(), jobs.Job.id.desc())
+        stmt = select(jobs.Job)
         if args.get("kind"):
             stmt = stmt.where(jobs.Job.kind == args["kind"])
         if args.get("status"):
             stmt = stmt.where(jobs.Job.status == args["status"])
-        return paged(stmt, pagination_parameters)
+        return paged(stmt, pagination_parameters, keys=(jobs.Job.created_at.desc(), jobs.Job.id.desc()))
 
 
 @blp.route("/jobs/<uuid:job_id>")
@@ -68,11 +68,11 @@ def retry_job(job_id: uuid.UUID) -> Any:
 class Audit(MethodView):
     @blp.arguments(AuditQuerySchema, location="query")
     @blp.response(200, AuditSchema(many=True))
-    @blp.paginate()
+    @blp.paginate(keyset=True)
     @requires("audit:read")
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """Every write: who (user or API key), what, which record, values before and after."""
-        return paged(audit_query(**args), pagination_parameters)
+        return paged(audit_query(**args), pagination_parameters, keys=AUDIT_KEYS)
 
 
 @blp.route("/plugins")
@@ -105,15 +105,16 @@ class Plugins(MethodView):
 class Events(MethodView):
     @blp.arguments(EventQuerySchema, location="query")
     @blp.response(200, EventSchema(many=True))
-    @blp.paginate()
+    @blp.paginate(keyset=True)
     @requires("audit:read")
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
-        """Business events, newest first; filter by name or by the record they concern."""
-        stmt = select(OutboxEvent).order_by(OutboxEvent.id.desc())
+        """Business events, newest first (ids are uuid7: they increase with time); filter by
+        name or by the record they concern."""
+        stmt = select(OutboxEvent)
         for key in ("name", "entity_type", "entity_id"):
             if args.get(key):
                 stmt = stmt.where(getattr(OutboxEvent, key) == args[key])
-        return paged(stmt, pagination_parameters)
+        return paged(stmt, pagination_parameters, keys=(OutboxEvent.id.desc(),))
 
 
 @blp.route("/events/failed-deliveries")

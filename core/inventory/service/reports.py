@@ -135,6 +135,10 @@ def stock_row(row: Any) -> dict[str, Any]:
     }
 
 
+# The ledger's sort, newest movement first; the id breaks ties (keyset pages: core.keyset).
+LEDGER_KEYS = (StockMovement.created_at.desc(), StockMovement.line.desc(), StockMovement.id.desc())
+
+
 def ledger_query(sku_id: uuid.UUID, *, warehouse_id: uuid.UUID | None = None, kind: str | None = None) -> Any:
     """One SKU's movements, newest first, each with every bucket's balance after it (in that
     warehouse) and the quantity change of on_hand."""
@@ -158,7 +162,7 @@ def ledger_query(sku_id: uuid.UUID, *, warehouse_id: uuid.UUID | None = None, ki
         )
         .join(inner, inner.c.movement_id == m.id)
         .join(Warehouse, Warehouse.id == m.warehouse_id)
-        .order_by(m.created_at.desc(), m.line.desc(), m.id.desc())
+        .order_by(*LEDGER_KEYS)
     )
     if kind:
         stmt = stmt.where(m.kind == kind)

@@ -74,6 +74,11 @@ def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v not in (None, "", [])}
 
 
+# The order list's sort: newest purchase first, the id (unique, and increasing with creation)
+# breaking ties, so that keyset pages (core.keyset) give every order one place.
+ORDER_KEYS = (Order.purchased_at.desc(), Order.id.desc())
+
+
 def order_query(**filters: Any) -> Any:
     """The tenant's orders, newest purchase first, filtered by status (one or several),
     channel, shop (connection), SKU (local code or seller SKU), destination country, purchase
@@ -122,7 +127,7 @@ def order_query(**filters: Any) -> Any:
         stmt = stmt.where(
             or_(Order.number.ilike(like), Order.external_order_id.ilike(like), Order.external_number.ilike(like))
         )
-    return stmt.order_by(Order.purchased_at.desc(), Order.number.desc())
+    return stmt.order_by(*ORDER_KEYS)
 
 
 def count_orders(**filters: Any) -> int:
