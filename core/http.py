@@ -28,6 +28,7 @@ from flask import Flask, Response, current_app, g, render_template, request
 from flask import session as cookie
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
+from flask_smorest import pagination as smorest_pagination
 from flask_smorest.pagination import PaginationParameters
 from flask_smorest.utils import unpack_tuple_response
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -49,7 +50,33 @@ API_PREFIX = "/api/v1"
 csrf = CSRFProtect()
 
 
+class PaginationMetadataSchema(smorest_pagination.PaginationMetadataSchema):
+    """The X-Pagination header's JSON (documented as the header's schema in OpenAPI)."""
+
+    page_size = ma.fields.Int(metadata={"description": "Items per page (on a page asked for by cursor)."})
+    estimated = ma.fields.Bool(
+        metadata={
+            "description": "Present and true when `total` (and `total_pages`, `last_page`) is the planner's "
+            "estimate: the list has more rows than are counted exactly (10,000)."
+        }
+    )
+    next_cursor = ma.fields.Str(
+        allow_none=True,
+        metadata={
+            "description": "Lists paged by keyset: the `cursor` of the next page, null on the last page. "
+            'The same URL is in the `Link: <...>; rel="next"` header (RFC 8288).'
+        },
+    )
+
+
 class Api(SmorestApi):
+    def _register_pagination_header(self) -> None:
+        # Registered before flask-smorest's own, whose schema knows neither `estimated` nor
+        # `next_cursor`; the PAGINATION header every list refers to is this one.
+        self.spec.components.header(
+            "PAGINATION", {"description": "Pagination metadata (JSON)", "schema": PaginationMetadataSchema}, lazy=True
+        )
+
     def handle_http_exception(self, error: HTTPException) -> Any:
         payload, code, headers = super().handle_http_exception(error)
         payload["errors"] = _flatten_location(payload.get("errors") or {})
@@ -171,10 +198,22 @@ class Blueprint(SmorestBlueprint):
             wrapper._apidoc["pagination"] = {
                 "parameters": {"in": "query", "schema": schema},
                 "response": {invalid: http.HTTPStatus(invalid).name},
+                "keyset": keyset,
             }
             return wrapper
 
         return decorator
+
+    def _prepare_pagination_doc(self, doc: dict, doc_info: dict, *, spec: Any, **kwargs: Any) -> dict:
+        """A keyset list also documents its `Link` header."""
+        doc = super()._prepare_pagination_doc(doc, doc_info, spec=spec, **kwargs)
+        if doc_info.get("pagination", {}).get("keyset"):
+            for code in doc_info.get("success_status_codes", []):
+                doc["responses"][code].setdefault("headers", {})["Link"] = {
+                    "description": 'The next page while rows follow: `<URL with cursor>; rel="next"` (RFC 8288).',
+                    "schema": {"type": "string"},
+                }
+        return doc
 
     def _set_pagination_metadata(self, page_params: Any, result: Any, headers: Any) -> Any:
         """X-Pagination says `"estimated": true` when the total is the planner's estimate and

@@ -166,3 +166,16 @@ def test_the_stock_ledger_pages_by_cursor(tenant_a):
     assert len(whole) >= 5
     pages = _walk(tenant_a, f"stock/ledger?sku_id={sku}&page_size=2")
     assert [i for ids, _ in pages for i in ids] == [row["id"] for row in whole]
+
+
+def test_openapi_documents_the_cursor_and_the_pagination_header(app):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    header = spec["components"]["headers"]["PAGINATION"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    fields = spec["components"]["schemas"][header]["properties"]
+    assert {"total", "page", "page_size", "estimated", "next_cursor"} <= set(fields)
+    orders = spec["paths"]["/api/v1/orders"]["get"]
+    assert "cursor" in {p["name"] for p in orders["parameters"]}
+    assert {"X-Pagination", "Link"} <= set(orders["responses"]["200"]["headers"])
+    shops = spec["paths"]["/api/v1/warehouses"]["get"]
+    assert "cursor" not in {p["name"] for p in shops["parameters"]}
+    assert "Link" not in shops["responses"]["200"]["headers"]
