@@ -64,6 +64,8 @@ def init_portal(app: Flask) -> None:
         nav=nav.visible,
         can=auth.can,
         tenant_name=lambda: auth.current_tenant().name,
+        # Stock is valued, and costs are kept, in the tenant's functional currency.
+        functional_currency=lambda: auth.current_tenant().functional_currency,
         LOCALES=i18n.LOCALE_NAMES,
         current_locale=i18n.current_locale,
         role_label=labels.role_label,

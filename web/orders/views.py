@@ -101,15 +101,7 @@ def _helpers() -> dict[str, Any]:
         "source_label": lambda s: str(SOURCE_LABELS.get(s, s)),
         "refund_label": lambda s: str(REFUND_TYPES.get(s, s)),
         "method_label": lambda s: str(METHODS.get(s, s)),
-        "money": money,
     }
-
-
-def money(amount: Any, currency: str) -> str:
-    """An amount in its currency's minor unit, as the whole portal writes money (Babel)."""
-    from web.portal import money_text
-
-    return money_text(amount, currency)
 
 
 def _reveal() -> bool:

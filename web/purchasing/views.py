@@ -81,7 +81,6 @@ def _helpers() -> dict[str, Any]:
         "status_label": lambda s: str(STATUS_LABELS.get(s, s)),
         "status_tone": lambda s: STATUS_TONES.get(s, s),
         "percent": percent,
-        "money": money,
         "num": num,
     }
 
@@ -92,13 +91,6 @@ def num(value: Any) -> str:
         return "—"
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def money(amount: Any, currency: str) -> str:
-    """An amount in its currency's minor unit, as the whole portal writes money (Babel)."""
-    from web.portal import money_text
-
-    return money_text(amount, currency)
 
 
 def percent(value: Any) -> str:

@@ -123,7 +123,7 @@ def test_reconcile_a_settlement_in_chinese_in_the_browser(case, browser_page, li
         f.write(text)
     page.locator('input[name="file"]').set_input_files(path)
     page.locator("#upload button[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/finance/settlements/[0-9a-f-]+$"))
+    page.wait_for_url(re.compile(r".*/finance/settlements/[0-9a-f-]+\?job=[0-9a-f-]+$"))
     assert page.get_by_role("heading", name=f"结算单 {sid}").is_visible()
     row = page.locator("#results tr", has_text=order.external_order_id)
     assert row.get_by_text("10.00").first.is_visible()

@@ -30,7 +30,7 @@ def test_stock_page_names_products_and_totals_every_page(portal, tenant_a, tenan
     totals = visible_text(
         client.get("/inventory/").get_data(as_text=True).split('id="stock-totals"')[1].split("</dl>")[0]
     )
-    assert "On hand 14" in totals and "130.00 CNY" in totals
+    assert "On hand 14" in totals and "CN¥130.00" in totals
     rows = list(csv.reader(io.StringIO(client.get("/inventory/export?format=csv").get_data(as_text=True)[1:])))
     assert sorted((r[0], r[1], r[3]) for r in rows[1:]) == [
         ("IV-LAMP", "Desk lamp", "4"),
