@@ -2,17 +2,23 @@
 them (the `|t` filter).
 
 Coded messages (`core.messages.Msg`) are translated by their code from `BY_CODE`, the one
-catalogue of service messages; their parameters are translated too when the catalogue knows
-them (entity, action and state names in `TERMS`). Messages without a code yet are matched as
-they are (`FIXED`) or by pattern with the varying part kept (`PATTERNS`)."""
+catalogue of service messages; stored English (the order timeline, hold reasons) is read back
+into its code first (`core.messages.parse`). Their parameters are rendered by kind: a message
+inside a message is translated in turn, a list is joined with the locale's separators, a
+channel reads as its brand, a field as its label, and a named code (a state, a hold type) as
+its term (`PARAMETERS`, `TERMS`). Messages without a code yet are matched as they are
+(`FIXED`) or by pattern with the varying part kept (`PATTERNS`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
-from flask_babel import gettext
+from babel.lists import format_list
+from flask_babel import gettext, lazy_gettext
 
-from core.messages import MESSAGES, Msg
+from core.messages import MESSAGES, Msg, parse
 
 
 def N_(message: str) -> str:
@@ -88,27 +94,6 @@ PATTERNS = (
         ),
         N_("is in %(base)s and stock is valued in %(quote)s: no rate for it on %(day)s or in the %(n)s days before"),
     ),
-    # The order timeline (core/orders/service: stored as text, so matched here).
-    (re.compile(r"^imported from (?P<channel>\w+) \((?P<ref>.+)\)$"), N_("imported from %(channel)s (%(ref)s)")),
-    (re.compile(r"^created by hand \(reference (?P<ref>.+)\)$"), N_("created by hand (reference %(ref)s)")),
-    (re.compile(r"^platform stock reserved in (?P<warehouse>\S+)$"), N_("platform stock reserved in %(warehouse)s")),
-    (re.compile(r"^stock reserved in (?P<warehouse>\S+)$"), N_("stock reserved in %(warehouse)s")),
-    (re.compile(r"^approved by rule: (?P<rule>.+)$"), N_("approved by rule: %(rule)s")),
-    (
-        re.compile(r"^shipped with (?P<carrier>.+?), tracking (?P<tracking>\S+)$"),
-        N_("shipped with %(carrier)s, tracking %(tracking)s"),
-    ),
-    (re.compile(r"^shipped with (?P<carrier>.+)$"), N_("shipped with %(carrier)s")),
-    (
-        re.compile(r"^no single warehouse holds every line; shipping from (?P<codes>.+)$"),
-        N_("no single warehouse holds every line; shipping from %(codes)s"),
-    ),
-    (re.compile(r"^split into (?P<children>[^:]+): (?P<reason>.+)$"), N_("split into %(children)s: %(reason)s")),
-    (re.compile(r"^split from (?P<parent>[^:]+): (?P<reason>.+)$"), N_("split from %(parent)s: %(reason)s")),
-    (
-        re.compile(r"^no warehouse has enough stock: (?P<detail>.+)$"),
-        N_("no warehouse has enough stock: %(detail)s"),
-    ),
     (
         re.compile(r"^too many failed logins: try again in (?P<n>\d+) minutes$"),
         N_("too many failed logins: try again in %(n)s minutes"),
@@ -157,6 +142,80 @@ BY_CODE = {
     "invalid_transition_hint": N_("cannot %(action)s %(entity)s: it is %(current)s (%(hint)s)"),
     "invalid_input": N_("invalid input"),
     "title_required": N_("give the product a title in Chinese or English"),
+    "stock.short": N_("not enough stock to %(action)s: %(lines)s"),
+    "stock.line_short": N_("line %(ref)s needs %(requested)s, %(available)s available"),
+    "stock.needs": N_("needs %(requested)s, %(available)s available"),
+    "order.imported": N_("imported from %(channel)s (%(ref)s)"),
+    "order.created": N_("created by hand"),
+    "order.created_ref": N_("created by hand (reference %(ref)s)"),
+    "order.unknown_country": N_("the channel gave the unknown country code %(value)s"),
+    "order.gone_before_import": N_("%(channel_status)s on the channel before it was imported"),
+    "order.not_paid": N_("the channel reports the order as not paid yet"),
+    "order.shipped_on_channel": N_(
+        "the channel says the order shipped, but no shipment was recorded here: record it to move the stock"
+    ),
+    "order.review_needed": N_("no auto-approval rule matches: a person must review it"),
+    "order.rule_matched": N_("%(rule)s: %(facts)s"),
+    "order.approved": N_("approved"),
+    "order.approved_note": N_("approved: %(note)s"),
+    "order.approved_by_rule": N_("approved by rule: %(rule)s"),
+    "order.reserved": N_("stock reserved in %(warehouse)s"),
+    "order.platform_reserved": N_("platform stock reserved in %(warehouse)s"),
+    "order.reserved_after_split": N_("stock moved from %(parent)s, still in %(warehouse)s"),
+    "order.no_platform_warehouse": N_(
+        "no platform warehouse is set up for this shop's marketplace %(marketplace)s: recorded without reserving stock"
+    ),
+    "order.platform_short": N_(
+        "the platform warehouse shows too little stock; recorded without reserving (%(detail)s)"
+    ),
+    "order.ran_out": N_("stock ran out while allocating: %(detail)s"),
+    "order.no_stock": N_("no warehouse has enough stock: %(detail)s"),
+    "order.line_short": N_("%(sku)s: %(needed)s needed, at most %(available)s in one warehouse"),
+    "order.line_no_warehouse": N_("%(sku)s: %(needed)s needed, no warehouse to ship from"),
+    "order.unmapped_sku": N_("seller SKU %(seller_sku)s is not mapped to a local SKU"),
+    "order.unsellable_sku": N_("SKU %(sku)s (seller SKU %(seller_sku)s) cannot be sold: %(reason)s"),
+    "order.component_unusable": N_("its component %(sku)s cannot be used: %(reason)s"),
+    "order.split_warehouses": N_("no single warehouse holds every line; shipping from %(codes)s"),
+    "order.split_into": N_("split into %(children)s: %(reason)s"),
+    "order.split_from": N_("split from %(parent)s: %(reason)s"),
+    "order.merged_from": N_("merged from %(sources)s"),
+    "order.merged_from_note": N_("merged from %(sources)s: %(note)s"),
+    "order.merged_into": N_("merged into %(order)s"),
+    "order.released_from": N_("released from the %(hold_type)s hold"),
+    "order.document_printed": N_("%(document)s produced"),
+    "order.document_reprinted": N_("%(document)s produced again"),
+    "order.shipped_by_platform": N_("shipped by the platform"),
+    "order.shipped_with": N_("shipped with %(carrier)s"),
+    "order.shipped_tracking": N_("shipped with %(carrier)s, tracking %(tracking)s"),
+    "order.platform_stock_short": N_(
+        "shipped by the platform, but %(warehouse)s shows too little stock, so no stock moved: "
+        "reconcile the platform warehouse (%(detail)s)"
+    ),
+    "order.platform_not_moved": N_(
+        "shipped by the platform; no platform warehouse is set up for this shop's marketplace, so no stock moved"
+    ),
+    "order.unmapped_not_moved": N_("no stock moved for unmapped seller SKUs: %(skus)s"),
+    "order.delivered": N_("delivered to the buyer"),
+    "order.refunded": N_("%(refund_method)s refund of %(amount)s %(currency)s (%(refund_type)s): %(reason)s"),
+    "order.refund_reason": N_("refunded: %(reason)s"),
+    "order.return_authorised": N_("return %(number)s authorised: %(reason)s"),
+    "order.return_authorised_tracking": N_("return %(number)s authorised: %(reason)s (tracking %(tracking)s)"),
+    "order.return_tracking": N_("return %(number)s: tracking %(tracking)s"),
+    "order.return_received": N_("return %(number)s received: %(restocked)s restocked, %(damaged)s damaged"),
+    "order.stock_requested": N_("stocking requests %(numbers)s raised for the missing units"),
+    "order.transfer_drafted": N_("transfer %(number)s from %(warehouse)s drafted for the missing units"),
+    "order.edited": N_("changed %(fields)s"),
+    "order.tags": N_("tags: %(tags)s"),
+    "order.address_changed": N_("the channel changed the shipping address"),
+    "order.address_after_label": N_("the buyer changed the address after the label was produced: produce a new label"),
+    "order.paid": N_("the channel reports the order paid"),
+    "order.channel_change": N_("%(field)s: %(before)s → %(after)s"),
+    "order.channel_provided": N_("%(field)s provided"),
+    "order.channel_status": N_("channel status: %(before_status)s → %(after_status)s"),
+    "order.channel_gone": N_("%(channel_status)s on the channel"),
+    "order.cancelled_after_shipping": N_(
+        "the channel reports the order cancelled after it shipped: check for a refund or a return"
+    ),
 }
 
 # Names that services pass as parameters (what, which action, which state).
@@ -238,12 +297,66 @@ def term(value: str) -> str:
     return gettext(value) if value in TERMS else value
 
 
+# Parameters whose value is a code with a name of its own, by parameter name. Sections add
+# theirs (web/orders: hold types, refund kinds); the rest are read as TERMS when they are one.
+def _channel(value: str) -> str:
+    from web.labels import channel_label
+
+    return channel_label(value)
+
+
+def _marketplace(value: str) -> str:
+    from web.labels import marketplace_label
+
+    return marketplace_label(value) if value != "(none)" else gettext("(none)")
+
+
+DOCUMENTS = {
+    "label": lazy_gettext("label"),
+    "pick_list": lazy_gettext("pick list"),
+    "packing_slip": lazy_gettext("packing slip"),
+}
+
+PARAMETERS: dict[str, Callable[[str], str]] = {
+    "channel": _channel,
+    "carrier": _channel,
+    "marketplace": _marketplace,
+    "document": lambda v: str(DOCUMENTS.get(v, v)),
+    "field": lambda v: field_label(v),
+    "fields": lambda v: field_label(v),
+}
+
+
+def _sentence_separator() -> str:
+    """How the reader's language separates the sentences of one line: "; " or "；"."""
+    from web.i18n import current_locale
+
+    return "；" if current_locale().startswith("zh") else "; "
+
+
+def _param(name: str, value: Any) -> Any:
+    if isinstance(value, Msg):
+        return translate(value)
+    if isinstance(value, (list, tuple)):
+        items = [str(_param(name, v)) for v in value]
+        if any(isinstance(v, Msg) for v in value):
+            return _sentence_separator().join(items)
+        from web.i18n import current_locale
+
+        return format_list(items, locale=current_locale()) if items else ""
+    if isinstance(value, str):
+        render = PARAMETERS.get(name)
+        return render(value) if render is not None else term(value)
+    return value
+
+
 def _coded(message: Msg) -> str | None:
+    if message.code == "joined":  # several messages in one line, each in its own words
+        return _param("parts", message.params["parts"])
     template = BY_CODE.get(message.code)
     if template is None or MESSAGES.get(message.code) is None:
         return None
-    params = {k: (gettext(v) if isinstance(v, str) and v else v) for k, v in message.params.items()}
-    return gettext(template, **params)
+    return gettext(template, **{k: _param(k, v) for k, v in message.params.items()})
 
 
 def _part(name: str, value: str) -> str:
@@ -264,6 +377,11 @@ def translate(message: str) -> str:
     translated = gettext(message)
     if translated != message:
         return translated
+    stored = parse(message)  # English written by a service, read back into its code
+    if isinstance(stored, Msg):
+        coded = _coded(stored)
+        if coded is not None and coded != stored:
+            return coded
     for pattern, template in PATTERNS:
         match = pattern.match(message)
         if match:

@@ -262,6 +262,30 @@ class OrderActivity(TenantMixin, Base):
     actor: Mapped[str] = mapped_column(String(200), default="")
     data: Mapped[dict] = mapped_column(default=dict)
 
+    @property
+    def coded_message(self) -> str:
+        """The message with its code and parameters (`core.messages.parse`): from the stored
+        detail, or for entries written before codes from their English."""
+        from core.messages import parse
+
+        return parse(self.message, (self.data or {}).get("message"))
+
+    @property
+    def message_code(self) -> str | None:
+        return getattr(self.coded_message, "code", None)
+
+    @property
+    def message_params(self) -> dict | None:
+        from core.messages import detail
+
+        found = detail(self.coded_message)
+        return found["params"] if found else None
+
+    @property
+    def details(self) -> dict:
+        """`data` without the message's code and parameters (the API gives those beside)."""
+        return {k: v for k, v in (self.data or {}).items() if k != "message"}
+
 
 class OrderShipment(TenantMixin, Base):
     __tablename__ = "order_shipments"

@@ -418,8 +418,10 @@ class OrderActivitySchema(Schema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
     message = fields.String()
+    message_code = fields.String(allow_none=True, metadata={"description": "the message's stable code (docs/api.md)"})
+    message_params = fields.Dict(allow_none=True, metadata={"description": "the parameters of that code"})
     actor = fields.String()
-    data = fields.Dict()
+    data = fields.Dict(attribute="details")
     created_at = fields.DateTime()
 
 

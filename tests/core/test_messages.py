@@ -62,3 +62,26 @@ def test_the_api_returns_the_codes_beside_the_english_and_every_problem_at_once(
     missing = tenant.api.get("orders/01a23506-00b6-70d8-8c50-824a956fd277")
     assert missing.status_code == 404
     assert body(missing)["message_code"] == "not_found"
+
+
+def test_stored_messages_read_back_by_code_or_from_their_english():
+    from core.messages import joined, parse
+
+    split = Msg(
+        "order.split_into", children=["SO-1-1", "SO-1-2"], reason=Msg("order.split_warehouses", codes=["SZ", "LA"])
+    )
+    assert split == "split into SO-1-1, SO-1-2: no single warehouse holds every line; shipping from SZ, LA"
+    again = parse(str(split), split.detail())
+    assert again.code == "order.split_into" and again.params["reason"].code == "order.split_warehouses"
+    assert again.params["children"] == ["SO-1-1", "SO-1-2"]
+    # Text written before codes: matched against the templates, the most specific first.
+    assert parse("platform stock reserved in FBA-US").code == "order.platform_reserved"
+    old = parse(str(split))
+    assert old.code == "order.split_into" and old.params["reason"].params == {"codes": "SZ, LA"}
+    both = joined([Msg("order.imported", channel="amazon", ref="1"), Msg("order.unknown_country", value="'XX'")])
+    assert both == "imported from amazon (1); the channel gave the unknown country code 'XX'"
+    assert [p.code for p in parse(str(both)).params["parts"]] == ["order.imported", "order.unknown_country"]
+    assert parse("held by hand: the buyer called") == "held by hand: the buyer called"
+    assert not hasattr(parse("held by hand: the buyer called"), "code")
+    # A stored code whose template lost a parameter since falls back to the stored English.
+    assert parse("stock reserved in SZ", {"code": "order.reserved", "params": {}}).params == {"warehouse": "SZ"}

@@ -29,7 +29,13 @@ def test_coded_messages_are_translated_by_code_with_their_parameters(app):
             "无法取消采购单：当前状态为已到货"
         )
         assert translate(Msg("not_found", entity="order", ident="SO-9")) == "找不到 订单 SO-9"
-        # the order timeline, stored as English text
+        # the order timeline: by code, a message inside a message and lists in Chinese
+        split = Msg(
+            "order.split_into", children=["SO-1-1", "SO-1-2"], reason=Msg("order.split_warehouses", codes=["SZ", "LA"])
+        )
+        assert translate(split) == "拆分为 SO-1-1和SO-1-2：没有一个仓库能发全部明细；从 SZ和LA 发货"
+        assert translate(Msg("order.released_from", hold_type="out_of_stock")) == "已解除暂停（缺货）"
+        # ... and stored as English text before codes
         assert translate("imported from amazon (112-1)") == "从 Amazon 导入（112-1）"
         assert translate("stock reserved in SZ") == "已在 SZ 占用库存"
         assert translate("approved by rule: FBA") == "按规则自动审核：FBA"

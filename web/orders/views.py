@@ -18,6 +18,7 @@ from core.orders import service, views
 from core.orders.service import HOLD_TYPES, STATUSES, bulk, queries
 from web.auth import can, login_required
 from web.forms import Form, action_failed
+from web.messages import PARAMETERS
 from web.pagination import paginate
 
 bp = Blueprint("orders", __name__, url_prefix="/orders", template_folder="templates")
@@ -70,6 +71,12 @@ REFUND_TYPES = {
     "return": _l("Refund for a return"),
 }
 METHODS = {"platform": _l("Platform refund"), "offline": _l("Offline refund")}
+# How the timeline's messages name these codes ("platform refund of 10.00 USD (Refund only)").
+PARAMETERS.update(
+    hold_type=lambda v: str(HOLD_LABELS.get(v, v)),
+    refund_type=lambda v: str(REFUND_TYPES.get(v, v)),
+    refund_method=lambda v: str({"platform": _l("platform"), "offline": _l("offline")}.get(v, v)),
+)
 BULK_ACTIONS = {
     "approve": _l("Approve"),
     "hold": _l("Hold"),

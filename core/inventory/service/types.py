@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.errors import Conflict
+from core.messages import Msg
 from core.money import Money
 
 # Stock events whose outcome is their request's lines at no value (see `Posting.stored`).
@@ -227,10 +228,15 @@ class InsufficientStock(Conflict):
 
     def __init__(self, shortages: list[Shortage], action: str = "reserve") -> None:
         self.shortages = list(shortages)
-        parts = [f"line {s.ref} needs {s.requested}, {s.available} available" for s in self.shortages]
+        parts = [
+            Msg("stock.line_short", ref=s.ref, requested=s.requested, available=s.available) for s in self.shortages
+        ]
         super().__init__(
-            f"not enough stock to {action}: " + "; ".join(parts),
-            {f"lines.{s.ref}": [f"needs {s.requested}, {s.available} available"] for s in self.shortages},
+            Msg("stock.short", action=action, lines=parts),
+            {
+                f"lines.{s.ref}": [Msg("stock.needs", requested=s.requested, available=s.available)]
+                for s in self.shortages
+            },
         )
 
     def __str__(self) -> str:

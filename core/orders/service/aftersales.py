@@ -26,6 +26,7 @@ from core.db import get_or_none, session, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from core.inventory import service as inventory
 from core.inventory.service import Doc, Line
+from core.messages import Msg
 from core.money import Money, allocate, round_money
 from core.numbering import next_number
 from core.orders.events import OrderCancelled, OrderRefunded, Refund, ReturnState, SoldLine
@@ -225,7 +226,7 @@ def _refund_before_shipment(
     errors.raise_if_any()
     if not quantities:
         raise Conflict(f"order {order.number} has nothing left to cancel", {"lines": ["nothing left to cancel"]})
-    values = cancel_lines(order, quantities, f"refunded: {reason}", source="refund")
+    values = cancel_lines(order, quantities, Msg("order.refund_reason", reason=reason), source="refund")
     worth = sum(values.values(), Decimal(0))
     if value is not None and value > worth:
         raise ValidationError.field("amount", f"the lines are worth {worth} {order.currency}; refund at most that")
@@ -380,7 +381,9 @@ def _record_refund(
         }
         for x in lines
     ]
-    message = f"{method} refund of {amount} {order.currency} ({kind.replace('_', ' ')}): {reason}"
+    message = Msg(
+        "order.refunded", refund_method=method, amount=amount, currency=order.currency, refund_type=kind, reason=reason
+    )
     if stage == "after_shipment":
         _after_sales_status(order, "refunded", message, refund_id=row.id)
     else:
@@ -490,7 +493,9 @@ def create_return(
     record(
         order,
         "return_requested",
-        f"return {rma.number} authorised: {reason}" + (f" (tracking {tracking_number})" if tracking_number else ""),
+        Msg("order.return_authorised_tracking", number=rma.number, reason=reason, tracking=tracking_number)
+        if tracking_number
+        else Msg("order.return_authorised", number=rma.number, reason=reason),
         return_id=rma.id,
     )
     events.emit("return.created", _return_payload(order, rma), entity_type="order_return", entity_id=rma.id)
@@ -511,7 +516,8 @@ def update_return(
         rma.tracking_number = f.text(errors, "tracking_number", tracking_number, max_len=100)
     errors.raise_if_any()
     order = lock_order(rma.order_id)
-    record(order, "return_updated", f"return {rma.number}: tracking {rma.tracking_number or '—'}", return_id=rma.id)
+    message = Msg("order.return_tracking", number=rma.number, tracking=rma.tracking_number or "—")
+    record(order, "return_updated", message, return_id=rma.id)
     return rma
 
 
@@ -600,7 +606,7 @@ def receive_return(
     _after_sales_status(
         order,
         "return_received",
-        f"return {rma.number} received: {restocked} restocked, {damaged} damaged",
+        Msg("order.return_received", number=rma.number, restocked=restocked, damaged=damaged),
         return_id=rma.id,
     )
     events.emit("return.received", _return_payload(order, rma), entity_type="order_return", entity_id=rma.id)

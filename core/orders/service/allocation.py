@@ -24,6 +24,7 @@ from core.catalog import service as catalog
 from core.db import session
 from core.inventory import service as inventory
 from core.inventory.service import InsufficientStock, WarehouseFacts
+from core.messages import Msg, joined
 from core.money import RateNotFound
 from core.orders.models import Order, OrderActivity
 from core.orders.service import holds, parcels, planner, reserving
@@ -158,7 +159,7 @@ def allocate_many(orders: Sequence[Order]) -> None:
         planner.load({sku for need in planner.units(order) for sku in need})
         again = _plan(order, planner)
         for child, exc in reserve_all(again):
-            holds.hold(child, "out_of_stock", "system", f"stock ran out while allocating: {exc.message}")
+            holds.hold(child, "out_of_stock", "system", Msg("order.ran_out", detail=exc.message))
 
 
 @contextmanager
@@ -206,17 +207,15 @@ def _plan(order: Order, planner: Planner) -> list[tuple[Order, uuid.UUID, str, s
         parts = [{line_id: _open(order, line_id) for line_id in lines} for _, lines in plan.groups]
         if plan.leftover:
             parts.append({line_id: _open(order, line_id) for line_id in plan.leftover})
-        codes = ", ".join(s.code for s, _ in plan.groups)
-        children = split_order(
-            order, parts, reason=f"no single warehouse holds every line; shipping from {codes}", kind="warehouse"
-        )
+        codes = [s.code for s, _ in plan.groups]
+        children = split_order(order, parts, reason=Msg("order.split_warehouses", codes=codes), kind="warehouse")
         planner.add(children)
         if plan.leftover:
             holds.hold(
                 children[-1],
                 "out_of_stock",
                 "system",
-                "no warehouse has enough stock: " + "; ".join(p["message"] for p in plan.problems),
+                Msg("order.no_stock", detail=joined(p["message"] for p in plan.problems)),
                 problems=plan.problems,
             )
         for site, lines in plan.groups:
@@ -227,7 +226,7 @@ def _plan(order: Order, planner: Planner) -> list[tuple[Order, uuid.UUID, str, s
             order,
             "out_of_stock",
             "system",
-            "no warehouse has enough stock: " + "; ".join(p["message"] for p in plan.problems),
+            Msg("order.no_stock", detail=joined(p["message"] for p in plan.problems)),
             problems=plan.problems,
         )
     return []
@@ -273,17 +272,9 @@ def _allocate_platform(orders: Sequence[Order]) -> None:
     for order in orders:
         wh = platform_warehouse(order)
         if wh is None:
-            record(
-                order,
-                "not_reserved",
-                f"no platform warehouse is set up for this shop's marketplace "
-                f"{order.marketplace or '(none)'}: recorded without reserving stock",
-            )
+            marketplace = order.marketplace or "(none)"
+            record(order, "not_reserved", Msg("order.no_platform_warehouse", marketplace=marketplace))
         else:
-            chosen.append((order, wh.id, wh.code, f"platform stock reserved in {wh.code}"))
+            chosen.append((order, wh.id, wh.code, Msg("order.platform_reserved", warehouse=wh.code)))
     for order, exc in reserve_all(chosen):
-        record(
-            order,
-            "not_reserved",
-            f"the platform warehouse shows too little stock; recorded without reserving ({exc.message})",
-        )
+        record(order, "not_reserved", Msg("order.platform_short", detail=exc.message))

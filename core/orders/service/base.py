@@ -18,6 +18,7 @@ from core.db import get_or_none, session, utcnow
 from core.errors import InvalidTransition, NotFound
 from core.event_types import Payload
 from core.inventory.service import Doc, Line
+from core.messages import detail
 from core.money import allocate, round_money
 from core.orders.events import OrderSummary, OrderWithLines, SoldLine
 from core.orders.models import LINE_AMOUNTS, Order, OrderActivity, OrderHold, OrderLine
@@ -162,17 +163,22 @@ def record(
     to_status: str | None = None,
     **data: Any,
 ) -> OrderActivity:
-    """Add a line to the order's timeline: who did what, and why."""
+    """Add a line to the order's timeline: who did what, and why. A coded message keeps its
+    code and parameters beside the English (`data["message"]`), so the portal shows it in the
+    reader's language (`OrderActivity.coded_message`)."""
     from core.jsonutil import jsonable
 
+    data = jsonable(data)
+    if detail(message) is not None:
+        data["message"] = detail(message)
     entry = OrderActivity(
         order_id=order.id,
         action=action,
         from_status=from_status,
         to_status=to_status,
-        message=message,
+        message=str(message),
         actor=str(current_actor())[:200],
-        data=jsonable(data),
+        data=data,
     )
     add(entry)
     return entry

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.db import session
+from core.messages import Msg, joined
 from core.orders.events import OrderUpdated
 from core.orders.models import AFTER_SHIPMENT, BEFORE_SHIPMENT, Order
 from core.orders.service import aftersales, holds, pipeline
@@ -65,12 +66,14 @@ def apply(order: Order, inc: Incoming) -> str:
         changes.append(_fill_lines(order, inc))
     for name in PLAIN:
         if getattr(order, name) != new[name]:
-            changes.append(f"{name.replace('_', ' ')}: {getattr(order, name) or '—'} → {new[name] or '—'}")
+            changes.append(
+                Msg("order.channel_change", field=name, before=getattr(order, name) or "—", after=new[name] or "—")
+            )
             for o in {order, *working}:
                 setattr(o, name, new[name])
     for name in FILLABLE:
         if new[name] and not getattr(order, name):
-            changes.append(f"{name.replace('_', ' ')} provided")
+            changes.append(Msg("order.channel_provided", field=name))
             for o in {order, *working}:
                 setattr(o, name, new[name])
     if order.address_source == "channel":
@@ -78,7 +81,7 @@ def apply(order: Order, inc: Incoming) -> str:
 
     before, after = order.channel_status, inc.status
     if before != after:
-        changes.append(f"channel status: {before or '—'} → {after}")
+        changes.append(Msg("order.channel_status", before_status=before or "—", after_status=after))
         for o in {order, *working}:
             o.channel_status = after
         _status(order, working, before, after, inc)
@@ -87,7 +90,7 @@ def apply(order: Order, inc: Incoming) -> str:
     order.channel_updated_at = inc.source.updated_at
     if not changes:
         return "unchanged"
-    record(order, "channel_updated", "; ".join(changes), changes=changes)
+    record(order, "channel_updated", joined(changes), changes=changes)
     emit("order.updated", order, OrderUpdated, source="channel", changes=tuple(changes))
     return "updated"
 
@@ -102,13 +105,13 @@ def _address(order: Order, working: list[Order], new: dict[str, Any]) -> list[st
             continue
         for c in ADDRESS_COLUMNS:
             setattr(w, c, new[c])
-        record(w, "address_changed", "the channel changed the shipping address")
+        record(w, "address_changed", Msg("order.address_changed"))
         if w.status == "awaiting_shipment":
             holds.hold(
                 w,
                 "address_changed",
                 "channel",
-                "the buyer changed the address after the label was produced: produce a new label",
+                Msg("order.address_after_label"),
             )
     return ["shipping address changed"]
 
@@ -121,7 +124,7 @@ def _status(order: Order, working: list[Order], before: str, after: str, inc: In
             _gone(order, w, refunded=after == "refunded")
     elif before == "pending" and after not in ("pending",):
         for w in working:
-            pipeline.release_by_channel(w, "awaiting_payment", "the channel reports the order paid")
+            pipeline.release_by_channel(w, "awaiting_payment", Msg("order.paid"))
     if after in SHIPPED:
         for w in working:
             if w.fulfilment == "platform":
@@ -131,8 +134,7 @@ def _status(order: Order, working: list[Order], before: str, after: str, inc: In
                     w,
                     "shipped_on_channel",
                     "channel",
-                    "the channel says the order shipped, but no shipment "
-                    "was recorded here: record it to move the stock",
+                    Msg("order.shipped_on_channel"),
                 )
 
 
@@ -149,11 +151,11 @@ def _gone(original: Order, w: Order, refunded: bool) -> None:
             aftersales.refund(
                 w.id,
                 method="platform",
-                reason=f"{word} on the channel",
+                reason=Msg("order.channel_gone", channel_status=word),
                 lines=[{"line_id": i, "quantity": q} for i, q in quantities.items()],
             )
         else:
-            aftersales.cancel_lines(w, quantities, f"{word} on the channel", source="channel")
+            aftersales.cancel_lines(w, quantities, Msg("order.channel_gone", channel_status=word), source="channel")
     elif w.status in AFTER_SHIPMENT:
         quantities = {
             ln.id: ln.quantity_shipped - ln.quantity_refunded
@@ -164,7 +166,7 @@ def _gone(original: Order, w: Order, refunded: bool) -> None:
             aftersales.refund(
                 w.id,
                 method="platform",
-                reason="refunded on the channel",
+                reason=Msg("order.channel_gone", channel_status="refunded"),
                 type="refund_only",
                 lines=[{"line_id": i, "quantity": q} for i, q in quantities.items()],
                 external_refund_id=f"channel-status:{original.external_order_id}"[:100],
@@ -173,7 +175,7 @@ def _gone(original: Order, w: Order, refunded: bool) -> None:
             record(
                 w,
                 "channel_updated",
-                "the channel reports the order cancelled after it shipped: check for a refund or a return",
+                Msg("order.cancelled_after_shipping"),
             )
 
 
@@ -192,5 +194,5 @@ def _fill_lines(order: Order, inc: Incoming) -> str:
     problems = apply_resolutions(order, skus.resolve(order.connection_id, [ln["seller_sku"] for ln in inc.lines]))
     if problems and order.status in holds.HOLDABLE + ("on_hold",):
         kind = "unmapped_sku" if any(p["type"] == "unmapped_sku" for p in problems) else "unsellable_sku"
-        holds.hold(order, kind, "system", "; ".join(p["message"] for p in problems), problems=problems)
+        holds.hold(order, kind, "system", joined(p["message"] for p in problems), problems=problems)
     return f"{len(inc.lines)} lines received"

@@ -8,6 +8,7 @@ from typing import Any
 
 from core import validation as f
 from core.errors import ValidationError
+from core.messages import Msg
 from core.orders.events import OrderUpdated
 from core.orders.models import BEFORE_SHIPMENT, Order
 from core.orders.service.base import emit, lock_order, record, require_status
@@ -89,7 +90,7 @@ def update_order(
         record(
             order,
             "edited",
-            "changed " + ", ".join(sorted(k.replace("ship_", "address ").replace("_", " ") for k in changed)),
+            Msg("order.edited", fields=sorted(changed)),
             fields=sorted(changed),
         )
         emit("order.updated", order, OrderUpdated, source="staff", changes=tuple(sorted(changed)))
@@ -105,4 +106,4 @@ def set_tags(order: Order, add: list[str] = (), remove: list[str] = ()) -> None:
         raise ValidationError.field("tags", f"use at most {MAX_TAGS} tags")
     if tags != list(order.tags or []):
         order.tags = tags
-        record(order, "tagged", "tags: " + (", ".join(tags) or "—"))
+        record(order, "tagged", Msg("order.tags", tags=tags or ["—"]))

@@ -14,6 +14,7 @@ from core.db import utcnow, uuid7
 from core.errors import InvalidTransition
 from core.inventory import service as inventory
 from core.inventory.service import InsufficientStock, Posting
+from core.messages import Msg
 from core.orders.events import LineCost, OrderDelivered, OrderPrinted, OrderShipped, ShippedLine
 from core.orders.models import BEFORE_SHIPMENT, Order, OrderShipment
 from core.orders.service import holds
@@ -54,12 +55,13 @@ def mark_printed(order_id: uuid.UUID, document: str = "label") -> Order:
         "allocate it first" if order.status == "approved" else "",
     )
     _merchant_only(order, "print documents for")
-    name = document.replace("_", " ")
     if order.status == "allocated":
-        set_status(order, "awaiting_shipment", "printed", f"{name} produced", document=document)
+        set_status(
+            order, "awaiting_shipment", "printed", Msg("order.document_printed", document=document), document=document
+        )
         emit("order.printed", order, OrderPrinted, document=document)
     else:
-        record(order, "printed", f"{name} produced again", document=document)
+        record(order, "printed", Msg("order.document_reprinted", document=document), document=document)
     return order
 
 
@@ -174,11 +176,13 @@ def _shipped(
     add(shipment)
     order.stock_reserved = False
     order.shipped_at = shipped_at
+    how = f"{carrier} {service}" if service else carrier
     message = (
-        "shipped by the platform"
+        Msg("order.shipped_by_platform")
         if by_platform
-        else f"shipped with {carrier}{' ' + service if service else ''}"
-        + (f", tracking {tracking_number}" if tracking_number else "")
+        else Msg("order.shipped_tracking", carrier=how, tracking=tracking_number)
+        if tracking_number
+        else Msg("order.shipped_with", carrier=how)
     )
     set_status(
         order, "shipped", "shipped", message, shipment_id=shipment.id, carrier=carrier, tracking_number=tracking_number
@@ -232,12 +236,7 @@ def ship_by_platform(order: Order, shipped_at: datetime | None = None) -> None:
     else:
         wh = platform_warehouse(order)
         if wh is None:
-            record(
-                order,
-                "stock_not_moved",
-                "shipped by the platform; no platform warehouse is set up for this "
-                "shop's marketplace, so no stock moved",
-            )
+            record(order, "stock_not_moved", Msg("order.platform_not_moved"))
         else:
             lines = stock_lines(order, wh.id)
             try:
@@ -247,14 +246,11 @@ def ship_by_platform(order: Order, shipped_at: datetime | None = None) -> None:
                 order.warehouse_id = wh.id
             except InsufficientStock as exc:
                 record(
-                    order,
-                    "stock_not_moved",
-                    f"shipped by the platform, but {wh.code} shows too little stock, so "
-                    f"no stock moved: reconcile the platform warehouse ({exc.message})",
+                    order, "stock_not_moved", Msg("order.platform_stock_short", warehouse=wh.code, detail=exc.message)
                 )
     unmapped = [ln.seller_sku for ln in order.lines if ln.sku_id is None and ln.open_quantity]
     if unmapped:
-        record(order, "stock_not_moved", "no stock moved for unmapped seller SKUs: " + ", ".join(unmapped))
+        record(order, "stock_not_moved", Msg("order.unmapped_not_moved", skus=unmapped))
     _shipped(
         order,
         posting,
@@ -270,7 +266,7 @@ def deliver(order_id: uuid.UUID, delivered_at: datetime | None = None) -> Order:
     order = lock_order(order_id)
     require_status(order, ("shipped",), "mark delivered")
     order.delivered_at = delivered_at or utcnow()
-    set_status(order, "delivered", "delivered", "delivered to the buyer")
+    set_status(order, "delivered", "delivered", Msg("order.delivered"))
     emit("order.delivered", order, OrderDelivered, delivered_at=order.delivered_at)
     return order
 

@@ -10,6 +10,7 @@ from core import validation as f
 from core.db import utcnow
 from core.errors import Conflict, InvalidTransition
 from core.jsonutil import jsonable
+from core.messages import Msg, joined
 from core.orders.events import OrderHeld, OrderReleased
 from core.orders.models import BEFORE_SHIPMENT, HOLD_TYPES, Order, OrderHold
 from core.orders.service.base import add, emit, lock_order, open_hold, record, require_status, set_status
@@ -28,7 +29,7 @@ def hold(
         current = open_hold(order)
         if current is not None and source != "staff":
             current.problems = [*(current.problems or []), *problems]
-            current.reason = f"{current.reason}; {reason}" if current.reason else reason
+            current.reason = joined([current.reason, reason])
             record(order, "held", reason, hold_type=type, source=source, problems=problems)
             emit("order.held", order, OrderHeld, hold=_hold_json(type, source, reason, problems))
             return current
@@ -99,7 +100,7 @@ def release(order_id: uuid.UUID, *, note: str = "") -> Order:
                 "cannot release: " + "; ".join(p["message"] for p in problems),
                 {"lines": [p["message"] for p in problems]},
             )
-    close(order, current, note or f"released from the {current.type.replace('_', ' ')} hold")
+    close(order, current, note or Msg("order.released_from", hold_type=current.type))
     _next_blocker(order, released=current.type)
     return order
 
@@ -133,15 +134,10 @@ def release_by_channel(order: Order, type: str, note: str) -> bool:  # noqa: A00
 def _next_blocker(order: Order, released: str) -> None:
     """What the channel still reports may block the order again once staff release it."""
     if order.channel_status == "pending" and released != "awaiting_payment":
-        hold(order, "awaiting_payment", "channel", "the channel reports the order as not paid yet")
+        hold(order, "awaiting_payment", "channel", Msg("order.not_paid"))
     elif (
         order.fulfilment == "merchant"
         and order.channel_status in ("shipped", "partially_shipped")
         and released != "shipped_on_channel"
     ):
-        hold(
-            order,
-            "shipped_on_channel",
-            "channel",
-            "the channel says the order shipped, but no shipment was recorded here: record it to move the stock",
-        )
+        hold(order, "shipped_on_channel", "channel", Msg("order.shipped_on_channel"))

@@ -13,6 +13,7 @@ from typing import Any
 from core import validation as f
 from core.errors import ValidationError
 from core.jsonutil import jsonable
+from core.messages import Msg
 from core.money import is_currency, round_money
 from core.ports import ORDER_STATUSES, Address, ChannelOrder, ChannelOrderLine
 from core.validation import COUNTRIES
@@ -72,7 +73,7 @@ def address_fields(address: Address | None, notes: list[str] | None = None) -> d
     country = _clip(a.country, 2).upper()
     if country and country not in COUNTRIES:
         if notes is not None:
-            notes.append(f"the channel gave the unknown country code {a.country!r}")
+            notes.append(Msg("order.unknown_country", value=repr(a.country)))
         country = ""
     return {
         "ship_name": _clip(a.name, 200),

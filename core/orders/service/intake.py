@@ -23,6 +23,7 @@ from sqlalchemy import select, text
 from core import validation as f
 from core.db import session, utcnow, uuid7
 from core.errors import NotFound, ValidationError
+from core.messages import Msg, joined
 from core.numbering import next_values_apart
 from core.orders.models import Order, OrderLine
 from core.orders.service import allocation, holds, pipeline, skus
@@ -100,20 +101,15 @@ def _initial_state(order: Order, inc: Incoming, problems: list[dict[str, Any]]) 
     """Where a new order starts: cancelled, on hold for what blocks it, or waiting for review."""
     if inc.status in GONE:
         order.status, order.cancelled_at = "cancelled", utcnow()
-        order.cancel_reason = f"{inc.status} on the channel before it was imported"
+        order.cancel_reason = Msg("order.gone_before_import", channel_status=inc.status)
         return
     if problems:
         kind = "unmapped_sku" if any(p["type"] == "unmapped_sku" for p in problems) else "unsellable_sku"
-        holds.hold(order, kind, "system", "; ".join(p["message"] for p in problems), problems=problems)
+        holds.hold(order, kind, "system", joined(p["message"] for p in problems), problems=problems)
     elif inc.status == "pending":
-        holds.hold(order, "awaiting_payment", "channel", "the channel reports the order as not paid yet")
+        holds.hold(order, "awaiting_payment", "channel", Msg("order.not_paid"))
     elif order.fulfilment == "merchant" and inc.status in SHIPPED:
-        holds.hold(
-            order,
-            "shipped_on_channel",
-            "channel",
-            "the channel says the order shipped, but no shipment was recorded here: record it to move the stock",
-        )
+        holds.hold(order, "shipped_on_channel", "channel", Msg("order.shipped_on_channel"))
 
 
 def _create_many(
@@ -135,11 +131,13 @@ def _create_many(
             verb = "imported" if event == "order.imported" else "created"
             ref = order.external_order_id
             message = (
-                f"imported from {channel} ({ref})"
+                Msg("order.imported", channel=channel, ref=ref)
                 if event == "order.imported"
-                else "created by hand" + (f" (reference {ref})" if ref else "")
+                else Msg("order.created_ref", ref=ref)
+                if ref
+                else Msg("order.created")
             )
-            record(order, verb, "; ".join([message, *inc.notes]), to_status="pending_review")
+            record(order, verb, joined([message, *inc.notes]), to_status="pending_review")
             emit(event, order)
             _initial_state(order, inc, problems)
             orders.append(order)

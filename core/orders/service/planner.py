@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from core.messages import Msg
 from core.orders.service.regions import region_of
 
 Pair = tuple[uuid.UUID, uuid.UUID]  # (SKU id, site id)
@@ -189,8 +190,9 @@ def shortages(
                 "sku_code": line.sku_code,
                 "quantity": qty,
                 "available": best,
-                "message": f"{line.sku_code or line.seller_sku}: {qty} needed, "
-                + (f"at most {best} in one warehouse" if sites else "no warehouse to ship from"),
+                "message": Msg("order.line_short", sku=line.sku_code or line.seller_sku, needed=qty, available=best)
+                if sites
+                else Msg("order.line_no_warehouse", sku=line.sku_code or line.seller_sku, needed=qty),
             }
         )
     return out

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from core.inventory import service as inventory
 from core.inventory.service import InsufficientStock
+from core.messages import Msg
 from core.orders.events import OrderAllocated, WarehouseRef
 from core.orders.models import Order, OrderActivity
 from core.orders.service.base import emit, set_status, stock_doc, stock_key, stock_lines
@@ -50,7 +51,7 @@ def _allocated(order: Order, site_id: uuid.UUID, site_code: str, held: bool, mes
     order.warehouse_id = site_id
     order.stock_reserved = held
     entry = set_status(
-        order, "allocated", "allocated", message or f"stock reserved in {site_code}", warehouse=site_code
+        order, "allocated", "allocated", message or Msg("order.reserved", warehouse=site_code), warehouse=site_code
     )
     emit("order.allocated", order, OrderAllocated, warehouse=WarehouseRef(id=site_id, code=site_code))
     return entry

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from core.messages import Msg, joined
 from core.money import RateNotFound, round_money
 from core.orders.events import OrderApproved
 from core.orders.models import Order
@@ -97,8 +98,8 @@ def evaluate(order: Order, settings: Settings | None = None) -> tuple[bool, str,
             continue
         matched, facts = _conditions(order, rule, settings, site)
         if matched:
-            return True, rule["name"], [f"{rule['name']}: " + ", ".join(facts)]
-    return False, "", ["no auto-approval rule matches: a person must review it"]
+            return True, rule["name"], [Msg("order.rule_matched", rule=rule["name"], facts=list(facts))]
+    return False, "", [Msg("order.review_needed")]
 
 
 def auto_review(orders: Sequence[Order]) -> None:
@@ -106,9 +107,9 @@ def auto_review(orders: Sequence[Order]) -> None:
     for order in orders:
         approve, rule, reasons = evaluate(order, settings)
         if approve:
-            _approve(order, f"approved by rule: {reasons[0]}", rule=rule)
+            _approve(order, Msg("order.approved_by_rule", rule=reasons[0]), rule=rule)
         else:
-            note = "; ".join(reasons)
+            note = joined(reasons)
             if note != order.review_note:
                 order.review_note = note
                 record(order, "review_required", note, reasons=reasons)
@@ -125,5 +126,9 @@ def record_approval(order_id: uuid.UUID, note: str = "") -> Order:
     pipeline's `approve` then hands it to the split rules and allocation)."""
     order = lock_order(order_id)
     require_status(order, ("pending_review",), "approve")
-    _approve(order, f"approved{': ' + note.strip() if note and note.strip() else ''}", note=note)
+    _approve(
+        order,
+        Msg("order.approved_note", note=note.strip()) if note and note.strip() else Msg("order.approved"),
+        note=note,
+    )
     return order

@@ -15,6 +15,7 @@ from typing import Any
 from core.catalog import service as catalog
 from core.errors import Conflict, ValidationError
 from core.inventory import service as inventory
+from core.messages import Msg
 from core.orders.service.allocation import needs_of
 from core.orders.service.base import get_order, record
 
@@ -98,7 +99,7 @@ def request_stock(order_id: Any, *, warehouse_id: Any, needed_by: date | str | N
     record(
         order,
         "stock_requested",
-        f"stocking requests {', '.join(numbers)} raised for the missing units",
+        Msg("order.stock_requested", numbers=numbers),
         requests=numbers,
     )
     return made
@@ -127,7 +128,7 @@ def transfer_stock(order_id: Any, *, source_warehouse_id: Any, warehouse_id: Any
     record(
         order,
         "stock_transfer",
-        f"transfer {transfer.number} from {source.code} drafted for the missing units",
+        Msg("order.transfer_drafted", number=transfer.number, warehouse=source.code),
         transfer=transfer.number,
     )
     return transfer

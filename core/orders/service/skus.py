@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.catalog import service as catalog
+from core.messages import Msg
 from core.orders.models import Order, OrderLine
 
 
@@ -45,13 +46,13 @@ def resolve(connection_id: uuid.UUID | None, seller_skus: Iterable[str]) -> dict
             part = parts.get(component_id)
             why = part.unusable if part is not None else None
             if why:
-                broken[kit_id] = f"its component {part.label} cannot be used: {why}"
+                broken[kit_id] = Msg("order.component_unusable", sku=part.label, reason=why)
                 break
     for seller_sku in wanted:
         r = found.get(seller_sku)
         if r is None:
             out[seller_sku] = Resolution(
-                seller_sku, problem="unmapped_sku", message=f"seller SKU {seller_sku} is not mapped to a local SKU"
+                seller_sku, problem="unmapped_sku", message=Msg("order.unmapped_sku", seller_sku=seller_sku)
             )
             continue
         why = r.sku.unusable or broken.get(r.sku_id)
@@ -64,7 +65,7 @@ def resolve(connection_id: uuid.UUID | None, seller_skus: Iterable[str]) -> dict
                 r.quantity,
                 r.kit_type,
                 "unsellable_sku",
-                f"SKU {code} (seller SKU {seller_sku}) cannot be sold: {why}",
+                Msg("order.unsellable_sku", sku=code, seller_sku=seller_sku, reason=why),
             )
         else:
             out[seller_sku] = Resolution(seller_sku, r.sku_id, code, r.quantity, r.kit_type)

@@ -24,6 +24,7 @@ from core import validation as f
 from core.db import session, uuid7
 from core.errors import Conflict, InvalidTransition, ValidationError
 from core.inventory import service as inventory
+from core.messages import Msg
 from core.money import RateNotFound, allocate
 from core.orders.events import MergedSource, OrderMerged, OrderSplit
 from core.orders.models import LINE_AMOUNTS, Order, OrderLine
@@ -165,13 +166,14 @@ def split_order(order: Order, parts: Sequence[dict[uuid.UUID, int]], *, reason: 
                 )
         recompute_totals(child)
         add(child)
-        record(child, "split_from", f"split from {order.number}: {reason}", to_status=child.status, parent=order.number)
+        message = Msg("order.split_from", parent=order.number, reason=reason)
+        record(child, "split_from", message, to_status=child.status, parent=order.number)
         children.append(child)
     set_status(
         order,
         "split",
         "split",
-        f"split into {', '.join(c.number for c in children)}: {reason}",
+        Msg("order.split_into", children=[c.number for c in children], reason=reason),
         kind=kind,
         children=[c.number for c in children],
     )
@@ -180,7 +182,7 @@ def split_order(order: Order, parts: Sequence[dict[uuid.UUID, int]], *, reason: 
 
         code = inventory.warehouse_codes([held_in])[held_in]
         for child in children:
-            reserve(child, held_in, code, f"stock moved from {order.number}, still in {code}")
+            reserve(child, held_in, code, Msg("order.reserved_after_split", parent=order.number, warehouse=code))
     emit("order.split", order, OrderSplit, kind=kind, reason=reason, children=tuple(order_payload(c) for c in children))
     return children
 
@@ -359,17 +361,19 @@ def merge(order_ids: Sequence[uuid.UUID | str], note: str = "") -> Order:
     recompute_totals(merged)
     add(merged)
     session.flush()  # the sources point at it (a plain column, so the flush order is ours to keep)
-    numbers = ", ".join(o.number for o in sources)
+    numbers = [o.number for o in sources]
     record(
         merged,
         "merged_from",
-        f"merged from {numbers}" + (f": {note.strip()}" if note.strip() else ""),
+        Msg("order.merged_from_note", sources=numbers, note=note.strip())
+        if note.strip()
+        else Msg("order.merged_from", sources=numbers),
         to_status=status,
         sources=[o.number for o in sources],
     )
     for o in sources:
         o.merged_into_id = merged.id
-        set_status(o, "merged", "merged", f"merged into {merged.number}", into=merged.number)
+        set_status(o, "merged", "merged", Msg("order.merged_into", order=merged.number), into=merged.number)
     emit(
         "order.merged",
         merged,

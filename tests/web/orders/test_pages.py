@@ -103,3 +103,22 @@ def test_the_pages_speak_chinese(portal, shop):
     client = portal(tenant, "operations")
     client.post("/locale", {"locale": "zh_CN"})
     assert "待审核" in client.text("/orders/") and "SKU 未配对" in client.text(f"/orders/{held_id}")
+
+
+def test_the_timeline_and_hold_reasons_read_in_chinese_by_their_codes(portal, shop):
+    tenant, conn, review_id, held_id = shop
+    client = portal(tenant, "operations")
+    assert client.post(f"/orders/{review_id}/approve").status_code == 302
+    client.post("/locale", {"locale": "zh_CN"})
+    text = client.text(f"/orders/{review_id}")
+    assert "从 dummy 导入（114-REVIEW）" in text and "已在 PG-WH 占用库存" in text, text
+    held = client.text(f"/orders/{held_id}")
+    assert "卖家 SKU PG-UNMAPPED 未配对本地 SKU" in held, held
+    for english in ("imported from", "stock reserved in", "is not mapped", "approved"):
+        assert english not in text + held, english
+    # The API keeps its English and gives the code and parameters beside it.
+    timeline = tenant.api.get(f"orders/{review_id}/timeline").get_json()
+    reserved = next(t for t in timeline if t["action"] == "allocated")
+    assert reserved["message"] == "stock reserved in PG-WH"
+    assert (reserved["message_code"], reserved["message_params"]) == ("order.reserved", {"warehouse": "PG-WH"})
+    assert "message" not in reserved["data"] and reserved["data"]["warehouse"] == "PG-WH"
