@@ -931,9 +931,13 @@ class SettlementReport:
 
 @dataclass(frozen=True)
 class PayoutTransaction:
-    """A balance transaction of a payout (Shopify Payments, reference finance.md §3.2): `type`
-    as the provider names it (charge, refund, adjustment, dispute, reserve, ...), `amount`
-    gross and `fee` positive as charged, `net` what it adds to the payout (signed)."""
+    """A balance transaction of a payout (Shopify Payments, reference finance.md §3.2; PayPal,
+    §3.3): `type` as the provider names it (charge, refund, adjustment, dispute, reserve, fee,
+    ...), `amount` gross and `fee` positive as charged, `net` what it adds to the payout
+    (signed). `source_order_id` is the shop's order id the transaction pays; `order_number`
+    the shop's order number when the provider names it too (PayPal's `invoice_id`), tried
+    first; `code` the provider's own code (a PayPal T-code). `order_number` and `code` were
+    added in 0.2."""
 
     transaction_id: str
     type: str
@@ -942,12 +946,16 @@ class PayoutTransaction:
     net: Decimal
     source_order_id: str = ""
     processed_at: datetime | None = None
+    order_number: str = ""
+    code: str = ""
 
 
 @dataclass(frozen=True)
 class Payout:
     """A payout to the seller's bank and the balance transactions it is made of; `net` is the
-    amount paid out, which equals the sum of the transactions' net (§3.2)."""
+    amount paid out, which equals the sum of the transactions' net (§3.2). When the money
+    reached the bank in another currency (a PayPal balance converted before the withdrawal,
+    §3.3), `deposit_currency` and `deposit_amount` say what arrived (added in 0.2)."""
 
     payout_id: str
     status: str
@@ -955,6 +963,8 @@ class Payout:
     currency: str
     net: Decimal
     transactions: tuple[PayoutTransaction, ...] = ()
+    deposit_currency: str = ""
+    deposit_amount: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,8 @@ class SettlementSchema(Schema):
     match_job_id = fields.UUID(
         allow_none=True,
         metadata={
-            "description": "The matching job (GET /jobs/{id} for its progress); on an upload, a match and one settlement"
+            "description": "The matching job (GET /jobs/{id} for its progress); "
+            "on an upload, a match and one settlement"
         },
     )
     categories = fields.List(fields.Dict())
