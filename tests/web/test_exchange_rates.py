@@ -32,7 +32,7 @@ def test_staff_set_list_filter_and_delete_rates_of_their_own_tenant(portal, tena
     assert resp.status_code == 302
     page = owner.text(resp.headers["Location"])
     assert "USD/CNY of 2026-11-20 is 7.1." in page
-    assert "2026-11-20 USD/CNY 7.1000000000 Entered by hand BOC 中间价" in page
+    assert "Nov 20, 2026 USD/CNY 7.1000000000 Entered by hand BOC 中间价" in page
     assert _set(owner, base="EUR", rate="7.8", date="2026-11-19").status_code == 302
     assert _set(portal(tenant_b), rate="6.5").status_code == 302
 
@@ -44,7 +44,7 @@ def test_staff_set_list_filter_and_delete_rates_of_their_own_tenant(portal, tena
 
     # Which rate applies: found as stored, inverted, or not at all (named by pair and day).
     found = owner.text(f"{PAGE}?base=USD&quote=CNY&date=2026-11-25&lookup=1")
-    assert "On 2026-11-25 one USD is 7.1000000000 CNY (the rate of 2026-11-20)." in found
+    assert "On Nov 25, 2026 one USD is 7.1000000000 CNY (the rate of Nov 20, 2026)." in found
     inverse = owner.text(f"{PAGE}?base=CNY&quote=EUR&date=2026-11-20&lookup=1")
     assert "(the inverse of EUR/CNY)" in inverse
     missing = owner.text(f"{PAGE}?base=GBP&quote=CNY&date=2026-11-20&lookup=1")
@@ -57,7 +57,7 @@ def test_staff_set_list_filter_and_delete_rates_of_their_own_tenant(portal, tena
     assert owner.post(f"{PAGE}/{rate_id}/delete").status_code == 302
     left = owner.text(PAGE)
     assert "The rate of USD/CNY of 2026-11-20 is deleted." in left
-    assert "USD/CNY 7.1000000000" not in left and "2026-11-19 EUR/CNY 7.8000000000" in left
+    assert "USD/CNY 7.1000000000" not in left and "Nov 19, 2026 EUR/CNY 7.8000000000" in left
 
 
 def test_a_bad_rate_is_shown_beside_its_field_and_nothing_is_saved(portal, tenant_a):
