@@ -227,3 +227,8 @@ SHOPIFY_TYPES: dict[str, str] = {
     "reserved_funds": "reserve",
     "transfer": "transfer",
 }
+
+# Every payout's transaction types (Shopify Payments' above; PayPal's T-code groups as its
+# plugin names them, reference §3.3: charge, refund, fee, dispute, reserve). A type of neither
+# is imported as unknown and flagged.
+PAYOUT_TYPES: dict[str, str] = {**SHOPIFY_TYPES, "fee": "commission"}

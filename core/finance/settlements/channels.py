@@ -11,7 +11,8 @@
   - a refund whose order has not arrived yet waits and is tried again on the next run.
 - **Settlement reports** (Amazon's Reports API `getReports` + `getReportDocument`, reference
   finance.md §3.1), each imported once like an upload, and **payouts** with their balance
-  transactions (Shopify Payments, §3.2), each imported once.
+  transactions (Shopify Payments, §3.2; PayPal and other payment sources, §3.3, for the shop
+  each one pays), each imported once.
 """
 
 from __future__ import annotations
@@ -222,20 +223,64 @@ def fetch_reports(progress: Any = None) -> dict[str, Any]:
 
 
 def fetch_payouts(failed: list[str]) -> int:
-    """Import the paid payouts each payment-reporting connection (Shopify Payments) has that
-    are not here yet; returns how many were new."""
+    """Import the paid payouts each payment-reporting connection (Shopify Payments) and each
+    payment source (PayPal) has that are not here yet; returns how many were new."""
     from core import connections
-    from core.finance.settlements.service import import_payout
 
     new = 0
     for facts in _connections(ChannelCapability.PAYOUTS):
         with connections.using(facts.id, "channel") as adapter:
-            for payout in adapter.list_payouts((utcnow() - REPORT_WINDOW).date()):
+            new += _import_payouts(
+                adapter.list_payouts((utcnow() - REPORT_WINDOW).date()), facts.id, facts.plugin, failed
+            )
+    return new + fetch_payment_sources(failed)
+
+
+def fetch_payment_sources(failed: list[str]) -> int:
+    """The payouts of every enabled payment-source connection (docs/decisions/0014), each
+    imported for the shop its `orders_connection_id` setting names, so its lines match that
+    shop's orders and its receivable is that shop's. A source that fails is recorded (the
+    runtime marks the connection too) and the others go on."""
+    from core import connections
+    from core.finance.settlements.models import SOURCES
+    from core.finance.settlements.service import shop_of
+    from core.ports import AdapterError
+    from tenants.service import connections_facts
+
+    new = 0
+    for facts in connections_facts().values():
+        if facts.kind != "payment" or not facts.enabled:
+            continue
+        if facts.plugin not in SOURCES:
+            failed.append(f"{facts.display_name}: settlements do not know the payment source {facts.plugin!r}")
+            continue
+        try:
+            with connections.using(facts.id, "payment") as source:
                 try:
-                    with session.begin_nested():
-                        done = import_payout(payout, connection_id=facts.id, source=facts.plugin)
-                except DomainError as exc:
-                    failed.append(f"payout {payout.payout_id}: {exc}"[:500])
+                    shop, _channel = shop_of(source.ctx.settings.get("orders_connection_id"))
+                except DomainError:
+                    failed.append(
+                        f"{facts.display_name}: orders_connection_id names none of your shops (a channel connection)"
+                    )
                     continue
-                new += done.created
+                payouts = source.list_payouts((utcnow() - REPORT_WINDOW).date())
+        except AdapterError as exc:
+            failed.append(f"{facts.display_name}: {exc}"[:500])
+            continue
+        new += _import_payouts(payouts, shop, facts.plugin, failed)
+    return new
+
+
+def _import_payouts(payouts: list[Any], shop: uuid.UUID, source: str, failed: list[str]) -> int:
+    from core.finance.settlements.service import import_payout
+
+    new = 0
+    for payout in payouts:
+        try:
+            with session.begin_nested():
+                done = import_payout(payout, connection_id=shop, source=source)
+        except DomainError as exc:
+            failed.append(f"payout {payout.payout_id}: {exc}"[:500])
+            continue
+        new += done.created
     return new

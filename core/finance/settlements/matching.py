@@ -2,7 +2,9 @@
 the books (reference finance.md §3.4 "Matching to orders and refunds", §3.5, §2.4).
 
 1. Lines find their order by the channel's order id (`order-id`) within the settlement's shop,
-   then by the seller's own order number (`merchant-order-id`), then, for a line that names
+   then by the seller's own order number (`merchant-order-id`); a PayPal line by the shop's
+   order number in its `invoice_id`, then by the order id in its `custom_field` (§3.3), both
+   within the shop the PayPal connection pays. Then, for a line that names
    only an adjustment, through another line of the same adjustment id. A line manually
    matched or unmatched by a person is never touched again by a run. Lines that belong to no
    order (storage, advertising, reserves, reimbursements) are `none`; those that name a SKU
@@ -67,21 +69,38 @@ def match(settlement_id: uuid.UUID, progress: Progress | None = None) -> dict[st
     mine = and_(L.settlement_id == s.id, L.match_status.in_(("pending", "unmatched")))
     say(10, "matching by order id")
     shop = o.c.connection_id == s.connection_id if s.connection_id else o.c.connection_id.is_(None)
+    # PayPal names an order twice (reference §3.3): `invoice_id`, the shop's order number (the
+    # line's merchant_order_id), tried first, and `custom_field`, the shop's order id.
+    paypal = s.source == "paypal"
+    if paypal:
+        session.execute(
+            update(L)
+            .where(
+                mine,
+                L.merchant_order_id != "",
+                L.merchant_order_id == o.c.external_number,
+                shop,
+                o.c.parent_id.is_(None),
+            )
+            .values(order_id=o.c.id, match_status="matched", match_key="invoice_id")
+            .execution_options(synchronize_session=False)
+        )
     session.execute(
         update(L)
         .where(
             mine, L.external_order_id != "", L.external_order_id == o.c.external_order_id, shop, o.c.parent_id.is_(None)
         )
-        .values(order_id=o.c.id, match_status="matched", match_key="order_id")
+        .values(order_id=o.c.id, match_status="matched", match_key="custom_field" if paypal else "order_id")
         .execution_options(synchronize_session=False)
     )
     say(30, "matching by merchant order id")
-    session.execute(
-        update(L)
-        .where(mine, L.merchant_order_id != "", L.merchant_order_id == o.c.number, o.c.parent_id.is_(None))
-        .values(order_id=o.c.id, match_status="matched", match_key="merchant_order_id")
-        .execution_options(synchronize_session=False)
-    )
+    if not paypal:  # a PayPal invoice is the shop's number, never Tradelane's
+        session.execute(
+            update(L)
+            .where(mine, L.merchant_order_id != "", L.merchant_order_id == o.c.number, o.c.parent_id.is_(None))
+            .values(order_id=o.c.id, match_status="matched", match_key="merchant_order_id")
+            .execution_options(synchronize_session=False)
+        )
     say(40, "matching by adjustment id")
     # Lines that name an adjustment but no order (rare: V2 refunds carry their order id) take
     # the order of another line of that adjustment. Only those lines and adjustment ids are

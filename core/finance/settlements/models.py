@@ -21,7 +21,8 @@ SOURCES = ("amazon", "shopify", "paypal")
 STATUSES = ("imported", "matched", "booked", "closed")
 MATCH_STATUSES = ("pending", "matched", "manual", "unmatched", "none")
 # How a line found its order (reference §3.4 "Matching to orders and refunds").
-MATCH_KEYS = ("", "order_id", "merchant_order_id", "adjustment_id", "sku", "manual")
+# PayPal's lines name the shop's order number (`invoice_id`) and its order id (`custom_field`).
+MATCH_KEYS = ("", "order_id", "merchant_order_id", "adjustment_id", "invoice_id", "custom_field", "sku", "manual")
 # The mismatch checklist of reference §3.5, as reasons a difference can carry.
 REASONS = (
     "timing",

@@ -171,11 +171,13 @@ def import_amazon(
 
 def import_payout(payout: Any, *, connection_id: Any, source: str = "shopify") -> Imported:
     """Import a payment provider's payout with its balance transactions (Shopify Payments,
-    reference finance.md §3.2): each transaction's gross amount is a line (charges and refunds
-    are sales, matched to their order by `source_order_id`) and its fee another. Refused when
-    the transactions' net does not add up to the payout (§3.2 reconciliation invariant); the
-    same payout id again creates nothing."""
-    from core.finance.settlements.categories import SHOPIFY_TYPES
+    reference finance.md §3.2; PayPal, §3.3): each transaction's gross amount is a line
+    (charges and refunds are sales, matched to their order by `source_order_id`, or first by
+    `order_number` where the provider names one) and its fee another. Refused when the
+    transactions' net does not add up to the payout (§3.2 reconciliation invariant); the same
+    payout id again creates nothing. A payout that reached the bank in another currency
+    carries what arrived (`deposit_currency`, `deposit_amount`), so booking it realises FX."""
+    from core.finance.settlements.categories import PAYOUT_TYPES
 
     conn_id, channel = shop_of(connection_id)
     existing = _existing(source, str(payout.payout_id))
@@ -201,19 +203,21 @@ def import_payout(payout: Any, *, connection_id: Any, source: str = "shopify") -
         filename=f"payout {payout.payout_id}"[:200],
         imported_by=str(current_actor())[:200],
     )
+    _deposit(row, getattr(payout, "deposit_currency", ""), getattr(payout, "deposit_amount", None))
     found = _insert_settlement(row)
     if found is not None:
         return Imported(found, False)
     tenant, rows, unknown = current_tenant_id(), [], 0
     for i, t in enumerate(payout.transactions):
         kind = t.type.strip().lower()
-        category = SHOPIFY_TYPES.get(kind, "unknown")
+        category = PAYOUT_TYPES.get(kind, "unknown")
         unknown += category == "unknown"
         base = {
             "line": 2 * i + 1,
             "transaction_type": kind.title()[:64],
             "order_id": t.source_order_id[:100],
-            "amount_type": kind[:100],
+            "merchant_order_id": getattr(t, "order_number", "")[:100],
+            "amount_type": (getattr(t, "code", "") or kind)[:100],
             "posted": t.processed_at.date() if t.processed_at else payout.paid_on,
         }
         amount = t.amount if category != "unknown" else t.net
@@ -256,7 +260,7 @@ def _generic_row(
         line=base["line"],
         transaction_type=base["transaction_type"],
         order_id=base["order_id"],
-        merchant_order_id="",
+        merchant_order_id=base.get("merchant_order_id", ""),
         adjustment_id="",
         shipment_id=ref[:100],
         marketplace="",
