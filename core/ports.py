@@ -1496,8 +1496,13 @@ class CarrierAdapter(Adapter):
 
 # The kinds of mapping a target may take besides accounts (docs/accounting.md): the customer a
 # shop's receivable lines name, the supplier (vendor) of payable lines, the material of a SKU,
-# the department or tracking category of a warehouse.
-MAPPING_KINDS = ("account", "customer", "supplier", "material", "department")
+# the department or tracking category of a warehouse, and the warehouse itself where the target
+# keeps stock (Kingdee's BD_STOCK: documents' and requisitions' FStockId).
+MAPPING_KINDS = ("account", "customer", "supplier", "material", "department", "warehouse")
+# The business documents a target may take besides vouchers (docs/accounting.md): a sales
+# outbound from a shipped order, a sales return from a received return, a transfer between
+# our warehouses (a transfer or a first leg that shipped).
+BUSINESS_DOCUMENT_KINDS = ("sales_outbound", "sales_return", "transfer")
 
 
 @dataclass(frozen=True)
@@ -1550,6 +1555,35 @@ class PostResult:
 
 
 @dataclass(frozen=True)
+class DocumentLine:
+    """One line of a business document, in the target's codes (after the tenant's mapping)."""
+
+    material: str
+    quantity: int
+    warehouse: str  # where the goods left (a sale, a transfer's source) or came back to (a return)
+    to_warehouse: str = ""  # a transfer's destination
+    unit_price: Decimal | None = None  # sales and returns: the buyer's unit price, in the document's currency
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class BusinessDocument:
+    """A business document pushed to a target (`BUSINESS_DOCUMENT_KINDS`): the target's own stock and
+    sales records, beside the vouchers. `reference` is its identity and idempotency key
+    towards the target, unique per tenant; `source_event` the business event it came from."""
+
+    kind: str
+    reference: str
+    number: str  # our document's number (the order, the return, the transfer)
+    date: date
+    lines: tuple[DocumentLine, ...]
+    customer: str = ""  # sales and returns: the target's customer for the shop
+    currency: str = ""
+    source_event: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class PurchaseRequisition:
     """One line of a purchase requisition (采购申请 / purchase plan) kept in the accounting
     system, pulled to become a stocking request. Codes are the target's (its material and
@@ -1574,9 +1608,15 @@ class AccountingTarget(Adapter):
         "list_accounts": IDEMPOTENT,
         "list_codes": IDEMPOTENT,
         "list_requisitions": IDEMPOTENT,
+        "post_document": WRITE,
+        "find_document": IDEMPOTENT,
     }
     # Whether `list_requisitions` reads purchase requisitions from the target. Added in 0.2.
     pulls_requisitions: ClassVar[bool] = False
+    # The business documents (BUSINESS_DOCUMENT_KINDS) the target can take; `documents_on` says which
+    # of them a connection turned on. A target without any needs neither method below. Added
+    # in 0.2.
+    document_kinds: ClassVar[tuple[str, ...]] = ()
     # The mapping kinds (MAPPING_KINDS other than "account") this target takes; lines name
     # only these in `dimensions`. `required_mappings` must be mapped before a voucher using
     # them is posted (e.g. QBO's customer on a receivable line).
@@ -1608,6 +1648,23 @@ class AccountingTarget(Adapter):
         """The approved purchase requisition lines dated from `since`, for targets that keep
         them (`pulls_requisitions`). Added in 0.2."""
         return []
+
+    @classmethod
+    def documents_on(cls, settings: Mapping[str, Any]) -> tuple[str, ...]:
+        """The document kinds a connection with these settings has turned on (a subset of
+        `document_kinds`); core enrols only their events. Added in 0.2."""
+        return ()
+
+    def post_document(self, document: BusinessDocument) -> PostResult:
+        """Post a business document once, like `post_voucher`: posting the same `reference`
+        twice must not duplicate it (declare the key or lookup in `operations`). Added in 0.2."""
+        raise RemoteRejected(f"{self.display_name or self.name} takes no business documents")
+
+    def find_document(self, document: BusinessDocument) -> PostResult | None:
+        """The target's record of this document when it was posted there already, else None;
+        called before a document whose earlier send may have been performed is sent again.
+        Added in 0.2."""
+        return None
 
 
 # ---------------------------------------------------------------------------------------------

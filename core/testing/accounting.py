@@ -16,8 +16,12 @@ what the target holds for a voucher reference, and a way to lose the answer of t
 What it checks (docs/accounting.md): connect (and bad credentials refused as AuthError), map
 (the target lists its accounts), post, post again (nothing new), post after a timeout (once),
 a reversal (a new entry that names the reversed one, which stays as it was), and a refusal with
-the target's message. Nothing here touches Tradelane's database: the kit runs in a plugin's own
-repository. `post_like_core` sends a voucher the way core's posting engine does.
+the target's message. For a target that takes business documents (`document_kinds`), the same
+for each kind its harness connection turns on: posted once, posted again (nothing new), after
+a timeout (once), refused with the target's message; the document tests skip for other
+targets. Nothing here touches Tradelane's database: the kit runs in a plugin's own
+repository. `post_like_core` sends a voucher the way core's posting engine does,
+`post_document_like_core` a document.
 """
 
 from __future__ import annotations
@@ -31,10 +35,13 @@ from typing import Any
 import pytest
 
 from core.ports import (
+    BUSINESS_DOCUMENT_KINDS,
     MAPPING_KINDS,
     AccountingTarget,
     AdapterError,
     AuthError,
+    BusinessDocument,
+    DocumentLine,
     PostResult,
     RemoteRejected,
     Voucher,
@@ -70,6 +77,20 @@ class AccountingHarness:
         """Credential values that must never appear in logs."""
         return []
 
+    # -- business documents (targets with `document_kinds` only) ------------------------------
+    # The target's codes documents name: "customer", "material", "warehouse", "to_warehouse".
+    document_codes: dict[str, str] = {}
+    bad_material: str = "NO-SUCH-MATERIAL"
+
+    def documents(self, kind: str, reference: str) -> list[dict[str, Any]]:
+        """The target's documents of a kind for a reference, each a dict with `id` and
+        `lines`: a list of (material code, quantity)."""
+        raise NotImplementedError
+
+    def lose_next_document_answer(self) -> None:
+        """Make the target save the next document, then lose its answer."""
+        raise NotImplementedError
+
 
 def post_like_core(adapter: AccountingTarget, voucher: Voucher, *, uncertain: bool = False) -> PostResult:
     """Send a voucher as core's posting engine does: when an earlier send may have been
@@ -80,6 +101,18 @@ def post_like_core(adapter: AccountingTarget, voucher: Voucher, *, uncertain: bo
         if found is not None:
             return found
     return adapter.post_voucher(voucher)
+
+
+def post_document_like_core(
+    adapter: AccountingTarget, document: BusinessDocument, *, uncertain: bool = False
+) -> PostResult:
+    """Send a business document as core's posting engine does (see `post_like_core`)."""
+    op = adapter.operations["post_document"]
+    if uncertain or op.lookup:
+        found = adapter.find_document(document)
+        if found is not None:
+            return found
+    return adapter.post_document(document)
 
 
 _serial = 0
@@ -224,3 +257,77 @@ class AccountingContract:
         for secret in harness.secrets():
             if len(secret) >= 4:
                 assert secret not in caplog.text
+
+    # -- business documents ------------------------------------------------------------------
+
+    def document(self, harness: AccountingHarness, kind: str, material: str | None = None) -> BusinessDocument:
+        c = harness.document_codes
+        ref = _reference(kind.upper()[:3])
+        line = DocumentLine(
+            material=material or c["material"],
+            quantity=3,
+            warehouse=c["warehouse"],
+            to_warehouse=c.get("to_warehouse", "") if kind == "transfer" else "",
+            unit_price=None if kind == "transfer" else Decimal("19.90"),
+        )
+        return BusinessDocument(
+            kind=kind,
+            reference=ref,
+            number=ref.split("/")[-1],
+            date=self.on,
+            lines=(line,),
+            customer="" if kind == "transfer" else c.get("customer", ""),
+            currency="" if kind == "transfer" else harness.currency,
+            description=f"{kind} {ref}",
+        )
+
+    @staticmethod
+    def document_kinds_on(harness: AccountingHarness) -> tuple[str, ...]:
+        cls = type(harness.adapter)
+        if not cls.document_kinds:
+            pytest.skip("this target takes no business documents")
+        kinds = cls.documents_on(harness.adapter.ctx.settings)
+        assert kinds, "the harness connection turns no document kind on"
+        return kinds
+
+    def test_document_metadata(self, harness: AccountingHarness) -> None:
+        cls = type(harness.adapter)
+        kinds = self.document_kinds_on(harness)
+        assert set(cls.document_kinds) <= set(BUSINESS_DOCUMENT_KINDS) and set(kinds) <= set(cls.document_kinds)
+        op = cls.operations["post_document"]
+        assert op.idempotency_key or op.lookup or cls.find_document is not AccountingTarget.find_document, (
+            "posting a document must carry an idempotency key or be looked up before it is sent again"
+        )
+
+    def test_each_document_posts_once_and_again_nothing_new(self, harness: AccountingHarness) -> None:
+        for kind in self.document_kinds_on(harness):
+            document = self.document(harness, kind)
+            first = post_document_like_core(harness.adapter, document)
+            assert first.external_id
+            found = harness.documents(kind, document.reference)
+            assert len(found) == 1 and found[0]["lines"] == [(harness.document_codes["material"], 3)], found
+            assert post_document_like_core(harness.adapter, document).external_id == first.external_id
+            again = post_document_like_core(harness.adapter, document, uncertain=True)
+            assert again.external_id == first.external_id
+            assert len(harness.documents(kind, document.reference)) == 1
+
+    def test_a_document_after_a_timeout_posts_once(self, harness: AccountingHarness) -> None:
+        for kind in self.document_kinds_on(harness):
+            document = self.document(harness, kind)
+            harness.lose_next_document_answer()
+            try:
+                first: PostResult | None = post_document_like_core(harness.adapter, document)
+            except AdapterError:
+                first = None
+            result = post_document_like_core(harness.adapter, document, uncertain=True)
+            assert first is None or first.external_id == result.external_id
+            found = harness.documents(kind, document.reference)
+            assert len(found) == 1 and str(found[0]["id"]) == str(result.external_id)
+
+    def test_a_refused_document_carries_the_targets_message(self, harness: AccountingHarness) -> None:
+        for kind in self.document_kinds_on(harness):
+            document = self.document(harness, kind, material=harness.bad_material)
+            with pytest.raises(RemoteRejected) as refused:
+                post_document_like_core(harness.adapter, document)
+            assert str(refused.value).strip()
+            assert harness.documents(kind, document.reference) == []

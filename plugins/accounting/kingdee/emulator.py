@@ -10,6 +10,13 @@ audited one), `IsDeleteEntry` on updates, base data checked (accounts, currencie
 values), unbalanced vouchers refused (configurable: `reject_unbalanced`), `ExecuteBillQuery`
 answering a bare 2-D array paged with StartRow/Limit and simple filters, the
 `Result.ResponseStatus` shape with `IsSuccess` sometimes a string, and HTTP 519 on demand.
+
+Business documents (SAL_OUTSTOCK, SAL_RETURNSTOCK, STK_TransferDirect) go through the same
+Save / Submit / Audit state machine. The site knows its forms (`forms`: a form id and the
+field keys of its layout, the standard ones by default; `add_form` adds a site's own, e.g. a
+renamed form with other keys): a Save of an unknown form, one missing a required field, or one
+naming a customer, material or warehouse (BD_STOCK) the site does not have is refused in
+Kingdee's words.
 """
 
 from __future__ import annotations
@@ -69,6 +76,35 @@ MASTER = {
     "BD_Supplier": {"V001": "深圳纺织", "V002": "货代公司"},
     "BD_MATERIAL": {"TEE-01": "T 恤", "CAP-01": "帽子"},
     "BD_Department": {"SZ": "深圳仓", "USW": "美西仓"},
+    "BD_STOCK": {"CK001": "深圳成品仓", "CK002": "美西海外仓", "CK003": "FBA 美国仓"},
+}
+# The standard document forms of the site: their number prefix and the field keys of their
+# layout (the same keys the plugin sends by default; a site's own form may differ).
+FORMS: dict[str, dict[str, Any]] = {
+    "SAL_OUTSTOCK": {
+        "prefix": "XSCKD",
+        "customer": "FCustomerID",
+        "entity": "FEntity",
+        "material": "FMaterialID",
+        "quantity": "FRealQty",
+        "warehouse": "FStockID",
+    },
+    "SAL_RETURNSTOCK": {
+        "prefix": "XSTHD",
+        "customer": "FRetcustId",
+        "entity": "FEntity",
+        "material": "FMaterialId",
+        "quantity": "FRealQty",
+        "warehouse": "FStockId",
+    },
+    "STK_TransferDirect": {
+        "prefix": "ZJDB",
+        "entity": "FBillEntry",
+        "material": "FMaterialId",
+        "quantity": "FQty",
+        "warehouse": "FSrcStockId",
+        "to_warehouse": "FDestStockId",
+    },
 }
 FLEX_TABLE = {"FFLEX6": "BD_Customer", "FFLEX4": "BD_Supplier", "FFLEX5": "BD_Department", "FFLEX8": "BD_MATERIAL"}
 CONDITION = re.compile(r"^\s*([A-Za-z_.]+)\s*(=|>=|<=)\s*'((?:[^']|'')*)'\s*$")
@@ -120,6 +156,15 @@ class KingdeeEmulator(Emulator):
         self.saves = 0
         self.logins = 0
         self.documents: dict[str, dict[int, dict[str, Any]]] = {}  # other forms: id -> model
+        self.forms: dict[str, dict[str, Any]] = {k: dict(v) for k, v in FORMS.items()}
+        self.document_saves = 0
+
+    def add_form(self, form_id: str, like: str, **fields: str) -> None:
+        """A site's own document form: the layout of `like` with some keys renamed."""
+        self.forms[form_id] = {**FORMS[like], "prefix": form_id[:6].upper(), **fields}
+
+    def bills(self, form_id: str) -> dict[int, dict[str, Any]]:
+        return self.vouchers if form_id == "GL_VOUCHER" else self.documents.setdefault(form_id, {})
 
     def summary(self) -> dict[str, Any]:
         return {**super().summary(), "vouchers": len(self.vouchers), "saves": self.saves, "logins": self.logins}
@@ -327,38 +372,42 @@ class KingdeeEmulator(Emulator):
             out.append({"FieldName": "FEntity", "Message": f"借贷不平衡：借方 {debit}，贷方 {credit}", "DIndex": 0})
         return out
 
-    def _by_ids(self, data: dict[str, Any]) -> list[int] | Response:
+    def _by_ids(self, form_id: str, data: dict[str, Any]) -> list[int] | Response:
+        bills = self.bills(form_id)
         ids = [int(x) for x in str(data.get("Ids") or "").split(",") if x.strip().isdigit()]
         numbers = data.get("Numbers") or []
         if numbers:
-            ids += [vid for vid, v in self.vouchers.items() if v["FBillNo"] in numbers]
-        missing = [i for i in ids if i not in self.vouchers]
+            ids += [vid for vid, v in bills.items() if v["FBillNo"] in numbers]
+        missing = [i for i in ids if i not in bills]
         if not ids or missing:
             return json_response(refused(f"单据不存在：{missing or 'Ids/Numbers 为空'}"))
         return ids
 
-    def _transition(self, data: dict[str, Any], allowed: tuple[str, ...], to: str, message: str) -> Response:
-        ids = self._by_ids(data)
+    def _transition(
+        self, form_id: str, data: dict[str, Any], allowed: tuple[str, ...], to: str, message: str
+    ) -> Response:
+        ids = self._by_ids(form_id, data)
         if isinstance(ids, Response):
             return ids
-        bad = [self.vouchers[i]["FBillNo"] for i in ids if self.vouchers[i]["FDocumentStatus"] not in allowed]
+        bills = self.bills(form_id)
+        bad = [bills[i]["FBillNo"] for i in ids if bills[i]["FDocumentStatus"] not in allowed]
         if bad:
             return json_response(refused(f"{message}：{', '.join(bad)}"))
         for i in ids:
-            self.vouchers[i]["FDocumentStatus"] = to
-        return self._ok([{"Id": i, "Number": self.vouchers[i]["FBillNo"], "DIndex": n} for n, i in enumerate(ids)])
+            bills[i]["FDocumentStatus"] = to
+        return self._ok([{"Id": i, "Number": bills[i]["FBillNo"], "DIndex": n} for n, i in enumerate(ids)])
 
     def op_Submit(self, form_id: str, data: dict[str, Any]) -> Response:  # noqa: N802
-        return self._transition(data, ("A", "Z", "D"), "B", "只有创建或重新审核状态的单据才能提交")
+        return self._transition(form_id, data, ("A", "Z", "D"), "B", "只有创建或重新审核状态的单据才能提交")
 
     def op_Audit(self, form_id: str, data: dict[str, Any]) -> Response:  # noqa: N802
-        return self._transition(data, ("B",), "C", "单据未提交，不能审核")
+        return self._transition(form_id, data, ("B",), "C", "单据未提交，不能审核")
 
     def op_UnAudit(self, form_id: str, data: dict[str, Any]) -> Response:  # noqa: N802
-        return self._transition(data, ("C",), "D", "单据未审核，不能反审核")
+        return self._transition(form_id, data, ("C",), "D", "单据未审核，不能反审核")
 
     def op_View(self, form_id: str, data: dict[str, Any]) -> Response:  # noqa: N802
-        v = self.vouchers.get(int(data.get("Id") or 0))
+        v = self.bills(form_id).get(int(data.get("Id") or 0))
         if v is None:
             return json_response(refused("单据不存在"))
         body = status(True)
@@ -407,11 +456,70 @@ class KingdeeEmulator(Emulator):
     # -- other forms (business documents) ----------------------------------------------------
 
     def _save_document(self, form_id: str, model: dict[str, Any]) -> Response:
+        layout = self.forms.get(form_id)
+        if layout is None:
+            return json_response(refused(f"业务对象 {form_id} 不存在或未授权"))
         table = self.documents.setdefault(form_id, {})
+        fid = int(model.get("FID") or 0)
+        if fid:
+            current = table.get(fid)
+            if current is None:
+                return json_response(refused(f"单据 {fid} 不存在"))
+            if current["FDocumentStatus"] == "C":
+                return json_response(refused("已审核的单据不允许修改"))
+            current.update({k: v for k, v in model.items() if k != "FID"})
+            return self._ok([{"Id": fid, "Number": current["FBillNo"], "DIndex": 0}])
+        problems = self._document_problems(layout, model)
+        if problems:
+            return json_response(status(False, problems))
         self.next_id += 1
-        number = f"{form_id.split('_')[-1][:4].upper()}{self.next_id}"
+        number = f"{layout['prefix']}{self.next_id:06d}"
         table[self.next_id] = {**model, "FID": self.next_id, "FBillNo": number, "FDocumentStatus": "A"}
+        self.document_saves += 1
         return self._ok([{"Id": self.next_id, "Number": number, "DIndex": 0}])
+
+    def _document_problems(self, layout: dict[str, Any], model: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+
+        def check(field: str, value: Any, table: str, row: int | None = None) -> None:
+            code = (value or {}).get("FNumber") if isinstance(value, dict) else None
+            where = f"第{row + 1}行分录：" if row is not None else ""
+            if code is None:
+                out.append({"FieldName": field, "Message": f"{where}字段 {field} 是必填项", "DIndex": row or 0})
+            elif code not in MASTER[table]:
+                out.append({"FieldName": field, "Message": f"{where}{field} {code} 不存在", "DIndex": row or 0})
+
+        if "customer" in layout:
+            check(layout["customer"], model.get(layout["customer"]), "BD_Customer")
+        entries = model.get(layout["entity"])
+        if not isinstance(entries, list) or not entries:
+            return out + [{"FieldName": layout["entity"], "Message": "单据分录不能为空", "DIndex": 0}]
+        for i, e in enumerate(entries):
+            check(layout["material"], e.get(layout["material"]), "BD_MATERIAL", i)
+            check(layout["warehouse"], e.get(layout["warehouse"]), "BD_STOCK", i)
+            if "to_warehouse" in layout:
+                check(layout["to_warehouse"], e.get(layout["to_warehouse"]), "BD_STOCK", i)
+            try:
+                qty = Decimal(str(e.get(layout["quantity"])))
+            except InvalidOperation:
+                qty = Decimal(0)
+            if not qty > 0:
+                out.append(
+                    {"FieldName": layout["quantity"], "Message": f"第{i + 1}行分录：数量必须大于零", "DIndex": i}
+                )
+        return out
+
+    def document_rows(self, form_id: str) -> list[dict[str, Any]]:
+        """A form's bills as query rows: head fields, base data also as `<key>.FNumber`."""
+        rows = []
+        for fid, doc in sorted(self.documents.get(form_id, {}).items()):
+            row = {"FID": fid}
+            for key, value in doc.items():
+                row[key] = value
+                if isinstance(value, dict) and "FNumber" in value:
+                    row[f"{key}.FNumber"] = value["FNumber"]
+            rows.append(row)
+        return rows
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -474,7 +582,7 @@ class KingdeeEmulator(Emulator):
         elif form == "PUR_Requisition":
             flat = self._requisition_rows()
         else:
-            flat = [{"FID": i, **d} for i, d in sorted(self.documents.get(form, {}).items())]
+            flat = self.document_rows(form)
         return [[r.get(f) for f in fields] for r in flat if self._match(r, conditions)]
 
     @staticmethod

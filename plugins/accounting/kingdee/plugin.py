@@ -1,11 +1,15 @@
-"""Kingdee 云星空 (K3Cloud WebAPI): vouchers saved, submitted and audited as GL_VOUCHER
-(shared/reference/finance.md §4.1).
+"""Kingdee 云星空 (K3Cloud WebAPI): vouchers saved, submitted and audited as GL_VOUCHER, and,
+where the connection turns them on, the business documents of the same story: sales outbound
+(SAL_OUTSTOCK) from shipped orders, sales returns (SAL_RETURNSTOCK) and direct transfers
+(STK_TransferDirect), with form ids and field keys the site may override (shared/reference/
+finance.md §4.1, "Integration strategy choice").
 
 Exactly once: before every Save the plugin queries GL_VOUCHER by our reference in the
 external-number field (`ExecuteBillQuery`, declared as the post's lookup), so a voucher whose
 Save timed out, or that is posted again, is found instead of saved twice. A voucher found
 saved but not yet submitted or audited is taken through the rest of the state machine
-(A -> B -> C). Both login styles; session expiry (MsgCode 1) logs in again once.
+(A -> B -> C). Documents work the same way, on their head's external-number field
+(`document_external_field`). Both login styles; session expiry (MsgCode 1) logs in again once.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from typing import Any
 
 from core.hookspecs import hookimpl
 from core.ports import (
+    BUSINESS_DOCUMENT_KINDS,
     AccountingTarget,
+    BusinessDocument,
     Operation,
     PostResult,
     PurchaseRequisition,
@@ -46,6 +52,12 @@ MASTER_DATA = {
     "supplier": "BD_Supplier",
     "material": "BD_MATERIAL",
     "department": "BD_Department",
+    "warehouse": "BD_STOCK",
+}
+DOCUMENT_LABELS = {
+    "sales_outbound": "sales outbound (SAL_OUTSTOCK) from shipped orders",
+    "sales_return": "sales returns (SAL_RETURNSTOCK)",
+    "transfer": "transfers (STK_TransferDirect)",
 }
 
 
@@ -53,11 +65,13 @@ class KingdeeTarget(AccountingTarget):
     name = "kingdee"
     display_name = "Kingdee 云星空"
     client_class = KingdeeClient
-    mapping_kinds = ("customer", "supplier", "material", "department")
+    mapping_kinds = ("customer", "supplier", "material", "department", "warehouse")
     pulls_requisitions = True
+    document_kinds = BUSINESS_DOCUMENT_KINDS
     operations = {
         **AccountingTarget.operations,
         "post_voucher": Operation(idempotent=False, lookup="find_voucher"),
+        "post_document": Operation(idempotent=False, lookup="find_document"),
     }
     settings = (
         SettingField("base_url", "Site URL", type="url", help="e.g. https://host/k3cloud/"),
@@ -90,6 +104,35 @@ class KingdeeTarget(AccountingTarget):
             default=",".join(REQUISITION_FIELDS),
             help="The site's field keys, in this order; confirm them on the site's form",
         ),
+        *(
+            SettingField(f"documents_{kind}", f"Push {label}", type="bool", required=False, default=False)
+            for kind, label in DOCUMENT_LABELS.items()
+        ),
+        *(
+            SettingField(f"form_{kind}", f"Form id for {kind.replace('_', ' ')}", required=False, default=form)
+            for kind, form in mapping.FORMS.items()
+        ),
+        SettingField(
+            "document_fields",
+            "Document field keys that differ on this site",
+            required=False,
+            default="",
+            help="<kind>.<field>=<key>, e.g. sales_outbound.customer=FCustId,transfer.quantity=FQty",
+        ),
+        SettingField(
+            "bill_types",
+            "Document bill types",
+            required=False,
+            default=",".join(f"{k}={v}" for k, v in mapping.BILL_TYPES.items()),
+        ),
+        SettingField("document_org", "Sales and stock organisation (FNumber)", required=False, default="100"),
+        SettingField(
+            "document_external_field",
+            "Document head field holding our reference",
+            required=False,
+            default="FNote",
+            help="Better a custom text field of the site's forms than the note",
+        ),
     )
 
     def check_connection(self) -> str:
@@ -104,37 +147,68 @@ class KingdeeTarget(AccountingTarget):
 
     def find_voucher(self, voucher: Voucher) -> PostResult | None:
         field = str(self.ctx.settings.get("external_field") or "FBUSNO")
-        ref = voucher.reference.replace("'", "''")
-        rows = self.client.query(VOUCHER, ["FVOUCHERID", "FBillNo", "FDocumentStatus"], f"{field}='{ref}'", limit=10)
+        return self._find(VOUCHER, "FVOUCHERID", field, voucher.reference)
+
+    def _find(self, form: str, id_field: str, field: str, reference: str) -> PostResult | None:
+        """The bill holding `reference` in `field`, taken through the rest of Submit and Audit."""
+        ref = reference.replace("'", "''")
+        rows = self.client.query(form, [id_field, "FBillNo", "FDocumentStatus"], f"{field}='{ref}'", limit=10)
         if not rows:
             return None
-        vid, number, status = rows[0][0], rows[0][1], rows[0][2]
-        self._advance(str(vid), str(status))
-        return PostResult(external_id=str(vid), number=str(number))
+        bill_id, number, status = rows[0][0], rows[0][1], rows[0][2]
+        self._advance(form, str(bill_id), str(status))
+        return PostResult(external_id=str(bill_id), number=str(number))
 
-    def _advance(self, voucher_id: str, status: str) -> None:
-        """Take a saved voucher through Submit (A/Z/D -> B) and Audit (B -> C)."""
+    def _advance(self, form: str, bill_id: str, status: str) -> None:
+        """Take a saved bill through Submit (A/Z/D -> B) and Audit (B -> C)."""
         if not bool(self.ctx.settings.get("audit", True)):
             return
-        ids = {"CreateOrgId": 0, "Numbers": [], "Ids": voucher_id}
+        ids = {"CreateOrgId": 0, "Numbers": [], "Ids": bill_id}
         if status in ("A", "Z", "D"):
-            self.client.form("Submit", VOUCHER, ids, idempotent=True)
+            self.client.form("Submit", form, ids, idempotent=True)
             status = "B"
         if status == "B":
-            self.client.form("Audit", VOUCHER, ids, idempotent=True)
+            self.client.form("Audit", form, ids, idempotent=True)
 
-    def post_voucher(self, voucher: Voucher) -> PostResult:
-        if not voucher.balanced:
-            raise RemoteRejected(f"the voucher does not balance: {voucher.total_debit} / {voucher.total_credit}")
-        data = self.client.form("Save", VOUCHER, mapping.model(voucher, self._settings()))
+    def _saved(self, form: str, data: dict[str, Any]) -> PostResult:
         result = data.get("Result") or {}
         status = result.get("ResponseStatus") or {}
         entities = status.get("SuccessEntitys") or []
         if not success(status) or not entities:
             raise RemoteRejected("Kingdee saved nothing and gave no reason")
-        vid, number = str(entities[0].get("Id")), str(entities[0].get("Number") or "")
-        self._advance(vid, "A")
-        return PostResult(external_id=vid, number=number)
+        bill_id, number = str(entities[0].get("Id")), str(entities[0].get("Number") or "")
+        self._advance(form, bill_id, "A")
+        return PostResult(external_id=bill_id, number=number)
+
+    def post_voucher(self, voucher: Voucher) -> PostResult:
+        if not voucher.balanced:
+            raise RemoteRejected(f"the voucher does not balance: {voucher.total_debit} / {voucher.total_credit}")
+        return self._saved(VOUCHER, self.client.form("Save", VOUCHER, mapping.model(voucher, self._settings())))
+
+    # -- business documents ------------------------------------------------------------------
+
+    @classmethod
+    def documents_on(cls, settings: Any) -> tuple[str, ...]:
+        return tuple(k for k in cls.document_kinds if settings.get(f"documents_{k}") is True)
+
+    def _document_form(self, document: BusinessDocument) -> str:
+        if document.kind not in self.documents_on(self.ctx.settings):
+            raise RemoteRejected(f"this connection does not push {DOCUMENT_LABELS.get(document.kind, document.kind)}")
+        return mapping.document_form(document.kind, self._settings())
+
+    def find_document(self, document: BusinessDocument) -> PostResult | None:
+        form = self._document_form(document)
+        return self._find(form, "FID", mapping.external_field(self._settings()), document.reference)
+
+    def post_document(self, document: BusinessDocument) -> PostResult:
+        form = self._document_form(document)
+        if not document.lines:
+            raise RemoteRejected(f"{document.number} has no line with stock to send")
+        try:
+            model = mapping.document_model(document, self._settings())
+        except ValueError as exc:
+            raise RemoteRejected(str(exc)) from None
+        return self._saved(form, self.client.form("Save", form, model))
 
     def list_codes(self, kind: str) -> list[tuple[str, str]]:
         form = MASTER_DATA.get(kind)

@@ -1,6 +1,8 @@
 """Kingdee 云星空 passes AccountingContract against its emulator, in both login styles, and the
 wire rules of finance.md §4.1: LoginBySign, session expiry (MsgCode 1) with one re-login, the
-Save/Submit/Audit state machine, ExecuteBillQuery paging, ResponseStatus errors, HTTP 519."""
+Save/Submit/Audit state machine, ExecuteBillQuery paging, ResponseStatus errors, HTTP 519; and
+its business documents (SAL_OUTSTOCK, SAL_RETURNSTOCK, STK_TransferDirect): turned on per
+connection, audited, with the site's own form ids and field keys."""
 
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ import pytest
 
 from core.ports import OutcomeUnknown, RemoteRejected
 from core.testing import VirtualClock, make_context
-from core.testing.accounting import AccountingContract, AccountingHarness, post_like_core
+from core.testing.accounting import AccountingContract, AccountingHarness, post_document_like_core, post_like_core
 from core.testing.emulator import RecordingTransport
-from plugins.accounting.kingdee.emulator import ACCOUNTS, KingdeeEmulator
+from plugins.accounting.kingdee.emulator import ACCOUNTS, FORMS, KingdeeEmulator
+from plugins.accounting.kingdee.mapping import FORMS as KIND_FORMS
 from plugins.accounting.kingdee.plugin import KingdeeTarget
 
 BASE = "https://kingdee.test"
@@ -25,17 +28,35 @@ class KingdeeHarness(AccountingHarness):
     accounts = {"bank": "1002.01", "receivable": "1122", "revenue": "6001", "expense": "6601"}
     customer = "AMZ-US"
     bad_account = "9999"
+    document_codes = {"customer": "AMZ-US", "material": "TEE-01", "warehouse": "CK001", "to_warehouse": "CK003"}
+    documents_on = {f"documents_{kind}": True for kind in KIND_FORMS}
 
     def __init__(self, login: str = "session") -> None:
         self.clock = VirtualClock()
         self.emulator = KingdeeEmulator(clock=self.clock)
         self.transport = RecordingTransport(httpx.WSGITransport(app=self.emulator))
         self.login = login
-        self.adapter = self.make(self.emulator.connection_settings(BASE))
+        self.adapter = self.make({**self.emulator.connection_settings(BASE), **self.documents_on})
 
     def make(self, values: dict[str, Any]) -> KingdeeTarget:
         values = {**values, "login": self.login}
         return KingdeeTarget(make_context(KingdeeTarget, values, transport=self.transport, clock=self.clock))
+
+    def documents(self, kind: str, reference: str, form: str | None = None) -> list[dict[str, Any]]:
+        form = form or KIND_FORMS[kind]
+        layout = self.emulator.forms[form]
+        out = []
+        for fid, doc in self.emulator.documents.get(form, {}).items():
+            if doc.get("FNote") == reference:
+                lines = [
+                    (e[layout["material"]]["FNumber"], int(Decimal(str(e[layout["quantity"]]))))
+                    for e in doc[layout["entity"]]
+                ]
+                out.append({"id": fid, "lines": lines, "status": doc["FDocumentStatus"], "number": doc["FBillNo"]})
+        return out
+
+    def lose_next_document_answer(self) -> None:
+        self.lose_next_answer()
 
     def entries(self, reference: str) -> list[dict[str, Any]]:
         out = []
@@ -129,6 +150,48 @@ class TestKingdeeSessionLogin(AccountingContract):
         ):
             rows = http.post(url, json=body, headers={"kdservice-sessionid": sid}).json()
             assert ["AMZ-US"] in rows
+
+    def test_documents_are_audited_with_the_sites_numbers_and_codes(self, harness: KingdeeHarness) -> None:
+        for kind, form in KIND_FORMS.items():
+            document = self.document(harness, kind)
+            result = post_document_like_core(harness.adapter, document)
+            [saved] = harness.documents(kind, document.reference)
+            assert saved["status"] == "C" and result.number == saved["number"]
+            assert result.number.startswith(FORMS[form]["prefix"])
+            doc = harness.emulator.documents[form][int(result.external_id)]
+            layout = FORMS[form]
+            entry = doc[layout["entity"]][0]
+            assert entry[layout["warehouse"]] == {"FNumber": "CK001"}
+            if kind == "transfer":
+                assert entry[layout["to_warehouse"]] == {"FNumber": "CK003"}
+            else:
+                assert doc[layout["customer"]] == {"FNumber": "AMZ-US"}
+                assert Decimal(str(entry["FTaxPrice"])) == Decimal("19.90")
+
+    def test_a_document_kind_turned_off_is_refused(self, harness: KingdeeHarness) -> None:
+        settings = {**harness.emulator.connection_settings(BASE), "documents_sales_outbound": True}
+        adapter = harness.make(settings)
+        assert KingdeeTarget.documents_on(adapter.ctx.settings) == ("sales_outbound",)
+        with pytest.raises(RemoteRejected, match="does not push transfers"):
+            post_document_like_core(adapter, self.document(harness, "transfer"))
+        assert harness.emulator.documents.get("STK_TransferDirect", {}) == {}
+
+    def test_the_sites_own_form_id_and_field_keys_are_used(self, harness: KingdeeHarness) -> None:
+        harness.emulator.add_form("SAL_OUTSTOCK_TL", like="SAL_OUTSTOCK", customer="FCustId", quantity="FQty")
+        settings = {**harness.emulator.connection_settings(BASE), "documents_sales_outbound": True}
+        renamed = harness.make({**settings, "form_sales_outbound": "SAL_OUTSTOCK_TL"})
+        document = self.document(harness, "sales_outbound")
+        with pytest.raises(RemoteRejected, match="FCustId"):  # the form's keys are not the standard ones
+            post_document_like_core(renamed, document)
+        fields = "sales_outbound.customer=FCustId,sales_outbound.quantity=FQty"
+        adapter = harness.make({**settings, "form_sales_outbound": "SAL_OUTSTOCK_TL", "document_fields": fields})
+        result = post_document_like_core(adapter, document)
+        [saved] = harness.documents("sales_outbound", document.reference, form="SAL_OUTSTOCK_TL")
+        assert str(saved["id"]) == result.external_id and saved["status"] == "C"
+        assert harness.emulator.documents.get("SAL_OUTSTOCK", {}) == {}, "the standard form was not used"
+        bad = harness.make({**settings, "document_fields": "sales_outbound.custmer=FCustId"})
+        with pytest.raises(RemoteRejected, match="document_fields"):
+            post_document_like_core(bad, self.document(harness, "sales_outbound"))
 
 
 class TestKingdeeSignedHeaders(AccountingContract):
