@@ -3,7 +3,9 @@
 A tenant connects a target (a plugin connection of kind "accounting": Kingdee 云星空,
 QuickBooks Online, Xero, a beancount file, or a third-party plugin), maps its accounts and
 dimensions to the target's codes, and runs postings: every posted voucher from a start date,
-in date and number order, on the `finance` queue.
+in date and number order, on the `finance` queue; and, for a target that takes business
+documents and a connection that turned them on, the documents of the business events from
+that date beside them (core.finance.posting_documents), through the same rows and rules.
 
 Exactly once, whatever fails:
 - one `finance_postings` row per (connection, voucher), unique: a voucher is enrolled once;
@@ -36,6 +38,7 @@ from core import connections
 from core import validation as f
 from core.db import session, utcnow
 from core.errors import Conflict, NotFound, ValidationError
+from core.finance import posting_documents as documents
 from core.finance.models import Account, Period, Voucher, VoucherLine
 from core.finance.posting_models import MAPPING_KINDS, Posting, PostingMapping, PostingRun
 from core.ports import (
@@ -59,7 +62,13 @@ JOB = "finance.post_vouchers"
 ACTIVE_RUNS = ("queued", "running", "waiting")
 BATCH = 200
 # The voucher line's dimension each mapping kind is read from.
-DIMENSION_OF = {"customer": "shop_id", "supplier": "supplier_id", "material": "sku_id", "department": "warehouse_id"}
+DIMENSION_OF = {
+    "customer": "shop_id",
+    "supplier": "supplier_id",
+    "material": "sku_id",
+    "department": "warehouse_id",
+    "warehouse": "warehouse_id",
+}
 
 
 class Throttled(Exception):
@@ -144,6 +153,8 @@ def items(connection_id: uuid.UUID, start_date: date | None = None) -> list[Item
     conn = connection(connection_id)
     cls = target_class(conn)
     kinds = _kinds(cls)
+    # The kinds the turned-on documents name must be mapped too (a document is refused without).
+    needed = set(cls.required_mappings) | documents.needs(cls.documents_on(conn.settings))
     used: dict[tuple[str, str], set[uuid.UUID]] = defaultdict(set)
     accounts = {a.id: a for a in session.execute(select(Account)).scalars()}
     cols = [VoucherLine.voucher_id, VoucherLine.account_id] + [
@@ -169,7 +180,7 @@ def items(connection_id: uuid.UUID, start_date: date | None = None) -> list[Item
                 label=labels.get((kind, key), key),
                 external_code=m.external_code if m else "",
                 external_name=m.external_name if m else "",
-                required=kind == "account" or kind in cls.required_mappings,
+                required=kind == "account" or kind in needed,
                 vouchers=len(used.get((kind, key), ())),
             )
         )
@@ -206,9 +217,15 @@ def _labels(keys: Iterable[tuple[str, str]], accounts: dict[str, Account]) -> di
         out[("material", str(sid))] = code
     for value in uuids["customer"]:
         out[("customer", str(value))] = dimension_label("shop", str(value))
-    for value in uuids["department"]:
-        out[("department", str(value))] = dimension_label("warehouse", str(value))
+    for kind in ("department", "warehouse"):
+        for value in uuids[kind]:
+            out[(kind, str(value))] = dimension_label("warehouse", str(value))
     return out
+
+
+def label(kind: str, key: str) -> str:
+    """What a person reads for one of our items (an unmapped one named in a refusal)."""
+    return _labels([(kind, key)], {}).get((kind, key), key)
 
 
 def set_mappings(connection_id: uuid.UUID, rows: list[dict[str, Any]]) -> list[PostingMapping]:
@@ -376,6 +393,7 @@ class Builder:
         self.mapped = mappings(conn.id)
         self.accounts = {a.id: a for a in session.execute(select(Account)).scalars()}
         self.periods: dict[uuid.UUID, str] = {}
+        self.documents = documents.DocumentBuilder(self.mapped, label)
 
     def period_key(self, period_id: uuid.UUID) -> str:
         if period_id not in self.periods:
@@ -439,10 +457,12 @@ class Builder:
 # Running (the job's body)
 
 
-def _enrol(run: PostingRun) -> None:
+def _enrol(run: PostingRun, document_kinds: tuple[str, ...] = ()) -> None:
     """Give the run every posted voucher from its start date that has no posting row on the
-    connection yet, and take over the connection's pending and waiting ones."""
-    have = select(Posting.voucher_id).where(Posting.connection_id == run.connection_id)
+    connection yet, and the documents of the turned-on `document_kinds`, and take over the
+    connection's pending and waiting ones."""
+    # Documents' rows have no voucher: a NULL in NOT IN's list would match nothing at all.
+    have = select(Posting.voucher_id).where(Posting.connection_id == run.connection_id, Posting.voucher_id.is_not(None))
     stmt = (
         select(Voucher.id, Voucher.date, Voucher.seq, Voucher.period_id, Voucher.number)
         .where(Voucher.status == "posted", Voucher.date >= run.start_date, Voucher.id.not_in(have))
@@ -464,6 +484,7 @@ def _enrol(run: PostingRun) -> None:
                 reference=reference(builder_periods[period_id], number or ""),
             )
         )
+    documents.enrol(run, document_kinds)
     session.execute(
         update(Posting)
         .where(
@@ -494,7 +515,7 @@ def execute(run_id: uuid.UUID, progress: Any = None) -> dict[str, Any]:
         if not lock:
             raise Throttled(f"another worker is posting to {conn.display_name}", retry_after=30)
         run.status, run.message = "running", ""
-        _enrol(run)
+        _enrol(run, target_class(conn).documents_on(conn.settings))
         _tally(run)
         lock.check()
         session.commit()
@@ -549,15 +570,17 @@ def _post_all(run: PostingRun, target: Any, builder: Builder, lock: Any, progres
         batch = list(session.execute(stmt).scalars())
         if not batch:
             return
-        vouchers = {
-            v.id: v
-            for v in session.execute(select(Voucher).where(Voucher.id.in_([p.voucher_id for p in batch]))).scalars()
-        }
+        voucher_ids = [p.voucher_id for p in batch if p.voucher_id is not None]
+        vouchers = {v.id: v for v in session.execute(select(Voucher).where(Voucher.id.in_(voucher_ids))).scalars()}
         from core.finance.service.vouchers import lines_of
 
-        lines = lines_of(list(vouchers))
+        lines = lines_of(list(vouchers)) if vouchers else {}
+        events = documents.events_of(batch)
         for p in batch:
-            _post_one(p, vouchers[p.voucher_id], lines[p.voucher_id], target, builder, lock)
+            if p.voucher_id is None:
+                _post_document(p, events.get(p.event_id), target, builder, lock)
+            else:
+                _post_one(p, vouchers[p.voucher_id], lines[p.voucher_id], target, builder, lock)
             done += 1
             last_key, last_id = (p.voucher_date, p.voucher_seq), p.id
         if progress is not None:
@@ -593,17 +616,38 @@ def _post_one(p: Posting, v: Voucher, lines: list[VoucherLine], target: Any, bui
             from dataclasses import replace
 
             pv = replace(pv, reverses_external_id=original.external_id)
+    _send(p, target, lock, "voucher", pv)
+
+
+def _post_document(p: Posting, ev: Any, target: Any, builder: Builder, lock: Any) -> None:
+    if ev is None:  # the outbox keeps events; a missing one is a bug worth seeing, not a crash
+        _finish(p, "refused", "the business event of this document is gone")
+        _commit(target, lock)
+        return
+    document, problems = builder.documents.build(p, ev)
+    if problems:
+        _finish(p, "refused", "not mapped: " + ", ".join(problems))
+        _commit(target, lock)
+        return
+    _send(p, target, lock, "document", document)
+
+
+def _send(p: Posting, target: Any, lock: Any, what: str, item: Any) -> None:
+    """Send one voucher or document (`what`) with the exactly-once rules: ask the target
+    first when an earlier send may have been performed; mark the row uncertain and commit
+    before the send; record the outcome."""
+    name = target.display_name or target.name
     try:
         if p.uncertain:
             # An earlier send may have been performed: ask before sending again.
-            found = target.find_voucher(pv)
+            found = getattr(target, f"find_{what}")(item)
             if found is not None:
                 _finish(p, "posted", "found at the target after an interrupted send", found)
                 _commit(target, lock)
                 return
         p.uncertain, p.attempts, p.sent_at = True, p.attempts + 1, utcnow()
         _commit(target, lock)
-        result = target.post_voucher(pv)
+        result = getattr(target, f"post_{what}")(item)
     except RateLimited as exc:
         # Refused by the throttle: nothing was done.
         p.uncertain = False
@@ -611,7 +655,7 @@ def _post_one(p: Posting, v: Voucher, lines: list[VoucherLine], target: Any, bui
         _commit(target, lock)
         raise Throttled(f"{name} throttled posting: {exc}", retry_after=exc.retry_after) from exc
     except OutcomeUnknown as exc:
-        if exc.retryable or _can_check(target):
+        if exc.retryable or _can_check(target, what):
             _finish(p, "waiting", connections.describe(exc))
             _commit(target, lock)
             raise Throttled(f"{name} did not answer; it is asked before sending again", retry_after=60) from exc
@@ -638,8 +682,9 @@ def _post_one(p: Posting, v: Voucher, lines: list[VoucherLine], target: Any, bui
     _commit(target, lock)
 
 
-def _can_check(target: Any) -> bool:
-    return type(target._adapter).find_voucher is not AccountingTarget.find_voucher
+def _can_check(target: Any, what: str = "voucher") -> bool:
+    lookup = f"find_{what}"
+    return getattr(type(target._adapter), lookup) is not getattr(AccountingTarget, lookup)
 
 
 def _commit(target: Any, lock: Any) -> None:

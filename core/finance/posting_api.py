@@ -17,7 +17,7 @@ from core.errors import ExternalServiceError
 from core.finance import posting
 from core.finance.posting_models import MAPPING_KINDS, POSTING_STATUSES, Posting, PostingRun
 from core.http import paged, requires
-from core.ports import AdapterError
+from core.ports import BUSINESS_DOCUMENT_KINDS, AdapterError
 
 
 class PostingTargetSchema(Schema):
@@ -96,7 +96,11 @@ class PostingResultSchema(Schema):
     id = fields.UUID()
     connection_id = fields.UUID()
     connection = fields.String()
-    voucher_id = fields.UUID()
+    kind = fields.String(
+        metadata={"description": "voucher, or the business document: " + ", ".join(BUSINESS_DOCUMENT_KINDS)}
+    )
+    voucher_id = fields.UUID(allow_none=True)
+    event_id = fields.UUID(allow_none=True, metadata={"description": "a document's business event"})
     voucher_date = fields.Date()
     reference = fields.String()
     run_id = fields.UUID(allow_none=True)

@@ -1,7 +1,8 @@
 """Demo posting: a Kingdee 云星空 connection to the emulator mounted in the app, every account
 the demo's vouchers use mapped to the emulator's chart (a sub-account to its nearest parent
-there), the shops and warehouses mapped to its customers and departments, and the vouchers
-posted, saved, submitted and audited in Kingdee (docs/accounting.md).
+there), the shops, SKUs and warehouses mapped to its customers, materials, departments and
+warehouses, the business documents turned on, and the vouchers and documents posted, saved,
+submitted and audited in Kingdee (docs/accounting.md).
 
 Called from core/demo.py after the demo's business history, so there are vouchers to post."""
 
@@ -50,11 +51,17 @@ def seed(base_url: str) -> None:
             kind="accounting",
             plugin="kingdee",
             display_name="金蝶云星空 (demo)",
-            settings=emulator.connection_settings(url),
+            settings={
+                **emulator.connection_settings(url),
+                **{f"documents_{kind}": True for kind in ("sales_outbound", "sales_return", "transfer")},
+            },
         )
         connections.test(conn.id)
         with connections.using(conn, "accounting") as target:
-            codes = {kind: dict(target.list_codes(kind)) for kind in ("account", "customer", "department")}
+            codes = {
+                kind: dict(target.list_codes(kind))
+                for kind in ("account", "customer", "material", "department", "warehouse")
+            }
         rows = []
         for item in posting.items(conn.id):
             if item.kind == "account":

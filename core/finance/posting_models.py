@@ -16,7 +16,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, TenantMixin
 
-MAPPING_KINDS = ("account", "customer", "supplier", "material", "department")
+MAPPING_KINDS = ("account", "customer", "supplier", "material", "department", "warehouse")
+# What a posting row sends: a voucher, or a business document (core.ports.BUSINESS_DOCUMENT_KINDS)
+# made from the business event that produced it.
+POSTING_KINDS = ("voucher", "sales_outbound", "sales_return", "transfer")
 RUN_STATUSES = ("queued", "running", "waiting", "done", "failed")
 # pending: not sent yet; posted: the target has it; refused: the target (or the mapping) said
 # no, with its message; waiting: rate-limited or the outcome of a send is not known yet (it
@@ -31,7 +34,9 @@ class PostingMapping(TenantMixin, Base):
     __tablename__ = "finance_posting_mappings"
     __table_args__ = (
         UniqueConstraint("tenant_id", "connection_id", "kind", "local_key"),
-        CheckConstraint("kind IN ('account', 'customer', 'supplier', 'material', 'department')", name="kind"),
+        CheckConstraint(
+            "kind IN ('account', 'customer', 'supplier', 'material', 'department', 'warehouse')", name="kind"
+        ),
     )
 
     connection_id: Mapped[uuid.UUID] = mapped_column()
@@ -65,21 +70,34 @@ class PostingRun(TenantMixin, Base):
 
 
 class Posting(TenantMixin, Base):
-    """Where one voucher went on one connection: unique per (connection, voucher), so a voucher
-    is posted to a target once whatever runs, retries and restarts happen."""
+    """Where one voucher, or one business document, went on one connection: unique per
+    (connection, voucher) and per (connection, event), so each is posted to a target once
+    whatever runs, retries, re-deliveries and restarts happen."""
 
     __tablename__ = "finance_postings"
     __audit__ = False  # the run's per-voucher results; the runs are the trail
     __table_args__ = (
         UniqueConstraint("tenant_id", "connection_id", "voucher_id"),
+        UniqueConstraint("tenant_id", "connection_id", "event_id"),
         Index(None, "tenant_id", "voucher_id"),
         Index(None, "tenant_id", "connection_id", "status", "voucher_date"),
         Index(None, "tenant_id", "run_id"),
         CheckConstraint("status IN ('pending', 'posted', 'refused', 'waiting')", name="status"),
+        CheckConstraint("kind IN ('voucher', 'sales_outbound', 'sales_return', 'transfer')", name="kind"),
+        # A voucher's row names the voucher; a document's the event it was made from.
+        CheckConstraint(
+            "(kind = 'voucher' AND voucher_id IS NOT NULL AND event_id IS NULL)"
+            " OR (kind <> 'voucher' AND voucher_id IS NULL AND event_id IS NOT NULL)",
+            name="source",
+        ),
     )
 
     connection_id: Mapped[uuid.UUID] = mapped_column()
-    voucher_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("finance_vouchers.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="voucher")
+    voucher_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("finance_vouchers.id"))
+    event_id: Mapped[uuid.UUID | None] = mapped_column()  # a document's business event (outbox_events)
+    # The voucher's date and number order, or a document's business date and event order:
+    # what a run sends them in.
     voucher_date: Mapped[date] = mapped_column(Date)
     voucher_seq: Mapped[int] = mapped_column(Integer, default=0)
     run_id: Mapped[uuid.UUID | None] = mapped_column()

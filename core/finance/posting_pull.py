@@ -3,8 +3,9 @@ requests in Tradelane, through the purchasing service (docs/accounting.md).
 
 Each requisition line is pulled once (`finance_requisition_pulls`, unique per connection and
 line): the target's material and warehouse codes are mapped back through the tenant's mapping
-(materials per SKU, departments per warehouse); a line whose material or warehouse is not
-mapped, or that purchasing refuses (a date in the past), is kept as skipped with the reason.
+(materials per SKU, the target's warehouses per warehouse: FStockId is a stock location,
+BD_STOCK, not a department); a line whose material or warehouse is not mapped, or that
+purchasing refuses (a date in the past), is kept as skipped with the reason.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def pull_requisitions(connection_id: uuid.UUID, since: date) -> list[Requisition
             )
         ).scalars()
     )
-    back: dict[str, dict[str, str]] = {"material": {}, "department": {}}
+    back: dict[str, dict[str, str]] = {"material": {}, "warehouse": {}}
     for (kind, local), m in posting.mappings(conn.id).items():
         if kind in back:
             back[kind].setdefault(m.external_code, local)
@@ -64,7 +65,7 @@ def pull_requisitions(connection_id: uuid.UUID, since: date) -> list[Requisition
             needed_by=line.needed_by,
             status="skipped",
         )
-        sku, warehouse = back["material"].get(line.material), back["department"].get(line.warehouse)
+        sku, warehouse = back["material"].get(line.material), back["warehouse"].get(line.warehouse)
         if sku is None or warehouse is None:
             missing = [
                 f"material {line.material}" if sku is None else "",

@@ -28,6 +28,14 @@ KIND_LABELS = {
     "supplier": _l("Supplier"),
     "material": _l("Material (SKU)"),
     "department": _l("Department (warehouse)"),
+    "warehouse": _l("Warehouse (the target's stock location)"),
+}
+# What a result row sent: a voucher, or a business document (Kingdee's SAL_OUTSTOCK, ...).
+POSTED_KINDS = {
+    "voucher": _l("Voucher"),
+    "sales_outbound": _l("Sales outbound"),
+    "sales_return": _l("Sales return"),
+    "transfer": _l("Transfer"),
 }
 RESULT_LABELS = {
     "pending": _l("Not sent yet"),
@@ -148,6 +156,7 @@ def posting_target(connection_id: uuid.UUID) -> Any:
         results=results,
         result_views=posting_views(results.items),
         result_labels=RESULT_LABELS,
+        posted_kinds=POSTED_KINDS,
         badges=BADGES,
         counts=posting.counts(connection_id=conn.id),
         status=status,

@@ -261,14 +261,18 @@ def test_kingdee_purchase_requisitions_become_stocking_requests_once(tenant_a, t
         assert created.status_code == 201, body(created)
         conn = body(created)["id"]
         soon = (date.today() + timedelta(days=20)).isoformat()
-        number = emulator.add_requisition([("TEE-01", 120, soon, "SZ"), ("CAP-01", 40, soon, "SZ")], applied=TODAY)
-        emulator.add_requisition([("TEE-01", 999, soon, "SZ")], applied=TODAY, status="A")  # a draft
+        number = emulator.add_requisition(
+            [("TEE-01", 120, soon, "CK001"), ("CAP-01", 40, soon, "CK001")], applied=TODAY
+        )
+        emulator.add_requisition([("TEE-01", 999, soon, "CK001")], applied=TODAY, status="A")  # a draft
         mapped = tenant_a.api.put(
             f"finance/posting/targets/{conn}/mappings",
             {
                 "mappings": [
                     {"kind": "material", "local_key": str(s.tee), "external_code": "TEE-01"},
+                    # FStockId is a warehouse (BD_STOCK): the warehouse mapping, not the department's.
                     {"kind": "department", "local_key": str(s.wh), "external_code": "SZ"},
+                    {"kind": "warehouse", "local_key": str(s.wh), "external_code": "CK001"},
                 ]
             },
         )

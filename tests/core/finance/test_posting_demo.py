@@ -1,5 +1,6 @@
 """The demo's Kingdee connection: every account its vouchers use mapped to the emulator's
-chart, and the vouchers posted there, audited, each once."""
+chart, and the vouchers posted there, audited, each once; with the business documents on, the
+shipped order's sales outbound too."""
 
 from __future__ import annotations
 
@@ -18,11 +19,15 @@ def test_the_demo_posts_its_vouchers_to_kingdee(tenant_a, tenant_b):
         posting_demo.seed("http://demo.test")
     (target,) = body(tenant_a.api.get("finance/posting/targets"))
     assert target["plugin"] == "kingdee" and target["status"] == "ok"
-    results = body(tenant_a.api.get(f"finance/posting/results?connection_id={target['id']}&page_size=100"))
+    every = body(tenant_a.api.get(f"finance/posting/results?connection_id={target['id']}&page_size=100"))
+    results = [r for r in every if r["kind"] == "voucher"]
     assert results and all(r["status"] == "posted" and r["external_number"].startswith("记-") for r in results)
     mine = {int(r["external_id"]) for r in results}
     assert len(emulator.vouchers) - before == len(results) and mine <= set(emulator.vouchers)
     assert all(emulator.vouchers[i]["FDocumentStatus"] == "C" for i in mine)
+    (outbound,) = [r for r in every if r["kind"] != "voucher"]
+    assert outbound["kind"] == "sales_outbound" and outbound["status"] == "posted", outbound
+    assert emulator.documents["SAL_OUTSTOCK"][int(outbound["external_id"])]["FDocumentStatus"] == "C"
     items = body(tenant_a.api.get(f"finance/posting/targets/{target['id']}/mappings"))
     assert all(i["mapped"] for i in items if i["kind"] == "account")
     assert body(tenant_b.api.get("finance/posting/targets")) == []
