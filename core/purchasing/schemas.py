@@ -525,11 +525,12 @@ class Names:
         warehouse_ids: Iterable[Any] = (),
         supplier_ids: Iterable[Any] = (),
         location_ids: Iterable[Any] = (),
+        chinese: bool = False,
     ) -> None:
         from core.inventory import service as inventory
         from core.purchasing.service.common import sku_names, supplier_labels, warehouse_codes
 
-        self.skus = sku_names(set(sku_ids))
+        self.skus = sku_names(set(sku_ids), chinese=chinese)
         self.warehouses = warehouse_codes(set(warehouse_ids))
         self.suppliers = supplier_labels(set(supplier_ids))
         locs = {i for i in location_ids if i}

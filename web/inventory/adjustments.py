@@ -20,6 +20,7 @@ from web.auth import current_tenant, login_required
 from web.forms import Form, action_failed
 from web.inventory.views import _decimal, _int, _raise, _sku_id, _uuid, _warehouse_options, bp
 from web.pagination import paginate
+from web.portal import current_locale_is_chinese
 
 ROWS = 6
 ADJUSTMENT_KINDS = {
@@ -231,7 +232,7 @@ def _safety_page(form: Form, status: int = 200) -> Any:
         page=page,
         form=form,
         args=request.args,
-        titles=sku_titles({r[0].sku_id for r in page.items}),
+        titles=sku_titles({r[0].sku_id for r in page.items}, chinese=current_locale_is_chinese()),
         warehouse_options=_warehouse_options("—"),
         filter_options=_warehouse_options(str(_("All warehouses")), active_only=False),
     ), status

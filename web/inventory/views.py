@@ -26,6 +26,7 @@ from core.money import Money, is_currency
 from web.auth import current_tenant, login_required
 from web.forms import Form, action_failed
 from web.pagination import paginate
+from web.portal import current_locale_is_chinese
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory", template_folder="templates")
 
@@ -222,7 +223,7 @@ def index() -> str:
         page=page,
         args=request.args,
         currency=currency,
-        titles=sku_titles({r["sku_id"] for r in page.items}),
+        titles=sku_titles({r["sku_id"] for r in page.items}, chinese=current_locale_is_chinese()),
         totals=reports.stock_totals(**filters),
         warehouse_options=_warehouse_options(str(_("All warehouses")), active_only=False),
     )
@@ -267,7 +268,7 @@ def index_export() -> Any:
 
     def prepare(chunk: list[Any]) -> None:
         titles.clear()
-        titles.update(sku_titles({r[0].sku_id for r in chunk}))
+        titles.update(sku_titles({r[0].sku_id for r in chunk}, chinese=current_locale_is_chinese()))
 
     def row(r: Any) -> tuple[Any, ...]:
         x = reports.stock_row(r)

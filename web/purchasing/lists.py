@@ -12,14 +12,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError
-from core.purchasing.schemas import Names
 from core.purchasing.service import ORDER_STATUSES, REQUEST_STATUSES
 from core.purchasing.service import orders as order_service
 from core.purchasing.service import requests as request_service
 from web import bulk, exports
 from web.auth import login_required
 from web.forms import action_failed
-from web.purchasing.views import STATUS_LABELS, bp, require
+from web.purchasing.views import STATUS_LABELS, bp, page_names, require
 
 ORDER_BULK = {
     "approve": (_l("Approve"), "purchasing:approve", order_service.approve_order),
@@ -44,11 +43,11 @@ class _Names:
 
     def __init__(self, sku: str | None, warehouse: str, supplier: str) -> None:
         self.fields = (sku, warehouse, supplier)
-        self.names = Names()
+        self.names = page_names()
 
     def load(self, chunk: list[Any]) -> None:
         sku, warehouse, supplier = self.fields
-        self.names = Names(
+        self.names = page_names(
             [getattr(r, sku) for r in chunk] if sku else [],
             [getattr(r, warehouse) for r in chunk],
             [getattr(r, supplier) for r in chunk],

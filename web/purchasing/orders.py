@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from core.db import session
 from core.errors import DomainError, ValidationError
 from core.inventory import service as inventory
-from core.purchasing.schemas import Names, order_views
+from core.purchasing.schemas import order_views
 from core.purchasing.service import ORDER_STATUSES, receiving
 from core.purchasing.service import orders as service
 from core.purchasing.service.common import functional_currency
@@ -25,6 +25,7 @@ from web.purchasing.views import (
     bp,
     errors_to_rows,
     num,
+    page_names,
     require,
     run_action,
     sku_codes,
@@ -51,7 +52,9 @@ def index() -> str:
     args = request.args
     status = args.get("status") if args.get("status") in ORDER_STATUSES else None
     page = paginate(service.order_query(status=status, q=args.get("q")))
-    names = Names(warehouse_ids=[o.warehouse_id for o in page.items], supplier_ids=[o.supplier_id for o in page.items])
+    names = page_names(
+        warehouse_ids=[o.warehouse_id for o in page.items], supplier_ids=[o.supplier_id for o in page.items]
+    )
     from web.purchasing.lists import ORDER_BULK, bulk_actions
 
     return render_template(
@@ -142,7 +145,7 @@ def index_edit(order_id: uuid.UUID) -> Any:
         "fx_source": order.fx_source,
         "fx_rate": num(order.fx_rate) if order.currency != functional_currency() else "",
     }
-    codes = Names(sku_ids=[line.sku_id for line in order.lines])
+    codes = page_names(sku_ids=[line.sku_id for line in order.lines])
     for i, line in enumerate(order.lines):
         defaults.update(
             {
@@ -255,7 +258,7 @@ def _render_receive(order: Any, form: Form) -> str:
         "purchasing/receive.html",
         order=order,
         form=form,
-        names=Names(sku_ids=[line.sku_id for line in order.lines]),
+        names=page_names(sku_ids=[line.sku_id for line in order.lines]),
         tolerance=service.get_settings().receipt_tolerance_percent,
     )
 

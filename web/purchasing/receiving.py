@@ -13,14 +13,14 @@ from flask_babel import lazy_gettext as _l
 from core.db import session
 from core.errors import DomainError, NotFound
 from core.inventory.service.warehouses import list_locations
-from core.purchasing.schemas import Names, receipt_views, return_views
+from core.purchasing.schemas import receipt_views, return_views
 from core.purchasing.service import RECEIPT_STATUSES, RETURN_STATUSES, labels, orders
 from core.purchasing.service import receiving as receipts
 from core.purchasing.service import returns as supplier_returns
 from web.auth import login_required
 from web.forms import Form
 from web.pagination import paginate
-from web.purchasing.views import bp, errors_to_rows, require, run_action, transition_failed
+from web.purchasing.views import bp, errors_to_rows, page_names, require, run_action, transition_failed
 
 QC_FIELDS = ("sample_size", "passed_quantity", "failed_quantity", "defect_reasons", "location_id")
 
@@ -152,7 +152,7 @@ def returns() -> str:
 
 def _render_return_new(order: Any, form: Form, status: int = 200) -> Any:
     left = supplier_returns.returnable(order)
-    names = Names(sku_ids=[line.sku_id for line in order.lines])
+    names = page_names(sku_ids=[line.sku_id for line in order.lines])
     return render_template("purchasing/return_new.html", order=order, form=form, left=left, names=names), status
 
 

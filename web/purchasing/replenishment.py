@@ -11,13 +11,12 @@ from flask_babel import gettext as _
 
 from core import jobs
 from core.errors import DomainError
-from core.purchasing.schemas import Names
 from core.purchasing.service import SUGGESTION_STATUSES
 from core.purchasing.service import replenishment as service
 from web.auth import login_required
 from web.jobs.views import live_job
 from web.pagination import paginate
-from web.purchasing.views import bp, run_action, transition_failed
+from web.purchasing.views import bp, page_names, run_action, transition_failed
 
 
 @bp.route("/replenishment")
@@ -27,7 +26,7 @@ def replenishment() -> str:
     status = status if status in SUGGESTION_STATUSES else None
     latest = service.latest_run()
     page = paginate(service.suggestion_query(status=status))
-    names = Names(
+    names = page_names(
         [s.sku_id for s in page.items], [s.warehouse_id for s in page.items], [s.supplier_id for s in page.items]
     )
     rows = [(s, service.inputs_of(s)) for s in page.items]

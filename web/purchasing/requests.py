@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError
-from core.purchasing.schemas import Names
 from core.purchasing.service import REQUEST_STATUSES, orders
 from core.purchasing.service import requests as service
 from web.auth import login_required
@@ -20,6 +19,7 @@ from web.forms import Form
 from web.pagination import paginate
 from web.purchasing.views import (
     bp,
+    page_names,
     require,
     run_action,
     sku_codes,
@@ -44,7 +44,7 @@ def requests() -> str:
     args = request.args
     status = args.get("status") if args.get("status") in REQUEST_STATUSES else None
     page = paginate(service.request_query(status=status, q=args.get("q")))
-    names = Names(
+    names = page_names(
         [r.sku_id for r in page.items], [r.warehouse_id for r in page.items], [r.supplier_id for r in page.items]
     )
     return render_template(
@@ -95,7 +95,7 @@ def requests_new() -> Any:
 @login_required("purchasing:read")
 def requests_detail(request_id: uuid.UUID) -> str:
     req = service.get_request(request_id)
-    names = Names([req.sku_id], [req.warehouse_id], [req.supplier_id])
+    names = page_names([req.sku_id], [req.warehouse_id], [req.supplier_id])
     order = orders.get_order(req.purchase_order_id) if req.purchase_order_id else None
     return render_template("purchasing/request.html", req=req, names=names, order=order)
 

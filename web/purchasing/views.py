@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.db import session
 from core.errors import DomainError, InvalidTransition, PermissionDenied
+from core.purchasing.schemas import Names
 from web.forms import action_failed
 
 bp = Blueprint("purchasing", __name__, url_prefix="/purchasing", template_folder="templates")
@@ -113,6 +114,13 @@ def require(permission: str) -> None:
     """For action views shared by several permissions: the step's own check."""
     if not g.principal.can(permission):
         raise PermissionDenied(_("Your role does not allow this (%(permission)s).", permission=permission))
+
+
+def page_names(*args: Any, **kwargs: Any) -> Names:
+    """The codes and names a page mentions, with SKU titles in the reader's language."""
+    from web.portal import current_locale_is_chinese
+
+    return Names(*args, chinese=current_locale_is_chinese(), **kwargs)
 
 
 def run_action(func: Callable[[], Any], target: str, done: str) -> Any:

@@ -95,11 +95,12 @@ def get(model: type[T], ident: Any, entity: str) -> T:
     return row
 
 
-def sku_names(sku_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
-    """(code, product title) per SKU, for documents, payloads and labels."""
+def sku_names(sku_ids: Iterable[uuid.UUID], chinese: bool = False) -> dict[uuid.UUID, tuple[str, str]]:
+    """(code, product title) per SKU, for documents, payloads and labels (the Chinese title
+    first for a Chinese reader)."""
     from core.catalog import service as catalog
 
-    return catalog.sku_titles(sku_ids)
+    return catalog.sku_titles(sku_ids, chinese=chinese)
 
 
 def sku_code(sku_id: uuid.UUID) -> str:

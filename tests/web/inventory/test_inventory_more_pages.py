@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date, timedelta
 
 from tests.core.catalog.factories import approved_sku
 from tests.core.inventory.helpers import snapshot, stock, warehouse
@@ -146,3 +147,31 @@ def test_platform_reconciliation_brings_the_book_to_the_report(portal, tenant_a)
     domestic = warehouse(tenant_a, "IV-DOM")
     refused = client.post("/inventory/platform-stock", {**form, "key": "p2", "warehouse_id": str(domestic)})
     assert refused.status_code == 422
+
+
+def test_stock_and_purchasing_pages_name_products_in_the_readers_language(app, portal, tenant_a):
+    from tests.core.purchasing.helpers import buyer
+    from tests.web.conftest import PortalClient, add_user
+
+    mug = approved_sku(tenant_a, "IV-ZH-MUG", title_en="Enamel mug", title_zh="搪瓷杯")
+    stock(tenant_a, mug, warehouse(tenant_a, "IV-ZH"), 3, cost="5.00")
+    assert "Enamel mug" in portal(tenant_a).text("/inventory/")
+    zh = PortalClient(app)
+    zh.log_in_as(tenant_a, add_user(tenant_a, "owner", locale="zh_CN"))
+    page = zh.text("/inventory/")
+    assert "搪瓷杯" in page and "Enamel mug" not in page
+    buy = buyer(tenant_a)
+    soon = (date.today() + timedelta(days=20)).isoformat()
+    made = tenant_a.api.post(
+        "stocking-requests",
+        {"sku_id": str(buy.skus[0]), "warehouse_id": str(buy.warehouse_id), "quantity": 5, "needed_by": soon},
+    )
+    assert made.status_code == 201, made.get_json()
+    with tenant_a.scope():
+        from core.catalog.models import Product, Sku
+        from core.db import session
+
+        product = session.get(Product, session.get(Sku, buy.skus[0]).product_id)
+        product.title_zh = "中文品名"
+        session.commit()
+    assert "中文品名" in zh.text("/purchasing/requests")
