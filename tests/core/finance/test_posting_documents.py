@@ -242,3 +242,33 @@ def test_the_sites_own_form_id_is_used_and_unmapped_items_refuse_the_document(te
     shipped(s, sku_line(s, s.cap, 1, "9.50"))
     blocked = tenant_a.api.post(f"finance/posting/targets/{conn}/runs", {"start_date": START})
     assert blocked.status_code == 409 and cap in body(blocked)["message"], body(blocked)
+
+
+def test_a_first_leg_to_fba_is_a_direct_transfer(tenant_a, site):
+    s = shop(tenant_a)
+    fba = warehouse(tenant_a, f"FBA-{secrets.token_hex(2)}", type="platform", country="US", marketplace="US")
+    with s.tenant.scope():
+        t = transfers.create_transfer(
+            kind="first_leg",
+            source_warehouse_id=s.wh,
+            destination_warehouse_id=fba,
+            lines=[{"sku_id": s.cap, "quantity": 4}],
+            platform_reference="FBA15TEST",
+        )
+        transfers.set_boxes(
+            t.id, [transfers.BoxPlan(Decimal(50), Decimal(40), Decimal(30), Decimal(12), {s.cap: 4}, count=1)]
+        )
+        transfers.allocate(t.id, "first_leg")
+    with s.tenant.scope():
+        transfers.ship(t.id, "first_leg", carrier="UPS", tracking_number="1Z999")
+    conn = kingdee(tenant_a, site, documents_transfer=True)
+    map_all(s, conn, fba)
+    assert run(tenant_a, conn)["refused"] == 0
+    [doc] = documents(tenant_a, conn)
+    assert doc["kind"] == "transfer" and doc["status"] == "posted" and doc["reference"].startswith(f"{t.number}/")
+    [entry] = site.documents["STK_TransferDirect"][int(doc["external_id"])]["FBillEntry"]
+    assert (entry["FMaterialId"], entry["FQty"], entry["FDestStockId"]) == (
+        {"FNumber": "CAP-01"},
+        4,
+        {"FNumber": "CK003"},
+    )
