@@ -515,21 +515,7 @@ class Ageing(MethodView):
 
 def _maybe_file(fmt: str, name: str, table: exports.Table) -> Any:
     """A CSV or XLSX download of a report, or None for JSON."""
-    from flask import Response
-
-    if fmt == "csv":
-        return Response(
-            exports.to_csv(table),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    if fmt == "xlsx":
-        return Response(
-            exports.to_xlsx(table, name),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
-    return None
+    return exports.download(table, name, fmt) if fmt in ("csv", "xlsx") else None
 
 
 @blp.route("/reports/general-ledger")

@@ -1,14 +1,13 @@
-"""Reports as tables for export: CSV (UTF-8 with a BOM, so spreadsheet programs read Chinese
-names) and XLSX (numbers as numbers, never as text)."""
+"""Reports as tables (columns, rows) for export. They are written by Tradelane's one writer,
+core/exports.py (CSV with a BOM, XLSX with numbers as numbers), for the API and the portal."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from core import exports as writer
 from core.money import round_money
 
 Table = tuple[list[str], list[list[Any]]]
@@ -111,34 +110,27 @@ def payments(rows: Sequence[Any]) -> Table:
     ]
 
 
-def to_csv(table: Table) -> bytes:
+def cells(fmt: str) -> Callable[[list[Any]], list[Any]]:
+    """How a table's row is written in `fmt` by core.exports: in XLSX, the amounts the reports
+    hold as text ("340.00") become numbers; CSV keeps them as they are."""
+    return _numbers if fmt == "xlsx" else _same
+
+
+def download(table: Table, name: str, fmt: str) -> Any:
+    """The table as the `fmt` download, through Tradelane's one writer."""
     cols, rows = table
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(cols)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return writer.response(name, cols, iter(rows), cells(fmt), fmt)
 
 
-def to_xlsx(table: Table, title: str) -> bytes:
-    from openpyxl import Workbook
-
-    cols, rows = table
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(cols)
-    for row in rows:
-        ws.append([_cell(v) for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+def _same(row: list[Any]) -> list[Any]:
+    return row
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return value
+def _numbers(row: list[Any]) -> list[Any]:
+    return [_number(v) for v in row]
+
+
+def _number(value: Any) -> Any:
     if isinstance(value, str):
         try:
             return Decimal(value) if value and value.lstrip("-").replace(".", "", 1).isdigit() else value

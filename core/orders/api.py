@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, g
+from flask import g
 from flask.views import MethodView
 
 from core.errors import PermissionDenied
@@ -294,8 +294,7 @@ def bulk_action(data: dict[str, Any]) -> Any:
 @requires("orders:read")
 def export(args: dict[str, Any]) -> Any:
     """The filtered orders as CSV (at most 50,000 rows; buyer data masked without orders:pii)."""
-    body = views.export_orders(service.order_query(**_filters(args)), _reveal())
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="orders.csv"'})
+    return views.export_response(service.order_query(**_filters(args)), _reveal(), "csv")
 
 
 # --- saved views -------------------------------------------------------------------------------

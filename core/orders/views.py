@@ -4,8 +4,6 @@ City, state, postal code and country stay visible: warehouses and reports need t
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -13,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core import exports
 from core.db import session
 from core.money import round_money
 from core.orders.models import Order, OrderHold, OrderLine, OrderRefund, OrderReturn, OrderShipment
@@ -280,7 +279,7 @@ def return_view(r: OrderReturn) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# CSV export
+# Export (CSV and XLSX)
 
 EXPORT_COLUMNS = (
     "number",
@@ -317,24 +316,22 @@ EXPORT_COLUMNS = (
 EXPORT_LIMIT = 50_000
 
 
-def export_orders(stmt: Any, reveal: bool) -> str:
-    """The orders `stmt` selects as CSV: at most EXPORT_LIMIT, their lines loaded with them."""
-    return export_csv(session.execute(stmt.options(selectinload(Order.lines)).limit(EXPORT_LIMIT)).scalars(), reveal)
-
-
 def export_order_rows(stmt: Any, reveal: bool, *, numbers: bool = False) -> Iterator[list[Any]]:
-    """The rows of the orders `stmt` selects (at most EXPORT_LIMIT, lines loaded with them)."""
-    orders = session.execute(stmt.options(selectinload(Order.lines)).limit(EXPORT_LIMIT)).scalars()
-    return export_rows(orders, reveal, numbers=numbers)
+    """The rows of the orders `stmt` selects (at most EXPORT_LIMIT), read a page at a time with
+    their lines; core/exports.py writes them."""
+    for chunk in exports.pages(stmt.options(selectinload(Order.lines)), limit=EXPORT_LIMIT):
+        yield from export_rows(chunk, reveal, numbers=numbers)
 
 
-def export_csv(orders: Iterable[Order], reveal: bool) -> str:
-    """The orders as CSV (one row per order; `lines` lists SKU x quantity)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(export_rows(orders, reveal))
-    return out.getvalue()
+def export_response(stmt: Any, reveal: bool, fmt: str) -> Any:
+    """The orders `stmt` selects as the `fmt` download (one row per order; `lines` lists
+    SKU x quantity; amounts are numbers in XLSX, text in the currency's minor unit in CSV)."""
+    rows = export_order_rows(stmt, reveal, numbers=fmt == "xlsx")
+    return exports.response("orders", EXPORT_COLUMNS, rows, _same, fmt)
+
+
+def _same(row: list[Any]) -> list[Any]:
+    return row
 
 
 def export_rows(orders: Iterable[Order], reveal: bool, *, numbers: bool = False) -> Iterator[list[Any]]:

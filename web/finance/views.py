@@ -19,6 +19,7 @@ from core.errors import DomainError, ValidationError
 from core.finance import exports, service
 from core.finance.service import booking, periods, reports
 from core.finance.service import profit as profit_report
+from web import exports as web_exports
 from web.auth import login_required
 from web.forms import Form, action_failed
 from web.pagination import paginate
@@ -89,18 +90,10 @@ def amount_in(value: Any, currency: str) -> str:
 
 
 def download(table: exports.Table, name: str) -> Response:
-    """A list as the CSV (default) or XLSX file ?format= asks for."""
-    if request.args.get("format") == "xlsx":
-        data, mimetype = (
-            exports.to_xlsx(table, name),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    return Response(
-        exports.to_csv(table),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
+    """A list as the CSV (default) or XLSX file ?format= asks for (web/exports.py)."""
+    cols, rows = table
+    fmt = web_exports.chosen_format()
+    return web_exports.respond(name, cols, iter(rows), exports.cells(fmt), fmt)
 
 
 def _period_default() -> str:

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -183,16 +183,11 @@ def _csv(stmt: Any, fmt: str | None = None) -> Any:
     if stmt is None:
         flash(_("Choose the orders to export."), "error")
         return redirect(url_for(".index"))
-    if (fmt or request.args.get("format")) == "xlsx":
-        from web import exports
+    from web import exports
 
-        rows = views.export_order_rows(stmt, _reveal(), numbers=True)
-        return exports.respond("orders", views.EXPORT_COLUMNS, rows, lambda row: row, fmt="xlsx")
-    return Response(
-        views.export_orders(stmt, _reveal()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="orders.csv"'},
-    )
+    fmt = fmt or exports.chosen_format()
+    rows = views.export_order_rows(stmt, _reveal(), numbers=fmt == "xlsx")
+    return exports.respond("orders", views.EXPORT_COLUMNS, rows, lambda row: row, fmt)
 
 
 @bp.route("/bulk", methods=["POST"])

@@ -1,0 +1,175 @@
+"""Tradelane's one writer of downloads: a list as CSV (UTF-8 with a BOM, so spreadsheet
+programs read Chinese names) or XLSX (openpyxl's write-only mode; numbers stay numbers).
+
+It lives in core, not in the portal, because the API's downloads (`GET /orders/export`, the
+finance reports' `?format=`) write the same files, and core never imports web. The portal's
+`web/exports.py` adds only what a page needs on top: the format the query string asks for,
+refused in the reader's language.
+
+Rows are read page by page (`rows_of`), so a large export never holds the whole list:
+
+- XLSX is written row by row into a spooled temporary file while the request is still open,
+  then sent from it in blocks;
+- CSV is streamed as it is read, after the view has returned.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Callable, Generator, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import IO, Any
+
+from flask import Response, stream_with_context
+
+from core import validation
+from core.db import session
+from core.tenancy import current_tenant_id, tenant_context
+
+FORMATS = ("csv", "xlsx")
+CHUNK = 500  # rows read per query
+PIECE = 200  # CSV rows per streamed piece
+BLOCK = 64 * 1024  # bytes per XLSX block sent
+CSV_TYPE = "text/csv"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def rows_of(
+    stmt: Any,
+    *,
+    scalars: bool = True,
+    prepare: Callable[[list[Any]], None] | None = None,
+    limit: int | None = None,
+) -> Iterator[Any]:
+    """Every item `stmt` selects (at most `limit`), read CHUNK at a time by offset (the lists
+    are ordered). `prepare(chunk)` may load what the chunk's rows name (SKU codes, supplier
+    names) at once."""
+    for chunk in pages(stmt, scalars=scalars, limit=limit):
+        if prepare is not None:
+            prepare(chunk)
+        yield from chunk
+
+
+def pages(stmt: Any, *, scalars: bool = True, limit: int | None = None) -> Iterator[list[Any]]:
+    """The items `stmt` selects, a list of at most CHUNK at a time."""
+    offset = 0
+    while limit is None or offset < limit:
+        size = CHUNK if limit is None else min(CHUNK, limit - offset)
+        result = session.execute(stmt.offset(offset).limit(size))
+        chunk = list(result.scalars() if scalars else result)
+        if chunk:
+            yield chunk
+        if len(chunk) < size:
+            return
+        offset += size
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def xlsx_cell(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return value  # openpyxl writes Decimal as a number
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)  # Excel has no time zones
+    if isinstance(value, str):
+        # A control character that reached the database past the API's door (a channel's
+        # title) is written as U+FFFD, which XML can hold, so the file always opens.
+        return validation.printable(value)
+    return "" if value is None else value
+
+
+def csv_pieces(columns: Sequence[str], rows: Iterator[Sequence[Any]]) -> Generator[str, None, None]:
+    """The CSV text: the BOM and header row, then PIECE rows at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([str(c) for c in columns])
+    yield "\ufeff" + _drain(buffer)
+    for n, row in enumerate(rows, start=1):
+        writer.writerow([csv_cell(v) for v in row])
+        if n % PIECE == 0:
+            yield _drain(buffer)
+    yield _drain(buffer)
+
+
+def xlsx_file(title: str, columns: Sequence[str], rows: Iterator[Sequence[Any]]) -> IO[bytes]:
+    """The workbook, one sheet named `title`, in a spooled temporary file read from its start."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    sheet.append([str(c) for c in columns])
+    for row in rows:
+        sheet.append([xlsx_cell(v) for v in row])
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+def response(
+    name: str,
+    columns: Sequence[str],
+    items: Iterator[Any],
+    row_of: Callable[[Any], Sequence[Any]],
+    fmt: str,
+) -> Response:
+    """The download of `items` (see rows_of), one row each by `row_of`, as `<name>.<fmt>`.
+    Called from a view, in its request and tenant."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    rows = (row_of(item) for item in items)
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    if fmt == "xlsx":
+        out = xlsx_file(name, columns, rows)
+        size = out.seek(0, io.SEEK_END)
+        out.seek(0)
+        headers["Content-Length"] = str(size)
+        return Response(_blocks(out), mimetype=XLSX_TYPE, headers=headers)
+    return Response(_outside_the_request(csv_pieces(columns, rows)), mimetype=CSV_TYPE, headers=headers)
+
+
+def _blocks(out: IO[bytes]) -> Iterator[bytes]:
+    # A generator closes the file when the body ends, and when an unread body is dropped.
+    try:
+        while block := out.read(BLOCK):
+            yield block
+    finally:
+        out.close()
+
+
+def _outside_the_request(pieces: Generator[str, None, None]) -> Iterator[str]:
+    """`pieces`, read after the view returns: the tenant is entered again for them (the
+    request's context variables do not reach the response iterator)."""
+    tenant_id = current_tenant_id()
+
+    def body() -> Iterator[str]:
+        with tenant_context(tenant_id):
+            yield from pieces
+
+    return stream_with_context(body())
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
