@@ -141,8 +141,8 @@ class DocumentBuilder:
         self.labels = labels  # (kind, key) -> what the person sees for an unmapped item
 
     def _code(self, kind: str, value: Any, problems: list[str], label: str = "") -> str:
-        if value is None:
-            problems.append(f"{kind}: none on the document")
+        if value is None:  # e.g. an order shipped by the platform with no platform warehouse set up
+            problems.append(f"{kind} (the business event names none)")
             return ""
         m = self.mapped.get((kind, str(value)))
         if m is None:
