@@ -7,7 +7,13 @@ required, `requestid` replay returning the stored response, the duplicate DocNum
 accounts, customers and vendors checked (2500), 429 past 500 calls a minute or 10 in flight,
 a `Fault` in a 200 body on demand (`fault_in_200`), `intuit_tid` headers, the query endpoint
 (`select * from JournalEntry where DocNumber = '…'`, Account, Customer, Vendor, Department) and
-reads by id. Journal entries are never edited here; a reversal is an entry of its own.
+reads by id. Multicurrency (§4.2): `CurrencyRef` applies to the whole entry and needs a
+positive `ExchangeRate` (home units per foreign unit) when it is not the home currency; a
+line's account must be in the entry's currency or the home currency (a USD receivable in a
+CNY entry is refused, as is a EUR entry on it); the entry keeps `HomeTotalAmt` and each line
+its `HomeAmount` (amount × rate, rounded). The refusal texts of these checks are Tradelane's,
+not captured from QBO. Journal entries are never edited here; a reversal is an entry of its
+own.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import base64
 import re
 import secrets
 import threading
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from werkzeug.routing import Rule
@@ -43,7 +49,14 @@ ACCOUNTS = {
     "94": ("Accrued Purchases", "Other Current Liability"),
     "95": ("Inventory Adjustments", "Other Expense"),
     "96": ("Opening Balance Equity", "Equity"),
+    "97": ("Accounts Receivable (A/R) - USD", "Accounts Receivable"),
+    "98": ("Currency Clearing", "Other Current Asset"),
 }
+HOME_CURRENCY = "CNY"
+# §4.2 Multicurrency: a bank, receivable or payable account is kept in one currency; the
+# others (income, expense, equity, …) are home-currency accounts any entry may use.
+ACCOUNT_CURRENCY = {"36": "USD", "97": "USD"}
+CURRENCIES = {"CNY", "USD", "EUR", "GBP", "JPY", "CAD", "AUD"}
 CUSTOMERS = {"58": "Amazon US", "59": "Shopify Store"}
 VENDORS = {"41": "Shenzhen Textiles Co.", "42": "Forwarder Ltd"}
 DEPARTMENTS = {"1": "Shenzhen", "2": "US West"}
@@ -250,6 +263,21 @@ class QuickBooksEmulator(Emulator):
         lines = data.get("Line") if isinstance(data, dict) else None
         if not isinstance(lines, list) or not lines:
             return bad("2020", "Required param missing, need to supply the required value for the API", "Line")
+        currency = (data.get("CurrencyRef") or {}).get("value") or HOME_CURRENCY
+        if currency not in CURRENCIES:
+            return bad("2500", "Invalid Reference Id", f"Invalid Reference Id : Currency {currency} not found")
+        rate = Decimal(1)
+        if currency != HOME_CURRENCY:
+            try:
+                rate = Decimal(str(data.get("ExchangeRate")))
+            except (InvalidOperation, ValueError):
+                rate = Decimal(0)
+            if not rate.is_finite() or rate <= 0:
+                return bad(
+                    "6000",
+                    "A business validation error has occurred",
+                    f"ExchangeRate is required and positive for a transaction in {currency}",
+                )
         debit = credit = Decimal(0)
         for i, line in enumerate(lines):
             detail = line.get("JournalEntryLineDetail") if isinstance(line, dict) else None
@@ -265,6 +293,14 @@ class QuickBooksEmulator(Emulator):
             if account not in ACCOUNTS:
                 return bad(
                     "2500", "Invalid Reference Id", f"Invalid Reference Id : Accounts element id {account} not found"
+                )
+            held_in = ACCOUNT_CURRENCY.get(account, HOME_CURRENCY)
+            if held_in not in (currency, HOME_CURRENCY):
+                return bad(
+                    "6000",
+                    "A business validation error has occurred",
+                    f"The account {ACCOUNTS[account][0]} is in {held_in}; a transaction in {currency} "
+                    f"can use accounts in {currency} or {HOME_CURRENCY} only",
                 )
             needed = ENTITY_REQUIRED.get(ACCOUNTS[account][1])
             entity = detail.get("Entity") or {}
@@ -308,8 +344,18 @@ class QuickBooksEmulator(Emulator):
             "SyncToken": "0",
             "domain": "QBO",
             "sparse": False,
+            "CurrencyRef": {"value": currency},
+            "ExchangeRate": rate,
             "TotalAmt": debit,
-            "Line": [{**line, "Id": str(i)} for i, line in enumerate(lines)],
+            "HomeTotalAmt": (debit * rate).quantize(Decimal("0.01"), ROUND_HALF_UP),
+            "Line": [
+                {
+                    **line,
+                    "Id": str(i),
+                    "HomeAmount": (Decimal(str(line["Amount"])) * rate).quantize(Decimal("0.01"), ROUND_HALF_UP),
+                }
+                for i, line in enumerate(lines)
+            ],
             "MetaData": {"CreateTime": now, "LastUpdatedTime": now},
         }
         self.entries[entry_id] = entry

@@ -6,7 +6,10 @@ ManualJournals created by PUT (lines netting to zero, known account codes, a nar
 tracking options checked), read back with MS-JSON dates (`/Date(…+0000)/`), the limits of 60
 calls a minute, 5 in flight and 5,000 a day per organisation with `X-MinLimit-Remaining`,
 `X-DayLimit-Remaining` and `X-AppMinLimit-Remaining` on every answer and 429 with `Retry-After`
-and `X-Rate-Limit-Problem`, and the ValidationException shape for refusals.
+and `X-Rate-Limit-Problem`, and the ValidationException shape for refusals. Base currency only
+(§4.3, §4.4): a journal naming another currency (CurrencyCode, CurrencyRate) or a line on a
+foreign-currency bank account is refused; those refusal texts are Tradelane's, not captured
+from Xero.
 """
 
 from __future__ import annotations
@@ -46,7 +49,12 @@ ACCOUNTS = {
     "825": "Accrued Purchases",
     "860": "Inventory Adjustments",
     "970": "Owner Funds Introduced",
+    "092": "Amazon Payouts USD",
 }
+BASE_CURRENCY = "CNY"
+# A bank account in a foreign currency: manual journals are in the base currency only
+# (§4.3, §4.4), so one cannot be posted to it.
+FOREIGN_BANK_ACCOUNTS = {"092": "USD"}
 TRACKING = {"Warehouse": ["Shenzhen", "US West"]}
 PER_MINUTE, PER_DAY, IN_FLIGHT = 60, 5000, 5
 WHERE = re.compile(r'^Narration\.StartsWith\("(.*)"\)$')
@@ -203,14 +211,18 @@ class XeroEmulator(Emulator):
         if refused:
             return refused
         return self._ok(
-            {"Organisations": [{"Name": "Tradelane Demo Ltd", "BaseCurrency": "CNY", "OrganisationID": TENANT}]}
+            {"Organisations": [{"Name": "Tradelane Demo Ltd", "BaseCurrency": BASE_CURRENCY, "OrganisationID": TENANT}]}
         )
 
     def accounts(self, request: Request) -> Response:
         refused = self._gate(request)
         if refused:
             return refused
-        return self._ok({"Accounts": [{"Code": c, "Name": n, "Status": "ACTIVE"} for c, n in ACCOUNTS.items()]})
+        rows = [
+            {"Code": c, "Name": n, "Status": "ACTIVE", "CurrencyCode": FOREIGN_BANK_ACCOUNTS.get(c, BASE_CURRENCY)}
+            for c, n in ACCOUNTS.items()
+        ]
+        return self._ok({"Accounts": rows})
 
     def tracking(self, request: Request) -> Response:
         refused = self._gate(request)
@@ -287,6 +299,9 @@ class XeroEmulator(Emulator):
         problems = []
         if not str(item.get("Narration") or "").strip():
             problems.append("Narration is required")
+        for name in ("CurrencyCode", "CurrencyRate"):
+            if name in item and not (name == "CurrencyCode" and item[name] == BASE_CURRENCY):
+                problems.append(f"Manual journals are in the base currency ({BASE_CURRENCY}): {name} cannot be set")
         lines = item.get("JournalLines")
         if not isinstance(lines, list) or len(lines) < 2:
             return problems + ["A manual journal needs at least two lines"]
@@ -300,6 +315,11 @@ class XeroEmulator(Emulator):
             code = line.get("AccountCode")
             if code not in ACCOUNTS:
                 problems.append(f"Account code '{code}' is not a valid code for this document.")
+            elif code in FOREIGN_BANK_ACCOUNTS:
+                problems.append(
+                    f"Account code '{code}' is a {FOREIGN_BANK_ACCOUNTS[code]} bank account: manual journals "
+                    f"are in the base currency ({BASE_CURRENCY}) and cannot use it"
+                )
             for t in line.get("Tracking") or []:
                 if t.get("Option") not in TRACKING.get(t.get("Name"), []):
                     problems.append(f"Tracking option {t.get('Name')}:{t.get('Option')} does not exist")

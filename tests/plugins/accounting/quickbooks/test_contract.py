@@ -1,16 +1,19 @@
 """QuickBooks Online passes AccountingContract against its emulator, and the wire rules of
 finance.md §4.2: rotating refresh tokens kept, requestid replays, DocNumber lookups, faults in
-200 bodies, 429, minorversion, AR lines without a customer refused."""
+200 bodies, 429, minorversion, AR lines without a customer refused; vouchers in a foreign
+currency posted in it (CurrencyRef, ExchangeRate), and mixed ones split per currency and rate."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from core.ports import AuthError, RateLimited, RemoteRejected
+from core.ports import AuthError, RateLimited, RemoteRejected, Voucher, VoucherLine
 from core.testing import VirtualClock, make_context
 from core.testing.accounting import AccountingContract, AccountingHarness, post_like_core
 from core.testing.emulator import RecordingTransport
@@ -123,3 +126,148 @@ class TestQuickBooks(AccountingContract):
             "/v3/company/9130350000000000/companyinfo/1?minorversion=65", headers={"Authorization": f"Bearer {token}"}
         )
         assert resp.status_code == 400 and "minorversion" in resp.text
+
+
+# -- foreign currency (finance.md §4.2 Multicurrency) -------------------------------------------
+
+ON = date(2026, 3, 25)
+
+
+def usd(account: str, debit: str, credit: str, rate: str, memo: str, **dims: str) -> VoucherLine:
+    """A line booked in USD at `rate`: its functional (CNY) value and its USD amount."""
+    amount = Decimal(debit or credit)
+    value = (amount * Decimal(rate)).quantize(Decimal("0.01"))
+    return VoucherLine(
+        account,
+        value if debit else Decimal(0),
+        value if credit else Decimal(0),
+        "CNY",
+        memo,
+        amount_foreign=amount,
+        foreign_currency="USD",
+        dimensions=dims,
+        rate=Decimal(rate),
+    )
+
+
+def voucher(reference: str, *lines: VoucherLine) -> Voucher:
+    return Voucher(reference=reference, date=ON, description=f"Voucher {reference}", currency="CNY", lines=lines)
+
+
+def settlement(reference: str) -> Voucher:
+    """§4.1's example: a USD payout at 7.15 clears a USD receivable booked at 7.10; the
+    difference is an FX gain in CNY. Two rates and two currencies: QBO needs three entries."""
+    return voucher(
+        reference,
+        usd("36", "79.80", "", "7.15", "Payout"),
+        usd("97", "", "79.80", "7.10", "Clear Amazon receivable", customer="58"),
+        VoucherLine("92", Decimal(0), Decimal("3.99"), "CNY", "FX gain"),
+    )
+
+
+def with_clearing(harness: QuickBooksHarness) -> QuickBooksTarget:
+    return harness.make({**harness.emulator.connection_settings(BASE), "clearing_account": "98"})
+
+
+def entries_of(harness: QuickBooksHarness, reference: str) -> list[dict[str, Any]]:
+    return [e for e in harness.emulator.entries.values() if e["DocNumber"].startswith(reference[:19])]
+
+
+def test_a_voucher_in_one_foreign_currency_posts_in_it_with_its_rate() -> None:
+    harness = QuickBooksHarness()
+    v = voucher(
+        "2026-03/FX-0001",
+        usd("97", "100.00", "", "7.1234", "Receivable", customer="58"),
+        usd("79", "", "100.00", "7.1234", "Revenue"),
+    )
+    result = post_like_core(harness.adapter, v)
+    (entry,) = entries_of(harness, v.reference)
+    assert result.external_id == entry["Id"] and result.number == v.reference
+    assert entry["CurrencyRef"]["value"] == "USD" and Decimal(str(entry["ExchangeRate"])) == Decimal("7.1234")
+    assert [Decimal(str(line["Amount"])) for line in entry["Line"]] == [Decimal("100.00")] * 2
+    # QBO's home amounts are the functional values Tradelane booked.
+    assert [line["HomeAmount"] for line in entry["Line"]] == [ln.debit or ln.credit for ln in v.lines]
+    creates = [r for r in harness.transport.requests if r.method == "POST" and "journalentry" in r.url.path]
+    sent = json.loads(creates[-1].content)
+    assert sent["CurrencyRef"] == {"value": "USD"} and sent["ExchangeRate"] == 7.1234
+
+
+def test_the_emulator_checks_the_currency_fields() -> None:
+    harness = QuickBooksHarness()
+    # A home-currency entry on the USD receivable: QBO keeps that account in USD.
+    home = voucher(
+        "2026-03/FX-0002",
+        VoucherLine("97", Decimal("710"), Decimal(0), "CNY", "Receivable", dimensions={"customer": "58"}),
+        VoucherLine("79", Decimal(0), Decimal("710"), "CNY", "Revenue"),
+    )
+    with pytest.raises(RemoteRejected, match="is in USD; a transaction in CNY"):
+        harness.adapter.post_voucher(home)
+    client = harness.adapter.client
+    body = {
+        "DocNumber": "FX-RATE",
+        "CurrencyRef": {"value": "USD"},
+        "Line": [
+            {
+                "DetailType": "JournalEntryLineDetail",
+                "Amount": Decimal("5"),
+                "JournalEntryLineDetail": {"PostingType": side, "AccountRef": {"value": account}},
+            }
+            for side, account in (("Debit", "36"), ("Credit", "79"))
+        ],
+    }
+    with pytest.raises(RemoteRejected, match="ExchangeRate is required"):
+        client.create("journalentry", body, "rid-no-rate")
+    with pytest.raises(RemoteRejected, match="Currency XYZ not found"):
+        client.create("journalentry", {**body, "CurrencyRef": {"value": "XYZ"}, "ExchangeRate": 1}, "rid-xyz")
+    assert harness.emulator.created == 0
+
+
+def test_a_voucher_mixing_currencies_needs_the_clearing_account() -> None:
+    harness = QuickBooksHarness()
+    with pytest.raises(RemoteRejected, match="set clearing_account"):
+        post_like_core(harness.adapter, settlement("2026-03/FX-0003"))
+    assert harness.emulator.created == 0
+
+
+def test_a_voucher_mixing_currencies_and_rates_is_split_and_each_part_balances() -> None:
+    harness = QuickBooksHarness()
+    adapter = with_clearing(harness)
+    v = settlement("2026-03/FX-0004")
+    result = post_like_core(adapter, v)
+    entries = entries_of(harness, v.reference)
+    assert [e["DocNumber"] for e in entries] == [f"{v.reference}~{i}" for i in (1, 2, 3)]
+    assert result.external_id == ",".join(e["Id"] for e in entries)
+    assert [(e["CurrencyRef"]["value"], Decimal(str(e["ExchangeRate"]))) for e in entries] == [
+        ("USD", Decimal("7.15")),
+        ("USD", Decimal("7.1")),
+        ("CNY", Decimal(1)),
+    ]
+    home: dict[str, Decimal] = {}
+    for e in entries:
+        signed = [(ln, 1 if ln["JournalEntryLineDetail"]["PostingType"] == "Debit" else -1) for ln in e["Line"]]
+        assert sum(Decimal(str(ln["Amount"])) * s for ln, s in signed) == 0  # balanced in its currency
+        for ln, s in signed:
+            account = ln["JournalEntryLineDetail"]["AccountRef"]["value"]
+            home[account] = home.get(account, Decimal(0)) + ln["HomeAmount"] * s
+    # Every account gets the functional value Tradelane booked; the clearing account nets to 0.
+    assert home == {"36": Decimal("570.57"), "97": Decimal("-566.58"), "92": Decimal("-3.99"), "98": Decimal(0)}
+    # Sent again (a retried job): the requestids replay, nothing new.
+    assert adapter.post_voucher(v).external_id == result.external_id
+    assert post_like_core(adapter, v, uncertain=True).external_id == result.external_id
+    assert harness.emulator.created == 3
+
+
+def test_a_split_voucher_whose_answer_was_lost_midway_posts_each_part_once() -> None:
+    harness = QuickBooksHarness()
+    adapter = with_clearing(harness)
+    v = settlement("2026-03/FX-0005")
+    adapter.check_connection()
+    harness.emulator.fail_next("/journalentry", method="POST", lose="after")
+    # The first part's answer is lost: the client sends it again with its requestid.
+    assert adapter.post_voucher(v).external_id.count(",") == 2
+    assert harness.emulator.created == 3
+    assert post_like_core(adapter, v, uncertain=True).external_id.count(",") == 2
+    # Even with QBO's requestid memory gone, the part already there is found by its DocNumber.
+    harness.emulator.request_ids.clear()
+    assert adapter.post_voucher(v).external_id.count(",") == 2
+    assert harness.emulator.created == 3 and len(entries_of(harness, v.reference)) == 3

@@ -1,17 +1,19 @@
 """Xero passes AccountingContract against its emulator, and the wire rules of finance.md §4.3:
 xero-tenant-id, Idempotency-Key replays, 60 calls a minute and 5 in flight obeyed from the
-answers, MS-JSON dates, ValidationException messages."""
+answers, MS-JSON dates, ValidationException messages, base-currency journals for foreign vouchers."""
 
 from __future__ import annotations
 
+import json
 import threading
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from core.ports import RemoteRejected
+from core.ports import RemoteRejected, Voucher, VoucherLine
 from core.testing import VirtualClock, make_context
 from core.testing.accounting import AccountingContract, AccountingHarness, post_like_core
 from core.testing.emulator import RecordingTransport
@@ -115,3 +117,61 @@ class TestXero(AccountingContract):
         bad = replace(v, lines=(v.lines[0], replace(v.lines[1], credit=Decimal("99.00"))))
         with pytest.raises(RemoteRejected, match="balance"):
             harness.adapter.post_voucher(bad)
+
+
+# -- foreign currency (finance.md §4.3: manual journals are in the base currency) --------------
+
+
+def usd(account: str, debit: str, credit: str, rate: str, memo: str) -> VoucherLine:
+    amount = Decimal(debit or credit)
+    value = (amount * Decimal(rate)).quantize(Decimal("0.01"))
+    return VoucherLine(
+        account,
+        value if debit else Decimal(0),
+        value if credit else Decimal(0),
+        "CNY",
+        memo,
+        amount_foreign=amount.quantize(Decimal("0.0001")),  # as the ledger keeps it
+        foreign_currency="USD",
+        rate=Decimal(rate).quantize(Decimal("0.0000000001")),
+    )
+
+
+def test_a_foreign_voucher_posts_base_amounts_and_says_its_currency() -> None:
+    """§4.3's sample: base-currency LineAmounts, the USD amount and rate in the description;
+    a voucher wholly in USD says its USD total in the narration."""
+    harness = XeroHarness()
+    v = Voucher(
+        reference="2026-03/FX-0001",
+        date=date(2026, 3, 25),
+        description="Sale in USD",
+        currency="CNY",
+        lines=(usd("610", "79.80", "", "7.15", "Receivable"), usd("200", "", "79.80", "7.15", "Revenue")),
+    )
+    post_like_core(harness.adapter, v)
+    (journal,) = harness.emulator.journals.values()
+    assert journal["Narration"] == "2026-03/FX-0001 Sale in USD (USD 79.80)"
+    assert [(ln["LineAmount"], ln["Description"]) for ln in journal["JournalLines"]] == [
+        (Decimal("570.57"), "Receivable (USD 79.80 @7.15)"),
+        (Decimal("-570.57"), "Revenue (USD 79.80 @7.15)"),
+    ]
+    put = next(r for r in harness.transport.requests if r.method == "PUT")
+    sent = json.loads(put.content)["ManualJournals"][0]
+    assert "CurrencyCode" not in sent and "CurrencyRate" not in sent
+
+
+def test_the_emulator_refuses_another_currency_and_foreign_bank_accounts() -> None:
+    harness = XeroHarness()
+    lines = [{"LineAmount": Decimal("10"), "AccountCode": "090"}, {"LineAmount": Decimal("-10"), "AccountCode": "200"}]
+    journal = {"Narration": "x", "Date": "2026-03-25", "JournalLines": lines}
+    client = harness.adapter.client
+    with pytest.raises(RemoteRejected, match="base currency \\(CNY\\): CurrencyCode cannot be set"):
+        client.put("ManualJournals", {"ManualJournals": [{**journal, "CurrencyCode": "USD"}]}, "k-usd")
+    with pytest.raises(RemoteRejected, match="CurrencyRate cannot be set"):
+        client.put("ManualJournals", {"ManualJournals": [{**journal, "CurrencyRate": Decimal("7.1")}]}, "k-rate")
+    foreign_bank = [{**lines[0], "AccountCode": "092"}, lines[1]]
+    with pytest.raises(RemoteRejected, match="'092' is a USD bank account"):
+        client.put("ManualJournals", {"ManualJournals": [{**journal, "JournalLines": foreign_bank}]}, "k-bank")
+    assert harness.emulator.created == 0
+    client.put("ManualJournals", {"ManualJournals": [{**journal, "CurrencyCode": "CNY"}]}, "k-cny")
+    assert harness.emulator.created == 1
