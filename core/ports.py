@@ -38,11 +38,14 @@ from core import money
 @dataclass(frozen=True)
 class SettingField:
     """One field of an adapter's settings form. `secret` fields are encrypted at rest, masked
-    in every response and never logged; the portal renders them as password inputs."""
+    in every response and never logged; the portal renders them as password inputs. A
+    `connection` field holds the id of another of the tenant's connections, of one of the
+    kinds in `choices` (a payment source's shop: `choices=("channel",)`); it is checked when
+    the connection is saved and chosen from a list in the portal (added in 0.2)."""
 
     name: str
     label: str
-    type: str = "string"  # string | url | int | bool | choice
+    type: str = "string"  # string | url | int | bool | choice | connection
     required: bool = True
     secret: bool = False
     default: Any = None

@@ -639,6 +639,15 @@ def _coerce_setting(kind: str, raw: Any, choices: tuple[str, ...]) -> Any:
             return False
         raise ValueError("must be true or false")
     value = str(raw).strip()
+    if kind == "connection":
+        # Another connection of this tenant (the tenant filter sees no other's), of a kind the
+        # field allows: a payment source names the shop whose orders it pays.
+        found = connection_facts(value)
+        if found is None or (choices and found.kind not in choices):
+            if tuple(choices) == ("channel",):
+                raise ValueError("choose one of your shops (a channel connection)")
+            raise ValueError("choose one of your connections of the kind this setting takes")
+        return str(found.id)
     if kind == "url":
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:

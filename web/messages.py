@@ -27,6 +27,8 @@ def N_(message: str) -> str:
 
 FIXED = (
     N_("is required"),
+    N_("choose one of your shops (a channel connection)"),
+    N_("choose one of your connections of the kind this setting takes"),
     N_("enter a valid e-mail address"),
     N_("this e-mail address is already registered"),
     N_("e-mail or password is incorrect"),

@@ -156,6 +156,16 @@ def index_new() -> str:
     return render_template("connections/new.html", installed=_installed())
 
 
+@bp.context_processor
+def _setting_options() -> dict[str, Any]:
+    def setting_connections(field: Any) -> list[tuple[str, str]]:
+        """The tenant's connections a `connection` setting may name (of its kinds), by name."""
+        rows = session.execute(tenants.list_connections()).scalars()
+        return [(str(c.id), c.display_name) for c in rows if not field.choices or c.kind in field.choices]
+
+    return {"setting_connections": setting_connections}
+
+
 def _settings_from(form: Form, info: AdapterInfo) -> dict[str, Any]:
     """Submitted setting values by name; a checkbox left unticked is false, a blank secret
     keeps the stored one."""

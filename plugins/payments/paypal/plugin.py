@@ -36,7 +36,9 @@ class PayPalAdapter(PaymentSourceAdapter):
         SettingField(
             "orders_connection_id",
             "Shop it pays",
-            help="The id of the shop connection (e.g. WooCommerce) whose orders are paid into this PayPal account",
+            type="connection",
+            choices=("channel",),
+            help="The shop (e.g. WooCommerce) whose orders are paid into this PayPal account",
         ),
         SettingField(
             "invoice_prefix",

@@ -230,3 +230,33 @@ def test_the_section_speaks_chinese(tenant_a, portal, connect):
     text = page.text(f"/connections/{channel.conn}")
     assert "立即同步" in text and "同步与库存规则" in text
     assert "同步记录" in page.text("/connections/runs")
+
+
+def test_a_payment_source_chooses_the_shop_it_pays_from_the_tenants_shops(tenant_a, tenant_b, portal):
+    from plugins.payments.paypal.emulator import PayPalEmulator
+
+    page, other = portal(tenant_a), portal(tenant_b)
+    shop = ShopifyEmulator(seed=1).connection_settings("https://demo-shop.example")
+    _location(page.post("/connections/new/channel/shopify", {"display_name": "My shop", **shop, "pacing": "on"}))
+    _location(other.post("/connections/new/channel/shopify", {"display_name": "B's shop", **shop, "pacing": "on"}))
+    with tenant_a.scope():
+        mine = session.execute(select(PluginConnection.id).where(PluginConnection.display_name == "My shop")).scalar()
+    html = page.get("/connections/new/payment/paypal").get_data(as_text=True)
+    options = re.search(r'<select id="f-orders_connection_id"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert f'value="{mine}"' in options and "My shop" in options and "B&#39;s shop" not in options
+    values = PayPalEmulator(seed=1).connection_settings("https://api-m.sandbox.paypal.com")
+    with tenant_b.scope():
+        theirs = session.execute(
+            select(PluginConnection.id).where(PluginConnection.display_name == "B's shop")
+        ).scalar()
+    refused = page.post(
+        "/connections/new/payment/paypal",
+        {"display_name": "PayPal", **values, "orders_connection_id": str(theirs), "pacing": "on"},
+    )
+    assert refused.status_code == 422
+    assert re.search(r'f-orders_connection_id-error">choose one of your shops', refused.get_data(as_text=True))
+    created = page.post(
+        "/connections/new/payment/paypal",
+        {"display_name": "PayPal", **values, "orders_connection_id": str(mine), "pacing": "on"},
+    )
+    assert "Shop it pays" in page.text(_location(created) + "/edit")

@@ -183,12 +183,29 @@ def test_a_usd_day_converted_to_cny_before_the_withdrawal_books_the_realised_fx(
     assert verify(tenant_a)["replay"]["ok"] is True
 
 
-def test_a_payment_connection_naming_no_shop_is_reported_and_nothing_imported(woo, tenant_a):
-    pp = PayPal(tenant_a, uuid.uuid4())
-    try:
-        _pay(woo, pp, woo.orders())
-        job = _fetch(tenant_a)
-        assert any("orders_connection_id" in f for f in job["result"]["failed"]), job
-        assert _settlements(tenant_a) == []
-    finally:
-        pp.close()
+def test_a_payment_connection_must_name_one_of_the_tenants_shops(woo, tenant_a, tenant_b):
+    values = {**PayPalEmulator(seed=1).connection_settings("http://paypal.test"), "invoice_prefix": "WC-"}
+    for shop in (str(uuid.uuid4()), "not-an-id", str(woo.connection_id)):
+        resp = tenant_b.api.post(
+            "connections",
+            {
+                "kind": "payment",
+                "plugin": "paypal",
+                "display_name": "PayPal",
+                "settings": {**values, "orders_connection_id": shop},
+            },
+        )
+        assert resp.status_code == 422, body(resp)
+        assert body(resp)["errors"]["settings"]["orders_connection_id"] == [
+            "choose one of your shops (a channel connection)"
+        ]
+    assert body(tenant_b.api.get("connections?kind=payment")) == []
+
+
+def test_a_shop_removed_after_is_reported_and_nothing_imported(woo, paypal, tenant_a):
+    _pay(woo, paypal, woo.orders())
+    paypal.emulator.sweep(paypal.day, "USD")
+    assert tenant_a.api.delete(f"connections/{woo.conn}").status_code == 204
+    job = _fetch(tenant_a)
+    assert any("orders_connection_id" in f for f in job["result"]["failed"]), job
+    assert _settlements(tenant_a) == []
