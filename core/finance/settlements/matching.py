@@ -48,6 +48,8 @@ from core.tenancy import current_actor, current_tenant_id
 ZERO = Decimal(0)
 CHUNK = 2000
 SALE = tuple(sorted(ORDER_SALE - {"withheld_tax"}))
+# Payment sources that are one of an order's gateways, not its marketplace (decision 0014).
+SPLIT_TENDER_SOURCES = frozenset(("paypal",))
 Progress = Callable[[int, str], None]
 
 
@@ -261,7 +263,7 @@ def _write(s: Settlement, groups: list[_Group], kept: dict[str, tuple[str, str]]
         expected = (f["total"] - f["refunded"]) if f else ZERO
         before = earlier.get(g.order_id, ZERO) if g.order_id else ZERO
         difference = round_money(expected - before - g.settled, s.currency) if f else -g.settled
-        reason = _reason(g, f, difference, expected, before, s.currency)
+        reason = _reason(g, f, difference, expected, before, s.currency, s.source)
         k = str(g.order_id) if g.order_id else g.external
         manual_reason, note = kept.get(k, (None, ""))
         rows.append(
@@ -290,7 +292,13 @@ def _write(s: Settlement, groups: list[_Group], kept: dict[str, tuple[str, str]]
 
 
 def _reason(
-    g: _Group, f: dict[str, Any] | None, difference: Decimal, expected: Decimal, before: Decimal, currency: str
+    g: _Group,
+    f: dict[str, Any] | None,
+    difference: Decimal,
+    expected: Decimal,
+    before: Decimal,
+    currency: str,
+    source: str = "",
 ) -> str:
     """The plain causes of reference §3.5; "" when a person has to say why."""
     if difference == 0:
@@ -305,6 +313,10 @@ def _reason(
         return "partial_refund"
     if g.withheld and difference == -g.withheld:
         return "tax"
+    if source in SPLIT_TENDER_SOURCES and g.settled and abs(g.settled + before) < abs(expected):
+        # §3.5 #9: a gateway takes its part of an order in one payment, so less than the order
+        # is the rest paid another way (a gift card, the shop's other gateway), not late.
+        return "split_tender"
     if g.settled == 0 or abs(g.settled + before) < abs(expected):
         return "timing"  # the rest is in another settlement
     return ""

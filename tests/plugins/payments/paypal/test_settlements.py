@@ -183,6 +183,17 @@ def test_a_usd_day_converted_to_cny_before_the_withdrawal_books_the_realised_fx(
     assert verify(tenant_a)["replay"]["ok"] is True
 
 
+def test_an_order_paid_only_in_part_through_paypal_is_a_split_tender(woo, paypal, tenant_a):
+    order = sorted(woo.orders(), key=lambda o: o.external_order_id)[0]
+    wire = woo.emulator.order_json(order.external_order_id)
+    part = Decimal(wire["total"]) - Decimal("10.00")  # the rest was paid with a gift card
+    paypal.emulator.pay(part, "USD", invoice_id=f"WC-{wire['number']}", custom_field=str(wire["id"]), at=paypal.at(10))
+    _fetch(tenant_a)
+    (s,) = _settlements(tenant_a)
+    (result,) = body(tenant_a.api.get(f"finance/settlements/{s['id']}/orders"))
+    assert Decimal(result["difference"]) == Decimal("10.00") and result["reason"] == "split_tender", result
+
+
 def test_a_payment_connection_must_name_one_of_the_tenants_shops(woo, tenant_a, tenant_b):
     values = {**PayPalEmulator(seed=1).connection_settings("http://paypal.test"), "invoice_prefix": "WC-"}
     for shop in (str(uuid.uuid4()), "not-an-id", str(woo.connection_id)):
