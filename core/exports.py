@@ -10,7 +10,14 @@ Rows are read page by page (`rows_of`), so a large export never holds the whole 
 
 - XLSX is written row by row into a spooled temporary file while the request is still open,
   then sent from it in blocks;
-- CSV is streamed as it is read, after the view has returned.
+- CSV is streamed as it is read, after the view has returned. Each piece of the body is made
+  inside the request's app context (its `g`: the principal, the reader's locale) and tenant,
+  entered again for that piece and left before the piece is yielded. Flask's
+  `stream_with_context` instead holds the request context open across yields, so a second
+  export read in between, or one left unread and collected later, pops the wrong context.
+  The body reads through a database session of its own (the request's was removed at its
+  teardown), closed when the body ends or is dropped: a transaction that carries one tenant's
+  setting is never left on the thread for the next request to find.
 """
 
 from __future__ import annotations
@@ -19,14 +26,15 @@ import csv
 import io
 import tempfile
 from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
-from flask import Response, stream_with_context
+from flask import Response, current_app, g
 
 from core import validation
-from core.db import session
+from core.db import new_session, session
 from core.tenancy import current_tenant_id, tenant_context
 
 FORMATS = ("csv", "xlsx")
@@ -157,15 +165,54 @@ def _blocks(out: IO[bytes]) -> Iterator[bytes]:
 
 
 def _outside_the_request(pieces: Generator[str, None, None]) -> Iterator[str]:
-    """`pieces`, read after the view returns: the tenant is entered again for them (the
-    request's context variables do not reach the response iterator)."""
+    """`pieces`, each made inside the request's app context and tenant and a session of the
+    body's own, entered for that piece only (see the module's docstring)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    state = {k: v for k, v in vars(g).items() if k != "_contexts"}  # the request's tenant stack
     tenant_id = current_tenant_id()
+    own: list[Any] = []  # the body's session, opened with its first piece
+
+    @contextmanager
+    def entered() -> Iterator[None]:
+        with ExitStack() as stack:
+            stack.enter_context(app.app_context())
+            vars(g).update(state)
+            stack.enter_context(tenant_context(tenant_id))
+            if not own:
+                own.append(new_session())
+            stack.enter_context(_scoped_as(own[0]))
+            yield
 
     def body() -> Iterator[str]:
-        with tenant_context(tenant_id):
-            yield from pieces
+        try:
+            while True:
+                with entered():
+                    piece = next(pieces, None)
+                if piece is None:
+                    return
+                yield piece
+        finally:
+            if own:  # an unread rest runs its own clean-up in the same contexts
+                with entered():
+                    pieces.close()
+                own[0].close()
 
-    return stream_with_context(body())
+    return body()
+
+
+@contextmanager
+def _scoped_as(own: Any) -> Iterator[None]:
+    """`core.db.session` is `own` inside the block, and what it was before, after it."""
+    registry = session.registry
+    previous = registry() if registry.has() else None
+    registry.set(own)
+    try:
+        yield
+    finally:
+        if previous is None:
+            registry.clear()
+        else:
+            registry.set(previous)
 
 
 def _drain(buffer: io.StringIO) -> str:
