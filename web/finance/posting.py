@@ -13,13 +13,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core import connections
+from core import connections, jobs
 from core.db import session
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.finance import posting
 from web.auth import login_required
 from web.finance.views import bp
 from web.forms import action_failed
+from web.jobs.views import live_job
 from web.pagination import paginate
 
 KIND_LABELS = {
@@ -83,6 +84,28 @@ def posting_test(connection_id: uuid.UUID) -> Any:
     return redirect(request.form.get("next") or url_for(".posting_targets"))
 
 
+def run_message(run: Any) -> str:
+    """What a posting run is doing now, in a sentence: its real status, not what was asked."""
+    if run.status == "queued":
+        return _("The posting run is queued: a worker picks it up next; its progress shows below.")
+    if run.status == "running":
+        return _(
+            "The posting run is running: %(done)s of %(total)s sent so far.",
+            done=run.posted + run.refused,
+            total=run.total,
+        )
+    if run.status == "done":
+        return _(
+            "The posting run is done: %(posted)s posted, %(refused)s refused of %(total)s.",
+            posted=run.posted,
+            refused=run.refused,
+            total=run.total,
+        )
+    if run.status == "waiting":
+        return _("The posting run is waiting and tries again by itself: %(message)s", message=run.message)
+    return _("The posting run failed: %(message)s", message=run.message)
+
+
 def _start(args: Any) -> date | None:
     try:
         return date.fromisoformat(args.get("start_date") or "")
@@ -102,6 +125,7 @@ def posting_target(connection_id: uuid.UUID) -> Any:
             flash(_("Your role does not allow this (%(permission)s).", permission="finance:write"), "error")
             return redirect(here)
         action = request.form.get("action")
+        run = None
         try:
             if action == "map":
                 rows = []
@@ -124,18 +148,26 @@ def posting_target(connection_id: uuid.UUID) -> Any:
                     flash(_("Give the date to post from."), "error")
                     return redirect(here)
                 run = posting.start_run(conn.id, start)
-                flash(_("Posting run queued (%(status)s).", status=RUN_LABELS.get(run.status, run.status)), "success")
             elif action == "retry_all":
-                posting.retry(conn.id)
+                run = posting.retry(conn.id)
                 flash(_("The refused vouchers are sent again."), "success")
             elif action == "retry":
-                posting.retry_one(uuid.UUID(request.form.get("posting_id") or ""))
+                run = posting.retry_one(uuid.UUID(request.form.get("posting_id") or ""))
                 flash(_("The voucher is sent again."), "success")
         except (DomainError, ValueError) as exc:
             session.rollback()
             return action_failed(exc, here) if isinstance(exc, DomainError) else redirect(here)
         session.commit()
-        return redirect(here + ("#runs" if action != "map" else "#mapping"))
+        if action == "map":
+            return redirect(here + "#mapping")
+        if run is None:
+            return redirect(here + "#runs")
+        # Read the run again after the commit handed its job over: a worker (or the inline
+        # backend) may have started or finished it already, so the message says what it is.
+        session.refresh(run)
+        if action == "run":
+            flash(run_message(run), "error" if run.status == "failed" else "success")
+        return redirect(url_for(".posting_target", connection_id=conn.id, run=run.id) + f"#run-{run.id}")
     start = _start(request.args)
     items = posting.items(conn.id, start)
     status = request.args.get("status") or None
@@ -145,6 +177,11 @@ def posting_target(connection_id: uuid.UUID) -> Any:
     from core.finance.posting_api import posting_views
 
     runs = list(session.execute(posting.list_runs(conn.id).limit(10)).scalars())
+    # The run an action started (?run=), with its job's live progress; a run of another
+    # connection or tenant is not shown.
+    shown = _run_of(conn.id, request.args.get("run"))
+    if shown is not None and shown not in runs:
+        runs.insert(0, shown)
     return render_template(
         "finance/posting_target.html",
         conn=conn,
@@ -161,4 +198,15 @@ def posting_target(connection_id: uuid.UUID) -> Any:
         counts=posting.counts(connection_id=conn.id),
         status=status,
         start=start,
+        shown=shown,
+        job=live_job(shown.job_id) if shown is not None and shown.job_id else None,
+        job_live=jobs.ACTIVE,
     )
+
+
+def _run_of(connection_id: uuid.UUID, value: Any) -> Any:
+    try:
+        run = posting.get_run(uuid.UUID(str(value))) if value else None
+    except (ValueError, NotFound):
+        return None
+    return run if run is not None and run.connection_id == connection_id else None

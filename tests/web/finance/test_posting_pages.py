@@ -76,3 +76,52 @@ def test_a_viewer_reads_but_cannot_post(tenant_a, portal, tmp_path):
         )
     else:
         assert page.status_code == 403
+
+
+def test_starting_a_run_says_what_it_is_now_and_shows_it(tenant_a, tenant_b, portal, tmp_path):
+    """The message after "Post vouchers" is the run's status once its job was handed over
+    (here the inline worker has finished it), not "queued"; the page opens on that run, with
+    its job's panel and its row marked, and a run id of another connection shows nothing."""
+    from tests.core.finance.test_posting import map_all
+
+    s = shop(tenant_a)
+    shipped(s, sku_line(s, s.tee, 2, "30.00"))
+    path = tmp_path / "flash.beancount"
+    conn = beancount_target(tenant_a, path, "Flash books")
+    map_all(tenant_a, conn)
+    client = portal(tenant_a, "finance")
+    started = client.post(f"/finance/posting/{conn}", {"action": "run", "start_date": "2000-01-01"})
+    assert started.status_code == 302
+    location = started.headers["Location"]
+    run_id = location.split("run=")[1].split("#")[0]
+    assert location.endswith(f"#run-{run_id}")
+    page = client.text(location.split("#")[0])
+    n = len(transactions(path))
+    assert n and f"The posting run is done: {n} posted, 0 refused of {n}." in page
+    assert "queued" not in page.lower()
+    html = client.get(location.split("#")[0]).get_data(as_text=True)
+    assert f'id="run-{run_id}" class="selected"' in html and 'class="panel job-live"' in html
+
+    client.post("/locale", {"locale": "zh_CN", "next": f"/finance/posting/{conn}"})
+    assert client.post(f"/finance/posting/{conn}", {"action": "run", "start_date": "2000-01-01"}).status_code == 302
+    assert "过账任务已完成" in client.text(f"/finance/posting/{conn}")
+
+    # Another tenant's client naming this run sees neither it nor the connection.
+    other = portal(tenant_b, "finance")
+    assert other.get(f"/finance/posting/{conn}?run={run_id}").status_code == 404
+
+
+def test_the_run_message_follows_the_runs_status(app):
+    from types import SimpleNamespace
+
+    from web.finance.posting import run_message
+
+    def run(status: str, message: str = "") -> SimpleNamespace:
+        return SimpleNamespace(status=status, posted=3, refused=1, total=9, message=message)
+
+    with app.test_request_context("/"):
+        assert "is queued" in run_message(run("queued"))
+        assert "4 of 9 sent so far" in run_message(run("running"))
+        assert "done: 3 posted, 1 refused of 9" in run_message(run("done"))
+        assert "tries again by itself: QuickBooks throttled" in run_message(run("waiting", "QuickBooks throttled"))
+        assert "failed: the token was refused" in run_message(run("failed", "the token was refused"))
