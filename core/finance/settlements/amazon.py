@@ -24,7 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TextIO
+from operator import itemgetter
+from typing import NamedTuple, TextIO
 
 from core.finance.settlements.categories import categorise
 from core.money import is_currency
@@ -98,9 +99,10 @@ class Summary:
     locale: str
 
 
-@dataclass(frozen=True)
-class Row:
-    """One detail row, parsed. `raw_amount` is the text as the file wrote it."""
+class Row(NamedTuple):
+    """One detail row, parsed. `raw_amount` is the text as the file wrote it. A tuple (not a
+    dataclass): a million of them are made per report, and its fields are in the order of the
+    staging table the import copies them into (`service.STAGED`)."""
 
     line: int
     transaction_type: str
@@ -210,7 +212,9 @@ class Reader:
         self.detail_count = 0
         self._index: dict[str, int] = {}
         self._names: tuple[str, ...] = (*REQUIRED, *OPTIONAL)
-        self._positions: list[int] = []
+        self._fetch = itemgetter(0)
+        self._width = 0
+        self._amounts: dict[str, Decimal] = {}
         self._kinds: dict[tuple[str, str, str], tuple[str, bool]] = {}
         self._dates: dict[str, date | None] = {}
         self._pending: tuple[int, list[str]] | None = None
@@ -232,8 +236,10 @@ class Reader:
         names = [h.strip().lstrip("\ufeff").casefold() for h in header]
         self._index = {name: i for i, name in enumerate(names) if name}
         missing = [c for c in REQUIRED if c not in self._index]
-        # A column the file lacks reads as empty: its position is past every row's end.
-        self._positions = [self._index.get(name, 1 << 30) for name in self._names]
+        # A column the file lacks reads as empty: its position is one past the header's last
+        # column, where every row gets an empty cell (`_row`).
+        self._width = len(header)
+        self._fetch = itemgetter(*(self._index.get(name, self._width) for name in self._names))
         if missing:
             if len(header) <= 1:
                 raise FileProblem("line 1: this is not a tab-delimited settlement report (Flat File V2)")
@@ -309,7 +315,7 @@ class Reader:
                 if self.count > self.max_shown * 10:
                     return None
                 continue
-            if any(c.strip() for c in cells):
+            if "".join(cells).strip():  # a row of blank cells is skipped
                 return self._reader.line_num, cells
 
     def _getter(self, cells: list[str]):  # noqa: ANN202 - a small closure
@@ -322,34 +328,45 @@ class Reader:
         return get
 
     def _row(self, line: int, cells: list[str]) -> Row | None:
-        # One pass over the positions of the known columns (a million rows: every call counts).
-        n = len(cells)
-        v = dict(zip(self._names, [cells[i].strip() if i < n else "" for i in self._positions], strict=True))
+        # A million rows a report: every step here counts. The cells of the known columns are
+        # fetched in one call (itemgetter), each stripped once, and amounts, dates and
+        # categories that repeat are parsed once.
+        width = self._width
+        if len(cells) == width:
+            cells.append("")
+        else:  # a short row reads its missing cells as empty; a long row's extra cells are not read
+            cells = cells[:width] + [""] * (width + 1 - min(len(cells), width))
+        values = list(map(str.strip, self._fetch(cells)))
+        (sid, _start, _end, _deposit, total, currency, tt, order_id, at, ad, raw) = values[:11]
+        (moid, adjustment, shipment, market, fulfilment, posted_day, posted_time) = values[11:18]
+        (item_code, merchant_item, merchant_adjustment_item, sku, quantity_text) = values[18:]
         s = self.summary
         assert s is not None
-        if v["settlement-id"] and v["settlement-id"] != s.settlement_id:
-            self.problem(line, "settlement-id", f"{v['settlement-id']} differs from the summary's {s.settlement_id}")
-        if v["total-amount"]:
+        if sid and sid != s.settlement_id:
+            self.problem(line, "settlement-id", f"{sid} differs from the summary's {s.settlement_id}")
+        if total:
             self.problem(line, "total-amount", "only the summary row has a total amount")
-        if v["currency"] and v["currency"].upper() != s.currency:
-            self.problem(line, "currency", f"{v['currency']} differs from the settlement's {s.currency}")
-        raw = v["amount"]
-        amount = self._amount(line, "amount", raw, required=True)
-        if max(map(len, v.values())) > MAX_FIELD:
-            for name, value in v.items():
+        if currency and currency.upper() != s.currency:
+            self.problem(line, "currency", f"{currency} differs from the settlement's {s.currency}")
+        amount = self._amounts.get(raw)
+        if amount is None:
+            amount = self._amount(line, "amount", raw, required=True)
+            if amount is not None and len(self._amounts) < 50_000:
+                self._amounts[raw] = amount
+        if max(map(len, values)) > MAX_FIELD:
+            for name, value in zip(self._names, values, strict=True):
                 if len(value) > MAX_FIELD:
                     self.problem(line, name, f"longer than {MAX_FIELD} characters")
         quantity = None
-        if v["quantity-purchased"]:
+        if quantity_text:
             try:
-                quantity = int(v["quantity-purchased"])
+                quantity = int(quantity_text)
                 if abs(quantity) > 1_000_000:
                     raise ValueError
             except ValueError:
-                self.problem(line, "quantity-purchased", f"{v['quantity-purchased']!r} is not a whole number")
+                self.problem(line, "quantity-purchased", f"{quantity_text!r} is not a whole number")
                 quantity = None
-        posted = self._posted(line, v["posted-date-time"] or v["posted-date"])
-        tt, at, ad = v["transaction-type"], v["amount-type"], v["amount-description"]
+        posted = self._posted(line, posted_time or posted_day)
         if not (tt or at or ad):
             self.problem(line, "transaction-type", "the row names no transaction type, amount type or description")
         if amount is None:
@@ -358,26 +375,26 @@ class Reader:
         if kind is None:
             kind = self._kinds[(tt, at, ad)] = categorise(tt, at, ad)
         return Row(
-            line=line,
-            transaction_type=tt[:64],
-            order_id=v["order-id"][:100],
-            merchant_order_id=v["merchant-order-id"][:100],
-            adjustment_id=v["adjustment-id"][:100],
-            shipment_id=v["shipment-id"][:100],
-            marketplace=v["marketplace-name"][:64],
-            amount_type=at[:100],
-            amount_description=ad[:200],
-            amount=amount,
-            raw_amount=raw[:40],
-            fulfillment_id=v["fulfillment-id"][:8],
-            posted=posted,
-            order_item_code=v["order-item-code"][:100],
-            merchant_order_item_id=v["merchant-order-item-id"][:100],
-            merchant_adjustment_item_id=v["merchant-adjustment-item-id"][:100],
-            sku=v["sku"][:200],
-            quantity=quantity,
-            category=kind[0],
-            known=kind[1],
+            line,
+            tt[:64],
+            order_id[:100],
+            moid[:100],
+            adjustment[:100],
+            shipment[:100],
+            market[:64],
+            at[:100],
+            ad[:200],
+            amount,
+            raw[:40],
+            fulfilment[:8],
+            posted,
+            item_code[:100],
+            merchant_item[:100],
+            merchant_adjustment_item[:100],
+            sku[:200],
+            quantity,
+            kind[0],
+            kind[1],
         )
 
     def _posted(self, line: int, raw: str) -> date | None:

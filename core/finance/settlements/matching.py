@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import and_, case, delete, func, null, select, true, update
 
 from core.db import bulk_insert, session, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
@@ -69,38 +69,14 @@ def match(settlement_id: uuid.UUID, progress: Progress | None = None) -> dict[st
         return {"skipped": "the settlement is closed"}
     L, o = SettlementLine, _orders_table()
     mine = and_(L.settlement_id == s.id, L.match_status.in_(("pending", "unmatched")))
-    say(10, "matching by order id")
-    shop = o.c.connection_id == s.connection_id if s.connection_id else o.c.connection_id.is_(None)
-    # PayPal names an order twice (reference §3.3): `invoice_id`, the shop's order number (the
-    # line's merchant_order_id), tried first, and `custom_field`, the shop's order id.
-    paypal = s.source == "paypal"
-    if paypal:
+    for i, rule in enumerate(key_rules(s)):
+        say(10 + 10 * i, f"matching by {rule.key.replace('_', ' ')}")
+        line_col = getattr(L, rule.line_column)
+        shop = _in_shop(o, s) if rule.in_shop else true()
         session.execute(
             update(L)
-            .where(
-                mine,
-                L.merchant_order_id != "",
-                L.merchant_order_id == o.c.external_number,
-                shop,
-                o.c.parent_id.is_(None),
-            )
-            .values(order_id=o.c.id, match_status="matched", match_key="invoice_id")
-            .execution_options(synchronize_session=False)
-        )
-    session.execute(
-        update(L)
-        .where(
-            mine, L.external_order_id != "", L.external_order_id == o.c.external_order_id, shop, o.c.parent_id.is_(None)
-        )
-        .values(order_id=o.c.id, match_status="matched", match_key="custom_field" if paypal else "order_id")
-        .execution_options(synchronize_session=False)
-    )
-    say(30, "matching by merchant order id")
-    if not paypal:  # a PayPal invoice is the shop's number, never Tradelane's
-        session.execute(
-            update(L)
-            .where(mine, L.merchant_order_id != "", L.merchant_order_id == o.c.number, o.c.parent_id.is_(None))
-            .values(order_id=o.c.id, match_status="matched", match_key="merchant_order_id")
+            .where(mine, line_col != "", line_col == getattr(o.c, rule.order_column), shop, o.c.parent_id.is_(None))
+            .values(order_id=o.c.id, match_status="matched", match_key=rule.key)
             .execution_options(synchronize_session=False)
         )
     say(40, "matching by adjustment id")
@@ -129,7 +105,7 @@ def match(settlement_id: uuid.UUID, progress: Progress | None = None) -> dict[st
     say(50, "lines of no order")
     session.execute(
         update(L)
-        .where(mine, L.external_order_id == "", L.merchant_order_id == "", L.adjustment_id == "")
+        .where(mine, _of_no_order(L))
         .values(match_status="none", match_key=case((L.sku != "", "sku"), else_=""))
         .execution_options(synchronize_session=False)
     )
@@ -150,6 +126,89 @@ def match(settlement_id: uuid.UUID, progress: Progress | None = None) -> dict[st
         book(s)
         booked = True
     return {"orders": written, "unmatched": s.unmatched_count, "booked": booked}
+
+
+@dataclass(frozen=True)
+class KeyRule:
+    """A way a line finds its order: the line's column equal to the order's, within the
+    settlement's shop or not. `unique`: at most one order can match (a unique index holds it),
+    so the rule can be applied as a join while the lines are written (`on_arrival`)."""
+
+    line_column: str
+    order_column: str
+    in_shop: bool
+    key: str
+    unique: bool
+
+
+def key_rules(s: Settlement) -> list[KeyRule]:
+    """The rules of step 1, in the order they are tried: a line takes the first that finds."""
+    if s.source == "paypal":
+        # PayPal names an order twice (reference §3.3): `invoice_id`, the shop's order number
+        # (the line's merchant_order_id), tried first, and `custom_field`, the shop's order id.
+        # A PayPal invoice is the shop's number, never Tradelane's.
+        return [
+            KeyRule("merchant_order_id", "external_number", True, "invoice_id", False),
+            KeyRule("external_order_id", "external_order_id", True, "custom_field", True),
+        ]
+    return [
+        KeyRule("external_order_id", "external_order_id", True, "order_id", True),
+        KeyRule("merchant_order_id", "number", False, "merchant_order_id", True),
+    ]
+
+
+def _in_shop(o: Any, s: Settlement) -> Any:
+    return o.c.connection_id == s.connection_id if s.connection_id else o.c.connection_id.is_(None)
+
+
+def _of_no_order(t: Any) -> Any:
+    """A line that names no order, merchant order nor adjustment (storage, advertising, ...)."""
+    return and_(t.external_order_id == "", t.merchant_order_id == "", t.adjustment_id == "")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """The match of lines as they are written (`on_arrival`): the lines joined to their
+    orders, and the order id, status and key of each."""
+
+    joined: Any
+    order_id: Any
+    match_status: Any
+    match_key: Any
+
+
+def on_arrival(s: Settlement, staged: Any) -> Arrival:
+    """Step 1 as joins of the lines being written (`staged`, a table of the lines' columns)
+    to the tenant's orders, so that a million lines are matched as they are inserted instead
+    of being rewritten by an UPDATE afterwards. Only the leading rules that can find one order
+    at most are joined (a join finding two would write a line twice); a line they leave is
+    `pending` and the matching run tries every rule on it. Lines of no order are `none` as the
+    run would make them."""
+    rules = []
+    for rule in key_rules(s):
+        if not rule.unique or (rule.in_shop and not s.connection_id):
+            break
+        rules.append(rule)
+    joined, found, tenant = staged, [], current_tenant_id()
+    c = staged.c
+    for rule in rules:
+        o = _orders_table()
+        line_col = c[rule.line_column]
+        cond = and_(
+            o.c.tenant_id == tenant,  # an INSERT's select gets no tenant filter of the ORM's: say it here
+            line_col != "",
+            line_col == getattr(o.c, rule.order_column),
+            o.c.parent_id.is_(None),
+            *([_in_shop(o, s)] if rule.in_shop else []),
+            *(prev.c.id.is_(None) for prev, _ in found),
+        )
+        joined = joined.outerjoin(o, cond)
+        found.append((o, rule))
+    none = _of_no_order(c)
+    order_id = func.coalesce(*(o.c.id for o, _ in found)) if len(found) > 1 else found[0][0].c.id if found else null()
+    status = case(*((o.c.id.is_not(None), "matched") for o, _ in found), (none, "none"), else_="pending")
+    key = case(*((o.c.id.is_not(None), rule.key) for o, rule in found), (and_(none, c.sku != ""), "sku"), else_="")
+    return Arrival(joined, order_id, status, key)
 
 
 def _locked(settlement_id: uuid.UUID) -> Settlement:

@@ -2,8 +2,9 @@
 actions. The door (request, job) owns the transaction: an import that finds a problem raises
 and the door rolls everything back, so nothing of a bad file is stored.
 
-Imports stream: the file is read a row at a time and its lines are written in batches through
-the one bulk-write path (`core.db.bulk_insert`), so memory stays flat for a million lines.
+Imports stream: the file is read a row at a time and its lines are written as they come
+(`lines.Writer`: copied into a table of the transaction on PostgreSQL and stored, matched to
+their orders, once the file is known to be good), so memory stays flat for a million lines.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from core.db import bulk_insert, get_or_none, session, utcnow
 from core.errors import NotFound, ValidationError
 from core.events import emit
 from core.finance.events import SettlementImported
-from core.finance.settlements import amazon
+from core.finance.settlements import amazon, lines
 from core.finance.settlements.models import MATCH_STATUSES, REASONS, Settlement, SettlementLine  # noqa: F401 - for the portal
 from core.tenancy import current_actor, current_tenant_id
 
@@ -135,20 +136,17 @@ def import_amazon(
         found = _insert_settlement(row)
         if found is not None:
             return Imported(found, False)
-    table, tenant, batch = SettlementLine.__table__, current_tenant_id(), []
     unknown = 0
-    for r in reader.rows():
-        if reader.count:
-            continue  # keep reading to list every problem, but write nothing more
-        unknown += not r.known
-        batch.append(_line_row(tenant, row.id, r))
-        if len(batch) >= BATCH:
-            bulk_insert(table, batch)
-            batch = []
+    with lines.Writer(row, current_tenant_id()) as writer:
+        for r in reader.rows():
+            if reader.count:
+                continue  # keep reading to list every problem, but write nothing more
+            unknown += not r.known
+            writer.add(r)
     reader.check_total(reader.last_line)
     if reader.count:
         raise problems_error(reader.problems, reader.count)
-    bulk_insert(table, batch)
+    writer.store()
     row.line_count, row.unknown_count = reader.detail_count, unknown
     emit(
         "settlement.imported",
@@ -315,39 +313,7 @@ def _insert_settlement(row: Settlement) -> Settlement | None:
 
 
 def _line_row(tenant: uuid.UUID, settlement_id: uuid.UUID, r: amazon.Row) -> dict[str, Any]:
-    now = utcnow()
-    return {
-        "id": uuid.uuid4(),
-        "tenant_id": tenant,
-        "created_at": now,
-        "updated_at": now,
-        "settlement_id": settlement_id,
-        "line_no": r.line,
-        "transaction_type": r.transaction_type,
-        "amount_type": r.amount_type,
-        "amount_description": r.amount_description,
-        "category": r.category,
-        "known": r.known,
-        "amount": r.amount,
-        "raw_amount": r.raw_amount,
-        "fee": Decimal(0),
-        "posted_date": r.posted,
-        "external_order_id": r.order_id,
-        "merchant_order_id": r.merchant_order_id,
-        "adjustment_id": r.adjustment_id,
-        "shipment_id": r.shipment_id,
-        "marketplace": r.marketplace,
-        "fulfillment_id": r.fulfillment_id,
-        "order_item_code": r.order_item_code,
-        "merchant_order_item_id": r.merchant_order_item_id,
-        "merchant_adjustment_item_id": r.merchant_adjustment_item_id,
-        "sku": r.sku,
-        "quantity": r.quantity,
-        "order_id": None,
-        "match_status": "pending",
-        "match_key": "",
-        "note": "",
-    }
+    return lines.line_row(tenant, settlement_id, r, utcnow())
 
 
 def _enqueue_match(row: Settlement) -> None:
