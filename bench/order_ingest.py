@@ -73,8 +73,11 @@ def parse() -> argparse.Namespace:
     return p.parse_args()
 
 
-def generate(n: int, codes: list[str], seed: int, shop: int = 0) -> Iterator[Any]:
-    """The same N channel orders of one shop for both runs: 1-5 lines each over the SKU pool."""
+def generate(
+    n: int, codes: list[str], seed: int, shop: int = 0, start: datetime = T0, step: timedelta = timedelta(seconds=1)
+) -> Iterator[Any]:
+    """The same N channel orders of one shop for both runs: 1-5 lines each over the SKU pool,
+    bought `step` apart from `start` on."""
     from core.ports import Address, ChannelOrder, ChannelOrderLine
 
     rnd = random.Random(seed * 1000 + shop)
@@ -98,8 +101,8 @@ def generate(n: int, codes: list[str], seed: int, shop: int = 0) -> Iterator[Any
             external_order_id=f"BENCH-{shop}-{i:09d}",
             status="unshipped",
             external_status="Unshipped",
-            purchased_at=T0 + timedelta(seconds=i),
-            updated_at=T0 + timedelta(seconds=i),
+            purchased_at=start + step * i,
+            updated_at=start + step * i,
             currency="USD",
             lines=tuple(lines),
             marketplace="US",
@@ -258,13 +261,142 @@ def run_service(
     return time.perf_counter() - start, sum(cpu for _, cpu, _ in results), outcomes
 
 
+ORDER_COLUMNS = (
+    "id, tenant_id, created_at, updated_at, number, channel, connection_id, marketplace, external_order_id, "
+    "external_number, external_status, channel_status, channel_digest, purchased_at, fulfilment, status, "
+    "buyer_name, buyer_email, buyer_phone, ship_name, ship_company, ship_line1, ship_line2, ship_line3, "
+    "ship_city, ship_state, ship_postal_code, ship_country, ship_phone, ship_email, address_source, "
+    "shipping_service, currency, prices_include_tax, goods_amount, tax_amount, shipping_amount, "
+    "discount_amount, total, refunded_amount, buyer_remarks, seller_note, tags, review_note, cancel_reason, "
+    "stock_reserved, stock_events"
+)
+LINE_COLUMNS = (
+    "id, tenant_id, created_at, updated_at, order_id, position, origin_line_id, external_line_id, seller_sku, "
+    "title, sku_id, sku_code, units_per_item, quantity, quantity_cancelled, quantity_shipped, "
+    "quantity_returned, quantity_refunded, unit_price, item_amount, item_tax, shipping, shipping_tax, "
+    "discount, promotion, refunded, cost_value"
+)
+
+
+def copy_page(
+    cur: Any,
+    page: list[tuple[uuid.UUID, Any]],
+    *,
+    tenant_id: uuid.UUID,
+    sku_ids: dict[str, uuid.UUID],
+    first: int,
+    tables: tuple[str, str] = ("orders", "order_lines"),
+    status: Any = lambda n: "allocated",
+) -> None:
+    """A page of (connection id, channel order) as rows of the order and line tables, loaded
+    with COPY: the fast path, with no rules, stock, audit or events. Orders are numbered from
+    `first`; `status(n)` gives the n-th order's status."""
+    from core.db import uuid7
+
+    now = datetime.now(UTC)
+    orders_table, lines_table = tables
+    line_rows = []
+    with cur.copy(f"COPY {orders_table} ({ORDER_COLUMNS}) FROM STDIN") as cp_orders:
+        for n, (conn_id, o) in enumerate(page, first):
+            oid = uuid7()
+            a = o.shipping_address
+            goods = sum((ln.unit_price * ln.quantity for ln in o.lines), Decimal(0))
+            tax = sum((ln.item_tax for ln in o.lines), Decimal(0))
+            ship = sum((ln.shipping_price for ln in o.lines), Decimal(0))
+            cp_orders.write_row(
+                (
+                    oid,
+                    tenant_id,
+                    now,
+                    now,
+                    f"SO-{n:07d}",
+                    "shopify",
+                    conn_id,
+                    o.marketplace,
+                    o.external_order_id,
+                    "",
+                    o.external_status,
+                    o.status,
+                    "",
+                    o.purchased_at,
+                    o.fulfilment,
+                    status(n),
+                    o.buyer_name,
+                    o.buyer_email,
+                    "",
+                    a.name,
+                    "",
+                    a.line1,
+                    "",
+                    "",
+                    a.city,
+                    a.state,
+                    a.postal_code,
+                    a.country,
+                    "",
+                    "",
+                    "channel",
+                    o.shipping_service,
+                    o.currency,
+                    False,
+                    goods,
+                    tax,
+                    ship,
+                    Decimal(0),
+                    goods + tax + ship,
+                    Decimal(0),
+                    "",
+                    "",
+                    "[]",
+                    "",
+                    "",
+                    True,
+                    1,
+                )
+            )
+            for pos, ln in enumerate(o.lines, 1):
+                lid = uuid7()
+                line_rows.append(
+                    (
+                        lid,
+                        tenant_id,
+                        now,
+                        now,
+                        oid,
+                        pos,
+                        lid,
+                        ln.external_line_id,
+                        ln.seller_sku,
+                        ln.title,
+                        sku_ids[ln.seller_sku],
+                        ln.seller_sku,
+                        1,
+                        ln.quantity,
+                        0,
+                        0,
+                        0,
+                        0,
+                        ln.unit_price,
+                        ln.unit_price * ln.quantity,
+                        ln.item_tax,
+                        ln.shipping_price,
+                        Decimal(0),
+                        Decimal(0),
+                        Decimal(0),
+                        Decimal(0),
+                        Decimal(0),
+                    )
+                )
+    with cur.copy(f"COPY {lines_table} ({LINE_COLUMNS}) FROM STDIN") as cp_lines:
+        for row in line_rows:
+            cp_lines.write_row(row)
+
+
 def run_copy(
     url: str, tenant_id: uuid.UUID, conn_ids: list[uuid.UUID], codes: list[str], args: argparse.Namespace
 ) -> float:
     """The same orders as rows of the two tables, loaded with COPY (the floor for this data)."""
     import psycopg
-
-    from core.db import uuid7
 
     dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(dsn) as pg:
@@ -272,21 +404,6 @@ def run_copy(
         pg.execute("CREATE TABLE bench_order_lines (LIKE order_lines INCLUDING DEFAULTS INCLUDING INDEXES)")
         sku_ids = dict(pg.execute("SELECT code, id FROM catalog_skus").fetchall())
         pg.commit()
-        ocols = (
-            "id, tenant_id, created_at, updated_at, number, channel, connection_id, marketplace, external_order_id, "
-            "external_number, external_status, channel_status, channel_digest, purchased_at, fulfilment, status, "
-            "buyer_name, buyer_email, buyer_phone, ship_name, ship_company, ship_line1, ship_line2, ship_line3, "
-            "ship_city, ship_state, ship_postal_code, ship_country, ship_phone, ship_email, address_source, "
-            "shipping_service, currency, prices_include_tax, goods_amount, tax_amount, shipping_amount, "
-            "discount_amount, total, refunded_amount, buyer_remarks, seller_note, tags, review_note, cancel_reason, "
-            "stock_reserved, stock_events"
-        )
-        lcols = (
-            "id, tenant_id, created_at, updated_at, order_id, position, origin_line_id, external_line_id, seller_sku, "
-            "title, sku_id, sku_code, units_per_item, quantity, quantity_cancelled, quantity_shipped, "
-            "quantity_returned, quantity_refunded, unit_price, item_amount, item_tax, shipping, shipping_tax, "
-            "discount, promotion, refunded, cost_value"
-        )
         start = time.perf_counter()
         n = 0
         shop_orders = (
@@ -295,104 +412,16 @@ def run_copy(
             for order in generate(count, codes, args.seed, shop)
         )
         for page in pages(shop_orders, args.page):
-            now = datetime.now(UTC)
             with pg.cursor() as cur:
-                with cur.copy(f"COPY bench_orders ({ocols}) FROM STDIN") as cp_orders:
-                    line_rows = []
-                    for conn_id, o in page:
-                        n += 1
-                        oid = uuid7()
-                        a = o.shipping_address
-                        goods = sum((ln.unit_price * ln.quantity for ln in o.lines), Decimal(0))
-                        tax = sum((ln.item_tax for ln in o.lines), Decimal(0))
-                        ship = sum((ln.shipping_price for ln in o.lines), Decimal(0))
-                        cp_orders.write_row(
-                            (
-                                oid,
-                                tenant_id,
-                                now,
-                                now,
-                                f"SO-{n:06d}",
-                                "shopify",
-                                conn_id,
-                                o.marketplace,
-                                o.external_order_id,
-                                "",
-                                o.external_status,
-                                o.status,
-                                "",
-                                o.purchased_at,
-                                o.fulfilment,
-                                "allocated",
-                                o.buyer_name,
-                                o.buyer_email,
-                                "",
-                                a.name,
-                                "",
-                                a.line1,
-                                "",
-                                "",
-                                a.city,
-                                a.state,
-                                a.postal_code,
-                                a.country,
-                                "",
-                                "",
-                                "channel",
-                                o.shipping_service,
-                                o.currency,
-                                False,
-                                goods,
-                                tax,
-                                ship,
-                                Decimal(0),
-                                goods + tax + ship,
-                                Decimal(0),
-                                "",
-                                "",
-                                "[]",
-                                "",
-                                "",
-                                True,
-                                1,
-                            )
-                        )
-                        for pos, ln in enumerate(o.lines, 1):
-                            lid = uuid7()
-                            line_rows.append(
-                                (
-                                    lid,
-                                    tenant_id,
-                                    now,
-                                    now,
-                                    oid,
-                                    pos,
-                                    lid,
-                                    ln.external_line_id,
-                                    ln.seller_sku,
-                                    ln.title,
-                                    sku_ids[ln.seller_sku],
-                                    ln.seller_sku,
-                                    1,
-                                    ln.quantity,
-                                    0,
-                                    0,
-                                    0,
-                                    0,
-                                    ln.unit_price,
-                                    ln.unit_price * ln.quantity,
-                                    ln.item_tax,
-                                    ln.shipping_price,
-                                    Decimal(0),
-                                    Decimal(0),
-                                    Decimal(0),
-                                    Decimal(0),
-                                    Decimal(0),
-                                )
-                            )
-                with cur.copy(f"COPY bench_order_lines ({lcols}) FROM STDIN") as cp_lines:
-                    for row in line_rows:
-                        cp_lines.write_row(row)
+                copy_page(
+                    cur,
+                    page,
+                    tenant_id=tenant_id,
+                    sku_ids=sku_ids,
+                    first=n + 1,
+                    tables=("bench_orders", "bench_order_lines"),
+                )
+            n += len(page)
             pg.commit()
         return time.perf_counter() - start
 

@@ -6,20 +6,21 @@ import uuid
 from typing import Any
 
 from flask.views import MethodView
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core import events, jobs
 from core.audit import AUDIT_KEYS, audit_query
-from core.db import get_or_none, session
+from core.db import get_or_none, session, system_session
 from core.errors import NotFound
 from core.events import EventDelivery, OutboxEvent
-from core.http import Blueprint, paged, requires
+from core.http import Blueprint, paged, public, requires
 from core.platform.schemas import (
     AuditQuerySchema,
     AuditSchema,
     DeliverySchema,
     EventQuerySchema,
     EventSchema,
+    HealthSchema,
     JobQuerySchema,
     JobSchema,
     PluginSchema,
@@ -27,6 +28,17 @@ from core.platform.schemas import (
 from core.plugins import registry
 
 blp = Blueprint("platform", __name__, url_prefix="/api/v1", description="Jobs, audit log, plugins, events")
+
+
+@blp.route("/health")
+@blp.response(200, HealthSchema)
+@public
+def health() -> Any:
+    """Whether this process serves requests and reaches its database, for load balancers and
+    monitors; no authentication, no tenant. (The benchmarks' baseline: bench/api_latency.py.)"""
+    with system_session() as s:
+        s.execute(text("SELECT 1"))
+    return {"status": "ok"}
 
 
 @blp.route("/jobs")

@@ -98,3 +98,7 @@ class EventQuerySchema(Schema):
     name = fields.String()
     entity_type = fields.String()
     entity_id = fields.String()
+
+
+class HealthSchema(Schema):
+    status = fields.String(metadata={"description": '"ok": the process serves and reaches its database'})

@@ -197,3 +197,8 @@ def test_permission_is_checked_before_the_body(app, tenant_a):
     assert resp.status_code == 403, body(resp)
     resp = app.test_client().post("/api/v1/users", json={"bogus": True})
     assert resp.status_code == 401
+
+
+def test_health_answers_without_authentication_after_reaching_the_database(app):
+    resp = app.test_client().get("/api/v1/health")
+    assert resp.status_code == 200 and resp.get_json() == {"status": "ok"}
