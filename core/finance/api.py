@@ -630,3 +630,4 @@ from core.finance import posting_api  # noqa: E402 - posting's routes on this bl
 from core.finance.settlements import api as _settlements_api  # noqa: E402, F401
 
 posting_api.register(blp)
+from core.finance.expenses import api as _expenses_api  # noqa: E402, F401

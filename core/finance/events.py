@@ -182,3 +182,53 @@ declare(
     SettlementReconciled,
     "A settlement was matched (or closed) and is ready for the books: fees, reserves and the deposit.",
 )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpenseLink:
+    """A document an expense line belongs to, with the dimensions it books to; `weight` is its
+    share of the line (the labels' cost for shipments; 1 each unless given)."""
+
+    type: str  # shop | sku | order | first_leg | shipment
+    id: uuid.UUID
+    number: str
+    weight: Decimal
+    shop_id: uuid.UUID | None
+    order_id: uuid.UUID | None
+    sku_id: uuid.UUID | None
+    warehouse_id: uuid.UUID | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpenseLineApproved:
+    """`amount` as invoiced; `booked` what the voucher takes (a carrier invoice's line less
+    what its shipments' labels cost, which their purchase booked)."""
+
+    line_id: uuid.UUID
+    description: str
+    role: str
+    amount: Decimal
+    label_cost: Decimal | None
+    booked: Decimal
+    links: tuple[ExpenseLink, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpenseApproved(Payload):
+    """An expense document was approved: what is owed to `vendor` and what it is for. A freight
+    bill (`bill_id`) is booked by its payables bill (`supplier_bill.posted`), not again here."""
+
+    expense_id: uuid.UUID
+    number: str
+    kind: str  # platform_fee | ad_invoice | freight_bill | carrier_invoice | other
+    supplier_id: uuid.UUID | None
+    vendor: str
+    reference: str
+    currency: str
+    expense_date: date
+    total: Decimal
+    bill_id: uuid.UUID | None
+    lines: tuple[ExpenseLineApproved, ...]
+
+
+declare("expense.approved", ExpenseApproved, "An expense document (fee, ad, freight or carrier invoice) was approved.")

@@ -484,4 +484,5 @@ class PaymentAllocation(TenantMixin, Base):
 
 # Settlements keep their tables in their own module; imported here so finance's metadata is whole.
 from core.finance import posting_models  # noqa: E402,F401 - posting's tables (docs/accounting.md)
+from core.finance.expenses import models as _expense_models  # noqa: E402, F401
 from core.finance.settlements import models as _settlement_models  # noqa: E402, F401

@@ -111,7 +111,7 @@ def booked_events() -> tuple[str, ...]:
 
 
 def _load() -> None:
-    from core.finance.rules import costs, inventory, later, orders, payables, purchasing  # noqa: F401 - rules
+    from core.finance.rules import costs, expenses, inventory, later, orders, payables, purchasing  # noqa: F401 - rules
 
 
 # ---------------------------------------------------------------------------------------------

@@ -123,6 +123,19 @@ def shipment_query(
     return stmt
 
 
+def shipment_by_tracking(tracking_number: str) -> Shipment | None:
+    """The shipment whose label has this tracking number (the newest, if a number came back
+    after a void): how a carrier's invoice names what it charges for."""
+    if not tracking_number:
+        return None
+    return session.execute(
+        select(Shipment)
+        .where(Shipment.tracking_number == tracking_number)
+        .order_by(Shipment.created_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
 def quotes_of(shipment: Shipment) -> list[RateQuote]:
     return list(
         session.execute(
