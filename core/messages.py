@@ -56,6 +56,13 @@ MESSAGES: dict[str, str] = {
     "invalid_input": "invalid input",
     "title_required": "give the product a title in Chinese or English",
     "joined": "{parts}",  # several messages in one line: `joined(...)`
+    # A document named in a message ("cannot ship order SO-000001: it is on_hold").
+    "entity.order": "order {ref}",
+    "entity.return": "return {ref}",
+    "entity.shipment": "shipment {ref}",
+    "entity.period": "period {ref}",
+    "entity.voucher": "voucher {ref}",
+    "entity.settlement": "settlement {ref}",
     # Stock (core/inventory).
     "stock.short": "not enough stock to {action}: {lines}",
     "stock.line_short": "line {ref} needs {requested}, {available} available",
@@ -130,6 +137,135 @@ MESSAGES: dict[str, str] = {
     "order.cancelled_after_shipping": (
         "the channel reports the order cancelled after it shipped: check for a refund or a return"
     ),
+    # Field errors of the services, by capability.
+    "catalog.image_larger_than_mb": "the image is larger than {megabytes} MB",
+    "catalog.product_has_at_most": "a product has at most {max_images} images",
+    "catalog.not_sku_this_product": "{sku_id} is not a SKU of this product",
+    "catalog.no_category": "no category {parent_id}",
+    "catalog.category_code_already_used": "category code {code} is already used",
+    "catalog.sku_cannot": "SKU {sku} cannot be {verb}: {reason}",
+    "catalog.no_connection": "no connection {connection_id}",
+    "catalog.no_sku": "no SKU {sku_id}",
+    "catalog.connection_not_sales_channel": "{display_name} is a {kind} connection, not a sales channel",
+    "catalog.sku_discontinued": "SKU {sku} is discontinued",
+    "catalog.use_at_most_variant": "use at most {max_axes} variant attributes",
+    "catalog.these_attributes_make_variants": (
+        "these attributes make {total} variants; at most {max_variants} are allowed"
+    ),
+    "catalog.use_at_most_skus": "use at most {max_variants} SKUs per product",
+    "catalog.listed_twice": "{name} is listed twice",
+    "catalog.sku_itself_kit_list": "SKU {component} is itself a kit; list its components",
+    "catalog.sku_discontinued_2": "SKU {component} is discontinued",
+    "catalog.sku_listed_twice": "SKU {component} is listed twice",
+    "catalog.no_sku_with_code": "no SKU with code {sku_code}",
+    "catalog.spu_code_already_used": "SPU code {spu_code} is already used by another product",
+    "catalog.no_category_2": "no category {value}",
+    "catalog.listed_twice_2": "{val} is listed twice",
+    "catalog.not_sku_this_product_2": "{id} is not a SKU of this product",
+    "catalog.sku_was_approved_before": "SKU {code} was approved before and cannot be removed; deactivate it instead",
+    "catalog.used_twice_in_this": "{label} {value} is used twice in this product",
+    "catalog.give_value_for_each": "give a value for each of {items}",
+    "catalog.already_used_by_another": "{label} {taken} is already used by another SKU",
+    "catalog.same_options_as_sku": "the same options as SKU {sku}",
+    "catalog.not_value": "{options} is not a value of {name}",
+    "catalog.component_cannot_used": "component {component} cannot be used: {why}",
+    "catalog.file_holds_at_most": "a file holds at most {max_rows} rows; split it",
+    "catalog.line": "line {line}: {error}",
+    "finance.unknown_rule": "unknown rule {rule}",
+    "finance.named_by_id": "a {kind} is named by its id",
+    "finance.not_iso_currency": "{value} is not an ISO 4217 currency",
+    "finance.unknown_role": "unknown role {role_key}",
+    "finance.account_inactive": "account {code} is inactive",
+    "finance.account_has_sub_accounts": "account {code} has sub-accounts: map one of them",
+    "finance.parent_account_does_not": "its parent account {code} does not exist",
+    "finance.must_as_parent": "must be {type}, as its parent {code}",
+    "finance.no_exchange_rate_on": "no exchange rate {currency}/{functional} on {day}: enter it under exchange rates",
+    "finance.account_cannot_take_payments": "account {code} cannot take payments",
+    "finance.account_in_not": "account {code} is in {currency}, not {wanted}",
+    "finance.has_fewer_decimals": "{currency} has fewer decimals",
+    "finance.they_settle_more_than": "they settle {applied}, more than the payment of {amount}",
+    "finance.payment_has_left_apply": "payment {number} has {unapplied} left to apply",
+    "finance.not_line_receipt": "is not a line of receipt {number}",
+    "finance.receipt_not_booked_yet": "receipt {number} is not booked yet",
+    "finance.no_bank_account_in": "no bank account in {currency}: add one, or name the account",
+    "finance.bill_not_this_supplier": "bill {number} is not this supplier's in {currency}",
+    "finance.bill_has_open": "bill {number} has {open_amount} {currency} open",
+    "finance.not_period_use_yyyy": "{key} is not a period: use YYYY-MM",
+    "finance.use_at_most_lines": "use at most {max_lines} lines",
+    "finance.not_iso_currency_2": "{currency} is not an ISO 4217 currency",
+    "finance.use_at_most_decimals": "use at most {places} decimals for {currency}",
+    "finance.file_larger_than_mb": "the file is larger than {megabytes} MB",
+    "finance.file_not_text": "the file is not text: {reason}",
+    "fx.must_between_and": "must be between {first} and {latest}",
+    "fx.give_between_and_rates": "give between 1 and {max_import} rates",
+    "fx.given_twice_for": "{base}/{quote} is given twice for {day}",
+    "inventory.only_still_out_with": "only {outstanding} still out with {borrower}",
+    "inventory.use_at_most_characters": "use at most {max_key} characters",
+    "inventory.in_and_stock_valued": "is in {currency} and stock is valued in {functional}: {detail}",
+    "inventory.sku_virtual_bundle_it": "SKU {sku_id} is a virtual bundle: it holds no stock; its components do",
+    "inventory.bundle_has_no_components": "bundle {code} has no components",
+    "inventory.warehouse_inactive": "warehouse {code} is inactive",
+    "orders.has_decimal_places": "{currency} has {places} decimal places",
+    "orders.lines_are_worth_refund": "the lines are worth {worth} {currency}; refund at most that",
+    "orders.those_units_are_worth": "those units are worth {full} {currency}; refund at most that",
+    "orders.only_left_refund": "only {left} {currency} is left to refund",
+    "orders.restock_damaged_must_units": "restock + damaged must be the {wanted} units returned",
+    "orders.inspect_every_returned_line": "inspect every returned line (line {line_id} is missing)",
+    "orders.line_has_only_units": "line {position} has only {available} units {what}",
+    "orders.at_most_orders_at": "at most {max_orders} orders at a time",
+    "orders.use_at_most_tags": "use at most {max_tags} tags",
+    "orders.not_iso_currency_code": "{currency} is not an ISO 4217 currency code",
+    "orders.manual_order_with_reference": "a manual order with reference {external_id} exists already",
+    "orders.no_sku_has_code": "no SKU has the code {code}",
+    "orders.unknown_status_use": "unknown status {items}; use {items_2}",
+    "orders.unknown_limit_use": "unknown limit; use {items}",
+    "orders.has_limit_already": "{dest} has a limit already",
+    "orders.warehouse_warehouse_orders_ship": (
+        "warehouse {code} is a {type} warehouse; orders ship from domestic and overseas warehouses"
+    ),
+    "orders.line_has_units_ship": "line {position} ({value}) has {open_quantity} units to ship, the parts give {given}",
+    "orders.line_has_only_units_2": "line {position} has only {open_quantity} units to ship",
+    "purchasing.warehouse_virtual_goods_cannot": "warehouse {code} is virtual; goods cannot be delivered there",
+    "purchasing.not_line": "{line_id} is not a line of {number}",
+    "purchasing.no_such_stocking_request": "no such stocking request: {items}",
+    "purchasing.order_in_functional_currency": "the order is in {functional}, the functional currency: its rate is 1",
+    "purchasing.order_has_one_currency": "an order has one currency: this one is in {currency}",
+    "purchasing.names_no_supplier_choose": "{number} names no supplier: choose one for the order",
+    "purchasing.not_line_2": "is not a line of {number}",
+    "purchasing.not_stocking_request_id": "{value} is not a stocking request id",
+    "purchasing.required": "is required: {missing}",
+    "purchasing.required_no_price_this": "is required: no {currency} price of this supplier is on record",
+    "purchasing.only_line_are_still": "only {open_quantity} of line {position} are still to come",
+    "purchasing.bin_inactive": "bin {code} is inactive",
+    "purchasing.line_appears_twice": "line {position} appears twice",
+    "purchasing.too_many_for_ordered": (
+        "{qty} is too many for {label}: ordered {quantity}, already received {received_quantity}, "
+        "over-receipt tolerance {tolerance}%; at most {most} more can be received"
+    ),
+    "purchasing.passed_and_failed_must": (
+        "passed ({passed}) and failed ({failed}) must add up to the {quantity} received on line {position}"
+    ),
+    "purchasing.line_returns_but_only": "line {position} returns {quantity}, but only {left} failed units are left",
+    "purchasing.line_has_failed_units": "line {position} has {left} failed units that can go back to the supplier",
+    "shipping.these_labels_are_not": "these labels are not {fmt}: {items}",
+    "shipping.at_most_orders_batch": "at most {max_orders} orders a batch",
+    "shipping.goods_are_worth_eur": (
+        "the goods to {country} are worth EUR {value} (EUR 150 or less): set the IOSS number in the shipping settings"
+    ),
+    "shipping.not_in_shipment": "{code} is not in shipment {number}",
+    "shipping.refused_label": "{display_name} refused the label: {detail}",
+    "shipping.order_has_no_shipment": "order {number} has no shipment yet: buy its label first",
+    "suppliers.supplier_cannot_used_on": "supplier {supplier} cannot be used on a purchase order: it is {status}",
+    "suppliers.supplier_named_already_exists": "a supplier named {name} already exists",
+    "suppliers.supplier_disabled": "supplier {supplier} is disabled",
+    "suppliers.sku_virtual_kit_components": "SKU {sku} is a virtual kit; its components are purchased",
+    "sync.webhook_cannot_read": "the webhook cannot be read: {detail}",
+    "input.save_file_as_text": "save the file as {items} text",
+    "input.line": "line {number} {problem}",
+    "tenants.unknown_role_use": "unknown role(s): {items}; use {items_2}",
+    "tenants.use_at_least_characters": "use at least {min_password} characters",
+    "tenants.another_connection_already_named": "another {kind} connection is already named {name}",
+    "tenants.no_plugin_named_installed": "no {kind} plugin named {plugin} is installed",
 }
 
 
@@ -139,7 +275,7 @@ class Msg(str):
     code: str
     params: dict[str, Any]
 
-    def __new__(cls, code: str, **params: Any) -> Msg:
+    def __new__(cls, code: str, /, **params: Any) -> Msg:
         template = MESSAGES[code]
         english = {k: _english(v) for k, v in params.items()}
         obj = super().__new__(cls, template.format(**english) if params else template.format())
@@ -173,7 +309,7 @@ def _jsonable(value: Any) -> Any:
     return value if isinstance(value, (int, float, bool)) or value is None else str(value)
 
 
-def msg(code: str, **params: Any) -> Msg:
+def msg(code: str, /, **params: Any) -> Msg:
     return Msg(code, **params)
 
 

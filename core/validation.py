@@ -19,7 +19,7 @@ from marshmallow import validate as ma_validate
 
 from core import money
 from core.errors import ValidationError
-from core.messages import msg
+from core.messages import Msg, msg
 
 # ISO 3166-1 alpha-2.
 COUNTRIES = frozenset(
@@ -361,12 +361,14 @@ def read_text_file(errors: Errors, field: str, data: bytes, *, encodings: tuple[
         except UnicodeDecodeError:
             continue
     else:
-        errors.add(field, f"save the file as {' or '.join(e.replace('-sig', '').upper() for e in encodings)} text")
+        errors.add(
+            field, Msg("input.save_file_as_text", items=" or ".join(e.replace("-sig", "").upper() for e in encodings))
+        )
         return ""
     for number, line in enumerate(text_value.splitlines(), start=1):
         problem = text_problem(line)
         if problem:
-            errors.add(field, f"line {number} {problem}")
+            errors.add(field, Msg("input.line", number=number, problem=problem))
             return ""
     return text_value
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from core.messages import Msg
+
 ROLES = ("owner", "admin", "operations", "purchasing", "warehouse", "finance", "viewer")
 
 AREAS = (
@@ -98,7 +100,9 @@ def validate_roles(roles: Iterable[str]) -> list[str]:
     if unknown:
         from core.errors import ValidationError
 
-        raise ValidationError.field("roles", f"unknown role(s): {', '.join(unknown)}; use {', '.join(ROLES)}")
+        raise ValidationError.field(
+            "roles", Msg("tenants.unknown_role_use", items=", ".join(unknown), items_2=", ".join(ROLES))
+        )
     if not roles:
         from core.errors import ValidationError
 

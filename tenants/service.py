@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from core import validation
 from core.db import get_or_none, session, system_session, utcnow, uuid7
 from core.errors import Conflict, NotFound, PermissionDenied, TooManyAttempts, Unauthorized, ValidationError
-from core.messages import msg
+from core.messages import Msg, msg
 from core.plugins import AdapterInfo, registry
 from core.tenancy import Actor, actor_context, current_actor, current_tenant_id, tenant_context
 from tenants import roles as role_rules
@@ -51,7 +51,7 @@ def _email(value: str | None) -> str:
 
 def _password(value: str | None, field: str = "password") -> str:
     if not value or len(value) < MIN_PASSWORD:
-        raise ValidationError.field(field, f"use at least {MIN_PASSWORD} characters")
+        raise ValidationError.field(field, Msg("tenants.use_at_least_characters", min_password=MIN_PASSWORD))
     if len(value) > 256:
         raise ValidationError.field(field, "use at most 256 characters")
     return value
@@ -588,7 +588,9 @@ def adapter_info(kind: str, plugin: str) -> AdapterInfo:
     try:
         return registry().adapter(kind, plugin)
     except KeyError:
-        raise ValidationError.field("plugin", f"no {kind} plugin named {plugin!r} is installed") from None
+        raise ValidationError.field(
+            "plugin", Msg("tenants.no_plugin_named_installed", kind=kind, plugin=repr(plugin))
+        ) from None
 
 
 def _validate_settings(
@@ -744,7 +746,9 @@ def _ensure_connection_name_free(kind: str, name: str, except_id: uuid.UUID | No
         .all()
     )
     if any(e != except_id for e in existing):
-        raise ValidationError.field("display_name", f"another {kind} connection is already named {name!r}")
+        raise ValidationError.field(
+            "display_name", Msg("tenants.another_connection_already_named", kind=kind, name=repr(name))
+        )
 
 
 def update_connection(

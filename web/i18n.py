@@ -34,7 +34,15 @@ LOCALE_NAMES = {"zh_CN": "中文", "en": "English"}
 # Catalogue directories, named as Babel names the locales: Babel reads "zh_CN" as
 # zh_Hans_CN and looks for that directory. English is the source language.
 CATALOGUE_LOCALES = {"zh_CN": "zh_Hans_CN"}
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "_l": None,
+    "lazy_gettext": None,
+    "N_": None,
+}
 
 
 # ---------------------------------------------------------------------------------------------

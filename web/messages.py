@@ -144,6 +144,12 @@ BY_CODE = {
     "invalid_transition_hint": N_("cannot %(action)s %(entity)s: it is %(current)s (%(hint)s)"),
     "invalid_input": N_("invalid input"),
     "title_required": N_("give the product a title in Chinese or English"),
+    "entity.order": N_("order %(ref)s"),
+    "entity.return": N_("return %(ref)s"),
+    "entity.shipment": N_("shipment %(ref)s"),
+    "entity.period": N_("period %(ref)s"),
+    "entity.voucher": N_("voucher %(ref)s"),
+    "entity.settlement": N_("settlement %(ref)s"),
     "stock.short": N_("not enough stock to %(action)s: %(lines)s"),
     "stock.line_short": N_("line %(ref)s needs %(requested)s, %(available)s available"),
     "stock.needs": N_("needs %(requested)s, %(available)s available"),
@@ -218,6 +224,149 @@ BY_CODE = {
     "order.cancelled_after_shipping": N_(
         "the channel reports the order cancelled after it shipped: check for a refund or a return"
     ),
+    "catalog.image_larger_than_mb": N_("the image is larger than %(megabytes)s MB"),
+    "catalog.product_has_at_most": N_("a product has at most %(max_images)s images"),
+    "catalog.not_sku_this_product": N_("%(sku_id)s is not a SKU of this product"),
+    "catalog.no_category": N_("no category %(parent_id)s"),
+    "catalog.category_code_already_used": N_("category code %(code)s is already used"),
+    "catalog.sku_cannot": N_("SKU %(sku)s cannot be %(verb)s: %(reason)s"),
+    "catalog.no_connection": N_("no connection %(connection_id)s"),
+    "catalog.no_sku": N_("no SKU %(sku_id)s"),
+    "catalog.connection_not_sales_channel": N_("%(display_name)s is a %(kind)s connection, not a sales channel"),
+    "catalog.sku_discontinued": N_("SKU %(sku)s is discontinued"),
+    "catalog.use_at_most_variant": N_("use at most %(max_axes)s variant attributes"),
+    "catalog.these_attributes_make_variants": N_(
+        "these attributes make %(total)s variants; at most %(max_variants)s are allowed"
+    ),
+    "catalog.use_at_most_skus": N_("use at most %(max_variants)s SKUs per product"),
+    "catalog.listed_twice": N_("%(name)s is listed twice"),
+    "catalog.sku_itself_kit_list": N_("SKU %(component)s is itself a kit; list its components"),
+    "catalog.sku_discontinued_2": N_("SKU %(component)s is discontinued"),
+    "catalog.sku_listed_twice": N_("SKU %(component)s is listed twice"),
+    "catalog.no_sku_with_code": N_("no SKU with code %(sku_code)s"),
+    "catalog.spu_code_already_used": N_("SPU code %(spu_code)s is already used by another product"),
+    "catalog.no_category_2": N_("no category %(value)s"),
+    "catalog.listed_twice_2": N_("%(val)s is listed twice"),
+    "catalog.not_sku_this_product_2": N_("%(id)s is not a SKU of this product"),
+    "catalog.sku_was_approved_before": N_(
+        "SKU %(code)s was approved before and cannot be removed; deactivate it instead"
+    ),
+    "catalog.used_twice_in_this": N_("%(label)s %(value)s is used twice in this product"),
+    "catalog.give_value_for_each": N_("give a value for each of %(items)s"),
+    "catalog.already_used_by_another": N_("%(label)s %(taken)s is already used by another SKU"),
+    "catalog.same_options_as_sku": N_("the same options as SKU %(sku)s"),
+    "catalog.not_value": N_("%(options)s is not a value of %(name)s"),
+    "catalog.component_cannot_used": N_("component %(component)s cannot be used: %(why)s"),
+    "catalog.file_holds_at_most": N_("a file holds at most %(max_rows)s rows; split it"),
+    "catalog.line": N_("line %(line)s: %(error)s"),
+    "finance.unknown_rule": N_("unknown rule %(rule)s"),
+    "finance.named_by_id": N_("a %(kind)s is named by its id"),
+    "finance.not_iso_currency": N_("%(value)s is not an ISO 4217 currency"),
+    "finance.unknown_role": N_("unknown role %(role_key)s"),
+    "finance.account_inactive": N_("account %(code)s is inactive"),
+    "finance.account_has_sub_accounts": N_("account %(code)s has sub-accounts: map one of them"),
+    "finance.parent_account_does_not": N_("its parent account %(code)s does not exist"),
+    "finance.must_as_parent": N_("must be %(type)s, as its parent %(code)s"),
+    "finance.no_exchange_rate_on": N_(
+        "no exchange rate %(currency)s/%(functional)s on %(day)s: enter it under exchange rates"
+    ),
+    "finance.account_cannot_take_payments": N_("account %(code)s cannot take payments"),
+    "finance.account_in_not": N_("account %(code)s is in %(currency)s, not %(wanted)s"),
+    "finance.has_fewer_decimals": N_("%(currency)s has fewer decimals"),
+    "finance.they_settle_more_than": N_("they settle %(applied)s, more than the payment of %(amount)s"),
+    "finance.payment_has_left_apply": N_("payment %(number)s has %(unapplied)s left to apply"),
+    "finance.not_line_receipt": N_("is not a line of receipt %(number)s"),
+    "finance.receipt_not_booked_yet": N_("receipt %(number)s is not booked yet"),
+    "finance.no_bank_account_in": N_("no bank account in %(currency)s: add one, or name the account"),
+    "finance.bill_not_this_supplier": N_("bill %(number)s is not this supplier's in %(currency)s"),
+    "finance.bill_has_open": N_("bill %(number)s has %(open_amount)s %(currency)s open"),
+    "finance.not_period_use_yyyy": N_("%(key)s is not a period: use YYYY-MM"),
+    "finance.use_at_most_lines": N_("use at most %(max_lines)s lines"),
+    "finance.not_iso_currency_2": N_("%(currency)s is not an ISO 4217 currency"),
+    "finance.use_at_most_decimals": N_("use at most %(places)s decimals for %(currency)s"),
+    "finance.file_larger_than_mb": N_("the file is larger than %(megabytes)s MB"),
+    "finance.file_not_text": N_("the file is not text: %(reason)s"),
+    "fx.must_between_and": N_("must be between %(first)s and %(latest)s"),
+    "fx.give_between_and_rates": N_("give between 1 and %(max_import)s rates"),
+    "fx.given_twice_for": N_("%(base)s/%(quote)s is given twice for %(day)s"),
+    "inventory.only_still_out_with": N_("only %(outstanding)s still out with %(borrower)s"),
+    "inventory.use_at_most_characters": N_("use at most %(max_key)s characters"),
+    "inventory.in_and_stock_valued": N_("is in %(currency)s and stock is valued in %(functional)s: %(detail)s"),
+    "inventory.sku_virtual_bundle_it": N_("SKU %(sku_id)s is a virtual bundle: it holds no stock; its components do"),
+    "inventory.bundle_has_no_components": N_("bundle %(code)s has no components"),
+    "inventory.warehouse_inactive": N_("warehouse %(code)s is inactive"),
+    "orders.has_decimal_places": N_("%(currency)s has %(places)s decimal places"),
+    "orders.lines_are_worth_refund": N_("the lines are worth %(worth)s %(currency)s; refund at most that"),
+    "orders.those_units_are_worth": N_("those units are worth %(full)s %(currency)s; refund at most that"),
+    "orders.only_left_refund": N_("only %(left)s %(currency)s is left to refund"),
+    "orders.restock_damaged_must_units": N_("restock + damaged must be the %(wanted)s units returned"),
+    "orders.inspect_every_returned_line": N_("inspect every returned line (line %(line_id)s is missing)"),
+    "orders.line_has_only_units": N_("line %(position)s has only %(available)s units %(what)s"),
+    "orders.at_most_orders_at": N_("at most %(max_orders)s orders at a time"),
+    "orders.use_at_most_tags": N_("use at most %(max_tags)s tags"),
+    "orders.not_iso_currency_code": N_("%(currency)s is not an ISO 4217 currency code"),
+    "orders.manual_order_with_reference": N_("a manual order with reference %(external_id)s exists already"),
+    "orders.no_sku_has_code": N_("no SKU has the code %(code)s"),
+    "orders.unknown_status_use": N_("unknown status %(items)s; use %(items_2)s"),
+    "orders.unknown_limit_use": N_("unknown limit; use %(items)s"),
+    "orders.has_limit_already": N_("%(dest)s has a limit already"),
+    "orders.warehouse_warehouse_orders_ship": N_(
+        "warehouse %(code)s is a %(type)s warehouse; orders ship from domestic and overseas warehouses"
+    ),
+    "orders.line_has_units_ship": N_(
+        "line %(position)s (%(value)s) has %(open_quantity)s units to ship, the parts give %(given)s"
+    ),
+    "orders.line_has_only_units_2": N_("line %(position)s has only %(open_quantity)s units to ship"),
+    "purchasing.warehouse_virtual_goods_cannot": N_("warehouse %(code)s is virtual; goods cannot be delivered there"),
+    "purchasing.not_line": N_("%(line_id)s is not a line of %(number)s"),
+    "purchasing.no_such_stocking_request": N_("no such stocking request: %(items)s"),
+    "purchasing.order_in_functional_currency": N_(
+        "the order is in %(functional)s, the functional currency: its rate is 1"
+    ),
+    "purchasing.order_has_one_currency": N_("an order has one currency: this one is in %(currency)s"),
+    "purchasing.names_no_supplier_choose": N_("%(number)s names no supplier: choose one for the order"),
+    "purchasing.not_line_2": N_("is not a line of %(number)s"),
+    "purchasing.not_stocking_request_id": N_("%(value)s is not a stocking request id"),
+    "purchasing.required": N_("is required: %(missing)s"),
+    "purchasing.required_no_price_this": N_("is required: no %(currency)s price of this supplier is on record"),
+    "purchasing.only_line_are_still": N_("only %(open_quantity)s of line %(position)s are still to come"),
+    "purchasing.bin_inactive": N_("bin %(code)s is inactive"),
+    "purchasing.line_appears_twice": N_("line %(position)s appears twice"),
+    "purchasing.too_many_for_ordered": N_(
+        "%(qty)s is too many for %(label)s: ordered %(quantity)s, already received %(received_quantity)s, "
+        "over-receipt tolerance %(tolerance)s%%; at most %(most)s more can be received"
+    ),
+    "purchasing.passed_and_failed_must": N_(
+        "passed (%(passed)s) and failed (%(failed)s) must add up to the %(quantity)s received on line %(position)s"
+    ),
+    "purchasing.line_returns_but_only": N_(
+        "line %(position)s returns %(quantity)s, but only %(left)s failed units are left"
+    ),
+    "purchasing.line_has_failed_units": N_(
+        "line %(position)s has %(left)s failed units that can go back to the supplier"
+    ),
+    "shipping.these_labels_are_not": N_("these labels are not %(fmt)s: %(items)s"),
+    "shipping.at_most_orders_batch": N_("at most %(max_orders)s orders a batch"),
+    "shipping.goods_are_worth_eur": N_(
+        "the goods to %(country)s are worth EUR %(value)s (EUR 150 or less): "
+        "set the IOSS number in the shipping settings"
+    ),
+    "shipping.not_in_shipment": N_("%(code)s is not in shipment %(number)s"),
+    "shipping.refused_label": N_("%(display_name)s refused the label: %(detail)s"),
+    "shipping.order_has_no_shipment": N_("order %(number)s has no shipment yet: buy its label first"),
+    "suppliers.supplier_cannot_used_on": N_(
+        "supplier %(supplier)s cannot be used on a purchase order: it is %(status)s"
+    ),
+    "suppliers.supplier_named_already_exists": N_("a supplier named %(name)s already exists"),
+    "suppliers.supplier_disabled": N_("supplier %(supplier)s is disabled"),
+    "suppliers.sku_virtual_kit_components": N_("SKU %(sku)s is a virtual kit; its components are purchased"),
+    "sync.webhook_cannot_read": N_("the webhook cannot be read: %(detail)s"),
+    "input.save_file_as_text": N_("save the file as %(items)s text"),
+    "input.line": N_("line %(number)s %(problem)s"),
+    "tenants.unknown_role_use": N_("unknown role(s): %(items)s; use %(items_2)s"),
+    "tenants.use_at_least_characters": N_("use at least %(min_password)s characters"),
+    "tenants.another_connection_already_named": N_("another %(kind)s connection is already named %(name)s"),
+    "tenants.no_plugin_named_installed": N_("no %(kind)s plugin named %(plugin)s is installed"),
 }
 
 # Names that services pass as parameters (what, which action, which state).
@@ -270,6 +419,15 @@ TERMS = (
     N_("receive"),
     N_("allocate"),
     # states
+    N_("pending_review"),
+    N_("allocated"),
+    N_("awaiting_shipment"),
+    N_("on_hold"),
+    N_("split"),
+    N_("merged"),
+    N_("partially_refunded"),
+    N_("refunded"),
+    N_("returned"),
     N_("draft"),
     N_("submitted"),
     N_("pending"),
@@ -443,15 +601,114 @@ FIELD_LABELS = {
     "type": N_("Type"),
     "source": N_("Source"),
     "number": N_("Number"),
+    "account_id": N_("Ledger account"),
+    "account_number": N_("Account number"),
+    "allocations": N_("Allocations"),
+    "bank_account_id": N_("Bank account"),
+    "basis": N_("Allocation basis"),
+    "batch_id": N_("Batch"),
+    "bill_id": N_("Bill"),
+    "body": N_("Content"),
+    "chart": N_("Chart of accounts"),
+    "counts": N_("Counted quantities"),
+    "cycle_days": N_("Purchase cycle (days)"),
+    "purchase_cycle_days": N_("Purchase cycle (days)"),
+    "deposit_amount": N_("Deposit amount"),
+    "deposit_currency": N_("Deposit currency"),
+    "destination_warehouse_id": N_("Destination warehouse"),
+    "source_warehouse_id": N_("Source warehouse"),
+    "doc": N_("Document"),
+    "evidence": N_("Evidence"),
+    "external_code": N_("External code"),
+    "external_name": N_("External name"),
+    "external_order_id": N_("Channel order ID"),
+    "external_refund_id": N_("Channel refund ID"),
+    "filters": N_("Filters"),
+    "first_sync_days": N_("First sync (days back)"),
+    "from_bucket": N_("From stock type"),
+    "fx_date": N_("Rate date"),
+    "fx_rate": N_("Exchange rate"),
+    "fx_source": N_("Rate source"),
+    "group": N_("Group"),
+    "inbound_ordered": N_("On order"),
+    "in_transit": N_("In transit"),
+    "inspection": N_("Inspection"),
+    "kit_sku_id": N_("Kit SKU"),
+    "labels": N_("Labels"),
+    "line_id": N_("Line"),
+    "local_key": N_("Local value"),
+    "location_id": N_("Location"),
+    "location_ids": N_("Locations"),
+    "mappings": N_("Mappings"),
+    "method": N_("Method"),
+    "name_en": N_("English name"),
+    "name_zh": N_("Chinese name"),
+    "order_id": N_("Order"),
+    "parent_id": N_("Parent"),
+    "parts": N_("Parts"),
+    "period_to": N_("Last period"),
+    "problems": N_("Problems"),
+    "purchase_order_id": N_("Purchase order"),
+    "rate_feed_url": N_("Rate feed URL"),
+    "rate_rules": N_("Rate rules"),
+    "receipt_id": N_("Receipt"),
+    "receipt_line_id": N_("Receipt line"),
+    "request_ids": N_("Stocking requests"),
+    "requests": N_("Stocking requests"),
+    "restock": N_("Restock"),
+    "damaged": N_("Damaged"),
+    "return_id": N_("Return"),
+    "second_approval_threshold": N_("Second approval above"),
+    "separate_approver": N_("Approver must be another person"),
+    "seller_note": N_("Seller note"),
+    "settlement_days": N_("Settlement days"),
+    "settlement_mode": N_("Settlement mode"),
+    "shipped_at": N_("Shipped at"),
+    "sku_ids": N_("SKUs"),
+    "start_date": N_("Start date"),
+    "supplier_reference": N_("Supplier reference"),
+    "tracking_url": N_("Tracking URL"),
+    "url": N_("URL"),
+    "weight_7d": N_("Weight of the last 7 days"),
+    "weight_g": N_("Weight (g)"),
+    "tags": N_("Tags"),
+    "buyer_name": N_("Buyer name"),
+    "buyer_email": N_("Buyer e-mail"),
+    "buyer_phone": N_("Buyer phone"),
+    "buyer_remarks": N_("Buyer remarks"),
+    "external_status": N_("Channel status"),
+    "external_number": N_("Channel order number"),
+    "shipping_service": N_("Shipping service"),
+    "reported_total": N_("Total reported by the channel"),
+    "shipping_address": N_("Shipping address"),
+}
+# The parts of an address (an order's `ship_city`, `shipping_address.city`).
+ADDRESS_LABELS = {
+    "name": N_("Recipient"),
+    "company": N_("Company"),
+    "line1": N_("Address line 1"),
+    "line2": N_("Address line 2"),
+    "line3": N_("Address line 3"),
+    "city": N_("City"),
+    "state": N_("State / province"),
+    "postal_code": N_("Postal code"),
+    "country": N_("Country"),
+    "phone": N_("Phone"),
+    "email": N_("E-mail"),
 }
 
 
 def field_label(field: str) -> str:
-    """The page's name of a service field: "lines.2.quantity" is "Lines 3 · Quantity"."""
+    """The page's name of a service field: "lines.2.quantity" is "Lines 3 · Quantity"; the
+    order's address fields ("ship_city") are the address's ("Address · City")."""
     parts = field.split(".")
     out = []
     for part in parts:
-        if part.isdigit() and out:
+        if part.startswith("ship_") and part[5:] in ADDRESS_LABELS:  # an order's address column
+            out += [gettext(FIELD_LABELS["shipping_address"]), gettext(ADDRESS_LABELS[part[5:]])]
+        elif out and out[-1] == gettext(FIELD_LABELS["shipping_address"]) and part in ADDRESS_LABELS:
+            out.append(gettext(ADDRESS_LABELS[part]))
+        elif part.isdigit() and out:
             out[-1] = f"{out[-1]} {int(part) + 1}"
         elif part in FIELD_LABELS:
             out.append(gettext(FIELD_LABELS[part]))
@@ -474,4 +731,4 @@ def describe(message: str, errors: dict | None) -> str:
                 if field == "_schema"
                 else gettext("%(field)s: %(message)s", field=field_label(field), message=text)
             )
-    return "; ".join(parts) if parts else translate(message)
+    return _sentence_separator().join(parts) if parts else translate(message)

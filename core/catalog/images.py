@@ -24,6 +24,7 @@ from core.config import instance_dir
 from core.db import session, uuid7
 from core.errors import ValidationError
 from core.events import emit
+from core.messages import Msg
 from core.tenancy import current_tenant_id
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -61,7 +62,7 @@ def add_upload(
     """Store an uploaded image of a product (the caller checked the product is editable)."""
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise ValidationError.field("file", f"the image is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise ValidationError.field("file", Msg("catalog.image_larger_than_mb", megabytes=MAX_BYTES // (1024 * 1024)))
     if not data:
         raise ValidationError.field("file", "the file is empty")
     kind = _sniff(data[:16])
@@ -97,9 +98,9 @@ def add_url(product: Product, url: str, sku_id: uuid.UUID | None = None) -> Prod
 
 def _new_image(product: Product, sku_id: uuid.UUID | None) -> ProductImage:
     if len(product.images) >= MAX_IMAGES:
-        raise ValidationError.field("file", f"a product has at most {MAX_IMAGES} images")
+        raise ValidationError.field("file", Msg("catalog.product_has_at_most", max_images=MAX_IMAGES))
     if sku_id is not None and sku_id not in {s.id for s in product.skus}:
-        raise ValidationError.field("sku_id", f"{sku_id} is not a SKU of this product")
+        raise ValidationError.field("sku_id", Msg("catalog.not_sku_this_product", sku_id=sku_id))
     return ProductImage(
         id=uuid7(), sku_id=sku_id, filename="", position=max((i.position for i in product.images), default=0) + 1
     )

@@ -28,6 +28,7 @@ from core.catalog import service
 from core.catalog.models import Product, Sku
 from core.db import session
 from core.errors import ValidationError
+from core.messages import Msg
 
 PRODUCT_COLUMNS = [
     "spu_code",
@@ -156,7 +157,7 @@ def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, li
             continue
         out.append((line, list(cells)))
         if len(out) > MAX_ROWS:
-            raise ValidationError.field("file", f"a file holds at most {MAX_ROWS} rows; split it")
+            raise ValidationError.field("file", Msg("catalog.file_holds_at_most", max_rows=MAX_ROWS))
     if header is None:
         raise ValidationError.field("file", "the file is empty")
     return header, out
@@ -188,7 +189,7 @@ def _read_csv(data: bytes) -> Iterator[tuple[int, list[Any]]]:
             yield start, cells
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise ValidationError.field("file", f"line {reader.line_num}: {exc}") from None
+        raise ValidationError.field("file", Msg("catalog.line", line=reader.line_num, error=exc)) from None
 
 
 def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[Any]]]:
@@ -546,7 +547,7 @@ def write_xlsx(rows: Iterable[list[Any]]) -> bytes:
 
 def export_products(stmt: Any, fmt: str) -> bytes:
     if fmt not in FORMATS:
-        raise ValidationError.field("format", f"use one of {', '.join(FORMATS)}")
+        raise ValidationError.field("format", Msg("one_of", choices=", ".join(FORMATS)))
     rows = export_rows(stmt)
     return write_xlsx(rows) if fmt == "xlsx" else write_csv(rows)
 
@@ -554,5 +555,5 @@ def export_products(stmt: Any, fmt: str) -> bytes:
 def template(fmt: str) -> bytes:
     """An empty file with the import columns."""
     if fmt not in FORMATS:
-        raise ValidationError.field("format", f"use one of {', '.join(FORMATS)}")
+        raise ValidationError.field("format", Msg("one_of", choices=", ".join(FORMATS)))
     return write_xlsx([]) if fmt == "xlsx" else write_csv([])

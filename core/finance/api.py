@@ -73,6 +73,7 @@ from core.finance.service import booking, landed, payables, reports
 from core.finance.service import profit as profit_report
 from core.finance.service.accounts import used_accounts
 from core.http import paged, requires
+from core.messages import Msg
 
 
 def voucher_views(vouchers: list[Voucher]) -> list[dict[str, Any]]:
@@ -347,7 +348,7 @@ class Mappings(MethodView):
         if data["rule"] and data["rule"] not in rules.RULES:
             from core.errors import ValidationError
 
-            raise ValidationError.field("rule", f"unknown rule {data['rule']!r}")
+            raise ValidationError.field("rule", Msg("finance.unknown_rule", rule=repr(data["rule"])))
         return mapping_view(
             service.set_mapping(
                 data["role"], data["account_id"], rule=data["rule"], dimension_value=data["dimension_value"]

@@ -41,6 +41,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.finance import posting_documents as documents
 from core.finance.models import Account, Period, Voucher, VoucherLine
 from core.finance.posting_models import MAPPING_KINDS, Posting, PostingMapping, PostingRun
+from core.messages import Msg
 from core.ports import (
     AccountingTarget,
     AdapterError,
@@ -244,7 +245,7 @@ def set_mappings(connection_id: uuid.UUID, rows: list[dict[str, Any]]) -> list[P
             try:
                 uuid.UUID(key)
             except ValueError:
-                errors.add(f"mappings.{i}.local_key", f"a {kind} is named by its id")
+                errors.add(f"mappings.{i}.local_key", Msg("finance.named_by_id", kind=kind))
         clean.append((kind, key, code.strip(), name.strip()))
     errors.raise_if_any()
     existing = mappings(conn.id)

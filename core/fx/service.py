@@ -26,6 +26,7 @@ from core.db import get_or_none, session, utcnow
 from core.errors import NotFound
 from core.fx.events import RateDeleted, RatesSet
 from core.fx.models import ExchangeRate
+from core.messages import Msg
 from core.tenancy import current_tenant_id
 
 CACHE = "fx.books"
@@ -146,7 +147,7 @@ def _day(errors: f.Errors, field: str, value: Any) -> date | None:
         return None
     latest = local_date() + timedelta(days=MAX_DAYS_AHEAD)
     if on < FIRST_DAY or on > latest:
-        errors.add(field, f"must be between {FIRST_DAY.isoformat()} and {latest.isoformat()}")
+        errors.add(field, Msg("fx.must_between_and", first=FIRST_DAY.isoformat(), latest=latest.isoformat()))
         return None
     return on
 
@@ -174,7 +175,7 @@ def _set(
     src = f.choice(errors, "source", source, money.RATE_SOURCES, required=True)
     items = list(items)
     if not items or len(items) > MAX_IMPORT:
-        errors.add(prefix or "_schema", f"give between 1 and {MAX_IMPORT} rates")
+        errors.add(prefix or "_schema", Msg("fx.give_between_and_rates", max_import=MAX_IMPORT))
         errors.raise_if_any()
     cleaned: dict[tuple[str, str, date], tuple[Decimal, str]] = {}
     for i, item in enumerate(items):
@@ -183,7 +184,7 @@ def _set(
         if row is None:
             continue
         if row[:3] in cleaned:
-            errors.add(f"{path}date", f"{row[0]}/{row[1]} is given twice for {row[2].isoformat()}")
+            errors.add(f"{path}date", Msg("fx.given_twice_for", base=row[0], quote=row[1], day=row[2].isoformat()))
         cleaned[row[:3]] = (row[3], row[4])
     errors.raise_if_any()
     replace = src == "manual" if replace_manual is None else replace_manual

@@ -28,6 +28,7 @@ from core.catalog.service import get_sku, sku_label
 from core.db import get_or_none, session, utcnow
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.events import emit
+from core.messages import Msg
 from core.numbering import next_number
 from core.suppliers import events
 from core.suppliers.models import (
@@ -69,7 +70,7 @@ def require_approved_supplier(supplier_id: uuid.UUID | str) -> Supplier:
     supplier = get_supplier(supplier_id)
     if supplier.status != "approved":
         raise ValidationError.field(
-            "supplier_id", f"supplier {label(supplier)} cannot be used on a purchase order: it is {supplier.status}"
+            "supplier_id", Msg("suppliers.supplier_cannot_used_on", supplier=label(supplier), status=supplier.status)
         )
     return supplier
 
@@ -242,7 +243,7 @@ def _ensure_name_free(name: str, except_id: uuid.UUID | None = None) -> None:
     if except_id:
         stmt = stmt.where(Supplier.id != except_id)
     if session.execute(stmt.limit(1)).first():
-        raise ValidationError.field("name", f"a supplier named {name} already exists")
+        raise ValidationError.field("name", Msg("suppliers.supplier_named_already_exists", name=name))
 
 
 def _apply(supplier: Supplier, data: dict[str, Any], errors: f.Errors, *, creating: bool) -> None:
@@ -547,11 +548,11 @@ def set_price(
     )
     note = f.text(errors, "note", note, max_len=500)
     if sku.status == "discontinued":
-        errors.add("sku_id", f"SKU {sku_label(sku)} is discontinued")
+        errors.add("sku_id", Msg("catalog.sku_discontinued", sku=sku_label(sku)))
     elif sku.kit_type == "virtual":
-        errors.add("sku_id", f"SKU {sku_label(sku)} is a virtual kit; its components are purchased")
+        errors.add("sku_id", Msg("suppliers.sku_virtual_kit_components", sku=sku_label(sku)))
     if supplier.status == "disabled":
-        errors.add("supplier_id", f"supplier {label(supplier)} is disabled")
+        errors.add("supplier_id", Msg("suppliers.supplier_disabled", supplier=label(supplier)))
     errors.raise_if_any()
     row = supplier_price(supplier.id, sku.id)
     if row is None:

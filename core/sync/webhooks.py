@@ -19,6 +19,7 @@ from core import connections, jobs
 from core.connections import describe
 from core.db import get_or_none, session, system_session
 from core.errors import NotFound, Unauthorized, ValidationError
+from core.messages import Msg
 from core.orders import service as orders
 from core.ports import AdapterError
 from core.ports import ChannelCapability as Cap
@@ -61,7 +62,9 @@ def receive(connection_id: uuid.UUID, headers: Mapping[str, str], body: bytes) -
         try:
             event = adapter.parse_webhook(headers, body)
         except (AdapterError, ValueError, KeyError, TypeError) as exc:
-            raise ValidationError.field("body", f"the webhook cannot be read: {describe(exc, adapter)}") from None
+            raise ValidationError.field(
+                "body", Msg("sync.webhook_cannot_read", detail=describe(exc, adapter))
+            ) from None
     if event.topic == "ping":
         return {"status": "ignored", "topic": event.topic}
     receipt = WebhookReceipt(

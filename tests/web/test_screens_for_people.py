@@ -11,10 +11,10 @@ from sqlalchemy import select, update
 
 from core import jobs
 from core.db import session, utcnow
-from core.errors import ValidationError
+from core.errors import InvalidTransition, ValidationError
 from core.messages import Msg
 from tests.core.sync.conftest import connect, served  # noqa: F401 - fixtures
-from tests.web.conftest import visible_text
+from tests.web.conftest import PASSWORD, visible_text
 
 
 def test_coded_messages_are_translated_by_code_with_their_parameters(app):
@@ -29,6 +29,9 @@ def test_coded_messages_are_translated_by_code_with_their_parameters(app):
             "无法取消采购单：当前状态为已到货"
         )
         assert translate(Msg("not_found", entity="order", ident="SO-9")) == "找不到 订单 SO-9"
+        held = InvalidTransition(Msg("entity.order", ref="SO-1"), "on_hold", "approve").message
+        assert held == "cannot approve order SO-1: it is on_hold"
+        assert translate(held) == "无法审核订单 SO-1：当前状态为暂停中", translate(held)
         # the order timeline: by code, a message inside a message and lists in Chinese
         split = Msg(
             "order.split_into", children=["SO-1-1", "SO-1-2"], reason=Msg("order.split_warehouses", codes=["SZ", "LA"])
@@ -164,3 +167,39 @@ def test_sku_names_come_in_the_readers_language(tenant_a):
         sku_id = product.skus[0].id
         assert catalog.sku_titles([sku_id], chinese=True)[sku_id][1] == "测试马克杯"
         assert catalog.sku_titles([sku_id])[sku_id][1] == "Test mug"
+
+
+def test_the_portal_catalogue_has_every_code_in_the_same_words():
+    from core.messages import MESSAGES
+    from web.messages import BY_CODE
+
+    assert set(BY_CODE) == set(MESSAGES) - {"joined"}
+    for code, english in MESSAGES.items():
+        if code == "joined":
+            continue
+        same = re.sub(r"\{(\w+)\}", r"%(\1)s", english.replace("%", "%%")).replace("{{", "{").replace("}}", "}")
+        assert BY_CODE[code] == same, code
+
+
+def test_field_errors_with_parameters_and_their_field_names_read_in_chinese(app, portal, tenant_a):
+    from web.messages import describe
+
+    page = portal(tenant_a, "viewer")
+    page.post("/locale", {"locale": "zh_CN"})
+    resp = page.post("/account", {"current_password": PASSWORD, "new_password": "short", "confirm_password": "short"})
+    text = visible_text(resp.get_data(as_text=True))
+    assert resp.status_code == 422 and "至少使用 10 个字符" in text, text
+    assert "use at least" not in text
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        from flask_babel import refresh
+
+        refresh()
+        flash = describe(
+            "x",
+            {
+                "ship_city": [Msg("required")],
+                "seller_note": [Msg("too_long", max_len=500)],
+                "tags": [Msg("orders.use_at_most_tags", max_tags=20)],
+            },
+        )
+        assert flash == "收货地址 · 城市：必填；卖家备注：最多 500 个字符；标签：最多 20 个标签", flash

@@ -126,7 +126,7 @@ def settlements_upload() -> Any:
         )
     except ValidationError as exc:
         session.rollback()
-        problems = [str(p) for msgs in exc.errors.values() for p in (msgs if isinstance(msgs, list) else [msgs])]
+        problems = [p for msgs in exc.errors.values() for p in (msgs if isinstance(msgs, list) else [msgs])]
         return _list_page([exc.message, *problems], 422)
     if done.created:
         flash(

@@ -22,6 +22,7 @@ from core.finance.service import profit as profit_report
 from web import exports as web_exports
 from web.auth import login_required
 from web.forms import Form, action_failed
+from web.messages import describe
 from web.pagination import paginate
 
 bp = Blueprint("finance", __name__, url_prefix="/finance", template_folder="templates")
@@ -110,7 +111,7 @@ def index() -> Any:
             period=args.get("period") or None, status=args.get("status") or None, q=args.get("q") or None
         )
     except ValidationError as exc:
-        flash(exc.message, "error")
+        flash(describe(exc.message, exc.errors), "error")
         stmt = service.voucher_query()
     page = paginate(stmt)
     return render_template(
@@ -216,7 +217,7 @@ def periods_page() -> Any:
             flash(_("Period closed.") if action == "close" else _("Period reopened."), "success")
         except (DomainError, ValueError) as exc:
             session.rollback()
-            flash(getattr(exc, "message", str(exc)), "error")
+            flash(describe(exc.message, exc.errors) if isinstance(exc, DomainError) else str(exc), "error")
         return redirect(url_for(".periods_page"))
     return render_template("finance/periods.html", periods=service.list_periods())
 

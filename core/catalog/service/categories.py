@@ -13,6 +13,7 @@ from core.catalog.models import Category, Product
 from core.db import get_or_none, session, uuid7
 from core.errors import Conflict, NotFound, ValidationError
 from core.events import emit
+from core.messages import Msg
 
 
 def list_categories() -> Any:
@@ -59,14 +60,14 @@ def _parent(errors: f.Errors, parent_id: Any) -> Category | None:
         return None
     parent = get_or_none(Category, parent_id)
     if parent is None:
-        errors.add("parent_id", f"no category {parent_id}")
+        errors.add("parent_id", Msg("catalog.no_category", parent_id=parent_id))
     return parent
 
 
 def _ensure_category_code_free(code: str, except_id: uuid.UUID | None = None) -> None:
     existing = find_category_by_code(code)
     if existing is not None and existing.id != except_id:
-        raise ValidationError.field("code", f"category code {code} is already used")
+        raise ValidationError.field("code", Msg("catalog.category_code_already_used", code=code))
 
 
 def update_category(category_id: uuid.UUID, **changes: Any) -> Category:

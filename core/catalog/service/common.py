@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.catalog.models import Product, Sku
 from core.db import get_or_none, session
 from core.errors import InvalidTransition, NotFound, ValidationError
+from core.messages import Msg
 
 PURPOSES = {"purchase": "purchased", "stock": "stocked", "sale": "sold"}
 EDITABLE = ("draft", "rejected")
@@ -50,7 +51,7 @@ def require_sku(sku_id: uuid.UUID | str, purpose: str) -> Sku:
                 reason = f"its component {sku_label(line.component)} cannot be used: {why}"
                 break
     if reason:
-        raise ValidationError.field("sku_id", f"SKU {sku_label(sku)} cannot be {verb}: {reason}")
+        raise ValidationError.field("sku_id", Msg("catalog.sku_cannot", sku=sku_label(sku), verb=verb, reason=reason))
     return sku
 
 

@@ -14,6 +14,7 @@ from core.catalog.service.common import get_sku, like_pattern, sku_label
 from core.db import get_or_none, session
 from core.errors import Conflict, NotFound
 from core.events import emit
+from core.messages import Msg
 
 
 def mapping_query(
@@ -95,17 +96,19 @@ def _channel_connection(errors: f.Errors, connection_id: Any) -> None:
 
     conn = connection_facts(connection_id) if connection_id is not None else None
     if conn is None:
-        errors.add("connection_id", f"no connection {connection_id}")
+        errors.add("connection_id", Msg("catalog.no_connection", connection_id=connection_id))
     elif conn.kind != "channel":
-        errors.add("connection_id", f"{conn.display_name} is a {conn.kind} connection, not a sales channel")
+        errors.add(
+            "connection_id", Msg("catalog.connection_not_sales_channel", display_name=conn.display_name, kind=conn.kind)
+        )
 
 
 def _mappable_sku(errors: f.Errors, sku_id: Any) -> Sku | None:
     sku = get_or_none(Sku, sku_id)
     if sku is None:
-        errors.add("sku_id", f"no SKU {sku_id}")
+        errors.add("sku_id", Msg("catalog.no_sku", sku_id=sku_id))
     elif sku.status == "discontinued":
-        errors.add("sku_id", f"SKU {sku_label(sku)} is discontinued")
+        errors.add("sku_id", Msg("catalog.sku_discontinued", sku=sku_label(sku)))
     return sku
 
 

@@ -25,7 +25,7 @@ from core.catalog.service.payloads import product_payload
 from core.db import get_or_none, session
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from core.events import emit
-from core.messages import msg
+from core.messages import Msg, msg
 
 MAX_AXES = 5
 MAX_VARIANTS = 500
@@ -176,7 +176,7 @@ def _apply_product(product: Product, data: dict[str, Any], errors: f.Errors, pre
         if value in f.EMPTY:
             product.category_id = None
         elif get_or_none(Category, value) is None:
-            errors.add(prefix + "category_id", f"no category {value}")
+            errors.add(prefix + "category_id", Msg("catalog.no_category_2", value=value))
         else:
             product.category_id = as_uuid(value)
     if "attributes" in data:
@@ -217,7 +217,7 @@ def _clean_axes(errors: f.Errors, field: str, value: Any) -> list[dict[str, Any]
         errors.add(field, 'use a list like [{"name": "colour", "values": ["Red", "Blue"]}]')
         return []
     if len(value) > MAX_AXES:
-        errors.add(field, f"use at most {MAX_AXES} variant attributes")
+        errors.add(field, Msg("catalog.use_at_most_variant", max_axes=MAX_AXES))
     axes: list[dict[str, Any]] = []
     names: set[str] = set()
     for i, axis in enumerate(value):
@@ -227,7 +227,7 @@ def _clean_axes(errors: f.Errors, field: str, value: Any) -> list[dict[str, Any]
             continue
         name = f.text(errors, f"{path}.name", axis.get("name"), max_len=50, required=True)
         if name and name.lower() in names:
-            errors.add(f"{path}.name", f"{name} is listed twice")
+            errors.add(f"{path}.name", Msg("catalog.listed_twice", name=name))
         names.add(name.lower())
         raw_values = axis.get("values") or []
         if not isinstance(raw_values, list) or not raw_values:
@@ -237,7 +237,7 @@ def _clean_axes(errors: f.Errors, field: str, value: Any) -> list[dict[str, Any]
         for j, raw in enumerate(raw_values):
             val = f.text(errors, f"{path}.values.{j}", raw, max_len=100, required=True)
             if val in values:
-                errors.add(f"{path}.values.{j}", f"{val} is listed twice")
+                errors.add(f"{path}.values.{j}", Msg("catalog.listed_twice_2", val=val))
             elif val:
                 values.append(val)
         axes.append({"name": name, "values": values})
@@ -245,7 +245,7 @@ def _clean_axes(errors: f.Errors, field: str, value: Any) -> list[dict[str, Any]
     for axis in axes:
         total *= max(1, len(axis["values"]))
     if total > MAX_VARIANTS:
-        errors.add(field, f"these attributes make {total} variants; at most {MAX_VARIANTS} are allowed")
+        errors.add(field, Msg("catalog.these_attributes_make_variants", total=total, max_variants=MAX_VARIANTS))
     return axes
 
 
@@ -274,7 +274,7 @@ def _sync_skus(
         errors.add(prefix + "skus", "use a list of SKUs")
         return
     if len(items) > MAX_VARIANTS:
-        errors.add(prefix + "skus", f"use at most {MAX_VARIANTS} SKUs per product")
+        errors.add(prefix + "skus", Msg("catalog.use_at_most_skus", max_variants=MAX_VARIANTS))
         return
     by_id = {s.id: s for s in product.skus if s.id is not None}
     keep: list[Sku] = []
@@ -286,7 +286,7 @@ def _sync_skus(
         if item.get("id") not in f.EMPTY:
             sku = by_id.get(as_uuid(item["id"]))
             if sku is None:
-                errors.add(path + "id", f"{item['id']} is not a SKU of this product")
+                errors.add(path + "id", Msg("catalog.not_sku_this_product_2", id=item["id"]))
                 continue
         else:
             sku = Sku(status=product.status, active=True, options={})
@@ -296,9 +296,7 @@ def _sync_skus(
     for sku in list(product.skus):
         if sku not in keep:
             if sku.approved_at is not None:
-                errors.add(
-                    prefix + "skus", f"SKU {sku.code} was approved before and cannot be removed; deactivate it instead"
-                )
+                errors.add(prefix + "skus", Msg("catalog.sku_was_approved_before", code=sku.code))
                 keep.append(sku)
                 continue
             try:
@@ -436,14 +434,14 @@ def _apply_components(sku: Sku, value: Any, errors: f.Errors, path: str, known_c
             errors.add(item_path + "sku_id", "a kit cannot contain itself")
             continue
         if component.kit_type:
-            errors.add(item_path + "sku_id", f"SKU {sku_label(component)} is itself a kit; list its components")
+            errors.add(item_path + "sku_id", Msg("catalog.sku_itself_kit_list", component=sku_label(component)))
             continue
         if component.status == "discontinued":
-            errors.add(item_path + "sku_id", f"SKU {sku_label(component)} is discontinued")
+            errors.add(item_path + "sku_id", Msg("catalog.sku_discontinued_2", component=sku_label(component)))
             continue
         key = component.id or id(component)  # SKUs named by an import file have no id yet
         if key in seen:
-            errors.add(item_path + "sku_id", f"SKU {sku_label(component)} is listed twice")
+            errors.add(item_path + "sku_id", Msg("catalog.sku_listed_twice", component=sku_label(component)))
             continue
         seen.add(key)
         line = existing.get(component.id) or KitComponent(component_sku_id=component.id, component=component)
@@ -457,12 +455,12 @@ def _component_sku(errors: f.Errors, path: str, item: dict[str, Any], known_code
     if item.get("sku_id") not in f.EMPTY:
         component = get_or_none(Sku, item["sku_id"])
         if component is None:
-            errors.add(path + "sku_id", f"no SKU {item['sku_id']}")
+            errors.add(path + "sku_id", Msg("catalog.no_sku", sku_id=item["sku_id"]))
         return component
     if item.get("sku_code") not in f.EMPTY:
         component = known_codes.get(str(item["sku_code"])) or find_sku_by_code(str(item["sku_code"]))
         if component is None:
-            errors.add(path + "sku_code", f"no SKU with code {item['sku_code']}")
+            errors.add(path + "sku_code", Msg("catalog.no_sku_with_code", sku_code=item["sku_code"]))
         return component
     errors.add(path + "sku_id", "is required")
     return None
@@ -489,14 +487,16 @@ def _check_product(product: Product, errors: f.Errors, prefix: str = "", sku_pre
             errors.add(path + "options", "the product has no variant attributes")
         elif axes:
             if sorted(options) != sorted(names):
-                errors.add(path + "options", f"give a value for each of {', '.join(names)}")
+                errors.add(path + "options", Msg("catalog.give_value_for_each", items=", ".join(names)))
             else:
                 for axis in axes:
                     if options[axis["name"]] not in axis["values"]:
-                        errors.add(path + "options", f"{options[axis['name']]} is not a value of {axis['name']}")
+                        errors.add(
+                            path + "options", Msg("catalog.not_value", options=options[axis["name"]], name=axis["name"])
+                        )
                 key = _options_key(product, options)
                 if key in seen_options:
-                    errors.add(path + "options", f"the same options as SKU {seen_options[key] + 1}")
+                    errors.add(path + "options", Msg("catalog.same_options_as_sku", sku=seen_options[key] + 1))
                 seen_options.setdefault(key, i)
     for column, label in (("code", "SKU code"), ("barcode", "barcode")):
         values: dict[str, int] = {}
@@ -505,7 +505,7 @@ def _check_product(product: Product, errors: f.Errors, prefix: str = "", sku_pre
             if value is None:
                 continue
             if value in values and where(i, sku) is not None:
-                errors.add(where(i, sku) + column, f"{label} {value} is used twice in this product")
+                errors.add(where(i, sku) + column, Msg("catalog.used_twice_in_this", label=label, value=value))
             values.setdefault(value, i)
         if values:
             own = [s.id for s in product.skus if s.id is not None]
@@ -516,13 +516,13 @@ def _check_product(product: Product, errors: f.Errors, prefix: str = "", sku_pre
                 i = values[taken]
                 path = where(i, product.skus[i])
                 if path is not None:
-                    errors.add(path + column, f"{label} {taken} is already used by another SKU")
+                    errors.add(path + column, Msg("catalog.already_used_by_another", label=label, taken=taken))
     if product.spu_code:
         stmt = select(Product.id).where(Product.spu_code == product.spu_code)
         if product.id is not None:
             stmt = stmt.where(Product.id != product.id)
         if session.execute(stmt.limit(1)).first():
-            errors.add(prefix + "spu_code", f"SPU code {product.spu_code} is already used by another product")
+            errors.add(prefix + "spu_code", Msg("catalog.spu_code_already_used", spu_code=product.spu_code))
 
 
 def get_image(product_id: uuid.UUID | str, image_id: uuid.UUID) -> ProductImage:

@@ -12,6 +12,7 @@ from core.catalog.models import Product, Sku
 from core.catalog.service.categories import category_ids_under
 from core.catalog.service.common import PURPOSES, like_pattern
 from core.errors import ValidationError
+from core.messages import Msg
 
 
 def product_query(
@@ -92,7 +93,7 @@ def sku_query(
         stmt = stmt.where(Product.category_id.in_(category_ids_under(category_id)))
     if usable_for:
         if usable_for not in PURPOSES:
-            raise ValidationError.field("usable_for", f"use one of {', '.join(PURPOSES)}")
+            raise ValidationError.field("usable_for", Msg("one_of", choices=", ".join(PURPOSES)))
         stmt = stmt.where(Sku.status == "approved", Sku.active.is_(True))
         if usable_for in ("purchase", "stock"):
             stmt = stmt.where(or_(Sku.kit_type.is_(None), Sku.kit_type != "virtual"))

@@ -23,6 +23,7 @@ from core.catalog.service.settings import get_settings
 from core.db import get_or_none, session, utcnow
 from core.errors import Conflict, InvalidTransition, ValidationError
 from core.events import emit
+from core.messages import Msg
 from core.numbering import next_value
 from core.tenancy import current_actor
 from tenants.service import actor_identity, require_separate_approver
@@ -85,7 +86,8 @@ def approve_product(product_id: uuid.UUID | str) -> Product:
             why = unusable_reason(line.component)
             if why:
                 errors.add(
-                    f"skus.{i}.components.{j}.sku_id", f"component {sku_label(line.component)} cannot be used: {why}"
+                    f"skus.{i}.components.{j}.sku_id",
+                    Msg("catalog.component_cannot_used", component=sku_label(line.component), why=why),
                 )
     errors.raise_if_any()
     _assign_codes(product)

@@ -17,6 +17,7 @@ from core.finance.charts import ROLE_KEYS, SUB_SEPARATOR, parent_code, role
 from core.finance.ledger import Dims
 from core.finance.models import ACCOUNT_TYPES, Account, AccountMapping, Balance
 from core.finance.service.setup import settings
+from core.messages import Msg
 
 CODE_CHARS = frozenset("0123456789.")
 
@@ -88,12 +89,12 @@ def create_account(data: dict[str, Any]) -> Account:
     if code and parent_code(code):
         parent = account_by_code(parent_code(code) or "")
         if parent is None:
-            errors.add("code", f"its parent account {parent_code(code)} does not exist")
+            errors.add("code", Msg("finance.parent_account_does_not", code=parent_code(code)))
     type_ = data.get("type") or (parent.type if parent else None)
     if type_ not in ACCOUNT_TYPES:
-        errors.add("type", f"use one of {', '.join(ACCOUNT_TYPES)}")
+        errors.add("type", Msg("one_of", choices=", ".join(ACCOUNT_TYPES)))
     elif parent is not None and parent.type != type_:
-        errors.add("type", f"must be {parent.type}, as its parent {parent.code}")
+        errors.add("type", Msg("finance.must_as_parent", type=parent.type, code=parent.code))
     currency = _currency(errors, data.get("currency"))
     errors.raise_if_any()
     if account_by_code(code) is not None:
@@ -123,7 +124,7 @@ def _currency(errors: f.Errors, value: Any) -> str | None:
         return None
     code = str(value).strip().upper()
     if not money.is_currency(code):
-        errors.add("currency", f"{value!r} is not an ISO 4217 currency")
+        errors.add("currency", Msg("finance.not_iso_currency", value=repr(value)))
         return None
     return code
 
@@ -274,12 +275,12 @@ def dimension_label(per: str, value: str) -> str:
 def set_mapping(role_key: str, account_id: uuid.UUID, *, rule: str = "", dimension_value: str = "") -> AccountMapping:
     """Point a role (for one rule, shop or warehouse, or for all) at an account."""
     if role_key not in ROLE_KEYS:
-        raise ValidationError.field("role", f"unknown role {role_key!r}")
+        raise ValidationError.field("role", Msg("finance.unknown_role", role_key=repr(role_key)))
     acc = get_account(account_id)
     if not acc.active:
-        raise ValidationError.field("account_id", f"account {acc.code} is inactive")
+        raise ValidationError.field("account_id", Msg("finance.account_inactive", code=acc.code))
     if has_children(acc.id):
-        raise ValidationError.field("account_id", f"account {acc.code} has sub-accounts: map one of them")
+        raise ValidationError.field("account_id", Msg("finance.account_has_sub_accounts", code=acc.code))
     row = session.execute(
         select(AccountMapping).where(
             AccountMapping.role == role_key,

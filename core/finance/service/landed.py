@@ -28,6 +28,7 @@ from core.finance.landed import COMPONENTS, Box, LegLine, ZeroBasis, split, to_f
 from core.finance.models import COST_BASES, LandedCost
 from core.finance.service import rates
 from core.finance.service.setup import functional_currency, settings, tenant_facts
+from core.messages import Msg
 from core.money import round_money
 
 ZERO = Decimal(0)
@@ -79,7 +80,7 @@ def enter(transfer_id: uuid.UUID, data: dict[str, Any]) -> LandedCost:
         errors.add("freight", "give at least one of freight, duty or insurance")
     basis = data.get("basis")
     if basis is not None and basis not in COST_BASES:
-        errors.add("basis", f"use one of {', '.join(COST_BASES)}")
+        errors.add("basis", Msg("one_of", choices=", ".join(COST_BASES)))
     day = data.get("date") or tenant_facts().local_date(utcnow())
     errors.raise_if_any()
     return create(

@@ -33,6 +33,7 @@ from core.finance.events import BilledLine, BillPosted, PaymentMade, PrepaymentA
 from core.finance.models import Account, Bill, BillLine, LandedCost, Payment, PaymentAllocation, VoucherLine
 from core.finance.service import landed, rates
 from core.finance.service.setup import functional_currency, settings, tenant_facts
+from core.messages import Msg
 from core.money import round_money
 from core.numbering import next_number
 from core.tenancy import current_actor
@@ -97,7 +98,8 @@ def _rate(currency: str, on: date, field_name: str) -> Decimal:
     rate = rates.lookup({(currency, on)}, functional).get((currency, on))
     if rate is None:
         raise ValidationError.field(
-            field_name, f"no exchange rate {currency}/{functional} on {on.isoformat()}: enter it under exchange rates"
+            field_name,
+            Msg("finance.no_exchange_rate_on", currency=currency, functional=functional, day=on.isoformat()),
         )
     return rate
 
@@ -164,7 +166,7 @@ def create_purchase_bill(data: dict[str, Any]) -> Bill:
         receipts[receipt.id] = receipt
         rl = next((x for x in receipt.lines if str(x.id) == str(rl_id)), None)
         if rl is None:
-            errors.add(f"lines.{i}.receipt_line_id", f"is not a line of receipt {receipt.number}")
+            errors.add(f"lines.{i}.receipt_line_id", Msg("finance.not_line_receipt", number=receipt.number))
             continue
         order = orders.get(receipt.purchase_order_id) or get_order(receipt.purchase_order_id)
         orders[order.id] = order
@@ -209,7 +211,7 @@ def create_purchase_bill(data: dict[str, Any]) -> Bill:
         already[rl.id] = billed
         carrying = receipt_rate(receipt.id)
         if carrying is None:
-            errors.add(f"lines.{i}.receipt_line_id", f"receipt {receipt.number} is not booked yet")
+            errors.add(f"lines.{i}.receipt_line_id", Msg("finance.receipt_not_booked_yet", number=receipt.number))
             continue
         amount = round_money(price * qty, currency)
         accrued = round_money(po_line.unit_price * qty, currency)
@@ -483,13 +485,13 @@ def _bank_account(account_id: Any, currency: str) -> Account:
         ).scalars()
         acc = next((a for a in candidates if (a.currency or functional) == currency), None)
         if acc is None:
-            raise ValidationError.field(
-                "bank_account_id", f"no bank account in {currency}: add one, or name the account"
-            )
+            raise ValidationError.field("bank_account_id", Msg("finance.no_bank_account_in", currency=currency))
     if not acc.active or acc.type != "asset" or has_children(acc.id):
-        raise ValidationError.field("bank_account_id", f"account {acc.code} cannot take payments")
+        raise ValidationError.field("bank_account_id", Msg("finance.account_cannot_take_payments", code=acc.code))
     if acc.currency and acc.currency != currency:
-        raise ValidationError.field("bank_account_id", f"account {acc.code} is in {acc.currency}, not {currency}")
+        raise ValidationError.field(
+            "bank_account_id", Msg("finance.account_in_not", code=acc.code, currency=acc.currency, wanted=currency)
+        )
     return acc
 
 
@@ -508,12 +510,12 @@ def create_payment(data: dict[str, Any]) -> Payment:
     reference = f.text(errors, "reference", data.get("reference"), max_len=100)
     errors.raise_if_any()
     if amount != round_money(amount, currency):
-        raise ValidationError.field("amount", f"{currency} has fewer decimals")
+        raise ValidationError.field("amount", Msg("finance.has_fewer_decimals", currency=currency))
     bank = _bank_account(data.get("bank_account_id"), currency)
     rate = _rate(currency, day, "payment_date")
     allocations, applied = _allocations(data.get("allocations") or [], supplier.id, currency, day)
     if applied > amount:
-        raise ValidationError.field("allocations", f"they settle {applied}, more than the payment of {amount}")
+        raise ValidationError.field("allocations", Msg("finance.they_settle_more_than", applied=applied, amount=amount))
     payment = Payment(
         number=next_number("finance_payment", "PAY"),
         kind="payment" if allocations else "prepayment",
@@ -559,13 +561,18 @@ def _allocations(
             errors.add(f"allocations.{i}.bill_id", "no such bill")
             continue
         if bill.supplier_id != supplier_id or bill.currency != currency:
-            errors.add(f"allocations.{i}.bill_id", f"bill {bill.number} is not this supplier's in {currency}")
+            errors.add(
+                f"allocations.{i}.bill_id", Msg("finance.bill_not_this_supplier", number=bill.number, currency=currency)
+            )
             continue
         if amount is None:
             continue
         seen[bill.id] += amount
         if seen[bill.id] > bill.open_amount:
-            errors.add(f"allocations.{i}.amount", f"bill {bill.number} has {bill.open_amount} {currency} open")
+            errors.add(
+                f"allocations.{i}.amount",
+                Msg("finance.bill_has_open", number=bill.number, open_amount=bill.open_amount, currency=currency),
+            )
         out.append((bill, amount))
     errors.raise_if_any()
     return out, sum((a for _, a in out), ZERO)
@@ -615,7 +622,9 @@ def apply_prepayment(payment_id: uuid.UUID, data: dict[str, Any]) -> Payment:
     day = data.get("date") or tenant_facts().local_date(utcnow())
     allocations, applied = _allocations([data], payment.supplier_id, payment.currency, day)
     if applied > payment.unapplied:
-        raise ValidationError.field("amount", f"payment {payment.number} has {payment.unapplied} left to apply")
+        raise ValidationError.field(
+            "amount", Msg("finance.payment_has_left_apply", number=payment.number, unapplied=payment.unapplied)
+        )
     ((bill, amount),) = allocations
     payment.applied += amount
     payment.allocations.append(PaymentAllocation(bill_id=bill.id, amount=amount, applied_on=day, later=True))

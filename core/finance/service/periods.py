@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from core.db import get_or_none, session, utcnow
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.finance.models import Period, Voucher
+from core.messages import Msg
 from core.tenancy import current_actor
 
 
@@ -34,7 +35,7 @@ def parse_key(key: str) -> tuple[int, int]:
         if not 1 <= month <= 12 or not 1900 <= year <= 9999:
             raise ValueError
     except ValueError:
-        raise ValidationError.field("period", f"{key!r} is not a period: use YYYY-MM") from None
+        raise ValidationError.field("period", Msg("finance.not_period_use_yyyy", key=repr(key))) from None
     return year, month
 
 
@@ -114,7 +115,7 @@ def close(period_id: uuid.UUID) -> Period:
     wait for an exchange rate (book them first, or they would move to the next period)."""
     period = lock(get_period(period_id))
     if period.status == "closed":
-        raise InvalidTransition(f"period {period.key}", "closed", "close")
+        raise InvalidTransition(Msg("entity.period", ref=period.key), "closed", "close")
     waiting = session.execute(
         select(func.count())
         .select_from(Voucher)
@@ -134,7 +135,7 @@ def close(period_id: uuid.UUID) -> Period:
 def reopen(period_id: uuid.UUID) -> Period:
     period = lock(get_period(period_id))
     if period.status == "open":
-        raise InvalidTransition(f"period {period.key}", "open", "reopen")
+        raise InvalidTransition(Msg("entity.period", ref=period.key), "open", "reopen")
     period.status = "open"
     period.reopened_at = utcnow()
     period.reopened_by = str(current_actor())[:200]

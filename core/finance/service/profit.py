@@ -31,6 +31,7 @@ from core.db import session
 from core.finance.models import Account, AccountMapping, Period, Voucher, VoucherLine
 from core.finance.service.periods import parse_key
 from core.finance.service.setup import functional_currency, settings
+from core.messages import Msg
 from core.money import allocate, quantum, round_money
 
 ZERO = Decimal(0)
@@ -134,7 +135,7 @@ def profit(group: str, period_from: str, period_to: str | None = None) -> list[P
     if group not in GROUPS:
         from core.errors import ValidationError
 
-        raise ValidationError.field("group", f"use one of {', '.join(GROUPS)}")
+        raise ValidationError.field("group", Msg("one_of", choices=", ".join(GROUPS)))
     start, end = _months(period_from, period_to or period_from)
     functional = functional_currency()
     cats = categories()

@@ -25,6 +25,7 @@ from core.finance.service import posting, rates
 from core.finance.service.periods import period_by_key
 from core.finance.service.setup import functional_currency, settings
 from core.finance.service.vouchers import get_voucher, reverse
+from core.messages import Msg
 from core.money import round_money
 
 ZERO = Decimal(0)
@@ -88,7 +89,7 @@ def revalue(period_key: str) -> dict[str, object]:
     functional = functional_currency()
     period = period_by_key(period_key)
     if period.status != "open":
-        raise InvalidTransition(f"period {period.key}", period.status, "revalue")
+        raise InvalidTransition(Msg("entity.period", ref=period.key), period.status, "revalue")
     found = positions(period)
     needed = {(pos.currency, period.end_date) for pos in found}
     known = rates.lookup(needed, functional, window_days=CLOSING_RATE_WINDOW_DAYS)

@@ -16,6 +16,7 @@ from core.db import session, uuid7
 from core.errors import Conflict, ValidationError
 from core.finance.charts import TEMPLATES, parent_code
 from core.finance.models import CHARTS, Account, FinanceSettings
+from core.messages import Msg
 from tenants.service import functional_currency, tenant_facts  # noqa: F401 - finance.service exports them
 
 
@@ -39,7 +40,7 @@ def set_up(chart: str, **options: Any) -> FinanceSettings:
     """Copy the chart template `chart` ("cn" or "en") into the tenant's accounts and write the
     settings. Refused once finance is set up (the chart is then the tenant's own)."""
     if chart not in CHARTS:
-        raise ValidationError.field("chart", f"use one of {', '.join(CHARTS)}")
+        raise ValidationError.field("chart", Msg("one_of", choices=", ".join(CHARTS)))
     if find_settings() is not None:
         raise Conflict("finance is already set up", {"chart": ["is chosen once, at set-up"]})
     functional = functional_currency()

@@ -22,6 +22,7 @@ from core.finance.ledger import CREDIT, DEBIT, Dims, Draft, Entry, rates_needed,
 from core.finance.models import Account, Period, Voucher, VoucherLine
 from core.finance.service import accounts, posting, rates
 from core.finance.service.setup import functional_currency, settings, tenant_facts
+from core.messages import Msg
 
 MAX_LINES = 500
 
@@ -120,7 +121,7 @@ def create_manual(data: dict[str, Any]) -> Voucher:
     if len(raw_lines) < 2:
         errors.add("lines", "a voucher needs at least two lines")
     if len(raw_lines) > MAX_LINES:
-        errors.add("lines", f"use at most {MAX_LINES} lines")
+        errors.add("lines", Msg("finance.use_at_most_lines", max_lines=MAX_LINES))
     entries = [_manual_entry(errors, f"lines.{i}", line, functional) for i, line in enumerate(raw_lines)]
     errors.raise_if_any()
     key = uuid7()
@@ -162,11 +163,14 @@ def _manual_entry(errors: f.Errors, path: str, line: dict[str, Any], functional:
         return None
     currency = str(line.get("currency") or functional).strip().upper()
     if not money.is_currency(currency):
-        errors.add(f"{path}.currency", f"{currency!r} is not an ISO 4217 currency")
+        errors.add(f"{path}.currency", Msg("finance.not_iso_currency_2", currency=repr(currency)))
         return None
     side, amount = amounts[0]
     if amount != money.round_money(amount, currency):
-        errors.add(f"{path}.{side}", f"use at most {money.minor_unit(currency)} decimals for {currency}")
+        errors.add(
+            f"{path}.{side}",
+            Msg("finance.use_at_most_decimals", places=money.minor_unit(currency), currency=currency),
+        )
     dims = line.get("dims") or {}
     if account is None:
         return None
@@ -203,9 +207,13 @@ def reverse(voucher_id: uuid.UUID, *, on: date | None = None, memo: str | None =
     today in the tenant's time zone), in the first open period from there."""
     original = get_voucher(voucher_id)
     if original.status != "posted":
-        raise InvalidTransition(f"voucher {original.id}", original.status, "reverse", "it is not posted yet")
+        raise InvalidTransition(
+            Msg("entity.voucher", ref=original.id), original.status, "reverse", "it is not posted yet"
+        )
     if original.kind == "reversal":
-        raise InvalidTransition(f"voucher {original.number}", "a reversal", "reverse", "a reversal is never reversed")
+        raise InvalidTransition(
+            Msg("entity.voucher", ref=original.number), "a reversal", "reverse", "a reversal is never reversed"
+        )
     if reversal_of(original.id) is not None:
         raise Conflict(f"voucher {original.number} is already reversed", {"voucher": ["already reversed"]})
     from core.db import utcnow

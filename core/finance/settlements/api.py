@@ -16,6 +16,7 @@ from core.finance.settlements import matching, service
 from core.finance.settlements.categories import CATEGORIES
 from core.finance.settlements.models import MATCH_STATUSES, REASONS, REFUND_ACTIONS, SOURCES, STATUSES
 from core.http import Schema, paged, requires
+from core.messages import Msg
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
@@ -137,7 +138,9 @@ def upload_amazon_settlement() -> Any:
     if upload is None or not upload.filename:
         raise ValidationError.field("file", "upload the settlement report (a tab-delimited .txt file)")
     if request.content_length and request.content_length > MAX_FILE_BYTES:
-        raise ValidationError.field("file", f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise ValidationError.field(
+            "file", Msg("finance.file_larger_than_mb", megabytes=MAX_FILE_BYTES // (1024 * 1024))
+        )
     errors = f.Errors()
     locale = f.choice(errors, "locale", request.form.get("locale") or None, ("us", "eu"))
     deposit_currency = f.currency(errors, "deposit_currency", request.form.get("deposit_currency"))

@@ -42,6 +42,7 @@ from core.events import emit
 from core.finance.events import CategoryTotal, SettlementReconciled
 from core.finance.settlements.categories import BOOKING, ORDER_SALE
 from core.finance.settlements.models import REASONS, Settlement, SettlementLine, SettlementOrder
+from core.messages import Msg
 from core.money import round_money
 from core.tenancy import current_actor, current_tenant_id
 
@@ -547,7 +548,9 @@ def _sales_value(s: Settlement) -> tuple[Decimal, Decimal | None, Decimal]:
 def _open(settlement_id: uuid.UUID) -> Settlement:
     s = _locked(settlement_id)
     if s.status == "closed":
-        raise InvalidTransition(f"settlement {s.external_id}", "closed", "change", "a closed settlement stays as it is")
+        raise InvalidTransition(
+            Msg("entity.settlement", ref=s.external_id), "closed", "change", "a closed settlement stays as it is"
+        )
     return s
 
 
@@ -606,7 +609,7 @@ def explain(settlement_id: uuid.UUID, result_id: uuid.UUID, *, reason: str | Non
         raise NotFound("settlement order", result_id)
     if reason is not None:
         if reason and reason not in REASONS:
-            raise ValidationError.field("reason", f"use one of {', '.join(REASONS)}")
+            raise ValidationError.field("reason", Msg("one_of", choices=", ".join(REASONS)))
         row.reason, row.reason_auto = reason, False
     if note is not None:
         row.note = note[:2000]

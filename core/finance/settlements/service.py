@@ -26,6 +26,7 @@ from core.events import emit
 from core.finance.events import SettlementImported
 from core.finance.settlements import amazon, lines
 from core.finance.settlements.models import MATCH_STATUSES, REASONS, Settlement, SettlementLine  # noqa: F401 - for the portal
+from core.messages import Msg
 from core.tenancy import current_actor, current_tenant_id
 
 BATCH = 5000
@@ -108,7 +109,7 @@ def import_amazon(
     except amazon.FileProblem as exc:
         raise ValidationError({"file": [str(exc)]}, f"the file cannot be imported: {exc}") from None
     except UnicodeDecodeError as exc:
-        raise ValidationError.field("file", f"the file is not text: {exc.reason}") from None
+        raise ValidationError.field("file", Msg("finance.file_not_text", reason=exc.reason)) from None
     assert summary is not None
     if summary.settlement_id:
         existing = _existing("amazon", summary.settlement_id)

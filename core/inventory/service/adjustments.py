@@ -23,6 +23,7 @@ from core.inventory.service import skus
 from core.inventory.service.engine import Entry, check_lines, convert_cost, dotted, require_warehouses, start
 from core.inventory.service.stock import check_location, pairs_of, request, stock_event
 from core.inventory.service.types import Doc, Line, Posting
+from core.messages import Msg
 from core.money import FxRate
 from core.numbering import next_number
 
@@ -254,7 +255,9 @@ def borrow_return(borrowing_id: uuid.UUID, *, quantity: int, key: str, condition
     if row.status != "open":
         raise InvalidTransition("borrowing", row.status, "return units to")
     if quantity > row.outstanding:
-        raise ValidationError.field("quantity", f"only {row.outstanding} still out with {row.borrower}")
+        raise ValidationError.field(
+            "quantity", Msg("inventory.only_still_out_with", outstanding=row.outstanding, borrower=row.borrower)
+        )
     entry.lock([(row.sku_id, row.warehouse_id)])
     target = "on_hand" if condition == "restock" else "unsellable"
     _, value = entry.move(

@@ -47,6 +47,7 @@ from core.inventory.models import (
 )
 from core.inventory.service.types import Doc, InsufficientStock, Line, PostedLine, Posting, Shortage
 from core.jsonutil import jsonable
+from core.messages import Msg
 from core.money import FxRate, Money, RateNotFound, find_rate, round_money
 from core.tenancy import current_actor, current_tenant_id
 
@@ -92,7 +93,7 @@ def check_key(key: Any) -> str:
     if not isinstance(key, str) or not key.strip():
         raise ValidationError.field("key", "an idempotency key is required for every stock event")
     if len(key) > MAX_KEY:
-        raise ValidationError.field("key", f"use at most {MAX_KEY} characters")
+        raise ValidationError.field("key", Msg("inventory.use_at_most_characters", max_key=MAX_KEY))
     return key
 
 
@@ -166,7 +167,8 @@ def convert_cost(
             found = find_rate(unit_cost.currency, currency, local_date())
         except RateNotFound as missing:
             raise ValidationError.field(
-                field, f"is in {unit_cost.currency} and stock is valued in {currency}: {missing}"
+                field,
+                Msg("inventory.in_and_stock_valued", currency=unit_cost.currency, functional=currency, detail=missing),
             ) from None
         if used is not None:
             used[unit_cost.currency] = found

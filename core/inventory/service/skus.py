@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from core.catalog import service as catalog
 from core.catalog.service import Components
 from core.errors import NotFound, ValidationError
+from core.messages import Msg
 
 
 def kit_types(ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str | None]:
@@ -26,9 +27,7 @@ def check_stockable(ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str | None]:
     kinds = kit_types(ids)
     for sku_id, kind in kinds.items():
         if kind == "virtual":
-            raise ValidationError.field(
-                "sku_id", f"SKU {code(sku_id)} is a virtual bundle: it holds no stock; its components do"
-            )
+            raise ValidationError.field("sku_id", Msg("inventory.sku_virtual_bundle_it", sku_id=code(sku_id)))
     return kinds
 
 

@@ -38,6 +38,7 @@ from core.inventory.service.engine import (
     touch,
 )
 from core.inventory.service.types import Doc, InsufficientStock, Line, PostedLine, Posting, Shortage
+from core.messages import Msg
 from core.money import allocate
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -314,7 +315,9 @@ def needs_of(lines: Sequence[Line]) -> list[Need]:
     for ln in lines:
         if kinds[ln.sku_id] == "virtual":
             if not bundles[ln.sku_id]:
-                raise ValidationError.field("sku_id", f"bundle {skus.code(ln.sku_id)} has no components")
+                raise ValidationError.field(
+                    "sku_id", Msg("inventory.bundle_has_no_components", code=skus.code(ln.sku_id))
+                )
             out.extend(Need(ln, comp, ln.quantity * per, per, ln.sku_id) for comp, per in bundles[ln.sku_id])
         else:
             out.append(Need(ln, ln.sku_id, ln.quantity))
@@ -610,7 +613,7 @@ def customer_return(
     """A customer sent units back: `"restock"` into on_hand, `"inspect"` into qc_pending,
     `"damaged"` into unsellable; at the line's unit cost (its original COGS) or the average."""
     if condition not in CONDITIONS:
-        raise ValidationError.field("condition", f"use one of {', '.join(CONDITIONS)}")
+        raise ValidationError.field("condition", Msg("one_of", choices=", ".join(CONDITIONS)))
     lines = check_lines(lines, cost="optional")
     entry = start("customer_return", doc, key, request(lines, condition=condition, fx_rate=fx_rate))
     if isinstance(entry, Posting):

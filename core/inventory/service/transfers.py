@@ -49,6 +49,7 @@ from core.inventory.service import skus
 from core.inventory.service.engine import dotted, require_warehouses, start
 from core.inventory.service.stock import Need, reserve_needs, ship_taken, stock_event, take_from_reservations
 from core.inventory.service.types import Doc, Line, Posting
+from core.messages import Msg
 from core.money import Money, round_money
 from core.numbering import next_number
 
@@ -162,7 +163,9 @@ def _check_route(kind: str, source: Warehouse, destination: Warehouse) -> None:
     if source.id == destination.id:
         raise ValidationError.field("destination_warehouse_id", "must differ from the source")
     if not destination.active:
-        raise ValidationError.field("destination_warehouse_id", f"warehouse {destination.code} is inactive")
+        raise ValidationError.field(
+            "destination_warehouse_id", Msg("inventory.warehouse_inactive", code=destination.code)
+        )
     if kind == "first_leg" and destination.type not in ("overseas_3pl", "platform"):
         raise ValidationError.field(
             "destination_warehouse_id", "a first-leg shipment goes to an overseas 3PL or platform warehouse"
@@ -179,7 +182,7 @@ def create_transfer(
 ) -> Transfer:
     """A draft transfer (or first-leg shipment) of `lines` ([{"sku_id", "quantity"}])."""
     if kind not in TRANSFER_KINDS:
-        raise ValidationError.field("kind", f"use one of {', '.join(TRANSFER_KINDS)}")
+        raise ValidationError.field("kind", Msg("one_of", choices=", ".join(TRANSFER_KINDS)))
     unknown = set(fields) - set(EDITABLE_UNTIL_SHIPPED)
     if unknown:
         raise ValidationError({k: ["unknown field"] for k in unknown})

@@ -145,7 +145,10 @@ def _line_quantities(
         if qty:
             out[line.id] = out.get(line.id, 0) + qty
             if out[line.id] > available(line):
-                errors.add(f"lines.{i}.quantity", f"line {line.position} has only {available(line)} units {what}")
+                errors.add(
+                    f"lines.{i}.quantity",
+                    Msg("orders.line_has_only_units", position=line.position, available=available(line), what=what),
+                )
     return out
 
 
@@ -192,7 +195,7 @@ def _amount(errors: f.Errors, value: Any, order: Order) -> Decimal | None:
         return None
     number = f.decimal(errors, "amount", value, places=4, minimum=Decimal("0.01"))
     if number is not None and number != number.quantize(Decimal(1).scaleb(-_minor(order.currency))):
-        errors.add("amount", f"{order.currency} has {_minor(order.currency)} decimal places")
+        errors.add("amount", Msg("orders.has_decimal_places", currency=order.currency, places=_minor(order.currency)))
     return number
 
 
@@ -229,7 +232,9 @@ def _refund_before_shipment(
     values = cancel_lines(order, quantities, Msg("order.refund_reason", reason=reason), source="refund")
     worth = sum(values.values(), Decimal(0))
     if value is not None and value > worth:
-        raise ValidationError.field("amount", f"the lines are worth {worth} {order.currency}; refund at most that")
+        raise ValidationError.field(
+            "amount", Msg("orders.lines_are_worth_refund", worth=worth, currency=order.currency)
+        )
     total = worth if value is None else value
     shares = _spread(total, [values[i] for i in quantities], order.currency)
     refund_lines = [
@@ -309,7 +314,9 @@ def _refund_after_shipment(
             worth[line_id] = round_money(min(part, remaining[line_id]), order.currency)
         full = sum(worth.values(), Decimal(0))
         if value is not None and value > full:
-            raise ValidationError.field("amount", f"those units are worth {full} {order.currency}; refund at most that")
+            raise ValidationError.field(
+                "amount", Msg("orders.those_units_are_worth", full=full, currency=order.currency)
+            )
         total_refund = full if value is None else value
         shares = _spread(total_refund, list(worth.values()), order.currency)
         for (line_id, qty), part in zip(quantities.items(), shares):
@@ -321,7 +328,7 @@ def _refund_after_shipment(
     else:
         left = sum(remaining.values(), Decimal(0))
         if value > left:  # type: ignore[operator]
-            raise ValidationError.field("amount", f"only {left} {order.currency} is left to refund")
+            raise ValidationError.field("amount", Msg("orders.only_left_refund", left=left, currency=order.currency))
         ids = [i for i, r in remaining.items() if r > 0]
         shares = _spread(value, [remaining[i] for i in ids], order.currency)  # type: ignore[arg-type]
         for line_id, part in zip(ids, shares):
@@ -509,7 +516,7 @@ def update_return(
     errors = f.Errors()
     rma = get_return(return_id)
     if rma.status != "requested":
-        raise InvalidTransition(f"return {rma.number}", rma.status, "change")
+        raise InvalidTransition(Msg("entity.return", ref=rma.number), rma.status, "change")
     if carrier is not None:
         rma.carrier = f.text(errors, "carrier", carrier, max_len=64)
     if tracking_number is not None:
@@ -542,7 +549,7 @@ def receive_return(
         select(OrderReturn).where(OrderReturn.id == rma.id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one()
     if rma.status != "requested":
-        raise InvalidTransition(f"return {rma.number}", rma.status, "receive")
+        raise InvalidTransition(Msg("entity.return", ref=rma.number), rma.status, "receive")
     errors = f.Errors()
     wanted = {x["line_id"]: int(x["quantity"]) for x in rma.lines}
     seen: dict[str, dict[str, Any]] = {}
@@ -554,7 +561,7 @@ def receive_return(
         restock = f.integer(errors, f"inspection.{i}.restock", item.get("restock", 0), minimum=0) or 0
         damaged = f.integer(errors, f"inspection.{i}.damaged", item.get("damaged", 0), minimum=0) or 0
         if restock + damaged != wanted[line_id]:
-            errors.add(f"inspection.{i}", f"restock + damaged must be the {wanted[line_id]} units returned")
+            errors.add(f"inspection.{i}", Msg("orders.restock_damaged_must_units", wanted=wanted[line_id]))
         seen[line_id] = {
             "line_id": line_id,
             "restock": restock,
@@ -563,7 +570,7 @@ def receive_return(
         }
     for line_id in wanted:
         if line_id not in seen and not errors:
-            errors.add("inspection", f"inspect every returned line (line {line_id} is missing)")
+            errors.add("inspection", Msg("orders.inspect_every_returned_line", line_id=line_id))
     wh = _warehouse(errors, warehouse_id) if warehouse_id else (rma.warehouse_id or order.warehouse_id)
     if wh is None and "warehouse_id" not in errors.errors:
         errors.add("warehouse_id", "say which warehouse received the return")

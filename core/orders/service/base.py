@@ -18,7 +18,7 @@ from core.db import get_or_none, session, utcnow
 from core.errors import InvalidTransition, NotFound
 from core.event_types import Payload
 from core.inventory.service import Doc, Line
-from core.messages import detail
+from core.messages import Msg, detail
 from core.money import allocate, round_money
 from core.orders.events import OrderSummary, OrderWithLines, SoldLine
 from core.orders.models import LINE_AMOUNTS, Order, OrderActivity, OrderHold, OrderLine
@@ -151,7 +151,7 @@ def require_status(order: Order, allowed: Iterable[str], action: str, hint: str 
             hint = "act on its child orders"
         elif not hint and order.status == "merged":
             hint = "it was merged into another order"
-        raise InvalidTransition(f"order {order.number}", order.status, action, hint)
+        raise InvalidTransition(Msg("entity.order", ref=order.number), order.status, action, hint)
 
 
 def record(

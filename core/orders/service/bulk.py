@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core import validation as f
 from core.db import session
 from core.errors import DomainError, ValidationError
+from core.messages import Msg
 from core.orders.models import Order
 
 MAX_ORDERS = 500
@@ -45,7 +46,7 @@ def run(action: str, order_ids: Sequence[Any], params: dict[str, Any] | None = N
     if not order_ids:
         errors.add("order_ids", "choose at least one order")
     if len(ids) > MAX_ORDERS:
-        errors.add("order_ids", f"at most {MAX_ORDERS} orders at a time")
+        errors.add("order_ids", Msg("orders.at_most_orders_at", max_orders=MAX_ORDERS))
     params = dict(params or {})
     if action in ("hold", "cancel") and not str(params.get("reason") or "").strip():
         errors.add("reason", "is required")
@@ -81,4 +82,4 @@ def run(action: str, order_ids: Sequence[Any], params: dict[str, Any] | None = N
 
 def check_action(action: str) -> None:
     if action not in ACTIONS:
-        raise ValidationError.field("action", f"use one of {', '.join(ACTIONS)}")
+        raise ValidationError.field("action", Msg("one_of", choices=", ".join(ACTIONS)))

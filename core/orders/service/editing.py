@@ -39,7 +39,7 @@ def clean_tags(errors: f.Errors, value: Any) -> list[str]:
         if text and text not in tags:
             tags.append(text)
     if len(tags) > MAX_TAGS:
-        errors.add("tags", f"use at most {MAX_TAGS} tags")
+        errors.add("tags", Msg("orders.use_at_most_tags", max_tags=MAX_TAGS))
     return tags
 
 
@@ -103,7 +103,7 @@ def set_tags(order: Order, add: list[str] = (), remove: list[str] = ()) -> None:
         if t not in tags:
             tags.append(t)
     if len(tags) > MAX_TAGS:
-        raise ValidationError.field("tags", f"use at most {MAX_TAGS} tags")
+        raise ValidationError.field("tags", Msg("orders.use_at_most_tags", max_tags=MAX_TAGS))
     if tags != list(order.tags or []):
         order.tags = tags
         record(order, "tagged", Msg("order.tags", tags=tags or ["—"]))

@@ -33,7 +33,7 @@ def hold(
             record(order, "held", reason, hold_type=type, source=source, problems=problems)
             emit("order.held", order, OrderHeld, hold=_hold_json(type, source, reason, problems))
             return current
-        raise InvalidTransition(f"order {order.number}", order.status, "hold", "release it first")
+        raise InvalidTransition(Msg("entity.order", ref=order.number), order.status, "hold", "release it first")
     require_status(order, HOLDABLE, "hold")
     row = OrderHold(
         order_id=order.id,

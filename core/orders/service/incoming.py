@@ -105,10 +105,10 @@ def normalise(order: ChannelOrder) -> Incoming:
     elif len(external_id) > 100:
         errors.add("external_order_id", "use at most 100 characters")
     if order.status not in ORDER_STATUSES:
-        errors.add("status", f"use one of {', '.join(ORDER_STATUSES)}")
+        errors.add("status", Msg("one_of", choices=", ".join(ORDER_STATUSES)))
     currency = (order.currency or "").upper()
     if not is_currency(currency):
-        errors.add("currency", f"{order.currency!r} is not an ISO 4217 currency code")
+        errors.add("currency", Msg("orders.not_iso_currency_code", currency=repr(order.currency)))
         currency = None  # type: ignore[assignment]
     purchased_at = _aware(errors, "purchased_at", order.purchased_at)
     _aware(errors, "updated_at", order.updated_at)

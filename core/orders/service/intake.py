@@ -292,7 +292,7 @@ def create_order(data: dict[str, Any]) -> Order:
             )
         ).first()
     ):
-        errors.add("external_order_id", f"a manual order with reference {external_id} exists already")
+        errors.add("external_order_id", Msg("orders.manual_order_with_reference", external_id=external_id))
     errors.raise_if_any()
     now = utcnow()
     buyer = data.get("buyer") or {}
@@ -350,5 +350,5 @@ def _manual_sku_code(errors: f.Errors, path: str, item: dict[str, Any]) -> str |
     if not code:
         errors.add(f"{path}.sku", "give the SKU code (sku) or its id (sku_id)")
     elif not catalog.sku_ids_by_code([code]):
-        errors.add(f"{path}.sku", f"no SKU has the code {code}")
+        errors.add(f"{path}.sku", Msg("orders.no_sku_has_code", code=code))
     return code or None

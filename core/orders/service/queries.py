@@ -13,6 +13,7 @@ from sqlalchemy import String, and_, cast, exists, func, or_, select
 from core import validation as f
 from core.db import get_or_none, session
 from core.errors import Conflict, NotFound, ValidationError
+from core.messages import Msg
 from core.orders.models import HOLD_TYPES, STATUSES, Order, OrderActivity, OrderHold, OrderLine, OrderView
 
 FILTERS = (
@@ -44,7 +45,7 @@ def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
         values = statuses if isinstance(statuses, list) else [s for s in str(statuses).split(",") if s]
         bad = [s for s in values if s not in STATUSES]
         if bad:
-            errors.add("status", f"unknown status {', '.join(bad)}; use {', '.join(STATUSES)}")
+            errors.add("status", Msg("orders.unknown_status_use", items=", ".join(bad), items_2=", ".join(STATUSES)))
         out["status"] = values
     for key in ("channel", "sku", "buyer", "tag", "q"):
         if raw.get(key):

@@ -16,6 +16,7 @@ from core import validation as f
 from core.db import session
 from core.fx.service import local_date
 from core.inventory import service as inventory
+from core.messages import Msg
 from core.money import round_money
 from core.orders.events import OrderSettingsUpdated
 from core.orders.models import FULFILMENTS, OrderSettings
@@ -248,7 +249,7 @@ def _clean_warehouses(errors: f.Errors, name: str, value: Any) -> list[str]:
         elif wh.type not in WAREHOUSE_TYPES:
             errors.add(
                 f"{name}.{i}",
-                f"warehouse {wh.code} is a {wh.type} warehouse; orders ship from domestic and overseas warehouses",
+                Msg("orders.warehouse_warehouse_orders_ship", code=wh.code, type=wh.type),
             )
         else:
             ids.append(str(ident))
@@ -310,7 +311,7 @@ def _clean_package_limits(errors: f.Errors, name: str, value: Any) -> dict[str, 
         return {}
     out: dict[str, Any] = {}
     for key in sorted(set(value) - set(PACKAGE_LIMITS)):
-        errors.add(f"{name}.{key}", f"unknown limit; use {', '.join(PACKAGE_LIMITS)}")
+        errors.add(f"{name}.{key}", Msg("orders.unknown_limit_use", items=", ".join(PACKAGE_LIMITS)))
     if value.get("max_weight_g") not in (None, ""):
         weight = f.integer(errors, f"{name}.max_weight_g", value["max_weight_g"], minimum=1)
         if weight:
@@ -336,7 +337,7 @@ def _clean_value_limits(errors: f.Errors, name: str, value: Any) -> list[dict[st
             errors, f"{path}.amount", item.get("amount"), places=4, minimum=Decimal("0.01"), required=True
         )
         if dest in seen:
-            errors.add(f"{path}.destination", f"{dest} has a limit already")
+            errors.add(f"{path}.destination", Msg("orders.has_limit_already", dest=dest))
         if dest and currency and amount is not None:
             seen.add(dest)
             out.append({"destination": dest, "amount": str(amount), "currency": currency})

@@ -121,15 +121,20 @@ def split_order(order: Order, parts: Sequence[dict[uuid.UUID, int]], *, reason: 
     ship must be in exactly one part."""
     require_status(order, SPLITTABLE, "split")
     if order.fulfilment == "platform":
-        raise InvalidTransition(f"order {order.number}", order.status, "split", "the platform ships it")
+        raise InvalidTransition(Msg("entity.order", ref=order.number), order.status, "split", "the platform ships it")
     lines = {ln.id: ln for ln in order.lines if ln.open_quantity > 0}
     for line_id, line in lines.items():
         given = sum(part.get(line_id, 0) for part in parts)
         if given != line.open_quantity:
             raise ValidationError.field(
                 "parts",
-                f"line {line.position} ({line.sku_code or line.seller_sku}) has "
-                f"{line.open_quantity} units to ship, the parts give {given}",
+                Msg(
+                    "orders.line_has_units_ship",
+                    position=line.position,
+                    value=line.sku_code or line.seller_sku,
+                    open_quantity=line.open_quantity,
+                    given=given,
+                ),
             )
     if len(parts) < 2 or any(not any(q > 0 for q in part.values()) for part in parts):
         raise ValidationError.field("parts", "a split needs at least two non-empty parts")
@@ -211,7 +216,10 @@ def split(order_id: uuid.UUID, parts: Sequence[Sequence[dict[str, Any]]], reason
                 chosen[line.id] = chosen.get(line.id, 0) + qty
                 taken[line.id] = taken.get(line.id, 0) + qty
                 if taken[line.id] > line.open_quantity:
-                    errors.add(f"{path}.quantity", f"line {line.position} has only {line.open_quantity} units to ship")
+                    errors.add(
+                        f"{path}.quantity",
+                        Msg("orders.line_has_only_units_2", position=line.position, open_quantity=line.open_quantity),
+                    )
         if not chosen and not errors:
             errors.add(f"parts.{i}", "is empty")
         clean.append(chosen)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from core.db import session, utcnow
 from core.errors import NotFound
+from core.messages import Msg
 from core.tenancy import current_actor
 
 T = TypeVar("T")
@@ -135,7 +136,7 @@ def require_destination(warehouse_id: Any) -> Any:
     if wh is None:
         raise ValidationError.field("warehouse_id", "no such warehouse")
     if not wh.active:
-        raise ValidationError.field("warehouse_id", f"warehouse {wh.code} is inactive")
+        raise ValidationError.field("warehouse_id", Msg("inventory.warehouse_inactive", code=wh.code))
     if wh.type == "virtual":
-        raise ValidationError.field("warehouse_id", f"warehouse {wh.code} is virtual; goods cannot be delivered there")
+        raise ValidationError.field("warehouse_id", Msg("purchasing.warehouse_virtual_goods_cannot", code=wh.code))
     return wh

@@ -35,6 +35,7 @@ from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied,
 from core.events import emit
 from core.inventory import service as inventory
 from core.inventory.service import Doc, Line
+from core.messages import Msg
 from core.money import RateNotFound, find_rate, round_money
 from core.numbering import next_number
 from core.purchasing import events
@@ -120,11 +121,11 @@ def get_line(order: PurchaseOrder, line_id: Any, field: str = "line_id") -> Purc
     try:
         ident = as_uuid(line_id, "line")
     except NotFound:
-        raise ValidationError.field(field, f"{line_id} is not a line of {order.number}") from None
+        raise ValidationError.field(field, Msg("purchasing.not_line", line_id=line_id, number=order.number)) from None
     for line in order.lines:
         if line.id == ident:
             return line
-    raise ValidationError.field(field, f"{line_id} is not a line of {order.number}")
+    raise ValidationError.field(field, Msg("purchasing.not_line", line_id=line_id, number=order.number))
 
 
 def lookup(code: str) -> list[PurchaseOrder]:
@@ -245,7 +246,7 @@ def _apply_fx(order: PurchaseOrder, data: dict[str, Any], errors: f.Errors) -> N
     order.fx_date = order.fx_date or local_date()
     if order.currency == functional:
         if rate is not None and rate != 1:
-            errors.add("fx_rate", f"the order is in {functional}, the functional currency: its rate is 1")
+            errors.add("fx_rate", Msg("purchasing.order_in_functional_currency", functional=functional))
         order.fx_rate, order.fx_source = scale(Decimal(1), 10), "functional currency"
         return
     from_table = (order.fx_source or "").startswith(TABLE_SOURCE)
@@ -263,7 +264,7 @@ def _apply_fx(order: PurchaseOrder, data: dict[str, Any], errors: f.Errors) -> N
         try:
             found = find_rate(order.currency, functional, order.fx_date)
         except RateNotFound as missing:
-            errors.add("fx_rate", f"is required: {missing}")
+            errors.add("fx_rate", Msg("purchasing.required", missing=missing))
         else:
             order.fx_rate = scale(found.rate, 10)
             order.fx_source = (TABLE_SOURCE + found.describe())[:100]
@@ -300,7 +301,7 @@ def _apply_lines(order: PurchaseOrder, items: Any, errors: f.Errors) -> None:
             except NotFound:
                 line = None
             if line is None:
-                errors.add(path + "id", f"is not a line of {order.number}")
+                errors.add(path + "id", Msg("purchasing.not_line_2", number=order.number))
                 continue
         sku = stocking.checked(
             errors,
@@ -327,7 +328,7 @@ def _apply_lines(order: PurchaseOrder, items: Any, errors: f.Errors) -> None:
             required=True,
         )
         if item.get("currency") not in (None, "") and str(item["currency"]).strip().upper() != order.currency:
-            errors.add(path + "currency", f"an order has one currency: this one is in {order.currency}")
+            errors.add(path + "currency", Msg("purchasing.order_has_one_currency", currency=order.currency))
         price = f.decimal(errors, path + "unit_price", item.get("unit_price", line.unit_price), places=6)
         if price is None and path + "unit_price" not in errors.errors and sku is not None:
             quote = supplier_price(order.supplier_id, sku.id)
@@ -336,7 +337,7 @@ def _apply_lines(order: PurchaseOrder, items: Any, errors: f.Errors) -> None:
             elif sku.purchase_price is not None and sku.purchase_currency == order.currency:
                 price = sku.purchase_price
             else:
-                errors.add(path + "unit_price", f"is required: no {order.currency} price of this supplier is on record")
+                errors.add(path + "unit_price", Msg("purchasing.required_no_price_this", currency=order.currency))
         tax = item.get("tax_rate", line.tax_rate)
         tax_rate = f.vat_rate(errors, path + "tax_rate", tax) if tax not in (None, "") else None
         if tax_rate is None and sku is not None and path + "tax_rate" not in errors.errors:
@@ -439,7 +440,7 @@ def create_orders_from_requests(request_ids: Any, *, supplier_id: Any = None, **
         try:
             ids.append(as_uuid(value, "stocking request"))
         except NotFound:
-            raise ValidationError.field("request_ids", f"{value} is not a stocking request id") from None
+            raise ValidationError.field("request_ids", Msg("purchasing.not_stocking_request_id", value=value)) from None
     rows = {
         r.id: r
         for r in session.execute(
@@ -452,7 +453,7 @@ def create_orders_from_requests(request_ids: Any, *, supplier_id: Any = None, **
     }
     missing = [str(i) for i in ids if i not in rows]
     if missing:
-        raise ValidationError.field("request_ids", f"no such stocking request: {', '.join(missing)}")
+        raise ValidationError.field("request_ids", Msg("purchasing.no_such_stocking_request", items=", ".join(missing)))
     override = stocking.optional_supplier(supplier_id)
     groups: dict[tuple[uuid.UUID, uuid.UUID], list[StockingRequest]] = {}
     for req in sorted(rows.values(), key=lambda r: r.number):
@@ -465,7 +466,7 @@ def create_orders_from_requests(request_ids: Any, *, supplier_id: Any = None, **
             )
         chosen = override.id if override else req.supplier_id
         if chosen is None:
-            raise ValidationError.field("supplier_id", f"{req.number} names no supplier: choose one for the order")
+            raise ValidationError.field("supplier_id", Msg("purchasing.names_no_supplier_choose", number=req.number))
         groups.setdefault((chosen, req.warehouse_id), []).append(req)
     orders = []
     for (sup_id, wh_id), reqs in groups.items():
@@ -702,7 +703,10 @@ def terminate_order(order_id: Any, *, lines: Any = None, reason: Any = "") -> Pu
                 continue
             qty = f.integer(errors, path + "quantity", item.get("quantity", line.open_quantity), minimum=1)
             if qty is not None and qty + cuts.get(line.id, 0) > line.open_quantity:
-                errors.add(path + "quantity", f"only {line.open_quantity} of line {line.position} are still to come")
+                errors.add(
+                    path + "quantity",
+                    Msg("purchasing.only_line_are_still", open_quantity=line.open_quantity, position=line.position),
+                )
             elif qty is not None:
                 cuts[line.id] = cuts.get(line.id, 0) + qty
     if not errors and not cuts:

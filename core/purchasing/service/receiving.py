@@ -28,6 +28,7 @@ from core.errors import InvalidTransition, NotFound, ValidationError
 from core.events import emit
 from core.inventory import service as inventory
 from core.inventory.service import Doc, Line
+from core.messages import Msg
 from core.money import Money, round_money
 from core.numbering import next_number
 from core.purchasing import events
@@ -122,7 +123,7 @@ def receive(order_id: Any, *, lines: Any, tracking_number: Any = "", note: Any =
                 errors.add(path + "line_id", exc.errors[path + "line_id"][0])
                 continue
             if line.id in seen:
-                errors.add(path + "line_id", f"line {line.position} appears twice")
+                errors.add(path + "line_id", Msg("purchasing.line_appears_twice", position=line.position))
                 continue
             seen.add(line.id)
             qty = f.integer(
@@ -135,10 +136,15 @@ def receive(order_id: Any, *, lines: Any, tracking_number: Any = "", note: Any =
                 label = f"line {line.position} ({codes.get(line.sku_id, ('',))[0]})"
                 errors.add(
                     path + "quantity",
-                    f"{qty} is too many for {label}: ordered "
-                    f"{line.quantity - line.terminated_quantity}, already received "
-                    f"{line.received_quantity}, over-receipt tolerance {tolerance}%; "
-                    f"at most {most} more can be received",
+                    Msg(
+                        "purchasing.too_many_for_ordered",
+                        qty=qty,
+                        label=label,
+                        quantity=line.quantity - line.terminated_quantity,
+                        received_quantity=line.received_quantity,
+                        tolerance=tolerance,
+                        most=most,
+                    ),
                 )
                 continue
             wanted.append((line, qty))
@@ -270,7 +276,7 @@ def _bin(errors: f.Errors, field: str, value: Any, warehouse_id: uuid.UUID) -> u
         errors.add(field, "is not a bin of the receiving warehouse")
         return None
     if not loc.active:
-        errors.add(field, f"bin {loc.code} is inactive")
+        errors.add(field, Msg("purchasing.bin_inactive", code=loc.code))
         return None
     return loc.id
 
@@ -315,7 +321,7 @@ def inspect(receipt_id: Any, *, lines: Any) -> Receipt:
             except NotFound:
                 rl = None
             if rl is None:
-                errors.add(path + "receipt_line_id", f"is not a line of {receipt.number}")
+                errors.add(path + "receipt_line_id", Msg("purchasing.not_line_2", number=receipt.number))
                 continue
             if rl.qc_status == "inspected" or any(d[0] is rl for d in done):
                 raise InvalidTransition(
@@ -337,8 +343,13 @@ def inspect(receipt_id: Any, *, lines: Any) -> Receipt:
             if passed + failed != rl.quantity:
                 errors.add(
                     path + "passed_quantity",
-                    f"passed ({passed}) and failed ({failed}) must add up to the "
-                    f"{rl.quantity} received on line {rl.position}",
+                    Msg(
+                        "purchasing.passed_and_failed_must",
+                        passed=passed,
+                        failed=failed,
+                        quantity=rl.quantity,
+                        position=rl.position,
+                    ),
                 )
             if failed and not reasons:
                 errors.add(path + "defect_reasons", "say what was wrong with the failed units")

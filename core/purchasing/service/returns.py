@@ -24,6 +24,7 @@ from core.errors import InvalidTransition, NotFound, ValidationError
 from core.events import emit
 from core.inventory import service as inventory
 from core.inventory.service import Doc, Line
+from core.messages import Msg
 from core.money import round_money
 from core.numbering import next_number
 from core.purchasing import events
@@ -123,7 +124,7 @@ def create_return(
             if qty > left[line.id]:
                 errors.add(
                     path + "quantity",
-                    f"line {line.position} has {max(left[line.id], 0)} failed units that can go back to the supplier",
+                    Msg("purchasing.line_has_failed_units", position=line.position, left=max(left[line.id], 0)),
                 )
                 continue
             left[line.id] -= qty
@@ -162,8 +163,12 @@ def ship_return(return_id: Any, *, carrier: Any = None, tracking_number: Any = N
         if rl.quantity > left[rl.purchase_order_line_id]:
             raise ValidationError.field(
                 "lines",
-                f"line {rl.position} returns {rl.quantity}, but only "
-                f"{left[rl.purchase_order_line_id]} failed units are left",
+                Msg(
+                    "purchasing.line_returns_but_only",
+                    position=rl.position,
+                    quantity=rl.quantity,
+                    left=left[rl.purchase_order_line_id],
+                ),
             )
         left[rl.purchase_order_line_id] -= rl.quantity
     posting = inventory.return_to_supplier(

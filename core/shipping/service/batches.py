@@ -20,6 +20,7 @@ from core import validation as f
 from core.db import session, utcnow
 from core.errors import DomainError, NotFound, ValidationError
 from core.jsonutil import jsonable
+from core.messages import Msg
 from core.numbering import next_number
 from core.shipping.models import LabelBatch, LabelBatchItem, Shipment, ShippingLabel
 from core.shipping.service import shipments
@@ -33,7 +34,7 @@ def start(order_ids: Sequence[Any], *, label_format: str | None = None, connecti
     if not isinstance(order_ids, (list, tuple)) or not order_ids:
         errors.add("order_ids", "choose at least one order")
     elif len(order_ids) > MAX_ORDERS:
-        errors.add("order_ids", f"at most {MAX_ORDERS} orders a batch")
+        errors.add("order_ids", Msg("shipping.at_most_orders_batch", max_orders=MAX_ORDERS))
     fmt = f.choice(errors, "label_format", label_format, ("PDF", "ZPL")) if label_format else None
     errors.raise_if_any()
     ids = []
@@ -198,7 +199,9 @@ def print_file(labels: Sequence[ShippingLabel], label_format: str = "PDF") -> tu
     fmt = label_format.upper()
     other = [lb.tracking_number for lb in labels if lb.print_format != fmt]
     if other:
-        raise ValidationError.field("format", f"these labels are not {fmt}: {', '.join(other[:20])}")
+        raise ValidationError.field(
+            "format", Msg("shipping.these_labels_are_not", fmt=fmt, items=", ".join(other[:20]))
+        )
     if fmt == "ZPL":
         return b"\n".join(lb.print_content.rstrip(b"\n") for lb in labels) + b"\n", "application/zpl", "zpl"
     writer = PdfWriter()

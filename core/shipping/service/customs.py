@@ -14,6 +14,7 @@ from typing import Any
 from core import money
 from core.db import utcnow
 from core.errors import ValidationError
+from core.messages import Msg
 from core.orders.service.regions import REGIONS
 from core.ports import CustomsItem
 from core.shipping.service.pdf import Document
@@ -103,8 +104,7 @@ def check_eu(lines: list[Line], country: str, ioss: str) -> dict[str, Any]:
     if low and not ioss:
         raise ValidationError.field(
             "ioss",
-            f"the goods to {country} are worth EUR {eur.quantize(Decimal('0.01'))} (EUR 150 or less): "
-            "set the IOSS number in the shipping settings",
+            Msg("shipping.goods_are_worth_eur", country=country, value=eur.quantize(Decimal("0.01"))),
         )
     return {"value_eur": str(eur.quantize(Decimal("0.01"))), "ioss_applies": low}
 

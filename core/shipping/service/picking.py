@@ -16,6 +16,7 @@ from core import validation as f
 from core.db import utcnow
 from core.errors import InvalidTransition, ValidationError
 from core.inventory.service import warehouses
+from core.messages import Msg
 from core.orders import service as orders
 from core.shipping.models import Shipment
 from core.shipping.service.pdf import Document
@@ -76,14 +77,14 @@ def record_pick(shipment_id: Any, picked: Mapping[str, int]) -> Shipment:
     missing (the shipment stays labelled for when the stock is found)."""
     shipment = _locked(shipment_id)
     if shipment.status not in ("draft", "labelled"):
-        raise InvalidTransition(f"shipment {shipment.number}", shipment.status, "record picks for")
+        raise InvalidTransition(Msg("entity.shipment", ref=shipment.number), shipment.status, "record picks for")
     parcel = shipment.parcels[0]
     wanted = {c["sku_code"]: c["quantity"] for c in parcel.contents}
     errors = f.Errors()
     counts = {}
     for code, value in picked.items():
         if code not in wanted:
-            errors.add(f"picked.{code}", f"{code} is not in shipment {shipment.number}")
+            errors.add(f"picked.{code}", Msg("shipping.not_in_shipment", code=code, number=shipment.number))
         else:
             counts[code] = f.integer(errors, f"picked.{code}", value, minimum=0, maximum=1_000_000) or 0
     errors.raise_if_any()

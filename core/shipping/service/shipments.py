@@ -37,6 +37,7 @@ from core.db import db, new_session, session, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from core.inventory.service import warehouses
 from core.jsonutil import jsonable
+from core.messages import Msg
 from core.numbering import next_number
 from core.orders import service as orders
 from core.ports import (
@@ -256,7 +257,7 @@ def prepare(order_id: uuid.UUID | str) -> Shipment:
     if existing is not None:
         return existing
     if order.fulfilment != "merchant":
-        raise InvalidTransition(f"order {order.number}", order.status, "ship", "the platform ships it")
+        raise InvalidTransition(Msg("entity.order", ref=order.number), order.status, "ship", "the platform ships it")
     if order.status not in LABEL_READY:
         raise InvalidTransition(
             f"order {order.number}",
@@ -265,7 +266,9 @@ def prepare(order_id: uuid.UUID | str) -> Shipment:
             "allocate it first" if order.status in ("approved", "pending_review") else "",
         )
     if order.warehouse_id is None:
-        raise InvalidTransition(f"order {order.number}", order.status, "buy a label for", "it has no warehouse")
+        raise InvalidTransition(
+            Msg("entity.order", ref=order.number), order.status, "buy a label for", "it has no warehouse"
+        )
     items = _items(order)
     if not items:
         raise Conflict(f"order {order.number} has nothing left to ship", {"order_id": ["nothing to ship"]})
@@ -647,7 +650,9 @@ def buy_label(
         ) from exc
     except (RemoteRejected, AuthError) as exc:
         _unclaim(shipment.reference)
-        raise ValidationError.field("carrier", f"{conn.display_name} refused the label: {exc}") from exc
+        raise ValidationError.field(
+            "carrier", Msg("shipping.refused_label", display_name=conn.display_name, detail=exc)
+        ) from exc
     except AdapterError as exc:
         # Refused before the write was sent (a failure of a lookup, a connect error of a
         # carrier that may be asked): nothing was bought, try again later.

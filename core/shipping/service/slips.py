@@ -12,6 +12,7 @@ from core import validation as f
 from core.db import utcnow
 from core.errors import ValidationError
 from core.inventory.service import warehouses
+from core.messages import Msg
 from core.orders import service as orders
 from core.shipping.service.pdf import Document
 from core.shipping.service.picking import bin_of
@@ -85,7 +86,7 @@ def packing_slips_pdf(order_ids: Sequence[Any], locale: Any = "en") -> bytes:
     if not isinstance(order_ids, (list, tuple)) or not order_ids:
         raise ValidationError.field("order_ids", "choose at least one order")
     if len(order_ids) > MAX_ORDERS:
-        raise ValidationError.field("order_ids", f"at most {MAX_ORDERS} orders at a time")
+        raise ValidationError.field("order_ids", Msg("orders.at_most_orders_at", max_orders=MAX_ORDERS))
     found = []
     for i, oid in enumerate(order_ids):
         try:
@@ -95,7 +96,7 @@ def packing_slips_pdf(order_ids: Sequence[Any], locale: Any = "en") -> bytes:
             continue
         shipment = live_shipment(order.id)
         if shipment is None:
-            errors.add(f"order_ids.{i}", f"order {order.number} has no shipment yet: buy its label first")
+            errors.add(f"order_ids.{i}", Msg("shipping.order_has_no_shipment", number=order.number))
             continue
         found.append((order, shipment))
     errors.raise_if_any()
