@@ -155,3 +155,31 @@ def browser_page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+def export_csv(resp: Any) -> list[list[str]]:
+    """The rows of a CSV download (header first), checking it is one: UTF-8 with the BOM."""
+    import csv
+    import io
+
+    assert resp.status_code == 200 and resp.mimetype == "text/csv", resp.status_code
+    text = resp.get_data(as_text=True)
+    assert text.startswith("\ufeff")  # spreadsheet programs read UTF-8 with the mark
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def export_xlsx(resp: Any) -> list[list[Any]]:
+    """The rows of an XLSX download (header first), as openpyxl reads them."""
+    import io
+
+    from openpyxl import load_workbook
+
+    assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet"), resp.status_code
+    sheet = load_workbook(io.BytesIO(resp.get_data())).active
+    return [list(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def table_headers(markup: str, table_id: str) -> list[str]:
+    """The column headers of the page's table `table_id`, as the reader sees them."""
+    head = markup.split(f'<table id="{table_id}">', 1)[1].split("</thead>", 1)[0]
+    return [visible_text(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)]

@@ -430,7 +430,13 @@ def warehouses_bins(warehouse_id: uuid.UUID) -> Any:
 
 def _kind_views(kind: str) -> dict[str, str]:
     base = "transfers" if kind == "transfer" else "first_leg"
-    return {"list": base, "new": f"{base}_new", "detail": f"{base}_detail", "action": f"{base}_action"}
+    return {
+        "list": base,
+        "new": f"{base}_new",
+        "detail": f"{base}_detail",
+        "action": f"{base}_action",
+        "export": f"{base}_export",
+    }
 
 
 def _transfer_list(kind: str) -> str:
@@ -895,4 +901,4 @@ def kits_action(order_id: uuid.UUID, action: str) -> Any:
     return redirect(target)
 
 
-from web.inventory import adjustments  # noqa: E402, F401 - pages on this blueprint
+from web.inventory import adjustments, downloads  # noqa: E402, F401 - pages on this blueprint
