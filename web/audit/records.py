@@ -11,7 +11,8 @@ from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
-from web.messages import field_label, term
+from core.messages import Msg, parse
+from web.messages import field_label, term, translate
 
 # table -> (name, page endpoint, its argument); tables without a page of their own have none.
 RECORDS: dict[str, tuple[Any, str | None, str | None]] = {
@@ -103,6 +104,9 @@ def show(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{field_label(str(k))}: {show(v)}" for k, v in list(value.items())[:6])
     text = term(str(value))
+    coded = parse(text)
+    if isinstance(coded, Msg):  # a stored service message (a hold's reason): in the reader's words
+        text = translate(coded)
     return text if len(text) <= 80 else text[:79] + "…"
 
 
