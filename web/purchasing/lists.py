@@ -1,10 +1,12 @@
-"""Exports and bulk actions of the purchase order and stocking request lists: CSV or XLSX of
-what the list's filters select (web/exports.py), and approve or send (POs) / approve
+"""Exports and bulk actions of the purchasing lists: CSV or XLSX of what the list's filters
+select (web/exports.py) for purchase orders, stocking requests, goods receipts, returns to
+suppliers and replenishment suggestions, and approve or send (POs) / approve
 (requests) for the ticked rows, each on its own with its outcome (web/bulk.py). Turning
 approved requests into purchase orders is the requests list's own form (requests.py)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from flask import abort, g, request, url_for
@@ -12,9 +14,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError
-from core.purchasing.service import ORDER_STATUSES, REQUEST_STATUSES
+from core.purchasing.schemas import receipt_views, return_views
+from core.purchasing.service import (
+    ORDER_STATUSES,
+    RECEIPT_STATUSES,
+    REQUEST_STATUSES,
+    RETURN_STATUSES,
+    SUGGESTION_STATUSES,
+    replenishment,
+)
 from core.purchasing.service import orders as order_service
+from core.purchasing.service import receiving as receipts
 from core.purchasing.service import requests as request_service
+from core.purchasing.service import returns as supplier_returns
 from web import bulk, exports
 from web.auth import login_required
 from web.forms import action_failed
@@ -117,6 +129,112 @@ def requests_export() -> Any:
             str(STATUS_LABELS.get(r.status, r.status)),
         ),
     )
+
+
+@bp.route("/receiving/export")
+@login_required("purchasing:read")
+def receiving_export() -> Any:
+    """The goods receipts the list's status filter selects (waiting for QC unless it says)."""
+    status = request.args.get("status", "qc_pending")
+    stmt = receipts.receipt_query(status=status if status in RECEIPT_STATUSES else None)
+    names = _Names(None, "warehouse_id", "supplier_id")
+    columns = [
+        _("Receipt"),
+        _("Purchase order"),
+        _("Supplier"),
+        _("Warehouse"),
+        _("Units"),
+        _("Received"),
+        _("Status"),
+    ]
+
+    def to_views(chunk: list[Any]) -> list[Any]:
+        views = receipt_views(chunk)
+        names.load([SimpleNamespace(**v) for v in views])
+        return views
+
+    return exports.respond(
+        "goods-receipts",
+        columns,
+        exports.views_of(stmt, to_views),
+        lambda r: (
+            r["number"],
+            r["purchase_order_number"],
+            names.names.suppliers.get(r["supplier_id"], ""),
+            r["warehouse_code"] or "",
+            sum(line["quantity"] for line in r["lines"]),
+            r["received_at"],
+            str(STATUS_LABELS.get(r["status"], r["status"])),
+        ),
+    )
+
+
+@bp.route("/returns/export")
+@login_required("purchasing:read")
+def returns_export() -> Any:
+    """The returns to suppliers the list's status filter selects."""
+    stmt = supplier_returns.return_query(status=_status(RETURN_STATUSES))
+    columns = [
+        _("Return"),
+        _("Purchase order"),
+        _("Supplier"),
+        _("Units"),
+        _("Credit due"),
+        _("Currency"),
+        _("Status"),
+    ]
+    return exports.respond(
+        "purchase-returns",
+        columns,
+        exports.views_of(stmt, return_views),
+        lambda r: (
+            r["number"],
+            r["purchase_order_number"],
+            r["supplier"],
+            sum(line["quantity"] for line in r["lines"]),
+            r["amount"],
+            r["currency"],
+            str(STATUS_LABELS.get(r["status"], r["status"])),
+        ),
+    )
+
+
+@bp.route("/replenishment/export")
+@login_required("purchasing:read")
+def replenishment_export() -> Any:
+    """The replenishment suggestions the list's status filter selects (open unless it says),
+    with the figures the page shows."""
+    status = request.args.get("status", "open")
+    stmt = replenishment.suggestion_query(status=status if status in SUGGESTION_STATUSES else None)
+    names = _Names("sku_id", "warehouse_id", "supplier_id")
+    columns = [
+        _("SKU"),
+        _("Product"),
+        _("Warehouse"),
+        _("Supplier"),
+        _("Daily sales"),
+        _("Stock position"),
+        _("Reorder point"),
+        _("Suggested"),
+        _("Runs out"),
+        _("Status"),
+    ]
+
+    def row(s: Any) -> tuple[Any, ...]:
+        i = replenishment.inputs_of(s)
+        return (
+            *names.names.sku(s.sku_id),
+            names.names.warehouses.get(s.warehouse_id, ""),
+            names.names.suppliers.get(s.supplier_id, ""),
+            s.daily_sales,
+            i.stock_position,
+            replenishment.round4(i.reorder_point),
+            s.quantity,
+            s.stockout_date,
+            str(STATUS_LABELS.get(s.status, s.status)),
+        )
+
+    return exports.respond("replenishment", columns, exports.rows_of(stmt, prepare=names.load), row)
 
 
 def _run(table: dict[str, tuple[Any, str, Any]], field: str, labels: Any, back: str, link: Any) -> Any:
