@@ -62,7 +62,7 @@ from sqlalchemy.orm import (
     sessionmaker,
     with_loader_criteria,
 )
-from sqlalchemy.sql.expression import ClauseElement, Executable
+from sqlalchemy.sql.expression import ClauseElement, Executable, FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from core.tenancy import NoTenantError, current_tenant_id
@@ -130,6 +130,26 @@ def uuid7() -> uuid.UUID:
     value |= 0b10 << 62  # RFC 9562 variant
     value |= rand & ((1 << 62) - 1)  # 62 random bits
     return uuid.UUID(int=value)
+
+
+class random_uuid(FunctionElement):  # noqa: N801 - named as the SQL function it stands for
+    """A random (version 4) id made by the database, for rows an `INSERT ... SELECT` writes:
+    `gen_random_uuid()` on PostgreSQL, 16 random bytes in hex (how a Uuid column is stored
+    there) on SQLite."""
+
+    type = Uuid()
+    inherit_cache = True
+    name = "random_uuid"
+
+
+@compiles(random_uuid, "postgresql")
+def _random_uuid_pg(element: random_uuid, compiler: Any, **kw: Any) -> str:
+    return "gen_random_uuid()"
+
+
+@compiles(random_uuid)
+def _random_uuid_other(element: random_uuid, compiler: Any, **kw: Any) -> str:
+    return "lower(hex(randomblob(16)))"
 
 
 class UTCDateTime(TypeDecorator):
