@@ -58,6 +58,7 @@ JOB_KINDS = {
     "finance.revalue": _l("Currency revaluation"),
     "finance.month_end": _l("Month-end close"),
     "finance.verify": _l("Ledger check"),
+    "finance.pull_requisitions": _l("Pull purchase requisitions"),
     "jobs.purge": _l("Clean up old jobs"),
     "idempotency.purge": _l("Clean up request keys"),
 }
@@ -77,6 +78,8 @@ RESULT_KEYS = {
     "failed": _l("Failed"),
     "errors": _l("Errors"),
     "skipped": _l("Skipped"),
+    "requests_created": _l("Stocking requests created"),
+    "lines_pulled": _l("Requisition lines pulled"),
     "status": _l("Status"),
     "pages": _l("Pages read"),
     "window_start": _l("From"),

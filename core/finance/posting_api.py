@@ -135,6 +135,13 @@ class RequisitionPullSchema(Schema):
     created_at = fields.DateTime()
 
 
+class RequisitionPullJobSchema(Schema):
+    job_id = fields.UUID()
+    kind = fields.String()
+    status = fields.String()
+    progress = fields.Integer()
+
+
 class PostingRetryInSchema(Schema):
     posting_ids = fields.List(fields.UUID(), load_default=None, validate=validate.Length(min=1, max=5000))
 
@@ -284,17 +291,17 @@ def register(blp: Any) -> None:
             return paged(posting_pull.pull_query(connection_id), pagination_parameters)
 
         @blp.arguments(RequisitionPullInSchema)
-        @blp.response(201, RequisitionPullSchema(many=True))
+        @blp.response(202, RequisitionPullJobSchema)
         @requires("purchasing:write")
         def post(self, data: dict[str, Any], connection_id: uuid.UUID) -> Any:
             """Pull the target's approved purchase requisitions (采购申请) from `since` as stocking
-            requests; each line once."""
+            requests, each line once: the job `finance.pull_requisitions` on the finance queue
+            (follow it at /jobs/{job_id}; its result counts the requests created and the lines
+            skipped, listed here by GET). A pull of the target still waiting is returned."""
             from core.finance import posting_pull
 
-            try:
-                return posting_pull.pull_requisitions(connection_id, data["since"])
-            except AdapterError as exc:
-                raise ExternalServiceError(f"the requisitions could not be read: {connections.describe(exc)}") from None
+            job = posting_pull.start_pull(connection_id, data["since"])
+            return {"job_id": job.id, "kind": job.kind, "status": job.status, "progress": job.progress}
 
     @blp.route("/vouchers/<uuid:voucher_id>/postings")
     class VoucherPostings(MethodView):

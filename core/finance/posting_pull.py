@@ -1,11 +1,16 @@
 """Purchase requisitions pulled from an accounting target (Kingdee's 采购申请) become stocking
 requests in Tradelane, through the purchasing service (docs/accounting.md).
 
+A pull runs as the job `finance.pull_requisitions` on the `finance` queue (`start_pull`), with
+its progress on the job; the portal's posting page starts it and shows it live.
+
 Each requisition line is pulled once (`finance_requisition_pulls`, unique per connection and
-line): the target's material and warehouse codes are mapped back through the tenant's mapping
-(materials per SKU, the target's warehouses per warehouse: FStockId is a stock location,
-BD_STOCK, not a department); a line whose material or warehouse is not mapped, or that
-purchasing refuses (a date in the past), is kept as skipped with the reason.
+line; the stocking request and its pull row are written in the job's one transaction, so a
+pull run again, or a job retried after a crash, creates nothing twice). The target's material
+and warehouse codes are mapped back through the tenant's mapping (materials per SKU, the
+target's warehouses per warehouse: FStockId is a stock location, BD_STOCK, not a department);
+a line whose material or warehouse is not mapped, or that purchasing refuses (a date in the
+past), is kept as skipped with the reason.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ from sqlalchemy import select
 
 from core import connections
 from core.db import session
-from core.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError, ExternalServiceError
 from core.finance import posting
 from core.finance.posting_models import RequisitionPull
+from core.ports import AdapterError
 
 
 def pull_query(connection_id: uuid.UUID) -> Any:
@@ -31,15 +37,59 @@ def pull_query(connection_id: uuid.UUID) -> Any:
     )
 
 
-def pull_requisitions(connection_id: uuid.UUID, since: date) -> list[RequisitionPull]:
-    """Pull the target's approved requisition lines from `since`; returns the lines pulled now."""
-    from core.purchasing.service.requests import create_request
+JOB = "finance.pull_requisitions"
 
+
+def _job_key(connection_id: Any) -> str:
+    return f"{JOB}:{connection_id}"
+
+
+def start_pull(connection_id: uuid.UUID, since: date) -> Any:
+    """Queue a pull of the target's requisitions from `since` (after commit); a pull of the
+    connection still waiting to run is returned instead of a second one. Refused (409) for a
+    target that keeps no requisitions or a connection switched off."""
+    from core import jobs
+
+    conn = _pulling(connection_id)
+    return jobs.enqueue(JOB, dedupe_key=_job_key(conn.id), connection_id=str(conn.id), since=since.isoformat())
+
+
+def latest_job(connection_id: uuid.UUID) -> Any:
+    """The connection's latest pull job (None before any)."""
+    from core import jobs
+
+    return session.execute(
+        select(jobs.Job)
+        .where(jobs.Job.dedupe_key == _job_key(connection_id))
+        .order_by(jobs.Job.created_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _pulling(connection_id: uuid.UUID) -> Any:
     conn = posting.connection(connection_id)
     if not posting.target_class(conn).pulls_requisitions:
         raise Conflict(f"{conn.display_name} keeps no purchase requisitions to pull")
-    with connections.using(conn, "accounting", retry=connections.INTERACTIVE_RETRY) as target:
-        lines = target.list_requisitions(since)
+    if not conn.enabled:
+        raise Conflict(f"the connection {conn.display_name} is switched off")
+    return conn
+
+
+def pull_requisitions(connection_id: uuid.UUID, since: date, progress: Any = None) -> list[RequisitionPull]:
+    """Pull the target's approved requisition lines from `since` (the job's body); returns the
+    lines pulled now. A target that cannot be read raises ExternalServiceError naming it."""
+    from core.purchasing.service.requests import create_request
+
+    conn = _pulling(connection_id)
+    if progress is not None:
+        progress(5, f"reading the requisitions of {conn.display_name}")
+    try:
+        with connections.using(conn, "accounting") as target:
+            lines = target.list_requisitions(since)
+    except AdapterError as exc:
+        raise ExternalServiceError(
+            f"the requisitions of {conn.display_name} could not be read: {connections.describe(exc)}"
+        ) from exc
     seen = set(
         session.execute(
             select(RequisitionPull.external_id).where(
@@ -53,7 +103,9 @@ def pull_requisitions(connection_id: uuid.UUID, since: date) -> list[Requisition
         if kind in back:
             back[kind].setdefault(m.external_code, local)
     out = []
-    for line in lines:
+    for i, line in enumerate(lines):
+        if progress is not None and i % 50 == 0:
+            progress(10 + 85 * i // max(len(lines), 1), f"{i} of {len(lines)} requisition lines")
         if line.external_id in seen:
             continue
         row = RequisitionPull(
@@ -90,3 +142,9 @@ def pull_requisitions(connection_id: uuid.UUID, since: date) -> list[Requisition
         out.append(row)
     session.flush()
     return out
+
+
+def pull_summary(lines: list[RequisitionPull]) -> dict[str, Any]:
+    """The job's result: what the pull did, in counts."""
+    created = sum(1 for r in lines if r.status == "created")
+    return {"requests_created": created, "skipped": len(lines) - created, "lines_pulled": len(lines)}

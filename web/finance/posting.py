@@ -201,6 +201,7 @@ def posting_target(connection_id: uuid.UUID) -> Any:
         shown=shown,
         job=live_job(shown.job_id) if shown is not None and shown.job_id else None,
         job_live=jobs.ACTIVE,
+        pulls=posting.target_class(conn).pulls_requisitions,
     )
 
 
@@ -210,3 +211,64 @@ def _run_of(connection_id: uuid.UUID, value: Any) -> Any:
     except (ValueError, NotFound):
         return None
     return run if run is not None and run.connection_id == connection_id else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Purchase requisitions pulled from the target (Kingdee's 采购申请) as stocking requests
+
+PULL_LABELS = {"created": _l("Stocking request created"), "skipped": _l("Skipped")}
+
+
+@bp.route("/posting/<uuid:connection_id>/requisitions")
+@login_required("finance:read")
+def posting_requisitions(connection_id: uuid.UUID) -> Any:
+    """Start a pull, watch its job, and see the lines pulled with the requests they became."""
+    from core.finance import posting_pull
+
+    conn = posting.connection(connection_id)
+    if not posting.target_class(conn).pulls_requisitions:
+        raise NotFound("accounting connection keeping purchase requisitions", conn.id)
+    # The pull an action started (?job=), else the connection's latest while it is live.
+    job = live_job(request.args.get("job"))
+    if job is not None and job.kind != posting_pull.JOB:
+        job = None
+    if job is None:
+        latest = posting_pull.latest_job(conn.id)
+        job = latest if latest is not None and latest.status in jobs.ACTIVE else None
+    page = paginate(posting_pull.pull_query(conn.id))
+    return render_template(
+        "finance/posting_requisitions.html",
+        conn=conn,
+        page=page,
+        job=job,
+        job_live=jobs.ACTIVE,
+        labels=PULL_LABELS,
+        since=_since(request.args) or date.today(),
+    )
+
+
+def _since(args: Any) -> date | None:
+    try:
+        return date.fromisoformat(args.get("since") or "")
+    except ValueError:
+        return None
+
+
+@bp.route("/posting/<uuid:connection_id>/requisitions/pull", methods=["POST"])
+@login_required("purchasing:write")
+def posting_requisitions_pull(connection_id: uuid.UUID) -> Any:
+    from core.finance import posting_pull
+
+    here = url_for(".posting_requisitions", connection_id=connection_id)
+    since = _since(request.form)
+    if since is None:
+        flash(_("Give the date to pull requisitions from."), "error")
+        return redirect(here)
+    try:
+        job = posting_pull.start_pull(connection_id, since)
+    except DomainError as exc:
+        session.rollback()
+        return action_failed(exc, here)
+    session.commit()
+    flash(_("Pulling the purchase requisitions: the stocking requests appear below as they are created."), "success")
+    return redirect(url_for(".posting_requisitions", connection_id=connection_id, job=job.id))

@@ -233,6 +233,17 @@ def test_a_target_without_that_mapping_kind_refuses_it(tenant_a, tmp_path, kind)
     assert resp.status_code == 422
 
 
+def pull(tenant: Any, conn: str) -> dict[str, Any]:
+    """Start a requisition pull (202, a job) and read the job back; the test worker runs it
+    as the request commits."""
+    started = tenant.api.post(f"finance/posting/targets/{conn}/requisitions", {"since": TODAY})
+    assert started.status_code == 202, body(started)
+    assert body(started)["kind"] == "finance.pull_requisitions"
+    got = tenant.api.get(f"jobs/{body(started)['job_id']}")
+    assert got.status_code == 200, body(got)
+    return body(got)
+
+
 def test_kingdee_purchase_requisitions_become_stocking_requests_once(tenant_a, tenant_b):
     """The purchase-plan pull: approved requisition lines on Kingdee's emulator become stocking
     requests through purchasing, each once; lines whose material is not mapped are kept as
@@ -277,9 +288,12 @@ def test_kingdee_purchase_requisitions_become_stocking_requests_once(tenant_a, t
             },
         )
         assert mapped.status_code == 200, body(mapped)
-        pulled = tenant_a.api.post(f"finance/posting/targets/{conn}/requisitions", {"since": TODAY})
-        assert pulled.status_code == 201, body(pulled)
-        rows = {r["material"]: r for r in body(pulled)}
+        job = pull(tenant_a, conn)
+        assert job["status"] == "succeeded" and job["queue"] == "finance", job
+        assert job["progress"] == 100
+        assert job["result"] == {"requests_created": 1, "skipped": 1, "lines_pulled": 2}
+        pulled = body(tenant_a.api.get(f"finance/posting/targets/{conn}/requisitions"))
+        rows = {r["material"]: r for r in pulled}
         assert set(rows) == {"TEE-01", "CAP-01"} and all(r["number"] == number for r in rows.values())
         assert rows["TEE-01"]["status"] == "created" and rows["CAP-01"]["status"] == "skipped"
         assert "material CAP-01" in rows["CAP-01"]["reason"]
@@ -288,10 +302,17 @@ def test_kingdee_purchase_requisitions_become_stocking_requests_once(tenant_a, t
         request = body(got)
         assert request["quantity"] == 120 and request["sku_id"] == str(s.tee) and request["warehouse_id"] == str(s.wh)
         assert request["needed_by"] == soon
-        again = tenant_a.api.post(f"finance/posting/targets/{conn}/requisitions", {"since": TODAY})
-        assert again.status_code == 201 and body(again) == [], "each line is pulled once"
+        # Run twice: the second job finds every line pulled, and creates nothing.
+        again = pull(tenant_a, conn)
+        assert again["id"] != job["id"] and again["result"] == {"requests_created": 0, "skipped": 0, "lines_pulled": 0}
         listed = body(tenant_a.api.get(f"finance/posting/targets/{conn}/requisitions"))
         assert len(listed) == 2
+        assert len(body(tenant_a.api.get("stocking-requests?per_page=100"))) == 1
+        # The same job run again (a retry after a crash before its result was kept) too.
+        from core.finance import posting_pull
+
+        with tenant_a.scope():
+            assert posting_pull.pull_requisitions(uuid.UUID(conn), date.fromisoformat(TODAY)) == []
         assert tenant_b.api.get(f"finance/posting/targets/{conn}/requisitions").status_code == 404
     finally:
         connections.unroute(base)
@@ -317,7 +338,8 @@ def test_a_target_that_cannot_be_reached_is_a_502_naming_it(tenant_a, tmp_path):
     conn = body(created)["id"]
     codes = tenant_a.api.get(f"finance/posting/targets/{conn}/codes?kind=account")
     assert codes.status_code == 502 and "Kingdee nowhere" in body(codes)["message"]
-    pulled = tenant_a.api.post(f"finance/posting/targets/{conn}/requisitions", {"since": TODAY})
-    assert pulled.status_code == 502
+    # The pull is a job: it fails naming the connection, and is tried again later.
+    job = pull(tenant_a, conn)
+    assert job["status"] in ("retrying", "failed") and "Kingdee nowhere" in job["error"], job
     beancount = beancount_target(tenant_a, tmp_path / "n.beancount")
     assert tenant_a.api.post(f"finance/posting/targets/{beancount}/requisitions", {"since": TODAY}).status_code == 409

@@ -125,3 +125,83 @@ def test_the_run_message_follows_the_runs_status(app):
         assert "done: 3 posted, 1 refused of 9" in run_message(run("done"))
         assert "tries again by itself: QuickBooks throttled" in run_message(run("waiting", "QuickBooks throttled"))
         assert "failed: the token was refused" in run_message(run("failed", "the token was refused"))
+
+
+def test_the_seller_pulls_kingdee_requisitions_and_sees_the_stocking_requests(tenant_a, portal, tmp_path):
+    """The requisitions page starts the pull job, shows its live panel and the lines with the
+    stocking requests they became, in English and Chinese; pulling again creates nothing."""
+    from datetime import date, timedelta
+
+    import httpx
+
+    from core import connections
+    from plugins.accounting.kingdee.emulator import KingdeeEmulator
+    from tests.support import body
+
+    s = shop(tenant_a)
+    emulator = KingdeeEmulator()  # its own: no requisitions of other tests
+    base = "http://kingdee-pull-page.test"
+    connections.route(base, transport=httpx.WSGITransport(app=emulator))
+    try:
+        created = tenant_a.api.post(
+            "connections",
+            {
+                "kind": "accounting",
+                "plugin": "kingdee",
+                "display_name": "KD page",
+                "settings": emulator.connection_settings(base),
+            },
+        )
+        conn = body(created)["id"]
+        today = date.today().isoformat()
+        soon = (date.today() + timedelta(days=15)).isoformat()
+        number = emulator.add_requisition([("TEE-01", 70, soon, "CK001"), ("NOPE-9", 5, soon, "CK001")], applied=today)
+        mapped = tenant_a.api.put(
+            f"finance/posting/targets/{conn}/mappings",
+            {
+                "mappings": [
+                    {"kind": "material", "local_key": str(s.tee), "external_code": "TEE-01"},
+                    {"kind": "warehouse", "local_key": str(s.wh), "external_code": "CK001"},
+                ]
+            },
+        )
+        assert mapped.status_code == 200, body(mapped)
+        client = portal(tenant_a)
+        assert "Purchase requisitions: pull them as stocking requests" in client.text(f"/finance/posting/{conn}")
+        page = client.text(f"/finance/posting/{conn}/requisitions")
+        assert "Pull requisitions" in page and "Nothing was pulled yet." in page
+
+        started = client.post(f"/finance/posting/{conn}/requisitions/pull", {"since": today})
+        assert started.status_code == 302 and "job=" in started.headers["Location"]
+        html = client.get(started.headers["Location"]).get_data(as_text=True)
+        assert 'class="panel job-live"' in html and "Pull purchase requisitions" in html
+        assert "Stocking requests created" in html  # the job's result, labelled
+        assert number in html and "Stocking request created" in html and "material NOPE-9" in html
+        request_id = next(
+            r["stocking_request_id"]
+            for r in body(tenant_a.api.get(f"finance/posting/targets/{conn}/requisitions"))
+            if r["stocking_request_id"]
+        )
+        assert f"/purchasing/requests/{request_id}" in html
+
+        again = client.post(f"/finance/posting/{conn}/requisitions/pull", {"since": today})
+        assert again.status_code == 302
+        assert len(body(tenant_a.api.get(f"finance/posting/targets/{conn}/requisitions"))) == 2
+        assert len(body(tenant_a.api.get("stocking-requests?per_page=100"))) == 1
+
+        bad = client.post(f"/finance/posting/{conn}/requisitions/pull", {"since": "not a date"})
+        assert bad.status_code == 302
+        assert "Give the date to pull requisitions from." in client.text(f"/finance/posting/{conn}/requisitions")
+
+        client.post("/locale", {"locale": "zh_CN", "next": "/finance/posting"})
+        zh = client.text(f"/finance/posting/{conn}/requisitions")
+        assert "拉取采购申请" in zh and "已创建备货申请" in zh
+
+        viewer = portal(tenant_a, "finance")
+        refused = viewer.post(f"/finance/posting/{conn}/requisitions/pull", {"since": today})
+        assert refused.status_code == 403
+    finally:
+        connections.unroute(base)
+
+    books = beancount_target(tenant_a, tmp_path / "r.beancount", "No requisitions")
+    assert portal(tenant_a).get(f"/finance/posting/{books}/requisitions").status_code == 404
