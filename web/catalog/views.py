@@ -10,9 +10,10 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from core.catalog import service, transfer
-from core.catalog.models import PRODUCT_STATUSES, Product, Sku
+from core.catalog.models import PRODUCT_STATUSES, KitComponent, Product, Sku
 from core.db import session
 from core.errors import DomainError, InvalidTransition, ValidationError
 from web.auth import login_required
@@ -434,6 +435,48 @@ def skus() -> str:
     return render_template("catalog/skus.html", page=paginate(stmt), args=args)
 
 
+def _sku_rows(stmt: Any) -> Any:
+    """The SKUs `stmt` selects, a chunk at a time with their products and components."""
+    from web import exports
+
+    return exports.rows_of(
+        stmt.options(selectinload(Sku.product), selectinload(Sku.components).selectinload(KitComponent.component))
+    )
+
+
+def _sku_status(s: Sku) -> str:
+    text = str(STATUS_LABELS.get(s.status, s.status))
+    return text if s.active else f"{text}, {_('Inactive')}"
+
+
+@bp.route("/skus/export")
+@login_required("catalog:read")
+def skus_export() -> Any:
+    """The SKUs the list's filters (search, status, usable for) select."""
+    from web import exports
+    from web.portal import title_text
+
+    args = request.args
+    usable = args.get("usable_for") or None
+    stmt = service.sku_query(
+        q=args.get("q"), status=args.get("status") or None, usable_for=usable if usable in service.PURPOSES else None
+    )
+    columns = [_("SKU"), _("Product"), _("Variant"), _("Barcode"), _("Kit"), _("Status")]
+    return exports.respond(
+        "skus",
+        columns,
+        _sku_rows(stmt),
+        lambda s: (
+            s.code or "",
+            title_text(s.product),
+            _option_text(s),
+            s.barcode or "",
+            str(KIT_LABELS.get(s.kit_type, s.kit_type)) if s.kit_type else "",
+            _sku_status(s),
+        ),
+    )
+
+
 def _dotted(sku: Sku) -> dict[str, Any]:
     from core.catalog.schemas import sku_view
 
@@ -523,6 +566,28 @@ def kits() -> str:
     )
 
 
+@bp.route("/kits/export")
+@login_required("catalog:read")
+def kits_export() -> Any:
+    """The kits the list's search selects, each with its components (quantity x SKU)."""
+    from web import exports
+    from web.portal import title_text
+
+    columns = [_("Kit SKU"), _("Product"), _("Type"), _("Components"), _("Status")]
+    return exports.respond(
+        "kits",
+        columns,
+        _sku_rows(service.sku_query(kit_type="any", q=request.args.get("q"))),
+        lambda s: (
+            s.code or "",
+            title_text(s.product),
+            str(KIT_LABELS.get(s.kit_type, s.kit_type)),
+            ", ".join(f"{c.quantity} x {c.component.code or ''}" for c in s.components),
+            _sku_status(s),
+        ),
+    )
+
+
 @bp.route("/kits/new", methods=["GET", "POST"])
 @login_required("catalog:write")
 def kits_new() -> Any:
@@ -581,12 +646,7 @@ def mappings() -> str:
 
 def _render_mappings(form: Form) -> str:
     args = request.args
-    connection = args.get("connection_id") or None
-    try:
-        stmt = service.mapping_query(connection_id=uuid.UUID(connection) if connection else None, q=args.get("q"))
-    except ValueError:
-        stmt = service.mapping_query(q=args.get("q"))
-    page = paginate(stmt)
+    page = paginate(service.mapping_query(**_mapping_filters()))
     skus = (
         {
             s.id: s
@@ -605,6 +665,37 @@ def _render_mappings(form: Form) -> str:
         connections=connections,
         connection_names={c.id: c.display_name for c in connections},
         connection_options=[(str(c.id), c.display_name) for c in connections],
+    )
+
+
+def _mapping_filters() -> dict[str, Any]:
+    args = request.args
+    try:
+        connection = uuid.UUID(args["connection_id"]) if args.get("connection_id") else None
+    except ValueError:
+        connection = None
+    return {"connection_id": connection, "q": args.get("q")}
+
+
+@bp.route("/mappings/export")
+@login_required("catalog:read")
+def mappings_export() -> Any:
+    """The listing mappings the list's filters (connection, seller SKU) select."""
+    from web import exports
+
+    names = {c.id: c.display_name for c in _channel_connections()}
+    codes: dict[uuid.UUID, str] = {}
+
+    def prepare(chunk: list[Any]) -> None:
+        codes.clear()
+        codes.update(service.sku_codes({m.sku_id for m in chunk}))
+
+    columns = [_("Connection"), _("Seller SKU"), _("SKU"), _("Quantity"), _("Note")]
+    return exports.respond(
+        "listing-mappings",
+        columns,
+        exports.rows_of(service.mapping_query(**_mapping_filters()), prepare=prepare),
+        lambda m: (names.get(m.connection_id, ""), m.seller_sku, codes.get(m.sku_id, ""), m.quantity, m.note),
     )
 
 
