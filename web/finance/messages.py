@@ -31,6 +31,26 @@ BILL_STATUSES = {"open": _l("Open"), "partially_paid": _l("Partially paid"), "pa
 BILL_KINDS = {"purchase": _l("Goods"), "freight": _l("Forwarder")}
 PAYMENT_KINDS = {"payment": _l("Payment"), "prepayment": _l("Prepayment")}
 PER = {"shop": _l("per shop"), "warehouse": _l("per warehouse")}
+EXPENSE_KIND_LABELS = {
+    "platform_fee": _l("Platform fee"),
+    "ad_invoice": _l("Ad invoice"),
+    "freight_bill": _l("Freight bill (forwarder)"),
+    "carrier_invoice": _l("Carrier invoice"),
+    "other": _l("Other cost"),
+}
+EXPENSE_STATUS_LABELS = {"draft": _l("Draft"), "approved": _l("Approved")}
+LINK_LABELS = {
+    "shop": _l("Shop"),
+    "sku": _l("SKU"),
+    "order": _l("Order"),
+    "first_leg": _l("First leg"),
+    "shipment": _l("Shipment"),
+}
+LANDED_LABELS = {
+    "freight": _l("Landed cost: freight"),
+    "duty": _l("Landed cost: duty"),
+    "insurance": _l("Landed cost: insurance"),
+}
 BANDS = {
     "current": _l("Not yet due"),
     "1-30": _l("1–30 days"),
@@ -95,6 +115,7 @@ RULE_TITLES = (
     N_("Prepayment applied to a bill: the payable against the prepayment, each at its own rate"),
     N_("Purchase receipt: inventory at the order price against goods received not invoiced"),
     N_("Return to supplier: the credit due against the book value that left stock"),
+    N_("Expense document: platform fees, advertising, carrier invoices over their labels, owed to the vendor"),
 )
 
 FIXED = (
@@ -115,6 +136,17 @@ FIXED = (
     N_("must be a whole number"),
     N_("must be a number"),
     N_("must be a finite number"),
+    N_("give at least one line"),
+    N_("name the vendor, or give supplier_id"),
+    N_("a freight bill is from a forwarder: name the supplier"),
+    N_("a freight bill's line is for one first leg: link it"),
+    N_("link the shop, SKU or order the advertising was for"),
+    N_("give a weight above 0, or none"),
+    N_("no such shop"),
+    N_("no such sku"),
+    N_("no such order"),
+    N_("no such first leg"),
+    N_("no such shipment"),
 )
 
 PATTERNS = (
@@ -215,6 +247,24 @@ PATTERNS = (
         N_("settlement %(id)s is closed and changes no more"),
     ),
     (re.compile(r"^must be at least (?P<n>\S+)$"), N_("must be at least %(n)s")),
+    (re.compile(r"^use one of (?P<choices>[\w, ]+)$"), N_("use one of %(choices)s")),
+    (re.compile(r"^name the role to book to: (?P<choices>[\w, ]+)$"), N_("name the role to book to: %(choices)s")),
+    (
+        re.compile(r"^shipment (?P<number>\S+) has no label bought to match$"),
+        N_("shipment %(number)s has no label bought to match"),
+    ),
+    (
+        re.compile(r"^shipment (?P<number>\S+) is already on (?P<where>\S+)$"),
+        N_("shipment %(number)s is already on %(where)s"),
+    ),
+    (
+        re.compile(r"^the label of (?P<number>\S+) was bought in (?P<a>\w*), the invoice is in (?P<b>\w{3})$"),
+        N_("the label of %(number)s was bought in %(a)s, the invoice is in %(b)s"),
+    ),
+    (
+        re.compile(r"^(?P<vendor>.+)'s invoice (?P<ref>.+) is already recorded as (?P<number>\S+)$"),
+        N_("%(vendor)s's invoice %(ref)s is already recorded as %(number)s"),
+    ),
     (re.compile(r"^'(?P<value>.*)' is not a whole number$"), N_("%(value)s is not a whole number")),
     (re.compile(r"^'(?P<value>.*)' is not a number$"), N_("%(value)s is not a number")),
 )

@@ -267,4 +267,4 @@ FEE_SOURCES = {
 
 
 # The chart, rules and mapping; bills and payments; posting to accounting systems; settlements.
-from web.finance import accounts, payables, posting, settlements  # noqa: E402,F401
+from web.finance import accounts, expenses, payables, posting, settlements  # noqa: E402,F401

@@ -19,6 +19,10 @@ Money = fields.Decimal(as_string=True)
 class ExpenseLinkInSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(LINK_TYPES))
     id = fields.UUID(metadata={"description": "The shop (channel connection), SKU, order, first leg or shipment"})
+    number = fields.String(
+        validate=validate.Length(1, 200),
+        metadata={"description": "Instead of id: the shop's name, SKU code, order number, first leg number"},
+    )
     tracking_number = fields.String(
         validate=validate.Length(1, 100), metadata={"description": "A shipment by its tracking number"}
     )

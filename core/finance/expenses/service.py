@@ -28,7 +28,7 @@ from core import validation as f
 from core.db import get_or_none, session, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from core.finance.events import ExpenseApproved, ExpenseLineApproved, ExpenseLink
-from core.finance.expenses.models import EXPENSE_KINDS, LINK_TYPES, Expense, ExpenseLine
+from core.finance.expenses.models import EXPENSE_KINDS, EXPENSE_STATUSES, LINK_TYPES, Expense, ExpenseLine
 from core.finance.rules.expenses import LINE_ROLES
 from core.finance.service.setup import tenant_facts
 from core.money import round_money
@@ -37,6 +37,7 @@ from core.tenancy import current_actor
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
+KINDS, STATUSES = EXPENSE_KINDS, EXPENSE_STATUSES  # for the doors, which read no models
 MAX_LINES = 500
 MAX_LINKS = 500
 LANDED_COMPONENTS = ("freight", "duty", "insurance")
@@ -93,7 +94,7 @@ def expense_query(
 def create(data: dict[str, Any]) -> Expense:
     """A draft expense: `kind`, `supplier_id` or `vendor`, `reference` (the vendor's invoice
     number), `currency`, `expense_date`, `note`, `lines` [{description, amount, role, links:
-    [{type, id, weight}]}] (a shipment may be named by `tracking_number`)."""
+    [{type, id or number, weight}]}] (see `_resolve` for what a number names)."""
     fields = _read(data)
     _unique(fields["kind"], fields["vendor"], fields["reference"], None)
     expense = Expense(
@@ -309,7 +310,8 @@ def _link(errors: f.Errors, at: str, kind: str, item: Any) -> dict[str, Any] | N
         errors.add(f"{at}.weight", "give a weight above 0, or none")
     found = _resolve(typ, item)
     if found is None:
-        what = "tracking_number" if typ == "shipment" and not item.get("id") else "id"
+        named = [k for k in ("id", "tracking_number", "number") if item.get(k)]
+        what = named[0] if named else "id"
         errors.add(f"{at}.{what}", f"no such {typ.replace('_', ' ')}")
         return None
     if "problem" in found:
@@ -321,30 +323,26 @@ def _link(errors: f.Errors, at: str, kind: str, item: Any) -> dict[str, Any] | N
 
 
 def _resolve(typ: str, item: dict[str, Any]) -> dict[str, Any] | None:
-    """The linked document of this tenant (None: none such), through its capability's service."""
-    ident = item.get("id")
+    """The linked document of this tenant (None: none such), through its capability's service:
+    by `id`, or by what people and files name it with (`number`): the shop's name, the SKU's
+    code, the order's number or channel order id, the first leg's number, the shipment's
+    tracking number."""
+    ident, number = item.get("id"), str(item.get("number") or item.get("tracking_number") or "").strip()
     try:
         key = uuid.UUID(str(ident)) if ident else None
     except ValueError:
         return None
+    if key is None and not number:
+        return None
     base = {"type": typ, "weight": "1", "shop_id": None, "order_id": None, "sku_id": None, "warehouse_id": None}
     if typ == "shop":
-        from tenants.service import connection_facts
-
-        conn = connection_facts(key) if key else None
-        if conn is None or conn.kind != "channel":
-            return None
-        return {**base, "id": str(conn.id), "number": conn.display_name, "shop_id": str(conn.id)}
+        conn = _shop(key, number)
+        return conn and {**base, "id": str(conn.id), "number": conn.display_name, "shop_id": str(conn.id)}
     if typ == "sku":
-        from core.catalog.service import get_sku
-
-        try:
-            sku = get_sku(key) if key else None
-        except NotFound:
-            return None
+        sku = _sku(key, number)
         return sku and {**base, "id": str(sku.id), "number": sku.code, "sku_id": str(sku.id)}
     if typ == "order":
-        order = _order(key)
+        order = _order(key, number)
         return order and {
             **base,
             "id": str(order.id),
@@ -353,42 +351,67 @@ def _resolve(typ: str, item: dict[str, Any]) -> dict[str, Any] | None:
             "shop_id": str(order.connection_id) if order.connection_id else None,
         }
     if typ == "first_leg":
-        from core.inventory.service.transfers import get_transfer
-
-        try:
-            t = get_transfer(key) if key else None
-        except NotFound:
-            return None
-        return t and {
-            **base,
-            "id": str(t.id),
-            "number": t.number,
-            "warehouse_id": str(t.destination_warehouse_id),
-        }
-    return _shipment(key, item.get("tracking_number"), base)
+        t = _first_leg(key, number)
+        return t and {**base, "id": str(t.id), "number": t.number, "warehouse_id": str(t.destination_warehouse_id)}
+    return _shipment(key, number, base)
 
 
-def _order(key: uuid.UUID | None) -> Any:
-    from core.orders.service import get_order
+def _shop(key: uuid.UUID | None, name: str) -> Any:
+    from tenants.service import connection_facts, connections_facts
 
+    if key:
+        conn = connection_facts(key)
+    else:
+        conn = next((c for c in connections_facts().values() if c.kind == "channel" and c.display_name == name), None)
+    return conn if conn is not None and conn.kind == "channel" else None
+
+
+def _sku(key: uuid.UUID | None, code: str) -> Any:
+    from core.catalog.service import find_sku_by_code, get_sku
+
+    if not key:
+        return find_sku_by_code(code)
     try:
-        return get_order(key) if key else None
+        return get_sku(key)
     except NotFound:
         return None
 
 
-def _shipment(key: uuid.UUID | None, tracking: Any, base: dict[str, Any]) -> dict[str, Any] | None:
+def _first_leg(key: uuid.UUID | None, number: str) -> Any:
+    from core.inventory.service.transfers import get_transfer, list_transfers
+
+    if not key:
+        rows = session.execute(list_transfers("first_leg", q=number).limit(20)).scalars()
+        return next((t for t in rows if t.number == number), None)
+    try:
+        return get_transfer(key)
+    except NotFound:
+        return None
+
+
+def _order(key: uuid.UUID | None, number: str = "") -> Any:
+    from core.orders.service import get_order, order_query
+
+    if not key:
+        rows = session.execute(order_query(q=number).limit(20)).scalars() if number else ()
+        return next((o for o in rows if number in (o.number, o.external_order_id)), None)
+    try:
+        return get_order(key)
+    except NotFound:
+        return None
+
+
+def _shipment(key: uuid.UUID | None, tracking: str, base: dict[str, Any]) -> dict[str, Any] | None:
     """A shipment with the label bought for it: its cost is the link's weight."""
     from core.shipping import service as shipping
 
-    shipment = None
     if key:
         try:
             shipment = shipping.get_shipment(key)
         except NotFound:
             return None
-    elif tracking and isinstance(tracking, str):
-        shipment = shipping.shipment_by_tracking(tracking.strip())
+    else:
+        shipment = shipping.shipment_by_tracking(tracking)
     if shipment is None:
         return None
     label = shipping.label_of(shipment)

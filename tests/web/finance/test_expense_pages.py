@@ -1,0 +1,97 @@
+"""Expense documents in the portal: a new ad invoice whose lines name SKU codes and an order
+number (a code that names nothing is refused beside its line, what was typed kept), the draft
+approved with its voucher listed, the list with its filters; in English and in Chinese."""
+
+from __future__ import annotations
+
+from tests.core.finance.helpers import shipped, shop, sku_line, vouchers
+from tests.web.conftest import visible_text
+from tests.web.finance.test_ledger_setup_pages import chinese
+
+
+def _codes(s):
+    from core.catalog.service import get_sku
+
+    with s.tenant.scope():
+        return get_sku(s.tee).code, get_sku(s.cap).code
+
+
+def test_an_ad_invoice_is_entered_approved_and_booked_in_english(tenant_a, tenant_b, portal):
+    s = shop(tenant_a)
+    order = shipped(s, sku_line(s, s.tee, 1, "20.00"))
+    tee, cap = _codes(s)
+    client = portal(s.tenant, "finance")
+    page = client.text("/finance/expenses/new")
+    assert "New expense document" in page and "Ad invoice" in page and "Carrier invoice" in page
+    fields = {
+        "kind": "ad_invoice",
+        "vendor": "Google Ads",
+        "reference": "GA-11",
+        "currency": "CNY",
+        "expense_date": "",
+        "lines.0.description": "Campaigns",
+        "lines.0.amount": "90.00",
+        "lines.0.link_type": "sku",
+        "lines.0.link": f"{tee}, NO-SUCH-SKU",
+        "lines.2.description": "Retargeting",
+        "lines.2.amount": "10.00",
+        "lines.2.link_type": "order",
+        "lines.2.link": order.number,
+    }
+    refused = client.post("/finance/expenses/new", fields)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    cell = html.split('name="lines.0.link"')[1].split("</td>")[0]
+    assert "no such sku" in cell and "NO-SUCH-SKU" in cell  # beside the line, as typed
+    assert 'value="Retargeting"' in html
+    assert vouchers(s.tenant, "expense", "x") == [] and "GA-11" not in client.text("/finance/expenses")
+
+    saved = client.post("/finance/expenses/new", {**fields, "lines.0.link": f"{tee}, {cap}"})
+    assert saved.status_code == 302, visible_text(saved.get_data(as_text=True))[:500]
+    detail_url = saved.headers["Location"]
+    detail = client.text(detail_url)
+    assert "Draft" in detail and "100.00 CNY" in detail and tee in detail and order.number in detail
+    approved = client.post(detail_url, {})
+    assert approved.status_code == 302
+    detail = client.text(detail_url)
+    assert "approved; it is booked as a voucher" in detail and "Booked" in detail
+    assert "Approve expense" not in client.get(detail_url).get_data(as_text=True)  # no button once approved
+    listed = client.text("/finance/expenses?kind=ad_invoice&status=approved")
+    assert "GA-11" in listed and "Google Ads" in listed and "Booked" in listed
+    assert "GA-11" not in client.text("/finance/expenses?kind=carrier_invoice")
+    # A viewer reads but neither enters nor approves; another tenant finds nothing.
+    viewer = portal(s.tenant, "viewer")
+    assert "New expense document" not in viewer.text("/finance/expenses")
+    assert viewer.post(detail_url, {}).status_code == 403
+    assert portal(tenant_b).get(detail_url).status_code == 404
+
+
+def test_the_expense_pages_in_chinese(tenant_a, portal):
+    s = shop(tenant_a)
+    tee, _cap = _codes(s)
+    client = chinese(portal(s.tenant, "finance"))
+    page = client.text("/finance/expenses/new")
+    assert "新建费用单" in page and "广告发票" in page and "承运商账单" in page
+    refused = client.post(
+        "/finance/expenses/new",
+        {"kind": "ad_invoice", "vendor": "巨量引擎", "reference": "JL-1", "currency": "CNY", "lines.0.amount": "5"},
+    )
+    assert refused.status_code == 422
+    assert "请关联该广告费所属的店铺、SKU 或订单" in visible_text(refused.get_data(as_text=True))
+    saved = client.post(
+        "/finance/expenses/new",
+        {
+            "kind": "ad_invoice",
+            "vendor": "巨量引擎",
+            "reference": "JL-1",
+            "currency": "CNY",
+            "lines.0.amount": "5",
+            "lines.0.link_type": "sku",
+            "lines.0.link": tee,
+        },
+    )
+    assert saved.status_code == 302
+    detail = client.text(saved.headers["Location"])
+    assert "草稿" in detail and "审核" in detail
+    listed = client.text("/finance/expenses")
+    assert "费用单" in listed and "JL-1" in listed and "广告发票" in listed
