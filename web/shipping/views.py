@@ -28,9 +28,8 @@ def _file(content: bytes, mimetype: str, name: str) -> Response:
     return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
-@bp.route("/")
-@login_required("shipping:read")
-def index() -> str:
+def _shipment_filters() -> tuple[dict[str, str], Any]:
+    """The list's filters as the page shows them, and the query they select."""
     args = {k: request.args.get(k, "") for k in ("status", "tracking_status", "carrier", "q")}
     stmt = service.shipment_query(
         status=args["status"] if args["status"] in service.STATUSES else None,
@@ -38,12 +37,62 @@ def index() -> str:
         carrier=args["carrier"] or None,
         q=args["q"] or None,
     )
+    return args, stmt
+
+
+@bp.route("/")
+@login_required("shipping:read")
+def index() -> str:
+    args, stmt = _shipment_filters()
     return render_template(
         "shipping/index.html",
         page=paginate(stmt),
         args=args,
         statuses=service.STATUSES,
         tracking_statuses=service.TRACKING_STATUSES,
+    )
+
+
+@bp.route("/export")
+@login_required("shipping:read")
+def index_export() -> Any:
+    """The shipments the list's filters (status, tracking, carrier, search) select."""
+    from flask import get_template_attribute
+
+    from web import exports
+
+    _args, stmt = _shipment_filters()
+    # The labels the list shows, from the one place they are written.
+    status = get_template_attribute("shipping/_labels.html", "STATUS")
+    tracking = get_template_attribute("shipping/_labels.html", "TRACKING")
+    columns = [
+        _("Shipment"),
+        _("Order"),
+        _("Carrier"),
+        _("Service"),
+        _("Status"),
+        _("Tracking number"),
+        _("Tracking"),
+        _("Cost"),
+        _("Currency"),
+        _("Created at"),
+    ]
+    return exports.respond(
+        "shipments",
+        columns,
+        exports.rows_of(stmt),
+        lambda s: (
+            s.number,
+            s.order_number,
+            s.carrier,
+            s.service,
+            str(status.get(s.status, s.status)),
+            s.tracking_number or "",
+            str(tracking.get(s.tracking_status or "", s.tracking_status)),
+            s.amount,
+            s.currency if s.amount is not None else "",
+            s.created_at,
+        ),
     )
 
 
