@@ -100,6 +100,48 @@ def _list_page(problems: list[str] | None = None, status: int = 200) -> Any:
     )
 
 
+@bp.route("/settlements/export")
+@login_required("finance:read")
+def settlements_export() -> Any:
+    """Every settlement of the list, newest first, its total to the currency's minor unit."""
+    from core.money import round_money
+    from web import exports
+
+    shops = dict(_shops())
+    columns = [
+        _("Settlement"),
+        _("Shop"),
+        _("Period"),
+        _("Deposit date"),
+        _("Total"),
+        _("Currency"),
+        _("Lines"),
+        _("Unmatched"),
+        _("Status"),
+    ]
+
+    def period(s: Any) -> str:
+        start, end = (x.date().isoformat() if x else "" for x in (s.start_at, s.end_at))
+        return f"{start} – {end}" if start or end else ""
+
+    return exports.respond(
+        "settlements",
+        columns,
+        exports.rows_of(settlements.settlement_query()),
+        lambda s: (
+            s.external_id,
+            shops.get(str(s.connection_id), s.channel),
+            period(s),
+            s.deposit_date,
+            round_money(s.total, s.currency) if s.total is not None else None,
+            s.currency,
+            s.line_count,
+            s.unmatched_count,
+            str(STATUS_LABELS.get(s.status, s.status)),
+        ),
+    )
+
+
 @bp.route("/settlements/upload", methods=["POST"])
 @login_required("finance:read")
 def settlements_upload() -> Any:

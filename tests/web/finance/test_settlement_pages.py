@@ -181,3 +181,29 @@ def test_the_upload_takes_a_gzip_report_and_refuses_other_formats_naming_those_a
     assert resp.status_code == 302, resp.get_data(as_text=True)
     (s,) = body(books.tenant.api.get("finance/settlements"))
     assert s["external_id"] == sid and s["line_count"] == 4
+
+
+def test_the_settlements_list_exports_as_csv_and_xlsx(case, portal, tenant_b):
+    from tests.web.conftest import export_csv, export_xlsx
+
+    books, order, sid, text = case
+    client = portal(books.tenant)
+    assert _upload(client, text, books.conn).status_code == 302
+    assert "/finance/settlements/export?format=csv" in client.get("/finance/settlements").get_data(as_text=True)
+    rows = export_csv(client.get("/finance/settlements/export?format=csv"))
+    assert rows[0] == [
+        "Settlement",
+        "Shop",
+        "Period",
+        "Deposit date",
+        "Total",
+        "Currency",
+        "Lines",
+        "Unmatched",
+        "Status",
+    ]
+    ((number, shop_name, period, deposit, total, currency, *_rest),) = rows[1:]
+    assert (number, shop_name, currency) == (sid, "Amazon US", "USD") and " – " in period and deposit
+    sheet = export_xlsx(client.get("/finance/settlements/export?format=xlsx"))
+    assert sheet[1][0] == sid and float(sheet[1][4]) == float(total) and isinstance(sheet[1][6], int)
+    assert export_csv(portal(tenant_b).get("/finance/settlements/export?format=csv"))[1:] == []
