@@ -43,11 +43,10 @@ from core.finance.events import CategoryTotal, SettlementReconciled
 from core.finance.settlements.categories import BOOKING, ORDER_SALE
 from core.finance.settlements.models import REASONS, Settlement, SettlementLine, SettlementOrder
 from core.messages import Msg
-from core.money import round_money
+from core.money import minor_unit
 from core.tenancy import current_actor, current_tenant_id
 
 ZERO = Decimal(0)
-CHUNK = 2000
 SALE = tuple(sorted(ORDER_SALE - {"withheld_tax"}))
 # Payment sources that are one of an order's gateways, not its marketplace (decision 0014).
 SPLIT_TENDER_SOURCES = frozenset(("paypal",))
@@ -255,7 +254,12 @@ def refresh_orders(s: Settlement, order_keys: Iterable[str] | None = None) -> in
         gone = gone.where(_result_key(R.order_id, R.external_order_id).in_(keys))
     session.execute(gone)
     names, rows = _results(s, keys)
-    written = session.connection().execute(insert(R.__table__).from_select(names, rows)).rowcount
+    # rowcount of an INSERT is kept only when asked for (SQLAlchemy 2.0, preserve_rowcount).
+    written = (
+        session.connection()
+        .execute(insert(R.__table__).from_select(names, rows).execution_options(preserve_rowcount=True))
+        .rowcount
+    )
     t = R.__table__
     mine = and_(t.c.tenant_id == current_tenant_id(), t.c.settlement_id == s.id)
     by_order = [{"o": o, "r": r, "n": n} for (o, _x), (r, n) in kept.items() if o is not None]
@@ -284,8 +288,6 @@ def _results(s: Settlement, keys: list[str] | None) -> tuple[list[str], Any]:
     refund lines it has; `expected` = total - refunded of the order, `earlier` what earlier
     settlements of the shop paid for it, `difference = expected - earlier - settled` in the
     currency's minor unit, and its reason from reference §3.5 when the cause is plain."""
-    from core.money import MINOR_UNITS
-
     L, tenant = SettlementLine, current_tenant_id()
     # The statement is no ORM select, so the tenant filter is written out (RLS holds it too).
     g = (
@@ -329,9 +331,9 @@ def _results(s: Settlement, keys: list[str] | None) -> tuple[list[str], Any]:
             func.coalesce(g.c.fees, ZERO).label("fees"),
             func.coalesce(g.c.withheld, ZERO).label("withheld"),
             func.coalesce(g.c.refunds, 0).label("refunds"),
-            case(
-                (found, func.round(expected - before - settled, MINOR_UNITS.get(s.currency, 2))), else_=-settled
-            ).label("difference"),
+            case((found, func.round(expected - before - settled, minor_unit(s.currency))), else_=-settled).label(
+                "difference"
+            ),
         )
         .select_from(
             g.outerjoin(o, and_(o.c.id == g.c.order_id, o.c.tenant_id == tenant)).outerjoin(
@@ -464,76 +466,56 @@ def book(s: Settlement) -> None:
     s.booked_at = utcnow()
 
 
-def _value_chunk(s: Settlement, sums: list[Any], functional: str) -> tuple[Decimal, Decimal, Decimal]:
-    """(valued amount, its functional value, unvalued amount) of some orders' sale sums."""
-    from core.finance.models import Voucher, VoucherLine
-
-    ids = sorted({o for o, _r, _a in sums if o is not None})
-    rates: dict[tuple[uuid.UUID, str], Decimal] = {}
-    if ids:
-        for order_id, event, rate in session.execute(
-            select(VoucherLine.order_id, Voucher.event_name, func.max(VoucherLine.rate))
-            .join(Voucher, Voucher.id == VoucherLine.voucher_id)
-            .where(
-                VoucherLine.order_id.in_(ids),
-                VoucherLine.currency == s.currency,
-                Voucher.event_name.in_(("order.shipped", "order.refunded")),
-                Voucher.status == "posted",
-                Voucher.reverses_id.is_(None),
-            )
-            .group_by(VoucherLine.order_id, Voucher.event_name)
-        ):
-            rates[(order_id, event)] = rate
-    valued, value, unvalued = ZERO, ZERO, ZERO
-    for order_id, refund, amount in sums:
-        amount = amount or ZERO
-        rate = None
-        if order_id is not None:
-            rate = (rates.get((order_id, "order.refunded")) if refund else None) or rates.get(
-                (order_id, "order.shipped")
-            )
-        if rate is None:
-            unvalued += amount
-            continue
-        valued += amount
-        value += round_money(amount * rate, functional)
-    return valued, value, unvalued
-
-
 def _sales_value(s: Settlement) -> tuple[Decimal, Decimal | None, Decimal]:
     """(sale amount with a known booking rate, its functional value, sale amount without one).
     The rate of an order is the one its shipment's voucher booked the receivable at; a refund
-    line takes the rate of the order's refund voucher when there is one."""
+    line takes the rate of the order's refund voucher when there is one. One query: each
+    order's sale sums (its refunds apart) valued at its rates, rounded per sum, added up."""
+    from core.finance.models import Voucher, VoucherLine
     from core.finance.service.setup import functional_currency
 
-    L = SettlementLine
+    L, tenant = SettlementLine, current_tenant_id()
     functional = functional_currency()
-    is_refund = L.transaction_type.ilike("%refund%")
-    sums = (
-        select(L.order_id, is_refund, func.sum(L.amount))
-        .where(L.settlement_id == s.id, L.category.in_(tuple(ORDER_SALE)))
-        .group_by(L.order_id, is_refund)
-        .order_by(L.order_id)
-    )
+    sale = and_(L.tenant_id == tenant, L.settlement_id == s.id, L.category.in_(tuple(ORDER_SALE)))
     if s.currency == functional:
-        total = session.execute(
-            select(func.coalesce(func.sum(L.amount), ZERO)).where(
-                L.settlement_id == s.id, L.category.in_(tuple(ORDER_SALE))
-            )
-        ).scalar_one()
+        total = session.execute(select(func.coalesce(func.sum(L.amount), ZERO)).where(sale)).scalar_one()
         return total, total, ZERO
-    valued, value, unvalued = ZERO, ZERO, ZERO
-    # A chunk of orders at a time, with their booked rates: memory stays flat however many
-    # orders the settlement pays.
-    batch: list[Any] = []
-    for row in session.execute(sums).yield_per(CHUNK):
-        batch.append(row)
-        if len(batch) >= CHUNK:
-            v, val, u = _value_chunk(s, batch, functional)
-            valued, value, unvalued = valued + v, value + val, unvalued + u
-            batch = []
-    v, val, u = _value_chunk(s, batch, functional)
-    valued, value, unvalued = valued + v, value + val, unvalued + u
+    is_refund = L.transaction_type.ilike("%refund%")
+    g = (
+        select(L.order_id, is_refund.label("refund"), func.sum(L.amount).label("amount"))
+        .where(sale)
+        .group_by(L.order_id, is_refund)
+        .subquery("g")
+    )
+    V, VL = Voucher, VoucherLine
+    rates = (
+        select(
+            VL.order_id,
+            func.max(case((V.event_name == "order.shipped", VL.rate))).label("shipped"),
+            func.max(case((V.event_name == "order.refunded", VL.rate))).label("refunded"),
+        )
+        .join(V, V.id == VL.voucher_id)
+        .where(
+            VL.tenant_id == tenant,
+            V.tenant_id == tenant,
+            VL.order_id.in_(select(g.c.order_id).where(g.c.order_id.is_not(None))),
+            VL.currency == s.currency,
+            V.event_name.in_(("order.shipped", "order.refunded")),
+            V.status == "posted",
+            V.reverses_id.is_(None),
+        )
+        .group_by(VL.order_id)
+        .subquery("r")
+    )
+    # A refund's own rate when it has one (not zero), else the shipment's.
+    rate = case((and_(g.c.refund, func.coalesce(rates.c.refunded, 0) != 0), rates.c.refunded), else_=rates.c.shipped)
+    valued, value, unvalued = session.execute(
+        select(
+            func.coalesce(func.sum(case((rate.is_not(None), g.c.amount))), ZERO),
+            func.coalesce(func.sum(func.round(g.c.amount * rate, minor_unit(functional))), ZERO),
+            func.coalesce(func.sum(case((rate.is_(None), g.c.amount))), ZERO),
+        ).select_from(g.outerjoin(rates, rates.c.order_id == g.c.order_id))
+    ).one()
     return valued, (value if valued or not unvalued else None), unvalued
 
 

@@ -202,7 +202,10 @@ def test_an_unknown_order_blocks_closing_until_matched_by_hand_and_reasons_survi
     assert Decimal(results[str(other.id)]["difference"]) == 0 and len(results) == 2
 
     # Another run keeps the manual matches, the reason and the note.
-    assert tenant.api.post(f"finance/settlements/{s['id']}/match").status_code == 202
+    rerun = tenant.api.post(f"finance/settlements/{s['id']}/match")
+    assert rerun.status_code == 202
+    job = body(tenant.api.get(f"jobs/{body(rerun)['match_job_id']}"))
+    assert job["status"] == "succeeded" and job["result"]["orders"] == 2 and job["result"]["unmatched"] == 0, job
     results = {r["order_id"]: r for r in _results(tenant, s["id"])}
     assert results[str(known.id)]["reason"] == "partial_refund" and results[str(known.id)]["note"] == "goodwill $10"
     assert Decimal(results[str(other.id)]["difference"]) == 0
