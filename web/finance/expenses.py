@@ -11,14 +11,17 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.errors import DomainError
+from core.catalog.transfer import ImportRejected
+from core.db import session
+from core.errors import DomainError, ValidationError
 from core.finance import service
 from core.finance.charts import role as chart_role
+from core.finance.expenses import imports
 from core.finance.expenses import service as expenses
 from core.finance.expenses.service import DEFAULT_ROLE, KIND_LINKS, KINDS, LANDED_COMPONENTS, STATUSES
 from core.finance.rules.expenses import LINE_ROLES
 from web.auth import can, login_required
-from web.finance.messages import EXPENSE_KIND_LABELS, EXPENSE_STATUS_LABELS, LINK_LABELS, fail, failed
+from web.finance.messages import EXPENSE_KIND_LABELS, EXPENSE_STATUS_LABELS, LINK_LABELS, fail, failed, translate
 from web.finance.payables import _day, _supplier_label, _suppliers, _today, _uuid
 from web.finance.views import bp
 from web.forms import Form
@@ -46,9 +49,7 @@ def _filters() -> dict[str, Any]:
     }
 
 
-@bp.route("/expenses")
-@login_required("finance:read")
-def expenses_page() -> Any:
+def _list(**extra: Any) -> str:
     service.settings()
     page = paginate(expenses.expense_query(**_filters()))
     return render_template(
@@ -58,7 +59,42 @@ def expenses_page() -> Any:
         args=request.args,
         kinds=EXPENSE_KIND_LABELS,
         statuses=EXPENSE_STATUS_LABELS,
+        columns=imports.COLUMNS,
+        **{"problems": None, "error": None, **extra},
     )
+
+
+@bp.route("/expenses")
+@login_required("finance:read")
+def expenses_page() -> Any:
+    return _list()
+
+
+@bp.route("/expenses/import", methods=["POST"])
+@login_required("finance:write")
+def expenses_import() -> Any:
+    """A CSV or XLSX of expense documents: all of it as drafts, or its problems by line."""
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationError.field("file", "choose a CSV or XLSX file")
+        result = imports.import_expenses(upload.stream.read(), upload.filename)
+    except ImportRejected as exc:
+        session.rollback()
+        problems = [{"line": p.line, "field": p.field, "message": translate(p.message)} for p in exc.rows]
+        return _list(problems=problems), 422
+    except DomainError as exc:
+        session.rollback()
+        return _list(error=translate(exc.errors.get("file", [exc.message])[0])), exc.status_code
+    flash(
+        _(
+            "%(created)s expense document(s) imported as drafts; %(skipped)s already recorded.",
+            created=len(result.created),
+            skipped=len(result.skipped),
+        ),
+        "success",
+    )
+    return redirect(url_for(".expenses_page"))
 
 
 def _context() -> dict[str, Any]:

@@ -147,6 +147,9 @@ FIXED = (
     N_("no such order"),
     N_("no such first leg"),
     N_("no such shipment"),
+    N_("missing column"),
+    N_("missing column: give vendor or supplier"),
+    N_("choose a CSV or XLSX file"),
 )
 
 PATTERNS = (
@@ -248,6 +251,12 @@ PATTERNS = (
     ),
     (re.compile(r"^must be at least (?P<n>\S+)$"), N_("must be at least %(n)s")),
     (re.compile(r"^use one of (?P<choices>[\w, ]+)$"), N_("use one of %(choices)s")),
+    (re.compile(r"^unknown column; use (?P<columns>[\w, ]+)$"), N_("unknown column; use %(columns)s")),
+    (
+        re.compile(r"^differs from line (?P<line>\d+) of the same document$"),
+        N_("differs from line %(line)s of the same document"),
+    ),
+    (re.compile(r"^no supplier with the code (?P<code>.+)$"), N_("no supplier with the code %(code)s")),
     (re.compile(r"^name the role to book to: (?P<choices>[\w, ]+)$"), N_("name the role to book to: %(choices)s")),
     (
         re.compile(r"^shipment (?P<number>\S+) has no label bought to match$"),

@@ -6,10 +6,11 @@ import uuid
 from typing import Any
 
 from flask.views import MethodView
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from core.finance.blueprint import blp
-from core.finance.expenses import service
+from core.finance.expenses import imports, service
 from core.finance.expenses.models import EXPENSE_KINDS, EXPENSE_STATUSES, LINK_TYPES, Expense, ExpenseLine
 from core.http import Schema, paged, requires
 
@@ -168,3 +169,33 @@ class ExpenseOne(MethodView):
 def approve_expense(expense_id: uuid.UUID) -> Any:
     """Approve a draft: it is booked as a voucher (a freight bill through its forwarder's bill)."""
     return service.view(service.approve(expense_id))
+
+
+class ExpenseImportFileSchema(Schema):
+    file = Upload(required=True, metadata={"description": "CSV or XLSX, one row per line (docs/finance.md)"})
+
+
+class ExpenseImportResultSchema(Schema):
+    created = fields.Integer()
+    expense_ids = fields.List(fields.UUID())
+    skipped = fields.List(fields.String(), metadata={"description": "Documents already recorded"})
+
+
+@blp.route("/expenses/import", methods=["POST"])
+@blp.arguments(ExpenseImportFileSchema, location="files")
+@blp.response(201, ExpenseImportResultSchema)
+@blp.alt_response(200, schema=ExpenseImportResultSchema, description="Every document was recorded already")
+@requires("finance:write")
+def import_expenses(files: dict[str, Any]) -> Any:
+    """Import expense documents from CSV or XLSX, one row per line; rows with the same kind,
+    vendor and reference are one document. The whole file is checked first: any problem is
+    reported as `errors.rows` [{line, field, message}] with 422 and nothing is imported.
+    Documents come in as drafts; one already recorded is skipped."""
+    upload = files["file"]
+    result = imports.import_expenses(upload.stream.read(), upload.filename or "")
+    out = {
+        "created": len(result.created),
+        "expense_ids": [e.id for e in result.created],
+        "skipped": result.skipped,
+    }
+    return out, 201 if result.created else 200

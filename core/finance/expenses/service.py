@@ -91,6 +91,12 @@ def expense_query(
     return stmt
 
 
+def check(data: dict[str, Any]) -> dict[str, Any]:
+    """What `create` would write (the vendor as it is recorded, the lines resolved), or a
+    ValidationError naming each field; writes nothing (an import checks its whole file so)."""
+    return _read(data)
+
+
 def create(data: dict[str, Any]) -> Expense:
     """A draft expense: `kind`, `supplier_id` or `vendor`, `reference` (the vendor's invoice
     number), `currency`, `expense_date`, `note`, `lines` [{description, amount, role, links:

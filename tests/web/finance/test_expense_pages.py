@@ -95,3 +95,23 @@ def test_the_expense_pages_in_chinese(tenant_a, portal):
     assert "草稿" in detail and "审核" in detail
     listed = client.text("/finance/expenses")
     assert "费用单" in listed and "JL-1" in listed and "广告发票" in listed
+
+
+def test_importing_a_file_in_the_portal_lists_its_problems_by_line_in_chinese(tenant_a, portal):
+    import io
+
+    s = shop(tenant_a)
+    tee, _cap = _codes(s)
+    client = chinese(portal(s.tenant, "finance"))
+    assert "导入费用单" in client.text("/finance/expenses")
+    header = "kind,vendor,reference,currency,date,description,amount,role,link_type,links\n"
+    bad = header + "ad_invoice,Meta,M-1,CNY,2026-11-30,,5.00,,sku,NOPE\nplatform_fee,Amazon,,CNY,,,1.00,,,\n"
+    resp = client.post("/finance/expenses/import", {"file": (io.BytesIO(bad.encode()), "e.csv")})
+    text = visible_text(resp.get_data(as_text=True))
+    assert resp.status_code == 422 and "文件中有 2 个问题；未导入任何内容。" in text
+    assert "没有这个 SKU" in text and "reference" in text
+    good = header + f"ad_invoice,Meta,M-1,CNY,2026-11-30,,5.00,,sku,{tee}\n"
+    done = client.post("/finance/expenses/import", {"file": (io.BytesIO(good.encode()), "e.csv")})
+    assert done.status_code == 302
+    listed = client.text("/finance/expenses")
+    assert "已导入 1 张费用单（草稿）；0 张此前已登记。" in listed and "M-1" in listed
