@@ -1,7 +1,8 @@
 """A list of the portal as a download, through Tradelane's one writer (`core/exports.py`:
 CSV with a BOM, streamed; XLSX written row by row). This module adds what a page needs: the
-format `?format=` asks for, refused in the reader's language, and the reader's locale and
-time zone fixed before the body is written, so translated cells read as the page does.
+format `?format=` asks for, refused in the reader's language, the reader's locale fixed
+before the body is written (translated cells read as the page does), and times in the
+tenant's time zone.
 
     @bp.route("/export")
     @login_required("suppliers:read")
@@ -14,6 +15,7 @@ time zone fixed before the body is written, so translated cells read as the page
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from flask import Response, request
@@ -50,5 +52,11 @@ def respond(
 ) -> Response:
     """The download of `items` (see rows_of) in the requested format, named `<name>.<fmt>`."""
     fmt = fmt or chosen_format()
-    get_locale(), get_timezone()  # chosen now, while the request is there to choose them
-    return writer.response(name, [str(c) for c in columns], items, row_of, fmt)
+    get_locale()  # chosen now, while the request is there to choose it
+    zone = get_timezone()
+
+    def local_row(item: Any) -> list[Any]:
+        # Times in the tenant's time zone, as the page shows them (stored in UTC).
+        return [v.astimezone(zone) if isinstance(v, datetime) and v.tzinfo else v for v in row_of(item)]
+
+    return writer.response(name, [str(c) for c in columns], items, local_row, fmt)

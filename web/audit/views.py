@@ -25,9 +25,9 @@ from web.pagination import paginate
 bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
 
 
-@bp.route("/")
-@login_required("audit:read")
-def index() -> str:
+def _filtered() -> tuple[dict[str, str], Any]:
+    """The list's filters (record, actor, action, days in the tenant's time zone) and the
+    entries they select."""
     keys = ("entity_type", "entity_id", "actor", "action", "since", "until")
     filters = {key: request.args.get(key, "").strip() for key in keys}
     stmt = audit_query(entity_type=filters["entity_type"] or None, entity_id=filters["entity_id"] or None)
@@ -40,6 +40,13 @@ def index() -> str:
         stmt = stmt.where(AuditEntry.created_at >= since)
     if until is not None:
         stmt = stmt.where(AuditEntry.created_at < until + timedelta(days=1))
+    return filters, stmt
+
+
+@bp.route("/")
+@login_required("audit:read")
+def index() -> str:
+    filters, stmt = _filtered()
     types = session.execute(select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type)).scalars().all()
     return render_template(
         "audit/index.html",
@@ -48,6 +55,36 @@ def index() -> str:
         types=sorted(types, key=records.record_label),
         records=records,
         summary=records.SUMMARY_FIELDS,
+    )
+
+
+@bp.route("/export")
+@login_required("audit:read")
+def index_export() -> Any:
+    """The entries the list's filters select: when, who, what (action, record and its id) and
+    every changed field as "field: before → after", in the reader's words."""
+    from web import exports
+    from web.labels import audit_action_label, started_by_label
+
+    def changes(entry: AuditEntry) -> str:
+        parts = []
+        for label, old, new in records.changes(entry):
+            if old is not None and new is not None:
+                parts.append(f"{label}: {old} → {new}")
+            else:
+                parts.append(f"{label}: {new if new is not None else old}")
+        return "; ".join(parts)
+
+    return exports.respond(
+        "audit",
+        [_("When"), _("Who"), _("What"), _("Changes")],
+        exports.rows_of(_filtered()[1]),
+        lambda e: (
+            e.created_at,
+            started_by_label(e.actor_label) if e.actor_label else e.actor_type,
+            f"{audit_action_label(e.action)} {records.record_label(e.entity_type)} {e.entity_id}",
+            changes(e),
+        ),
     )
 
 

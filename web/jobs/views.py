@@ -31,9 +31,8 @@ def _job(job_id: uuid.UUID) -> jobs.Job:
     return row
 
 
-@bp.route("/")
-@login_required("jobs:read")
-def index() -> str:
+def _filtered() -> tuple[str, str, Any]:
+    """The list's status and kind filters, and the jobs they select, newest first."""
     status = request.args.get("status", "")
     kind = request.args.get("kind", "")
     stmt = select(jobs.Job).order_by(jobs.Job.created_at.desc(), jobs.Job.id.desc())
@@ -41,8 +40,45 @@ def index() -> str:
         stmt = stmt.where(jobs.Job.status == status)
     if kind:
         stmt = stmt.where(jobs.Job.kind == kind)
+    return status, kind, stmt
+
+
+@bp.route("/")
+@login_required("jobs:read")
+def index() -> str:
+    status, kind, stmt = _filtered()
     kinds = session.execute(select(jobs.Job.kind).distinct().order_by(jobs.Job.kind)).scalars().all()
     return render_template("jobs/index.html", page=paginate(stmt), status=status, kind=kind, kinds=kinds, live=LIVE)
+
+
+@bp.route("/export")
+@login_required("jobs:read")
+def index_export() -> Any:
+    """The jobs the list's filters select: names, results and who started them in the reader's
+    words, as the list shows them."""
+    from web import exports
+    from web.labels import job_kind_label, job_status_label, result_rows, started_by_label
+
+    def result(job: jobs.Job) -> str:
+        if job.status == "failed":
+            return job.error or ""
+        return "; ".join(f"{label}: {value}" for label, value in result_rows(job.result))
+
+    columns = [_("Job"), _("Status"), _("Progress"), _("Result"), _("Started by"), _("Created at"), _("Attempts")]
+    return exports.respond(
+        "jobs",
+        columns,
+        exports.rows_of(_filtered()[2]),
+        lambda job: (
+            job_kind_label(job.kind),
+            job_status_label(job.status),
+            job.progress,
+            result(job),
+            started_by_label(job.created_by),
+            job.created_at,
+            job.attempts,
+        ),
+    )
 
 
 @bp.route("/<uuid:job_id>")
