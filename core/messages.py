@@ -63,6 +63,13 @@ MESSAGES: dict[str, str] = {
     "entity.period": "period {ref}",
     "entity.voucher": "voucher {ref}",
     "entity.settlement": "settlement {ref}",
+    # Progress of background jobs (core/jobs.py `progress`).
+    "jobs.revaluing": "revaluing {period}",
+    "jobs.shipments_asked": "{count} shipments asked",
+    "jobs.orders_done": "{done} of {total} orders",
+    "jobs.recomputing_balances": "recomputing balances from the ledger",
+    "jobs.sync_page": "page {page}: {seen} orders, {created} new, {updated} updated",
+    "jobs.sync_page_rejected": "page {page}: {seen} orders, {created} new, {updated} updated, {rejected} rejected",
     # Stock (core/inventory).
     "stock.short": "not enough stock to {action}: {lines}",
     "stock.line_short": "line {ref} needs {requested}, {available} available",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 ROLES = {
@@ -68,6 +69,7 @@ RESULT_KEYS = {
     "created": _l("Orders created"),
     "updated": _l("Orders updated"),
     "unchanged": _l("Orders unchanged"),
+    "rejected": _l("Orders refused"),
     "confirmed": _l("Confirmed"),
     "pushed": _l("Listings updated"),
     "evaluated": _l("SKUs evaluated"),
@@ -84,9 +86,14 @@ RESULT_KEYS = {
     "pages": _l("Pages read"),
     "window_start": _l("From"),
     "window_end": _l("To"),
+    # posting runs (core/finance/posting.py)
+    "posted": _l("Vouchers posted"),
+    "refused": _l("Vouchers refused"),
+    "pending": _l("Vouchers to send"),
+    "waiting": _l("Vouchers waiting"),
 }
 # Ids in results are links or noise; the page shows what they point to elsewhere.
-_HIDDEN_KEYS = ("run_id", "job_id", "connection_id", "event_id")
+_HIDDEN_KEYS = ("run_id", "job_id", "connection_id", "event_id", "run")
 
 
 def job_kind_label(code: str) -> str:
@@ -147,7 +154,7 @@ def result_rows(result: dict | None) -> list[tuple[str, str]]:
     for key, value in ordered:
         if key in _HIDDEN_KEYS or value is None:
             continue
-        label = str(RESULT_KEYS.get(key, key.replace("_", " ").capitalize()))
+        label = str(RESULT_KEYS[key]) if key in RESULT_KEYS else gettext(key.replace("_", " ").capitalize())
         if isinstance(value, bool):
             from flask_babel import gettext as _
 

@@ -150,6 +150,14 @@ BY_CODE = {
     "entity.period": N_("period %(ref)s"),
     "entity.voucher": N_("voucher %(ref)s"),
     "entity.settlement": N_("settlement %(ref)s"),
+    "jobs.revaluing": N_("revaluing %(period)s"),
+    "jobs.shipments_asked": N_("%(count)s shipments asked"),
+    "jobs.orders_done": N_("%(done)s of %(total)s orders"),
+    "jobs.recomputing_balances": N_("recomputing balances from the ledger"),
+    "jobs.sync_page": N_("page %(page)s: %(seen)s orders, %(created)s new, %(updated)s updated"),
+    "jobs.sync_page_rejected": N_(
+        "page %(page)s: %(seen)s orders, %(created)s new, %(updated)s updated, %(rejected)s rejected"
+    ),
     "stock.short": N_("not enough stock to %(action)s: %(lines)s"),
     "stock.line_short": N_("line %(ref)s needs %(requested)s, %(available)s available"),
     "stock.needs": N_("needs %(requested)s, %(available)s available"),
@@ -449,6 +457,8 @@ TERMS = (
     N_("succeeded"),
     N_("failed"),
     N_("queued"),
+    N_("done"),
+    N_("waiting"),
 )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from core.finance import posting_jobs  # noqa: F401 - registers posting's job (docs/accounting.md)
 from core.jobs import JobContext, job, periodic
+from core.messages import Msg
 
 
 @job("finance.revalue", queue="finance", max_attempts=3)
@@ -15,7 +16,7 @@ def revalue(ctx: JobContext, period: str) -> dict[str, Any]:
     day of the next period (reference finance.md §2.5)."""
     from core.finance.service.revaluation import revalue as run
 
-    ctx.progress(10, f"revaluing {period}")
+    ctx.progress(10, Msg("jobs.revaluing", period=period))
     return run(period)
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from core.jobs import JobContext, job, periodic
+from core.messages import Msg
 
 
 @job("inventory.verify", max_attempts=1, timeout=3600)
@@ -14,7 +15,7 @@ def verify_balances(ctx: JobContext, fix: bool = True) -> dict[str, Any]:
     repair is logged and announced as `stock.drift_repaired`)."""
     from core.inventory.service.reconcile import verify
 
-    ctx.progress(10, "recomputing balances from the ledger")
+    ctx.progress(10, Msg("jobs.recomputing_balances"))
     return verify(fix=fix).to_json()
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.db import session
 from core.jobs import JobContext, job, periodic
+from core.messages import Msg
 from core.shipping.service import batches, tracking
 
 
@@ -25,7 +26,7 @@ def track(ctx: JobContext) -> dict[str, Any]:
         if not due:
             return total
         counts = tracking.track(due)
-        ctx.progress(0, f"{total['asked'] + counts['asked']} shipments asked")
+        ctx.progress(0, Msg("jobs.shipments_asked", count=total["asked"] + counts["asked"]))
         session.commit()
         for key, value in counts.items():
             total[key] += value

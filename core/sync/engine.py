@@ -30,6 +30,7 @@ from sqlalchemy import select, update
 from core import connections, jobs
 from core.connections import Exclusive, LockLost, describe
 from core.db import get_or_none, session, utcnow
+from core.messages import Msg
 from core.orders import service as orders
 from core.ports import AdapterError, AuthError, ChannelOrder, RemoteRejected
 from core.sync import service
@@ -239,8 +240,11 @@ class _Run:
                 done = (max(o.updated_at for o in listed) - self.first_seen).total_seconds()
                 self.percent = max(self.percent, min(99, int(done * 100 / span)))
         r = self.record
-        message = f"page {r.pages}: {r.orders_seen} orders, {r.orders_created} new, {r.orders_updated} updated" + (
-            f", {r.orders_rejected} rejected" if r.orders_rejected else ""
+        counts = {"page": r.pages, "seen": r.orders_seen, "created": r.orders_created, "updated": r.orders_updated}
+        message = (
+            Msg("jobs.sync_page_rejected", **counts, rejected=r.orders_rejected)
+            if r.orders_rejected
+            else Msg("jobs.sync_page", **counts)
         )
         if hasattr(self.ctx, "progress"):
             self.ctx.progress(self.percent, message)

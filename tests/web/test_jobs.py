@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from core import jobs
 from core.db import session, utcnow
+from core.messages import Msg
 from tests.web.conftest import visible_text
 
 SHOULD_FAIL = {"value": True}
@@ -102,3 +103,25 @@ def test_running_jobs_poll_until_they_finish(portal, tenant_a):
     fragment = owner.get(f"/jobs/{job_id}/row").get_data(as_text=True)
     assert "hx-trigger" not in fragment and "Succeeded" in fragment
     assert "hx-trigger" not in owner.get(f"/jobs/{job_id}/status").get_data(as_text=True)
+
+
+def test_a_jobs_progress_and_result_read_in_chinese(portal, tenant_a):
+    SHOULD_FAIL["value"] = False
+    job_id = _job(tenant_a, source="x.csv")
+    progress = str(Msg("jobs.sync_page_rejected", page=2, seen=10, created=3, updated=1, rejected=1))
+    with tenant_a.scope():
+        session.execute(
+            update(jobs.Job)
+            .where(jobs.Job.id == job_id)
+            .values(status="running", progress=40, message=progress, result={"rejected": 1, "status": "waiting"})
+        )
+    owner = portal(tenant_a)
+    owner.post("/locale", {"locale": "zh_CN"})
+    assert progress == "page 2: 10 orders, 3 new, 1 updated, 1 rejected"  # stored as English text
+    fragment = visible_text(owner.get(f"/jobs/{job_id}/status").get_data(as_text=True))
+    assert "第 2 页：10 个订单，新增 3，更新 1，拒绝 1" in fragment, fragment
+    assert "page 2" not in fragment
+    with tenant_a.scope():
+        session.execute(update(jobs.Job).where(jobs.Job.id == job_id).values(status="succeeded", progress=100))
+    text = owner.text(f"/jobs/{job_id}")
+    assert "被拒订单" in text and "等待中" in text and "Rejected" not in text, text

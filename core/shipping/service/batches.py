@@ -127,7 +127,7 @@ def run(ctx: jobs.JobContext, batch_id: str) -> dict[str, int]:
             session.commit()
         percent = int((done_before + i) * 100 / total)
         if percent != shown or i == len(todo):  # at most a hundred progress writes a batch
-            ctx.progress(percent, f"{done_before + i} of {total} orders")
+            ctx.progress(percent, Msg("jobs.orders_done", done=done_before + i, total=total))
             shown = percent
     batch = get_batch(batch_id)
     batch.status = "done"
