@@ -2,7 +2,8 @@
 programs read Chinese names) or XLSX (openpyxl's write-only mode; numbers stay numbers).
 
 It lives in core, not in the portal, because the API's downloads (`GET /orders/export`, the
-finance reports' `?format=`) write the same files, and core never imports web. The portal's
+finance reports' `?format=`, the catalogue's import-format export) write the same files, and
+core never imports web. The portal's
 `web/exports.py` adds only what a page needs on top: the format the query string asks for,
 refused in the reader's language.
 

@@ -7,7 +7,7 @@ import dataclasses
 import uuid
 from typing import Any
 
-from flask import Response, send_file
+from flask import send_file
 from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -245,12 +245,6 @@ def import_products(query: dict[str, Any], files: dict[str, Any]) -> Any:
     return out, 200 if dry_run else 201
 
 
-def _download(data: bytes, fmt: str, name: str) -> Response:
-    resp = Response(data, mimetype=transfer.FORMATS[fmt])
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return resp
-
-
 @blp.route("/products/export", methods=["GET"])
 @blp.arguments(ExportQuerySchema, location="query")
 @blp.response(200, content_type="text/csv")
@@ -260,7 +254,7 @@ def export_products(args: dict[str, Any]) -> Any:
     (UTF-8 with BOM, opens in Excel) or XLSX. The columns are the import columns plus status."""
     fmt = args.pop("format")
     stmt = service.product_query(**args).options(*_PRODUCT_LOAD)
-    return _download(transfer.export_products(stmt, fmt), fmt, "products")
+    return transfer.export_products(stmt, fmt)
 
 
 @blp.route("/products/import-template", methods=["GET"])
@@ -269,7 +263,7 @@ def export_products(args: dict[str, Any]) -> Any:
 @requires("catalog:read")
 def import_template(args: dict[str, Any]) -> Any:
     """An empty import file with every column."""
-    return _download(transfer.template(args["format"]), args["format"], "products-template")
+    return transfer.template(args["format"])
 
 
 # --- SKUs --------------------------------------------------------------------------------------

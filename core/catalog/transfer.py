@@ -18,12 +18,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from core import validation
+from core import exports
 from core.catalog import service
 from core.catalog.models import Product, Sku
 from core.db import session
@@ -521,39 +521,22 @@ def _export_value(product: Product, sku: Sku, column: str, categories: dict[Any,
     return _plain(getattr(sku, column))
 
 
-def write_csv(rows: Iterable[list[Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
+def _as_text(row: list[Any]) -> list[Any]:
+    # Codes and barcodes stay text so Excel keeps leading zeros and long digits (the writer
+    # shows a control character from elsewhere, a channel's title, as U+FFFD).
+    return [v if v is None or isinstance(v, int) else str(v) for v in row]
 
 
-def write_xlsx(rows: Iterable[list[Any]]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("products")
-    sheet.append(EXPORT_COLUMNS)
-    for row in rows:
-        # Codes and barcodes stay text so Excel keeps leading zeros and long digits; a control
-        # character (in a title a channel sent) is shown as U+FFFD, which XML can hold.
-        sheet.append([v if v is None or isinstance(v, (int,)) else validation.printable(str(v)) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def export_products(stmt: Any, fmt: str) -> bytes:
+def export_products(stmt: Any, fmt: str, name: str = "products") -> Any:
+    """The download of the products `stmt` selects, one row per SKU in EXPORT_COLUMNS, written
+    by Tradelane's one writer (core/exports.py: CSV with a BOM, XLSX)."""
     if fmt not in FORMATS:
-        raise ValidationError.field("format", Msg("one_of", choices=", ".join(FORMATS)))
-    rows = export_rows(stmt)
-    return write_xlsx(rows) if fmt == "xlsx" else write_csv(rows)
+        raise ValidationError.field("format", f"use one of {', '.join(FORMATS)}")
+    return exports.response(name, EXPORT_COLUMNS, export_rows(stmt), _as_text, fmt)
 
 
-def template(fmt: str) -> bytes:
+def template(fmt: str) -> Any:
     """An empty file with the import columns."""
     if fmt not in FORMATS:
-        raise ValidationError.field("format", Msg("one_of", choices=", ".join(FORMATS)))
-    return write_xlsx([]) if fmt == "xlsx" else write_csv([])
+        raise ValidationError.field("format", f"use one of {', '.join(FORMATS)}")
+    return exports.response("products-template", EXPORT_COLUMNS, iter(()), _as_text, fmt)

@@ -829,26 +829,20 @@ def _jobs_page() -> str | None:
     return "web.jobs.detail" if "web.jobs.detail" in current_app.view_functions else None
 
 
-def _download(data: bytes, fmt: str, name: str) -> Response:
-    resp = Response(data, mimetype=transfer.FORMATS[fmt])
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return resp
-
-
 @bp.route("/transfer/export")
 @login_required("catalog:read")
 def transfer_export() -> Response:
     args = request.args
     fmt = args.get("format") if args.get("format") in transfer.FORMATS else "csv"
     stmt = service.product_query(q=args.get("q"), status=args.get("status") or None)
-    return _download(transfer.export_products(stmt, fmt), fmt, "products")
+    return transfer.export_products(stmt, fmt)
 
 
 @bp.route("/transfer/template")
 @login_required("catalog:read")
 def transfer_template() -> Response:
     fmt = request.args.get("format") if request.args.get("format") in transfer.FORMATS else "csv"
-    return _download(transfer.template(fmt), fmt, "products-template")
+    return transfer.template(fmt)
 
 
 # ---------------------------------------------------------------------------------------------
