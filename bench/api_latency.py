@@ -254,8 +254,12 @@ def explain(tenant_id: uuid.UUID) -> None:
         "status filter": "SELECT * FROM orders WHERE tenant_id = :t AND status IN ('allocated') "
         "ORDER BY purchased_at DESC, id DESC LIMIT 26",
         "bounded count": "SELECT count(*) FROM (SELECT 1 FROM orders WHERE tenant_id = :t LIMIT 10001) AS c",
-        "number search": "SELECT * FROM orders WHERE tenant_id = :t AND (number ILIKE 'SO-00123%' "
-        "OR external_order_id ILIKE 'SO-00123%' OR external_number ILIKE 'SO-00123%') "
+        "number search as an ILIKE (before orders_0003)": "SELECT * FROM orders WHERE tenant_id = :t AND "
+        "(number ILIKE 'SO-00123%' OR external_order_id ILIKE 'SO-00123%' OR external_number ILIKE 'SO-00123%') "
+        "ORDER BY purchased_at DESC, id DESC LIMIT 26",
+        "number search as ranges (queries._id_prefix)": "SELECT * FROM orders WHERE tenant_id = :t AND "
+        "((number ~>=~ 'SO-00123' AND number ~<~ 'SO-00124') OR (external_order_id ~>=~ 'SO-00123' AND "
+        "external_order_id ~<~ 'SO-00124') OR (external_number ~>=~ 'SO-00123' AND external_number ~<~ 'SO-00124')) "
         "ORDER BY purchased_at DESC, id DESC LIMIT 26",
         "buyer search": "SELECT * FROM orders WHERE tenant_id = :t AND (buyer_name ILIKE '%buyer123@%' "
         "OR buyer_email ILIKE '%buyer123@%' OR ship_name ILIKE '%buyer123@%') "

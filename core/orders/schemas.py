@@ -43,7 +43,9 @@ class OrderQuerySchema(Schema):
     buyer = fields.String(metadata={"description": "Buyer or recipient name or e-mail (needs orders:pii)"})
     tag = fields.String()
     hold_type = fields.String(validate=validate.OneOf(HOLD_TYPES))
-    q = fields.String(metadata={"description": "Order number or channel order id (prefix)"})
+    q = fields.String(
+        metadata={"description": "Start of the order number or channel order id, as typed, upper- or lower-cased"}
+    )
     fulfilment = fields.String(validate=validate.OneOf(FULFILMENTS))
     warehouse_id = fields.UUID()
     order_ids = fields.String(metadata={"description": "Chosen orders, comma-separated ids (e.g. to export them)"})

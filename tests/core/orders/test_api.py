@@ -297,3 +297,44 @@ def test_openapi_documents_the_orders_endpoints(app):
         "/api/v1/order-settings",
     ):
         assert path in spec["paths"], path
+
+
+def test_the_search_by_number_or_channel_id_is_a_prefix_in_any_case_served_by_an_index(shop):
+    from sqlalchemy import text
+
+    from core.db import session
+    from core.orders.service.queries import order_query
+
+    tenant, other, sku, wh = shop
+    conn = connection(tenant)
+    with tenant.scope():
+        service.upsert_from_channel(conn, channel_order(line("API-1", 1), ext="Shop-77%1"))
+        service.upsert_from_channel(conn, channel_order(line("API-1", 1), ext="SHOP-780"))
+    local = manual(tenant)
+    listed = lambda q: sorted(o["external_order_id"] or o["number"] for o in body(tenant.api.get(f"orders?q={q}")))  # noqa: E731
+    # As typed, upper-cased or lower-cased: a mixed-case id is found as it is written.
+    assert listed("Shop-77") == ["Shop-77%1"] and listed("Shop-7") == ["SHOP-780", "Shop-77%1"]
+    assert listed("shop-7") == ["SHOP-780"]
+    assert listed("Shop-77%25") == ["Shop-77%1"] and listed("Shop-7_") == []  # no wildcards
+    assert listed(local["number"].lower()) == [local["number"]]
+    assert listed("\U0010ffff") == [] and listed("\ud7ff") == []
+    assert body(other.api.get("orders?q=Shop")) == []
+
+    # Under the tenant's row-level security an index can serve only leakproof operators (an
+    # ILIKE read every order): the search's operators are, and its indexes exist.
+    with tenant.scope():
+        leakproof = session.execute(
+            text(
+                "SELECT bool_and(p.proleakproof) FROM pg_operator o JOIN pg_proc p ON p.oid = o.oprcode "
+                "WHERE o.oprname IN ('~>=~', '~<~') AND o.oprleft = 'text'::regtype"
+            )
+        ).scalar_one()
+        indexes = session.execute(
+            text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'orders' AND indexname LIKE '%_prefix'")
+        ).all()
+    sql = str(order_query(q="SO-1").compile(session.get_bind()))
+    assert leakproof and "~>=~" in sql and "ILIKE" not in sql.upper()
+    assert {name for name, _ in indexes} == {
+        f"ix_orders_{c}_prefix" for c in ("number", "external_order_id", "external_number")
+    }
+    assert all("(tenant_id, " in d and "varchar_pattern_ops" in d for _, d in indexes)
