@@ -55,7 +55,7 @@ def _list(**extra: Any) -> str:
     return render_template(
         "finance/expenses.html",
         page=page,
-        views={e.id: expenses.view(e) for e in page.items},
+        views={v["id"]: v for v in expenses.views(page.items)},
         args=request.args,
         kinds=EXPENSE_KIND_LABELS,
         statuses=EXPENSE_STATUS_LABELS,

@@ -137,7 +137,7 @@ class Expenses(MethodView):
     @requires("finance:read")
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """Expense documents, newest first."""
-        return [service.view(e) for e in paged(service.expense_query(**args), pagination_parameters)]
+        return service.views(paged(service.expense_query(**args), pagination_parameters))
 
     @blp.arguments(ExpenseInSchema)
     @blp.response(201, ExpenseSchema)

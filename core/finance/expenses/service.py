@@ -533,7 +533,33 @@ def _link_payload(link: dict[str, Any]) -> ExpenseLink:
     )
 
 
-def view(expense: Expense) -> dict[str, Any]:
+def _source(expense: Expense) -> tuple[str, str]:
+    """The document its voucher names: a freight bill's payables bill, else the expense."""
+    return ("supplier_bill", str(expense.bill_id)) if expense.bill_id else ("expense", str(expense.id))
+
+
+def views(rows: Sequence[Expense]) -> list[dict[str, Any]]:
+    """Views of a page of expenses, their vouchers read in one query."""
+    from core.finance.models import Voucher
+
+    sources = {_source(e) for e in rows if e.status != "draft"}
+    posted: dict[tuple[str, str], list[Any]] = {}
+    if sources:
+        stmt = (
+            select(Voucher)
+            .where(
+                Voucher.status == "posted",
+                Voucher.source_type.in_({t for t, _ in sources}),
+                Voucher.source_id.in_({i for _, i in sources}),
+            )
+            .order_by(Voucher.date, Voucher.seq)
+        )
+        for v in session.execute(stmt).scalars():
+            posted.setdefault((v.source_type, v.source_id), []).append(v)
+    return [view(e, posted.get(_source(e), [])) for e in rows]
+
+
+def view(expense: Expense, booked: list[Any] | None = None) -> dict[str, Any]:
     """The expense as the API and portal show it: per line what the labels cost and the
     difference; the vouchers that booked it (the freight bill's for a freight bill)."""
     from core.finance.service.vouchers import vouchers_for_document
@@ -557,8 +583,12 @@ def view(expense: Expense) -> dict[str, Any]:
             }
         )
     matched = [ln for ln in expense.lines if ln.label_cost is not None]
-    source = ("supplier_bill", expense.bill_id) if expense.bill_id else ("expense", expense.id)
-    booked = [v for v in vouchers_for_document(*source) if v.status == "posted"] if expense.status != "draft" else []
+    if booked is None:
+        booked = (
+            [v for v in vouchers_for_document(*_source(expense)) if v.status == "posted"]
+            if expense.status != "draft"
+            else []
+        )
     return {
         **{
             k: getattr(expense, k)

@@ -216,3 +216,30 @@ def test_a_freight_bill_names_the_first_leg_it_cannot_bill(tenant_a):
     assert resp.status_code == 422 and "expense_date" in body(resp)["errors"]  # no USD rate that day
     assert body(books.api.get(f"finance/expenses/{draft['id']}"))["status"] == "draft"
     assert body(books.api.get("finance/bills")) == []
+
+
+def test_advertising_for_a_sku_and_an_order_counts_in_their_profit(tenant_a):
+    s = shop(tenant_a)
+    order = shipped(s, sku_line(s, s.tee, 1, "20.00"))
+    expense = _expense(
+        s.tenant,
+        kind="ad_invoice",
+        vendor="Meta",
+        reference="META-11",
+        lines=[
+            {"amount": "6.00", "links": [{"type": "sku", "id": str(s.cap)}]},
+            {"amount": "3.00", "links": [{"type": "order", "id": str(order.id)}]},
+        ],
+    )
+    _approve(s.tenant, expense)
+    (v,) = vouchers(s.tenant, "expense", expense["id"])
+    period = f"period_from={v['period']}&period_to={v['period']}"
+    by_sku = {r["key"]: r for r in body(s.api.get(f"finance/reports/profit?group=sku&{period}"))}
+    assert Decimal(by_sku[str(s.cap)]["fees"]) == Decimal("6.00")
+    tee = by_sku[str(s.tee)]  # the order's 3.00, on its one SKU: 20 revenue - 12 cost - 3
+    assert (tee["fees"], tee["fees_source"], tee["profit"]) == ("3.00", "ledger", "5.00")
+    totals = {
+        g: sum(Decimal(r["profit"]) for r in body(s.api.get(f"finance/reports/profit?group={g}&{period}")))
+        for g in ("order", "sku", "shop", "month")
+    }
+    assert len(set(totals.values())) == 1, totals
