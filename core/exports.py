@@ -35,11 +35,13 @@ from typing import IO, Any
 from flask import Response, current_app, g
 
 from core import validation
-from core.db import new_session, session
+from core.db import count, new_session, session
+from core.errors import ValidationError
 from core.tenancy import current_tenant_id, tenant_context
 
 FORMATS = ("csv", "xlsx")
 CHUNK = 500  # rows read per query
+MAX_ROWS = 50_000  # rows in one export; more is refused (check_size)
 PIECE = 200  # CSV rows per streamed piece
 BLOCK = 64 * 1024  # bytes per XLSX block sent
 CSV_TYPE = "text/csv"
@@ -55,29 +57,42 @@ def rows_of(
     *,
     scalars: bool = True,
     prepare: Callable[[list[Any]], None] | None = None,
-    limit: int | None = None,
 ) -> Iterator[Any]:
-    """Every item `stmt` selects (at most `limit`), read CHUNK at a time by offset (the lists
-    are ordered). `prepare(chunk)` may load what the chunk's rows name (SKU codes, supplier
-    names) at once."""
-    for chunk in pages(stmt, scalars=scalars, limit=limit):
+    """Every item `stmt` selects, read CHUNK at a time by offset (the lists are ordered).
+    `prepare(chunk)` may load what the chunk's rows name (SKU codes, supplier names) at once.
+    A list of more than MAX_ROWS is refused here, before anything is written."""
+    check_size(stmt)
+    return _items(stmt, scalars, prepare)
+
+
+def check_size(stmt: Any) -> None:
+    """Refuse (422) an export of more than MAX_ROWS rows: a file cut short without a word would
+    pass for the whole list. The count reads at most one row more."""
+    if count(stmt.order_by(None).limit(MAX_ROWS + 1)) > MAX_ROWS:
+        raise ValidationError(
+            {"filters": [f"more than {MAX_ROWS:,} rows match; narrow the filters to export at most {MAX_ROWS:,}"]},
+            f"the export would have more than {MAX_ROWS:,} rows; narrow the filters",
+        )
+
+
+def _items(stmt: Any, scalars: bool, prepare: Callable[[list[Any]], None] | None) -> Iterator[Any]:
+    for chunk in pages(stmt, scalars=scalars):
         if prepare is not None:
             prepare(chunk)
         yield from chunk
 
 
-def pages(stmt: Any, *, scalars: bool = True, limit: int | None = None) -> Iterator[list[Any]]:
+def pages(stmt: Any, *, scalars: bool = True) -> Iterator[list[Any]]:
     """The items `stmt` selects, a list of at most CHUNK at a time."""
     offset = 0
-    while limit is None or offset < limit:
-        size = CHUNK if limit is None else min(CHUNK, limit - offset)
-        result = session.execute(stmt.offset(offset).limit(size))
+    while True:
+        result = session.execute(stmt.offset(offset).limit(CHUNK))
         chunk = list(result.scalars() if scalars else result)
         if chunk:
             yield chunk
-        if len(chunk) < size:
+        if len(chunk) < CHUNK:
             return
-        offset += size
+        offset += CHUNK
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,9 +31,10 @@ rows_of = writer.rows_of
 
 def views_of(stmt: Any, to_views: Callable[[list[Any]], list[Any]], *, scalars: bool = True) -> Iterator[Any]:
     """The items `stmt` selects, turned a chunk at a time into the views the list's page shows
-    (`to_views(chunk)`: the same names and amounts, looked up once per chunk)."""
-    for chunk in writer.pages(stmt, scalars=scalars):
-        yield from to_views(chunk)
+    (`to_views(chunk)`: the same names and amounts, looked up once per chunk). Refused, as
+    rows_of, beyond MAX_ROWS."""
+    writer.check_size(stmt)
+    return (view for chunk in writer.pages(stmt, scalars=scalars) for view in to_views(chunk))
 
 
 def chosen_format() -> str:

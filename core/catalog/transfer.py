@@ -532,6 +532,7 @@ def export_products(stmt: Any, fmt: str, name: str = "products") -> Any:
     by Tradelane's one writer (core/exports.py: CSV with a BOM, XLSX)."""
     if fmt not in FORMATS:
         raise ValidationError.field("format", f"use one of {', '.join(FORMATS)}")
+    exports.check_size(stmt)
     return exports.response(name, EXPORT_COLUMNS, export_rows(stmt), _as_text, fmt)
 
 

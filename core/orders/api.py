@@ -293,7 +293,8 @@ def bulk_action(data: dict[str, Any]) -> Any:
 @blp.arguments(OrderQuerySchema, location="query")
 @requires("orders:read")
 def export(args: dict[str, Any]) -> Any:
-    """The filtered orders as CSV (at most 50,000 rows; buyer data masked without orders:pii)."""
+    """The filtered orders as CSV (UTF-8 with a BOM; more than 50,000 orders are refused with
+    a 422 naming `filters`; buyer data masked without orders:pii)."""
     return views.export_response(service.order_query(**_filters(args)), _reveal(), "csv")
 
 

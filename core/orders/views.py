@@ -313,13 +313,16 @@ EXPORT_COLUMNS = (
 )
 
 
-EXPORT_LIMIT = 50_000
-
-
 def export_order_rows(stmt: Any, reveal: bool, *, numbers: bool = False) -> Iterator[list[Any]]:
-    """The rows of the orders `stmt` selects (at most EXPORT_LIMIT), read a page at a time with
-    their lines; core/exports.py writes them."""
-    for chunk in exports.pages(stmt.options(selectinload(Order.lines)), limit=EXPORT_LIMIT):
+    """The rows of the orders `stmt` selects, read a page at a time with their lines; more than
+    core.exports.MAX_ROWS orders are refused before anything is written (they used to be cut
+    at 50,000 without a word)."""
+    exports.check_size(stmt)
+    return _export_order_rows(stmt, reveal, numbers)
+
+
+def _export_order_rows(stmt: Any, reveal: bool, numbers: bool) -> Iterator[list[Any]]:
+    for chunk in exports.pages(stmt.options(selectinload(Order.lines))):
         yield from export_rows(chunk, reveal, numbers=numbers)
 
 

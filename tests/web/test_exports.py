@@ -85,3 +85,27 @@ def test_finance_downloads_go_through_the_same_writer(portal, tenant_a):
     resp = client.get("/finance/accounts/export?format=csv")
     assert resp.mimetype == "text/csv" and resp.get_data(as_text=True).startswith("\ufeffcode,name,type,")
     assert client.get("/finance/accounts/export?format=pdf").status_code == 422
+
+
+def test_an_export_beyond_the_limit_is_refused_not_cut(portal, tenant_a, monkeypatch):
+    from core import exports
+    from tests.core.orders.helpers import channel_order, connection, line
+    from tests.support import body
+
+    _products(tenant_a, "Limit", 3)
+    conn = connection(tenant_a, "Limit shop")
+    from core.orders import service
+
+    with tenant_a.scope():
+        for n in range(3):
+            service.upsert_from_channel(conn, channel_order(line("LIM-1", 1, "5.00"), ext=f"LIMIT-{n}"))
+    monkeypatch.setattr(exports, "MAX_ROWS", 2)
+    client = portal(tenant_a)
+    refused = client.get("/catalog/export?format=csv")
+    assert refused.status_code == 422 and "more than 2 rows" in refused.get_data(as_text=True)
+    assert client.get("/catalog/export?format=csv&q=Limit 001").status_code == 200  # narrowed: one row
+    api = tenant_a.api.get("orders/export")
+    assert api.status_code == 422 and "filters" in body(api)["errors"]
+    assert tenant_a.api.get("products/export?format=xlsx").status_code == 422
+    monkeypatch.setattr(exports, "MAX_ROWS", 3)
+    assert len(_titles(client.get("/catalog/export?format=csv").get_data(as_text=True))) == 3  # exactly the limit
