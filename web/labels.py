@@ -60,6 +60,10 @@ JOB_KINDS = {
     "finance.month_end": _l("Month-end close"),
     "finance.verify": _l("Ledger check"),
     "finance.pull_requisitions": _l("Pull purchase requisitions"),
+    "finance.post_vouchers": _l("Post to the accounting system"),
+    "finance.match_settlement": _l("Settlement matching"),
+    "finance.channel_settlements": _l("Fetch settlements and payouts"),
+    "finance.channel_refunds": _l("Fetch channel refunds"),
     "jobs.purge": _l("Clean up old jobs"),
     "idempotency.purge": _l("Clean up request keys"),
 }

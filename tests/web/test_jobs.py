@@ -125,3 +125,13 @@ def test_a_jobs_progress_and_result_read_in_chinese(portal, tenant_a):
         session.execute(update(jobs.Job).where(jobs.Job.id == job_id).values(status="succeeded", progress=100))
     text = owner.text(f"/jobs/{job_id}")
     assert "被拒订单" in text and "等待中" in text and "Rejected" not in text, text
+
+
+def test_every_job_kind_has_a_name_for_people(app):
+    """A job kind without a label shows its code (finance.post_vouchers) on the jobs pages."""
+    from web.labels import JOB_KINDS
+
+    tradelane = [k for k in jobs.registered_kinds() if not jobs.spec(k).func.__module__.startswith("tests.")]
+    assert "finance.post_vouchers" in tradelane
+    unnamed = [kind for kind in tradelane if kind not in JOB_KINDS]
+    assert unnamed == []
