@@ -82,6 +82,7 @@ SEPARATE_APPROVER_MESSAGES = (
     N_("you submitted this supplier; this company requires another person to approve it"),
     N_("you submitted this purchase order; this company requires another person to approve it"),
     N_("you submitted this stocking request; this company requires another person to approve it"),
+    N_("you submitted this expense document; this company requires another person to approve it"),
 )
 
 

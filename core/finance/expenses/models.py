@@ -51,6 +51,8 @@ class Expense(TenantMixin, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     bill_id: Mapped[uuid.UUID | None] = mapped_column()  # a freight bill's payables bill
     created_by: Mapped[str] = mapped_column(String(200), default="")
+    # Who entered it (tenants.service.actor_identity): with separation of duties on, someone else approves.
+    created_by_id: Mapped[str | None] = mapped_column(String(200))
     approved_at: Mapped[datetime | None] = mapped_column()
     approved_by: Mapped[str] = mapped_column(String(200), default="")
 

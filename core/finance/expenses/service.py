@@ -103,10 +103,13 @@ def create(data: dict[str, Any]) -> Expense:
     [{type, id or number, weight}]}] (see `_resolve` for what a number names)."""
     fields = _read(data)
     _unique(fields["kind"], fields["vendor"], fields["reference"], None)
+    from tenants.service import actor_identity
+
     expense = Expense(
         number=next_number("finance_expense", "EXP"),
         status="draft",
         created_by=str(current_actor())[:200],
+        created_by_id=actor_identity(),
         **{k: v for k, v in fields.items() if k != "lines"},
         lines=fields["lines"],
     )
@@ -147,11 +150,15 @@ def update(expense_id: uuid.UUID | str, data: dict[str, Any]) -> Expense:
 
 
 def approve(expense_id: uuid.UUID | str) -> Expense:
-    """Approve a draft: its carrier lines are matched to the labels again (one voided since is
-    refused), a freight bill is recorded through payables, and `expense.approved` announced."""
+    """Approve a draft: by someone other than who entered it when the tenant separates duties
+    (403), its carrier lines matched to the labels again (one voided since is refused), a
+    freight bill recorded through payables, and `expense.approved` announced."""
+    from tenants.service import require_separate_approver
+
     expense = _locked(expense_id)
     if expense.status != "draft":
         raise InvalidTransition(f"expense {expense.number}", expense.status, "approve", "it is approved already")
+    require_separate_approver(expense.created_by_id, "expense document")
     if expense.kind == "carrier_invoice":
         errors = f.Errors()
         for i, ln in enumerate(expense.lines):

@@ -243,3 +243,31 @@ def test_advertising_for_a_sku_and_an_order_counts_in_their_profit(tenant_a):
         for g in ("order", "sku", "shop", "month")
     }
     assert len(set(totals.values())) == 1, totals
+
+
+def test_with_separation_of_duties_someone_else_approves(tenant_a):
+    from tests.tenants.test_separation_of_duties import _key_of
+
+    s = shop(tenant_a)
+    assert s.api.patch("tenant", {"separate_approver": True}).status_code == 200
+    mine = _key_of(tenant_a, tenant_a.owner_id, tenant_a.owner_email)
+    expense = _expense(s.tenant, reference="SOD-1", lines=[{"amount": "8.00"}])
+    refused = mine.post(f"finance/expenses/{expense['id']}/approve")
+    assert refused.status_code == 403 and "another person to approve" in body(refused)["message"]
+    assert body(s.api.get(f"finance/expenses/{expense['id']}"))["status"] == "draft"
+    assert vouchers(s.tenant, "expense", expense["id"]) == []
+
+    from tenants import service as tenants
+
+    with tenant_a.scope():
+        owner = tenants.Principal(
+            tenant_id=tenant_a.id, kind="user", id=tenant_a.owner_id, label=tenant_a.owner_email, roles=("owner",)
+        )
+        clerk = tenants.create_user(
+            owner, email="books@example.test", password="a long enough password", roles=["finance"]
+        )
+        clerk_id = clerk.id
+    other = _key_of(tenant_a, clerk_id, "books@example.test", roles=("finance",))
+    assert other.post(f"finance/expenses/{expense['id']}/approve").status_code == 200
+    (v,) = vouchers(s.tenant, "expense", expense["id"])
+    assert totals_by_root(v) == {"6601": Decimal("8.00"), "2202": Decimal("-8.00")}
