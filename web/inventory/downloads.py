@@ -1,5 +1,5 @@
 """Exports of the inventory lists (web/exports.py): transfers and first legs, low stock, stock
-age, stocktakes, kit orders and borrowings, as CSV or XLSX of what the list's filters select,
+age, stocktakes, kit orders, borrowings, safety stock and warehouses, as CSV or XLSX of what the list's filters select,
 with the page's column headers in the reader's language. Names of SKUs are looked up a chunk
 at a time; quantities and amounts stay numbers."""
 
@@ -11,11 +11,11 @@ from flask import request
 from flask_babel import gettext as _
 
 from core.catalog.service import sku_titles
-from core.inventory.service import adjustments, kits, reports, stocktakes, transfers
+from core.inventory.service import adjustments, kits, reports, stocktakes, transfers, warehouses
 from web import exports
 from web.auth import current_tenant, login_required
 from web.inventory.adjustments import BORROWING_STATUSES
-from web.inventory.views import STATUS_LABELS, _uuid, _warehouse_codes, bp
+from web.inventory.views import STATUS_LABELS, TYPE_LABELS, _uuid, _warehouse_codes, bp
 from web.portal import current_locale_is_chinese
 
 
@@ -230,5 +230,60 @@ def borrowings_export() -> Any:
             b.written_off_quantity,
             b.due_date,
             str(BORROWING_STATUSES.get(b.status, b.status)),
+        ),
+    )
+
+
+@bp.route("/safety-stock/export")
+@login_required("inventory:read")
+def safety_export() -> Any:
+    """The safety stock settings the page's filters (warehouse, SKU) select, with what is
+    available beside each."""
+    stmt = reports.safety_stock_query(warehouse_id=_uuid(request.args.get("warehouse_id")), q=request.args.get("q"))
+    names = _Names()
+
+    def prepare(chunk: list[Any]) -> None:
+        names.load([r[0] for r in chunk])
+
+    return exports.respond(
+        "safety-stock",
+        [_("SKU"), _("Product"), _("Warehouse"), _("Safety stock"), _("Available")],
+        exports.rows_of(stmt, scalars=False, prepare=prepare),
+        lambda r: (
+            r.sku_code,
+            names.of(r[0].sku_id)[1],
+            r.warehouse_code,
+            r[0].safety_stock,
+            r.on_hand - r.reserved,
+        ),
+    )
+
+
+@bp.route("/warehouses/export")
+@login_required("inventory:read")
+def warehouses_export() -> Any:
+    """The warehouses the list's search selects."""
+    active, inactive = _("Active"), _("Inactive")
+    columns = [
+        _("Code"),
+        _("Name"),
+        _("Type"),
+        _("Country"),
+        _("City"),
+        _("Priority"),
+        _("Status"),
+    ]
+    return exports.respond(
+        "warehouses",
+        columns,
+        exports.rows_of(warehouses.list_warehouses(q=request.args.get("q") or None)),
+        lambda w: (
+            w.code,
+            w.name,
+            str(TYPE_LABELS.get(w.type, w.type)),
+            w.country,
+            w.city or "",
+            w.priority,
+            active if w.active else inactive,
         ),
     )

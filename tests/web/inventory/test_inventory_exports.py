@@ -158,3 +158,39 @@ def test_borrowings_export_follows_the_status_filter(portal, tenant_a, tenant_b)
     ]
     sheet = export_xlsx(client.get("/inventory/borrowings/export?format=xlsx"))
     assert sorted(r[1] for r in sheet[1:]) == ["Photo studio", "Trade fair"]
+
+
+def test_safety_stock_export_follows_the_warehouse_filter(portal, tenant_a, tenant_b):
+    cup = approved_sku(tenant_a, "EX-SAFE-CUP", title_en="Safe cup")
+    sz, sh = warehouse(tenant_a, "EX-SSZ"), warehouse(tenant_a, "EX-SSH")
+    stock(tenant_a, cup, sz, 6)
+    with tenant_a.scope():
+        warehouses.set_sku_setting(cup, sz, safety_stock=4)
+        warehouses.set_sku_setting(cup, sh, safety_stock=9)
+    other = approved_sku(tenant_b, "EX-SAFE-B")
+    with tenant_b.scope():
+        warehouses.set_sku_setting(other, warehouse(tenant_b, "EX-SB"), safety_stock=1)
+    client = portal(tenant_a)
+    assert "/inventory/safety-stock/export?format=csv" in client.get("/inventory/safety-stock").get_data(as_text=True)
+    rows = export_csv(client.get(f"/inventory/safety-stock/export?format=csv&warehouse_id={sz}"))
+    assert rows == [
+        ["SKU", "Product", "Warehouse", "Safety stock", "Available"],
+        ["EX-SAFE-CUP", "Safe cup", "EX-SSZ", "4", "6"],
+    ]
+    sheet = export_xlsx(client.get("/inventory/safety-stock/export?format=xlsx"))
+    assert sorted((r[2], r[3], r[4]) for r in sheet[1:]) == [("EX-SSH", 9, 0), ("EX-SSZ", 4, 6)]
+
+
+def test_warehouses_export_follows_the_search(portal, tenant_a, tenant_b):
+    warehouse(tenant_a, "EX-WH-SZ", city="Shenzhen")
+    warehouse(tenant_a, "EX-WH-LA", type="overseas_3pl", country="US", city="Los Angeles")
+    warehouse(tenant_b, "EX-WH-B")
+    client = portal(tenant_a)
+    assert "/inventory/warehouses/export?format=csv" in client.get("/inventory/warehouses").get_data(as_text=True)
+    rows = export_csv(client.get("/inventory/warehouses/export?format=csv&q=EX-WH-LA"))
+    assert rows[0] == ["Code", "Name", "Type", "Country", "City", "Priority", "Status"]
+    assert [(r[0], r[2], r[3], r[4], r[6]) for r in rows[1:]] == [
+        ("EX-WH-LA", "Overseas 3PL", "US", "Los Angeles", "Active")
+    ]
+    codes = [r[0] for r in export_xlsx(client.get("/inventory/warehouses/export?format=xlsx"))[1:]]
+    assert "EX-WH-SZ" in codes and "EX-WH-B" not in codes
