@@ -41,7 +41,7 @@ from core import idempotency, validation
 from core import keyset as keyset_pages
 from core.db import is_unique_violation, list_total, session
 from core.errors import DomainError, PermissionDenied, TooManyAttempts, Unauthorized, summarize
-from core.messages import detail
+from core.messages import Msg, detail
 from core.tenancy import Actor, actor_context, current_tenant_id, tenant_context
 
 log = logging.getLogger("tradelane.http")
@@ -336,7 +336,7 @@ def requires(permission: str) -> Callable:
             if principal is None:
                 raise Unauthorized("log in, or send Authorization: Bearer <API key>")
             if permission != "authenticated" and not principal.can(permission):
-                raise PermissionDenied(f"your role does not allow {permission}")
+                raise PermissionDenied(Msg("http.your_role_does_not", permission=permission))
             return view(*args, **kwargs)
 
         wrapper.tradelane_permission = permission  # type: ignore[attr-defined]
@@ -619,7 +619,7 @@ def _check_permission(app: Flask) -> None:
     if principal is None:
         raise Unauthorized("log in, or send Authorization: Bearer <API key>")
     if permission != "authenticated" and not principal.can(permission):
-        raise PermissionDenied(f"your role does not allow {permission}")
+        raise PermissionDenied(Msg("http.your_role_does_not", permission=permission))
 
 
 def _refuse_bad_input() -> Response | None:

@@ -273,6 +273,117 @@ MESSAGES: dict[str, str] = {
     "tenants.use_at_least_characters": "use at least {min_password} characters",
     "tenants.another_connection_already_named": "another {kind} connection is already named {name}",
     "tenants.no_plugin_named_installed": "no {kind} plugin named {plugin} is installed",
+    # Refusals of the services (409, 403), by capability.
+    "catalog.category_has_subcategories_move": "category {code} has subcategories; move or delete them first",
+    "catalog.category_has_products_move": "category {code} has products; move them to another category first",
+    "catalog.seller_sku_already_mapped": "seller SKU {seller} is already mapped to SKU {sku_id} on this connection",
+    "catalog.sku_component_kit_cannot": "SKU {label} is a component of a kit; cannot {action}",
+    "catalog.sku_has_channel_listing": "SKU {label} has channel listing mappings; cannot {action}",
+    "catalog.generated_sku_code_already": (
+        "the generated SKU code {taken} is already used by another SKU; give the variant its own "
+        "code or change the SKU pattern"
+    ),
+    "catalog.generated_spu_code_already": (
+        "the generated SPU code {spu_code} is already used; give the product its own SPU code or change the SPU pattern"
+    ),
+    "catalog.sku_pattern_gives_two": (
+        "the SKU pattern gives two variants the code {code}; give them their own codes or change the SKU pattern"
+    ),
+    "finance.invoice_already_recorded_as": "{vendor}'s invoice {reference} is already recorded as {number}",
+    "finance.connection_switched_off": "the connection {display_name} is switched off",
+    "finance.map_these_before_posting": "map these before posting to {display_name}: {names}{more}",
+    "finance.posting_run_already": "a posting run of {display_name} is {status} already ({id})",
+    "finance.only_refused_vouchers_can": "only refused vouchers can be retried; not refused (or not found): {items}",
+    "finance.no_voucher_refused": "no voucher of {display_name} is refused",
+    "finance.keeps_no_purchase_requisitions": "{display_name} keeps no purchase requisitions to pull",
+    "finance.account_already_exists": "account {code} already exists",
+    "finance.account_already_has_postings": (
+        "account {code} already has postings; a sub-account would split its balance"
+    ),
+    "finance.account_has_postings_deactivate": "account {code} has postings: deactivate it instead",
+    "finance.account_has_sub_accounts_2": "account {code} has sub-accounts",
+    "finance.account_mapped_rule": "account {code} is mapped to a rule",
+    "finance.voucher_still_in_force": "voucher {number} is still in force: reverse it first",
+    "finance.voucher_was_already_rebooked": "voucher {number} was already rebooked",
+    "finance.landed_cost_already_applied": "landed cost of {transfer_number} is already applied",
+    "finance.supplier_bill_already_recorded": "the supplier's bill {reference} is already recorded as {taken}",
+    "finance.bill_has_only_open": "bill {number} has only {open_amount} open",
+    "finance.period_was_closed_meanwhile": "period {items} was closed meanwhile; retry",
+    "finance.voucher_already_reversed": "voucher {number} is already reversed",
+    "finance.order_settlement_differ_without": (
+        "{open_rows} order(s) of settlement {external_id} differ without a reason; give each a reason first"
+    ),
+    "finance.sale_line_settlement_match": (
+        "{unmatched_sales} sale line(s) of settlement {external_id} match no order; match them first"
+    ),
+    "http.your_role_does_not": "your role does not allow {permission}",
+    "inventory.orders_here_hold_units": (
+        "{code}: orders here hold {ours} units but the platform reports only {target_on_hand}; "
+        "release or move those orders first"
+    ),
+    "inventory.idempotency_key_was_already": (
+        "idempotency key {key} was already used for another stock event ({kind} of {doc_type} {value})"
+    ),
+    "inventory.line_holds_not": "line {ref} holds {holding} of {code}, not {quantity}",
+    "inventory.reserved_counter_out_step": (
+        "the reserved counter of {sku_id} is out of step with its reservations; run `tradelane inventory verify --fix`"
+    ),
+    "inventory.reserved_counter_out_step_2": (
+        "the reserved counter of {value} is out of step with its reservations; run `tradelane inventory verify --fix`"
+    ),
+    "inventory.line_holds_fewer_unpicked": "line {ref} holds fewer unpicked units than {quantity}",
+    "inventory.warehouse_with_code_already": "a warehouse with code {code} already exists",
+    "inventory.bin_already_exists_in": "bin {code} already exists in this warehouse",
+    "orders.order_has_nothing_left": "order {number} has nothing left to cancel",
+    "orders.order_on_hold_without": "order {number} is on hold without an open hold record",
+    "orders.view_named_exists_already": "a view named {name} exists already",
+    "orders.stocking_requests_for_order": "stocking requests for order {number} are already open: {items}",
+    "orders.transfer_for_order_already": "a transfer for order {number} is already open: {items}",
+    "orders.order_fulfilled_by_platform": "order {number} is fulfilled by the platform and cannot be merged",
+    "orders.orders_and_have_different": (
+        "orders {number} and {number_2} have a different {what}: only orders of the same buyer, "
+        "address and connection are merged"
+    ),
+    "purchasing.receipt_has_no_units": "receipt {number} has no units that passed QC yet; inspect it first",
+    "purchasing.labels_more_than_one": (
+        "{out} labels is more than one file should hold ({max_labels}); print one per line"
+    ),
+    "purchasing.already_recorded_on": "{number} is already recorded on {number_2}",
+    "purchasing.you_gave_first_approval": (
+        "you gave the first approval of {number}; the second approval must come from someone else"
+    ),
+    "purchasing.this_suggestion_from_earlier": (
+        "this suggestion is from an earlier run; a later run ({value}) replaced it"
+    ),
+    "shipping.order_has_nothing_left": "order {number} has nothing left to ship",
+    "shipping.label_for_reference_may": (
+        "a label for {order_number} (reference {reference}) may have been bought at {carrier} "
+        "already and the carrier cannot be asked: check on the carrier, then release the purchase "
+        "to try again"
+    ),
+    "shipping.no_label_purchase_order": "no label purchase of order {number} is waiting to be checked",
+    "shipping.carrier_connection_gone_void": "the carrier connection of {number} is gone; void it at the carrier",
+    "shipping.order_already_has_shipment": "order {number} already has a shipment",
+    "shipping.label_purchase_for_at": (
+        "the label purchase for {order_number} at {display_name} may have gone through ({exc}); "
+        "check on the carrier, then release the purchase to try again"
+    ),
+    "shipping.could_not_reached_try": "{display_name} could not be reached: {exc}; try again later",
+    "shipping.refused_void": "{display_name} refused to void {tracking_number}: {exc}",
+    "shipping.could_not_void_label": "{display_name} could not void the label now: {exc}; try again later",
+    "shipping.label_for_being_bought": "a label for {order_number} is being bought right now",
+    "sync.disabled_enable_it_sync": "{display_name} is disabled; enable it to sync",
+    "sync.cannot_list_orders_plugin": "{display_name} cannot list orders (its plugin is missing or has no order API)",
+    "sync.disabled_enable_it_push": "{display_name} is disabled; enable it to push stock",
+    "sync.cannot_receive_stock_quantities": "{display_name} cannot receive stock quantities",
+    "sync.cannot_subscribe_webhooks_configure": (
+        "{display_name} cannot subscribe to webhooks; configure them on the channel"
+    ),
+    "sync.only_failed_pushes_can": "only failed pushes can be retried; this one is {status}",
+    "sync.disabled_enable_it_push_2": "{display_name} is disabled; enable it to push",
+    "sync.refused_subscription": "{display_name} refused the subscription: {describe}",
+    "tenants.you_submitted_this_this": "you submitted this {what}; this company requires another person to approve it",
+    "tenants.functional_currency_cannot_change": "the functional currency cannot change any more: {blocked}",
 }
 
 

@@ -256,7 +256,7 @@ def update_tenant(**changes: Any) -> Tenant:
             errors["functional_currency"] = [blocked]
     if errors:
         if blocked and len(errors) == 1:
-            raise Conflict(f"the functional currency cannot change any more: {blocked}", errors)
+            raise Conflict(Msg("tenants.functional_currency_cannot_change", blocked=blocked), errors)
         raise ValidationError(errors)
     for key, value in values.items():
         setattr(tenant, key, value)
@@ -290,7 +290,7 @@ def require_separate_approver(submitted_by: str | None, what: str) -> None:
     if submitted_by is None or not current_tenant().separate_approver:
         return
     if actor_identity() == submitted_by:
-        raise PermissionDenied(f"you submitted this {what}; this company requires another person to approve it")
+        raise PermissionDenied(Msg("tenants.you_submitted_this_this", what=what))
 
 
 def active_tenant_ids(s: Session) -> list[uuid.UUID]:

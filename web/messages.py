@@ -375,6 +375,126 @@ BY_CODE = {
     "tenants.use_at_least_characters": N_("use at least %(min_password)s characters"),
     "tenants.another_connection_already_named": N_("another %(kind)s connection is already named %(name)s"),
     "tenants.no_plugin_named_installed": N_("no %(kind)s plugin named %(plugin)s is installed"),
+    "catalog.category_has_subcategories_move": N_("category %(code)s has subcategories; move or delete them first"),
+    "catalog.category_has_products_move": N_("category %(code)s has products; move them to another category first"),
+    "catalog.seller_sku_already_mapped": N_(
+        "seller SKU %(seller)s is already mapped to SKU %(sku_id)s on this connection"
+    ),
+    "catalog.sku_component_kit_cannot": N_("SKU %(label)s is a component of a kit; cannot %(action)s"),
+    "catalog.sku_has_channel_listing": N_("SKU %(label)s has channel listing mappings; cannot %(action)s"),
+    "catalog.generated_sku_code_already": N_(
+        "the generated SKU code %(taken)s is already used by another SKU; give the variant its own "
+        "code or change the SKU pattern"
+    ),
+    "catalog.generated_spu_code_already": N_(
+        "the generated SPU code %(spu_code)s is already used; give the product its own SPU code or "
+        "change the SPU pattern"
+    ),
+    "catalog.sku_pattern_gives_two": N_(
+        "the SKU pattern gives two variants the code %(code)s; give them their own codes or change the SKU pattern"
+    ),
+    "finance.invoice_already_recorded_as": N_("%(vendor)s's invoice %(reference)s is already recorded as %(number)s"),
+    "finance.connection_switched_off": N_("the connection %(display_name)s is switched off"),
+    "finance.map_these_before_posting": N_("map these before posting to %(display_name)s: %(names)s%(more)s"),
+    "finance.posting_run_already": N_("a posting run of %(display_name)s is %(status)s already (%(id)s)"),
+    "finance.only_refused_vouchers_can": N_(
+        "only refused vouchers can be retried; not refused (or not found): %(items)s"
+    ),
+    "finance.no_voucher_refused": N_("no voucher of %(display_name)s is refused"),
+    "finance.keeps_no_purchase_requisitions": N_("%(display_name)s keeps no purchase requisitions to pull"),
+    "finance.account_already_exists": N_("account %(code)s already exists"),
+    "finance.account_already_has_postings": N_(
+        "account %(code)s already has postings; a sub-account would split its balance"
+    ),
+    "finance.account_has_postings_deactivate": N_("account %(code)s has postings: deactivate it instead"),
+    "finance.account_has_sub_accounts_2": N_("account %(code)s has sub-accounts"),
+    "finance.account_mapped_rule": N_("account %(code)s is mapped to a rule"),
+    "finance.voucher_still_in_force": N_("voucher %(number)s is still in force: reverse it first"),
+    "finance.voucher_was_already_rebooked": N_("voucher %(number)s was already rebooked"),
+    "finance.landed_cost_already_applied": N_("landed cost of %(transfer_number)s is already applied"),
+    "finance.supplier_bill_already_recorded": N_("the supplier's bill %(reference)s is already recorded as %(taken)s"),
+    "finance.bill_has_only_open": N_("bill %(number)s has only %(open_amount)s open"),
+    "finance.period_was_closed_meanwhile": N_("period %(items)s was closed meanwhile; retry"),
+    "finance.voucher_already_reversed": N_("voucher %(number)s is already reversed"),
+    "finance.order_settlement_differ_without": N_(
+        "%(open_rows)s order(s) of settlement %(external_id)s differ without a reason; give each a reason first"
+    ),
+    "finance.sale_line_settlement_match": N_(
+        "%(unmatched_sales)s sale line(s) of settlement %(external_id)s match no order; match them first"
+    ),
+    "http.your_role_does_not": N_("your role does not allow %(permission)s"),
+    "inventory.orders_here_hold_units": N_(
+        "%(code)s: orders here hold %(ours)s units but the platform reports only "
+        "%(target_on_hand)s; release or move those orders first"
+    ),
+    "inventory.idempotency_key_was_already": N_(
+        "idempotency key %(key)s was already used for another stock event (%(kind)s of %(doc_type)s %(value)s)"
+    ),
+    "inventory.line_holds_not": N_("line %(ref)s holds %(holding)s of %(code)s, not %(quantity)s"),
+    "inventory.reserved_counter_out_step": N_(
+        "the reserved counter of %(sku_id)s is out of step with its reservations; run `tradelane "
+        "inventory verify --fix`"
+    ),
+    "inventory.reserved_counter_out_step_2": N_(
+        "the reserved counter of %(value)s is out of step with its reservations; run `tradelane inventory verify --fix`"
+    ),
+    "inventory.line_holds_fewer_unpicked": N_("line %(ref)s holds fewer unpicked units than %(quantity)s"),
+    "inventory.warehouse_with_code_already": N_("a warehouse with code %(code)s already exists"),
+    "inventory.bin_already_exists_in": N_("bin %(code)s already exists in this warehouse"),
+    "orders.order_has_nothing_left": N_("order %(number)s has nothing left to cancel"),
+    "orders.order_on_hold_without": N_("order %(number)s is on hold without an open hold record"),
+    "orders.view_named_exists_already": N_("a view named %(name)s exists already"),
+    "orders.stocking_requests_for_order": N_("stocking requests for order %(number)s are already open: %(items)s"),
+    "orders.transfer_for_order_already": N_("a transfer for order %(number)s is already open: %(items)s"),
+    "orders.order_fulfilled_by_platform": N_("order %(number)s is fulfilled by the platform and cannot be merged"),
+    "orders.orders_and_have_different": N_(
+        "orders %(number)s and %(number_2)s have a different %(what)s: only orders of the same "
+        "buyer, address and connection are merged"
+    ),
+    "purchasing.receipt_has_no_units": N_("receipt %(number)s has no units that passed QC yet; inspect it first"),
+    "purchasing.labels_more_than_one": N_(
+        "%(out)s labels is more than one file should hold (%(max_labels)s); print one per line"
+    ),
+    "purchasing.already_recorded_on": N_("%(number)s is already recorded on %(number_2)s"),
+    "purchasing.you_gave_first_approval": N_(
+        "you gave the first approval of %(number)s; the second approval must come from someone else"
+    ),
+    "purchasing.this_suggestion_from_earlier": N_(
+        "this suggestion is from an earlier run; a later run (%(value)s) replaced it"
+    ),
+    "shipping.order_has_nothing_left": N_("order %(number)s has nothing left to ship"),
+    "shipping.label_for_reference_may": N_(
+        "a label for %(order_number)s (reference %(reference)s) may have been bought at "
+        "%(carrier)s already and the carrier cannot be asked: check on the carrier, then release "
+        "the purchase to try again"
+    ),
+    "shipping.no_label_purchase_order": N_("no label purchase of order %(number)s is waiting to be checked"),
+    "shipping.carrier_connection_gone_void": N_("the carrier connection of %(number)s is gone; void it at the carrier"),
+    "shipping.order_already_has_shipment": N_("order %(number)s already has a shipment"),
+    "shipping.label_purchase_for_at": N_(
+        "the label purchase for %(order_number)s at %(display_name)s may have gone through "
+        "(%(exc)s); check on the carrier, then release the purchase to try again"
+    ),
+    "shipping.could_not_reached_try": N_("%(display_name)s could not be reached: %(exc)s; try again later"),
+    "shipping.refused_void": N_("%(display_name)s refused to void %(tracking_number)s: %(exc)s"),
+    "shipping.could_not_void_label": N_("%(display_name)s could not void the label now: %(exc)s; try again later"),
+    "shipping.label_for_being_bought": N_("a label for %(order_number)s is being bought right now"),
+    "sync.disabled_enable_it_sync": N_("%(display_name)s is disabled; enable it to sync"),
+    "sync.cannot_list_orders_plugin": N_(
+        "%(display_name)s cannot list orders (its plugin is missing or has no order API)"
+    ),
+    "sync.disabled_enable_it_push": N_("%(display_name)s is disabled; enable it to push stock"),
+    "sync.cannot_receive_stock_quantities": N_("%(display_name)s cannot receive stock quantities"),
+    "sync.cannot_subscribe_webhooks_configure": N_(
+        "%(display_name)s cannot subscribe to webhooks; configure them on the channel"
+    ),
+    "sync.only_failed_pushes_can": N_("only failed pushes can be retried; this one is %(status)s"),
+    "sync.disabled_enable_it_push_2": N_("%(display_name)s is disabled; enable it to push"),
+    "sync.refused_subscription": N_("%(display_name)s refused the subscription: %(describe)s"),
+    "tenants.you_submitted_this_this": N_(
+        "you submitted this %(what)s; this company requires another person to approve it"
+    ),
+    "tenants.functional_currency_cannot_change": N_("the functional currency cannot change any more: %(blocked)s"),
 }
 
 # Names that services pass as parameters (what, which action, which state).

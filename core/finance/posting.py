@@ -279,20 +279,22 @@ def start_run(connection_id: uuid.UUID, start_date: date, *, enqueue: bool = Tru
 
     conn = connection(connection_id)
     if not conn.enabled:
-        raise Conflict(f"the connection {conn.display_name} is switched off")
+        raise Conflict(Msg("finance.connection_switched_off", display_name=conn.display_name))
     missing = unmapped(conn.id, start_date)
     if missing:
         names = ", ".join(f"{i.kind} {i.label}" for i in missing[:20])
         more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
         raise Conflict(
-            f"map these before posting to {conn.display_name}: {names}{more}",
+            Msg("finance.map_these_before_posting", display_name=conn.display_name, names=names, more=more),
             {"unmapped": [{"kind": i.kind, "local_key": i.local_key, "label": i.label} for i in missing]},
         )
     active = session.execute(
         select(PostingRun).where(PostingRun.connection_id == conn.id, PostingRun.status.in_(ACTIVE_RUNS))
     ).scalar_one_or_none()
     if active is not None:
-        raise Conflict(f"a posting run of {conn.display_name} is {active.status} already ({active.id})")
+        raise Conflict(
+            Msg("finance.posting_run_already", display_name=conn.display_name, status=active.status, id=active.id)
+        )
     run = PostingRun(connection_id=conn.id, start_date=start_date, created_by=str(current_actor())[:200])
     session.add(run)
     session.flush()
@@ -347,9 +349,9 @@ def retry(connection_id: uuid.UUID, posting_ids: list[uuid.UUID] | None = None) 
     if posting_ids is not None and len(rows) != len(set(posting_ids)):
         found = {r.id for r in rows}
         missing = [str(p) for p in posting_ids if p not in found]
-        raise Conflict(f"only refused vouchers can be retried; not refused (or not found): {', '.join(missing)}")
+        raise Conflict(Msg("finance.only_refused_vouchers_can", items=", ".join(missing)))
     if not rows:
-        raise Conflict(f"no voucher of {conn.display_name} is refused")
+        raise Conflict(Msg("finance.no_voucher_refused", display_name=conn.display_name))
     run = session.execute(
         select(PostingRun).where(PostingRun.connection_id == conn.id, PostingRun.status.in_(ACTIVE_RUNS))
     ).scalar_one_or_none()

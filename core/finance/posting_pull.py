@@ -26,6 +26,7 @@ from core.db import session
 from core.errors import Conflict, DomainError, ExternalServiceError
 from core.finance import posting
 from core.finance.posting_models import RequisitionPull
+from core.messages import Msg
 from core.ports import AdapterError
 
 
@@ -69,9 +70,9 @@ def latest_job(connection_id: uuid.UUID) -> Any:
 def _pulling(connection_id: uuid.UUID) -> Any:
     conn = posting.connection(connection_id)
     if not posting.target_class(conn).pulls_requisitions:
-        raise Conflict(f"{conn.display_name} keeps no purchase requisitions to pull")
+        raise Conflict(Msg("finance.keeps_no_purchase_requisitions", display_name=conn.display_name))
     if not conn.enabled:
-        raise Conflict(f"the connection {conn.display_name} is switched off")
+        raise Conflict(Msg("finance.connection_switched_off", display_name=conn.display_name))
     return conn
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from core import jobs
 from core.db import get_or_none, session, utcnow, uuid7
 from core.errors import Conflict, NotFound, ValidationError
+from core.messages import Msg
 from core.ports import ChannelCapability as Cap
 from core.ports import ChannelOrder
 from core.sync import rules
@@ -135,9 +136,9 @@ def request_sync(connection_id: uuid.UUID, trigger: str = "manual") -> jobs.Job:
     """Queue an order sync of the connection ("sync now"); pressed twice, it queues one."""
     conn = channel_connection(connection_id)
     if not conn.enabled:
-        raise Conflict(f"{conn.display_name} is disabled; enable it to sync", {"enabled": ["false"]})
+        raise Conflict(Msg("sync.disabled_enable_it_sync", display_name=conn.display_name), {"enabled": ["false"]})
     if Cap.ORDERS not in capabilities(conn):
-        raise Conflict(f"{conn.display_name} cannot list orders (its plugin is missing or has no order API)")
+        raise Conflict(Msg("sync.cannot_list_orders_plugin", display_name=conn.display_name))
     return jobs.enqueue("sync.connection", dedupe_key=f"sync:{conn.id}", connection_id=str(conn.id), trigger=trigger)
 
 
@@ -146,9 +147,9 @@ def request_stock_push(connection_id: uuid.UUID, force: bool = True) -> jobs.Job
     (after someone edited quantities on the channel by hand)."""
     conn = channel_connection(connection_id)
     if not conn.enabled:
-        raise Conflict(f"{conn.display_name} is disabled; enable it to push stock", {"enabled": ["false"]})
+        raise Conflict(Msg("sync.disabled_enable_it_push", display_name=conn.display_name), {"enabled": ["false"]})
     if Cap.PUSH_QUANTITY not in capabilities(conn):
-        raise Conflict(f"{conn.display_name} cannot receive stock quantities")
+        raise Conflict(Msg("sync.cannot_receive_stock_quantities", display_name=conn.display_name))
     kind = "force" if force else "changed"
     return jobs.enqueue(
         "sync.push_stock", dedupe_key=f"push_stock:{conn.id}:{kind}", connection_id=str(conn.id), force=force
@@ -162,13 +163,15 @@ def subscribe_webhooks(connection_id: uuid.UUID, public_url: str) -> SyncState:
 
     conn = channel_connection(connection_id)
     if Cap.WEBHOOK_SUBSCRIBE not in capabilities(conn):
-        raise Conflict(f"{conn.display_name} cannot subscribe to webhooks; configure them on the channel")
+        raise Conflict(Msg("sync.cannot_subscribe_webhooks_configure", display_name=conn.display_name))
     url = f"{public_url.rstrip('/')}/webhooks/{conn.plugin}/{conn.id}"
     try:
         with connections.using(conn, "channel", retry=connections.INTERACTIVE_RETRY) as adapter:
             topics = adapter.subscribe_webhooks(url)
     except AdapterError as exc:
-        raise Conflict(f"{conn.display_name} refused the subscription: {connections.describe(exc)}") from None
+        raise Conflict(
+            Msg("sync.refused_subscription", display_name=conn.display_name, describe=connections.describe(exc))
+        ) from None
     state = state_for(conn.id, create=True)
     state.webhook_url, state.webhook_topics, state.webhooks_subscribed_at = url, list(topics), utcnow()
     session.flush()
@@ -179,12 +182,12 @@ def retry_push(push_id: uuid.UUID) -> jobs.Job:
     """Run a failed push again: a shipment confirmation, or a stock push of every listing."""
     push = get_push(push_id)
     if push.status not in ("failed", "partial"):
-        raise Conflict(f"only failed pushes can be retried; this one is {push.status}", {"status": [push.status]})
+        raise Conflict(Msg("sync.only_failed_pushes_can", status=push.status), {"status": [push.status]})
     if push.kind == "stock":
         return request_stock_push(push.connection_id, force=True)
     conn = channel_connection(push.connection_id)
     if not conn.enabled:
-        raise Conflict(f"{conn.display_name} is disabled; enable it to push", {"enabled": ["false"]})
+        raise Conflict(Msg("sync.disabled_enable_it_push_2", display_name=conn.display_name), {"enabled": ["false"]})
     shipment = (push.key or "").split(":")[1]
     return jobs.enqueue(
         "sync.push_shipment", dedupe_key=f"ship:{shipment}", connection_id=str(conn.id), event_id=str(push.event_id)

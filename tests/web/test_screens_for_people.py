@@ -32,6 +32,10 @@ def test_coded_messages_are_translated_by_code_with_their_parameters(app):
         held = InvalidTransition(Msg("entity.order", ref="SO-1"), "on_hold", "approve").message
         assert held == "cannot approve order SO-1: it is on_hold"
         assert translate(held) == "无法审核订单 SO-1：当前状态为暂停中", translate(held)
+        # a refusal (409/403) with parameters, the named thing in the reader's words
+        own = Msg("tenants.you_submitted_this_this", what="product")
+        assert own == "you submitted this product; this company requires another person to approve it"
+        assert translate(own) == "此商品由您提交；本公司要求由其他人审批", translate(own)
         # the order timeline: by code, a message inside a message and lists in Chinese
         split = Msg(
             "order.split_into", children=["SO-1-1", "SO-1-2"], reason=Msg("order.split_warehouses", codes=["SZ", "LA"])

@@ -103,9 +103,9 @@ def update_category(category_id: uuid.UUID, **changes: Any) -> Category:
 def delete_category(category_id: uuid.UUID) -> None:
     row = get_category(category_id)
     if session.execute(select(Category.id).where(Category.parent_id == row.id).limit(1)).first():
-        raise Conflict(f"category {row.code} has subcategories; move or delete them first")
+        raise Conflict(Msg("catalog.category_has_subcategories_move", code=row.code))
     if session.execute(select(Product.id).where(Product.category_id == row.id).limit(1)).first():
-        raise Conflict(f"category {row.code} has products; move them to another category first")
+        raise Conflict(Msg("catalog.category_has_products_move", code=row.code))
     session.delete(row)
     session.flush()
     emit("category.deleted", CategoryDeleted(id=row.id, code=row.code), entity_type="category", entity_id=row.id)

@@ -52,7 +52,7 @@ def create_mapping(
     ).scalar_one_or_none()
     if existing is not None:
         raise Conflict(
-            f"seller SKU {seller} is already mapped to SKU {sku_label(get_sku(existing.sku_id))} on this connection",
+            Msg("catalog.seller_sku_already_mapped", seller=seller, sku_id=sku_label(get_sku(existing.sku_id))),
             {"seller_sku": ["already mapped"]},
         )
     row = ListingMapping(connection_id=connection_id, seller_sku=seller, sku_id=sku.id, quantity=qty, note=note)

@@ -316,9 +316,9 @@ def _ensure_sku_unreferenced(sku: Sku, action: str) -> None:
         .where(KitComponent.component_sku_id == sku.id, KitComponent.kit_sku_id != sku.id)
         .limit(1)
     ).first():
-        raise Conflict(f"SKU {label} is a component of a kit; cannot {action}")
+        raise Conflict(Msg("catalog.sku_component_kit_cannot", label=label, action=action))
     if session.execute(select(ListingMapping.id).where(ListingMapping.sku_id == sku.id).limit(1)).first():
-        raise Conflict(f"SKU {label} has channel listing mappings; cannot {action}")
+        raise Conflict(Msg("catalog.sku_has_channel_listing", label=label, action=action))
 
 
 def _apply_sku(

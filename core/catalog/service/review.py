@@ -115,8 +115,7 @@ def _assign_codes(product: Product) -> None:
             ).first()
             if taken:
                 raise Conflict(
-                    f"the generated SPU code {product.spu_code} is already used; "
-                    "give the product its own SPU code or change the SPU pattern",
+                    Msg("catalog.generated_spu_code_already", spu_code=product.spu_code),
                     {"spu_code": [f"{product.spu_code} is already used"]},
                 )
         names = [a["name"] for a in product.variant_attributes or []]
@@ -135,8 +134,7 @@ def _assign_codes(product: Product) -> None:
             code = codes.render(settings.sku_pattern, sku_ctx, lambda: next_value("catalog.sku"))
             if code in generated:
                 raise Conflict(
-                    f"the SKU pattern gives two variants the code {code}; "
-                    "give them their own codes or change the SKU pattern",
+                    Msg("catalog.sku_pattern_gives_two", code=code),
                     {f"skus.{i}.code": [f"{code} is generated twice"]},
                 )
             generated[code] = i
@@ -152,8 +150,7 @@ def _assign_codes(product: Product) -> None:
         )
         if taken:
             raise Conflict(
-                f"the generated SKU code {taken} is already used by another SKU; "
-                "give the variant its own code or change the SKU pattern",
+                Msg("catalog.generated_sku_code_already", taken=taken),
                 {f"skus.{generated[taken]}.code": [f"{taken} is already used"]},
             )
 

@@ -31,6 +31,7 @@ from core.finance.events import ExpenseApproved, ExpenseLineApproved, ExpenseLin
 from core.finance.expenses.models import EXPENSE_KINDS, EXPENSE_STATUSES, LINK_TYPES, Expense, ExpenseLine
 from core.finance.rules.expenses import LINE_ROLES
 from core.finance.service.setup import tenant_facts
+from core.messages import Msg
 from core.money import round_money
 from core.numbering import next_number
 from core.tenancy import current_actor
@@ -198,7 +199,7 @@ def _unique(kind: str, vendor: str, reference: str, own: uuid.UUID | None) -> No
     ).first()
     if taken is not None and taken.id != own:
         raise Conflict(
-            f"{vendor}'s invoice {reference} is already recorded as {taken.number}",
+            Msg("finance.invoice_already_recorded_as", vendor=vendor, reference=reference, number=taken.number),
             {"reference": ["already recorded"]},
         )
 

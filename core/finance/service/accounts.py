@@ -98,10 +98,10 @@ def create_account(data: dict[str, Any]) -> Account:
     currency = _currency(errors, data.get("currency"))
     errors.raise_if_any()
     if account_by_code(code) is not None:
-        raise Conflict(f"account {code} already exists", {"code": ["is taken"]})
+        raise Conflict(Msg("finance.account_already_exists", code=code), {"code": ["is taken"]})
     if parent is not None and not has_children(parent.id) and is_used(parent.id):
         raise Conflict(
-            f"account {parent.code} already has postings; a sub-account would split its balance",
+            Msg("finance.account_already_has_postings", code=parent.code),
             {"code": [f"{parent.code} has postings of its own"]},
         )
     acc = Account(
@@ -152,11 +152,11 @@ def update_account(account_id: uuid.UUID, data: dict[str, Any]) -> Account:
 def delete_account(account_id: uuid.UUID) -> None:
     acc = get_account(account_id)
     if is_used(acc.id):
-        raise Conflict(f"account {acc.code} has postings: deactivate it instead", {"account": ["is used"]})
+        raise Conflict(Msg("finance.account_has_postings_deactivate", code=acc.code), {"account": ["is used"]})
     if has_children(acc.id):
-        raise Conflict(f"account {acc.code} has sub-accounts", {"account": ["has sub-accounts"]})
+        raise Conflict(Msg("finance.account_has_sub_accounts_2", code=acc.code), {"account": ["has sub-accounts"]})
     if session.execute(select(exists().where(AccountMapping.account_id == acc.id))).scalar():
-        raise Conflict(f"account {acc.code} is mapped to a rule", {"account": ["is mapped"]})
+        raise Conflict(Msg("finance.account_mapped_rule", code=acc.code), {"account": ["is mapped"]})
     session.delete(acc)
     session.flush()
 

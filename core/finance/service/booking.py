@@ -30,6 +30,7 @@ from core.finance.service import posting
 from core.finance.service.accounts import MissingAccount
 from core.finance.service.setup import settings, tenant_facts
 from core.finance.service.vouchers import get_voucher, reversal_of
+from core.messages import Msg
 
 log = logging.getLogger("tradelane.finance")
 
@@ -212,7 +213,7 @@ def rebook(voucher_id: uuid.UUID) -> Voucher:
             f"voucher {original.number}", original.kind, "rebook", "only event vouchers are rebooked"
         )
     if reversal_of(original.id) is None:
-        raise Conflict(f"voucher {original.number} is still in force: reverse it first", {"voucher": ["not reversed"]})
+        raise Conflict(Msg("finance.voucher_still_in_force", number=original.number), {"voucher": ["not reversed"]})
     later = session.execute(
         select(func.count()).select_from(Voucher).where(Voucher.event_id == original.event_id, Voucher.kind == "event")
     ).scalar_one()
@@ -223,7 +224,7 @@ def rebook(voucher_id: uuid.UUID) -> Voucher:
         .limit(1)
     ).scalar_one()
     if latest.id != original.id:
-        raise Conflict(f"voucher {original.number} was already rebooked", {"voucher": ["rebooked"]})
+        raise Conflict(Msg("finance.voucher_was_already_rebooked", number=original.number), {"voucher": ["rebooked"]})
     ev = session.execute(select(OutboxEvent).where(OutboxEvent.id == original.event_id)).scalar_one()
     try:
         draft = draft_for(ev, context(version=later + 1), disabled_rules())

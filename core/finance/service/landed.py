@@ -259,7 +259,9 @@ def payload(row: LandedCost) -> LandedCostApplied:
 def retry(landed_cost_id: uuid.UUID) -> LandedCost:
     row = get_landed_cost(landed_cost_id)
     if row.status == "applied":
-        raise Conflict(f"landed cost of {row.transfer_number} is already applied", {"status": ["applied"]})
+        raise Conflict(
+            Msg("finance.landed_cost_already_applied", transfer_number=row.transfer_number), {"status": ["applied"]}
+        )
     return apply(row)
 
 

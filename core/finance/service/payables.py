@@ -268,7 +268,7 @@ def _unique_reference(supplier_id: uuid.UUID, reference: str) -> None:
     ).scalar_one_or_none()
     if taken:
         raise Conflict(
-            f"the supplier's bill {reference} is already recorded as {taken}",
+            Msg("finance.supplier_bill_already_recorded", reference=reference, taken=taken),
             {"supplier_reference": ["already recorded"]},
         )
 
@@ -583,7 +583,10 @@ def _settle(bill: Bill, amount: Decimal) -> None:
         select(Bill).where(Bill.id == bill.id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one()
     if amount > locked.open_amount:
-        raise Conflict(f"bill {locked.number} has only {locked.open_amount} open", {"amount": ["more than is open"]})
+        raise Conflict(
+            Msg("finance.bill_has_only_open", number=locked.number, open_amount=locked.open_amount),
+            {"amount": ["more than is open"]},
+        )
     locked.paid += amount
     locked.status = "paid" if locked.paid == locked.total else "partially_paid"
     session.flush()

@@ -35,6 +35,7 @@ from core.finance.models import Balance, Period, Voucher, VoucherLine
 from core.finance.service import accounts, rates
 from core.finance.service.periods import Periods
 from core.finance.service.setup import functional_currency, settings
+from core.messages import Msg
 from core.tenancy import current_actor, current_tenant_id
 
 CHUNK = 1000
@@ -241,7 +242,7 @@ def _lock_periods(ids: set[uuid.UUID]) -> None:
     ).all()
     closed = [f"{r.year:04d}-{r.month:02d}" for r in rows if r.status != "open"]
     if closed:
-        raise Conflict(f"period {', '.join(closed)} was closed meanwhile; retry", {"period": ["closed"]})
+        raise Conflict(Msg("finance.period_was_closed_meanwhile", items=", ".join(closed)), {"period": ["closed"]})
 
 
 def _moved_note(document_date: date, period: Period) -> str:

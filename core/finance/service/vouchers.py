@@ -215,7 +215,9 @@ def reverse(voucher_id: uuid.UUID, *, on: date | None = None, memo: str | None =
             Msg("entity.voucher", ref=original.number), "a reversal", "reverse", "a reversal is never reversed"
         )
     if reversal_of(original.id) is not None:
-        raise Conflict(f"voucher {original.number} is already reversed", {"voucher": ["already reversed"]})
+        raise Conflict(
+            Msg("finance.voucher_already_reversed", number=original.number), {"voucher": ["already reversed"]}
+        )
     from core.db import utcnow
 
     st = settings()

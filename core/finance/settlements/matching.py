@@ -603,12 +603,12 @@ def close(settlement_id: uuid.UUID, tolerance: Decimal = ZERO) -> Settlement:
         select(func.count()).where(R.settlement_id == s.id, func.abs(R.difference) > tolerance, R.reason == "")
     ).scalar_one()
     if open_rows:
-        raise Conflict(
-            f"{open_rows} order(s) of settlement {s.external_id} differ without a reason; give each a reason first"
-        )
+        raise Conflict(Msg("finance.order_settlement_differ_without", open_rows=open_rows, external_id=s.external_id))
     unmatched_sales = _unmatched_sales(s)
     if unmatched_sales:
-        raise Conflict(f"{unmatched_sales} sale line(s) of settlement {s.external_id} match no order; match them first")
+        raise Conflict(
+            Msg("finance.sale_line_settlement_match", unmatched_sales=unmatched_sales, external_id=s.external_id)
+        )
     book(s)
     s.status, s.closed_at, s.closed_by = "closed", utcnow(), str(current_actor())[:200]
     return s

@@ -412,8 +412,12 @@ def reconcile_platform(
         target_on_hand = item.fulfillable + item.reserved
         if ours > target_on_hand:
             raise Conflict(
-                f"{skus.code(item.sku_id)}: orders here hold {ours} units but the platform reports only "
-                f"{target_on_hand}; release or move those orders first",
+                Msg(
+                    "inventory.orders_here_hold_units",
+                    code=skus.code(item.sku_id),
+                    ours=ours,
+                    target_on_hand=target_on_hand,
+                ),
                 {f"items.{item.sku_id}": [f"{ours} reserved by orders, {target_on_hand} reported"]},
             )
         targets = {"on_hand": target_on_hand, "unsellable": item.unsellable}

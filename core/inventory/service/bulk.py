@@ -28,6 +28,7 @@ from core.inventory.service.engine import (
 )
 from core.inventory.service.stock import needs_of, request, stock_event
 from core.inventory.service.types import Doc, InsufficientStock, Line, PostedLine, Posting, Shortage
+from core.messages import Msg
 from core.tenancy import current_actor, current_tenant_id
 
 
@@ -102,8 +103,13 @@ def reserve_many(requests: Sequence[ReserveRequest]) -> list[Posting | Insuffici
             op = earlier[key]
             if op.request_hash != row["request_hash"] or op.result is None:
                 raise Conflict(
-                    f"idempotency key {key!r} was already used for another stock event "
-                    f"({op.kind} of {op.doc_type} {op.doc_number or op.doc_id})",
+                    Msg(
+                        "inventory.idempotency_key_was_already",
+                        key=repr(key),
+                        kind=op.kind,
+                        doc_type=op.doc_type,
+                        value=op.doc_number or op.doc_id,
+                    ),
                     {"key": ["already used for a different request"]},
                 )
             results[i] = Posting.from_stored(

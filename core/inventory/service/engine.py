@@ -149,7 +149,7 @@ def require_warehouses(ids: Iterable[uuid.UUID], *, active: bool = False) -> dic
         if wid not in found:
             raise NotFound("warehouse", wid)
         if active and not found[wid].active:
-            raise Conflict(f"warehouse {found[wid].code} is inactive", {"warehouse_id": ["is inactive"]})
+            raise Conflict(Msg("inventory.warehouse_inactive", code=found[wid].code), {"warehouse_id": ["is inactive"]})
     return found
 
 
@@ -225,8 +225,13 @@ def claim(
     earlier = session.execute(select(StockOperation).where(StockOperation.key == key)).scalar_one()
     if earlier.request_hash != digest or earlier.result is None:
         raise Conflict(
-            f"idempotency key {key!r} was already used for another stock event "
-            f"({earlier.kind} of {earlier.doc_type} {earlier.doc_number or earlier.doc_id})",
+            Msg(
+                "inventory.idempotency_key_was_already",
+                key=repr(key),
+                kind=earlier.kind,
+                doc_type=earlier.doc_type,
+                value=earlier.doc_number or earlier.doc_id,
+            ),
             {"key": ["already used for a different request"]},
         )
     return Posting.from_stored(

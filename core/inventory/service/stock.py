@@ -464,7 +464,13 @@ def take_from_reservations(
         holding = sum(r.open_quantity for r in group)
         if holding < need.quantity and not allow_extra:
             raise Conflict(
-                f"line {need.line.ref} holds {holding} of {skus.code(need.sku_id)}, not {need.quantity}",
+                Msg(
+                    "inventory.line_holds_not",
+                    ref=need.line.ref,
+                    holding=holding,
+                    code=skus.code(need.sku_id),
+                    quantity=need.quantity,
+                ),
                 {f"lines.{need.line.ref}": [f"holds only {holding}"]},
             )
         remaining = min(holding, need.quantity)
@@ -520,10 +526,7 @@ def release(doc: Doc, lines: Sequence[Line] | None = None, *, key: str) -> Posti
             .execution_options(synchronize_session=False)
         ).first()
         if done is None:
-            raise Conflict(
-                f"the reserved counter of {describe(sku_id, wh_id)} is out of step with its "
-                "reservations; run `tradelane inventory verify --fix`"
-            )
+            raise Conflict(Msg("inventory.reserved_counter_out_step", sku_id=describe(sku_id, wh_id)))
     return posting
 
 
@@ -551,7 +554,7 @@ def mark_picked(doc: Doc, lines: Sequence[Line] | None = None, *, key: str) -> P
                     remaining -= q
             if remaining:
                 raise Conflict(
-                    f"line {need.line.ref} holds fewer unpicked units than {need.quantity}",
+                    Msg("inventory.line_holds_fewer_unpicked", ref=need.line.ref, quantity=need.quantity),
                     {f"lines.{need.line.ref}": ["picks more than it holds"]},
                 )
             posted[(need.line.ref, need.line.sku_id, need.line.warehouse_id)] = need.line.quantity
@@ -568,10 +571,7 @@ def ship_taken(entry: Entry, taken: list[Taken], kind: str) -> dict[tuple[str, u
     for t in taken:
         b = entry.balance(*t.need.pair)
         if b.reserved < t.held:
-            raise Conflict(
-                f"the reserved counter of {describe(*t.need.pair)} is out of step with its "
-                "reservations; run `tradelane inventory verify --fix`"
-            )
+            raise Conflict(Msg("inventory.reserved_counter_out_step_2", value=describe(*t.need.pair)))
         b.reserved -= t.held
         qty = t.held + t.extra
         if qty:

@@ -14,6 +14,7 @@ from core.inventory.events import WarehouseCreated, WarehouseUpdated
 from core.inventory.models import WAREHOUSE_TYPES, Location, SkuSetting, Warehouse
 from core.inventory.service import skus
 from core.inventory.service.engine import check_safety, ensure_balances
+from core.messages import Msg
 from core.validation import COUNTRIES
 
 ADDRESS_FIELDS = (
@@ -85,7 +86,7 @@ def _validate(wh: Warehouse) -> None:
         raise ValidationError(errors)
     clash = session.execute(select(Warehouse.id).where(Warehouse.code == wh.code, Warehouse.id != wh.id)).first()
     if clash:
-        raise Conflict(f"a warehouse with code {wh.code} already exists", {"code": ["already used"]})
+        raise Conflict(Msg("inventory.warehouse_with_code_already", code=wh.code), {"code": ["already used"]})
 
 
 def create_warehouse(**data: Any) -> Warehouse:
@@ -153,7 +154,7 @@ def _check_location_code(loc: Location) -> None:
         )
     ).first()
     if clash:
-        raise Conflict(f"bin {loc.code} already exists in this warehouse", {"code": ["already used"]})
+        raise Conflict(Msg("inventory.bin_already_exists_in", code=loc.code), {"code": ["already used"]})
 
 
 def create_location(warehouse_id: uuid.UUID, *, code: str, name: str = "", active: bool = True) -> Location:

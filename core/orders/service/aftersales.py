@@ -228,7 +228,7 @@ def _refund_before_shipment(
         errors.add("lines", "before shipment a refund cancels lines: name the lines it pays back")
     errors.raise_if_any()
     if not quantities:
-        raise Conflict(f"order {order.number} has nothing left to cancel", {"lines": ["nothing left to cancel"]})
+        raise Conflict(Msg("orders.order_has_nothing_left", number=order.number), {"lines": ["nothing left to cancel"]})
     values = cancel_lines(order, quantities, Msg("order.refund_reason", reason=reason), source="refund")
     worth = sum(values.values(), Decimal(0))
     if value is not None and value > worth:

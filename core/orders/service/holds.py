@@ -89,7 +89,7 @@ def release(order_id: uuid.UUID, *, note: str = "") -> Order:
     require_status(order, ("on_hold",), "release")
     current = open_hold(order)
     if current is None:
-        raise Conflict(f"order {order.number} is on hold without an open hold record")
+        raise Conflict(Msg("orders.order_on_hold_without", number=order.number))
     if current.type in ("unmapped_sku", "unsellable_sku"):
         from core.orders.service import skus
 

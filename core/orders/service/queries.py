@@ -276,7 +276,7 @@ def create_view(*, owner: str, name: str, filters: dict[str, Any], shared: bool 
         raise ValidationError({f"filters.{k}": v for k, v in exc.errors.items()}) from None
     who = "" if shared else owner
     if session.execute(select(OrderView.id).where(OrderView.owner == who, OrderView.name == name)).first():
-        raise Conflict(f"a view named {name} exists already", {"name": ["already used"]})
+        raise Conflict(Msg("orders.view_named_exists_already", name=name), {"name": ["already used"]})
     view = OrderView(
         name=name,
         owner=who,

@@ -81,7 +81,7 @@ def request_stock(order_id: Any, *, warehouse_id: Any, needed_by: date | str | N
     open_ones = purchasing.open_requests_for(SOURCE, order.number)
     if open_ones:
         raise Conflict(
-            f"stocking requests for order {order.number} are already open: {', '.join(open_ones)}",
+            Msg("orders.stocking_requests_for_order", number=order.number, items=", ".join(open_ones)),
             {"order_id": ["already requested"]},
         )
     made = [
@@ -116,7 +116,7 @@ def transfer_stock(order_id: Any, *, source_warehouse_id: Any, warehouse_id: Any
     open_ones = inventory_transfers().open_transfers_noting(order.number)
     if open_ones:
         raise Conflict(
-            f"a transfer for order {order.number} is already open: {', '.join(open_ones)}",
+            Msg("orders.transfer_for_order_already", number=order.number, items=", ".join(open_ones)),
             {"order_id": ["already transferred"]},
         )
     transfer = inventory_transfers().create_transfer(

@@ -325,7 +325,7 @@ def merge(order_ids: Sequence[uuid.UUID | str], note: str = "") -> Order:
         require_status(o, MERGEABLE, "merge", "only orders waiting for review or approved can be merged")
         if o.fulfilment != "merchant":
             raise Conflict(
-                f"order {o.number} is fulfilled by the platform and cannot be merged",
+                Msg("orders.order_fulfilled_by_platform", number=o.number),
                 {"order_ids": [f"{o.number} is platform-fulfilled"]},
             )
         for what, same in (
@@ -336,8 +336,7 @@ def merge(order_ids: Sequence[uuid.UUID | str], note: str = "") -> Order:
         ):
             if not same:
                 raise Conflict(
-                    f"orders {first.number} and {o.number} have a different {what}: only orders of the "
-                    "same buyer, address and connection are merged",
+                    Msg("orders.orders_and_have_different", number=first.number, number_2=o.number, what=what),
                     {"order_ids": [f"different {what}"]},
                 )
     status = "approved" if all(o.status == "approved" for o in sources) else "pending_review"

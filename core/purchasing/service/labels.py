@@ -13,6 +13,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from core.errors import Conflict
+from core.messages import Msg
 from core.purchasing.models import Receipt
 from core.purchasing.service.common import get, sku_names
 
@@ -48,9 +49,7 @@ def labels_for(receipt_id: Any, per: str = "unit") -> list[dict[str, Any]]:
     receipt = get(Receipt, receipt_id, "receipt")
     lines = [rl for rl in receipt.lines if rl.qc_status == "inspected" and rl.passed_quantity]
     if not lines:
-        raise Conflict(
-            f"receipt {receipt.number} has no units that passed QC yet; inspect it first", {"state": [receipt.status]}
-        )
+        raise Conflict(Msg("purchasing.receipt_has_no_units", number=receipt.number), {"state": [receipt.status]})
     names = sku_names(rl.sku_id for rl in lines)
     bins = inventory.bin_codes(rl.location_id for rl in lines if rl.location_id)
     out = []
@@ -65,7 +64,7 @@ def labels_for(receipt_id: Any, per: str = "unit") -> list[dict[str, Any]]:
         }
         out.extend([label] * (rl.passed_quantity if per == "unit" else 1))
     if len(out) > MAX_LABELS:
-        raise Conflict(f"{len(out)} labels is more than one file should hold ({MAX_LABELS}); print one per line")
+        raise Conflict(Msg("purchasing.labels_more_than_one", out=len(out), max_labels=MAX_LABELS))
     return out
 
 

@@ -521,9 +521,7 @@ def approve_order(order_id: Any) -> PurchaseOrder:
         return _approved(order)
     if order.status == "pending_second_approval":
         if actor_identity() == order.first_approver:
-            raise PermissionDenied(
-                f"you gave the first approval of {order.number}; the second approval must come from someone else"
-            )
+            raise PermissionDenied(Msg("purchasing.you_gave_first_approval", number=order.number))
         _check_orderable(order)
         return _approved(order)
     raise InvalidTransition(
@@ -618,7 +616,10 @@ def add_tracking(order_id: Any, *, tracking_number: Any, carrier: Any = "", note
     )
     errors.raise_if_any()
     if any(t.tracking_number.upper() == number.upper() for t in order.trackings):
-        raise Conflict(f"{number} is already recorded on {order.number}", {"tracking_number": ["already recorded"]})
+        raise Conflict(
+            Msg("purchasing.already_recorded_on", number=number, number_2=order.number),
+            {"tracking_number": ["already recorded"]},
+        )
     order.trackings.append(row)
     session.flush()
     emit(

@@ -37,6 +37,7 @@ from core import validation as f
 from core.db import new_session, session, utcnow
 from core.errors import Conflict, InvalidTransition
 from core.events import emit
+from core.messages import Msg
 from core.purchasing.events import ReplenishmentCompleted
 from core.purchasing.models import ReplenishmentRun, ReplenishmentSuggestion, StockingRequest
 from core.purchasing.service import requests as stocking
@@ -457,7 +458,7 @@ def _open_suggestion(suggestion_id: Any, action: str) -> ReplenishmentSuggestion
     latest = latest_run()
     if latest is None or latest.id != s.run_id:
         raise Conflict(
-            f"this suggestion is from an earlier run; a later run ({latest.run_date if latest else '?'}) replaced it",
+            Msg("purchasing.this_suggestion_from_earlier", value=latest.run_date if latest else "?"),
             {"run_id": ["superseded"]},
         )
     return s

@@ -271,7 +271,7 @@ def prepare(order_id: uuid.UUID | str) -> Shipment:
         )
     items = _items(order)
     if not items:
-        raise Conflict(f"order {order.number} has nothing left to ship", {"order_id": ["nothing to ship"]})
+        raise Conflict(Msg("shipping.order_has_nothing_left", number=order.number), {"order_id": ["nothing to ship"]})
     wh = warehouses.get_warehouse(order.warehouse_id)
     voided = session.execute(
         select(func.count()).select_from(Shipment).where(Shipment.order_id == order.id, Shipment.status == "voided")
@@ -297,7 +297,9 @@ def prepare(order_id: uuid.UUID | str) -> Shipment:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise Conflict(f"order {order.number} already has a shipment", {"order_id": ["has a shipment"]}) from None
+        raise Conflict(
+            Msg("shipping.order_already_has_shipment", number=order.number), {"order_id": ["has a shipment"]}
+        ) from None
     return shipment
 
 
@@ -556,9 +558,12 @@ def _claim(shipment: Shipment, repeatable: bool) -> None:
     ).scalar_one_or_none()
     if existing is not None and existing.status == "sent" and not repeatable:
         raise Conflict(
-            f"a label for {shipment.order_number} (reference {shipment.reference}) may have been bought at "
-            f"{shipment.carrier} already and the carrier cannot be asked: check on the carrier, then release "
-            "the purchase to try again",
+            Msg(
+                "shipping.label_for_reference_may",
+                order_number=shipment.order_number,
+                reference=shipment.reference,
+                carrier=shipment.carrier,
+            ),
             {"reference": [shipment.reference]},
         )
     if existing is not None:
@@ -581,7 +586,8 @@ def _claim(shipment: Shipment, repeatable: bool) -> None:
         except IntegrityError:
             s.rollback()
             raise Conflict(
-                f"a label for {shipment.order_number} is being bought right now", {"reference": [shipment.reference]}
+                Msg("shipping.label_for_being_bought", order_number=shipment.order_number),
+                {"reference": [shipment.reference]},
             ) from None
 
 
@@ -604,7 +610,7 @@ def release_claim(order_id: uuid.UUID | str) -> Shipment | None:
         delete(LabelClaim).where(LabelClaim.order_id == order.id, LabelClaim.status == "sent")
     ).rowcount
     if not done:
-        raise Conflict(f"no label purchase of order {order.number} is waiting to be checked", {"state": [order.status]})
+        raise Conflict(Msg("shipping.no_label_purchase_order", number=order.number), {"state": [order.status]})
     return live_shipment(order.id)
 
 
@@ -644,8 +650,12 @@ def buy_label(
             url = carrier.tracking_url(label.tracking_number)
     except OutcomeUnknown as exc:
         raise Conflict(
-            f"the label purchase for {shipment.order_number} at {conn.display_name} may have gone through "
-            f"({exc}); check on the carrier, then release the purchase to try again",
+            Msg(
+                "shipping.label_purchase_for_at",
+                order_number=shipment.order_number,
+                display_name=conn.display_name,
+                exc=exc,
+            ),
             {"carrier": [str(exc)[:500]]},
         ) from exc
     except (RemoteRejected, AuthError) as exc:
@@ -658,7 +668,7 @@ def buy_label(
         # carrier that may be asked): nothing was bought, try again later.
         _unclaim(shipment.reference)
         raise Conflict(
-            f"{conn.display_name} could not be reached: {exc}; try again later", {"carrier": [str(exc)]}
+            Msg("shipping.could_not_reached_try", display_name=conn.display_name, exc=exc), {"carrier": [str(exc)]}
         ) from exc
     _store(shipment, label, header, lines, conn.plugin, url, order.connection_id)
     return shipment
@@ -781,15 +791,22 @@ def void(shipment_id: uuid.UUID | str) -> Shipment:
         )
     conn = tenants.get_connection(shipment.connection_id) if shipment.connection_id else None
     if conn is None:
-        raise Conflict(f"the carrier connection of {shipment.number} is gone; void it at the carrier")
+        raise Conflict(Msg("shipping.carrier_connection_gone_void", number=shipment.number))
     label = label_of(shipment)
     try:
         with connections.using(conn, "carrier", retry=connections.INTERACTIVE_RETRY) as carrier:
             carrier.void_label(shipment.tracking_number, label.carrier_reference if label else "")
     except RemoteRejected as exc:
-        raise Conflict(f"{conn.display_name} refused to void {shipment.tracking_number}: {exc}") from exc
+        raise Conflict(
+            Msg(
+                "shipping.refused_void",
+                display_name=conn.display_name,
+                tracking_number=shipment.tracking_number,
+                exc=exc,
+            )
+        ) from exc
     except AdapterError as exc:
-        raise Conflict(f"{conn.display_name} could not void the label now: {exc}; try again later") from exc
+        raise Conflict(Msg("shipping.could_not_void_label", display_name=conn.display_name, exc=exc)) from exc
     now = utcnow()
     shipment.status, shipment.voided_at, shipment.next_track_at = "voided", now, None
     if label is not None:
