@@ -228,6 +228,18 @@ def unbooked() -> Any:
     return render_template("finance/unbooked.html", page=paginate(booking.unbooked_query()))
 
 
+@bp.route("/unbooked/export")
+@login_required("finance:read")
+def unbooked_export() -> Any:
+    """The business events not booked yet, newest first, with the document each is about."""
+    return web_exports.respond(
+        "unbooked",
+        [_("Event"), _("When"), _("Why"), _("Source")],
+        web_exports.rows_of(booking.unbooked_query()),
+        lambda r: (r.event_name, r.occurred_at, r.reason, f"{r.entity_type} {r.entity_id}"),
+    )
+
+
 @bp.route("/reports")
 @login_required("finance:read")
 def reports_page() -> Any:

@@ -137,3 +137,19 @@ def test_rules_switch_off_and_on_and_a_role_is_mapped_for_one_rule_and_shop(book
     assert client.post("/finance/rules", {"action": "unmap", "mapping_id": str(mapping.id)}).status_code == 302
     with books.tenant.scope():
         assert service.list_mappings() == []
+
+
+def test_the_not_booked_list_exports(portal, tenant_a, tenant_b):
+    from tests.web.conftest import export_csv, export_xlsx
+
+    books = shop(tenant_a)
+    client = portal(books.tenant)
+    assert client.post("/finance/rules", {"action": "disable", "rule": "order.shipped"}).status_code == 302
+    order = shipped(books, sku_line(books, books.tee, 1, "20.00"))
+    assert "/finance/unbooked/export?format=csv" in client.get("/finance/unbooked").get_data(as_text=True)
+    rows = export_csv(client.get("/finance/unbooked/export?format=csv"))
+    assert rows[0] == ["Event", "When", "Why", "Source"]
+    shipped_rows = [r for r in rows[1:] if r[0] == "order.shipped"]
+    assert len(shipped_rows) == 1 and str(order.id) in shipped_rows[0][3] and shipped_rows[0][2]
+    assert any(r[0] == "order.shipped" for r in export_xlsx(client.get("/finance/unbooked/export?format=xlsx"))[1:])
+    assert export_csv(portal(tenant_b).get("/finance/unbooked/export?format=csv"))[1:] == []
