@@ -80,6 +80,7 @@ class Order(TenantMixin, Base):
         ),
         Index(None, "tenant_id", "status", "purchased_at"),
         Index(None, "tenant_id", "purchased_at"),
+        Index(None, "tenant_id", "channel"),  # the channels the list's filter offers (channels_seen)
         # The search by number or channel id (`q`) as ranges of characters compared one by
         # one (queries._id_prefix): the pattern operator class. PostgreSQL only (SQLite
         # compares bytes with the columns' own indexes).

@@ -338,3 +338,19 @@ def test_the_search_by_number_or_channel_id_is_a_prefix_in_any_case_served_by_an
         f"ix_orders_{c}_prefix" for c in ("number", "external_order_id", "external_number")
     }
     assert all("(tenant_id, " in d and "varchar_pattern_ops" in d for _, d in indexes)
+
+
+def test_the_channels_offered_by_the_filter_are_the_tenants_own(shop):
+    from core.orders.service.queries import channels_seen
+
+    tenant, other, sku, wh = shop
+    with tenant.scope():
+        assert channels_seen() == []
+    manual(tenant)
+    conn = connection(tenant)
+    with tenant.scope():
+        service.upsert_from_channel(conn, channel_order(line("API-1", 1)))
+        service.upsert_from_channel(conn, channel_order(line("API-1", 1)))
+        assert channels_seen() == ["dummy", "manual"]
+    with other.scope():
+        assert channels_seen() == []
