@@ -3,8 +3,9 @@ actions. The door (request, job) owns the transaction: an import that finds a pr
 and the door rolls everything back, so nothing of a bad file is stored.
 
 Imports stream: the file is read a row at a time and its lines are written as they come
-(`lines.Writer`: copied into a table of the transaction on PostgreSQL and stored, matched to
-their orders, once the file is known to be good), so memory stays flat for a million lines.
+(`lines.Writer`: on PostgreSQL copied a chunk at a time into a table of the transaction and
+moved into the lines table matched to their orders), so memory stays flat for a million
+lines; a problem anywhere in the file raises, and the door rolls back what was written.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.finance.settlements import lines as settlement_lines
 from core.testing import settlements as v2
 from tests.core.finance.settlements_helpers import report, upload
 from tests.core.orders.helpers import connection
@@ -117,6 +118,28 @@ def test_a_bad_file_is_refused_by_line_and_nothing_is_imported(amazon_shop, tena
     assert body(tenant_a.api.get("finance/settlements")) == []
     # The fixed file then imports.
     assert upload(tenant_a, text, amazon_shop).status_code == 201
+
+
+def test_a_report_written_in_chunks_keeps_every_line_and_a_late_problem_stores_nothing(
+    amazon_shop, tenant_a, monkeypatch
+):
+    # Chunks of two lines: each chunk's INSERT is in flight while the next is read.
+    monkeypatch.setattr(settlement_lines, "CHUNK", 2)
+    rows = _rows()
+    _, text = report(rows)
+    bad = text.splitlines(keepends=True)
+    bad[-1] = bad[-1].replace("\t-2.00\t", "\t-2,00\t")  # the last line, after five chunks were written
+    resp = upload(tenant_a, "".join(bad), amazon_shop)
+    assert resp.status_code == 422, body(resp)
+    assert body(resp)["errors"]["file"][0].startswith("line 14: amount:")
+    assert body(tenant_a.api.get("finance/settlements")) == []
+
+    resp = upload(tenant_a, text, amazon_shop)
+    assert resp.status_code == 201, body(resp)
+    s = body(resp)
+    lines = body(tenant_a.api.get(f"finance/settlements/{s['id']}/lines?page_size=100"))
+    assert [ln["line_no"] for ln in lines] == list(range(3, 15))
+    assert [ln["amount"] for ln in lines] == [f"{Decimal(r['amount']):.4f}" for r in rows]
 
 
 def test_bad_form_fields_are_named(amazon_shop, tenant_a):
