@@ -86,6 +86,18 @@ MESSAGES: dict[str, str] = {
     ),
     "order.review_needed": "no auto-approval rule matches: a person must review it",
     "order.rule_matched": "{rule}: {facts}",
+    "order.fact.fulfilment": "{fulfilment}-fulfilled",
+    "order.fact.channel": "from {channel}",
+    "order.fact.listed_shop": "from a listed shop",
+    "order.fact.country": "ships to {country}",
+    "order.fact.total_not_compared": (
+        "total {total} {currency} cannot be compared with {limit} {limit_currency} ({detail})"
+    ),
+    "order.fact.total_at_least": "total {total} is at least {limit} {currency}",
+    "order.fact.remarks": "the buyer left remarks",
+    "order.fact.no_remarks": "no buyer remarks",
+    "order.fact.tagged": "tagged {tags}",
+    "order.fact.ships_from": "ships from {warehouse} ({warehouse_type})",
     "order.approved": "approved",
     "order.approved_note": "approved: {note}",
     "order.approved_by_rule": "approved by rule: {rule}",
@@ -395,7 +407,7 @@ class Msg(str):
 
     def __new__(cls, code: str, /, **params: Any) -> Msg:
         template = MESSAGES[code]
-        english = {k: _english(v) for k, v in params.items()}
+        english = {k: _english(v, k) for k, v in params.items()}
         obj = super().__new__(cls, template.format(**english) if params else template.format())
         obj.code = code
         obj.params = params
@@ -413,9 +425,19 @@ def _rebuild(code: str, params: dict[str, Any]) -> Msg:
     return Msg(code, **params)
 
 
-def _english(value: Any) -> str:
+# Parameters whose messages are phrases of one sentence, listed with commas ("merchant-fulfilled,
+# from amazon"), where other lists of messages are sentences ("first; second").
+PHRASES = frozenset({"facts"})
+
+
+def sentences(name: str, value: Any) -> bool:
+    """Whether a list parameter holds sentences (joined with "; ") rather than items."""
+    return name not in PHRASES and any(isinstance(v, Msg) for v in value)
+
+
+def _english(value: Any, name: str = "") -> str:
     if isinstance(value, (list, tuple)):
-        return ("; " if any(isinstance(v, Msg) for v in value) else ", ").join(_english(v) for v in value)
+        return ("; " if sentences(name, value) else ", ").join(_english(v) for v in value)
     return str(value)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from babel.lists import format_list
 from flask_babel import gettext, lazy_gettext
 
-from core.messages import MESSAGES, Msg, parse
+from core.messages import MESSAGES, Msg, parse, sentences
 
 
 def N_(message: str) -> str:
@@ -172,6 +172,18 @@ BY_CODE = {
     ),
     "order.review_needed": N_("no auto-approval rule matches: a person must review it"),
     "order.rule_matched": N_("%(rule)s: %(facts)s"),
+    "order.fact.fulfilment": N_("%(fulfilment)s-fulfilled"),
+    "order.fact.channel": N_("from %(channel)s"),
+    "order.fact.listed_shop": N_("from a listed shop"),
+    "order.fact.country": N_("ships to %(country)s"),
+    "order.fact.total_not_compared": N_(
+        "total %(total)s %(currency)s cannot be compared with %(limit)s %(limit_currency)s (%(detail)s)"
+    ),
+    "order.fact.total_at_least": N_("total %(total)s is at least %(limit)s %(currency)s"),
+    "order.fact.remarks": N_("the buyer left remarks"),
+    "order.fact.no_remarks": N_("no buyer remarks"),
+    "order.fact.tagged": N_("tagged %(tags)s"),
+    "order.fact.ships_from": N_("ships from %(warehouse)s (%(warehouse_type)s)"),
     "order.approved": N_("approved"),
     "order.approved_note": N_("approved: %(note)s"),
     "order.approved_by_rule": N_("approved by rule: %(rule)s"),
@@ -629,7 +641,7 @@ def _param(name: str, value: Any) -> Any:
         return translate(value)
     if isinstance(value, (list, tuple)):
         items = [str(_param(name, v)) for v in value]
-        if any(isinstance(v, Msg) for v in value):
+        if sentences(name, value):
             return _sentence_separator().join(items)
         from web.i18n import current_locale
 

@@ -42,6 +42,10 @@ def test_coded_messages_are_translated_by_code_with_their_parameters(app):
         )
         assert translate(split) == "拆分为 SO-1-1和SO-1-2：没有一个仓库能发全部明细；从 SZ和LA 发货"
         assert translate(Msg("order.released_from", hold_type="out_of_stock")) == "已解除暂停（缺货）"
+        facts = [Msg("order.fact.fulfilment", fulfilment="platform"), Msg("order.fact.channel", channel="amazon")]
+        rule = Msg("order.approved_by_rule", rule=Msg("order.rule_matched", rule="FBA", facts=facts))
+        assert rule == "approved by rule: FBA: platform-fulfilled, from amazon"  # the facts a list, as before
+        assert translate(rule) == "按规则自动审核：FBA：平台发货和来自 Amazon", translate(rule)
         # ... and stored as English text before codes
         assert translate("imported from amazon (112-1)") == "从 Amazon 导入（112-1）"
         assert translate("stock reserved in SZ") == "已在 SZ 占用库存"

@@ -75,6 +75,7 @@ METHODS = {"platform": _l("Platform refund"), "offline": _l("Offline refund")}
 PARAMETERS.update(
     hold_type=lambda v: str(HOLD_LABELS.get(v, v)),
     refund_type=lambda v: str(REFUND_TYPES.get(v, v)),
+    fulfilment=lambda v: str({"merchant": _l("merchant"), "platform": _l("platform")}.get(v, v)),
     refund_method=lambda v: str({"platform": _l("platform"), "offline": _l("offline")}.get(v, v)),
 )
 BULK_ACTIONS = {

@@ -21,23 +21,23 @@ from core.orders.service.settings import Settings, get_settings, order_rate
 
 def _conditions(order: Order, rule: dict[str, Any], settings: Settings, site: Any) -> tuple[bool, list[str]]:
     """Whether every condition of the rule holds, and the facts that made it hold."""
-    facts: list[str] = []
+    facts: list[Msg] = []
     if "fulfilment" in rule:
         if order.fulfilment != rule["fulfilment"]:
             return False, []
-        facts.append(f"{order.fulfilment}-fulfilled")
+        facts.append(Msg("order.fact.fulfilment", fulfilment=order.fulfilment))
     if "channels" in rule:
         if order.channel not in rule["channels"]:
             return False, []
-        facts.append(f"from {order.channel}")
+        facts.append(Msg("order.fact.channel", channel=order.channel))
     if "connection_ids" in rule:
         if str(order.connection_id) not in rule["connection_ids"]:
             return False, []
-        facts.append("from a listed shop")
+        facts.append(Msg("order.fact.listed_shop"))
     if "countries" in rule:
         if order.ship_country not in rule["countries"]:
             return False, []
-        facts.append(f"ships to {order.ship_country}")
+        facts.append(Msg("order.fact.country", country=order.ship_country))
     if "min_total" in rule:
         limit, currency = Decimal(rule["min_total"]), rule["currency"]
         try:
@@ -47,29 +47,38 @@ def _conditions(order: Order, rule: dict[str, Any], settings: Settings, site: An
         if converted is None:
             if rule["action"] != "review":
                 return False, []
-            facts.append(f"total {order.total} {order.currency} cannot be compared with {limit} {currency} ({why})")
+            facts.append(
+                Msg(
+                    "order.fact.total_not_compared",
+                    total=order.total,
+                    currency=order.currency,
+                    limit=limit,
+                    limit_currency=currency,
+                    detail=why,
+                )
+            )
         elif converted < limit:
             return False, []
         else:
             shown = f"{order.total} {order.currency}" + (
                 f" ({round_money(converted, currency)} {currency})" if currency != order.currency else ""
             )
-            facts.append(f"total {shown} is at least {limit} {currency}")
+            facts.append(Msg("order.fact.total_at_least", total=shown, limit=limit, currency=currency))
     if "has_remarks" in rule:
         has = bool(order.buyer_remarks.strip())
         if has != rule["has_remarks"]:
             return False, []
-        facts.append("the buyer left remarks" if has else "no buyer remarks")
+        facts.append(Msg("order.fact.remarks") if has else Msg("order.fact.no_remarks"))
     if "tags" in rule:
         tags = set(order.tags or []) & set(rule["tags"])
         if not tags:
             return False, []
-        facts.append("tagged " + ", ".join(sorted(tags)))
+        facts.append(Msg("order.fact.tagged", tags=sorted(tags)))
     if "warehouse_type" in rule:
         chosen = site()
         if chosen is None or chosen.type != rule["warehouse_type"]:
             return False, []
-        facts.append(f"ships from {chosen.code} ({chosen.type.replace('_', ' ')})")
+        facts.append(Msg("order.fact.ships_from", warehouse=chosen.code, warehouse_type=chosen.type.replace("_", " ")))
     return True, facts
 
 
