@@ -416,8 +416,26 @@ def index_image_delete(product_id: uuid.UUID, image_id: uuid.UUID) -> Any:
 @bp.route("/review")
 @login_required("catalog:read")
 def review() -> str:
-    stmt = service.product_query(status="submitted").order_by(None).order_by(Product.submitted_at, Product.id)
-    return render_template("catalog/review.html", page=paginate(stmt))
+    return render_template("catalog/review.html", page=paginate(_review_query()))
+
+
+def _review_query() -> Any:
+    """Products waiting for review, the longest waiting first."""
+    return service.product_query(status="submitted").order_by(None).order_by(Product.submitted_at, Product.id)
+
+
+@bp.route("/review/export")
+@login_required("catalog:read")
+def review_export() -> Any:
+    """The review queue: each submitted product's titles, SKU count and when it was submitted."""
+    from web import exports
+
+    return exports.respond(
+        "review",
+        [_("Title (Chinese)"), _("Title (English)"), _("SKUs"), _("Submitted")],
+        exports.rows_of(_review_query().options(selectinload(Product.skus))),
+        lambda p: (p.title_zh, p.title_en, len(p.skus), p.submitted_at),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

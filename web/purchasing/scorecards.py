@@ -36,6 +36,47 @@ def scorecards() -> str:
     )
 
 
+@bp.route("/scorecards/export")
+@login_required("purchasing:read")
+def scorecards_export() -> Any:
+    """The scorecards of the suppliers that delivered in the chosen period; rates as
+    percentages and the lead time in days, as numbers."""
+    from web import exports
+
+    since, until = _day(request.args.get("since")), _day(request.args.get("until"))
+
+    def to_cards(chunk: list[Any]) -> list[Any]:
+        cards = scorecard.scorecards(chunk, since=since, until=until)
+        return [cards[i] for i in chunk]
+
+    def pct(value: Any) -> Any:
+        return None if value is None else (value * 100).quantize(type(value)("0.1"))
+
+    columns = [
+        _("Supplier"),
+        _("Purchase orders"),
+        _("Receipts"),
+        _("Units"),
+        f"{_('On time')} (%)",
+        f"{_('Defect rate')} (%)",
+        _("Average lead time"),
+    ]
+    return exports.respond(
+        "supplier-scorecards",
+        columns,
+        exports.views_of(scorecard.suppliers_with_receipts_query(since, until), to_cards),
+        lambda c: (
+            c.supplier,
+            c.purchase_orders,
+            c.receipts,
+            c.units_received,
+            pct(c.on_time_rate),
+            pct(c.defect_rate),
+            c.average_lead_time_days,
+        ),
+    )
+
+
 def _settings_form() -> Form:
     row = service.get_settings()
     return Form(request.form, **{k: num(v) if v is not None else "" for k, v in service.as_dict(row).items()})

@@ -64,3 +64,22 @@ def test_mappings_export_follows_the_connection_filter(portal, tenant_a, tenant_
     ]
     sheet = export_xlsx(client.get("/catalog/mappings/export?format=xlsx"))
     assert sorted((r[1], r[3]) for r in sheet[1:]) == [("AMZ-EXM-1", 2), ("SHOP-EXM-1", 1)]
+
+
+def test_review_queue_export_lists_the_submitted_products(portal, tenant_a, tenant_b):
+    with tenant_a.scope():
+        waiting = service.create_product(
+            {"title_en": "Waiting lamp", "title_zh": "待审台灯", "skus": [{"gross_weight_g": 5, "net_weight_g": 4}]}
+        )
+        service.submit_product(waiting.id)
+        service.create_product({"title_en": "Draft stool", "skus": [{"gross_weight_g": 5, "net_weight_g": 4}]})
+    with tenant_b.scope():
+        other = service.create_product({"title_en": "B's lamp", "skus": [{"gross_weight_g": 5, "net_weight_g": 4}]})
+        service.submit_product(other.id)
+    client = portal(tenant_a)
+    assert "/catalog/review/export?format=csv" in client.get("/catalog/review").get_data(as_text=True)
+    rows = export_csv(client.get("/catalog/review/export?format=csv"))
+    assert rows[0] == ["Title (Chinese)", "Title (English)", "SKUs", "Submitted"]
+    assert [r[:3] for r in rows[1:]] == [["待审台灯", "Waiting lamp", "1"]] and rows[1][3]
+    sheet = export_xlsx(client.get("/catalog/review/export?format=xlsx"))
+    assert [(r[1], r[2]) for r in sheet[1:]] == [("Waiting lamp", 1)]

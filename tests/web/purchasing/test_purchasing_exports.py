@@ -74,3 +74,28 @@ def test_replenishment_export_has_the_suggestions_figures(portal, tenant_a, tena
     assert export_csv(client.get("/purchasing/replenishment/export?format=csv&status=dismissed"))[1:] == []
     sheet = export_xlsx(client.get("/purchasing/replenishment/export?format=xlsx&status=all"))
     assert {r[0] for r in sheet[1:]} <= set(buy.codes) and isinstance(sheet[1][7], int)
+
+
+def test_scorecards_export_has_each_suppliers_figures(portal, tenant_a, tenant_b):
+    b = buyer(tenant_a)
+    po = approved_order(b, (20,))
+    inspect(b, receive(b, po, 20), (18, 2))
+    other = buyer(tenant_b)
+    receive(other, approved_order(other, (7,)), 7)
+    client = portal(tenant_a)
+    assert "/purchasing/scorecards/export?format=csv" in client.get("/purchasing/scorecards").get_data(as_text=True)
+    rows = export_csv(client.get("/purchasing/scorecards/export?format=csv"))
+    assert rows[0] == [
+        "Supplier",
+        "Purchase orders",
+        "Receipts",
+        "Units",
+        "On time (%)",
+        "Defect rate (%)",
+        "Average lead time",
+    ]
+    assert [(r[1], r[2], r[3], r[5]) for r in rows[1:]] == [("1", "1", "20", "10.0")]
+    sheet = export_xlsx(client.get("/purchasing/scorecards/export?format=xlsx"))
+    assert len(sheet) == 2 and sheet[1][3] == 20 and float(sheet[1][5]) == 10.0
+    future = "2099-01-01"
+    assert export_csv(client.get(f"/purchasing/scorecards/export?format=csv&since={future}"))[1:] == []
