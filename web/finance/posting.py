@@ -259,6 +259,7 @@ def _since(args: Any) -> date | None:
 def posting_requisitions_pull(connection_id: uuid.UUID) -> Any:
     from core.finance import posting_pull
 
+    posting.connection(connection_id)  # another tenant's or no connection: 404, before the form is read
     here = url_for(".posting_requisitions", connection_id=connection_id)
     since = _since(request.form)
     if since is None:
