@@ -262,16 +262,20 @@ def refresh_orders(s: Settlement, order_keys: Iterable[str] | None = None) -> in
     )
     t = R.__table__
     mine = and_(t.c.tenant_id == current_tenant_id(), t.c.settlement_id == s.id)
-    by_order = [{"o": o, "r": r, "n": n} for (o, _x), (r, n) in kept.items() if o is not None]
-    by_external = [{"x": x, "r": r, "n": n} for (o, x), (r, n) in kept.items() if o is None]
-    given = {"reason": bindparam("r"), "reason_auto": False, "note": bindparam("n")}
-    if by_order:
-        session.connection().execute(update(t).where(mine, t.c.order_id == bindparam("o")).values(given), by_order)
-    if by_external:
-        session.connection().execute(
-            update(t).where(mine, t.c.order_id.is_(None), t.c.external_order_id == bindparam("x")).values(given),
-            by_external,
-        )
+    # A reason a person chose is put back with its note; a note alone is put back alone, and
+    # the reason stays the one this run computed.
+    explained = {"reason": bindparam("r"), "reason_auto": False, "note": bindparam("n")}
+    for values, chosen in ((explained, True), ({"note": bindparam("n")}, False)):
+        group = [(key, r, n) for key, (r, n, by_person) in kept.items() if by_person is chosen]
+        by_order = [{"o": o, "r": r, "n": n} for (o, _x), r, n in group if o is not None]
+        by_external = [{"x": x, "r": r, "n": n} for (o, x), r, n in group if o is None]
+        if by_order:
+            session.connection().execute(update(t).where(mine, t.c.order_id == bindparam("o")).values(values), by_order)
+        if by_external:
+            session.connection().execute(
+                update(t).where(mine, t.c.order_id.is_(None), t.c.external_order_id == bindparam("x")).values(values),
+                by_external,
+            )
     return written
 
 
@@ -406,16 +410,17 @@ def _earlier(s: Settlement, g: Any) -> Any:
     return stmt.subquery("e")
 
 
-def _kept_reasons(s: Settlement, keys: list[str] | None) -> dict[tuple[Any, str], tuple[str, str]]:
-    """{(order id, channel order id): (reason, note)} of the results a person explained."""
+def _kept_reasons(s: Settlement, keys: list[str] | None) -> dict[tuple[Any, str], tuple[str, str, bool]]:
+    """{(order id, channel order id): (reason, note, reason chosen by a person)} of the results
+    a person explained or wrote a note on."""
     R = SettlementOrder
-    stmt = select(R.order_id, R.external_order_id, R.reason, R.note).where(
+    stmt = select(R.order_id, R.external_order_id, R.reason, R.note, R.reason_auto).where(
         R.settlement_id == s.id, (R.reason_auto.is_(False)) | (R.note != "")
     )
     out = {}
-    for order_id, external, reason, note in session.execute(stmt):
+    for order_id, external, reason, note, auto in session.execute(stmt):
         if keys is None or (str(order_id) if order_id else external) in keys:
-            out[(order_id, external)] = (reason, note)
+            out[(order_id, external)] = (reason, note, not auto)
     return out
 
 

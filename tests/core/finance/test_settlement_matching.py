@@ -200,6 +200,11 @@ def test_an_unknown_order_blocks_closing_until_matched_by_hand_and_reasons_survi
     assert bad.status_code == 422 and "order_id" in body(bad)["errors"]
     results = {r["order_id"]: r for r in _results(tenant, s["id"])}
     assert Decimal(results[str(other.id)]["difference"]) == 0 and len(results) == 2
+    # A note alone leaves the reason to matching.
+    noted = tenant.api.patch(
+        f"finance/settlements/{s['id']}/orders/{results[str(other.id)]['id']}", {"note": "by hand"}
+    )
+    assert noted.status_code == 200 and body(noted)["reason_auto"] is True
 
     # Another run keeps the manual matches, the reason and the note.
     rerun = tenant.api.post(f"finance/settlements/{s['id']}/match")
@@ -209,6 +214,7 @@ def test_an_unknown_order_blocks_closing_until_matched_by_hand_and_reasons_survi
     results = {r["order_id"]: r for r in _results(tenant, s["id"])}
     assert results[str(known.id)]["reason"] == "partial_refund" and results[str(known.id)]["note"] == "goodwill $10"
     assert Decimal(results[str(other.id)]["difference"]) == 0
+    assert results[str(other.id)]["note"] == "by hand" and results[str(other.id)]["reason_auto"] is True
     after = body(tenant.api.get(f"finance/settlements/{s['id']}"))
     assert after["status"] == "booked"  # the rerun found nothing unmatched and booked it
     (voucher,) = vouchers(tenant, "settlement", s["id"])
