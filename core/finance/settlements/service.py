@@ -165,7 +165,7 @@ def import_amazon(
         entity_type="settlement",
         entity_id=row.id,
     )
-    _enqueue_match(row)
+    enqueue_match(row.id)
     return Imported(row, True)
 
 
@@ -243,7 +243,7 @@ def import_payout(payout: Any, *, connection_id: Any, source: str = "shopify") -
         entity_type="settlement",
         entity_id=row.id,
     )
-    _enqueue_match(row)
+    enqueue_match(row.id)
     return Imported(row, True)
 
 
@@ -316,10 +316,6 @@ def _insert_settlement(row: Settlement) -> Settlement | None:
 
 def _line_row(tenant: uuid.UUID, settlement_id: uuid.UUID, r: amazon.Row) -> dict[str, Any]:
     return lines.line_row(tenant, settlement_id, r, utcnow())
-
-
-def _enqueue_match(row: Settlement) -> None:
-    enqueue_match(row.id)
 
 
 def _match_key(settlement_id: Any) -> str:
