@@ -1,9 +1,11 @@
 """Orders' business events (contracts: docs/events.md, "orders").
 
-Every order event carries the order's summary (`OrderSummary`: ids, channel, status, currency
-and the order's amounts); those that move money or goods carry its live lines too. Amounts
-are in the order's `currency`, rounded to its minor unit; no buyer personal data, since every
-integration may read events."""
+Most order events carry the order's summary (`OrderSummary`: ids, channel, status, currency
+and the order's amounts); those that move money or goods carry its live lines too. The events
+every imported order gets carry ids and amounts only, since there are millions of them:
+`OrderPlaced` (imported or entered, its lines as ids, units and totals), `OrderApproved` and
+`OrderAllocated` (the order's id and what changed). Amounts are in the order's `currency`,
+rounded to its minor unit; no buyer personal data, since every integration may read events."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from core.event_types import Payload, declare
 
@@ -65,9 +67,75 @@ class OrderWithLines(OrderSummary):
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderApproved(OrderSummary):
-    rule: str | None
-    note: str | None
+class PlacedLine:
+    """A line as the order was placed: its id, its SKU (left out while unmapped), the units
+    ordered and the buyer's `total` for them."""
+
+    line_id: uuid.UUID
+    sku_id: uuid.UUID | None = None
+    quantity: int
+    total: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderPlaced(Payload):
+    """A new order (imported or entered): what identifies it, its money and its lines as ids,
+    units and totals. `amounts`: goods, tax, shipping, discount and total.
+
+    Version 1 (stored before) was `OrderWithLines`: the summary plus `SoldLine`s with codes
+    and every amount of a line; `upgrade` reads it as this shape."""
+
+    version: ClassVar[int] = 2
+
+    order_id: uuid.UUID
+    number: str
+    channel: str | None
+    connection_id: uuid.UUID | None
+    marketplace: str | None
+    external_order_id: str | None
+    fulfilment: str
+    status: str
+    purchased_at: datetime | None
+    ship_country: str | None
+    currency: str
+    prices_include_tax: bool
+    amounts: dict[str, Decimal]
+    lines: tuple[PlacedLine, ...]
+    parent_id: uuid.UUID | None = None
+    warehouse_id: uuid.UUID | None = None
+
+    @classmethod
+    def upgrade(cls, data: dict[str, Any], version: int) -> dict[str, Any]:
+        if version == 1:
+            keep = set(cls.__dataclass_fields__)
+            data = {k: v for k, v in data.items() if k in keep}
+            data["amounts"] = {k: v for k, v in (data.get("amounts") or {}).items() if k != "refunded"}
+            data["lines"] = [
+                {"line_id": ln["line_id"], "sku_id": ln.get("sku_id"), "quantity": ln["quantity"], "total": ln["total"]}
+                for ln in data.get("lines") or ()
+            ]
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderApproved(Payload):
+    """The order passed review: by `rule` (its name), or by staff (with their `note`, if any).
+
+    Version 1 (stored before) carried the order's summary beside `rule` and `note`;
+    `upgrade` keeps what this version has of it."""
+
+    version: ClassVar[int] = 2
+
+    order_id: uuid.UUID
+    status: str
+    rule: str | None = None
+    note: str | None = None
+
+    @classmethod
+    def upgrade(cls, data: dict[str, Any], version: int) -> dict[str, Any]:
+        if version == 1:
+            data = {k: data.get(k) or None for k in ("order_id", "status", "rule", "note")}
+        return data
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,8 +161,25 @@ class WarehouseRef:
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderAllocated(OrderSummary):
+class OrderAllocated(Payload):
+    """The order was allocated to `warehouse`; `stock_reserved` says whether stock was held
+    there (false when no line needs stock).
+
+    Version 1 (stored before) carried the order's summary beside `warehouse`; `upgrade` keeps
+    what this version has of it (`stock_reserved` is unknown for those: None)."""
+
+    version: ClassVar[int] = 2
+
+    order_id: uuid.UUID
+    status: str
     warehouse: WarehouseRef
+    stock_reserved: bool | None = None
+
+    @classmethod
+    def upgrade(cls, data: dict[str, Any], version: int) -> dict[str, Any]:
+        if version == 1:
+            data = {k: data.get(k) for k in ("order_id", "status", "warehouse")}
+        return data
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -214,8 +299,8 @@ class OrderSettingsUpdated(Payload):
     changed: tuple[str, ...]
 
 
-declare("order.imported", OrderWithLines, "An order was imported from a sales channel.")
-declare("order.created", OrderWithLines, "An order was entered by hand.")
+declare("order.imported", OrderPlaced, "An order was imported from a sales channel.")
+declare("order.created", OrderPlaced, "An order was entered by hand.")
 declare("order.approved", OrderApproved, "An order passed review (by staff, or by `rule`).")
 declare("order.held", OrderHeld, "An order was put on hold; `hold` says why and by whom.")
 declare("order.released", OrderReleased, "An order's hold was released.")

@@ -20,7 +20,7 @@ from core.event_types import Payload
 from core.inventory.service import Doc, Line
 from core.messages import Msg, detail
 from core.money import allocate, round_money
-from core.orders.events import OrderSummary, OrderWithLines, SoldLine
+from core.orders.events import OrderPlaced, OrderSummary, OrderWithLines, PlacedLine, SoldLine
 from core.orders.models import LINE_AMOUNTS, Order, OrderActivity, OrderHold, OrderLine
 from core.tenancy import current_actor
 
@@ -334,6 +334,44 @@ def order_fields(order: Order, lines: bool = True) -> dict[str, Any]:
 
 def order_payload(order: Order) -> OrderWithLines:
     return OrderWithLines(**order_fields(order))
+
+
+def placed_payload(order: Order) -> OrderPlaced:
+    """`order.imported` / `order.created`: ids and amounts, the lines as ids, units and totals."""
+    cur = order.currency
+    return OrderPlaced(
+        order_id=order.id,
+        number=order.number,
+        channel=order.channel,
+        connection_id=order.connection_id,
+        marketplace=order.marketplace,
+        external_order_id=order.external_order_id,
+        fulfilment=order.fulfilment,
+        status=order.status,
+        purchased_at=order.purchased_at,
+        ship_country=order.ship_country,
+        currency=cur,
+        prices_include_tax=order.prices_include_tax,
+        amounts={
+            "goods": round_money(order.goods_amount, cur),
+            "tax": round_money(order.tax_amount, cur),
+            "shipping": round_money(order.shipping_amount, cur),
+            "discount": round_money(order.discount_amount, cur),
+            "total": round_money(order.total, cur),
+        },
+        lines=tuple(
+            PlacedLine(
+                line_id=line.id,
+                sku_id=line.sku_id,
+                quantity=line.live_quantity,
+                total=round_money(gross_of(live_amounts(line, cur), order.prices_include_tax), cur),
+            )
+            for line in order.lines
+            if line.live_quantity
+        ),
+        parent_id=order.parent_id,
+        warehouse_id=order.warehouse_id,
+    )
 
 
 def emit(name: str, order: Order, payload: type[OrderSummary] = OrderWithLines, **extra: Any) -> None:

@@ -27,7 +27,16 @@ from core.messages import Msg, joined
 from core.numbering import next_values_apart
 from core.orders.models import Order, OrderLine
 from core.orders.service import allocation, holds, pipeline, skus
-from core.orders.service.base import NUMBER_PREFIX, NUMBER_SEQUENCE, add, emit, recompute_totals, record, staged
+from core.orders.service.base import (
+    NUMBER_PREFIX,
+    NUMBER_SEQUENCE,
+    add,
+    emit_event,
+    placed_payload,
+    recompute_totals,
+    record,
+    staged,
+)
 from core.orders.service.incoming import (  # noqa: F401 - the package exports normalise from here
     ADDRESS_COLUMNS,
     BUYER_COLUMNS,
@@ -138,7 +147,7 @@ def _create_many(
                 else Msg("order.created")
             )
             record(order, verb, joined([message, *inc.notes]), to_status="pending_review")
-            emit(event, order)
+            emit_event(event, placed_payload(order), "order", order.id)
             _initial_state(order, inc, problems)
             orders.append(order)
         pipeline.advance(orders)

@@ -23,7 +23,7 @@ from core.inventory.service import InsufficientStock
 from core.messages import Msg
 from core.orders.events import OrderAllocated, WarehouseRef
 from core.orders.models import Order, OrderActivity
-from core.orders.service.base import emit, set_status, stock_doc, stock_key, stock_lines
+from core.orders.service.base import emit_event, set_status, stock_doc, stock_key, stock_lines
 
 
 @dataclass
@@ -53,7 +53,17 @@ def _allocated(order: Order, site_id: uuid.UUID, site_code: str, held: bool, mes
     entry = set_status(
         order, "allocated", "allocated", message or Msg("order.reserved", warehouse=site_code), warehouse=site_code
     )
-    emit("order.allocated", order, OrderAllocated, warehouse=WarehouseRef(id=site_id, code=site_code))
+    emit_event(
+        "order.allocated",
+        OrderAllocated(
+            order_id=order.id,
+            status=order.status,
+            warehouse=WarehouseRef(id=site_id, code=site_code),
+            stock_reserved=held,
+        ),
+        "order",
+        order.id,
+    )
     return entry
 
 

@@ -15,7 +15,7 @@ from core.money import RateNotFound, round_money
 from core.orders.events import OrderApproved
 from core.orders.models import Order
 from core.orders.service import allocation
-from core.orders.service.base import emit, lock_order, record, require_status, set_status
+from core.orders.service.base import emit_event, lock_order, record, require_status, set_status
 from core.orders.service.settings import Settings, get_settings, order_rate
 
 
@@ -127,7 +127,12 @@ def auto_review(orders: Sequence[Order]) -> None:
 def _approve(order: Order, message: str, rule: str = "", note: str = "") -> None:
     order.review_note = ""
     set_status(order, "approved", "approved", message, rule=rule)
-    emit("order.approved", order, OrderApproved, rule=rule or None, note=note)
+    emit_event(
+        "order.approved",
+        OrderApproved(order_id=order.id, status=order.status, rule=rule or None, note=note or None),
+        "order",
+        order.id,
+    )
 
 
 def record_approval(order_id: uuid.UUID, note: str = "") -> Order:

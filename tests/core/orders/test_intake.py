@@ -82,7 +82,8 @@ def test_a_new_channel_order_waits_for_review_with_the_reason_and_its_amounts(sh
     assert len(imported) == 1
     payload = imported[0].payload
     assert payload["external_order_id"] == "111-1" and payload["amounts"]["total"] == "30.99"
-    assert payload["lines"][0]["sku_code"] == "MUG-RED" and "buyer_name" not in payload
+    assert payload["version"] == 2 and payload["lines"][0]["sku_id"] == str(sku) and "buyer_name" not in payload
+    assert payload["lines"][0]["total"] == "30.99" and payload["lines"][0]["quantity"] == 2
 
 
 def test_redelivery_changes_nothing_and_emits_nothing(shop):
