@@ -24,7 +24,14 @@ SUMMARY_V1 = {
     "ship_country": "DE",
     "currency": "USD",
     "prices_include_tax": False,
-    "amounts": {"goods": "20.00", "tax": "1.60", "shipping": "4.99", "discount": "0.00", "total": "26.59", "refunded": "0.00"},
+    "amounts": {
+        "goods": "20.00",
+        "tax": "1.60",
+        "shipping": "4.99",
+        "discount": "0.00",
+        "total": "26.59",
+        "refunded": "0.00",
+    },
     "warehouse_id": None,
     "version": 1,
 }
