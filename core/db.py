@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -65,6 +65,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.sql.expression import ClauseElement, Executable, FunctionElement
 from sqlalchemy.types import TypeDecorator
 
+from core.errors import NotFound
 from core.tenancy import NoTenantError, current_tenant_id
 
 # SQLite (the embedded demo) stores Numeric through float; values stay exact to 15 significant
@@ -464,6 +465,30 @@ def get_or_none(model: type, ident: Any) -> Any:
     if tenant_id is not None and obj.tenant_id != tenant_id:
         return None
     return obj
+
+
+T = TypeVar("T")
+
+
+def locked(model: type[T], ident: Any, entity: str) -> T:
+    """The row `ident` of `model`, read through the tenant filter and locked until the
+    transaction ends (`SELECT ... FOR UPDATE`), so two concurrent actions on one document run
+    one after the other and the second sees the first's outcome (`populate_existing` replaces
+    what the session held before the lock). An id that is not a UUID, or no such row, is a
+    NotFound naming `entity`."""
+    try:
+        key = ident if isinstance(ident, uuid.UUID) else uuid.UUID(str(ident))
+    except (TypeError, ValueError):
+        raise NotFound(entity, ident) from None
+    row = session.execute(
+        select(model)
+        .where(model.id == key)  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(entity, ident)
+    return row
 
 
 def is_unique_violation(error: Exception) -> bool:

@@ -25,7 +25,7 @@ from sqlalchemy import or_, select
 
 from core import validation as f
 from core.catalog.service import get_sku, sku_label
-from core.db import get_or_none, session, utcnow
+from core.db import get_or_none, locked, session, utcnow
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.events import emit
 from core.messages import Msg
@@ -165,16 +165,7 @@ def get_supplier(supplier_id: uuid.UUID | str) -> Supplier:
 
 
 def _locked(supplier_id: uuid.UUID | str) -> Supplier:
-    try:
-        ident = uuid.UUID(str(supplier_id))
-    except ValueError:
-        raise NotFound("supplier", supplier_id) from None
-    row = session.execute(
-        select(Supplier).where(Supplier.id == ident).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound("supplier", supplier_id)
-    return row
+    return locked(Supplier, supplier_id, "supplier")
 
 
 # ---------------------------------------------------------------------------------------------

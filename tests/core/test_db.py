@@ -9,7 +9,8 @@ from sqlalchemy import Column, MetaData, Numeric, Table, Uuid, create_engine, ev
 from sqlalchemy.exc import DBAPIError
 
 from core.audit import AuditEntry
-from core.db import JSONType, bulk_insert, bulk_update, get_or_none, session, utcnow, uuid7
+from core.db import JSONType, bulk_insert, bulk_update, get_or_none, locked, session, utcnow, uuid7
+from core.errors import NotFound
 from core.tenancy import tenant_context
 from tenants.models import User
 
@@ -122,6 +123,16 @@ def test_get_or_none_never_answers_another_tenants_row_from_the_identity_map(ten
         assert get_or_none(User, tenant_b.owner_id) is held
     with tenant_a.scope():
         assert get_or_none(User, tenant_b.owner_id) is None  # not held: the tenant filter
+
+
+def test_locked_reads_its_own_tenants_row_and_refuses_any_other_as_not_found(tenant_a, tenant_b):
+    with tenant_a.scope():
+        row = locked(User, str(tenant_a.owner_id), "user")
+        assert row.id == tenant_a.owner_id
+        for ident in (tenant_b.owner_id, "not-a-uuid", None):
+            with pytest.raises(NotFound) as refused:
+                locked(User, ident, "user")
+            assert "user" in str(refused.value)
 
 
 def test_get_or_none_does_not_answer_a_row_deleted_in_the_session(tenant_a):

@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import select
 
 from core.catalog.models import Product, Sku
-from core.db import get_or_none, session
+from core.db import get_or_none, locked, session
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.messages import Msg
 
@@ -89,15 +89,7 @@ def get_product(product_id: uuid.UUID | str) -> Product:
 def locked_product(product_id: uuid.UUID | str) -> Product:
     """The product, its row locked until the transaction ends, so two reviewers never both
     act on the same state."""
-    ident = as_uuid(product_id)
-    row = None
-    if ident is not None:
-        row = session.execute(
-            select(Product).where(Product.id == ident).with_for_update().execution_options(populate_existing=True)
-        ).scalar_one_or_none()
-    if row is None:
-        raise NotFound("product", product_id)
-    return row
+    return locked(Product, product_id, "product")
 
 
 def require_editable(product: Product, action: str = "edit") -> None:

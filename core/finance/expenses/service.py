@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from core import events
 from core import validation as f
-from core.db import get_or_none, session, utcnow
+from core.db import get_or_none, locked, session, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from core.finance.events import ExpenseApproved, ExpenseLineApproved, ExpenseLink
 from core.finance.expenses.models import EXPENSE_KINDS, EXPENSE_STATUSES, LINK_TYPES, Expense, ExpenseLine
@@ -179,16 +179,7 @@ def approve(expense_id: uuid.UUID | str) -> Expense:
 
 def _locked(expense_id: uuid.UUID | str) -> Expense:
     """The expense, locked for this transaction: two approvals at once approve it once."""
-    try:
-        ident = uuid.UUID(str(expense_id))
-    except ValueError:
-        raise NotFound("expense", expense_id) from None
-    row = session.execute(
-        select(Expense).where(Expense.id == ident).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound("expense", expense_id)
-    return row
+    return locked(Expense, expense_id, "expense")
 
 
 def _unique(kind: str, vendor: str, reference: str, own: uuid.UUID | None) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from core import events
 from core import validation as f
-from core.db import get_or_none, session, utcnow
+from core.db import get_or_none, locked, session, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from core.finance.events import BilledLine, BillPosted, PaymentMade, PrepaymentApplied, SettledBill
 from core.finance.models import Account, Bill, BillLine, LandedCost, Payment, PaymentAllocation, VoucherLine
@@ -579,16 +579,14 @@ def _allocations(
 
 
 def _settle(bill: Bill, amount: Decimal) -> None:
-    locked = session.execute(
-        select(Bill).where(Bill.id == bill.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
-    if amount > locked.open_amount:
+    row = locked(Bill, bill.id, "bill")
+    if amount > row.open_amount:
         raise Conflict(
-            Msg("finance.bill_has_only_open", number=locked.number, open_amount=locked.open_amount),
+            Msg("finance.bill_has_only_open", number=row.number, open_amount=row.open_amount),
             {"amount": ["more than is open"]},
         )
-    locked.paid += amount
-    locked.status = "paid" if locked.paid == locked.total else "partially_paid"
+    row.paid += amount
+    row.status = "paid" if row.paid == row.total else "partially_paid"
     session.flush()
 
 
@@ -617,11 +615,7 @@ def payment_payload(payment: Payment, allocations: list[tuple[Bill, Decimal]]) -
 
 def apply_prepayment(payment_id: uuid.UUID, data: dict[str, Any]) -> Payment:
     """Apply what a prepayment left unapplied to a bill of the same supplier."""
-    payment = session.execute(
-        select(Payment).where(Payment.id == payment_id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if payment is None:
-        raise NotFound("payment", payment_id)
+    payment = locked(Payment, payment_id, "payment")
     day = data.get("date") or tenant_facts().local_date(utcnow())
     allocations, applied = _allocations([data], payment.supplier_id, payment.currency, day)
     if applied > payment.unapplied:

@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from core.db import get_or_none, session, utcnow
+from core.db import get_or_none, locked, session, utcnow
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.finance.models import Period, Voucher
 from core.messages import Msg
@@ -105,9 +105,7 @@ def period_by_key(key: str, *, create: bool = False) -> Period:
 def lock(period: Period) -> Period:
     """The period row locked until the transaction ends: closing waits for postings into it
     and postings wait for the close, so nothing slips into a period as it closes."""
-    return session.execute(
-        select(Period).where(Period.id == period.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+    return locked(Period, period.id, "period")
 
 
 def close(period_id: uuid.UUID) -> Period:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core import events
-from core.db import session, utcnow, uuid7
+from core.db import locked, session, utcnow, uuid7
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.inventory.events import KitCompleted, KitPart
 from core.inventory.models import KitOrder
@@ -45,12 +45,7 @@ def get_kit_order(order_id: uuid.UUID) -> KitOrder:
 
 
 def _locked(order_id: uuid.UUID) -> KitOrder:
-    row = session.execute(
-        select(KitOrder).where(KitOrder.id == order_id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound("kit order", order_id)
-    return row
+    return locked(KitOrder, order_id, "kit order")
 
 
 def _doc(order: KitOrder) -> Doc:

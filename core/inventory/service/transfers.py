@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core import events
-from core.db import session, utcnow, uuid7
+from core.db import locked, session, utcnow, uuid7
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.inventory.events import (
     Box,
@@ -122,11 +122,10 @@ def get_transfer(transfer_id: uuid.UUID, kind: str | None = None) -> Transfer:
 
 
 def _locked(transfer_id: uuid.UUID, kind: str | None) -> Transfer:
-    t = session.execute(
-        select(Transfer).where(Transfer.id == transfer_id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if t is None or (kind and t.kind != kind):
-        raise NotFound(LABEL.get(kind or "transfer", "transfer"), transfer_id)
+    entity = LABEL.get(kind or "transfer", "transfer")
+    t = locked(Transfer, transfer_id, entity)
+    if kind and t.kind != kind:
+        raise NotFound(entity, transfer_id)
     return t
 
 

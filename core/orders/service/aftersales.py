@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from core import events
 from core import validation as f
-from core.db import get_or_none, session, utcnow
+from core.db import get_or_none, locked, session, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from core.inventory import service as inventory
 from core.inventory.service import Doc, Line
@@ -545,9 +545,7 @@ def receive_return(
     `damaged` ones into the unsellable bucket, each at the cost it shipped at."""
     rma = get_return(return_id)
     order = lock_order(rma.order_id)
-    rma = session.execute(
-        select(OrderReturn).where(OrderReturn.id == rma.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+    rma = locked(OrderReturn, rma.id, "return")
     if rma.status != "requested":
         raise InvalidTransition(Msg("entity.return", ref=rma.number), rma.status, "receive")
     errors = f.Errors()

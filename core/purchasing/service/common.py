@@ -75,20 +75,6 @@ def as_uuid(value: Any, entity: str) -> uuid.UUID:
         raise NotFound(entity, value) from None
 
 
-def locked(model: type[T], ident: Any, entity: str) -> T:
-    """The row, locked until the transaction ends, so two concurrent actions on one document
-    run one after the other and the second sees the first's outcome."""
-    row = session.execute(
-        select(model)
-        .where(model.id == as_uuid(ident, entity))  # type: ignore[attr-defined]
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound(entity, ident)
-    return row
-
-
 def get(model: type[T], ident: Any, entity: str) -> T:
     row = session.execute(select(model).where(model.id == as_uuid(ident, entity))).scalar_one_or_none()  # type: ignore[attr-defined]
     if row is None:

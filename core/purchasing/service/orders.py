@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from core import validation as f
-from core.db import session, utcnow
+from core.db import locked, session, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.events import emit
 from core.inventory import service as inventory
@@ -53,7 +53,6 @@ from core.purchasing.service.common import (
     functional_currency,
     get,
     local_date,
-    locked,
     require_destination,
     require_separate_approver,
     scale,

@@ -34,14 +34,14 @@ from typing import Any
 from sqlalchemy import select, update
 
 from core import validation as f
-from core.db import new_session, session, utcnow
+from core.db import locked, new_session, session, utcnow
 from core.errors import Conflict, InvalidTransition
 from core.events import emit
 from core.messages import Msg
 from core.purchasing.events import ReplenishmentCompleted
 from core.purchasing.models import ReplenishmentRun, ReplenishmentSuggestion, StockingRequest
 from core.purchasing.service import requests as stocking
-from core.purchasing.service.common import actor_label, functional_currency, get, local_date, locked
+from core.purchasing.service.common import actor_label, functional_currency, get, local_date
 from core.purchasing.service.settings import as_dict, get_settings
 
 WINDOWS = (7, 14, 30)

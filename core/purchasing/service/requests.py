@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core import validation as f
-from core.db import session, utcnow
+from core.db import locked, session, utcnow
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.events import emit
 from core.numbering import next_number
@@ -31,7 +31,6 @@ from core.purchasing.service.common import (
     as_uuid,
     get,
     local_date,
-    locked,
     require_destination,
     require_separate_approver,
     sku_names,

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core import validation as f
-from core.db import session, utcnow
+from core.db import locked, session, utcnow
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.events import emit
 from core.inventory import service as inventory
@@ -35,7 +35,6 @@ from core.purchasing.service.common import (
     as_uuid,
     functional_currency,
     get,
-    locked,
     scale,
     sku_names,
     supplier_labels,
