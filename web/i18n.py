@@ -8,7 +8,8 @@ section keeps its own in web/<section>/translations, so nobody edits a shared .p
 
     python -m web.i18n update [owner ...]   extract strings and merge them into the .po files
     python -m web.i18n compile              compile every .po into its .mo
-    python -m web.i18n check                list untranslated strings and stale .mo files
+    python -m web.i18n check                list untranslated strings, strings two catalogues
+                                            translate differently, and stale .mo files
 
 An owner is "portal" or a section name; without one, every catalogue is processed.
 """
@@ -39,6 +40,7 @@ KEYWORDS = {
     "gettext": None,
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
     "_l": None,
     "lazy_gettext": None,
     "N_": None,
@@ -192,19 +194,43 @@ def compile_all() -> list[Path]:
     return written
 
 
+def key(msgid: str, context: str | None = None) -> str:
+    """A message's key as a .mo file has it: "context\x04msgid" when it has a context."""
+    return f"{context}\x04{msgid}" if context else msgid
+
+
 def translations(path: Path, reader: str = "po") -> dict[str, str]:
-    """msgid -> translation of the translated, non-fuzzy messages of a .po or .mo file."""
+    """key -> translation of the translated, non-fuzzy messages of a .po or .mo file."""
     with path.open("rb") as f:
         catalog = read_po(f) if reader == "po" else read_mo(f)
     out = {}
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
-        key = message.id if isinstance(message.id, str) else "\x00".join(message.id)
+        msgid = message.id if isinstance(message.id, str) else "\x00".join(message.id)
+        key_ = key(msgid, message.context)
         text = message.string if isinstance(message.string, str) else "\x00".join(message.string)
         if text:
-            out[key] = text
+            out[key_] = text
     return out
+
+
+def owner_of(po: Path) -> str:
+    """The owner of a catalogue: "portal" for web/translations, else the section."""
+    section = po.relative_to(HERE).parts[0]
+    return "portal" if section == "translations" else section
+
+
+def conflicts(paths: Iterable[Path] | None = None) -> dict[str, dict[str, str]]:
+    """Messages (msgid and context) that two catalogues translate differently: key ->
+    {owner: translation}. Flask-Babel merges the catalogues into one, the later section
+    winning, so such a message reads as another section's word on every page; give the
+    meanings a context (pgettext) or make the catalogues agree."""
+    seen: dict[str, dict[str, str]] = {}
+    for po in catalogues() if paths is None else paths:
+        for k, text in translations(po).items():
+            seen.setdefault(k, {})[owner_of(po) if po.is_relative_to(HERE) else str(po)] = text
+    return {k: found for k, found in sorted(seen.items()) if len(set(found.values())) > 1}
 
 
 def stale_mo_files() -> list[Path]:
@@ -219,7 +245,7 @@ def stale_mo_files() -> list[Path]:
 
 def untranslated(owner: str) -> list[str]:
     """Strings in an owner's sources that its zh_CN catalogue does not translate."""
-    wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in extract(owner) if m.id}
+    wanted = {key(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in extract(owner) if m.id}
     path = po_path(owner, CATALOGUE_LOCALES["zh_CN"])
     have = {k.split("\x00")[0] for k in translations(path)} if path.exists() else set()
     return sorted(wanted - have)
@@ -250,6 +276,9 @@ def main(argv: Iterable[str] | None = None) -> int:
         for msgid in untranslated(name):
             problems += 1
             print(f"{name}: untranslated: {msgid!r}")
+    for k, found in conflicts().items():
+        problems += 1
+        print(f"translated two ways: {k.replace(chr(4), ' | ')!r}: {found}")
     for mo in stale_mo_files():
         problems += 1
         print(f"stale: {mo.relative_to(HERE.parent)} (run python -m web.i18n compile)")

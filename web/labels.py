@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
 ROLES = {
@@ -192,7 +192,7 @@ def _local_time(value: object) -> str:
 # What an order timeline entry records (core/orders OrderActivity.action).
 ACTIVITIES = {
     "imported": _l("Imported"),
-    "created": _l("Created"),
+    "created": lazy_pgettext("activity", "Created"),
     "review_required": _l("Review required"),
     "approved": _l("Approved"),
     "allocated": _l("Stock reserved"),

@@ -26,7 +26,7 @@ def test_coded_messages_are_translated_by_code_with_their_parameters(app):
         refresh()
         assert translate(Msg("min_value", minimum=1)) == "不能小于 1"
         assert translate(Msg("invalid_transition", action="cancel", entity="purchase order", current="received")) == (
-            "无法取消采购单：当前状态为已到货"
+            "无法取消采购单：当前状态为已收货"
         )
         assert translate(Msg("not_found", entity="order", ident="SO-9")) == "找不到 订单 SO-9"
         held = InvalidTransition(Msg("entity.order", ref="SO-1"), "on_hold", "approve").message

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy import func, select
 
 from core import connections, jobs
@@ -505,10 +506,10 @@ def runs_export() -> Any:
         _("Connection"),
         _("Trigger"),
         _("Status"),
-        _("Pages"),
+        pgettext("sync run", "Pages"),
         _("New"),
-        _("Updated"),
-        _("Rejected"),
+        pgettext("sync run", "Updated"),
+        pgettext("sync run", "Rejected"),
         _("Duration"),
         _("Errors"),
     ]

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from flask import render_template
-from flask_babel import gettext
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError
@@ -27,8 +27,8 @@ ACCOUNT_TYPES = {
     "income": _l("Income"),
     "expense": _l("Expense"),
 }
-BILL_STATUSES = {"open": _l("Open"), "partially_paid": _l("Partially paid"), "paid": _l("Paid")}
-BILL_KINDS = {"purchase": _l("Goods"), "freight": _l("Forwarder")}
+BILL_STATUSES = {"open": lazy_pgettext("bill", "Open"), "partially_paid": _l("Partially paid"), "paid": _l("Paid")}
+BILL_KINDS = {"purchase": lazy_pgettext("bill kind", "Goods"), "freight": _l("Forwarder")}
 PAYMENT_KINDS = {"payment": _l("Payment"), "prepayment": _l("Prepayment")}
 PER = {"shop": _l("per shop"), "warehouse": _l("per warehouse")}
 EXPENSE_KIND_LABELS = {
@@ -54,8 +54,8 @@ LANDED_LABELS = {
 BANDS = {
     "current": _l("Not yet due"),
     "1-30": _l("1–30 days"),
-    "31-60": _l("31–60 days"),
-    "61-90": _l("61–90 days"),
+    "31-60": lazy_pgettext("overdue", "31–60 days"),
+    "61-90": lazy_pgettext("overdue", "61–90 days"),
     "90+": _l("Over 90 days"),
 }
 

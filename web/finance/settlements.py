@@ -13,6 +13,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from core import jobs
 from core.db import session
@@ -31,7 +32,7 @@ STATUS_LABELS = {
     "imported": _l("Imported, matching"),
     "matched": _l("Matched, open items"),
     "booked": _l("Booked"),
-    "closed": _l("Closed"),
+    "closed": lazy_pgettext("settlement", "Closed"),
 }
 MATCH_LABELS = {
     "pending": _l("Waiting"),

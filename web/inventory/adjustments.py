@@ -12,6 +12,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from core.errors import DomainError, ValidationError
 from core.inventory.service import Line, adjustments, reports, warehouses
@@ -29,7 +30,7 @@ ADJUSTMENT_KINDS = {
     "requisition": _l("Requisition (领用: samples, photography, gifts)"),
 }
 SCRAP_BUCKETS = {"on_hand": _l("On hand"), "unsellable": _l("Unsellable"), "qc_pending": _l("In QC")}
-BORROWING_STATUSES = {"open": _l("Open"), "returned": _l("Returned"), "closed": _l("Closed")}
+BORROWING_STATUSES = {"open": _l("Open"), "returned": lazy_pgettext("borrowing", "Returned"), "closed": _l("Closed")}
 
 
 def _key(form: Form, action: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from core.catalog.service import sku_titles
 from core.inventory.service import adjustments, kits, reports, stocktakes, transfers, warehouses
@@ -42,7 +43,16 @@ def _transfers(kind: str) -> Any:
     args = request.args
     stmt = transfers.list_transfers(kind, status=args.get("status") or None, q=args.get("q") or None)
     codes = _warehouse_codes()
-    columns = [_("Number"), _("From"), _("To"), _("Units"), _("Carrier"), _("Tracking"), _("Status"), _("Created")]
+    columns = [
+        _("Number"),
+        pgettext("warehouse", "From"),
+        pgettext("warehouse", "To"),
+        _("Units"),
+        _("Carrier"),
+        pgettext("transfer", "Tracking"),
+        _("Status"),
+        _("Created"),
+    ]
     if kind == "first_leg":
         columns += [_("Platform shipment id"), _("Shipping method")]
 
@@ -168,7 +178,7 @@ def kits_export() -> Any:
     assembly, disassembly = _("Assembly"), _("Disassembly")
     columns = [
         _("Number"),
-        _("Order"),
+        pgettext("kit order", "Order"),
         _("Kit"),
         _("Product"),
         _("Warehouse"),
@@ -211,9 +221,9 @@ def borrowings_export() -> Any:
         _("Product"),
         _("Warehouse"),
         _("Lent"),
-        _("Returned"),
+        pgettext("borrowing", "Returned"),
         _("Written off"),
-        _("Due"),
+        pgettext("borrowing", "Due"),
         _("Status"),
     ]
     return exports.respond(

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -65,7 +66,7 @@ BUCKET_LABELS = {
     "on_hand": _l("On hand"),
     "qc_pending": _l("In QC"),
     "unsellable": _l("Unsellable"),
-    "inbound_ordered": _l("On order"),
+    "inbound_ordered": lazy_pgettext("stock", "On order"),
     "in_transit": _l("In transit"),
     None: _l("outside"),
 }
@@ -247,7 +248,7 @@ STOCK_COLUMNS = (
     _l("Available"),
     _l("In QC"),
     _l("Unsellable"),
-    _l("On order"),
+    lazy_pgettext("stock", "On order"),
     _l("In transit"),
     _l("Projected"),
     _l("Safety stock"),

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from core.db import session
 from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
@@ -35,7 +36,7 @@ STATUS_LABELS = {
     "partially_refunded": _l("Partially refunded"),
     "refunded": _l("Refunded"),
     "returned": _l("Returned"),
-    "split": _l("Split"),
+    "split": lazy_pgettext("status", "Split"),
     "merged": _l("Merged"),
 }
 STATUS_TONES = {

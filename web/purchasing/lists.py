@@ -12,6 +12,7 @@ from typing import Any
 from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
 from core.errors import DomainError
 from core.purchasing.schemas import receipt_views, return_views
@@ -73,7 +74,7 @@ def index_export() -> Any:
     stmt = order_service.order_query(status=_status(ORDER_STATUSES), q=request.args.get("q"))
     names = _Names(None, "warehouse_id", "supplier_id")
     columns = [
-        _("Order"),
+        pgettext("purchase order", "Order"),
         _("Supplier"),
         _("Warehouse"),
         _("Total"),

@@ -10,6 +10,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
 from core.errors import DomainError
 from core.purchasing.service import REQUEST_STATUSES, orders
@@ -65,7 +66,7 @@ def _render_new(form: Form) -> str:
         form=form,
         sku_codes=sku_codes(),
         warehouses=warehouse_options(_("Choose…")),
-        suppliers=supplier_options(_("None yet")),
+        suppliers=supplier_options(pgettext("supplier", "None yet")),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
 from core.catalog.service import find_sku_by_code, get_sku
 from core.db import session
@@ -153,7 +154,15 @@ def index_export() -> Any:
     """The suppliers the list's filters select, as CSV or XLSX (no bank details)."""
     from web import exports
 
-    columns = [_("Code"), _("Name"), _("English name"), _("Type"), _("Settlement"), _("Currency"), _("Status")]
+    columns = [
+        _("Code"),
+        _("Name"),
+        _("English name"),
+        _("Type"),
+        pgettext("supplier terms", "Settlement"),
+        _("Currency"),
+        _("Status"),
+    ]
     return exports.respond(
         "suppliers",
         columns,

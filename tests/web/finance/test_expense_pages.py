@@ -71,7 +71,7 @@ def test_the_expense_pages_in_chinese(tenant_a, portal):
     tee, _cap = _codes(s)
     client = chinese(portal(s.tenant, "finance"))
     page = client.text("/finance/expenses/new")
-    assert "新建费用单" in page and "广告发票" in page and "承运商账单" in page
+    assert "新建费用单" in page and "广告发票" in page and "物流商账单" in page
     refused = client.post(
         "/finance/expenses/new",
         {"kind": "ad_invoice", "vendor": "巨量引擎", "reference": "JL-1", "currency": "CNY", "lines.0.amount": "5"},
@@ -108,7 +108,7 @@ def test_importing_a_file_in_the_portal_lists_its_problems_by_line_in_chinese(te
     bad = header + "ad_invoice,Meta,M-1,CNY,2026-11-30,,5.00,,sku,NOPE\nplatform_fee,Amazon,,CNY,,,1.00,,,\n"
     resp = client.post("/finance/expenses/import", {"file": (io.BytesIO(bad.encode()), "e.csv")})
     text = visible_text(resp.get_data(as_text=True))
-    assert resp.status_code == 422 and "文件中有 2 个问题；未导入任何内容。" in text
+    assert resp.status_code == 422 and "文件中有 2 处问题，未导入任何数据。" in text
     assert "没有这个 SKU" in text and "reference" in text
     good = header + f"ad_invoice,Meta,M-1,CNY,2026-11-30,,5.00,,sku,{tee}\n"
     done = client.post("/finance/expenses/import", {"file": (io.BytesIO(good.encode()), "e.csv")})

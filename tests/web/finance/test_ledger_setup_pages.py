@@ -34,7 +34,7 @@ def test_the_chart_of_accounts_lists_adds_renames_deactivates_and_keeps_used_acc
     shipped(books, sku_line(books, books.tee, 1, "20.00"))  # 1122.01, 6001, 6401, 1405.01 are now used
     client = chinese(portal(books.tenant, "finance"))
     page = client.text("/finance/accounts?q=1122")
-    assert "会计科目表" in page and "应收账款—Amazon US" in page and "已使用" in page
+    assert "科目表" in page and "应收账款—Amazon US" in page and "已使用" in page
     assert "1001" not in page  # the search narrows the list
 
     bad = client.post("/finance/accounts", {"code": "66.01x", "name": "", "type": ""})

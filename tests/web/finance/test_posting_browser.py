@@ -48,7 +48,7 @@ def test_map_and_post_in_the_browser(browser_page, live_server, tenant_a, tmp_pa
     table = page.locator("#results-table").inner_text()
     posted = results(tenant_a, conn)
     assert posted and all(p["status"] == "posted" for p in posted)
-    assert table.count("已记账") >= len(posted) and "browser.beancount:" in table
+    assert table.count("已过账") >= len(posted) and "browser.beancount:" in table
     assert len(transactions(path)) == len(posted)
 
     page.goto(f"/finance/vouchers/{posted[0]['voucher_id']}")

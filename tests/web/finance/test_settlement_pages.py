@@ -133,7 +133,7 @@ def test_reconcile_a_settlement_in_chinese_in_the_browser(case, browser_page, li
     page.wait_for_load_state()
     assert page.get_by_text("原因和备注已保存").is_visible()
 
-    page.get_by_role("link", name="明细行").click()
+    page.get_by_role("link", name="明细", exact=True).click()
     unmatched = page.locator("#lines tr", has_text="111-7777777-7777777").first
     assert unmatched.get_by_text("未匹配").is_visible()
     page.screenshot(path=os.path.join(os.environ.get("TMPDIR", "/tmp"), "settlement-workspace.png"), full_page=True)

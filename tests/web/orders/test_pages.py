@@ -113,7 +113,7 @@ def test_the_timeline_and_hold_reasons_read_in_chinese_by_their_codes(portal, sh
     text = client.text(f"/orders/{review_id}")
     assert "从 dummy 导入（114-REVIEW）" in text and "已在 PG-WH 占用库存" in text, text
     held = client.text(f"/orders/{held_id}")
-    assert "卖家 SKU PG-UNMAPPED 未配对本地 SKU" in held, held
+    assert "平台 SKU PG-UNMAPPED 未配对本地 SKU" in held, held
     for english in ("imported from", "stock reserved in", "is not mapped", "approved"):
         assert english not in text + held, english
     # The API keeps its English and gives the code and parameters beside it.
