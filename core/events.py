@@ -59,7 +59,9 @@ class OutboxEvent(TenantMixin, Base):
     __audit__ = False
     __table_args__ = (
         Index(None, "tenant_id", "entity_type", "entity_id"),
-        Index(None, "tenant_id", "name", "created_at"),
+        # By name only: equal keys are stored once (B-tree deduplication); readers order by
+        # seq or id (migration 0007).
+        Index(None, "tenant_id", "name"),
         Index(
             "ix_outbox_events_pending",
             "tenant_id",
