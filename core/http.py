@@ -273,7 +273,7 @@ class Schema(ma.Schema):
     def _refuse_fractions(self, data: Any, **_: Any) -> Any:
         if isinstance(data, Mapping):
             bad = {
-                field.data_key or name: ["must be a whole number"]
+                field.data_key or name: [Msg("not_whole_number")]
                 for name, field in self.load_fields.items()
                 if validation.has_fraction(field, data.get(field.data_key or name))
             }
@@ -301,7 +301,7 @@ def paged(stmt: Any, pagination_parameters: Any, *, scalars: bool = True, keys: 
     page = stmt.offset(paging.first_item)
     if paging.cursor:
         if "page" in request.args:
-            raise DomainError("cursor: send either cursor or page", {"cursor": ["cannot be combined with page"]})
+            raise DomainError(Msg("http.cursor_or_page"), {"cursor": [Msg("http.cursor_not_with_page")]})
         values = keyset_pages.decode(paging.cursor, secret=_cursor_secret(), bound_to=_cursor_scope(), size=len(keys))
         page = keyset_pages.after(stmt, keys, values)
     paging.item_count, paging.estimated = list_total(stmt)
@@ -334,7 +334,7 @@ def requires(permission: str) -> Callable:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             principal = g.get("principal")
             if principal is None:
-                raise Unauthorized("log in, or send Authorization: Bearer <API key>")
+                raise Unauthorized(Msg("http.log_in"))
             if permission != "authenticated" and not principal.can(permission):
                 raise PermissionDenied(Msg("http.your_role_does_not", permission=permission))
             return view(*args, **kwargs)
@@ -442,10 +442,10 @@ def _resolve_principal() -> None:
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("use Authorization: Bearer <API key>")
+            raise Unauthorized(Msg("http.use_bearer"))
         principal = principal_for_api_key(token.strip())
         if principal is None:
-            raise Unauthorized("the API key is invalid or revoked")
+            raise Unauthorized(Msg("http.key_invalid"))
         g.auth_kind = "bearer"
         enter_principal(principal)
         return
@@ -546,7 +546,7 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError) -> Any:
-        message = "the form expired or its CSRF token is missing; reload the page and try again"
+        message = Msg("http.csrf_expired")
         if wants_json():
             return json_error(400, "Bad Request", message, {"csrf_token": [exc.description]})
         return render_error(400, message), 400
@@ -562,7 +562,7 @@ def install(app: Flask) -> None:
         # (a computed total beyond its Numeric column) is refused, and nothing is written.
         session.rollback()
         log.warning("value refused by the database: %s", str(exc.orig).splitlines()[0][:200])
-        message = "a value is too large or too long for where it is stored"
+        message = Msg("http.value_too_large")
         if wants_json():
             return json_error(422, "Unprocessable Entity", message, {"_schema": [message]})
         return render_error(422, message), 422
@@ -575,7 +575,7 @@ def install(app: Flask) -> None:
             return json_error(
                 409,
                 "Conflict",
-                "another change to the same records won; retry the request",
+                Msg("http.retry_conflict"),
                 headers={"Retry-After": "1"},
             )
         raise exc
@@ -617,7 +617,7 @@ def _check_permission(app: Flask) -> None:
         return  # public, or not a Tradelane endpoint (the OpenAPI document)
     principal = g.get("principal")
     if principal is None:
-        raise Unauthorized("log in, or send Authorization: Bearer <API key>")
+        raise Unauthorized(Msg("http.log_in"))
     if permission != "authenticated" and not principal.can(permission):
         raise PermissionDenied(Msg("http.your_role_does_not", permission=permission))
 
@@ -684,9 +684,9 @@ def _needs_csrf() -> bool:
 
 def _integrity_response(exc: IntegrityError) -> Any:
     if is_unique_violation(exc):
-        message = "a record with the same unique values already exists"
+        message = Msg("http.duplicate")
     else:
-        message = "the change conflicts with related records"
+        message = Msg("http.related_conflict")
     if wants_json():
         return json_error(409, "Conflict", message)
     return render_error(409, message), 409

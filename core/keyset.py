@@ -26,6 +26,7 @@ from sqlalchemy import literal, tuple_
 from sqlalchemy.sql import operators
 
 from core.errors import DomainError
+from core.messages import Msg
 
 # The longest cursor a client may send: a few key values and a signature fit in far less.
 MAX_CURSOR_LENGTH = 512
@@ -37,8 +38,8 @@ _SIGNATURE_BYTES = 32
 class BadCursor(DomainError):
     """A cursor that this list did not issue (400, naming `cursor`)."""
 
-    def __init__(self, why: str) -> None:
-        super().__init__(f"cursor: {why}; start again from the first page without it", {"cursor": [why]})
+    def __init__(self, why: Msg) -> None:
+        super().__init__(Msg("http.cursor_start_again", why=why), {"cursor": [why]})
 
 
 def _column(key: Any) -> tuple[Any, bool]:
@@ -139,19 +140,19 @@ def decode(cursor: str, *, secret: str | bytes, bound_to: str, size: int) -> lis
     """The key values of a cursor this list issued, or BadCursor. The signature is checked
     before anything of the payload is read."""
     if len(cursor) > MAX_CURSOR_LENGTH:
-        raise BadCursor(f"is longer than {MAX_CURSOR_LENGTH} characters")
+        raise BadCursor(Msg("http.cursor_too_long", max_len=MAX_CURSOR_LENGTH))
     head, dot, tail = cursor.partition(".")
     try:
         payload, signature = _unb64(head), _unb64(tail)
     except (binascii.Error, ValueError):
-        raise BadCursor("is not a cursor of this list") from None
+        raise BadCursor(Msg("http.cursor_not_this_list")) from None
     expected = hmac.new(_signing_key(secret), bound_to.encode() + b"\0" + payload, hashlib.sha256).digest()
     if not dot or len(signature) != _SIGNATURE_BYTES or not hmac.compare_digest(signature, expected):
-        raise BadCursor("is not a cursor of this list with these filters (altered, or made for another list)")
+        raise BadCursor(Msg("http.cursor_altered"))
     try:
         values = [_typed(v) for v in json.loads(payload)]
     except (ValueError, TypeError, AttributeError):
-        raise BadCursor("is not a cursor of this list") from None
+        raise BadCursor(Msg("http.cursor_not_this_list")) from None
     if len(values) != size:
-        raise BadCursor("is not a cursor of this list")
+        raise BadCursor(Msg("http.cursor_not_this_list"))
     return values

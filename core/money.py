@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from core.errors import ValidationError
+from core.messages import Msg
 
 # ISO 4217 active codes and their minor units (exponent). Codes missing here are refused.
 MINOR_UNITS: dict[str, int] = {
@@ -371,7 +372,7 @@ class RateNotFound(ValidationError, LookupError):
 
     def __init__(self, base: str, quote: str, on: date, window_days: int = RATE_WINDOW_DAYS) -> None:
         self.base, self.quote, self.on, self.window_days = base, quote, on, window_days
-        message = f"no rate for {base} to {quote} on {on.isoformat()} or in the {window_days} days before"
+        message = Msg("fx.no_rate", base=base, quote=quote, day=on.isoformat(), n=window_days)
         super().__init__({"rate": [message]}, message)
 
 

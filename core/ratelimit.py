@@ -30,6 +30,7 @@ from typing import Any
 from flask import current_app, request
 
 from core.errors import TooManyAttempts
+from core.messages import Msg
 
 log = logging.getLogger("tradelane.ratelimit")
 
@@ -139,13 +140,13 @@ def check(rule_name: str) -> None:
         log.warning("rate limit %s not checked: %s", rule_name, exc)
         return
     if count > rule.limit:
-        raise TooManyAttempts(
-            f"too many attempts from your address: try again in {_in_words(seconds_left)}", seconds_left
-        )
+        raise TooManyAttempts(_try_again(seconds_left), seconds_left)
 
 
-def _in_words(seconds: int) -> str:
-    return f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
+def _try_again(seconds: int) -> Msg:
+    if seconds < 120:
+        return Msg("http.too_many_attempts_seconds", n=seconds)
+    return Msg("http.too_many_attempts_minutes", n=math.ceil(seconds / 60))
 
 
 def rate_limited(rule_name: str) -> Callable:

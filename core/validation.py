@@ -442,9 +442,9 @@ class DecimalPlaces:
         trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
         places = max(0, -(int(exponent) + trailing)) if any(digits) else 0
         if places > self.scale:
-            raise FieldError(f"use at most {self.scale} decimal places")
+            raise FieldError(Msg("decimal_places", places=self.scale))
         if value != 0 and value.adjusted() >= self.precision - self.scale:
-            raise FieldError(f"must be below {Decimal(10) ** (self.precision - self.scale):,.0f} in magnitude")
+            raise FieldError(Msg("below_in_magnitude", below=f"{Decimal(10) ** (self.precision - self.scale):,.0f}"))
         return value
 
 
@@ -524,7 +524,7 @@ class Currency(ma_fields.String):
         text_value = super()._deserialize(value, attr, data, **kwargs)
         code = currency_code(text_value)
         if code is None:
-            raise FieldError(f"{printable(text_value)[:20]!r} is not an ISO 4217 currency code")
+            raise FieldError(Msg("not_currency", value=repr(printable(text_value)[:20])))
         return code
 
 

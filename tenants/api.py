@@ -11,6 +11,7 @@ from flask_wtf.csrf import generate_csrf
 
 from core import connections
 from core.http import Blueprint, login, logout, paged, public, requires, secret_fields
+from core.messages import Msg
 from core.ratelimit import rate_limited
 from tenants import service
 from tenants.models import PluginConnection
@@ -97,7 +98,7 @@ def change_password(data: dict[str, Any]) -> None:
     if g.principal.kind != "user":
         from core.errors import PermissionDenied
 
-        raise PermissionDenied("API keys have no password")
+        raise PermissionDenied(Msg("tenants.key_has_no_password"))
     user = service.change_password(g.principal.id, data["current_password"], data["new_password"])
     login(service.principal_for_user(user))
 

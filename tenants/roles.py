@@ -106,5 +106,5 @@ def validate_roles(roles: Iterable[str]) -> list[str]:
     if not roles:
         from core.errors import ValidationError
 
-        raise ValidationError.field("roles", "at least one role is required")
+        raise ValidationError.field("roles", Msg("tenants.role_required"))
     return roles

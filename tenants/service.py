@@ -45,7 +45,7 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 def _email(value: str | None) -> str:
     value = (value or "").strip().lower()
     if not EMAIL_RE.match(value) or len(value) > 254:
-        raise ValidationError.field("email", "enter a valid e-mail address")
+        raise ValidationError.field("email", Msg("tenants.email_invalid"))
     return value
 
 
@@ -53,7 +53,7 @@ def _password(value: str | None, field: str = "password") -> str:
     if not value or len(value) < MIN_PASSWORD:
         raise ValidationError.field(field, Msg("tenants.use_at_least_characters", min_password=MIN_PASSWORD))
     if len(value) > 256:
-        raise ValidationError.field(field, "use at most 256 characters")
+        raise ValidationError.field(field, Msg("too_long", max_len=256))
     return value
 
 
@@ -149,7 +149,7 @@ def _ensure_email_free(email: str, except_user: uuid.UUID | None = None) -> None
     with system_session() as s:
         existing = s.execute(select(User.id).where(User.email == email)).scalar_one_or_none()
     if existing is not None and existing != except_user:
-        raise ValidationError.field("email", "this e-mail address is already registered")
+        raise ValidationError.field("email", Msg("tenants.email_registered"))
 
 
 def current_tenant() -> Tenant:
@@ -242,7 +242,7 @@ def update_tenant(**changes: Any) -> Tenant:
         if value is None:
             continue
         if key not in checks:
-            errors[key] = ["cannot be changed here"]
+            errors[key] = [Msg("tenants.not_changed_here")]
             continue
         try:
             values[key] = checks[key](value)
@@ -267,7 +267,7 @@ def update_tenant(**changes: Any) -> Tenant:
 
 def _flag(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValidationError.field("separate_approver", "must be true or false")
+        raise ValidationError.field("separate_approver", Msg("not_true_false"))
     return value
 
 
@@ -338,7 +338,7 @@ def authenticate(email: str, password: str) -> Principal:
         now = utcnow()
         if user is not None and user.locked_until is not None and user.locked_until > now:
             wait = int((user.locked_until - now).total_seconds()) + 1
-            raise TooManyAttempts(f"too many failed logins: try again in {-(-wait // 60)} minutes", wait)
+            raise TooManyAttempts(Msg("tenants.too_many_failed_logins", n=-(-wait // 60)), wait)
         tenant_active = (
             user is not None
             and s.execute(select(Tenant.active).where(Tenant.id == user.tenant_id)).scalar_one_or_none()
@@ -350,7 +350,7 @@ def authenticate(email: str, password: str) -> Principal:
                 _count_failed_login(s, user.id, now)
             user = None
         if user is None or not user.active or not tenant_active:
-            raise Unauthorized("e-mail or password is incorrect")
+            raise Unauthorized(Msg("tenants.login_incorrect"))
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
         user.last_login_at, user.failed_logins, user.locked_until = now, 0, None
@@ -443,7 +443,7 @@ def change_password(user_id: uuid.UUID, current_password: str, new_password: str
     try:
         _hasher.verify(user.password_hash, current_password or "")
     except (VerificationError, InvalidHashError):
-        raise ValidationError.field("current_password", "is incorrect") from None
+        raise ValidationError.field("current_password", Msg("tenants.password_incorrect")) from None
     user.password_hash = _hasher.hash(_password(new_password, "new_password"))
     user.session_version += 1
     session.flush()
@@ -500,7 +500,7 @@ def update_user(
     roles_change = set(new_roles) != set(user.roles)
     standing_changes = roles_change or (active is not None and active != user.active)
     if standing_changes and "owner" in user.roles and "owner" not in actor.roles:
-        raise PermissionDenied("only an owner can change the roles or status of an owner")
+        raise PermissionDenied(Msg("tenants.owner_changes_owner"))
     if name is not None:
         user.name = _text(name, "name", required=False)
     if locale is not None:
@@ -513,7 +513,7 @@ def update_user(
     if active is not None and active != user.active:
         if not active:
             if user.id == actor.id:
-                raise Conflict("you cannot deactivate yourself")
+                raise Conflict(Msg("tenants.cannot_deactivate_self"))
             if "owner" in user.roles:
                 _ensure_another_owner(user)
         user.active = active
@@ -524,7 +524,7 @@ def update_user(
 
 def _check_can_grant(actor: Principal, roles: Iterable[str]) -> None:
     if "owner" in roles and "owner" not in actor.roles:
-        raise PermissionDenied("only an owner can grant or take away the owner role")
+        raise PermissionDenied(Msg("tenants.owner_grants_owner"))
 
 
 def _ensure_another_owner(user: User) -> None:
@@ -534,7 +534,7 @@ def _ensure_another_owner(user: User) -> None:
         if "owner" in u.roles and u.id != user.id
     ]
     if not owners:
-        raise Conflict("a tenant must keep at least one active owner")
+        raise Conflict(Msg("tenants.keep_one_owner"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -545,7 +545,7 @@ def create_api_key(actor: Principal, *, name: str, roles: Iterable[str]) -> tupl
     """Create a key; the plaintext is returned once and only its hash is stored."""
     roles_v = role_rules.validate_roles(roles)
     if not set(role_rules.permissions_for(roles_v)) <= set(actor.permissions) and "*" not in actor.permissions:
-        raise PermissionDenied("an API key cannot have roles beyond your own")
+        raise PermissionDenied(Msg("tenants.key_roles_beyond_own"))
     _check_can_grant(actor, roles_v)
     prefix = pysecrets.token_hex(6)
     secret = pysecrets.token_urlsafe(32).replace("_", "-")
@@ -570,9 +570,9 @@ def revoke_api_key(actor: Principal, key_id: uuid.UUID) -> ApiKey:
     if key is None:
         raise NotFound("API key", key_id)
     if "owner" in key.roles and "owner" not in actor.roles:
-        raise PermissionDenied("only an owner can revoke a key with the owner role")
+        raise PermissionDenied(Msg("tenants.owner_revokes_owner_key"))
     if key.revoked_at is not None:
-        raise Conflict("this API key is already revoked", {"state": ["revoked"]})
+        raise Conflict(Msg("tenants.key_already_revoked"), {"state": ["revoked"]})
     key.revoked_at = utcnow()
     session.flush()
     return key
@@ -584,7 +584,7 @@ def revoke_api_key(actor: Principal, key_id: uuid.UUID) -> ApiKey:
 
 def adapter_info(kind: str, plugin: str) -> AdapterInfo:
     if kind not in ("channel", "carrier", "accounting", "payment"):
-        raise ValidationError.field("kind", "use channel, carrier, accounting or payment")
+        raise ValidationError.field("kind", Msg("tenants.connection_kind"))
     try:
         return registry().adapter(kind, plugin)
     except KeyError:
@@ -603,14 +603,14 @@ def _validate_settings(
     known = {f.name for f in info.cls.settings}
     for key in values:
         if key not in known:
-            errors[key] = [f"{info.display_name} has no setting {key!r}"]
+            errors[key] = [Msg("tenants.no_setting", plugin=info.display_name, key=repr(key))]
     for f in info.cls.settings:
         present = f.name in values and values[f.name] not in (None, "")
         if not present:
             if f.secret and f.name in creds:
                 continue  # a blank secret keeps the stored one
             if f.required and f.default is None and not partial:
-                errors[f.name] = ["is required"]
+                errors[f.name] = [Msg("required")]
             elif f.default is not None and not f.secret and not partial:
                 settings[f.name] = f.default
             continue
@@ -618,7 +618,7 @@ def _validate_settings(
         try:
             value = _coerce_setting(f.type, raw, f.choices)
         except ValueError as exc:
-            errors[f.name] = [str(exc)]
+            errors[f.name] = [exc.args[0]]  # the coded message itself, not its English
             continue
         (creds if f.secret else settings)[f.name] = value
     if errors:
@@ -631,7 +631,7 @@ def _coerce_setting(kind: str, raw: Any, choices: tuple[str, ...]) -> Any:
         try:
             return int(raw)
         except (TypeError, ValueError):
-            raise ValueError("must be a whole number") from None
+            raise ValueError(Msg("not_whole_number")) from None
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
@@ -639,7 +639,7 @@ def _coerce_setting(kind: str, raw: Any, choices: tuple[str, ...]) -> Any:
             return True
         if str(raw).lower() in ("0", "false", "no", "off"):
             return False
-        raise ValueError("must be true or false")
+        raise ValueError(Msg("not_true_false"))
     value = str(raw).strip()
     if kind == "connection":
         # Another connection of this tenant (the tenant filter sees no other's), of a kind the
@@ -647,18 +647,18 @@ def _coerce_setting(kind: str, raw: Any, choices: tuple[str, ...]) -> Any:
         found = connection_facts(value)
         if found is None or (choices and found.kind not in choices):
             if tuple(choices) == ("channel",):
-                raise ValueError("choose one of your shops (a channel connection)")
-            raise ValueError("choose one of your connections of the kind this setting takes")
+                raise ValueError(Msg("tenants.setting_choose_shop"))
+            raise ValueError(Msg("tenants.setting_choose_connection"))
         return str(found.id)
     if kind == "url":
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValueError("must be an http(s) URL")
+            raise ValueError(Msg("tenants.setting_url"))
         return value.rstrip("/")
     if kind == "choice" and value not in choices:
-        raise ValueError(f"use one of {', '.join(choices)}")
+        raise ValueError(Msg("one_of", choices=", ".join(choices)))
     if len(value) > 4000:
-        raise ValueError("is too long")
+        raise ValueError(Msg("tenants.setting_too_long"))
     return value
 
 

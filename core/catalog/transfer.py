@@ -531,7 +531,7 @@ def export_products(stmt: Any, fmt: str, name: str = "products") -> Any:
     """The download of the products `stmt` selects, one row per SKU in EXPORT_COLUMNS, written
     by Tradelane's one writer (core/exports.py: CSV with a BOM, XLSX)."""
     if fmt not in FORMATS:
-        raise ValidationError.field("format", f"use one of {', '.join(FORMATS)}")
+        raise ValidationError.field("format", Msg("one_of", choices=", ".join(FORMATS)))
     exports.check_size(stmt)
     return exports.response(name, EXPORT_COLUMNS, export_rows(stmt), _as_text, fmt)
 
@@ -539,5 +539,5 @@ def export_products(stmt: Any, fmt: str, name: str = "products") -> Any:
 def template(fmt: str) -> Any:
     """An empty file with the import columns."""
     if fmt not in FORMATS:
-        raise ValidationError.field("format", f"use one of {', '.join(FORMATS)}")
+        raise ValidationError.field("format", Msg("one_of", choices=", ".join(FORMATS)))
     return exports.response("products-template", EXPORT_COLUMNS, iter(()), _as_text, fmt)

@@ -116,10 +116,10 @@ class SetResult:
 def _clean(errors: f.Errors, path: str, item: Any) -> tuple[str, str, date, Decimal, str] | None:
     """(base, quote, date, rate, note) of one rate, or None with the problems in `errors`."""
     if not isinstance(item, Mapping):
-        errors.add(path.rstrip(".") or "_schema", "must be an object")
+        errors.add(path.rstrip(".") or "_schema", Msg("not_object"))
         return None
     for name in sorted(set(item) - {"base", "quote", "date", "rate", "note"}):
-        errors.add(f"{path}{name}", "unknown field")
+        errors.add(f"{path}{name}", Msg("unknown_field"))
     base = f.currency(errors, f"{path}base", item.get("base"), required=True)
     quote = f.currency(errors, f"{path}quote", item.get("quote"), required=True)
     if base and base == quote:
@@ -127,7 +127,7 @@ def _clean(errors: f.Errors, path: str, item: Any) -> tuple[str, str, date, Deci
     on = _day(errors, f"{path}date", item.get("date"))
     value = f.decimal(errors, f"{path}rate", item.get("rate"), places=10, minimum=None, max_digits=20, required=True)
     if value is not None and value <= 0:
-        errors.add(f"{path}rate", "must be above zero")
+        errors.add(f"{path}rate", Msg("above_zero"))
         value = None
     note = f.text(errors, f"{path}note", item.get("note"), max_len=200)
     if base and quote and base != quote and on and value is not None:

@@ -254,7 +254,7 @@ def _apply(supplier: Supplier, data: dict[str, Any], errors: f.Errors, *, creati
     finance = data.get("finance")
     if finance is not None:
         if not isinstance(finance, dict):
-            errors.add("finance", "use an object")
+            errors.add("finance", Msg("use_object"))
         else:
             _apply_finance(supplier, finance, errors)
     if supplier.settlement_mode == "periodic" and not supplier.settlement_days:
@@ -314,7 +314,7 @@ def _contacts(errors: f.Errors, items: Any) -> list[SupplierContact]:
     out = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            errors.add(f"contacts.{i}", "use an object")
+            errors.add(f"contacts.{i}", Msg("use_object"))
             continue
         contact = SupplierContact(position=i + 1, is_primary=False, **{k: "" for k in CONTACT_TEXT})
         _apply_contact(contact, item, errors, f"contacts.{i}.", creating=True)
@@ -336,7 +336,7 @@ def _apply_contact(
         errors.add(path + "email", "enter a valid e-mail address")
     if "is_primary" in data:
         if not isinstance(data["is_primary"], bool):
-            errors.add(path + "is_primary", "use true or false")
+            errors.add(path + "is_primary", Msg("use_true_false"))
         else:
             contact.is_primary = data["is_primary"]
 

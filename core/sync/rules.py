@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import ValidationError
+from core.messages import Msg
 
 LIMIT = 1_000_000
 # (field, minimum, maximum) of the integer rules.
@@ -101,7 +102,7 @@ def clean(changes: dict[str, Any]) -> dict[str, Any]:
             elif str(value).lower() in ("0", "false", "no", "off", ""):
                 out[name] = False
             else:
-                errors[name] = ["must be true or false"]
+                errors[name] = [Msg("not_true_false")]
         else:  # warehouse_ids
             if value is None:
                 out[name] = None
@@ -114,7 +115,7 @@ def clean(changes: dict[str, Any]) -> dict[str, Any]:
                 try:
                     ids.append(str(uuid.UUID(str(item))))
                 except ValueError:
-                    errors[f"{name}.{i}"] = ["is not an id"]
+                    errors[f"{name}.{i}"] = [Msg("not_an_id")]
             out[name] = list(dict.fromkeys(ids))
     if errors:
         raise ValidationError(errors)

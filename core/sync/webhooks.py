@@ -58,7 +58,7 @@ def receive(connection_id: uuid.UUID, headers: Mapping[str, str], body: bytes) -
             authentic = False
         if not authentic:
             log.warning("webhook for connection %s refused: the signature does not verify", conn.id)
-            raise Unauthorized("the webhook signature does not verify")
+            raise Unauthorized(Msg("sync.webhook_signature"))
         try:
             event = adapter.parse_webhook(headers, body)
         except (AdapterError, ValueError, KeyError, TypeError) as exc:

@@ -15,8 +15,9 @@ def test_validation_error_names_the_field(tenant_a):
     resp = tenant_a.api.post("users", {"email": "not-an-email", "password": "long enough pw", "roles": ["viewer"]})
     assert resp.status_code == 422
     data = body(resp)
-    assert set(data) == {"code", "status", "message", "errors"}
+    assert set(data) == {"code", "status", "message", "errors", "error_codes"}
     assert data["code"] == 422 and "email" in data["errors"]
+    assert data["error_codes"]["email"] == [{"code": "tenants.email_invalid", "params": {}}]
 
 
 def test_schema_errors_are_flat_and_name_every_bad_field(tenant_a):

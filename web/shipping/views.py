@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError, ValidationError
+from core.messages import Msg
 from core.orders import service as orders
 from core.shipping import service
 from web.auth import login_required
@@ -126,7 +127,7 @@ def pick_list() -> Any:
     ids = _selected()
     try:
         if not ids:
-            raise ValidationError.field("order_ids", "choose at least one order")
+            raise ValidationError.field("order_ids", Msg("orders.choose_at_least_one"))
         pdf = service.pick_list_pdf(ids)
     except DomainError as exc:
         return action_failed(exc, request.referrer or url_for("web.shipping.index"))

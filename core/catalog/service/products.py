@@ -281,7 +281,7 @@ def _sync_skus(
     for i, item in enumerate(items):
         path = f"{prefix}skus.{i}."
         if not isinstance(item, dict):
-            errors.add(path[:-1], "use an object")
+            errors.add(path[:-1], Msg("use_object"))
             continue
         if item.get("id") not in f.EMPTY:
             sku = by_id.get(as_uuid(item["id"]))
@@ -343,7 +343,7 @@ def _apply_sku(
         sku.barcode = f.barcode(errors, path + "barcode", data["barcode"])
     if "active" in data:
         if not isinstance(data["active"], bool):
-            errors.add(path + "active", "use true or false")
+            errors.add(path + "active", Msg("use_true_false"))
         else:
             sku.active = data["active"]
     for field in ("net_weight_g", "gross_weight_g", "carton_weight_g"):
@@ -395,7 +395,7 @@ def _apply_customs(sku: Sku, value: Any, errors: f.Errors, path: str) -> None:
         return
     unknown = set(value) - {"hs_code", "origin_country", "declared_value", *CUSTOMS_TEXT}
     for key in sorted(unknown):
-        errors.add(path + key, "unknown field")
+        errors.add(path + key, Msg("unknown_field"))
     if "hs_code" in value:
         sku.hs_code = f.hs_code(errors, path + "hs_code", value["hs_code"])
     if "origin_country" in value:

@@ -364,7 +364,7 @@ def reconcile_platform(
             if getattr(item, n) is not None and (not isinstance(getattr(item, n), int) or getattr(item, n) < 0)
         ]
         if bad:
-            errors[str(i)] = {n: ["must be a whole number of zero or more"] for n in bad}
+            errors[str(i)] = {n: [Msg("whole_number_zero_or_more")] for n in bad}
         if item.sku_id in seen:
             errors[str(i)] = {"sku_id": ["appears twice"]}
         seen.add(item.sku_id)

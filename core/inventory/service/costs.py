@@ -26,6 +26,7 @@ from core.inventory.models import VALUED_BUCKETS
 from core.inventory.service.engine import Entry, start
 from core.inventory.service.stock import stock_event
 from core.inventory.service.types import Doc, Posting
+from core.messages import Msg
 from core.money import allocate, round_money
 
 KIND = "cost_adjustment"
@@ -59,7 +60,7 @@ def add_cost(doc: Doc, lines: Sequence[CostLine], *, key: str, reason: str = "")
         if not isinstance(ln, CostLine) or ln.quantity <= 0 or not isinstance(ln.value, Decimal):
             errors[f"lines.{i}"] = ["give CostLine(ref, sku_id, warehouse_id, quantity > 0, value)"]
     if not lines:
-        errors["lines"] = ["at least one line is required"]
+        errors["lines"] = [Msg("lines_required")]
     if errors:
         raise ValidationError(errors)
     request = {"lines": [[ln.ref, ln.sku_id, ln.warehouse_id, ln.quantity, str(ln.value)] for ln in lines]}

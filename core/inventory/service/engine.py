@@ -109,11 +109,11 @@ def check_lines(lines: Sequence[Line] | None, *, required: bool = True, cost: st
     """Validate document lines; `cost` is "required", "optional" or "forbidden"."""
     if lines is None:
         if required:
-            raise ValidationError.field("lines", "at least one line is required")
+            raise ValidationError.field("lines", Msg("lines_required"))
         return []
     lines = list(lines)
     if required and not lines:
-        raise ValidationError.field("lines", "at least one line is required")
+        raise ValidationError.field("lines", Msg("lines_required"))
     errors: dict[str, dict[str, list[str]]] = {}
     refs: set[tuple[str, uuid.UUID, uuid.UUID]] = set()
     for i, line in enumerate(lines):
@@ -124,7 +124,7 @@ def check_lines(lines: Sequence[Line] | None, *, required: bool = True, cost: st
         if not line.ref or len(line.ref) > 64:
             problems["ref"] = ["give the document line's reference (up to 64 characters)"]
         if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) or line.quantity <= 0:
-            problems["quantity"] = ["must be a positive whole number"]
+            problems["quantity"] = [Msg("positive_whole_number")]
         if cost == "required" and line.unit_cost is None:
             problems["unit_cost"] = ["is required: units come in at a cost"]
         elif cost == "forbidden" and line.unit_cost is not None:
@@ -168,13 +168,18 @@ def convert_cost(
         except RateNotFound as missing:
             raise ValidationError.field(
                 field,
-                Msg("inventory.in_and_stock_valued", currency=unit_cost.currency, functional=currency, detail=missing),
+                Msg(
+                    "inventory.in_and_stock_valued",
+                    currency=unit_cost.currency,
+                    functional=currency,
+                    detail=missing.message,
+                ),
             ) from None
         if used is not None:
             used[unit_cost.currency] = found
         fx_rate = found.rate
     if fx_rate <= 0:
-        raise ValidationError.field("fx_rate", "must be positive")
+        raise ValidationError.field("fx_rate", Msg("positive"))
     return unit_cost.amount * fx_rate
 
 

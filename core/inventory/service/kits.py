@@ -24,6 +24,7 @@ from core.inventory.service import skus
 from core.inventory.service.engine import require_warehouses, start
 from core.inventory.service.stock import Need, release, reserve_needs, ship_taken, stock_event, take_from_reservations
 from core.inventory.service.types import Doc, Line, Posting
+from core.messages import Msg
 from core.money import allocate
 from core.numbering import next_number
 
@@ -70,7 +71,7 @@ def create_kit_order(
     if kind not in ("assembly", "disassembly"):
         raise ValidationError.field("kind", "use assembly or disassembly")
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-        raise ValidationError.field("quantity", "must be a positive whole number")
+        raise ValidationError.field("quantity", Msg("positive_whole_number"))
     kinds = skus.kit_types([kit_sku_id])
     if kinds[kit_sku_id] != "physical":
         raise ValidationError.field(

@@ -29,6 +29,7 @@ from core.inventory.service import skus
 from core.inventory.service.engine import dotted, functional_currency, require_warehouses, start
 from core.inventory.service.stock import stock_event
 from core.inventory.service.types import Doc, Posting
+from core.messages import Msg
 from core.money import round_money
 from core.numbering import next_number
 from core.tenancy import current_actor
@@ -169,7 +170,7 @@ def enter_counts(stocktake_id: uuid.UUID, counts: Sequence[Count]) -> Stocktake:
     errors: dict[str, dict[str, list[str]]] = {}
     for i, c in enumerate(counts):
         if isinstance(c.counted, bool) or not isinstance(c.counted, int) or c.counted < 0:
-            errors[str(i)] = {"counted": ["must be a whole number of zero or more"]}
+            errors[str(i)] = {"counted": [Msg("whole_number_zero_or_more")]}
     if errors:
         raise ValidationError(dotted({"counts": errors}))
     by_sku = {ln.sku_id: ln for ln in st.lines}

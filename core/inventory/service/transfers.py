@@ -136,7 +136,7 @@ def _require(t: Transfer, action: str, *states: str) -> None:
 
 def _clean_lines(lines: Sequence[dict[str, Any]]) -> dict[uuid.UUID, int]:
     if not lines:
-        raise ValidationError.field("lines", "at least one line is required")
+        raise ValidationError.field("lines", Msg("lines_required"))
     out: dict[uuid.UUID, int] = {}
     errors: dict[str, dict[str, list[str]]] = {}
     for i, ln in enumerate(lines):
@@ -147,7 +147,7 @@ def _clean_lines(lines: Sequence[dict[str, Any]]) -> dict[uuid.UUID, int]:
             errors[str(i)] = {"sku_id": ["is not a SKU id"]}
             continue
         if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
-            errors[str(i)] = {"quantity": ["must be a positive whole number"]}
+            errors[str(i)] = {"quantity": [Msg("positive_whole_number")]}
         elif sku_id in out:
             errors[str(i)] = {"sku_id": ["appears twice; put the whole quantity on one line"]}
         else:
@@ -184,7 +184,7 @@ def create_transfer(
         raise ValidationError.field("kind", Msg("one_of", choices=", ".join(TRANSFER_KINDS)))
     unknown = set(fields) - set(EDITABLE_UNTIL_SHIPPED)
     if unknown:
-        raise ValidationError({k: ["unknown field"] for k in unknown})
+        raise ValidationError({k: [Msg("unknown_field")] for k in unknown})
     whs = require_warehouses({source_warehouse_id, destination_warehouse_id})
     _check_route(kind, whs[source_warehouse_id], whs[destination_warehouse_id])
     wanted = _clean_lines(lines)
@@ -221,7 +221,7 @@ def update_transfer(transfer_id: uuid.UUID, kind: str, **changes: Any) -> Transf
     structural = {"source_warehouse_id", "destination_warehouse_id", "lines"} & set(changes)
     unknown = set(changes) - set(EDITABLE_UNTIL_SHIPPED) - structural
     if unknown:
-        raise ValidationError({k: ["unknown field"] for k in unknown})
+        raise ValidationError({k: [Msg("unknown_field")] for k in unknown})
     if structural:
         _require(t, "change the lines or warehouses of", "draft")
     else:
@@ -257,7 +257,7 @@ def set_boxes(transfer_id: uuid.UUID, boxes: Sequence[BoxPlan]) -> Transfer:
     for i, box in enumerate(boxes):
         problems: dict[str, list[str]] = {}
         if not isinstance(box.count, int) or box.count <= 0:
-            problems["count"] = ["must be a positive whole number"]
+            problems["count"] = [Msg("positive_whole_number")]
         for name in ("length_cm", "width_cm", "height_cm", "weight_kg"):
             if getattr(box, name) is None or Decimal(getattr(box, name)) <= 0:
                 problems[name] = ["must be greater than zero"]
@@ -512,7 +512,7 @@ def receive(
         elif r.sku_id in seen:
             errors[str(i)] = {"sku_id": ["appears twice"]}
         elif isinstance(r.quantity, bool) or not isinstance(r.quantity, int) or r.quantity < 0:
-            errors[str(i)] = {"quantity": ["must be a whole number of zero or more"]}
+            errors[str(i)] = {"quantity": [Msg("whole_number_zero_or_more")]}
         elif r.quantity > ln.outstanding:
             errors[str(i)] = {"quantity": [f"only {ln.outstanding} still in transit on this line"]}
         seen.add(r.sku_id)

@@ -69,7 +69,7 @@ def _validate(wh: Warehouse) -> None:
     if not (wh.name or "").strip():
         errors["name"] = ["is required"]
     if wh.type not in WAREHOUSE_TYPES:
-        errors["type"] = [f"use one of {', '.join(WAREHOUSE_TYPES)}"]
+        errors["type"] = [Msg("one_of", choices=", ".join(WAREHOUSE_TYPES))]
     if wh.country not in COUNTRIES:
         errors["country"] = ["use an ISO 3166-1 two-letter country code, e.g. CN, US, DE"]
     if wh.type == "platform" and not wh.marketplace:
@@ -86,13 +86,13 @@ def _validate(wh: Warehouse) -> None:
         raise ValidationError(errors)
     clash = session.execute(select(Warehouse.id).where(Warehouse.code == wh.code, Warehouse.id != wh.id)).first()
     if clash:
-        raise Conflict(Msg("inventory.warehouse_with_code_already", code=wh.code), {"code": ["already used"]})
+        raise Conflict(Msg("inventory.warehouse_with_code_already", code=wh.code), {"code": [Msg("already_used")]})
 
 
 def create_warehouse(**data: Any) -> Warehouse:
     unknown = set(data) - set(EDITABLE)
     if unknown:
-        raise ValidationError({k: ["unknown field"] for k in unknown})
+        raise ValidationError({k: [Msg("unknown_field")] for k in unknown})
     wh = Warehouse(id=uuid7(), **{"priority": 100, "active": True, **data})
     if isinstance(wh.country, str):
         wh.country = wh.country.upper()
@@ -112,7 +112,7 @@ def update_warehouse(warehouse_id: uuid.UUID, **changes: Any) -> Warehouse:
     wh = get_warehouse(warehouse_id)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise ValidationError({k: ["unknown field"] for k in unknown})
+        raise ValidationError({k: [Msg("unknown_field")] for k in unknown})
     for name, value in changes.items():
         setattr(wh, name, value.upper() if name == "country" and isinstance(value, str) else value)
     _validate(wh)
@@ -154,7 +154,7 @@ def _check_location_code(loc: Location) -> None:
         )
     ).first()
     if clash:
-        raise Conflict(Msg("inventory.bin_already_exists_in", code=loc.code), {"code": ["already used"]})
+        raise Conflict(Msg("inventory.bin_already_exists_in", code=loc.code), {"code": [Msg("already_used")]})
 
 
 def create_location(warehouse_id: uuid.UUID, *, code: str, name: str = "", active: bool = True) -> Location:
@@ -202,7 +202,7 @@ def set_sku_setting(
     if safety_stock is not None and (
         isinstance(safety_stock, bool) or not isinstance(safety_stock, int) or safety_stock < 0
     ):
-        raise ValidationError.field("safety_stock", "must be a whole number of zero or more")
+        raise ValidationError.field("safety_stock", Msg("whole_number_zero_or_more"))
     if location_id is not _UNSET and location_id is not None:
         if get_location(location_id).warehouse_id != warehouse_id:
             raise ValidationError.field("location_id", "is not a bin of this warehouse")

@@ -533,7 +533,7 @@ def _warehouse(errors: f.Errors, warehouse_id: Any) -> uuid.UUID | None:
 
     wh = inventory.warehouse(warehouse_id)
     if wh is None:
-        errors.add("warehouse_id", "no such warehouse")
+        errors.add("warehouse_id", Msg("no_such_warehouse"))
         return None
     return wh.id
 

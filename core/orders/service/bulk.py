@@ -42,9 +42,9 @@ def run(action: str, order_ids: Sequence[Any], params: dict[str, Any] | None = N
         try:
             ids.append(uuid.UUID(str(raw)))
         except ValueError:
-            errors.add(f"order_ids.{i}", "is not an id")
+            errors.add(f"order_ids.{i}", Msg("not_an_id"))
     if not order_ids:
-        errors.add("order_ids", "choose at least one order")
+        errors.add("order_ids", Msg("orders.choose_at_least_one"))
     if len(ids) > MAX_ORDERS:
         errors.add("order_ids", Msg("orders.at_most_orders_at", max_orders=MAX_ORDERS))
     params = dict(params or {})
@@ -57,7 +57,7 @@ def run(action: str, order_ids: Sequence[Any], params: dict[str, Any] | None = N
     for order_id in dict.fromkeys(ids):
         if order_id not in numbers:
             results.append(
-                {"order_id": order_id, "number": None, "ok": False, "status": None, "error": "no such order"}
+                {"order_id": order_id, "number": None, "ok": False, "status": None, "error": Msg("no_such_order")}
             )
             continue
         try:

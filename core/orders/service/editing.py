@@ -56,10 +56,10 @@ def update_order(
     changes: dict[str, Any] = {}
     if shipping_address is not None:
         if not isinstance(shipping_address, dict):
-            errors.add("shipping_address", "must be an object")
+            errors.add("shipping_address", Msg("not_object"))
         else:
             for key in sorted(set(shipping_address) - set(ADDRESS)):
-                errors.add(f"shipping_address.{key}", "unknown field")
+                errors.add(f"shipping_address.{key}", Msg("unknown_field"))
             for key, size in ADDRESS.items():
                 if key in shipping_address:
                     if key == "country":

@@ -69,7 +69,7 @@ def hold_order(
     clean = []
     for i, p in enumerate(problems or []):
         if not isinstance(p, dict):
-            errors.add(f"problems.{i}", "must be an object")
+            errors.add(f"problems.{i}", Msg("not_object"))
             continue
         sku = f.text(errors, f"problems.{i}.sku", p.get("sku"), max_len=200)
         qty = f.integer(errors, f"problems.{i}.quantity", p.get("quantity"), minimum=1)

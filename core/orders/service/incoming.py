@@ -117,7 +117,7 @@ def normalise(order: ChannelOrder) -> Incoming:
     if not order.lines and order.status not in GONE:
         errors.add(
             "lines",
-            "at least one line is required"
+            Msg("lines_required")
             + (" (lines_complete is false: fetch the lines first)" if not order.lines_complete else ""),
         )
     lines = []
@@ -128,7 +128,7 @@ def normalise(order: ChannelOrder) -> Incoming:
             errors.add(path, "give a core.ports.ChannelOrderLine")
             continue
         if isinstance(ln.quantity, bool) or not isinstance(ln.quantity, int) or ln.quantity <= 0:
-            errors.add(f"{path}.quantity", "must be a positive whole number")
+            errors.add(f"{path}.quantity", Msg("positive_whole_number"))
         if not (ln.seller_sku or "").strip():
             errors.add(f"{path}.seller_sku", "is required")
         line_id = _clip(ln.external_line_id, 101) or str(i + 1)

@@ -262,7 +262,7 @@ def create_order(data: dict[str, Any]) -> Order:
     external_id = f.text(errors, "external_order_id", data.get("external_order_id"), max_len=100)
     lines_in = data.get("lines") or []
     if not lines_in:
-        errors.add("lines", "at least one line is required")
+        errors.add("lines", Msg("lines_required"))
     lines = []
     for i, item in enumerate(lines_in):
         code = _manual_sku_code(errors, f"lines.{i}", item)
@@ -348,7 +348,7 @@ def _manual_sku_code(errors: f.Errors, path: str, item: dict[str, Any]) -> str |
         try:
             ident = uuid.UUID(str(item["sku_id"]))
         except ValueError:
-            errors.add(f"{path}.sku_id", "is not an id")
+            errors.add(f"{path}.sku_id", Msg("not_an_id"))
             return None
         facts = catalog.sku_facts([ident]).get(ident)
         code = facts.code if facts is not None else None

@@ -70,7 +70,7 @@ def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
             try:
                 out[key] = uuid.UUID(str(raw[key]))
             except ValueError:
-                errors.add(key, "is not an id")
+                errors.add(key, Msg("not_an_id"))
     for key in ("date_from", "date_to"):
         if raw.get(key):
             out[key] = f.a_date(errors, key, raw[key])
@@ -287,7 +287,7 @@ def create_view(*, owner: str, name: str, filters: dict[str, Any], shared: bool 
         raise ValidationError({f"filters.{k}": v for k, v in exc.errors.items()}) from None
     who = "" if shared else owner
     if session.execute(select(OrderView.id).where(OrderView.owner == who, OrderView.name == name)).first():
-        raise Conflict(Msg("orders.view_named_exists_already", name=name), {"name": ["already used"]})
+        raise Conflict(Msg("orders.view_named_exists_already", name=name), {"name": [Msg("already_used")]})
     view = OrderView(
         name=name,
         owner=who,

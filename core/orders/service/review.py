@@ -43,7 +43,7 @@ def _conditions(order: Order, rule: dict[str, Any], settings: Settings, site: An
         try:
             converted: Decimal | None = order.total * order_rate(order, order.currency, currency)
         except RateNotFound as missing:
-            converted, why = None, str(missing)
+            converted, why = None, missing.message
         if converted is None:
             if rule["action"] != "review":
                 return False, []

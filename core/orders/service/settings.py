@@ -107,7 +107,7 @@ def update_settings(**changes: Any) -> Settings:
     unknown = set(changes) - (set(Settings.__dataclass_fields__) - {"functional_currency"})
     errors = f.Errors()
     for name in sorted(unknown):
-        errors.add(name, "unknown setting")
+        errors.add(name, Msg("unknown_setting"))
     current = get_settings()
     values = {k: v for k, v in current.to_json().items() if k != "functional_currency"}
     cleaners = {
@@ -149,7 +149,7 @@ def update_settings(**changes: Any) -> Settings:
 
 def _clean_bool(errors: f.Errors, name: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        errors.add(name, "must be true or false")
+        errors.add(name, Msg("not_true_false"))
         return False
     return value
 
@@ -162,7 +162,7 @@ def _list(errors: f.Errors, name: str, value: Any) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        errors.add(name, "must be a list")
+        errors.add(name, Msg("not_list"))
         return []
     return value
 
@@ -194,7 +194,7 @@ def _clean_rules(errors: f.Errors, name: str, value: Any) -> list[dict[str, Any]
     for i, rule in enumerate(_list(errors, name, value)):
         path = f"{name}.{i}"
         if not isinstance(rule, dict):
-            errors.add(path, "must be an object")
+            errors.add(path, Msg("not_object"))
             continue
         for key in sorted(set(rule) - known):
             errors.add(f"{path}.{key}", "unknown condition")
@@ -212,7 +212,7 @@ def _clean_rules(errors: f.Errors, name: str, value: Any) -> list[dict[str, Any]
                 try:
                     ids.append(str(uuid.UUID(str(cid))))
                 except ValueError:
-                    errors.add(f"{path}.connection_ids.{j}", "is not an id")
+                    errors.add(f"{path}.connection_ids.{j}", Msg("not_an_id"))
             clean["connection_ids"] = ids
         if rule.get("countries"):
             clean["countries"] = _clean_countries(errors, f"{path}.countries", rule["countries"])
@@ -241,11 +241,11 @@ def _clean_warehouses(errors: f.Errors, name: str, value: Any) -> list[str]:
         try:
             ident = uuid.UUID(str(wid))
         except ValueError:
-            errors.add(f"{name}.{i}", "is not an id")
+            errors.add(f"{name}.{i}", Msg("not_an_id"))
             continue
         wh = inventory.warehouse(ident)
         if wh is None:
-            errors.add(f"{name}.{i}", "no such warehouse")
+            errors.add(f"{name}.{i}", Msg("no_such_warehouse"))
         elif wh.type not in WAREHOUSE_TYPES:
             errors.add(
                 f"{name}.{i}",
@@ -261,10 +261,10 @@ def _clean_costs(errors: f.Errors, name: str, value: Any) -> list[dict[str, Any]
     for i, item in enumerate(_list(errors, name, value)):
         path = f"{name}.{i}"
         if not isinstance(item, dict):
-            errors.add(path, "must be an object")
+            errors.add(path, Msg("not_object"))
             continue
         for key in sorted(set(item) - {"warehouse_id", "destination", "base", "per_kg", "currency"}):
-            errors.add(f"{path}.{key}", "unknown field")
+            errors.add(f"{path}.{key}", Msg("unknown_field"))
         wh_ids = _clean_warehouses(errors, f"{path}.warehouse_id", [item.get("warehouse_id")])
         dest = _destination(errors, f"{path}.destination", item.get("destination"))
         currency = f.currency(errors, f"{path}.currency", item.get("currency"), required=True)
@@ -307,7 +307,7 @@ def _clean_package_limits(errors: f.Errors, name: str, value: Any) -> dict[str, 
     if value is None:
         return {}
     if not isinstance(value, dict):
-        errors.add(name, "must be an object")
+        errors.add(name, Msg("not_object"))
         return {}
     out: dict[str, Any] = {}
     for key in sorted(set(value) - set(PACKAGE_LIMITS)):
@@ -329,7 +329,7 @@ def _clean_value_limits(errors: f.Errors, name: str, value: Any) -> list[dict[st
     for i, item in enumerate(_list(errors, name, value)):
         path = f"{name}.{i}"
         if not isinstance(item, dict):
-            errors.add(path, "must be an object")
+            errors.add(path, Msg("not_object"))
             continue
         dest = _destination(errors, f"{path}.destination", item.get("destination"))
         currency = f.currency(errors, f"{path}.currency", item.get("currency"), required=True)

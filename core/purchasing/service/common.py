@@ -120,7 +120,7 @@ def require_destination(warehouse_id: Any) -> Any:
         raise ValidationError.field("warehouse_id", "is not a warehouse id") from None
     wh = inventory.warehouse(ident)
     if wh is None:
-        raise ValidationError.field("warehouse_id", "no such warehouse")
+        raise ValidationError.field("warehouse_id", Msg("no_such_warehouse"))
     if not wh.active:
         raise ValidationError.field("warehouse_id", Msg("inventory.warehouse_inactive", code=wh.code))
     if wh.type == "virtual":

@@ -251,7 +251,7 @@ def _apply_fx(order: PurchaseOrder, data: dict[str, Any], errors: f.Errors) -> N
     from_table = (order.fx_source or "").startswith(TABLE_SOURCE)
     if given:
         if rate is not None and rate <= 0:
-            errors.add("fx_rate", "must be above zero")
+            errors.add("fx_rate", Msg("above_zero"))
         elif rate is not None:
             if from_table and scale(rate, 10) != order.fx_rate:
                 order.fx_source = ""  # no longer the table's rate
@@ -263,7 +263,7 @@ def _apply_fx(order: PurchaseOrder, data: dict[str, Any], errors: f.Errors) -> N
         try:
             found = find_rate(order.currency, functional, order.fx_date)
         except RateNotFound as missing:
-            errors.add("fx_rate", Msg("purchasing.required", missing=missing))
+            errors.add("fx_rate", Msg("purchasing.required", missing=missing.message))
         else:
             order.fx_rate = scale(found.rate, 10)
             order.fx_source = (TABLE_SOURCE + found.describe())[:100]
@@ -376,7 +376,7 @@ def create_order(
     supplier's quote for the SKU; its tax rate to the SKU's input VAT rate."""
     unknown = set(header) - set(HEADER_FIELDS)
     if unknown:
-        raise ValidationError({k: ["unknown field"] for k in sorted(unknown)})
+        raise ValidationError({k: [Msg("unknown_field")] for k in sorted(unknown)})
     errors = f.Errors()
     supplier = stocking.checked(errors, "supplier_id", stocking.optional_supplier, supplier_id, required=True)
     warehouse = stocking.checked(errors, "warehouse_id", require_destination, warehouse_id, required=True)
@@ -416,7 +416,7 @@ def update_order(order_id: Any, **changes: Any) -> PurchaseOrder:
         raise InvalidTransition("purchase order", order.status, "edit", "only drafts can be changed")
     unknown = set(changes) - set(HEADER_FIELDS) - {"lines"}
     if unknown:
-        raise ValidationError({k: ["unknown field"] for k in sorted(unknown)})
+        raise ValidationError({k: [Msg("unknown_field")] for k in sorted(unknown)})
     errors = f.Errors()
     _apply_fx(order, changes, errors)
     _apply_header(order, changes, errors)
@@ -694,7 +694,7 @@ def terminate_order(order_id: Any, *, lines: Any = None, reason: Any = "") -> Pu
         for i, item in enumerate(lines):
             path = f"lines.{i}."
             if not isinstance(item, dict):
-                errors.add(f"lines.{i}", "use {line_id, quantity}")
+                errors.add(f"lines.{i}", Msg("use_line_quantity"))
                 continue
             try:
                 line = get_line(order, item.get("line_id"), path + "line_id")

@@ -114,7 +114,7 @@ def receive(order_id: Any, *, lines: Any, tracking_number: Any = "", note: Any =
         for i, item in enumerate(lines):
             path = f"lines.{i}."
             if not isinstance(item, dict):
-                errors.add(f"lines.{i}", "use {line_id, quantity}")
+                errors.add(f"lines.{i}", Msg("use_line_quantity"))
                 continue
             try:
                 line = orders.get_line(order, item.get("line_id"), path + "line_id")

@@ -22,6 +22,7 @@ from core import validation as f
 from core.db import locked, session, utcnow
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.events import emit
+from core.messages import Msg
 from core.numbering import next_number
 from core.purchasing.events import StockingRequestState
 from core.purchasing.models import StockingRequest
@@ -46,7 +47,7 @@ def require_purchasable_sku(sku_id: Any, field: str = "sku_id") -> Any:
     try:
         sku = require_sku(as_uuid(sku_id, "SKU"), "purchase")
     except NotFound:
-        raise ValidationError.field(field, "no such SKU") from None
+        raise ValidationError.field(field, Msg("no_such_sku")) from None
     except ValidationError as exc:
         raise ValidationError({field: exc.errors.get("sku_id", [exc.message])}) from None
     return sku
@@ -60,7 +61,7 @@ def optional_supplier(supplier_id: Any, field: str = "supplier_id") -> Any:
     try:
         return require_approved_supplier(as_uuid(supplier_id, "supplier"))
     except NotFound:
-        raise ValidationError.field(field, "no such supplier") from None
+        raise ValidationError.field(field, Msg("no_such_supplier")) from None
     except ValidationError as exc:
         raise ValidationError({field: exc.errors.get("supplier_id", [exc.message])}) from None
 
@@ -240,7 +241,7 @@ def update_request(request_id: Any, **changes: Any) -> StockingRequest:
         raise InvalidTransition("stocking request", req.status, "edit", "only submitted requests can be changed")
     unknown = set(changes) - {"quantity", "needed_by", "supplier_id", "note"}
     if unknown:
-        raise ValidationError({k: ["unknown field"] for k in sorted(unknown)})
+        raise ValidationError({k: [Msg("unknown_field")] for k in sorted(unknown)})
     errors = f.Errors()
     if "quantity" in changes:
         req.quantity = (

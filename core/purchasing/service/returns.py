@@ -89,7 +89,7 @@ def create_return(
     try:
         order = locked(PurchaseOrder, as_uuid(purchase_order_id, "purchase order"), "purchase order")
     except NotFound:
-        raise ValidationError.field("purchase_order_id", "no such purchase order") from None
+        raise ValidationError.field("purchase_order_id", Msg("no_such_purchase_order")) from None
     text = f.text(errors, "reason", reason, max_len=2000, required=True)
     ret = SupplierReturn(
         number="",
@@ -110,7 +110,7 @@ def create_return(
         for i, item in enumerate(lines):
             path = f"lines.{i}."
             if not isinstance(item, dict):
-                errors.add(f"lines.{i}", "use {line_id, quantity}")
+                errors.add(f"lines.{i}", Msg("use_line_quantity"))
                 continue
             try:
                 line = orders.get_line(order, item.get("line_id"), path + "line_id")

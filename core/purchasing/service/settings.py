@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core import validation as f
 from core.db import session
+from core.messages import Msg
 from core.purchasing.models import PurchasingSettings
 from core.purchasing.service.common import scale
 
@@ -40,7 +41,7 @@ def update_settings(**changes: Any) -> PurchasingSettings:
     if unknown:
         from core.errors import ValidationError
 
-        raise ValidationError({k: ["unknown field"] for k in sorted(unknown)})
+        raise ValidationError({k: [Msg("unknown_field")] for k in sorted(unknown)})
     row = session.execute(select(PurchasingSettings).with_for_update()).scalar_one_or_none()
     if row is None:
         row = _defaults()

@@ -32,7 +32,7 @@ def start(order_ids: Sequence[Any], *, label_format: str | None = None, connecti
     """Queue a batch for the orders (at most 1,000); returns it with its job."""
     errors = f.Errors()
     if not isinstance(order_ids, (list, tuple)) or not order_ids:
-        errors.add("order_ids", "choose at least one order")
+        errors.add("order_ids", Msg("orders.choose_at_least_one"))
     elif len(order_ids) > MAX_ORDERS:
         errors.add("order_ids", Msg("shipping.at_most_orders_batch", max_orders=MAX_ORDERS))
     fmt = f.choice(errors, "label_format", label_format, ("PDF", "ZPL")) if label_format else None
@@ -42,7 +42,7 @@ def start(order_ids: Sequence[Any], *, label_format: str | None = None, connecti
         try:
             ids.append(uuid.UUID(str(oid)))
         except ValueError:
-            errors.add(f"order_ids.{i}", "is not an order id")
+            errors.add(f"order_ids.{i}", Msg("not_order_id"))
     errors.raise_if_any()
     ids = list(dict.fromkeys(ids))
     numbers = shipments.ready_for_labels(ids)

@@ -41,7 +41,7 @@ def pick_rows(order_ids: Sequence[Any]) -> list[dict[str, Any]]:
         try:
             shipment = live_shipment(uuid.UUID(str(oid)))
         except ValueError:
-            errors.add(f"order_ids.{i}", "is not an order id")
+            errors.add(f"order_ids.{i}", Msg("not_order_id"))
             continue
         if shipment is None:
             errors.add(f"order_ids.{i}", "has no shipment yet: buy its label first")

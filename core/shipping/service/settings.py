@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core import validation as f
 from core.db import session
+from core.messages import Msg
 from core.shipping.models import LABEL_FORMATS, ShippingSettings
 from core.shipping.service.rules import STRATEGIES
 
@@ -34,7 +35,7 @@ def view(row: ShippingSettings) -> dict[str, Any]:
 def update_settings(**changes: Any) -> ShippingSettings:
     errors = f.Errors()
     for name in sorted(set(changes) - set(FIELDS)):
-        errors.add(name, "unknown setting")
+        errors.add(name, Msg("unknown_setting"))
     clean: dict[str, Any] = {}
     for name, value in changes.items():
         if name == "rate_rules":
@@ -69,7 +70,7 @@ def _rules(errors: f.Errors, value: Any) -> list[dict[str, Any]]:
     for i, rule in enumerate(value):
         path = f"rate_rules.{i}"
         if not isinstance(rule, dict):
-            errors.add(path, "must be an object")
+            errors.add(path, Msg("not_object"))
             continue
         clean: dict[str, Any] = {
             "name": f.text(errors, f"{path}.name", rule.get("name"), max_len=100) or f"rule {i + 1}",

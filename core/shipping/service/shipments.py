@@ -880,7 +880,7 @@ def ready_for_labels(order_ids: Sequence[Any]) -> dict[uuid.UUID, str]:
         try:
             order = orders.get_order(oid)
         except NotFound:
-            errors.add(f"order_ids.{i}", "no such order")
+            errors.add(f"order_ids.{i}", Msg("no_such_order"))
         else:
             numbers[order.id] = order.number
     errors.raise_if_any()

@@ -84,7 +84,7 @@ def packing_slips_pdf(order_ids: Sequence[Any], locale: Any = "en") -> bytes:
     words = WORDS[locale_of(locale)]
     errors = f.Errors()
     if not isinstance(order_ids, (list, tuple)) or not order_ids:
-        raise ValidationError.field("order_ids", "choose at least one order")
+        raise ValidationError.field("order_ids", Msg("orders.choose_at_least_one"))
     if len(order_ids) > MAX_ORDERS:
         raise ValidationError.field("order_ids", Msg("orders.at_most_orders_at", max_orders=MAX_ORDERS))
     found = []
@@ -92,7 +92,7 @@ def packing_slips_pdf(order_ids: Sequence[Any], locale: Any = "en") -> bytes:
         try:
             order = orders.get_order(uuid.UUID(str(oid)))
         except ValueError:
-            errors.add(f"order_ids.{i}", "is not an order id")
+            errors.add(f"order_ids.{i}", Msg("not_order_id"))
             continue
         shipment = live_shipment(order.id)
         if shipment is None:
