@@ -172,11 +172,20 @@ class Order(TenantMixin, Base):
 class OrderLine(TenantMixin, Base):
     __tablename__ = "order_lines"
     __table_args__ = (
-        Index(None, "tenant_id", "order_id", "position"),
+        # An order's few lines are read by order and sorted: the order alone is the key, so
+        # equal keys are stored once (B-tree deduplication). No query looks lines up by
+        # seller_sku or origin_line_id alone (the SKU filter of the order list reads
+        # sku_code OR seller_sku, which one index cannot answer); parent_line_id is indexed
+        # for its foreign key, on split and merged lines only (migration orders_0005).
+        Index(None, "tenant_id", "order_id"),
         Index(None, "tenant_id", "sku_id"),
-        Index(None, "tenant_id", "seller_sku"),
-        Index(None, "tenant_id", "parent_line_id"),
-        Index(None, "tenant_id", "origin_line_id"),
+        Index(
+            None,
+            "tenant_id",
+            "parent_line_id",
+            postgresql_where=text("parent_line_id IS NOT NULL"),
+            sqlite_where=text("parent_line_id IS NOT NULL"),
+        ),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("units_per_item > 0", name="units_positive"),
         CheckConstraint("quantity_cancelled >= 0 AND quantity_cancelled <= quantity", name="cancelled_within"),
@@ -262,7 +271,8 @@ class OrderActivity(TenantMixin, Base):
 
     __tablename__ = "order_activities"
     __audit__ = False
-    __table_args__ = (Index(None, "tenant_id", "order_id", "created_at"),)
+    # By order alone (its entries are sorted when read): equal keys are stored once.
+    __table_args__ = (Index(None, "tenant_id", "order_id"),)
 
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     action: Mapped[str] = mapped_column(String(32))
