@@ -261,8 +261,11 @@ def explain(tenant_id: uuid.UUID) -> None:
         "((number ~>=~ 'SO-00123' AND number ~<~ 'SO-00124') OR (external_order_id ~>=~ 'SO-00123' AND "
         "external_order_id ~<~ 'SO-00124') OR (external_number ~>=~ 'SO-00123' AND external_number ~<~ 'SO-00124')) "
         "ORDER BY purchased_at DESC, id DESC LIMIT 26",
-        "buyer search": "SELECT * FROM orders WHERE tenant_id = :t AND (buyer_name ILIKE '%buyer123@%' "
-        "OR buyer_email ILIKE '%buyer123@%' OR ship_name ILIKE '%buyer123@%') "
+        "buyer search as an ILIKE (before orders_0006)": "SELECT * FROM orders WHERE tenant_id = :t AND "
+        "(buyer_name ILIKE '%buyer123@%' OR buyer_email ILIKE '%buyer123@%' OR ship_name ILIKE '%buyer123@%') "
+        "ORDER BY purchased_at DESC, id DESC LIMIT 26",
+        "buyer search as a range (queries._buyer_email)": "SELECT * FROM orders WHERE tenant_id = :t AND "
+        "buyer_email_lower ~>=~ 'buyer123@' AND buyer_email_lower ~<~ 'buyer123A' "
         "ORDER BY purchased_at DESC, id DESC LIMIT 26",
     }
     with db.require_engine().connect() as conn:

@@ -15,7 +15,19 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Computed,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Amount, Base, TenantMixin, UnitCost
@@ -93,7 +105,14 @@ class Order(TenantMixin, Base):
         Index(None, "tenant_id", "parent_id"),
         Index(None, "tenant_id", "merged_into_id"),
         Index(None, "tenant_id", "ship_country"),
-        Index(None, "tenant_id", "buyer_email"),
+        # The search by buyer e-mail (`buyer`), whole or by prefix, on the lower-cased copy
+        # (queries._prefix_ranges; orders_0006).
+        Index(
+            "ix_orders_buyer_email_prefix",
+            "tenant_id",
+            "buyer_email_lower",
+            postgresql_ops={"buyer_email_lower": "varchar_pattern_ops"},
+        ),
         CheckConstraint("fulfilment IN ('merchant', 'platform')", name="fulfilment"),
         CheckConstraint("refunded_amount >= 0", name="refunded_not_negative"),
     )
@@ -119,6 +138,10 @@ class Order(TenantMixin, Base):
 
     buyer_name: Mapped[str] = mapped_column(String(200), default="")
     buyer_email: Mapped[str] = mapped_column(String(200), default="")
+    # Written by the database on every insert and update (never by Tradelane): the buyer
+    # search compares it with leakproof operators, which an index answers under the tenant's
+    # row-level security, where lower() and ILIKE (not leakproof) would read every order.
+    buyer_email_lower: Mapped[str] = mapped_column(String(200), Computed("lower(buyer_email)", persisted=True))
     buyer_phone: Mapped[str] = mapped_column(String(50), default="")
     ship_name: Mapped[str] = mapped_column(String(200), default="")
     ship_company: Mapped[str] = mapped_column(String(200), default="")

@@ -40,7 +40,9 @@ class OrderQuerySchema(Schema):
     country = fields.String(metadata={"description": "Destination, ISO 3166 alpha-2"})
     date_from = fields.Date(metadata={"description": "Purchased on or after (UTC day)"})
     date_to = fields.Date(metadata={"description": "Purchased on or before (UTC day)"})
-    buyer = fields.String(metadata={"description": "Buyer or recipient name or e-mail (needs orders:pii)"})
+    buyer = fields.String(
+        metadata={"description": "The buyer's e-mail, whole or its beginning, in any case (needs orders:pii)"}
+    )
     tag = fields.String()
     hold_type = fields.String(validate=validate.OneOf(HOLD_TYPES))
     q = fields.String(

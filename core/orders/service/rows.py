@@ -63,7 +63,8 @@ def insert_new(objects: Iterable[Any]) -> None:
     for cls in BULK:
         items = by_class.get(cls)
         if items:
-            keys = [c.key for c in cls.__table__.columns]
+            # Computed columns (orders.buyer_email_lower) are the database's to write.
+            keys = [c.key for c in cls.__table__.columns if c.computed is None]
             # Straight from each object's state: complete() has set every column a flush would.
             bulk_insert(cls.__table__, [{k: o.__dict__.get(k) for k in keys} for o in items])
     orders = by_class.get(Order, [])
