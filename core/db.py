@@ -491,6 +491,24 @@ def locked(model: type[T], ident: Any, entity: str) -> T:
     return row
 
 
+LONG_IN = 50
+
+
+def in_values(column: Any, values: Any) -> Any:
+    """`column IN (values)`, for the long lists a page of an import asks about (a thousand SKU
+    ids at a time). SQLAlchemy sends an IN list as one parameter per value, so the statement's
+    text differs with each length and psycopg parses it anew every time (10 ms for a
+    thousand ids, more than the query); on PostgreSQL a long list goes as one array instead,
+    `column = ANY(%s)`, one parameter whatever its length."""
+    values = list(values)
+    if len(values) <= LONG_IN or session.get_bind().dialect.name != "postgresql":
+        return column.in_(values)
+    from sqlalchemy import any_
+    from sqlalchemy.dialects import postgresql
+
+    return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+
+
 def is_unique_violation(error: Exception) -> bool:
     return isinstance(error, sa_exc.IntegrityError) and (
         "unique" in str(error.orig).lower() or "duplicate" in str(error.orig).lower()

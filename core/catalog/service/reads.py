@@ -18,7 +18,7 @@ from sqlalchemy import Select, or_, select
 
 from core.catalog.models import KitComponent, ListingMapping, Product, Sku
 from core.catalog.service.common import get_sku, unusable_reason
-from core.db import session
+from core.db import in_values, session
 
 Components = list[tuple[uuid.UUID, int]]  # (component SKU id, units per kit), in the kit's order
 
@@ -95,7 +95,7 @@ def sku_facts(sku_ids: Iterable[Any]) -> dict[uuid.UUID, SkuFacts]:
             Sku.package_length_cm,
             Sku.package_width_cm,
             Sku.package_height_cm,
-        ).where(Sku.id.in_(ids))
+        ).where(in_values(Sku.id, ids))
     ).all()
     return {r[0]: SkuFacts(*r[:8], (r[8], r[9], r[10]), (r[11], r[12], r[13])) for r in rows}
 
@@ -113,7 +113,7 @@ def sku_ids_by_code(codes: Iterable[str]) -> dict[str, uuid.UUID]:
     wanted = {c.strip() for c in codes if c and c.strip()}
     if not wanted:
         return {}
-    return dict(session.execute(select(Sku.code, Sku.id).where(Sku.code.in_(wanted))).all())
+    return dict(session.execute(select(Sku.code, Sku.id).where(in_values(Sku.code, wanted))).all())
 
 
 def product_labels(product_ids: Iterable[Any]) -> dict[uuid.UUID, str]:
@@ -152,7 +152,7 @@ def product_attributes(sku_ids: Iterable[Any]) -> dict[uuid.UUID, dict]:
     if not ids:
         return {}
     rows = session.execute(
-        select(Sku.id, Product.attributes).join(Product, Product.id == Sku.product_id).where(Sku.id.in_(ids))
+        select(Sku.id, Product.attributes).join(Product, Product.id == Sku.product_id).where(in_values(Sku.id, ids))
     ).all()
     return {sku_id: dict(attributes or {}) for sku_id, attributes in rows}
 
@@ -166,7 +166,7 @@ def components_of(kit_ids: Iterable[Any]) -> dict[uuid.UUID, Components]:
         return out
     rows = session.execute(
         select(KitComponent.kit_sku_id, KitComponent.component_sku_id, KitComponent.quantity)
-        .where(KitComponent.kit_sku_id.in_(ids))
+        .where(in_values(KitComponent.kit_sku_id, ids))
         .order_by(KitComponent.kit_sku_id, KitComponent.position)
     ).all()
     for kit_id, component_id, qty in rows:
@@ -206,7 +206,7 @@ def resolve_listings(connection_id: uuid.UUID | None, seller_skus: Iterable[str]
     if connection_id is not None:
         for seller_sku, sku_id, qty, mapping_id in session.execute(
             select(ListingMapping.seller_sku, ListingMapping.sku_id, ListingMapping.quantity, ListingMapping.id).where(
-                ListingMapping.connection_id == connection_id, ListingMapping.seller_sku.in_(wanted)
+                ListingMapping.connection_id == connection_id, in_values(ListingMapping.seller_sku, wanted)
             )
         ).all():
             mapped[seller_sku] = (sku_id, qty, mapping_id)

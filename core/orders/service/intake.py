@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 from core import validation as f
-from core.db import session, utcnow, uuid7
+from core.db import in_values, session, utcnow, uuid7
 from core.errors import NotFound, ValidationError
 from core.messages import Msg, joined
 from core.numbering import next_values_apart
@@ -230,7 +230,7 @@ def channel_versions(connection_id: uuid.UUID, external_ids: Iterable[str]) -> d
         select(Order.external_order_id, Order.channel_updated_at).where(
             Order.connection_id == connection_id,
             Order.parent_id.is_(None),
-            Order.external_order_id.in_(ids),
+            in_values(Order.external_order_id, ids),
             Order.channel_updated_at.is_not(None),
         )
     )
@@ -243,7 +243,7 @@ def _originals(connection_id: uuid.UUID, external_ids: Iterable[str]) -> dict[st
         return {}
     rows = session.execute(
         select(Order)
-        .where(Order.connection_id == connection_id, Order.parent_id.is_(None), Order.external_order_id.in_(ids))
+        .where(Order.connection_id == connection_id, Order.parent_id.is_(None), in_values(Order.external_order_id, ids))
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalars()
