@@ -272,12 +272,21 @@ def safety_save() -> Any:
 
 
 def _platform_context() -> dict[str, Any]:
+    """The form's choices and, below it, the adjustments earlier reconciliations posted (the
+    list's filter: one warehouse)."""
+    from core.catalog.service import sku_titles
     from core.inventory.service import warehouse_facts
 
     reporting = warehouse_facts(types=("platform", "overseas_3pl"), active=True)
+    everyone = warehouse_facts(types=("platform", "overseas_3pl"))
+    page = paginate(reports.reconciliation_query(warehouse_id=_uuid(request.args.get("warehouse_id"))), scalars=False)
     return {
         "rows": range(ROWS),
         "warehouse_options": [("", "—")] + [(str(w.id), f"{w.code} · {w.name}") for w in reporting],
+        "filter_options": [("", str(_("All warehouses")))] + [(str(w.id), f"{w.code} · {w.name}") for w in everyone],
+        "args": request.args,
+        "history": page,
+        "titles": sku_titles({r[0].sku_id for r in page.items}, chinese=current_locale_is_chinese()),
     }
 
 

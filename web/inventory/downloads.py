@@ -1,5 +1,6 @@
 """Exports of the inventory lists (web/exports.py): transfers and first legs, low stock, stock
-age, stocktakes, kit orders, borrowings, safety stock and warehouses, as CSV or XLSX of what the list's filters select,
+age, stocktakes, kit orders, borrowings, safety stock, platform stock reconciliations and
+warehouses, as CSV or XLSX of what the list's filters select,
 with the page's column headers in the reader's language. Names of SKUs are looked up a chunk
 at a time; quantities and amounts stay numbers."""
 
@@ -13,10 +14,11 @@ from flask_babel import pgettext
 
 from core.catalog.service import sku_titles
 from core.inventory.service import adjustments, kits, reports, stocktakes, transfers, warehouses
+from core.money import round_money
 from web import exports
 from web.auth import current_tenant, login_required
 from web.inventory.adjustments import BORROWING_STATUSES
-from web.inventory.views import STATUS_LABELS, TYPE_LABELS, _uuid, _warehouse_codes, bp
+from web.inventory.views import BUCKET_LABELS, STATUS_LABELS, TYPE_LABELS, _uuid, _warehouse_codes, bp
 from web.portal import current_locale_is_chinese
 
 
@@ -265,6 +267,52 @@ def safety_export() -> Any:
             r.warehouse_code,
             r[0].safety_stock,
             r.on_hand - r.reserved,
+        ),
+    )
+
+
+@bp.route("/platform-stock/export")
+@login_required("inventory:read")
+def platform_export() -> Any:
+    """The adjustments platform stock reconciliations posted (the list's filter: warehouse),
+    newest first: one row per ledger line, its buckets named as the page names them."""
+    stmt = reports.reconciliation_query(warehouse_id=_uuid(request.args.get("warehouse_id")))
+    names = _Names()
+
+    def prepare(chunk: list[Any]) -> None:
+        names.load([r[0] for r in chunk])
+
+    def bucket(code: str | None) -> str:
+        return str(BUCKET_LABELS.get(code, code))
+
+    columns = [
+        _("Time"),
+        _("Document"),
+        _("Warehouse"),
+        _("SKU"),
+        _("Product"),
+        _("From → to"),
+        _("Quantity"),
+        _("Value"),
+        _("Currency"),
+        _("Reason"),
+        _("By"),
+    ]
+    return exports.respond(
+        "platform-reconciliations",
+        columns,
+        exports.rows_of(stmt, scalars=False, prepare=prepare),
+        lambda r: (
+            r[0].created_at,
+            r[0].doc_number,
+            r.warehouse_code,
+            *names.of(r[0].sku_id),
+            f"{bucket(r[0].from_bucket)} → {bucket(r[0].to_bucket)}",
+            r[0].quantity,
+            round_money(r[0].value, r[0].currency),
+            r[0].currency,
+            r[0].reason,
+            r[0].actor,
         ),
     )
 

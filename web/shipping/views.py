@@ -13,13 +13,15 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.errors import DomainError, ValidationError
+from core.errors import DomainError, PermissionDenied, ValidationError
 from core.messages import Msg
 from core.orders import service as orders
+from core.orders import views as order_views
 from core.shipping import service
-from web.auth import login_required
-from web.forms import action_failed
+from web.auth import can, login_required
+from web.forms import Form, action_failed
 from web.i18n import current_locale
+from web.labels import channel_label
 from web.pagination import paginate
 
 bp = Blueprint("shipping", __name__, url_prefix="/shipping", template_folder="templates")
@@ -97,12 +99,82 @@ def index_export() -> Any:
     )
 
 
+# A label batch's own states (LabelBatch.status), as the batches list and its export name them.
+BATCH_STATUSES = {"queued": _l("Queued"), "running": _l("Running"), "done": _l("Done")}
+
+
+def _awaiting_query() -> Any:
+    """Merchant orders allocated to a warehouse and still without a label, oldest first as they
+    are to be shipped; `?country=` narrows them to one destination."""
+    country = (request.args.get("country") or "").strip().upper()
+    return orders.order_query(status=["allocated"], fulfilment="merchant", country=country or None)
+
+
+def _reveal() -> bool:
+    """Whether the reader may see the recipients' names and street addresses (orders:pii), as
+    on the orders pages; without it they are masked (core.orders.views)."""
+    return can("orders:pii")
+
+
 @bp.route("/awaiting")
 @login_required("shipping:read")
 def awaiting() -> str:
-    """Merchant orders allocated to a warehouse and still without a label."""
-    stmt = orders.order_query(status=["allocated"], fulfilment="merchant")
-    return render_template("shipping/awaiting.html", page=paginate(stmt, per_page=50))
+    reveal = _reveal()
+    form = Form(request.args)
+    try:
+        stmt = _awaiting_query()
+    except DomainError as exc:  # a country that is none: said beside the filter, the whole list shown
+        form.fail(exc)
+        stmt = orders.order_query(status=["allocated"], fulfilment="merchant")
+    return render_template(
+        "shipping/awaiting.html",
+        page=paginate(stmt, per_page=50),
+        form=form,
+        reveal=reveal,
+        personal=lambda o: order_views.personal(o, reveal),
+    )
+
+
+@bp.route("/awaiting/export")
+@login_required("shipping:read")
+def awaiting_export() -> Any:
+    """The orders awaiting a label (the list's filter), one row each. Recipients' names and
+    street addresses are masked unless the reader asks for them with `personal=1`, which
+    needs orders:pii (docs/decisions/0016-personal-data-in-exports.md)."""
+    from web import exports
+
+    personal = request.args.get("personal") == "1"
+    if personal and not _reveal():
+        raise PermissionDenied(_("Your role does not allow this (%(permission)s).", permission="orders:pii"))
+    columns = [
+        _("Order"),
+        _("Shop"),
+        _("Recipient"),
+        _("Address"),
+        _("City"),
+        _("State"),
+        _("Postal code"),
+        _("Destination"),
+        _("Purchased at"),
+    ]
+
+    def row(o: Any) -> list[Any]:
+        p = order_views.personal(o, personal)
+        street = ", ".join(x for x in (p["ship_line1"], p["ship_line2"], p["ship_line3"]) if x)
+        return [
+            o.number,
+            channel_label(o.channel),
+            p["ship_name"],
+            street,
+            o.ship_city,
+            o.ship_state,
+            o.ship_postal_code,
+            o.ship_country,
+            o.purchased_at,
+        ]
+
+    name = "awaiting-labels-personal" if personal else "awaiting-labels"
+    return exports.respond(name, columns, exports.rows_of(_awaiting_query()), row)
 
 
 def _selected() -> list[str]:
@@ -166,12 +238,42 @@ def order_label(order_id: uuid.UUID) -> Any:
     return _file(content, mimetype, f"{shipment.number}.{ext}")
 
 
+def _batch_status() -> str | None:
+    wanted = request.args.get("status") or None
+    return wanted if wanted in BATCH_STATUSES else None
+
+
 @bp.route("/batches")
 @login_required("shipping:read")
 def batches() -> str:
-    page = paginate(service.batch_query())
+    page = paginate(service.batch_query(status=_batch_status()))
     page.items = service.batch_views(page.items)
-    return render_template("shipping/batches.html", page=page)
+    return render_template(
+        "shipping/batches.html", page=page, statuses=BATCH_STATUSES, status=request.args.get("status", "")
+    )
+
+
+@bp.route("/batches/export")
+@login_required("shipping:read")
+def batches_export() -> Any:
+    """The label batches the list's filter (status) selects, newest first, with their counts."""
+    from web import exports
+
+    columns = [_("Batch"), _("Status"), _("Label format"), _("Orders"), _("Bought"), _("Failed"), _("Created at")]
+    return exports.respond(
+        "label-batches",
+        columns,
+        exports.views_of(service.batch_query(status=_batch_status()), service.batch_views),
+        lambda b: (
+            b["number"],
+            str(BATCH_STATUSES.get(b["status"], b["status"])),
+            b["label_format"],
+            b["summary"]["orders"],
+            b["summary"]["bought"],
+            b["summary"]["failed"],
+            b["created_at"],
+        ),
+    )
 
 
 def _batch_context(batch_id: uuid.UUID) -> dict[str, Any]:

@@ -169,6 +169,20 @@ def ledger_query(sku_id: uuid.UUID, *, warehouse_id: uuid.UUID | None = None, ki
     return stmt
 
 
+def reconciliation_query(*, warehouse_id: uuid.UUID | None = None) -> Any:
+    """The ledger lines that platform stock reconciliations posted (adjustments.reconcile_platform:
+    each a movement of one SKU between buckets, or in or out of the warehouse), newest first,
+    with the warehouse's code; `warehouse_id` narrows them to one warehouse."""
+    m = StockMovement
+    stmt = (
+        select(m, Warehouse.code.label("warehouse_code"))
+        .join(Warehouse, Warehouse.id == m.warehouse_id)
+        .where(m.doc_type == "platform_reconciliation")
+        .order_by(*LEDGER_KEYS)
+    )
+    return stmt.where(m.warehouse_id == warehouse_id) if warehouse_id else stmt
+
+
 def ledger_row(row: Any) -> dict[str, Any]:
     m: StockMovement = row[0]
     return {

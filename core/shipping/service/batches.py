@@ -74,8 +74,10 @@ def get_batch(batch_id: uuid.UUID | str) -> LabelBatch:
     return row
 
 
-def batch_query() -> Any:
-    return select(LabelBatch).order_by(LabelBatch.created_at.desc())
+def batch_query(*, status: str | None = None) -> Any:
+    """The tenant's label batches, newest first; `status` (queued, running, done) narrows them."""
+    stmt = select(LabelBatch).order_by(LabelBatch.created_at.desc(), LabelBatch.id.desc())
+    return stmt.where(LabelBatch.status == status) if status else stmt
 
 
 def items_of(batch: LabelBatch) -> list[LabelBatchItem]:

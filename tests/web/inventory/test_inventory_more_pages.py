@@ -175,3 +175,48 @@ def test_stock_and_purchasing_pages_name_products_in_the_readers_language(app, p
         product.title_zh = "中文品名"
         session.commit()
     assert "中文品名" in zh.text("/purchasing/requests")
+
+
+def test_past_reconciliations_are_listed_filtered_and_exported(portal, tenant_a, tenant_b):
+    from tests.web.conftest import export_csv, export_xlsx
+
+    sku = approved_sku(tenant_a, "IV-REC", title_en="Reconciled lamp")
+    fba = warehouse(tenant_a, "IV-REC-FBA", type="platform", country="US", marketplace="US", operator="amazon")
+    other = warehouse(tenant_a, "IV-REC-3PL", type="overseas_3pl", country="US")
+    stock(tenant_a, sku, fba, 10, cost="4.00")
+    b_sku = approved_sku(tenant_b, "IV-REC-B")
+    b_fba = warehouse(tenant_b, "IV-REC-BF", type="platform", country="US", marketplace="US", operator="amazon")
+    stock(tenant_b, b_sku, b_fba, 5)
+    portal(tenant_b).post(
+        "/inventory/platform-stock",
+        {"key": "b1", "warehouse_id": str(b_fba), "sku_0": "IV-REC-B", "fulfillable_0": "1"},
+    )
+    client = portal(tenant_a)
+    assert "No reconciliation has adjusted the book yet." in client.text("/inventory/platform-stock")
+    form = {
+        "key": "r1",
+        "warehouse_id": str(fba),
+        "sku_0": "IV-REC",
+        "fulfillable_0": "7",
+        "unsellable_0": "2",
+        "reason": "FBA report of 1 December",
+    }
+    assert client.post("/inventory/platform-stock", form).status_code == 302
+    page = client.text("/inventory/platform-stock")
+    assert "IV-REC" in page and "Reconciled lamp" in page and "FBA report of 1 December" in page
+    assert "IV-REC-B" not in page
+    rows = export_csv(client.get("/inventory/platform-stock/export?format=csv"))
+    assert rows[0][:7] == ["Time", "Document", "Warehouse", "SKU", "Product", "From → to", "Quantity"]
+    moves = sorted((r[2], r[3], r[5], r[6]) for r in rows[1:])
+    # 10 on hand -> 7 (fulfillable + reserved); 2 unsellable the book did not know of.
+    assert moves == [
+        ("IV-REC-FBA", "IV-REC", "On hand → outside", "3"),
+        ("IV-REC-FBA", "IV-REC", "outside → Unsellable", "2"),
+    ]
+    assert all(r[1].startswith("ADJ") and r[9] == "FBA report of 1 December" for r in rows[1:])
+    sheet = export_xlsx(client.get(f"/inventory/platform-stock/export?format=xlsx&warehouse_id={fba}"))
+    assert len(sheet) == 3 and all(isinstance(r[6], int) for r in sheet[1:])
+    assert export_csv(client.get(f"/inventory/platform-stock/export?format=csv&warehouse_id={other}"))[1:] == []
+    assert "No reconciliation has adjusted the book yet." in client.text(
+        f"/inventory/platform-stock?warehouse_id={other}"
+    )
