@@ -18,7 +18,7 @@ from core.db import get_or_none, session, utcnow
 from core.errors import InvalidTransition, NotFound
 from core.event_types import Payload
 from core.inventory.service import Doc, Line
-from core.messages import Msg, detail
+from core.messages import Msg, detail, parse
 from core.money import allocate, round_money
 from core.orders.events import OrderPlaced, OrderSummary, OrderWithLines, PlacedLine, SoldLine
 from core.orders.models import LINE_AMOUNTS, Order, OrderActivity, OrderHold, OrderLine
@@ -163,14 +163,17 @@ def record(
     to_status: str | None = None,
     **data: Any,
 ) -> OrderActivity:
-    """Add a line to the order's timeline: who did what, and why. A coded message keeps its
-    code and parameters beside the English (`data["message"]`), so the portal shows it in the
-    reader's language (`OrderActivity.coded_message`)."""
+    """Add a line to the order's timeline: who did what, and why. The portal shows a coded
+    message in the reader's language (`OrderActivity.coded_message`): its code and parameters
+    are read back from the English when that gives exactly them (most messages: "imported
+    from shopify (1001)"), and kept beside the English (`data["message"]`) only when it does
+    not (nested or ambiguous ones). An import writes millions of these entries."""
     from core.jsonutil import jsonable
 
     data = jsonable(data)
-    if detail(message) is not None:
-        data["message"] = detail(message)
+    coded = detail(message)
+    if coded is not None and detail(parse(str(message))) != coded:
+        data["message"] = coded
     entry = OrderActivity(
         order_id=order.id,
         action=action,

@@ -340,3 +340,21 @@ def test_the_same_external_id_on_two_connections_is_two_orders(shop):
     a = upsert(tenant, conn, channel_order(line("MUG-RED", 1), ext="SAME"))
     b = upsert(tenant, other, channel_order(line("MUG-RED", 1), ext="SAME"))
     assert a.order_id != b.order_id and b.outcome == "created"
+
+
+def test_timeline_entries_keep_their_codes_and_store_them_only_where_the_english_does_not_give_them(shop):
+    tenant, conn, sku, wh = shop
+    settings(tenant, review_rules=APPROVE_ALL)
+    result = upsert(tenant, conn, channel_order(line("MUG-RED", 1), ext="T-1"))
+    with tenant.scope():
+        entries = {a.action: a for a in session.execute(service.timeline_query(result.order_id)).scalars()}
+        imported, approved = entries["imported"], entries["approved"]
+        assert imported.message == "imported from dummy (T-1)"
+        assert (imported.message_code, imported.message_params) == (
+            "order.imported",
+            {"channel": "dummy", "ref": "T-1"},
+        )
+        assert "message" not in imported.data  # read back from the English
+        # a rule's facts nest messages the English cannot give back: the code is stored
+        assert approved.message_code == "order.approved_by_rule" and "message" in approved.data
+        assert approved.message_params["rule"]["code"] == "order.rule_matched"
