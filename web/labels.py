@@ -95,6 +95,42 @@ RESULT_KEYS = {
     "refused": _l("Vouchers refused"),
     "pending": _l("Vouchers to send"),
     "waiting": _l("Vouchers waiting"),
+    # exchange rates (finance.fetch_rates)
+    "first": _l("First day"),
+    "last": _l("Last day"),
+    "replaced": _l("Rates replaced"),
+    "kept": _l("Rates kept"),
+    "vouchers_posted": _l("Vouchers posted"),
+    "landed_costs_applied": _l("Landed costs applied"),
+    # settlements (finance.channel_settlements)
+    "known": _l("Already imported"),
+    "payouts": _l("Payouts"),
+    # checks (finance.verify, inventory.verify)
+    "ok": _l("All checks passed"),
+    "problems": _l("Problems"),
+    "vouchers": _l("Vouchers"),
+    "lines": _l("Lines"),
+    "balances": _l("Balances checked"),
+    "drifts": _l("Differences found"),
+    "fixed": _l("Correct differences automatically"),
+    "reservations_closed": _l("Reservations closed"),
+    # month-end close (finance.month_end)
+    "period": _l("Period"),
+    "voucher": _l("Voucher"),
+    "reversal": _l("Reversal voucher"),
+    # tracking (shipping.track)
+    "asked": _l("Shipments asked"),
+    "events": _l("Tracking events"),
+    "delivered": _l("Delivered"),
+    # housekeeping (jobs.purge, idempotency.purge, the scheduler)
+    "purged": _l("Removed"),
+    "requeued": _l("Requeued"),
+    "resubmitted": _l("Resubmitted"),
+}
+# Where one key means something else in one kind of job ("created" is orders for a sync,
+# rates for the rate fetch).
+RESULT_KEYS_BY_KIND = {
+    "finance.fetch_rates": {"created": _l("Rates added")},
 }
 # Ids in results are links or noise; the page shows what they point to elsewhere.
 _HIDDEN_KEYS = ("run_id", "job_id", "connection_id", "event_id", "run")
@@ -147,30 +183,44 @@ def channel_label(code: str) -> str:
     return str(CHANNELS.get((code or "").lower(), code))
 
 
-def result_rows(result: dict | None) -> list[tuple[str, str]]:
-    """A job's result as (label, value) rows: numbers and words, no JSON."""
+def result_rows(result: dict | None, kind: str = "") -> list[tuple[str, str]]:
+    """A job's result as (label, value) rows: numbers and words, no JSON. `kind` (the job's)
+    chooses the label of a key that means something else in that kind of job."""
     from web.messages import term
 
     rows = []
     known = list(RESULT_KEYS)
+    own = RESULT_KEYS_BY_KIND.get(kind, {})
     # What the job did first (counts), then the rest in the order the job gave them.
     ordered = sorted((result or {}).items(), key=lambda kv: known.index(kv[0]) if kv[0] in known else len(known))
     for key, value in ordered:
         if key in _HIDDEN_KEYS or value is None:
             continue
-        label = str(RESULT_KEYS[key]) if key in RESULT_KEYS else gettext(key.replace("_", " ").capitalize())
+        named = own.get(key) or RESULT_KEYS.get(key)
+        label = str(named) if named is not None else gettext(key.replace("_", " ").capitalize())
         if isinstance(value, bool):
             from flask_babel import gettext as _
 
             text = _("Yes") if value else _("No")
+        elif isinstance(value, (list, tuple)) and not value:
+            text = "0"  # nothing failed, no problem found
         elif isinstance(value, (list, tuple)):
-            text = ", ".join(str(v) for v in value[:10]) + (" …" if len(value) > 10 else "")
+            # A list of findings (a check's problems): each as its parts, not as a dict.
+            parts = [_finding(v) if isinstance(v, dict) else str(v) for v in value[:10]]
+            text = "; ".join(parts) + (" …" if len(value) > 10 else "")
         elif isinstance(value, dict):
             text = ", ".join(f"{k}: {v}" for k, v in list(value.items())[:10])
         else:
             text = term(_local_time(value))
         rows.append((label, text))
     return rows
+
+
+def _finding(item: dict) -> str:
+    """One finding of a check as its parts: what was checked, of what, and what was found
+    (the database gives a stored object's keys back in an order of its own)."""
+    first = [k for k in ("check", "subject", "detail") if k in item]
+    return " · ".join(str(item[k]) for k in first + [k for k in item if k not in first])
 
 
 def _local_time(value: object) -> str:

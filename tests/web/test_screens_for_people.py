@@ -115,6 +115,48 @@ def test_jobs_are_named_for_people_with_who_started_them_and_a_readable_result(p
     assert "{" not in text
 
 
+def test_every_result_the_scheduled_jobs_give_reads_in_chinese(portal, tenant_a):
+    """The results of the jobs the scheduler runs (as the demo's jobs page shows them), each
+    key named; a key that means something else in one kind of job is named for that kind."""
+    results = {
+        "finance.fetch_rates": {
+            "rates": 448,
+            "first": "2026-09-04",
+            "last": "2026-12-02",
+            "created": 0,
+            "replaced": 438,
+            "kept": 10,
+            "vouchers_posted": 0,
+            "landed_costs_applied": 0,
+        },
+        "finance.verify": {
+            "ok": False,
+            "vouchers": 56,
+            "lines": 355,
+            "problems": [{"check": "stock", "subject": "warehouse SZ", "detail": "-5.00 more"}],
+        },
+        "finance.channel_settlements": {"imported": 0, "known": 0, "payouts": 0, "failed": []},
+        "finance.month_end": {"period": "2026-11", "voucher": "V-1", "reversal": "V-2", "lines": 3},
+        "inventory.verify": {"balances": 58, "fixed": True, "reservations_closed": 0, "drifts": []},
+        "shipping.track": {"asked": 2, "events": 5, "delivered": 0, "failed": 0},
+        "jobs.purge": {"purged": 0},
+    }
+    ids = {
+        kind: _job(tenant_a, kind, status="succeeded", progress=100, result=r, finished_at=utcnow())
+        for kind, r in results.items()
+    }
+    page = portal(tenant_a)
+    page.post("/locale", {"locale": "zh_CN"})
+    for kind, job_id in ids.items():
+        text = page.text(f"/jobs/{job_id}")
+        for key in results[kind]:
+            assert key.replace("_", " ").capitalize() not in text, (kind, key, text)
+        assert "{" not in text and "[]" not in text, (kind, text)
+    rates = page.text(f"/jobs/{ids['finance.fetch_rates']}")
+    assert "新增汇率" in rates and "新建订单" not in rates  # not orders: rates
+    assert "warehouse SZ · -5.00 more" in page.text(f"/jobs/{ids['finance.verify']}")
+
+
 def test_sync_now_shows_its_job_live_until_it_is_done(portal, tenant_a, connect):
     channel = connect(tenant_a, "shopify")
     channel.generate(2)

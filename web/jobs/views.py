@@ -62,7 +62,7 @@ def index_export() -> Any:
     def result(job: jobs.Job) -> str:
         if job.status == "failed":
             return job.error or ""
-        return "; ".join(f"{label}: {value}" for label, value in result_rows(job.result))
+        return "; ".join(f"{label}: {value}" for label, value in result_rows(job.result, job.kind))
 
     columns = [_("Job"), _("Status"), _("Progress"), _("Result"), _("Started by"), _("Created at"), _("Attempts")]
     return exports.respond(
