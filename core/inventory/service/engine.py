@@ -13,13 +13,15 @@
    stores the Posting on the operation for replays.
 
 One `stock.changed` event per transaction lists every SKU x warehouse it touched; its handler
-checks safety stock after the commit (`check_safety`). Everything a stock event writes that
-needs no lock (operation, reservation rows, the event row) is written before it takes the
-balance locks, so hot rows stay locked for as few round trips as possible.
+checks safety stock after the commit (`check_safety`); it is written at commit, in the INSERT
+that gives it its place in the commit order. Everything else a stock event writes that needs
+no lock (operation, reservation rows) is written before it takes the balance locks, so hot
+rows stay locked for as few round trips as possible.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
@@ -57,11 +59,44 @@ MAX_KEY = 200
 TOUCHED = "inventory.touched"
 
 
+# Tenants whose functional currency can no longer change, with it. Once a ledger line is
+# committed, inventory's guard (handlers.stock_is_valued) refuses any change of it for good,
+# so this process keeps it instead of reading the tenant's row in every transaction (one
+# statement of a reservation's few). Filled after the commit of a transaction that wrote ledger
+# lines or held stock (held units are on hand: the ledger has lines).
+_frozen_currency: dict[uuid.UUID, str] = {}
+FROZEN = "inventory.currency_frozen"
+
+
 def functional_currency() -> str:
     """The tenant's functional currency: the currency of every book value in inventory."""
+    known = _frozen_currency.get(current_tenant_id())
+    if known is not None:
+        return known
     from tenants.service import functional_currency
 
     return functional_currency()
+
+
+def currency_frozen(currency: str) -> None:
+    """This transaction wrote ledger lines, or held stock, in `currency`: after it commits,
+    the currency can no longer change."""
+    session().info[FROZEN] = (current_tenant_id(), currency)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_frozen_currency(s: Session) -> None:
+    if s.in_nested_transaction():
+        return
+    frozen = s.info.pop(FROZEN, None)
+    if frozen is not None:
+        _frozen_currency[frozen[0]] = frozen[1]
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_frozen_currency(s: Session) -> None:
+    if not s.in_nested_transaction():
+        s.info.pop(FROZEN, None)
 
 
 def insert_ignoring_conflicts(model: type, conflict: list[str]) -> Any:
@@ -187,6 +222,14 @@ def convert_cost(
 # Operations: one per idempotency key
 
 
+@functools.cache
+def claim_statement(dialect: str) -> Any:
+    """`INSERT ... ON CONFLICT (tenant_id, key) DO NOTHING RETURNING id` of an operation row."""
+    table = StockOperation.__table__
+    ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return ins(table).on_conflict_do_nothing(index_elements=["tenant_id", "key"]).returning(table.c.id)
+
+
 def request_hash(kind: str, doc: Doc, request: Any) -> str:
     body = json.dumps(jsonable({"kind": kind, "doc": [doc.type, doc.id], "request": request}), sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
@@ -222,10 +265,10 @@ def claim(
         "actor": str(current_actor())[:200],
         "result": result.stored() if result is not None else None,
     }
-    claimed = session.execute(
-        insert_ignoring_conflicts(StockOperation, ["tenant_id", "key"]).returning(StockOperation.id), [row]
-    ).scalar_one_or_none()
-    if claimed is not None:
+    # A Core statement on the connection: the ORM's bulk INSERT path cost more than the
+    # statement itself, on the busiest path of every stock event.
+    connection = session.connection()
+    if connection.execute(claim_statement(connection.dialect.name), row).scalar_one_or_none() is not None:
         return op_id
     earlier = session.execute(select(StockOperation).where(StockOperation.key == key)).scalar_one()
     if earlier.request_hash != digest or earlier.result is None:
@@ -462,6 +505,7 @@ class Entry:
         touch(set(touched) | set(self.balances), self.op_id)
         if self.rows:
             session.execute(insert(StockMovement), self.rows)
+            currency_frozen(self.currency)
         session.flush()
         posting = Posting(self.op_id, self.key, self.kind, tuple(self.posted))
         store_result(self.op_id, posting, self.doc)
@@ -492,50 +536,49 @@ def _payload(state: dict[str, Any]) -> StockChanged:
 def touch(pairs: Iterable[Pair], op_id: uuid.UUID | None = None) -> None:
     """Record that this transaction changes stock of `pairs`, in its one `stock.changed` event.
 
-    The event row is created by the first stock event of the transaction, before it locks any
-    balance, so the insert is not made while other transactions wait for the lock; later stock
-    events only add pairs, written into the payload at commit."""
+    The event is written at commit, with every pair the transaction's stock events touched,
+    in the same INSERT that gives it its place in the commit order (`events.emit_many`): no
+    row written early and updated at commit, and nothing written for it while a stock event
+    holds balance locks. A savepoint that rolls back takes its pairs back (`restore_state`)."""
     state = session().info.get(TOUCHED)
     if state is None:
-        state = {"changed": set(), "ops": [], "event": None}
+        state = {"changed": set(), "ops": []}
         session().info[TOUCHED] = state
     state["changed"].update(pairs)
     if op_id is not None and op_id not in state["ops"]:
         state["ops"].append(op_id)
-    if state["event"] is None and state["changed"]:
-        state["event"] = events.emit(
-            "stock.changed",
-            _payload(state),
-            entity_type="inventory_operation",
-            entity_id=state["ops"][0] if state["ops"] else "",
-        )
 
 
 def savepoint_state() -> Any:
-    """What `touch` knows, to restore when a stock event's savepoint rolls back (its event row,
-    if it created one, is gone with it)."""
-    state = session().info.get(TOUCHED)
-    return (
-        None
-        if state is None
-        else {"changed": set(state["changed"]), "ops": list(state["ops"]), "event": state["event"]}
-    )
+    """What `touch` and `currency_frozen` know, to restore when a stock event's savepoint
+    rolls back."""
+    info = session().info
+    state = info.get(TOUCHED)
+    touched = None if state is None else {"changed": set(state["changed"]), "ops": list(state["ops"])}
+    return touched, info.get(FROZEN)
 
 
 def restore_state(saved: Any) -> None:
-    if saved is None:
-        session().info.pop(TOUCHED, None)
-    else:
-        session().info[TOUCHED] = saved
+    touched, frozen = saved
+    info = session().info
+    for name, value in ((TOUCHED, touched), (FROZEN, frozen)):
+        if value is None:
+            info.pop(name, None)
+        else:
+            info[name] = value
 
 
-@event.listens_for(Session, "before_commit")
-def _complete_announcement(s: Session) -> None:
+# Inserted first among the session's before_commit listeners: the event must be recorded before
+# core.events gives this transaction's events their `seq` and writes them.
+@event.listens_for(Session, "before_commit", insert=True)
+def _announce_changes(s: Session) -> None:
     if s.in_nested_transaction():  # a savepoint being released; the real commit comes later
         return
-    state = s.info.get(TOUCHED)
-    if state and state["event"] is not None:
-        events.amend(state["event"], _payload(state))
+    state = s.info.pop(TOUCHED, None)
+    if state and state["changed"]:
+        events.emit_many(
+            [("stock.changed", _payload(state), "inventory_operation", state["ops"][0] if state["ops"] else "")]
+        )
 
 
 @event.listens_for(Session, "after_transaction_end")
