@@ -378,9 +378,11 @@ def placed_payload(order: Order) -> OrderPlaced:
 
 
 def emit(name: str, order: Order, payload: type[OrderSummary] = OrderWithLines, **extra: Any) -> None:
-    """An order event of the declared `payload` class. State changes that move no money or
-    goods (approved, held, allocated, ...) carry the order's summary without its lines; the
-    others carry the lines (unless `extra` brings its own)."""
+    """An order event of the declared `payload` class, a subclass of `OrderSummary`. State
+    changes that move no money or goods (held, released, printed, ...) carry the order's
+    summary without its lines; the others carry the lines (unless `extra` brings its own).
+    The three events of every import carry less and are built where they happen
+    (`placed_payload`, `OrderApproved`, `OrderAllocated`)."""
     with_lines = issubclass(payload, OrderWithLines) and "lines" not in extra
     emit_event(name, payload(**order_fields(order, lines=with_lines), **extra), "order", order.id)
 
