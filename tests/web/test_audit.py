@@ -76,3 +76,24 @@ def test_the_portal_shows_what_a_failing_delivery_holds_back_and_parks_it(portal
     events.dispatcher().wait_idle()
     assert received == ["w2"]
     assert "Parked" in owner.text("/audit/deliveries")
+
+
+def test_every_audited_record_type_has_a_name_and_its_link_leads_to_a_page(app):
+    """The audit log's filter and rows name each kind of record in the reader's words (a table
+    name such as 'shipping parcels' read as English in Chinese), and a record's link is built
+    from a page that exists."""
+    from core.db import Base, TenantMixin
+    from web.audit.records import RECORDS
+
+    audited = {
+        m.class_.__tablename__
+        for m in Base.registry.mappers
+        if issubclass(m.class_, TenantMixin) and getattr(m.class_, "__audit__", True)
+    }
+    assert sorted(audited - set(RECORDS)) == []
+    endpoints = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    for table, (_label, endpoint, argument) in RECORDS.items():
+        if endpoint is None:
+            continue
+        assert endpoint in endpoints, (table, endpoint)
+        assert (argument in endpoints[endpoint].arguments) if argument else not endpoints[endpoint].arguments, table

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import url_for
-from flask_babel import format_datetime, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
@@ -64,6 +64,26 @@ RECORDS: dict[str, tuple[Any, str | None, str | None]] = {
     "users": (_l("User"), "web.settings.users_edit", "user_id"),
     "api_keys": (_l("API key"), None, None),
     "tenants": (_l("Company"), None, None),
+    "catalog_settings": (_l("Code patterns"), "web.catalog.settings", None),
+    "purchase_return_lines": (_l("Return to supplier line"), None, None),
+    "inventory_stocktake_lines": (_l("Stocktake line"), None, None),
+    "inventory_transfer_boxes": (_l("Transfer box"), None, None),
+    "order_views": (_l("Saved view"), None, None),
+    "shipping_parcels": (_l("Parcel"), None, None),
+    "shipping_labels": (_l("Shipping label"), None, None),
+    "shipping_customs_documents": (_l("Customs document"), None, None),
+    "finance_expenses": (_l("Expense document"), "web.finance.expense_detail", "expense_id"),
+    "finance_expense_lines": (_l("Expense document line"), None, None),
+    "finance_bill_lines": (_l("Supplier bill line"), None, None),
+    "finance_payment_allocations": (_l("Payment allocation"), None, None),
+    "finance_landed_costs": (_l("Landed cost"), None, None),
+    "finance_periods": (_l("Accounting period"), "web.finance.periods_page", None),
+    "finance_rules": (_l("Voucher rule"), "web.finance.rules_page", None),
+    "finance_account_mappings": (_l("Account mapping"), "web.finance.rules_page", None),
+    "finance_posting_mappings": (_l("Posting mapping"), None, None),
+    "finance_settlements": (_l("Settlement"), "web.finance.settlement_detail", "settlement_id"),
+    "finance_channel_refunds": (_l("Channel refund"), None, None),
+    "finance_unbooked_events": (_l("Event not booked"), "web.finance.unbooked", None),
 }
 
 # Columns that say nothing to a reader on their own (ids, bookkeeping).
@@ -81,7 +101,8 @@ def record_url(table: str, entity_id: str) -> str | None:
     if not found or not found[1]:
         return None
     try:
-        return url_for(found[1], **{found[2]: entity_id})
+        # A record without a page of its own (settings, rules) links to the page that shows it.
+        return url_for(found[1], **({found[2]: entity_id} if found[2] else {}))
     except (BuildError, ValueError):
         return None
 
@@ -96,7 +117,9 @@ def show(value: Any) -> str:
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
             if moment.tzinfo is not None:
-                return format_datetime(moment, "short")
+                from web.portal import when_text
+
+                return when_text(moment)  # as the row's own time reads: one format on the page
         except ValueError:
             pass
     if isinstance(value, (list, tuple)):
