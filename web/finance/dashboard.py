@@ -9,6 +9,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from web.dashboard import Card, card
+from web.portal import money_text
 
 
 @card("finance:read")
@@ -24,11 +25,12 @@ def sales_and_profit() -> list[Card] | None:
     sales = sum((Decimal(x["amount"]) for x in pnl["income"] if x["code"] in ("6001", "4000")), Decimal(0))
     profit = pnl["profit"]
     url = url_for("web.finance.reports_page")
+    # Money as every page writes it (Babel, to the currency's minor units): "¥7,867.50".
     return [
-        Card(_("Sales this month"), f"{sales} {pnl['currency']}", url=url),
+        Card(_("Sales this month"), money_text(sales, pnl["currency"]), url=url),
         Card(
             _("Profit this month"),
-            f"{profit} {pnl['currency']}",
+            money_text(profit, pnl["currency"]),
             url=url,
             tone="bad" if profit.startswith("-") else "good",
             hint=_("Fees estimated until settlements arrive"),

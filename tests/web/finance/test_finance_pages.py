@@ -3,6 +3,7 @@ form, periods, the reports with their charts, dashboard figures, in English and 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -96,5 +97,7 @@ def test_the_dashboard_shows_sales_and_profit_to_finance_and_owners_only(books, 
     shipped(books, sku_line(books, books.tee, 1, "20.00"))
     owner = portal(books.tenant).get("/").get_data(as_text=True)
     assert "Sales this month" in owner and "Profit this month" in owner
+    cards = re.findall(r'<div class="card-value"><a [^>]*>([^<]*)</a>', owner)
+    assert any(c.startswith("CN¥") and re.fullmatch(r"CN¥[\d,]+\.\d\d", c) for c in cards), cards
     warehouse = portal(books.tenant, "warehouse").get("/").get_data(as_text=True)
     assert "Profit this month" not in warehouse
