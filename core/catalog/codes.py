@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.messages import Msg
+
 TOKEN_RE = re.compile(r"\{(\w+)(?::(\d{1,2}))?\}")
 LITERAL_RE = re.compile(r"^[A-Za-z0-9._/\-]*$")
 SPU_TOKENS = {"seq", "category", "yyyy", "yy", "mm"}
@@ -33,24 +35,28 @@ def check_pattern(pattern: str, kind: str) -> str | None:
     """The problem with a pattern, or None when it is usable. `kind` is "spu" or "sku"."""
     allowed = SPU_TOKENS if kind == "spu" else SKU_TOKENS
     if not pattern or not pattern.strip():
-        return "is required"
+        return Msg("required")
     tokens = set()
     for match in TOKEN_RE.finditer(pattern):
         name = match.group(1)
         if name not in allowed:
-            return f"unknown token {{{name}}}; use {', '.join('{' + t + '}' for t in sorted(allowed))}"
+            return Msg(
+                "catalog.pattern_unknown_token",
+                token="{" + name + "}",
+                tokens=", ".join("{" + t + "}" for t in sorted(allowed)),
+            )
         if match.group(2) and name != "seq":
-            return f"only {{seq}} takes a width, not {{{name}}}"
+            return Msg("catalog.pattern_width_seq_only", seq="{seq}", token="{" + name + "}")
         tokens.add(name)
     literal = TOKEN_RE.sub("", pattern)
     if "{" in literal or "}" in literal:
-        return "has an unmatched { or }"
+        return Msg("catalog.pattern_unmatched_brace")
     if not LITERAL_RE.match(literal):
-        return "literal text may use letters, digits and . _ / - only"
+        return Msg("catalog.pattern_literal_chars")
     if kind == "spu" and "seq" not in tokens:
-        return "needs {seq} so that every product gets its own code"
+        return Msg("catalog.pattern_needs_seq_spu", seq="{seq}")
     if kind == "sku" and "seq" not in tokens and not ("spu" in tokens and tokens & {"variant", "n"}):
-        return "needs {seq}, or {spu} with {variant} or {n}, so that every SKU gets its own code"
+        return Msg("catalog.pattern_needs_seq_sku", seq="{seq}", spu="{spu}", variant="{variant}", n="{n}")
     return None
 
 
@@ -95,11 +101,11 @@ def render(pattern: str, ctx: CodeContext, next_seq: Callable[[], int]) -> str:
             return f"{ctx.position:02d}"
         if name == "category":
             if not ctx.category:
-                raise PatternError("the code pattern uses {category}; choose a category first")
+                raise PatternError(Msg("catalog.pattern_needs_category", category="{category}"))
             return ctx.category
         return {"yyyy": f"{when:%Y}", "yy": f"{when:%y}", "mm": f"{when:%m}"}[name]
 
     out = TOKEN_RE.sub(fill, pattern)
     if len(out) > MAX_CODE:
-        raise PatternError(f"the generated code {out[:20]}... is longer than {MAX_CODE} characters")
+        raise PatternError(Msg("catalog.generated_code_too_long", code=out[:20], max_len=MAX_CODE))
     return out

@@ -52,7 +52,7 @@ def tenant_root(tenant_id: uuid.UUID | None = None) -> Path:
 
 def file_path(image: ProductImage) -> Path:
     if not image.storage_key:
-        raise ValueError("this image is a URL, not a stored file")
+        raise ValueError(Msg("catalog.image_is_url"))
     return tenant_root(image.tenant_id) / image.storage_key
 
 
@@ -64,10 +64,10 @@ def add_upload(
     if len(data) > MAX_BYTES:
         raise ValidationError.field("file", Msg("catalog.image_larger_than_mb", megabytes=MAX_BYTES // (1024 * 1024)))
     if not data:
-        raise ValidationError.field("file", "the file is empty")
+        raise ValidationError.field("file", Msg("catalog.file_empty"))
     kind = _sniff(data[:16])
     if kind is None:
-        raise ValidationError.field("file", "upload a PNG, JPEG, GIF or WebP image")
+        raise ValidationError.field("file", Msg("catalog.image_type"))
     content_type, ext = kind
     image = _new_image(product, sku_id)
     image.storage_key = f"catalog/{image.id.hex}.{ext}"
@@ -88,7 +88,7 @@ def add_url(product: Product, url: str, sku_id: uuid.UUID | None = None) -> Prod
     url = f.text(errors, "url", url, max_len=2000, required=True)
     parsed = urlparse(url)
     if url and (parsed.scheme not in ("http", "https") or not parsed.netloc):
-        errors.add("url", "use an http(s) address")
+        errors.add("url", Msg("catalog.http_address"))
     errors.raise_if_any()
     image = _new_image(product, sku_id)
     image.url = url

@@ -134,8 +134,13 @@ class ImportRejected(ValidationError):
         shown = [p.as_dict() for p in problems[:1000]]
         super().__init__(
             {"rows": shown},
-            f"{len(problems)} problem(s) in the file; nothing was imported "
-            f"(first: line {problems[0].line}, {problems[0].field}: {problems[0].message})",
+            Msg(
+                "catalog.import_rejected",
+                count=len(problems),
+                line=problems[0].line,
+                field=problems[0].field,
+                message=problems[0].message,
+            ),
         )
 
 
@@ -159,7 +164,7 @@ def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, li
         if len(out) > MAX_ROWS:
             raise ValidationError.field("file", Msg("catalog.file_holds_at_most", max_rows=MAX_ROWS))
     if header is None:
-        raise ValidationError.field("file", "the file is empty")
+        raise ValidationError.field("file", Msg("catalog.file_empty"))
     return header, out
 
 
@@ -167,9 +172,9 @@ def file_format(filename: str, data: bytes) -> str:
     if data[:4] == b"PK\x03\x04":
         return "xlsx"
     if (filename or "").lower().endswith((".xlsx", ".xlsm")):
-        raise ValidationError.field("file", "this is not a valid XLSX file")
+        raise ValidationError.field("file", Msg("catalog.not_xlsx"))
     if (filename or "").lower().endswith(".xls"):
-        raise ValidationError.field("file", "old .xls files are not supported; save as .xlsx or .csv")
+        raise ValidationError.field("file", Msg("catalog.old_xls"))
     return "csv"
 
 
@@ -181,7 +186,7 @@ def _read_csv(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
-        raise ValidationError.field("file", "the CSV is neither UTF-8 nor GB18030 text")
+        raise ValidationError.field("file", Msg("catalog.csv_encoding"))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         start = 1
@@ -198,7 +203,7 @@ def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - any parse failure means the same to the user
-        raise ValidationError.field("file", "this is not a valid XLSX file") from None
+        raise ValidationError.field("file", Msg("catalog.not_xlsx")) from None
     try:
         sheet = book.worksheets[0]
         for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -271,12 +276,12 @@ def _check_header(header: list[str], problems: list[RowError]) -> None:
         if not name:
             continue
         if name not in COLUMNS and name not in IGNORED_ON_IMPORT:
-            problems.append(RowError(1, name, f"unknown column; use {', '.join(COLUMNS)}"))
+            problems.append(RowError(1, name, Msg("catalog.unknown_column", columns=", ".join(COLUMNS))))
         if name in seen:
-            problems.append(RowError(1, name, "the column appears twice"))
+            problems.append(RowError(1, name, Msg("catalog.column_twice")))
         seen.add(name)
     if "title_zh" not in seen and "title_en" not in seen:
-        problems.append(RowError(1, "title_zh", "the file needs a title_zh or title_en column"))
+        problems.append(RowError(1, "title_zh", Msg("catalog.title_column")))
 
 
 def _cell(row: dict[str, Any], name: str) -> Any:
@@ -306,7 +311,7 @@ def _group(header: list[str], rows: list[tuple[int, list[Any]]], problems: list[
             for name in PRODUCT_COLUMNS:
                 value = _cell(row, name)
                 if value is not None and value != _cell(first, name):
-                    problems.append(RowError(line, name, f"differs from line {group.lines[0]} of the same spu_code"))
+                    problems.append(RowError(line, name, Msg("catalog.differs_from_line", line=group.lines[0])))
         group.lines.append(line)
         group.rows.append(row)
     return out
@@ -324,7 +329,11 @@ def _check_unique_in_file(groups: list[Group], problems: list[RowError]) -> None
                     continue
                 value = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
                 if value in first_line and product_of[value] != gi:
-                    problems.append(RowError(line, column, f"{label} {value} is also on line {first_line[value]}"))
+                    problems.append(
+                        RowError(
+                            line, column, Msg("catalog.also_on_line", label=label, value=value, line=first_line[value])
+                        )
+                    )
                 first_line.setdefault(value, line)
                 product_of.setdefault(value, gi)
 
@@ -342,7 +351,7 @@ def _pairs(text: Any, line: int, column: str, problems: list[RowError]) -> dict[
             continue
         name, sep, value = part.replace("：", "=").replace(":", "=").partition("=")
         if not sep or not name.strip() or not value.strip():
-            problems.append(RowError(line, column, f"{part.strip()!r}: write name=value pairs separated by ;"))
+            problems.append(RowError(line, column, Msg("catalog.write_name_value", part=repr(part.strip()))))
             continue
         out[name.strip()] = value.strip()
     return out
@@ -361,7 +370,7 @@ def _components(text: Any, line: int, problems: list[RowError]) -> list[dict[str
         if not sep:
             code, qty = part, "1"
         if not code.strip():
-            problems.append(RowError(line, "components", f"{part!r}: write SKU*quantity separated by ;"))
+            problems.append(RowError(line, "components", Msg("catalog.write_sku_quantity", part=repr(part))))
             continue
         out.append({"sku_code": code.strip(), "quantity": qty.strip()})
     return out
@@ -383,12 +392,12 @@ def _product_payload(
         if _cell(first, name) is not None:
             payload[name] = _cell(first, name)
     if not (_cell(first, "title_zh") or _cell(first, "title_en")):
-        problems.append(RowError(line0, "title_zh", "give a Chinese or an English title"))
+        problems.append(RowError(line0, "title_zh", Msg("catalog.title_required")))
     category = _cell(first, "category_code")
     if category is not None:
         category = str(category)
         if category not in categories:
-            problems.append(RowError(line0, "category_code", f"no category with code {category}"))
+            problems.append(RowError(line0, "category_code", Msg("catalog.no_category_code", code=category)))
         else:
             payload["category_id"] = categories[category]
     payload["attributes"] = _pairs(_cell(first, "attributes"), line0, "attributes", problems)
@@ -466,7 +475,7 @@ def run_import_job(ctx: Any, key: str, filename: str) -> dict[str, Any]:
 
     path = tenant_root() / key
     if not path.exists():
-        return {"imported": False, "message": "the uploaded file is gone; upload it again"}
+        return {"imported": False, "message": Msg("catalog.upload_gone")}
     try:
         result = import_products(path.read_bytes(), filename, progress=ctx.progress)
     except ImportRejected as exc:

@@ -137,7 +137,7 @@ def _clean(errors: f.Errors, path: str, item: Any) -> tuple[str, str, date, Deci
 
 def _day(errors: f.Errors, field: str, value: Any) -> date | None:
     if value in f.EMPTY:
-        errors.add(field, "is required")
+        errors.add(field, Msg("required"))
         return None
     if isinstance(value, datetime):
         errors.add(field, "use a date (YYYY-MM-DD), not a time")

@@ -13,6 +13,7 @@ from flask.views import MethodView
 
 from core.errors import PermissionDenied
 from core.http import Blueprint, paged, requires
+from core.messages import Msg
 from core.orders import service, views
 from core.orders.schemas import (
     OrderActivitySchema,
@@ -66,7 +67,7 @@ def _detail(order_id: uuid.UUID) -> dict[str, Any]:
 
 def _filters(args: dict[str, Any]) -> dict[str, Any]:
     if args.get("buyer") and not _reveal():
-        raise PermissionDenied("searching by buyer needs orders:pii")
+        raise PermissionDenied(Msg("orders.buyer_search_needs_pii"))
     return args
 
 
@@ -330,7 +331,7 @@ class OrderViews(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Save the list's filters under a name (`shared` for the whole team)."""
         if data["shared"] and not g.principal.can("orders:write"):
-            raise PermissionDenied("sharing a view needs orders:write")
+            raise PermissionDenied(Msg("orders.sharing_view_needs_write"))
         return _view(service.create_view(owner=_owner(), **data))
 
 
@@ -346,7 +347,7 @@ class OrderViewItem(MethodView):
     def delete(self, view_id: uuid.UUID) -> None:
         view = service.get_view(view_id, _owner())
         if view.owner == "" and not g.principal.can("orders:write"):
-            raise PermissionDenied("deleting a shared view needs orders:write")
+            raise PermissionDenied(Msg("orders.deleting_view_needs_write"))
         service.delete_view(view_id, _owner())
 
 

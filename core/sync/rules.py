@@ -83,7 +83,7 @@ def clean(changes: dict[str, Any]) -> dict[str, Any]:
                 if name == "stock_maximum":
                     out[name] = None
                 else:
-                    errors[name] = ["is required"]
+                    errors[name] = [Msg("required")]
                 continue
             try:
                 number = int(str(value).strip())

@@ -35,7 +35,7 @@ def create_category(*, code: str, name_zh: str = "", name_en: str = "", parent_i
     errors = f.Errors()
     clean_code = f.code(errors, "code", code, max_len=32)
     if clean_code is None and "code" not in errors.errors:
-        errors.add("code", "is required")
+        errors.add("code", Msg("required"))
     row = Category(
         id=uuid7(),
         code=clean_code or "",
@@ -43,7 +43,7 @@ def create_category(*, code: str, name_zh: str = "", name_en: str = "", parent_i
         name_en=f.text(errors, "name_en", name_en),
     )
     if not (row.name_zh or row.name_en):
-        errors.add("name_zh", "give a Chinese or an English name")
+        errors.add("name_zh", Msg("catalog.category_name_required"))
     parent = _parent(errors, parent_id)
     errors.raise_if_any()
     _ensure_category_code_free(row.code)
@@ -77,13 +77,13 @@ def update_category(category_id: uuid.UUID, **changes: Any) -> Category:
     if "code" in changes:
         new_code = f.code(errors, "code", changes["code"], max_len=32)
         if new_code is None and "code" not in errors.errors:
-            errors.add("code", "is required")
+            errors.add("code", Msg("required"))
     for field in ("name_zh", "name_en"):
         if field in changes:
             setattr(row, field, f.text(errors, field, changes[field]))
     parent = _parent(errors, changes.get("parent_id")) if "parent_id" in changes else None
     if parent is not None and parent.path.startswith(row.path):
-        errors.add("parent_id", "a category cannot move under itself or its descendants")
+        errors.add("parent_id", Msg("catalog.category_under_itself"))
     errors.raise_if_any()
     if new_code != row.code:
         _ensure_category_code_free(new_code, row.id)

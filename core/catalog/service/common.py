@@ -43,12 +43,12 @@ def require_sku(sku_id: uuid.UUID | str, purpose: str) -> Sku:
     verb = PURPOSES[purpose]
     reason = unusable_reason(sku)
     if reason is None and sku.kit_type == "virtual" and purpose in ("purchase", "stock"):
-        reason = "it is a virtual kit; its components are"
+        reason = Msg("catalog.virtual_kit_components")
     if reason is None and sku.kit_type:
         for line in sku.components:
             why = unusable_reason(line.component)
             if why:
-                reason = f"its component {sku_label(line.component)} cannot be used: {why}"
+                reason = Msg("order.component_unusable", sku=sku_label(line.component), reason=why)
                 break
     if reason:
         raise ValidationError.field("sku_id", Msg("catalog.sku_cannot", sku=sku_label(sku), verb=verb, reason=reason))
@@ -57,9 +57,11 @@ def require_sku(sku_id: uuid.UUID | str, purpose: str) -> Sku:
 
 def unusable_reason(sku: Sku) -> str | None:
     if sku.status != "approved":
-        return f"its product is {sku.status}" + ("" if sku.status == "discontinued" else ", not approved")
+        if sku.status == "discontinued":
+            return Msg("catalog.product_is", status=sku.status)
+        return Msg("catalog.product_not_approved", status=sku.status)
     if not sku.active:
-        return "it is inactive"
+        return Msg("catalog.sku_inactive")
     return None
 
 
@@ -94,11 +96,11 @@ def locked_product(product_id: uuid.UUID | str) -> Product:
 
 def require_editable(product: Product, action: str = "edit") -> None:
     if product.status not in EDITABLE:
-        hint = "only drafts and rejected products can be changed"
+        hint = Msg("catalog.only_drafts_changed")
         if product.status == "approved":
-            hint += "; revise it to make changes"
+            hint = Msg("catalog.only_drafts_changed_revise")
         elif product.status == "submitted":
-            hint += "; withdraw it or wait for the review"
+            hint = Msg("catalog.only_drafts_changed_withdraw")
         raise InvalidTransition("product", product.status, action, hint)
 
 

@@ -53,7 +53,7 @@ def create_mapping(
     if existing is not None:
         raise Conflict(
             Msg("catalog.seller_sku_already_mapped", seller=seller, sku_id=sku_label(get_sku(existing.sku_id))),
-            {"seller_sku": ["already mapped"]},
+            {"seller_sku": [Msg("catalog.already_mapped")]},
         )
     row = ListingMapping(connection_id=connection_id, seller_sku=seller, sku_id=sku.id, quantity=qty, note=note)
     session.add(row)

@@ -90,7 +90,7 @@ def update_product(product_id: uuid.UUID | str, data: dict[str, Any]) -> Product
         _require_title(product, errors)
         if "skus" in data:
             if not data["skus"]:
-                errors.add("skus", "a product needs at least one SKU")
+                errors.add("skus", Msg("catalog.product_needs_sku"))
             else:
                 _sync_skus(product, data["skus"], errors)
         _check_product(product, errors)
@@ -121,7 +121,7 @@ def generate_variants(product_id: uuid.UUID | str, defaults: dict[str, Any] | No
     product = locked_product(product_id)
     require_editable(product, "add variants to")
     if not product.variant_attributes:
-        raise ValidationError.field("variant_attributes", "define variant attributes (e.g. colour, size) first")
+        raise ValidationError.field("variant_attributes", Msg("catalog.define_variant_attributes"))
     existing = {_options_key(product, s.options) for s in product.skus}
     base = {k: v for k, v in (defaults or {}).items() if k not in ("id", "code", "barcode", "options")}
     errors = f.Errors()
@@ -149,7 +149,7 @@ def delete_product(product_id: uuid.UUID | str) -> None:
             "product",
             product.status,
             "delete",
-            "only never-approved drafts can be deleted; discontinue the product instead",
+            Msg("catalog.only_drafts_deleted"),
         )
     for sku in product.skus:
         _ensure_sku_unreferenced(sku, "delete the product")
@@ -168,7 +168,7 @@ def _apply_product(product: Product, data: dict[str, Any], errors: f.Errors, pre
     if "spu_code" in data:
         new = f.code(errors, prefix + "spu_code", data["spu_code"])
         if new != product.spu_code and any(s.approved_at for s in product.skus):
-            errors.add(prefix + "spu_code", "cannot change once the product was approved")
+            errors.add(prefix + "spu_code", Msg("catalog.spu_code_fixed"))
         else:
             product.spu_code = new
     if "category_id" in data:
@@ -196,15 +196,15 @@ def _clean_attributes(errors: f.Errors, field: str, value: Any) -> dict[str, str
     if value in f.EMPTY:
         return {}
     if not isinstance(value, dict):
-        errors.add(field, 'use an object of names and values, e.g. {"material": "cotton"}')
+        errors.add(field, Msg("catalog.attributes_shape"))
         return {}
     if len(value) > 100:
-        errors.add(field, "use at most 100 attributes")
+        errors.add(field, Msg("catalog.at_most_attributes"))
     out: dict[str, str] = {}
     for key, val in value.items():
         name = f.text(errors, f"{field}.{key}", key, max_len=100)
         if not name:
-            errors.add(field, "attribute names cannot be empty")
+            errors.add(field, Msg("catalog.attribute_name_empty"))
             continue
         out[name] = f.text(errors, f"{field}.{key}", val, max_len=1000)
     return out
@@ -214,7 +214,7 @@ def _clean_axes(errors: f.Errors, field: str, value: Any) -> list[dict[str, Any]
     if value in f.EMPTY:
         return []
     if not isinstance(value, list):
-        errors.add(field, 'use a list like [{"name": "colour", "values": ["Red", "Blue"]}]')
+        errors.add(field, Msg("catalog.variant_attributes_shape"))
         return []
     if len(value) > MAX_AXES:
         errors.add(field, Msg("catalog.use_at_most_variant", max_axes=MAX_AXES))
@@ -223,7 +223,7 @@ def _clean_axes(errors: f.Errors, field: str, value: Any) -> list[dict[str, Any]
     for i, axis in enumerate(value):
         path = f"{field}.{i}"
         if not isinstance(axis, dict):
-            errors.add(path, 'use {"name": ..., "values": [...]}')
+            errors.add(path, Msg("catalog.variant_attribute_shape"))
             continue
         name = f.text(errors, f"{path}.name", axis.get("name"), max_len=50, required=True)
         if name and name.lower() in names:
@@ -231,7 +231,7 @@ def _clean_axes(errors: f.Errors, field: str, value: Any) -> list[dict[str, Any]
         names.add(name.lower())
         raw_values = axis.get("values") or []
         if not isinstance(raw_values, list) or not raw_values:
-            errors.add(f"{path}.values", "list at least one value")
+            errors.add(f"{path}.values", Msg("catalog.list_one_value"))
             raw_values = []
         values: list[str] = []
         for j, raw in enumerate(raw_values):
@@ -271,7 +271,7 @@ def _sync_skus(
     product: Product, items: Any, errors: f.Errors, prefix: str = "", known_codes: dict[str, Sku] | None = None
 ) -> None:
     if not isinstance(items, list):
-        errors.add(prefix + "skus", "use a list of SKUs")
+        errors.add(prefix + "skus", Msg("catalog.skus_list"))
         return
     if len(items) > MAX_VARIANTS:
         errors.add(prefix + "skus", Msg("catalog.use_at_most_skus", max_variants=MAX_VARIANTS))
@@ -327,13 +327,13 @@ def _apply_sku(
     if "code" in data:
         new = f.code(errors, path + "code", data["code"])
         if sku.approved_at is not None and new != sku.code:
-            errors.add(path + "code", "cannot change once the SKU was approved")
+            errors.add(path + "code", Msg("catalog.sku_code_fixed"))
         else:
             sku.code = new
     if "options" in data:
         options = data["options"] or {}
         if not isinstance(options, dict):
-            errors.add(path + "options", 'use an object like {"colour": "Red"}')
+            errors.add(path + "options", Msg("catalog.options_shape"))
         else:
             sku.options = {
                 f.text(errors, path + "options", k, max_len=50): f.text(errors, path + "options", v, max_len=100)
@@ -358,7 +358,7 @@ def _apply_sku(
             continue
         value = data[group] or {}
         if not isinstance(value, dict):
-            errors.add(path + group, 'use {"length_cm": ..., "width_cm": ..., "height_cm": ...}')
+            errors.add(path + group, Msg("catalog.dimensions_shape"))
             continue
         for dim in ("length_cm", "width_cm", "height_cm"):
             if dim in value or not data[group]:
@@ -382,16 +382,16 @@ def _apply_sku(
     if "components" in data:
         _apply_components(sku, data["components"], errors, path + "components", known_codes or {})
     if sku.net_weight_g is not None and sku.gross_weight_g is not None and sku.gross_weight_g < sku.net_weight_g:
-        errors.add(path + "gross_weight_g", "cannot be less than the net weight")
+        errors.add(path + "gross_weight_g", Msg("catalog.gross_below_net"))
     if sku.components and not sku.kit_type:
-        errors.add(path + "kit_type", "set physical or virtual: only kits have components")
+        errors.add(path + "kit_type", Msg("catalog.only_kits_components"))
 
 
 def _apply_customs(sku: Sku, value: Any, errors: f.Errors, path: str) -> None:
     if value in f.EMPTY:
         value = {k: None for k in ("hs_code", "origin_country", "declared_value", *CUSTOMS_TEXT)}
     if not isinstance(value, dict):
-        errors.add(path[:-1], "use an object with hs_code, origin_country, declared_value, material, name_en")
+        errors.add(path[:-1], Msg("catalog.customs_shape"))
         return
     unknown = set(value) - {"hs_code", "origin_country", "declared_value", *CUSTOMS_TEXT}
     for key in sorted(unknown):
@@ -414,7 +414,7 @@ def _apply_components(sku: Sku, value: Any, errors: f.Errors, path: str, known_c
         sku.components = []
         return
     if not isinstance(value, list):
-        errors.add(path, 'use a list like [{"sku_id": "...", "quantity": 2}]')
+        errors.add(path, Msg("catalog.components_shape"))
         return
     lines: list[KitComponent] = []
     seen: set[Any] = set()
@@ -422,7 +422,7 @@ def _apply_components(sku: Sku, value: Any, errors: f.Errors, path: str, known_c
     for i, item in enumerate(value):
         item_path = f"{path}.{i}."
         if not isinstance(item, dict):
-            errors.add(path + f".{i}", 'use {"sku_id": ..., "quantity": n}')
+            errors.add(path + f".{i}", Msg("catalog.component_shape"))
             continue
         quantity = f.integer(
             errors, item_path + "quantity", item.get("quantity"), minimum=1, maximum=10_000, required=True
@@ -431,7 +431,7 @@ def _apply_components(sku: Sku, value: Any, errors: f.Errors, path: str, known_c
         if component is None or quantity is None:
             continue
         if component is sku or (sku.id is not None and component.id == sku.id):
-            errors.add(item_path + "sku_id", "a kit cannot contain itself")
+            errors.add(item_path + "sku_id", Msg("catalog.kit_contains_itself"))
             continue
         if component.kit_type:
             errors.add(item_path + "sku_id", Msg("catalog.sku_itself_kit_list", component=sku_label(component)))
@@ -462,7 +462,7 @@ def _component_sku(errors: f.Errors, path: str, item: dict[str, Any], known_code
         if component is None:
             errors.add(path + "sku_code", Msg("catalog.no_sku_with_code", sku_code=item["sku_code"]))
         return component
-    errors.add(path + "sku_id", "is required")
+    errors.add(path + "sku_id", Msg("required"))
     return None
 
 
@@ -484,7 +484,7 @@ def _check_product(product: Product, errors: f.Errors, prefix: str = "", sku_pre
             continue
         options = sku.options or {}
         if not axes and options:
-            errors.add(path + "options", "the product has no variant attributes")
+            errors.add(path + "options", Msg("catalog.no_variant_attributes"))
         elif axes:
             if sorted(options) != sorted(names):
                 errors.add(path + "options", Msg("catalog.give_value_for_each", items=", ".join(names)))

@@ -43,15 +43,15 @@ def _set_status(product: Product, status: str) -> None:
 
 def submit_product(product_id: uuid.UUID | str) -> Product:
     product = locked_product(product_id)
-    _require_status(product, EDITABLE, "submit", "only drafts and rejected products can be submitted")
+    _require_status(product, EDITABLE, "submit", Msg("catalog.only_submittable"))
     errors = f.Errors()
     if not (product.title_zh or product.title_en):
-        errors.add("title_zh", "give a Chinese or an English title")
+        errors.add("title_zh", Msg("catalog.title_required"))
     if not product.skus:
-        errors.add("skus", "a product needs at least one SKU")
+        errors.add("skus", Msg("catalog.product_needs_sku"))
     for i, sku in enumerate(product.skus):
         if sku.kit_type and not sku.components:
-            errors.add(f"skus.{i}.components", "a kit needs at least one component")
+            errors.add(f"skus.{i}.components", Msg("catalog.kit_needs_component"))
     errors.raise_if_any()
     _set_status(product, "submitted")
     product.submitted_at, product.submitted_by = utcnow(), str(current_actor())[:200]
@@ -64,7 +64,7 @@ def submit_product(product_id: uuid.UUID | str) -> Product:
 
 def withdraw_product(product_id: uuid.UUID | str) -> Product:
     product = locked_product(product_id)
-    _require_status(product, ("submitted",), "withdraw", "only submitted products can be withdrawn")
+    _require_status(product, ("submitted",), "withdraw", Msg("catalog.only_submitted_withdrawn"))
     _set_status(product, "draft")
     session.flush()
     emit("product.withdrawn", product_payload(product), entity_type="product", entity_id=product.id)
@@ -75,7 +75,7 @@ def approve_product(product_id: uuid.UUID | str) -> Product:
     """Approve a submitted product: blank SPU and SKU codes are generated from the tenant's
     patterns, and its SKUs can be purchased, stocked and sold from now on."""
     product = locked_product(product_id)
-    _require_status(product, ("submitted",), "approve", "only submitted products can be approved")
+    _require_status(product, ("submitted",), "approve", Msg("catalog.only_submitted_approved"))
     require_separate_approver(product.submitted_by_id, "product")
     errors = f.Errors()
     own = {s.id for s in product.skus}
@@ -116,7 +116,7 @@ def _assign_codes(product: Product) -> None:
             if taken:
                 raise Conflict(
                     Msg("catalog.generated_spu_code_already", spu_code=product.spu_code),
-                    {"spu_code": [f"{product.spu_code} is already used"]},
+                    {"spu_code": [Msg("catalog.code_already_used", code=product.spu_code)]},
                 )
         names = [a["name"] for a in product.variant_attributes or []]
         generated: dict[str, int] = {}
@@ -135,12 +135,12 @@ def _assign_codes(product: Product) -> None:
             if code in generated:
                 raise Conflict(
                     Msg("catalog.sku_pattern_gives_two", code=code),
-                    {f"skus.{i}.code": [f"{code} is generated twice"]},
+                    {f"skus.{i}.code": [Msg("catalog.code_generated_twice", code=code)]},
                 )
             generated[code] = i
             sku.code = code
     except codes.PatternError as exc:
-        raise ValidationError.field("category_id", str(exc)) from None
+        raise ValidationError.field("category_id", exc.args[0]) from None
     new_codes = [c for c, i in generated.items() if i >= 0]
     if new_codes:
         taken = (
@@ -151,13 +151,13 @@ def _assign_codes(product: Product) -> None:
         if taken:
             raise Conflict(
                 Msg("catalog.generated_sku_code_already", taken=taken),
-                {f"skus.{generated[taken]}.code": [f"{taken} is already used"]},
+                {f"skus.{generated[taken]}.code": [Msg("catalog.code_already_used", code=taken)]},
             )
 
 
 def reject_product(product_id: uuid.UUID | str, reason: str) -> Product:
     product = locked_product(product_id)
-    _require_status(product, ("submitted",), "reject", "only submitted products can be rejected")
+    _require_status(product, ("submitted",), "reject", Msg("catalog.only_submitted_rejected"))
     errors = f.Errors()
     reason = f.text(errors, "reason", reason, max_len=2000, required=True)
     errors.raise_if_any()
@@ -173,7 +173,7 @@ def revise_product(product_id: uuid.UUID | str) -> Product:
     """Reopen an approved product for changes. Until it is approved again its SKUs (which keep
     their codes) cannot be purchased, stocked or sold."""
     product = locked_product(product_id)
-    _require_status(product, ("approved",), "revise", "only approved products can be revised")
+    _require_status(product, ("approved",), "revise", Msg("catalog.only_approved_revised"))
     _set_status(product, "draft")
     session.flush()
     emit("product.revised", product_payload(product), entity_type="product", entity_id=product.id)
@@ -187,7 +187,7 @@ def discontinue_product(product_id: uuid.UUID | str, reason: str | None = None) 
         product,
         ("approved", "draft", "rejected"),
         "discontinue",
-        "withdraw a submitted product first" if product.status == "submitted" else "",
+        Msg("catalog.withdraw_first") if product.status == "submitted" else "",
     )
     errors = f.Errors()
     reason = f.text(errors, "reason", reason, max_len=2000)

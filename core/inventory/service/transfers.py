@@ -383,9 +383,9 @@ def ship(
     _require(t, "ship", "allocated")
     errors: dict[str, list[str]] = {}
     if not (carrier or "").strip():
-        errors["carrier"] = ["is required"]
+        errors["carrier"] = [Msg("required")]
     if not (tracking_number or "").strip():
-        errors["tracking_number"] = ["is required"]
+        errors["tracking_number"] = [Msg("required")]
     freight, duty_ = _money(freight_cost, "freight_cost"), _money(duty, "duty")
     if freight and duty_ and freight.currency != duty_.currency:
         errors["duty"] = [f"give freight and duty in one currency ({freight.currency})"]

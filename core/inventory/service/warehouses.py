@@ -65,9 +65,9 @@ def get_warehouse(warehouse_id: uuid.UUID | str) -> Warehouse:
 def _validate(wh: Warehouse) -> None:
     errors: dict[str, list[str]] = {}
     if not (wh.code or "").strip():
-        errors["code"] = ["is required"]
+        errors["code"] = [Msg("required")]
     if not (wh.name or "").strip():
-        errors["name"] = ["is required"]
+        errors["name"] = [Msg("required")]
     if wh.type not in WAREHOUSE_TYPES:
         errors["type"] = [Msg("one_of", choices=", ".join(WAREHOUSE_TYPES))]
     if wh.country not in COUNTRIES:
@@ -147,7 +147,7 @@ def get_location(location_id: uuid.UUID) -> Location:
 
 def _check_location_code(loc: Location) -> None:
     if not (loc.code or "").strip():
-        raise ValidationError.field("code", "is required")
+        raise ValidationError.field("code", Msg("required"))
     clash = session.execute(
         select(Location.id).where(
             Location.warehouse_id == loc.warehouse_id, Location.code == loc.code, Location.id != loc.id

@@ -99,7 +99,7 @@ def cancel_lines(
         current = open_hold(order) if order.status == "on_hold" else None
         if current is not None:
             current.released_at = utcnow()
-            current.release_note = "order cancelled"
+            current.release_note = Msg("orders.hold_released_cancelled")
         order.cancelled_at = utcnow()
         order.cancel_reason = reason
         order.stock_reserved = False
@@ -139,7 +139,7 @@ def _line_quantities(
     for i, item in enumerate(items or []):
         line = lines.get(str(item.get("line_id")))
         if line is None:
-            errors.add(f"lines.{i}.line_id", "is not a line of this order")
+            errors.add(f"lines.{i}.line_id", Msg("orders.not_line_of_order"))
             continue
         qty = f.integer(errors, f"lines.{i}.quantity", item.get("quantity"), minimum=1, required=True)
         if qty:
@@ -217,7 +217,7 @@ def _refund_before_shipment(
 ) -> OrderRefund:
     errors = f.Errors()
     if type_ not in (None, "", "cancellation"):
-        errors.add("type", "before shipment a refund cancels the lines it pays back (type cancellation)")
+        errors.add("type", Msg("orders.refund_type_cancellation"))
     value = _amount(errors, amount, order)
     if items:
         quantities = _line_quantities(errors, order, items, lambda ln: ln.open_quantity, "left to ship")
@@ -225,10 +225,12 @@ def _refund_before_shipment(
         quantities = {ln.id: ln.open_quantity for ln in order.lines if ln.open_quantity > 0}
     else:
         quantities = {}
-        errors.add("lines", "before shipment a refund cancels lines: name the lines it pays back")
+        errors.add("lines", Msg("orders.refund_names_lines"))
     errors.raise_if_any()
     if not quantities:
-        raise Conflict(Msg("orders.order_has_nothing_left", number=order.number), {"lines": ["nothing left to cancel"]})
+        raise Conflict(
+            Msg("orders.order_has_nothing_left", number=order.number), {"lines": [Msg("orders.nothing_left_to_cancel")]}
+        )
     values = cancel_lines(order, quantities, Msg("order.refund_reason", reason=reason), source="refund")
     worth = sum(values.values(), Decimal(0))
     if value is not None and value > worth:
@@ -278,15 +280,15 @@ def _refund_after_shipment(
     if kind == "return":
         rma = _find_return(order, return_id)
         if rma is None:
-            errors.add("return_id", "give the id of this order's return (RMA)")
+            errors.add("return_id", Msg("orders.return_id"))
         elif not items:
             items = [{"line_id": x["line_id"], "quantity": x["quantity"]} for x in rma.lines]
     evidence = [str(e).strip() for e in (evidence or []) if str(e).strip()]
     if kind == "refund_without_return":
         if not items:
-            errors.add("lines", "name the lines the buyer keeps or destroys")
+            errors.add("lines", Msg("orders.kept_lines"))
         if not evidence:
-            errors.add("evidence", "attach evidence that the goods were destroyed (photo links, notes)")
+            errors.add("evidence", Msg("orders.destroyed_evidence"))
     quantities = (
         _line_quantities(
             errors, order, items, lambda ln: ln.quantity_shipped - ln.quantity_refunded, "shipped and not yet refunded"
@@ -295,7 +297,7 @@ def _refund_after_shipment(
         else {}
     )
     if not items and value is None:
-        errors.add("amount", "give an amount, or the lines to refund")
+        errors.add("amount", Msg("orders.amount_or_lines"))
     errors.raise_if_any()
     lines = {ln.id: ln for ln in order.lines}
     remaining = {
@@ -465,10 +467,10 @@ def create_return(
     carrier = f.text(errors, "carrier", carrier, max_len=64)
     tracking_number = f.text(errors, "tracking_number", tracking_number, max_len=100)
     if not lines:
-        errors.add("lines", "name the lines and units coming back")
+        errors.add("lines", Msg("orders.name_return_lines"))
     errors.raise_if_any()
     order = lock_order(order_id)
-    require_status(order, AFTER_SHIPMENT, "authorise a return of", "it has not shipped")
+    require_status(order, AFTER_SHIPMENT, "authorise a return of", Msg("orders.not_shipped"))
     pending: dict[str, int] = {}
     for rma in session.execute(
         select(OrderReturn).where(OrderReturn.order_id == order.id, OrderReturn.status == "requested")
@@ -554,7 +556,7 @@ def receive_return(
     for i, item in enumerate(inspection or []):
         line_id = str(item.get("line_id"))
         if line_id not in wanted:
-            errors.add(f"inspection.{i}.line_id", "is not a line of this return")
+            errors.add(f"inspection.{i}.line_id", Msg("orders.not_line_of_return"))
             continue
         restock = f.integer(errors, f"inspection.{i}.restock", item.get("restock", 0), minimum=0) or 0
         damaged = f.integer(errors, f"inspection.{i}.damaged", item.get("damaged", 0), minimum=0) or 0
@@ -571,7 +573,7 @@ def receive_return(
             errors.add("inspection", Msg("orders.inspect_every_returned_line", line_id=line_id))
     wh = _warehouse(errors, warehouse_id) if warehouse_id else (rma.warehouse_id or order.warehouse_id)
     if wh is None and "warehouse_id" not in errors.errors:
-        errors.add("warehouse_id", "say which warehouse received the return")
+        errors.add("warehouse_id", Msg("orders.return_warehouse"))
     errors.raise_if_any()
     lines = {str(ln.id): ln for ln in order.lines}
     doc = Doc("order_return", rma.id, rma.number)

@@ -148,9 +148,9 @@ def open_hold(order: Order) -> OrderHold | None:
 def require_status(order: Order, allowed: Iterable[str], action: str, hint: str = "") -> None:
     if order.status not in tuple(allowed):
         if not hint and order.status == "split":
-            hint = "act on its child orders"
+            hint = Msg("orders.child_orders")
         elif not hint and order.status == "merged":
-            hint = "it was merged into another order"
+            hint = Msg("orders.merged_away")
         raise InvalidTransition(Msg("entity.order", ref=order.number), order.status, action, hint)
 
 

@@ -49,7 +49,7 @@ def run(action: str, order_ids: Sequence[Any], params: dict[str, Any] | None = N
         errors.add("order_ids", Msg("orders.at_most_orders_at", max_orders=MAX_ORDERS))
     params = dict(params or {})
     if action in ("hold", "cancel") and not str(params.get("reason") or "").strip():
-        errors.add("reason", "is required")
+        errors.add("reason", Msg("required"))
     errors.raise_if_any()
     func = _actions()[action]
     numbers = dict(session.execute(select(Order.id, Order.number).where(Order.id.in_(ids))).all())

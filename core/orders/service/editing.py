@@ -31,7 +31,7 @@ MAX_TAGS = 20
 
 def clean_tags(errors: f.Errors, value: Any) -> list[str]:
     if not isinstance(value, list):
-        errors.add("tags", "must be a list of words")
+        errors.add("tags", Msg("orders.tags_list"))
         return []
     tags = []
     for i, tag in enumerate(value):
@@ -65,7 +65,7 @@ def update_order(
                     if key == "country":
                         value = f.country(errors, "shipping_address.country", shipping_address[key])
                         if not value and "shipping_address.country" not in errors.errors:
-                            errors.add("shipping_address.country", "is required")
+                            errors.add("shipping_address.country", Msg("required"))
                     else:
                         value = f.text(errors, f"shipping_address.{key}", shipping_address[key], max_len=size)
                     changes[f"ship_{key}"] = value or ""

@@ -37,9 +37,7 @@ DOCUMENTS = ("label", "pick_list", "packing_slip")
 
 def _merchant_only(order: Order, action: str) -> None:
     if order.fulfilment == "platform":
-        raise InvalidTransition(
-            f"order {order.number}", order.status, action, "it is platform-fulfilled: the platform ships it"
-        )
+        raise InvalidTransition(f"order {order.number}", order.status, action, Msg("orders.platform_ships_it"))
 
 
 def mark_printed(order_id: uuid.UUID, document: str = "label") -> Order:
@@ -52,7 +50,7 @@ def mark_printed(order_id: uuid.UUID, document: str = "label") -> Order:
         order,
         ("allocated", "awaiting_shipment"),
         "print documents for",
-        "allocate it first" if order.status == "approved" else "",
+        Msg("orders.allocate_first") if order.status == "approved" else "",
     )
     _merchant_only(order, "print documents for")
     if order.status == "allocated":
@@ -91,11 +89,14 @@ def ship(
         for name, value in (("length_cm", length_cm), ("width_cm", width_cm), ("height_cm", height_cm))
     }
     if shipped_at is not None and (not isinstance(shipped_at, datetime) or shipped_at.tzinfo is None):
-        errors.add("shipped_at", "must be a timezone-aware date and time")
+        errors.add("shipped_at", Msg("orders.aware_date_time"))
     errors.raise_if_any()
     order = lock_order(order_id)
     require_status(
-        order, ("allocated", "awaiting_shipment"), "ship", "allocate it first" if order.status == "approved" else ""
+        order,
+        ("allocated", "awaiting_shipment"),
+        "ship",
+        Msg("orders.allocate_first") if order.status == "approved" else "",
     )
     _merchant_only(order, "ship")
     posting = inventory.ship(stock_doc(order), key=stock_key(order, "ship"))
@@ -229,7 +230,7 @@ def ship_by_platform(order: Order, shipped_at: datetime | None = None) -> None:
     if order.status == "on_hold":
         current = open_hold(order)
         if current is not None:
-            holds.close(order, current, "the platform shipped the order")
+            holds.close(order, current, Msg("orders.hold_closed_platform_shipped"))
     posting = None
     if order.stock_reserved:
         posting = inventory.ship(stock_doc(order), key=stock_key(order, "platform-ship"))

@@ -33,7 +33,9 @@ def hold(
             record(order, "held", reason, hold_type=type, source=source, problems=problems)
             emit("order.held", order, OrderHeld, hold=_hold_json(type, source, reason, problems))
             return current
-        raise InvalidTransition(Msg("entity.order", ref=order.number), order.status, "hold", "release it first")
+        raise InvalidTransition(
+            Msg("entity.order", ref=order.number), order.status, "hold", Msg("orders.release_first")
+        )
     require_status(order, HOLDABLE, "hold")
     row = OrderHold(
         order_id=order.id,
@@ -97,7 +99,7 @@ def release(order_id: uuid.UUID, *, note: str = "") -> Order:
         problems = skus.apply_resolutions(order, resolutions, [ln for ln in order.lines if ln.live_quantity])
         if problems:
             raise Conflict(
-                "cannot release: " + "; ".join(p["message"] for p in problems),
+                Msg("orders.cannot_release", problems=[p["message"] for p in problems]),
                 {"lines": [p["message"] for p in problems]},
             )
     close(order, current, note or Msg("order.released_from", hold_type=current.type))

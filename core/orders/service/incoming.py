@@ -63,7 +63,7 @@ def _amount(errors: f.Errors, name: str, value: Any, currency: str | None, *, ne
         return Decimal(0)
     number = Decimal(value)
     if not number.is_finite() or (number < 0 and not negative):
-        errors.add(name, "must be a finite amount of zero or more")
+        errors.add(name, Msg("orders.finite_amount"))
         return Decimal(0)
     return round_money(number, currency) if currency else number
 
@@ -101,9 +101,9 @@ def normalise(order: ChannelOrder) -> Incoming:
         raise ValidationError.field("order", "give a core.ports.ChannelOrder")
     external_id = _clip(order.external_order_id, 101)
     if not external_id:
-        errors.add("external_order_id", "is required")
+        errors.add("external_order_id", Msg("required"))
     elif len(external_id) > 100:
-        errors.add("external_order_id", "use at most 100 characters")
+        errors.add("external_order_id", Msg("too_long", max_len=100))
     if order.status not in ORDER_STATUSES:
         errors.add("status", Msg("one_of", choices=", ".join(ORDER_STATUSES)))
     currency = (order.currency or "").upper()
@@ -113,12 +113,11 @@ def normalise(order: ChannelOrder) -> Incoming:
     purchased_at = _aware(errors, "purchased_at", order.purchased_at)
     _aware(errors, "updated_at", order.updated_at)
     if order.fulfilment not in ("merchant", "platform"):
-        errors.add("fulfilment", "use merchant or platform")
+        errors.add("fulfilment", Msg("orders.fulfilment_kind"))
     if not order.lines and order.status not in GONE:
         errors.add(
             "lines",
-            Msg("lines_required")
-            + (" (lines_complete is false: fetch the lines first)" if not order.lines_complete else ""),
+            Msg("orders.lines_not_complete") if not order.lines_complete else Msg("lines_required"),
         )
     lines = []
     seen: set[str] = set()
@@ -130,12 +129,12 @@ def normalise(order: ChannelOrder) -> Incoming:
         if isinstance(ln.quantity, bool) or not isinstance(ln.quantity, int) or ln.quantity <= 0:
             errors.add(f"{path}.quantity", Msg("positive_whole_number"))
         if not (ln.seller_sku or "").strip():
-            errors.add(f"{path}.seller_sku", "is required")
+            errors.add(f"{path}.seller_sku", Msg("required"))
         line_id = _clip(ln.external_line_id, 101) or str(i + 1)
         if len(line_id) > 100:
-            errors.add(f"{path}.external_line_id", "use at most 100 characters")
+            errors.add(f"{path}.external_line_id", Msg("too_long", max_len=100))
         if line_id in seen:
-            errors.add(f"{path}.external_line_id", "appears twice in the order")
+            errors.add(f"{path}.external_line_id", Msg("orders.line_twice"))
         seen.add(line_id)
         unit_price = _amount(errors, f"{path}.unit_price", ln.unit_price, None)
         amount = ln.line_total if ln.line_total is not None else unit_price * (ln.quantity or 0)

@@ -289,7 +289,7 @@ def create_order(data: dict[str, Any]) -> Order:
     address = data.get("shipping_address") or {}
     country = f.country(errors, "shipping_address.country", address.get("country"))
     if not country:
-        errors.add("shipping_address.country", "is required")
+        errors.add("shipping_address.country", Msg("required"))
     if (
         external_id
         and session.execute(
@@ -353,11 +353,11 @@ def _manual_sku_code(errors: f.Errors, path: str, item: dict[str, Any]) -> str |
         facts = catalog.sku_facts([ident]).get(ident)
         code = facts.code if facts is not None else None
         if code is None:
-            errors.add(f"{path}.sku_id", "no such SKU (or it has no code yet: approve its product first)")
+            errors.add(f"{path}.sku_id", Msg("orders.no_such_sku_or_code"))
         return code
     code = f.text(errors, f"{path}.sku", item.get("sku"), max_len=64)
     if not code:
-        errors.add(f"{path}.sku", "give the SKU code (sku) or its id (sku_id)")
+        errors.add(f"{path}.sku", Msg("orders.sku_or_sku_id"))
     elif not catalog.sku_ids_by_code([code]):
         errors.add(f"{path}.sku", Msg("orders.no_sku_has_code", code=code))
     return code or None

@@ -48,7 +48,7 @@ def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
     errors = f.Errors()
     out: dict[str, Any] = {}
     for key in sorted(set(raw) - set(FILTERS)):
-        errors.add(key, "unknown filter")
+        errors.add(key, Msg("orders.unknown_filter"))
     statuses = raw.get("status")
     if statuses:
         values = statuses if isinstance(statuses, list) else [s for s in str(statuses).split(",") if s]
@@ -79,7 +79,7 @@ def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
         try:
             out["order_ids"] = [uuid.UUID(str(i).strip()) for i in ids if str(i).strip()]
         except ValueError:
-            errors.add("order_ids", "give order ids, comma-separated")
+            errors.add("order_ids", Msg("orders.order_ids_csv"))
     errors.raise_if_any()
     return {k: v for k, v in out.items() if v not in (None, "", [])}
 
@@ -295,7 +295,7 @@ def create_view(*, owner: str, name: str, filters: dict[str, Any], shared: bool 
     name = f.text(errors, "name", name, max_len=100, required=True)
     errors.raise_if_any()
     if not isinstance(filters, dict):
-        raise ValidationError.field("filters", "must be an object of list filters")
+        raise ValidationError.field("filters", Msg("orders.view_filters"))
     try:
         clean = clean_filters(filters)
     except ValidationError as exc:

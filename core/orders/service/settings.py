@@ -197,7 +197,7 @@ def _clean_rules(errors: f.Errors, name: str, value: Any) -> list[dict[str, Any]
             errors.add(path, Msg("not_object"))
             continue
         for key in sorted(set(rule) - known):
-            errors.add(f"{path}.{key}", "unknown condition")
+            errors.add(f"{path}.{key}", Msg("orders.unknown_condition"))
         clean: dict[str, Any] = {
             "name": f.text(errors, f"{path}.name", rule.get("name"), max_len=100, required=True),
             "action": f.choice(errors, f"{path}.action", rule.get("action"), REVIEW_ACTIONS, required=True),
@@ -230,7 +230,7 @@ def _clean_rules(errors: f.Errors, name: str, value: Any) -> list[dict[str, Any]
         if rule.get("tags"):
             clean["tags"] = [str(t).strip() for t in _list(errors, f"{path}.tags", rule["tags"]) if str(t).strip()]
         if len(clean) == 2 and clean.get("action") == "approve":
-            errors.add(path, "an approval rule needs at least one condition (or it approves every order)")
+            errors.add(path, Msg("orders.rule_needs_condition"))
         out.append(clean)
     return out
 
@@ -289,7 +289,7 @@ def _destination(errors: f.Errors, name: str, value: Any) -> str | None:
     if text == "*" or text.upper() in REGIONS:
         return text.upper()
     if not text:
-        errors.add(name, "is required: a country code, a region (" + ", ".join(REGIONS) + ") or *")
+        errors.add(name, Msg("orders.destination_required", regions=", ".join(REGIONS)))
         return None
     return f.country(errors, name, text)
 

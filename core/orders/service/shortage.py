@@ -58,16 +58,14 @@ def shortfall(order_id: Any, warehouse_id: Any) -> list[Missing]:
 def _warehouse(warehouse_id: Any, field: str) -> inventory.WarehouseFacts:
     found = inventory.warehouse(warehouse_id) if warehouse_id else None
     if found is None:
-        raise ValidationError.field(field, "choose a warehouse")
+        raise ValidationError.field(field, Msg("orders.choose_warehouse"))
     return found
 
 
 def _missing_or_refuse(order_id: Any, warehouse_id: Any) -> list[Missing]:
     missing = shortfall(order_id, warehouse_id)
     if not missing:
-        raise Conflict(
-            "nothing is missing: the warehouse has every unit the order needs", {"warehouse_id": ["covered"]}
-        )
+        raise Conflict(Msg("orders.nothing_missing"), {"warehouse_id": ["covered"]})
     return missing
 
 
@@ -82,7 +80,7 @@ def request_stock(order_id: Any, *, warehouse_id: Any, needed_by: date | str | N
     if open_ones:
         raise Conflict(
             Msg("orders.stocking_requests_for_order", number=order.number, items=", ".join(open_ones)),
-            {"order_id": ["already requested"]},
+            {"order_id": [Msg("orders.already_requested")]},
         )
     made = [
         purchasing.create_request(
@@ -111,13 +109,13 @@ def transfer_stock(order_id: Any, *, source_warehouse_id: Any, warehouse_id: Any
     order = get_order(order_id)
     source = _warehouse(source_warehouse_id, "source_warehouse_id")
     if str(source.id) == str(warehouse_id):
-        raise ValidationError.field("source_warehouse_id", "choose another warehouse than the one short of stock")
+        raise ValidationError.field("source_warehouse_id", Msg("orders.choose_other_warehouse"))
     missing = _missing_or_refuse(order.id, warehouse_id)
     open_ones = inventory_transfers().open_transfers_noting(order.number)
     if open_ones:
         raise Conflict(
             Msg("orders.transfer_for_order_already", number=order.number, items=", ".join(open_ones)),
-            {"order_id": ["already transferred"]},
+            {"order_id": [Msg("orders.already_transferred")]},
         )
     transfer = inventory_transfers().create_transfer(
         source_warehouse_id=source.id,

@@ -121,7 +121,9 @@ def split_order(order: Order, parts: Sequence[dict[uuid.UUID, int]], *, reason: 
     ship must be in exactly one part."""
     require_status(order, SPLITTABLE, "split")
     if order.fulfilment == "platform":
-        raise InvalidTransition(Msg("entity.order", ref=order.number), order.status, "split", "the platform ships it")
+        raise InvalidTransition(
+            Msg("entity.order", ref=order.number), order.status, "split", Msg("orders.platform_ships")
+        )
     lines = {ln.id: ln for ln in order.lines if ln.open_quantity > 0}
     for line_id, line in lines.items():
         given = sum(part.get(line_id, 0) for part in parts)
@@ -137,7 +139,7 @@ def split_order(order: Order, parts: Sequence[dict[uuid.UUID, int]], *, reason: 
                 ),
             )
     if len(parts) < 2 or any(not any(q > 0 for q in part.values()) for part in parts):
-        raise ValidationError.field("parts", "a split needs at least two non-empty parts")
+        raise ValidationError.field("parts", Msg("orders.split_two_parts"))
     held_in = order.warehouse_id if order.stock_reserved else None
     if order.stock_reserved:
         inventory.release(stock_doc(order), key=stock_key(order, "release-for-split"))
@@ -202,7 +204,7 @@ def split(order_id: uuid.UUID, parts: Sequence[Sequence[dict[str, Any]]], reason
     taken: dict[uuid.UUID, int] = {}
     clean: list[dict[uuid.UUID, int]] = []
     if not parts:
-        errors.add("parts", "give at least one part: [[{line_id, quantity}], ...]")
+        errors.add("parts", Msg("orders.split_parts_shape"))
     for i, part in enumerate(parts or []):
         chosen: dict[uuid.UUID, int] = {}
         for j, item in enumerate(part or []):
@@ -210,7 +212,7 @@ def split(order_id: uuid.UUID, parts: Sequence[Sequence[dict[str, Any]]], reason
             line = lines.get(str(item.get("line_id")))
             qty = f.integer(errors, f"{path}.quantity", item.get("quantity"), minimum=1, required=True)
             if line is None:
-                errors.add(f"{path}.line_id", "is not a line of this order with units to ship")
+                errors.add(f"{path}.line_id", Msg("orders.not_line_to_ship"))
                 continue
             if qty:
                 chosen[line.id] = chosen.get(line.id, 0) + qty
@@ -221,7 +223,7 @@ def split(order_id: uuid.UUID, parts: Sequence[Sequence[dict[str, Any]]], reason
                         Msg("orders.line_has_only_units_2", position=line.position, open_quantity=line.open_quantity),
                     )
         if not chosen and not errors:
-            errors.add(f"parts.{i}", "is empty")
+            errors.add(f"parts.{i}", Msg("orders.part_empty"))
         clean.append(chosen)
     errors.raise_if_any()
     rest = {
@@ -232,8 +234,8 @@ def split(order_id: uuid.UUID, parts: Sequence[Sequence[dict[str, Any]]], reason
     if rest:
         clean.append(rest)
     if len(clean) < 2:
-        raise ValidationError.field("parts", "leave some units for a second order, or give a second part")
-    return split_order(order, clean, reason=reason.strip() or "split by staff", kind="manual")
+        raise ValidationError.field("parts", Msg("orders.split_leave_units"))
+    return split_order(order, clean, reason=reason.strip() or Msg("orders.split_by_staff"), kind="manual")
 
 
 def apply_rules(order: Order) -> list[Order]:
@@ -254,7 +256,9 @@ def apply_rules(order: Order) -> list[Order]:
         try:
             max_value = amount * order_rate(order, currency, order.currency)
         except RateNotFound as missing:
-            notes.append(f"the value limit of {amount} {currency} was not applied: {missing}")
+            notes.append(
+                Msg("orders.value_limit_not_applied", amount=amount, currency=currency, detail=missing.message)
+            )
     # Package limits are shipping's: those of the services the tenant ships with, tightened by
     # the tenant's own (docs/decisions/0013-shipping-owns-parcels.md).
     limits = planner().limits(order.ship_country, settings.package_limits, max_value)
@@ -282,10 +286,12 @@ def apply_rules(order: Order) -> list[Order]:
         return [order]
     why = []
     if len({i.group for i in items}) > 1:
-        why.append("kept apart: " + ", ".join(sorted({i.group for i in items if i.group})))
+        why.append(Msg("orders.kept_apart", groups=", ".join(sorted({i.group for i in items if i.group}))))
     if limits.any:
-        why.append(f"parcel limits: {limits.source}" if limits.source else "parcel limits")
-    return split_order(order, parcels, reason="split rules (" + "; ".join(why) + ")", kind="rules")
+        why.append(
+            Msg("orders.parcel_limits_from", source=limits.source) if limits.source else Msg("orders.parcel_limits")
+        )
+    return split_order(order, parcels, reason=Msg("orders.split_rules", why=why), kind="rules")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,15 +324,15 @@ def merge(order_ids: Sequence[uuid.UUID | str], note: str = "") -> Order:
     approved one on)."""
     ids = list(dict.fromkeys(str(i) for i in order_ids))
     if len(ids) < 2:
-        raise ValidationError.field("order_ids", "give at least two orders to merge")
+        raise ValidationError.field("order_ids", Msg("orders.merge_two"))
     sources = lock_orders(ids)
     first = sources[0]
     for o in sources:
-        require_status(o, MERGEABLE, "merge", "only orders waiting for review or approved can be merged")
+        require_status(o, MERGEABLE, "merge", Msg("orders.merge_only_open"))
         if o.fulfilment != "merchant":
             raise Conflict(
                 Msg("orders.order_fulfilled_by_platform", number=o.number),
-                {"order_ids": [f"{o.number} is platform-fulfilled"]},
+                {"order_ids": [Msg("orders.is_platform_fulfilled", number=o.number)]},
             )
         for what, same in (
             ("connection", o.connection_id == first.connection_id and o.channel == first.channel),
@@ -337,7 +343,7 @@ def merge(order_ids: Sequence[uuid.UUID | str], note: str = "") -> Order:
             if not same:
                 raise Conflict(
                     Msg("orders.orders_and_have_different", number=first.number, number_2=o.number, what=what),
-                    {"order_ids": [f"different {what}"]},
+                    {"order_ids": [Msg("orders.different", what=what)]},
                 )
     status = "approved" if all(o.status == "approved" for o in sources) else "pending_review"
     from core.numbering import next_values_apart

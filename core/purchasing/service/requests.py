@@ -71,7 +71,7 @@ def checked(errors: f.Errors, field: str, check: Any, value: Any, *, required: b
     `errors`, so one response lists every field at fault."""
     if value in (None, ""):
         if required:
-            errors.add(field, "is required")
+            errors.add(field, Msg("required"))
         return None
     try:
         return check(value)
@@ -207,7 +207,7 @@ def create_request(
     qty = f.integer(errors, "quantity", quantity, minimum=1, maximum=100_000_000, required=True)
     when = f.a_date(errors, "needed_by", needed_by)
     if when is None and "needed_by" not in errors.errors:
-        errors.add("needed_by", "is required")
+        errors.add("needed_by", Msg("required"))
     elif when is not None and when < local_date():
         errors.add("needed_by", "is in the past")
     text = f.text(errors, "note", note, max_len=2000)
@@ -251,7 +251,7 @@ def update_request(request_id: Any, **changes: Any) -> StockingRequest:
     if "needed_by" in changes:
         when = f.a_date(errors, "needed_by", changes["needed_by"])
         if when is None and "needed_by" not in errors.errors:
-            errors.add("needed_by", "is required")
+            errors.add("needed_by", Msg("required"))
         elif when is not None:
             req.needed_by = when
     if "note" in changes:
