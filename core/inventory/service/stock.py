@@ -15,11 +15,11 @@ from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from core.db import session, utcnow, uuid7
 from core.errors import Conflict, ValidationError
-from core.inventory.models import Location, Reservation, StockBalance, StockMovement
+from core.inventory.models import Location, Reservation, StockBalance, StockMovement, StockOperation
 from core.inventory.service import skus
 from core.inventory.service.engine import (
     Entry,
@@ -344,17 +344,22 @@ HOLD = (
 def reserve_needs(entry_op: uuid.UUID, doc: Doc, needs: list[Need]) -> None:
     """Hold every need with one conditional UPDATE per balance row, in (sku, warehouse) order;
     raise InsufficientStock listing every short line, having held nothing (the savepoint)."""
+    totals = write_reservations(entry_op, doc, needs)
+    short = hold(totals)
+    if short:
+        raise shortage(needs, totals, short)
+
+
+def write_reservations(entry_op: uuid.UUID, doc: Doc, needs: list[Need]) -> dict[Pair, int]:
+    """The reservation rows of `needs` (written before any balance is locked); returns the
+    units to hold per balance row. Written past the unit of work: the ORM's flush and
+    statement handling were most of a reservation's client time. The tenant is stamped here
+    (row-level security checks it)."""
     totals: dict[Pair, int] = defaultdict(int)
     for need in needs:
         totals[need.pair] += need.quantity
-    # The rows first, so the balance rows stay locked only for the UPDATEs, the savepoint's
-    # release and the commit. A shortage rolls them back with the savepoint. Written and
-    # updated past the unit of work: the ORM's flush and statement handling were most of a
-    # reservation's client time. The tenant is stamped and filtered here (row-level security
-    # checks both).
     tenant_id, now = current_tenant_id(), utcnow()
-    connection = session.connection()
-    connection.execute(
+    session.connection().execute(
         insert(Reservation.__table__),
         [
             {
@@ -380,6 +385,13 @@ def reserve_needs(entry_op: uuid.UUID, doc: Doc, needs: list[Need]) -> None:
             for need in needs
         ],
     )
+    return totals
+
+
+def hold(totals: dict[Pair, int]) -> list[Pair]:
+    """One conditional UPDATE per balance row, in (sku, warehouse) order: `reserved` +q where
+    that many are available. Returns the rows found short (nothing held on them)."""
+    connection, tenant_id, now = session.connection(), current_tenant_id(), utcnow()
     short: list[Pair] = []
     for (sku_id, wh_id), qty in sorted(totals.items()):
         held = connection.execute(
@@ -388,35 +400,44 @@ def reserve_needs(entry_op: uuid.UUID, doc: Doc, needs: list[Need]) -> None:
         ).first()
         if held is None:
             short.append((sku_id, wh_id))
-    if short:
-        require_warehouses({wh for _, wh in short})  # an unknown warehouse is a 404, not a shortage
-        available = dict(
-            session.execute(
-                select(StockBalance.sku_id, StockBalance.on_hand - StockBalance.reserved).where(
-                    StockBalance.warehouse_id.in_({wh for _, wh in short}),
-                    StockBalance.sku_id.in_({s for s, _ in short}),
-                )
-            ).all()
-        )
-        shortages = []
-        for need in needs:
-            if need.pair in short:
-                shortages.append(
-                    Shortage(
-                        need.line.ref,
-                        need.sku_id,
-                        need.line.warehouse_id,
-                        totals[need.pair],
-                        int(available.get(need.sku_id, 0)),
-                    )
-                )
-        raise InsufficientStock(shortages)
+    return short
 
 
-@stock_event
+def shortage(needs: list[Need], totals: dict[Pair, int], short: list[Pair]) -> InsufficientStock:
+    """The InsufficientStock naming each short line (an unknown warehouse is a NotFound)."""
+    require_warehouses({wh for _, wh in short})  # an unknown warehouse is a 404, not a shortage
+    available = dict(
+        session.execute(
+            select(StockBalance.sku_id, StockBalance.on_hand - StockBalance.reserved).where(
+                StockBalance.warehouse_id.in_({wh for _, wh in short}),
+                StockBalance.sku_id.in_({s for s, _ in short}),
+            )
+        ).all()
+    )
+    shortages = []
+    for need in needs:
+        if need.pair in short:
+            shortages.append(
+                Shortage(
+                    need.line.ref,
+                    need.sku_id,
+                    need.line.warehouse_id,
+                    totals[need.pair],
+                    int(available.get(need.sku_id, 0)),
+                )
+            )
+    return InsufficientStock(shortages)
+
+
 def reserve(doc: Doc, lines: Sequence[Line], *, key: str) -> Posting:
     """Hold stock for every line of a document, or for none: `reserved` +q. Raises
-    InsufficientStock (409) naming each short line."""
+    InsufficientStock (409) naming each short line.
+
+    The claim of the key and the reservation rows are written in a savepoint; the balance rows
+    are held after it is released, so the hot rows stay locked for their UPDATEs and the
+    commit alone (the release was one round trip more under the lock). A shortage takes back
+    what this call wrote and held, so nothing of it stays, as a rolled-back savepoint would
+    leave it; a database error there aborts the caller's transaction."""
     lines = check_lines(lines)
     check_doc(doc)
     check_key(key)
@@ -432,14 +453,46 @@ def reserve(doc: Doc, lines: Sequence[Line], *, key: str) -> Posting:
             for ln in lines
         ),
     )
-    claimed = claim("reserve", doc, key, request(lines), op_id=op_id, result=posting, lines=lines)
-    if isinstance(claimed, Posting):
-        return claimed
-    needs = needs_of(lines)
-    touch({n.pair for n in needs}, op_id)
-    reserve_needs(op_id, doc, needs)
+    saved = savepoint_state()
+    try:
+        with session.begin_nested():
+            claimed = claim("reserve", doc, key, request(lines), op_id=op_id, result=posting, lines=lines)
+            if isinstance(claimed, Posting):
+                return claimed
+            needs = needs_of(lines)
+            totals = write_reservations(op_id, doc, needs)
+    except BaseException:
+        restore_state(saved)
+        raise
+    short = hold(totals)
+    if short:
+        error = shortage(needs, totals, short)
+        take_back(op_id, {pair: qty for pair, qty in totals.items() if pair not in short})
+        raise error
+    touch(totals, op_id)
     currency_frozen(currency)
     return posting
+
+
+def take_back(op_id: uuid.UUID, held: dict[Pair, int]) -> None:
+    """Undo a reservation found short after its savepoint: what it held, its rows, its claim
+    (the key stays free, as after a rolled-back savepoint)."""
+    connection, tenant_id, now = session.connection(), current_tenant_id(), utcnow()
+    for (sku_id, wh_id), qty in sorted(held.items()):
+        connection.execute(
+            update(_balances)
+            .where(
+                _balances.c.tenant_id == tenant_id,
+                _balances.c.sku_id == sku_id,
+                _balances.c.warehouse_id == wh_id,
+            )
+            .values(reserved=_balances.c.reserved - qty, updated_at=now)
+        )
+    reservations, operations = Reservation.__table__, StockOperation.__table__
+    connection.execute(
+        delete(reservations).where(reservations.c.tenant_id == tenant_id, reservations.c.operation_id == op_id)
+    )
+    connection.execute(delete(operations).where(operations.c.tenant_id == tenant_id, operations.c.id == op_id))
 
 
 def open_reservations(doc: Doc) -> list[Reservation]:

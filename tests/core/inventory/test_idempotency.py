@@ -96,6 +96,48 @@ def test_a_failed_event_leaves_nothing_and_its_key_stays_usable(tenant_a, sku_wh
         assert p.line("1").value == Decimal("6.00")
 
 
+def test_a_reservation_short_on_a_later_balance_gives_back_what_it_held(tenant_a):
+    """The balances are held after the savepoint of the claim and the rows: a shortage on the
+    second balance row (in lock order) takes back the first one's units, the rows and the
+    claim, while the caller's transaction goes on and commits."""
+    from sqlalchemy import func, select
+
+    from core.db import session
+    from core.events import OutboxEvent
+    from core.inventory.models import Reservation, StockOperation
+
+    wh = warehouse(tenant_a)
+    first, second = sorted([approved_sku(tenant_a), approved_sku(tenant_a)])
+    stock(tenant_a, first, wh, 10)
+    stock(tenant_a, second, wh, 2)
+    before_first, before_second = snapshot(tenant_a, first, wh), snapshot(tenant_a, second, wh)
+    so = Doc("sales_order", uuid.uuid4())
+    with tenant_a.scope():
+        events_before = session.execute(select(func.count()).select_from(OutboxEvent)).scalar_one()
+        with pytest.raises(inv.InsufficientStock) as exc:
+            inv.reserve(so, [Line("a", first, wh, 4), Line("b", second, wh, 3)], key="k-short")
+        assert [(s.ref, s.requested, s.available) for s in exc.value.shortages] == [("b", 3, 2)]
+        # The caller carries on in the same transaction: nothing of the failed call is in it.
+        held = inv.reserve(Doc("sales_order", uuid.uuid4()), [Line("1", first, wh, 1)], key=key())
+    assert snapshot(tenant_a, first, wh) == {**before_first, "reserved": 1, "available": 9}
+    assert snapshot(tenant_a, second, wh) == before_second
+    with tenant_a.scope():
+        assert session.execute(select(func.count()).where(Reservation.doc_id == so.id)).scalar_one() == 0
+        assert session.execute(select(func.count()).where(StockOperation.key == "k-short")).scalar_one() == 0
+        # One stock.changed, for the reservation that held: the failed one announced nothing.
+        changed = session.execute(
+            select(OutboxEvent).where(OutboxEvent.name == "stock.changed").order_by(OutboxEvent.seq.desc())
+        ).scalars()
+        latest = next(iter(changed))
+        assert latest.payload["operations"] == [str(held.operation_id)]
+        assert session.execute(select(func.count()).select_from(OutboxEvent)).scalar_one() == events_before + 1
+        assert verify().ok
+    stock(tenant_a, second, wh, 1)
+    with tenant_a.scope():  # the key was never used: the same request now holds
+        p = inv.reserve(so, [Line("a", first, wh, 4), Line("b", second, wh, 3)], key="k-short")
+    assert not p.replayed and snapshot(tenant_a, second, wh)["reserved"] == 3
+
+
 def test_invalid_lines_name_the_field(tenant_a, sku_wh):
     sku, wh = sku_wh
     with tenant_a.scope():
