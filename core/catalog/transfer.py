@@ -28,7 +28,7 @@ from core.catalog import service
 from core.catalog.models import Product, Sku
 from core.db import session
 from core.errors import ValidationError
-from core.messages import Msg
+from core.messages import Msg, detail
 
 PRODUCT_COLUMNS = [
     "spu_code",
@@ -115,7 +115,13 @@ class RowError:
     message: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "field": self.field, "message": self.message}
+        """The problem as the API gives it: a coded message's code and parameters beside the
+        English, as `message_code` and `message_params` are beside a refusal's message."""
+        out: dict[str, Any] = {"line": self.line, "field": self.field, "message": str(self.message)}
+        coded = detail(self.message)
+        if coded is not None:
+            out["message_code"], out["message_params"] = coded["code"], coded["params"]
+        return out
 
 
 @dataclass

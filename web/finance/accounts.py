@@ -17,7 +17,7 @@ from core.finance.charts import ROLES, role
 from core.finance.service import booking
 from core.finance.service.accounts import dimension_label, parent_accounts, used_accounts
 from web.auth import login_required
-from web.finance.messages import ACCOUNT_TYPES, PER, fail, failed, translate
+from web.finance.messages import ACCOUNT_TYPES, PER
 from web.finance.views import bp, download
 from web.forms import Form, action_failed
 from web.pagination import paginate
@@ -66,7 +66,7 @@ def accounts() -> Any:
                 }
             )
         except DomainError as exc:
-            fail(form, exc)
+            form.fail(exc)
             return _accounts_page(form, exc.status_code)
         flash(_("Account %(code)s added.", code=acc.code), "success")
         return redirect(url_for(".accounts_detail", account_id=acc.id))
@@ -112,9 +112,8 @@ def accounts_detail(account_id: uuid.UUID) -> Any:
                 return redirect(url_for(".accounts"))
         except DomainError as exc:
             if action == "rename":
-                return failed(form, exc, "finance/account.html", **context)
+                return form.failed(exc, "finance/account.html", **context)
             session.rollback()
-            exc.message = translate(exc.message)
             return action_failed(exc, url_for(".accounts_detail", account_id=acc.id))
         return redirect(url_for(".accounts_detail", account_id=acc.id))
     return render_template("finance/account.html", form=form, **context)
@@ -217,7 +216,7 @@ def rules_page() -> Any:
                 form.get("role"), account_id, rule=rule_key or "", dimension_value=form.get("dimension_value") or ""
             )
         except DomainError as exc:
-            fail(form, exc)
+            form.fail(exc)
             return _mapping_page(form, exc.status_code)
         flash(_("Mapping saved."), "success")
         return redirect(url_for(".rules_page") + "#mapping")

@@ -20,11 +20,13 @@ from core.finance.expenses import imports
 from core.finance.expenses import service as expenses
 from core.finance.expenses.service import DEFAULT_ROLE, KIND_LINKS, KINDS, LANDED_COMPONENTS, STATUSES
 from core.finance.rules.expenses import LINE_ROLES
+from core.messages import Msg
 from web.auth import can, login_required
-from web.finance.messages import EXPENSE_KIND_LABELS, EXPENSE_STATUS_LABELS, LINK_LABELS, fail, failed, translate
+from web.finance.messages import EXPENSE_KIND_LABELS, EXPENSE_STATUS_LABELS, LINK_LABELS
 from web.finance.payables import _day, _supplier_label, _suppliers, _today, _uuid
 from web.finance.views import bp
 from web.forms import Form
+from web.messages import translate
 from web.pagination import paginate
 
 FORM_LINES = 5  # blank line rows on a new expense
@@ -77,7 +79,7 @@ def expenses_import() -> Any:
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise ValidationError.field("file", "choose a CSV or XLSX file")
+            raise ValidationError.field("file", Msg("finance.choose_a_file"))
         result = imports.import_expenses(upload.stream.read(), upload.filename)
     except ImportRejected as exc:
         session.rollback()
@@ -154,7 +156,7 @@ def expenses_new() -> Any:
     except DomainError as exc:
         if exc.errors:
             exc.errors = {_row_field(k, rows): v for k, v in exc.errors.items()}
-        return failed(form, exc, "finance/expense_new.html", **context)
+        return form.failed(exc, "finance/expense_new.html", **context)
     flash(_("Expense %(number)s saved as a draft.", number=expense.number), "success")
     return redirect(url_for(".expense_detail", expense_id=expense.id))
 
@@ -181,7 +183,7 @@ def expense_detail(expense_id: uuid.UUID) -> Any:
         try:
             expense = expenses.approve(expense_id)
         except DomainError as exc:
-            fail(form, exc)  # rolled back: nothing of the approval stays
+            form.fail(exc)  # rolled back: nothing of the approval stays
             status = exc.status_code
             expense = expenses.get_expense(expense_id)
         else:

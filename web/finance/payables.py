@@ -18,7 +18,7 @@ from core.errors import DomainError, NotFound
 from core.finance import exports, service
 from core.finance.service import payables
 from web.auth import can, login_required
-from web.finance.messages import BANDS, BILL_KINDS, BILL_STATUSES, PAYMENT_KINDS, failed
+from web.finance.messages import BANDS, BILL_KINDS, BILL_STATUSES, PAYMENT_KINDS
 from web.finance.views import amount_in, bp, download, plain_decimal, source_url
 from web.forms import Form
 from web.pagination import paginate
@@ -192,7 +192,7 @@ def bills_new() -> Any:
         except DomainError as exc:
             if exc.errors:
                 exc.errors = {_row_field(k, rows): v for k, v in exc.errors.items()}
-            return failed(form, exc, "finance/bill_new.html", **context)
+            return form.failed(exc, "finance/bill_new.html", **context)
         flash(_("Bill %(number)s recorded.", number=bill.number), "success")
         return redirect(url_for(".bills_detail", bill_id=bill.id))
     return render_template("finance/bill_new.html", form=form, **context)
@@ -312,7 +312,7 @@ def payments_new() -> Any:
         except DomainError as exc:
             if exc.errors:
                 exc.errors = {_allocation_field(k, rows): v for k, v in exc.errors.items()}
-            return failed(form, exc, "finance/payment_new.html", **context)
+            return form.failed(exc, "finance/payment_new.html", **context)
         flash(_("Payment %(number)s recorded.", number=payment.number), "success")
         return redirect(url_for(".payments_detail", payment_id=payment.id))
     return render_template("finance/payment_new.html", form=form, **context)
@@ -360,7 +360,7 @@ def payments_detail(payment_id: uuid.UUID) -> Any:
             if exc.errors:
                 exc.errors = {k.replace("allocations.0.", ""): v for k, v in exc.errors.items()}
             session.rollback()
-            return failed(form, exc, "finance/payment.html", **_payment_context(payables.get_payment(payment_id)))
+            return form.failed(exc, "finance/payment.html", **_payment_context(payables.get_payment(payment_id)))
         flash(_("Prepayment applied."), "success")
         return redirect(url_for(".payments_detail", payment_id=payment.id))
     return render_template("finance/payment.html", form=form, **_payment_context(payment))

@@ -23,9 +23,9 @@ from core.finance.settlements import service as settlements
 from core.finance.settlements.categories import CATEGORIES
 from core.finance.settlements.service import MATCH_STATUSES
 from web.auth import can, login_required
-from web.finance.messages import translate
 from web.finance.views import bp, download
 from web.jobs.views import live_job
+from web.messages import translate
 from web.pagination import paginate
 
 STATUS_LABELS = {

@@ -26,6 +26,7 @@ from core.db import session
 from core.errors import ValidationError
 from core.finance.expenses import service
 from core.finance.expenses.models import Expense
+from core.messages import Msg
 
 COLUMNS = (
     "kind",
@@ -66,12 +67,12 @@ def import_expenses(data: bytes, filename: str) -> ImportResult:
     problems: list[RowError] = []
     unknown = [c for c in header if c and c not in COLUMNS]
     for c in unknown:
-        problems.append(RowError(1, c, f"unknown column; use {', '.join(COLUMNS)}"))
+        problems.append(RowError(1, c, Msg("finance.unknown_column", columns=", ".join(COLUMNS))))
     for c in REQUIRED:
         if c not in header:
-            problems.append(RowError(1, c, "missing column"))
+            problems.append(RowError(1, c, Msg("finance.missing_column")))
     if "vendor" not in header and "supplier" not in header:
-        problems.append(RowError(1, "vendor", "missing column: give vendor or supplier"))
+        problems.append(RowError(1, "vendor", Msg("finance.missing_vendor_column")))
     if problems:
         raise ImportRejected(problems)
     groups = _group(header, rows, problems)
@@ -85,7 +86,7 @@ def import_expenses(data: bytes, filename: str) -> ImportResult:
         except ValidationError as exc:
             for path, messages in exc.errors.items():
                 line, column = _locate(path, group)
-                problems.extend(RowError(line, column, str(m)) for m in messages)
+                problems.extend(RowError(line, column, m) for m in messages)
             continue
         payloads.append((group, {**payload, "_vendor": checked["vendor"]}))
     if problems:
@@ -119,7 +120,7 @@ def _group(header: list[str], rows: list[tuple[int, list[Any]]], problems: list[
             first = group.rows[0]
             for c in HEAD:
                 if _text(row.get(c)) and _text(row.get(c)) != _text(first.get(c)):
-                    problems.append(RowError(line, c, f"differs from line {group.lines[0]} of the same document"))
+                    problems.append(RowError(line, c, Msg("finance.differs_from_line", line=group.lines[0])))
         group.lines.append(line)
         group.rows.append(row)
     return list(groups.values())
@@ -132,7 +133,7 @@ def _payload(group: Group, problems: list[RowError]) -> dict[str, Any] | None:
     if code:
         supplier_id = _supplier_id(code)
         if supplier_id is None:
-            problems.append(RowError(group.lines[0], "supplier", f"no supplier with the code {code}"))
+            problems.append(RowError(group.lines[0], "supplier", Msg("finance.no_supplier_with_code", code=code)))
             return None
     lines = []
     for row in group.rows:

@@ -123,7 +123,9 @@ def update(expense_id: uuid.UUID | str, data: dict[str, Any]) -> Expense:
     """Change a draft: what is given replaces what it had (lines as a whole)."""
     expense = _locked(expense_id)
     if expense.status != "draft":
-        raise InvalidTransition(f"expense {expense.number}", expense.status, "change", "approved expenses are fixed")
+        raise InvalidTransition(
+            Msg("finance.expense", ref=expense.number), expense.status, "change", Msg("finance.expense_fixed")
+        )
     merged = {
         "kind": expense.kind,
         "supplier_id": expense.supplier_id,
@@ -158,7 +160,12 @@ def approve(expense_id: uuid.UUID | str) -> Expense:
 
     expense = _locked(expense_id)
     if expense.status != "draft":
-        raise InvalidTransition(f"expense {expense.number}", expense.status, "approve", "it is approved already")
+        raise InvalidTransition(
+            Msg("finance.expense", ref=expense.number),
+            expense.status,
+            "approve",
+            Msg("finance.expense_approved_already"),
+        )
     require_separate_approver(expense.created_by_id, "expense document")
     if expense.kind == "carrier_invoice":
         errors = f.Errors()
@@ -191,7 +198,7 @@ def _unique(kind: str, vendor: str, reference: str, own: uuid.UUID | None) -> No
     if taken is not None and taken.id != own:
         raise Conflict(
             Msg("finance.invoice_already_recorded_as", vendor=vendor, reference=reference, number=taken.number),
-            {"reference": ["already recorded"]},
+            {"reference": [Msg("finance.already_recorded")]},
         )
 
 
@@ -211,10 +218,10 @@ def _read(data: dict[str, Any]) -> dict[str, Any]:
     supplier_id, vendor = _vendor(errors, data, kind)
     raw = data.get("lines") or []
     if not isinstance(raw, list) or not raw:
-        errors.add("lines", "give at least one line")
+        errors.add("lines", Msg("finance.give_a_line"))
         raw = []
     elif len(raw) > MAX_LINES:
-        errors.add("lines", f"at most {MAX_LINES} lines")
+        errors.add("lines", Msg("finance.at_most_lines", max_lines=MAX_LINES))
         raw = []
     errors.raise_if_any()
     lines = [_line(errors, i, kind, currency, item) for i, item in enumerate(raw)]
@@ -224,7 +231,7 @@ def _read(data: dict[str, Any]) -> dict[str, Any]:
             if link["type"] == "shipment":
                 where = f"lines.{i}.links.{j}"
                 if link["id"] in seen:
-                    errors.add(where, f"shipment {link['number']} is already on {seen[link['id']]}")
+                    errors.add(where, Msg("finance.shipment_already_on", number=link["number"], field=seen[link["id"]]))
                 seen.setdefault(link["id"], where)
     errors.raise_if_any()
     return {
@@ -250,42 +257,42 @@ def _vendor(errors: f.Errors, data: dict[str, Any], kind: str | None) -> tuple[u
         try:
             supplier = get_supplier(supplier_id)
         except (NotFound, ValueError):
-            errors.add("supplier_id", "no such supplier")
+            errors.add("supplier_id", Msg("finance.no_such_supplier"))
             return None, ""
         name = f"{supplier.code} {supplier.name}" if supplier.code else supplier.name
         return supplier.id, name[:200]
     if kind == "freight_bill":
-        errors.add("supplier_id", "a freight bill is from a forwarder: name the supplier")
+        errors.add("supplier_id", Msg("finance.freight_bill_supplier"))
         return None, ""
     vendor = f.text(errors, "vendor", data.get("vendor"), max_len=200)
     if not vendor and "vendor" not in errors.errors:
-        errors.add("vendor", "name the vendor, or give supplier_id")
+        errors.add("vendor", Msg("finance.name_the_vendor"))
     return None, vendor
 
 
 def _line(errors: f.Errors, i: int, kind: str, currency: str, item: Any) -> ExpenseLine | None:
     at = f"lines.{i}"
     if not isinstance(item, dict):
-        errors.add(at, "a line is an object")
+        errors.add(at, Msg("finance.line_object"))
         return None
     amount = f.decimal(errors, f"{at}.amount", item.get("amount"), places=4, minimum=Decimal("0.01"), required=True)
     if amount is not None and amount != round_money(amount, currency):
-        errors.add(f"{at}.amount", f"{currency} has fewer decimals")
+        errors.add(f"{at}.amount", Msg("finance.has_fewer_decimals", currency=currency))
     role = item.get("role") or DEFAULT_ROLE[kind]
     allowed = LANDED_COMPONENTS if kind == "freight_bill" else LINE_ROLES
     if not role:
-        errors.add(f"{at}.role", f"name the role to book to: {', '.join(allowed)}")
+        errors.add(f"{at}.role", Msg("finance.name_the_role", choices=", ".join(allowed)))
     elif role not in allowed:
-        errors.add(f"{at}.role", f"use one of {', '.join(allowed)}")
+        errors.add(f"{at}.role", Msg("one_of", choices=", ".join(allowed)))
     raw_links = item.get("links") or []
     if not isinstance(raw_links, list) or len(raw_links) > MAX_LINKS:
-        errors.add(f"{at}.links", f"a list of at most {MAX_LINKS} links")
+        errors.add(f"{at}.links", Msg("finance.at_most_links", max_links=MAX_LINKS))
         raw_links = []
     links = [_link(errors, f"{at}.links.{j}", kind, link) for j, link in enumerate(raw_links)]
     if kind == "freight_bill" and len(raw_links) != 1:
-        errors.add(f"{at}.links", "a freight bill's line is for one first leg: link it")
+        errors.add(f"{at}.links", Msg("finance.freight_bill_one_leg"))
     if kind == "ad_invoice" and not raw_links:
-        errors.add(f"{at}.links", "link the shop, SKU or order the advertising was for")
+        errors.add(f"{at}.links", Msg("finance.link_the_advertised"))
     good = [x for x in links if x is not None]
     label_cost = _label_cost(errors, at, good, currency) if kind == "carrier_invoice" and good else None
     if amount is None or role not in allowed or len(good) != len(links):
@@ -303,21 +310,21 @@ def _line(errors: f.Errors, i: int, kind: str, currency: str, item: Any) -> Expe
 def _link(errors: f.Errors, at: str, kind: str, item: Any) -> dict[str, Any] | None:
     """A link resolved to what it books with: its number and dimensions (and a shipment's label)."""
     if not isinstance(item, dict):
-        errors.add(at, "a link is an object: {type, id}")
+        errors.add(at, Msg("finance.link_object"))
         return None
     kind_links = KIND_LINKS[kind]
     typ = item.get("type")
     if typ not in LINK_TYPES or typ not in kind_links:
-        errors.add(f"{at}.type", f"use one of {', '.join(kind_links)}")
+        errors.add(f"{at}.type", Msg("one_of", choices=", ".join(kind_links)))
         return None
     weight = f.decimal(errors, f"{at}.weight", item.get("weight"), places=6) if item.get("weight") is not None else None
     if weight is not None and not weight:
-        errors.add(f"{at}.weight", "give a weight above 0, or none")
+        errors.add(f"{at}.weight", Msg("finance.weight_above_zero"))
     found = _resolve(typ, item)
     if found is None:
         named = [k for k in ("id", "tracking_number", "number") if item.get(k)]
         what = named[0] if named else "id"
-        errors.add(f"{at}.{what}", f"no such {typ.replace('_', ' ')}")
+        errors.add(f"{at}.{what}", Msg(f"finance.no_such_{typ}"))
         return None
     if "problem" in found:
         errors.add(at, found.pop("problem"))
@@ -430,7 +437,7 @@ def _shipment(key: uuid.UUID | None, tracking: str, base: dict[str, Any]) -> dic
         "warehouse_id": str(shipment.warehouse_id) if shipment.warehouse_id else None,
     }
     if label is None or label.voided_at is not None or label.cost is None:
-        return {**out, "problem": f"shipment {shipment.number} has no label bought to match"}
+        return {**out, "problem": Msg("finance.no_label_to_match", number=shipment.number)}
     return {**out, "weight": str(label.cost), "label_cost": str(label.cost), "label_currency": label.currency}
 
 
@@ -443,8 +450,12 @@ def _label_cost(errors: f.Errors, at: str, links: Sequence[dict[str, Any] | None
         if link.get("label_currency") != currency:
             errors.add(
                 f"{at}.links.{j}",
-                f"the label of {link['number']} was bought in {link.get('label_currency')}, "
-                f"the invoice is in {currency}",
+                Msg(
+                    "finance.label_currency_differs",
+                    number=link["number"],
+                    label_currency=link.get("label_currency") or "",
+                    currency=currency,
+                ),
             )
             return None
         total += Decimal(link["label_cost"])

@@ -74,7 +74,7 @@ def has_children(account_id: uuid.UUID) -> bool:
 def _check_code(errors: f.Errors, code: Any) -> str:
     code = f.text(errors, "code", code, max_len=32, required=True)
     if code and (not set(code) <= CODE_CHARS or code.startswith(".") or code.endswith(".") or ".." in code):
-        errors.add("code", "use digits, with dots between levels (1122.01)")
+        errors.add("code", Msg("finance.account_code_digits"))
     return code
 
 
@@ -98,11 +98,11 @@ def create_account(data: dict[str, Any]) -> Account:
     currency = _currency(errors, data.get("currency"))
     errors.raise_if_any()
     if account_by_code(code) is not None:
-        raise Conflict(Msg("finance.account_already_exists", code=code), {"code": ["is taken"]})
+        raise Conflict(Msg("finance.account_already_exists", code=code), {"code": [Msg("finance.code_taken")]})
     if parent is not None and not has_children(parent.id) and is_used(parent.id):
         raise Conflict(
             Msg("finance.account_already_has_postings", code=parent.code),
-            {"code": [f"{parent.code} has postings of its own"]},
+            {"code": [Msg("finance.parent_has_postings", code=parent.code)]},
         )
     acc = Account(
         id=uuid7(),
@@ -139,7 +139,7 @@ def update_account(account_id: uuid.UUID, data: dict[str, Any]) -> Account:
         acc.active = bool(data["active"])
     for key in ("currency", "monetary"):
         if key in data and is_used(acc.id):
-            errors.add(key, "cannot change once the account has postings")
+            errors.add(key, Msg("finance.fixed_once_posted"))
     if "currency" in data and not errors:
         acc.currency = _currency(errors, data["currency"])
     if "monetary" in data and not errors:
@@ -152,11 +152,17 @@ def update_account(account_id: uuid.UUID, data: dict[str, Any]) -> Account:
 def delete_account(account_id: uuid.UUID) -> None:
     acc = get_account(account_id)
     if is_used(acc.id):
-        raise Conflict(Msg("finance.account_has_postings_deactivate", code=acc.code), {"account": ["is used"]})
+        raise Conflict(
+            Msg("finance.account_has_postings_deactivate", code=acc.code), {"account": [Msg("finance.account_used")]}
+        )
     if has_children(acc.id):
-        raise Conflict(Msg("finance.account_has_sub_accounts_2", code=acc.code), {"account": ["has sub-accounts"]})
+        raise Conflict(
+            Msg("finance.account_has_sub_accounts_2", code=acc.code), {"account": [Msg("finance.has_sub_accounts")]}
+        )
     if session.execute(select(exists().where(AccountMapping.account_id == acc.id))).scalar():
-        raise Conflict(Msg("finance.account_mapped_rule", code=acc.code), {"account": ["is mapped"]})
+        raise Conflict(
+            Msg("finance.account_mapped_rule", code=acc.code), {"account": [Msg("finance.account_is_mapped")]}
+        )
     session.delete(acc)
     session.flush()
 
@@ -324,7 +330,7 @@ def check_postable(accounts: Iterable[uuid.UUID], currencies: dict[uuid.UUID, se
     for acc_id in ids:
         acc = rows.get(acc_id)
         if acc is None:
-            problems[str(acc_id)] = ["no such account"]
+            problems[str(acc_id)] = [Msg("finance.no_such_account")]
             continue
         msgs = []
         if not acc.active:

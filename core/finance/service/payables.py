@@ -150,7 +150,7 @@ def create_purchase_bill(data: dict[str, Any]) -> Bill:
     note = f.text(errors, "note", data.get("note"), max_len=2000)
     raw = data.get("lines") or []
     if not raw:
-        errors.add("lines", "bill at least one receipt line")
+        errors.add("lines", Msg("finance.bill_a_receipt_line"))
     errors.raise_if_any()
     receipts: dict[uuid.UUID, Any] = {}
     orders: dict[uuid.UUID, Any] = {}
@@ -161,7 +161,7 @@ def create_purchase_bill(data: dict[str, Any]) -> Bill:
         try:
             receipt = receipts.get(rid) or get_receipt(rid)
         except NotFound:
-            errors.add(f"lines.{i}.receipt_id", "no such receipt")
+            errors.add(f"lines.{i}.receipt_id", Msg("finance.no_such_receipt"))
             continue
         receipts[receipt.id] = receipt
         rl = next((x for x in receipt.lines if str(x.id) == str(rl_id)), None)
@@ -176,7 +176,7 @@ def create_purchase_bill(data: dict[str, Any]) -> Bill:
     suppliers = {o.supplier_id for o in orders.values()}
     currencies = {o.currency for o in orders.values()}
     if len(suppliers) > 1 or len(currencies) > 1:
-        raise ValidationError.field("lines", "a bill is from one supplier in one currency: its receipts are not")
+        raise ValidationError.field("lines", Msg("finance.bill_one_supplier"))
     supplier = _supplier(next(iter(suppliers)))
     currency = next(iter(currencies))
     _unique_reference(supplier.id, reference)
@@ -198,15 +198,30 @@ def create_purchase_bill(data: dict[str, Any]) -> Bill:
         if billed > allowed:
             errors.add(
                 f"lines.{i}.quantity",
-                f"{billed} billed in all, but receipt {receipt.number} received {rl.quantity}"
-                + (f" (tolerance {st.bill_quantity_tolerance}%)" if qty_tol else ""),
+                Msg(
+                    "finance.billed_more_than_received_tolerance",
+                    billed=billed,
+                    number=receipt.number,
+                    received=rl.quantity,
+                    tolerance=st.bill_quantity_tolerance,
+                )
+                if qty_tol
+                else Msg(
+                    "finance.billed_more_than_received", billed=billed, number=receipt.number, received=rl.quantity
+                ),
             )
         low, high = po_line.unit_price * (1 - price_tol), po_line.unit_price * (1 + price_tol)
         if not low <= price <= high:
             errors.add(
                 f"lines.{i}.unit_price",
-                f"{_plain(price)} differs from the order price {_plain(po_line.unit_price)}"
-                + (f" by more than {st.bill_price_tolerance}%" if price_tol else ""),
+                Msg(
+                    "finance.price_differs_tolerance",
+                    price=_plain(price),
+                    order_price=_plain(po_line.unit_price),
+                    tolerance=st.bill_price_tolerance,
+                )
+                if price_tol
+                else Msg("finance.price_differs", price=_plain(price), order_price=_plain(po_line.unit_price)),
             )
         already[rl.id] = billed
         carrying = receipt_rate(receipt.id)
@@ -269,7 +284,7 @@ def _unique_reference(supplier_id: uuid.UUID, reference: str) -> None:
     if taken:
         raise Conflict(
             Msg("finance.supplier_bill_already_recorded", reference=reference, taken=taken),
-            {"supplier_reference": ["already recorded"]},
+            {"supplier_reference": [Msg("finance.already_recorded")]},
         )
 
 
@@ -357,7 +372,7 @@ def create_freight_bill(data: dict[str, Any]) -> Bill:
     bill_date = data.get("bill_date") or tenant_facts().local_date(utcnow())
     raw = data.get("lines") or []
     if not raw:
-        errors.add("lines", "bill at least one first leg")
+        errors.add("lines", Msg("finance.bill_a_first_leg"))
     amounts: list[dict[str, Decimal]] = []
     for i, item in enumerate(raw):
         parts = {
@@ -371,7 +386,7 @@ def create_freight_bill(data: dict[str, Any]) -> Bill:
     try:
         supplier = _supplier(supplier_id)
     except NotFound:
-        raise ValidationError.field("supplier_id", "no such supplier") from None
+        raise ValidationError.field("supplier_id", Msg("finance.no_such_supplier")) from None
     _unique_reference(supplier.id, reference)
     rate = _rate(currency, bill_date, "bill_date")
     functional = functional_currency()
@@ -477,7 +492,7 @@ def _bank_account(account_id: Any, currency: str) -> Account:
     if account_id:
         acc = get_or_none(Account, account_id)
         if acc is None:
-            raise ValidationError.field("bank_account_id", "no such account")
+            raise ValidationError.field("bank_account_id", Msg("finance.no_such_account"))
     else:
         functional = functional_currency()
         candidates = session.execute(
@@ -502,7 +517,7 @@ def create_payment(data: dict[str, Any]) -> Payment:
     try:
         supplier = _supplier(data.get("supplier_id"))
     except NotFound:
-        raise ValidationError.field("supplier_id", "no such supplier") from None
+        raise ValidationError.field("supplier_id", Msg("finance.no_such_supplier")) from None
     currency = f.currency(errors, "currency", data.get("currency") or supplier.currency, required=True)
     amount = f.decimal(errors, "amount", data.get("amount"), places=4, minimum=Decimal("0.01"), required=True)
     charges = f.decimal(errors, "bank_charges", data.get("bank_charges") or "0", places=4) or ZERO
@@ -558,7 +573,7 @@ def _allocations(
             errors, f"allocations.{i}.amount", item.get("amount"), places=4, minimum=Decimal("0.01"), required=True
         )
         if bill is None:
-            errors.add(f"allocations.{i}.bill_id", "no such bill")
+            errors.add(f"allocations.{i}.bill_id", Msg("finance.no_such_bill"))
             continue
         if bill.supplier_id != supplier_id or bill.currency != currency:
             errors.add(
@@ -583,7 +598,7 @@ def _settle(bill: Bill, amount: Decimal) -> None:
     if amount > row.open_amount:
         raise Conflict(
             Msg("finance.bill_has_only_open", number=row.number, open_amount=row.open_amount),
-            {"amount": ["more than is open"]},
+            {"amount": [Msg("finance.more_than_open")]},
         )
     row.paid += amount
     row.status = "paid" if row.paid == row.total else "partially_paid"

@@ -193,7 +193,7 @@ def _manual_account(errors: f.Errors, path: str, line: dict[str, Any]) -> Accoun
         errors.add(f"{path}.account", "is required")
         return None
     if acc is None:
-        errors.add(f"{path}.account", "no such account")
+        errors.add(f"{path}.account", Msg("finance.no_such_account"))
     return acc
 
 

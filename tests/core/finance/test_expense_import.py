@@ -105,3 +105,30 @@ def test_an_xlsx_with_date_and_number_cells(tenant_a):
     assert resp.status_code == 201, body(resp)
     (doc,) = body(s.api.get("finance/expenses"))
     assert (doc["expense_date"], doc["total"], doc["lines"][0]["role"]) == ("2026-11-28", "1200.50", "storage_fee")
+
+
+def test_the_problems_of_a_file_carry_their_codes(tenant_a):
+    s = shop(tenant_a)
+    tee, _cap = _codes(s)
+    csv = "\n".join(
+        [
+            HEADER + ",supplier",
+            f"ad_invoice,Meta,M-1,CNY,2026-11-30,,5.00,,sku,{tee},,",
+            f"ad_invoice,Meta,M-1,USD,2026-11-30,,5.00,,sku,{tee},,",
+            "platform_fee,Amazon,F-1,CNY,2026-11-30,,5.00,,,,,NO-SUCH",
+            "platform_fee,Amazon,F-2,CNY,2026-11-30,,5.00,,,,,",
+            "platform_fee,Amazon,F-2,CNY,2026-11-30,,5.00,revenue,,,,",
+        ]
+    ).encode()
+    resp = _upload(s.tenant, csv, "expenses.csv")
+    assert resp.status_code == 422, body(resp)
+    coded = {
+        (r["line"], r["field"]): (r.get("message_code"), r.get("message_params")) for r in body(resp)["errors"]["rows"]
+    }
+    assert coded[(3, "currency")] == ("finance.differs_from_line", {"line": 2}), coded
+    assert coded[(4, "supplier")] == ("finance.no_supplier_with_code", {"code": "NO-SUCH"}), coded
+    assert coded[(6, "role")][0] == "one_of", coded
+    unknown = _upload(s.tenant, b"kind,vendor,reference,currency,amount,colour\nx,y,z,CNY,1,red\n", "e.csv")
+    row = next(r for r in body(unknown)["errors"]["rows"] if r["field"] == "colour")
+    assert row["message_code"] == "finance.unknown_column" and "kind" in row["message_params"]["columns"]
+    assert row["message"].startswith("unknown column; use kind, vendor")

@@ -271,3 +271,31 @@ def test_with_separation_of_duties_someone_else_approves(tenant_a):
     assert other.post(f"finance/expenses/{expense['id']}/approve").status_code == 200
     (v,) = vouchers(s.tenant, "expense", expense["id"])
     assert totals_by_root(v) == {"6601": Decimal("8.00"), "2202": Decimal("-8.00")}
+
+
+def test_refusals_carry_their_codes_beside_the_english(tenant_a):
+    s = shop(tenant_a)
+    payload = {"kind": "ad_invoice", "vendor": "Meta", "reference": "R-1", "currency": "JPY"}
+    lines = [
+        {"amount": "10.50", "role": "revenue", "links": [{"type": "sku", "id": str(s.tee)}]},
+        {"amount": "10", "links": [{"type": "first_leg", "id": str(s.tee)}]},
+        {"amount": "10", "links": [{"type": "order", "id": str(s.conn)}]},
+        {"amount": "10"},
+    ]
+    resp = s.api.post("finance/expenses", {**payload, "lines": lines})
+    assert resp.status_code == 422, body(resp)
+    errors, codes = body(resp)["errors"], body(resp)["error_codes"]
+    assert codes["lines.0.amount"] == [{"code": "finance.has_fewer_decimals", "params": {"currency": "JPY"}}]
+    assert codes["lines.0.role"][0]["code"] == "one_of" and errors["lines.0.role"][0].startswith("use one of ")
+    assert codes["lines.1.links.0.type"][0]["code"] == "one_of"
+    assert codes["lines.2.links.0.id"] == [{"code": "finance.no_such_order", "params": {}}]
+    assert codes["lines.3.links"] == [{"code": "finance.link_the_advertised", "params": {}}]
+    assert errors["lines.3.links"] == ["link the shop, SKU or order the advertising was for"]
+
+    expense = _expense(s.tenant, lines=[{"amount": "10.00"}])
+    _approve(s.tenant, expense)
+    again = s.api.post(f"finance/expenses/{expense['id']}/approve")
+    assert again.status_code == 409 and body(again)["message_code"] == "invalid_transition_hint"
+    params = body(again)["message_params"]
+    assert params["entity"] == {"code": "finance.expense", "params": {"ref": expense["number"]}}
+    assert params["hint"] == {"code": "finance.expense_approved_already", "params": {}}

@@ -115,3 +115,33 @@ def test_importing_a_file_in_the_portal_lists_its_problems_by_line_in_chinese(te
     assert done.status_code == 302
     listed = client.text("/finance/expenses")
     assert "已导入 1 张费用单（草稿）；0 张此前已登记。" in listed and "M-1" in listed
+
+
+def test_the_finance_messages_read_in_chinese_by_their_codes(tenant_a, portal):
+    import io
+
+    s = shop(tenant_a)
+    tee, _cap = _codes(s)
+    client = chinese(portal(s.tenant, "finance"))
+    header = "kind,vendor,reference,currency,date,description,amount,role,link_type,links,supplier\n"
+    bad = (
+        header
+        + f"ad_invoice,Meta,M-1,CNY,2026-11-30,,5.00,,sku,{tee},\n"
+        + f"ad_invoice,Meta,M-1,USD,2026-11-30,,5.00,,sku,{tee},\n"
+        + "platform_fee,Amazon,F-1,CNY,2026-11-30,,5.00,,,,NO-SUCH\n"
+    )
+    resp = client.post("/finance/expenses/import", {"file": (io.BytesIO(bad.encode()), "e.csv")})
+    text = visible_text(resp.get_data(as_text=True))
+    assert resp.status_code == 422
+    assert "与同一单据的第 2 行不一致" in text and "没有编码为 NO-SUCH 的供应商" in text, text
+    assert "differs from line" not in text and "no supplier with" not in text
+    unknown = client.post(
+        "/finance/expenses/import", {"file": (io.BytesIO(b"kind,vendor,reference,currency,amount,colour\n"), "e.csv")}
+    )
+    assert "未知的列；请使用 kind" in visible_text(unknown.get_data(as_text=True))
+
+    fields = {"kind": "ad_invoice", "vendor": "Meta", "reference": "M-2", "currency": "JPY", "expense_date": ""}
+    fields |= {"lines.0.amount": "10.50", "lines.0.link_type": "sku", "lines.0.link": tee}
+    form = client.post("/finance/expenses/new", fields)
+    page = visible_text(form.get_data(as_text=True))
+    assert form.status_code == 422 and "JPY 的小数位更少" in page, page
