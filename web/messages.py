@@ -6,12 +6,11 @@ catalogue of service messages; stored English (the order timeline, hold reasons)
 into its code first (`core.messages.parse`). Their parameters are rendered by kind: a message
 inside a message is translated in turn, a list is joined with the locale's separators, a
 channel reads as its brand, a field as its label, and a named code (a state, a hold type) as
-its term (`PARAMETERS`, `TERMS`). Messages without a code yet are matched as they are
-(`FIXED`) or by pattern with the varying part kept (`PATTERNS`)."""
+its term (`PARAMETERS`, `TERMS`). The few texts that are not
+the services' (Werkzeug's error pages) are translated as they are (`FIXED`)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -36,12 +35,6 @@ FIXED = (
         "server is overloaded or there is an error in the application."
     ),
 )
-
-PATTERNS = (
-    # finance's expense documents still name the choices in plain English
-    (re.compile(r"^use one of (?P<values>.+)$"), N_("use one of %(values)s")),
-)
-
 
 # code -> msgid; the same words as core/messages.py, with %(name)s parameters.
 BY_CODE = {
@@ -902,15 +895,6 @@ def _coded(message: Msg) -> str | None:
     return gettext(template, **{k: _param(k, v) for k, v in message.params.items()})
 
 
-def _part(name: str, value: str) -> str:
-    """A matched part of a message: a channel by its brand, a known phrase translated."""
-    if name == "channel":
-        from web.labels import channel_label
-
-        return channel_label(value)
-    return translate(value) if name == "reason" else value
-
-
 def translate(message: str) -> str:
     """The message in the request's language when the catalogue knows it, else as it is."""
     if isinstance(message, Msg):
@@ -925,11 +909,6 @@ def translate(message: str) -> str:
         coded = _coded(stored)
         if coded is not None and coded != stored:
             return coded
-    for pattern, template in PATTERNS:
-        match = pattern.match(message)
-        if match:
-            result = gettext(template, **{k: _part(k, v) for k, v in match.groupdict().items()})
-            return result if gettext(template) != template else message
     return message
 
 
