@@ -85,6 +85,23 @@ def test_number_inputs_have_min_and_step(portal, tenant_a):
     assert inputs and all('min="' in i and 'step="' in i for i in inputs), inputs
 
 
+def test_every_number_input_of_every_template_has_min_and_step():
+    """Inputs written by hand (order lines, counts, units to split, refund or receive) as well
+    as ui.field's: a browser then refuses -1 and 1.5 before the form is sent."""
+    from pathlib import Path
+
+    import web
+
+    missing = []
+    for path in Path(web.__file__).parent.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for found in re.finditer(r'type="number"', text):
+            tag = text[text.rfind("<input", 0, found.start()) : text.find(">", found.end()) + 1]
+            if "min=" not in tag or "step=" not in tag:
+                missing.append(f"{path.name}: {tag}")
+    assert missing == [], missing
+
+
 def _job(tenant, kind, **values):
     with tenant.scope():
         row = jobs.Job(kind=kind, queue="sync", args={}, **values)
