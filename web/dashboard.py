@@ -98,6 +98,11 @@ def card(permission: str, order: int | None = None) -> Callable:
     return decorate
 
 
+def figure(count: int, estimated: bool = False) -> int | str:
+    """A count on a card: exact, or a large one's estimate (core.db.list_total) as "≈ 120,000"."""
+    return f"≈ {count:,}" if estimated else count
+
+
 def url_if(endpoint: str, **values: Any) -> str | None:
     """A link for a card, when the page it points to exists in this portal."""
     return url_for(endpoint, **values) if endpoint in current_app.view_functions else None

@@ -12,7 +12,7 @@ shipment confirmations still reach every channel order.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -432,6 +432,53 @@ class OrderView(TenantMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
     owner: Mapped[str] = mapped_column(String(64), default="")  # principal id; "" = shared
     filters: Mapped[dict] = mapped_column(default=dict)
+
+
+class OrderSalesDay(TenantMixin, Base):
+    """The orders of one purchase day (UTC), shop and currency, and their totals: what the
+    dashboard's daily charts read instead of the orders (core.orders.service.reports). Kept
+    by recomputing each day marked stale (OrderStaleSalesDay); never written otherwise."""
+
+    __tablename__ = "order_sales_days"
+    __table_args__ = (Index(None, "tenant_id", "day"),)
+    __audit__ = False  # derived from the orders, which are audited
+
+    day: Mapped[date] = mapped_column()
+    connection_id: Mapped[uuid.UUID | None] = mapped_column()  # None: manual orders
+    channel: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    orders: Mapped[int] = mapped_column(Integer)
+    sales: Mapped[Decimal] = mapped_column(Amount)  # order totals, in `currency`
+
+
+class OrderSkuSalesDay(TenantMixin, Base):
+    """Units of one SKU sold on one purchase day (UTC) in one shop (units ordered less units
+    cancelled), and the orders they were in: what the top-SKU chart reads instead of the
+    order lines. Kept like OrderSalesDay."""
+
+    __tablename__ = "order_sku_sales_days"
+    __table_args__ = (Index(None, "tenant_id", "day"),)
+    __audit__ = False
+
+    day: Mapped[date] = mapped_column()
+    connection_id: Mapped[uuid.UUID | None] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(64))
+    sku_code: Mapped[str] = mapped_column(String(64))
+    units: Mapped[int] = mapped_column(Integer)
+    orders: Mapped[int] = mapped_column(Integer)
+
+
+class OrderStaleSalesDay(TenantMixin, Base):
+    """A purchase day whose sales changed since the two tables above were computed: written
+    with the change, in its transaction (a row per flush and day: no unique key, so that
+    imports running side by side never wait for each other here), and taken by the next
+    refresh, which recomputes the day."""
+
+    __tablename__ = "order_stale_sales_days"
+    __table_args__ = (Index(None, "tenant_id", "day"),)
+    __audit__ = False
+
+    day: Mapped[date] = mapped_column()
 
 
 # What the order list's search by number or channel id (`q`) reads, by prefix.

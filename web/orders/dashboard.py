@@ -9,23 +9,32 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from core.orders import service as orders
-from web.dashboard import Card, Chart, card
+from web.dashboard import Card, Chart, card, figure
 
 
 @card("orders:read")
 def order_queues() -> list[Card]:
     counts = orders.status_counts(("pending_review", "on_hold", "allocated", "awaiting_shipment"))
-    review, held = counts.get("pending_review", 0), counts.get("on_hold", 0)
-    to_ship = counts.get("allocated", 0) + counts.get("awaiting_shipment", 0)
+
+    def queue(*statuses: str) -> tuple[int, bool]:
+        found = [counts[s] for s in statuses if s in counts]
+        return sum(n for n, _estimated in found), any(estimated for _n, estimated in found)
+
+    review, held, to_ship = queue("pending_review"), queue("on_hold"), queue("allocated", "awaiting_shipment")
     return [
         Card(
             _("Orders to review"),
-            review,
+            figure(*review),
             url=url_for("web.orders.index", status="pending_review"),
-            tone="warn" if review else "",
+            tone="warn" if review[0] else "",
         ),
-        Card(_("Orders on hold"), held, url=url_for("web.orders.index", status="on_hold"), tone="bad" if held else ""),
-        Card(_("Orders to ship"), to_ship, url=url_for("web.orders.index", status="allocated"), tone=""),
+        Card(
+            _("Orders on hold"),
+            figure(*held),
+            url=url_for("web.orders.index", status="on_hold"),
+            tone="bad" if held[0] else "",
+        ),
+        Card(_("Orders to ship"), figure(*to_ship), url=url_for("web.orders.index", status="allocated"), tone=""),
     ]
 
 

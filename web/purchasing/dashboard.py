@@ -92,10 +92,9 @@ def review_queues() -> Chart | None:
     )
     if principal.can("orders:read"):
         held = status_counts(("pending_review", "on_hold"))
-        bars.append(
-            (_("Orders to review"), held.get("pending_review", 0), url_if("web.orders.index", status="pending_review"))
-        )
-        bars.append((_("Orders on hold"), held.get("on_hold", 0), url_if("web.orders.index", status="on_hold")))
+        review, on_hold = held.get("pending_review", (0, False))[0], held.get("on_hold", (0, False))[0]
+        bars.append((_("Orders to review"), review, url_if("web.orders.index", status="pending_review")))
+        bars.append((_("Orders on hold"), on_hold, url_if("web.orders.index", status="on_hold")))
     return Chart(
         _("Review queues"),
         [label for label, _n, _url in bars],

@@ -6,17 +6,18 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 
-from core.db import count
+from core.db import count, list_total
 from core.orders import service as orders
 from core.shipping import service
-from web.dashboard import Card, card
+from web.dashboard import Card, card, figure
 
 
 @card("shipping:read")
 def shipping_cards() -> list[Card]:
     exceptions = count(service.shipment_query(tracking_status="exception"))
     returned = count(service.shipment_query(tracking_status="returned"))
-    waiting = count(orders.order_query(status=["allocated"], fulfilment="merchant"))
+    # Counted as the lists count: exactly up to 10,000, the estimate beyond.
+    waiting = figure(*list_total(orders.order_query(status=["allocated"], fulfilment="merchant")))
     return [
         Card(
             _("Shipping exceptions"),

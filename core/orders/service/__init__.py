@@ -7,6 +7,7 @@ docs/orders.md); the submodules are this package's own business.
 """
 
 from core.orders.models import FULFILMENTS, HOLD_TYPES, STATUSES
+from core.orders.service import reports  # noqa: F401 - its flush listener marks the days whose sales change
 from core.orders.service.aftersales import (
     cancel,
     cancel_lines,

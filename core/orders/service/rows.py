@@ -18,6 +18,8 @@ from sqlalchemy import inspect
 from core.audit import AuditEntry, created_entries, summary_entries
 from core.db import bulk_insert, session
 from core.orders.models import Order, OrderActivity, OrderHold, OrderLine, OrderShipment
+from core.orders.service import reports
+from core.orders.service.reports import utc_day
 
 # In foreign-key order.
 BULK = (Order, OrderLine, OrderHold, OrderActivity, OrderShipment)
@@ -68,6 +70,8 @@ def insert_new(objects: Iterable[Any]) -> None:
             # Straight from each object's state: complete() has set every column a flush would.
             bulk_insert(cls.__table__, [{k: o.__dict__.get(k) for k in keys} for o in items])
     orders = by_class.get(Order, [])
+    # Their days' sales sums are recomputed on the next read (one small row a page and day).
+    reports.mark_stale(utc_day(o.purchased_at) for o in orders)
     others = [o for o in written if not isinstance(o, (Order, OrderLine))]
     bulk_insert(AuditEntry.__table__, summary_entries((o, summary(o)) for o in orders) + created_entries(others))
 
