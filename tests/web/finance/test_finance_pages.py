@@ -30,6 +30,8 @@ def test_a_shipment_voucher_in_chinese_drills_down_to_its_order_and_back(books, 
     assert back.status_code == 302 and v["id"] in back.headers["Location"]  # document -> its voucher
     listing = client.get("/finance/").get_data(as_text=True)
     assert v["number"] in listing
+    # The total as money is written everywhere (Babel: symbol, grouping, the currency's digits).
+    assert re.search(r'<td class="num">¥[\d,]+\.\d\d</td>', listing) and not re.search(r"\d \w{3}</td>", listing)
 
 
 def test_the_order_page_links_to_its_vouchers_for_readers_of_the_books(books, portal):
