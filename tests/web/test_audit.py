@@ -97,3 +97,29 @@ def test_every_audited_record_type_has_a_name_and_its_link_leads_to_a_page(app):
             continue
         assert endpoint in endpoints, (table, endpoint)
         assert (argument in endpoints[endpoint].arguments) if argument else not endpoints[endpoint].arguments, table
+
+
+def test_stored_codes_in_changes_read_in_the_readers_words(app):
+    """A hold's type and source, an order's state and channel are codes in the stored row;
+    the log shows them as the orders pages do (待付款, 已挂起, Shopify), not as the codes."""
+    from types import SimpleNamespace
+
+    from web.audit.records import changes
+
+    hold = SimpleNamespace(
+        entity_type="order_holds",
+        action="create",
+        before=None,
+        after={"type": "awaiting_payment", "source": "channel", "reason": "x"},
+    )
+    order = SimpleNamespace(
+        entity_type="orders",
+        action="update",
+        before={"status": "pending_review", "channel": "shopify"},
+        after={"status": "on_hold", "channel": "woocommerce"},
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        held = [after for _label, _before, after in changes(hold)]
+        moved = [(before, after) for _label, before, after in changes(order)]
+    assert held == ["待付款", "渠道", "x"], held
+    assert moved == [("待审核", "已挂起"), ("Shopify", "WooCommerce")], moved

@@ -133,6 +133,27 @@ def show(value: Any) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
+# Stored codes read by the name of the message parameter that names them (web.messages
+# PARAMETERS, which sections extend): a column of that name, or one listed here.
+COLUMN_PARAMETERS = {
+    ("order_holds", "type"): "hold_type",
+    ("order_holds", "source"): "hold_source",
+    ("orders", "status"): "order_status",
+}
+
+
+def _reader(table: str, column: str) -> Any:
+    from web.messages import PARAMETERS
+
+    return PARAMETERS.get(COLUMN_PARAMETERS.get((table, column), column))
+
+
+def _shown(value: Any, reader: Any) -> str:
+    if reader is not None and isinstance(value, str) and value:
+        return str(reader(value))
+    return show(value)
+
+
 def changes(entry: Any) -> list[tuple[str, str | None, str | None]]:
     """(field label, before, after) per field: every changed field of an update; the filled
     fields of a creation (after only) or a deletion (before only); ids and bookkeeping left out."""
@@ -147,11 +168,12 @@ def changes(entry: Any) -> list[tuple[str, str | None, str | None]]:
             continue
         if entry.action == "update" and old == new:
             continue
+        reader = _reader(entry.entity_type, key)  # a hold type, a channel: in the reader's words
         rows.append(
             (
                 field_label(key),
-                show(old) if entry.before is not None else None,
-                show(new) if entry.after is not None else None,
+                _shown(old, reader) if entry.before is not None else None,
+                _shown(new, reader) if entry.after is not None else None,
             )
         )
     return rows

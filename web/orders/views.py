@@ -75,6 +75,8 @@ METHODS = {"platform": _l("Platform refund"), "offline": _l("Offline refund")}
 # How the timeline's messages name these codes ("platform refund of 10.00 USD (Refund only)").
 PARAMETERS.update(
     hold_type=lambda v: str(HOLD_LABELS.get(v, v)),
+    hold_source=lambda v: str(SOURCE_LABELS.get(v, v)),
+    order_status=lambda v: str(STATUS_LABELS.get(v, v)),
     refund_type=lambda v: str(REFUND_TYPES.get(v, v)),
     fulfilment=lambda v: str({"merchant": _l("merchant"), "platform": _l("platform")}.get(v, v)),
     refund_method=lambda v: str({"platform": _l("platform"), "offline": _l("offline")}.get(v, v)),
