@@ -49,8 +49,8 @@ def stock_charts() -> list[Chart]:
         ),
         Chart(
             _("Stock age"),
-            [_("%(band)s days", band=label) for label, _units, _value in bands],
-            [(_("Units"), [str(units) for _label, units, _value in bands])],
+            [_("%(band)s days", band=label) for label, _units in bands],
+            [(_("Units"), [str(units) for _label, units in bands])],
             url=url_for("web.inventory.age"),
             links=[url_for("web.inventory.age") for _b in bands],
             hint=_("Days since the units were received"),

@@ -131,7 +131,18 @@ def test_stock_age_bands_follow_receipts_first_in_first_out(tenant_a):
         inv.reserve(Doc("sales_order", "s"), [Line("1", sku, wh, 12)], key=key())
         inv.ship(Doc("sales_order", "s"), key=key())  # 20 in, 12 out: the 8 left are the newest in
         (row,) = reports.stock_age(warehouse_id=wh)
+        totals = reports.age_band_totals()  # the dashboard's: summed in the database
     assert row.quantity == 8
+    assert (
+        totals
+        == [(label, q) for label, (q, _) in row.bands.items()]
+        == [
+            ("0-30", 6),
+            ("31-60", 2),
+            ("61-90", 0),
+            ("90+", 0),
+        ]
+    )
     assert {k: q for k, (q, _) in row.bands.items()} == {"0-30": 6, "31-60": 2, "61-90": 0, "90+": 0}
     assert row.value == Decimal("16.00") and row.oldest_days == 45
 
