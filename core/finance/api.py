@@ -607,7 +607,7 @@ def import_ecb_rates() -> Any:
     upload = request.files.get("file")
     data = upload.read(fxrates.ecb.MAX_BYTES + 1) if upload else request.get_data(cache=False)
     if not data:
-        raise ValidationError.field("file", "upload the ECB file")
+        raise ValidationError.field("file", Msg("finance.upload_ecb_file"))
     return {"imported": fxrates.import_ecb(data, filename=upload.filename if upload else "").to_json()}
 
 
@@ -621,7 +621,7 @@ def fetch_rates() -> Any:
     if not (service.settings().rate_feed_url or "").strip():
         from core.errors import ValidationError
 
-        raise ValidationError.field("rate_feed_url", "set the rate feed's URL in the finance settings first")
+        raise ValidationError.field("rate_feed_url", Msg("finance.set_rate_feed"))
     job = jobs.enqueue("finance.fetch_rates", dedupe_key="finance.fetch_rates")
     return {"job_id": job.id, "kind": job.kind, "status": job.status}
 

@@ -17,6 +17,7 @@ from core.errors import ExternalServiceError
 from core.finance import posting
 from core.finance.posting_models import MAPPING_KINDS, POSTING_STATUSES, Posting, PostingRun
 from core.http import paged, requires
+from core.messages import Msg
 from core.ports import BUSINESS_DOCUMENT_KINDS, AdapterError
 
 
@@ -227,7 +228,9 @@ def register(blp: Any) -> None:
                 with connections.using(conn, "accounting", retry=connections.INTERACTIVE_RETRY) as target:
                     return [{"code": c, "name": n} for c, n in target.list_codes(args["kind"])]
             except AdapterError as exc:
-                raise ExternalServiceError(f"{conn.display_name}: {connections.describe(exc)}") from None
+                raise ExternalServiceError(
+                    Msg("finance.target_said", display_name=conn.display_name, detail=connections.describe(exc))
+                ) from None
 
     @blp.route("/posting/targets/<uuid:connection_id>/runs", methods=["POST"])
     @blp.arguments(PostingRunInSchema)

@@ -89,7 +89,7 @@ def pull_requisitions(connection_id: uuid.UUID, since: date, progress: Any = Non
             lines = target.list_requisitions(since)
     except AdapterError as exc:
         raise ExternalServiceError(
-            f"the requisitions of {conn.display_name} could not be read: {connections.describe(exc)}"
+            Msg("finance.requisitions_unreadable", display_name=conn.display_name, detail=connections.describe(exc))
         ) from exc
     seen = set(
         session.execute(

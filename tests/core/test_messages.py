@@ -108,10 +108,8 @@ REFUSALS = {
     "RowError": (2,),
     "field": (1,),  # ValidationError.field(name, message)
 }
-# Not coded yet, each for its reason. Finance codes its own messages in a block of its own;
-# stock, purchasing, shipping and sync follow.
+# Not coded yet, each for its reason: stock, purchasing, shipping and sync follow.
 NOT_YET = (
-    "core/finance/",
     "core/inventory/",
     "core/purchasing/",
     "core/suppliers/",

@@ -210,10 +210,12 @@ def rebook(voucher_id: uuid.UUID) -> Voucher:
     original = get_voucher(voucher_id)
     if original.kind != "event" or original.event_id is None:
         raise InvalidTransition(
-            f"voucher {original.number}", original.kind, "rebook", "only event vouchers are rebooked"
+            Msg("entity.voucher", ref=original.number), original.kind, "rebook", Msg("finance.only_event_vouchers")
         )
     if reversal_of(original.id) is None:
-        raise Conflict(Msg("finance.voucher_still_in_force", number=original.number), {"voucher": ["not reversed"]})
+        raise Conflict(
+            Msg("finance.voucher_still_in_force", number=original.number), {"voucher": [Msg("finance.not_reversed")]}
+        )
     later = session.execute(
         select(func.count()).select_from(Voucher).where(Voucher.event_id == original.event_id, Voucher.kind == "event")
     ).scalar_one()
@@ -231,7 +233,7 @@ def rebook(voucher_id: uuid.UUID) -> Voucher:
     except NotBooked as exc:
         raise Conflict(str(exc)) from None
     if draft is None:
-        raise Conflict("the rule finds nothing to book for this event any more")
+        raise Conflict(Msg("finance.rule_books_nothing"))
     (vid,) = posting.post([draft])
     return get_voucher(vid)
 

@@ -18,6 +18,7 @@ from core.errors import Conflict, ExternalServiceError, ValidationError
 from core.finance import ecb
 from core.finance.service import landed, posting
 from core.finance.service.setup import settings
+from core.messages import Msg
 
 log = logging.getLogger("tradelane.finance")
 
@@ -47,11 +48,11 @@ def import_ecb(data: bytes, *, filename: str = "", source: str = "file") -> Impo
     except (ecb.EcbFormatError, UnicodeDecodeError) as exc:
         raise ValidationError.field("file", str(exc)) from None
     if not found:
-        raise ValidationError.field("file", "the file holds no rates")
+        raise ValidationError.field("file", Msg("finance.no_rates_in_file"))
     try:
         from core.fx.service import set_rates
     except ModuleNotFoundError:  # the dated rates table (core.fx) is not installed
-        raise Conflict("exchange rates cannot be stored: the rates table is not installed") from None
+        raise Conflict(Msg("finance.rates_table_missing")) from None
     created = replaced = kept = 0
     items = [{"base": "EUR", "quote": r.currency, "date": r.on, "rate": r.per_euro, "note": "ECB"} for r in found]
     for i in range(0, len(items), CHUNK):
@@ -71,7 +72,7 @@ def fetch_feed() -> Imported | None:
         resp = httpx.get(url, timeout=FETCH_TIMEOUT, follow_redirects=False)
         resp.raise_for_status()
     except httpx.HTTPError as exc:
-        raise ExternalServiceError(f"the rate feed at {url} did not answer: {exc}") from None
+        raise ExternalServiceError(Msg("finance.rate_feed_silent", url=url, detail=str(exc))) from None
     return import_ecb(resp.content, filename=url.rsplit("/", 1)[-1], source="feed")
 
 

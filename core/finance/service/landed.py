@@ -77,7 +77,7 @@ def enter(transfer_id: uuid.UUID, data: dict[str, Any]) -> LandedCost:
     currency = f.currency(errors, "currency", data.get("currency"), required=True)
     amounts = {c: f.decimal(errors, c, data.get(c), places=4, minimum=Decimal(0)) or ZERO for c in COMPONENTS}
     if not errors and not any(amounts.values()):
-        errors.add("freight", "give at least one of freight, duty or insurance")
+        errors.add("freight", Msg("finance.give_a_landed_cost"))
     basis = data.get("basis")
     if basis is not None and basis not in COST_BASES:
         errors.add("basis", Msg("one_of", choices=", ".join(COST_BASES)))
@@ -110,7 +110,7 @@ def create(
         return existing
     t = _transfer(transfer_id)
     if t.status not in ("shipped", "partially_received", "received"):
-        raise InvalidTransition(f"{t.kind} {t.number}", t.status, "take landed cost", "it has not shipped yet")
+        raise InvalidTransition(f"{t.kind} {t.number}", t.status, "take landed cost", Msg("finance.not_shipped_yet"))
     row = LandedCost(
         key=key,
         source=source,

@@ -380,7 +380,7 @@ def create_freight_bill(data: dict[str, Any]) -> Bill:
             for c in ("freight", "duty", "insurance")
         }
         if not errors and not any(parts.values()):
-            errors.add(f"lines.{i}", "give freight, duty or insurance")
+            errors.add(f"lines.{i}", Msg("finance.give_freight_duty_insurance"))
         amounts.append({k: round_money(v, currency or "USD") for k, v in parts.items()})
     errors.raise_if_any()
     try:
@@ -453,7 +453,7 @@ def _accrued(transfer_id: Any, currency: str, field_name: str) -> dict[str, Any]
     try:
         t = landed._transfer(uuid.UUID(str(transfer_id)))
     except (NotFound, ValueError):
-        raise ValidationError.field(field_name, "no such first leg or transfer") from None
+        raise ValidationError.field(field_name, Msg("finance.no_such_first_leg_or_transfer")) from None
     billed = set(
         session.execute(
             select(BillLine.transfer_id).join(Bill).where(Bill.kind == "freight", BillLine.transfer_id == t.id)

@@ -121,7 +121,10 @@ def close(period_id: uuid.UUID) -> Period:
     ).scalar_one()
     if waiting:
         raise InvalidTransition(
-            f"period {period.key}", "open", "close", f"{waiting} voucher(s) dated in it wait for an exchange rate"
+            Msg("entity.period", ref=period.key),
+            "open",
+            "close",
+            Msg("finance.vouchers_wait_for_rate", waiting=waiting),
         )
     period.status = "closed"
     period.closed_at = utcnow()
@@ -146,7 +149,7 @@ def month_keys(first: str, last: str, limit: int = 120) -> list[str]:
     y, m = parse_key(first)
     end = parse_key(last)
     if (y, m) > end:
-        raise ValidationError.field("period_to", "must not be before period_from")
+        raise ValidationError.field("period_to", Msg("finance.not_before_period_from"))
     out = []
     while (y, m) <= end and len(out) < limit:
         out.append(f"{y:04d}-{m:02d}")

@@ -42,7 +42,7 @@ def set_up(chart: str, **options: Any) -> FinanceSettings:
     if chart not in CHARTS:
         raise ValidationError.field("chart", Msg("one_of", choices=", ".join(CHARTS)))
     if find_settings() is not None:
-        raise Conflict("finance is already set up", {"chart": ["is chosen once, at set-up"]})
+        raise Conflict(Msg("finance.already_set_up"), {"chart": [Msg("finance.chosen_at_set_up")]})
     functional = functional_currency()
     row = FinanceSettings(
         chart=chart,

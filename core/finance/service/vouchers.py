@@ -115,11 +115,11 @@ def create_manual(data: dict[str, Any]) -> Voucher:
     errors = f.Errors()
     day = data.get("date")
     if not isinstance(day, date):
-        errors.add("date", "is required")
+        errors.add("date", Msg("required"))
     memo = f.text(errors, "memo", data.get("memo"), max_len=500, required=True)
     raw_lines = data.get("lines") or []
     if len(raw_lines) < 2:
-        errors.add("lines", "a voucher needs at least two lines")
+        errors.add("lines", Msg("finance.voucher_two_lines"))
     if len(raw_lines) > MAX_LINES:
         errors.add("lines", Msg("finance.use_at_most_lines", max_lines=MAX_LINES))
     entries = [_manual_entry(errors, f"lines.{i}", line, functional) for i, line in enumerate(raw_lines)]
@@ -159,7 +159,7 @@ def _manual_entry(errors: f.Errors, path: str, line: dict[str, Any], functional:
     ]
     amounts = [(side, amt) for side, amt in amounts if amt is not None]
     if len(amounts) != 1 or amounts[0][1] == 0:
-        errors.add(path, "give either a debit or a credit, not zero")
+        errors.add(path, Msg("finance.debit_or_credit"))
         return None
     currency = str(line.get("currency") or functional).strip().upper()
     if not money.is_currency(currency):
@@ -190,7 +190,7 @@ def _manual_account(errors: f.Errors, path: str, line: dict[str, Any]) -> Accoun
     elif line.get("account"):
         acc = accounts.account_by_code(str(line["account"]).strip())
     else:
-        errors.add(f"{path}.account", "is required")
+        errors.add(f"{path}.account", Msg("required"))
         return None
     if acc is None:
         errors.add(f"{path}.account", Msg("finance.no_such_account"))
@@ -208,15 +208,16 @@ def reverse(voucher_id: uuid.UUID, *, on: date | None = None, memo: str | None =
     original = get_voucher(voucher_id)
     if original.status != "posted":
         raise InvalidTransition(
-            Msg("entity.voucher", ref=original.id), original.status, "reverse", "it is not posted yet"
+            Msg("entity.voucher", ref=original.id), original.status, "reverse", Msg("finance.voucher_not_posted")
         )
     if original.kind == "reversal":
         raise InvalidTransition(
-            Msg("entity.voucher", ref=original.number), "a reversal", "reverse", "a reversal is never reversed"
+            Msg("entity.voucher", ref=original.number), "a reversal", "reverse", Msg("finance.reversal_not_reversed")
         )
     if reversal_of(original.id) is not None:
         raise Conflict(
-            Msg("finance.voucher_already_reversed", number=original.number), {"voucher": ["already reversed"]}
+            Msg("finance.voucher_already_reversed", number=original.number),
+            {"voucher": [Msg("finance.already_reversed")]},
         )
     from core.db import utcnow
 

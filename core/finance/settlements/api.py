@@ -136,7 +136,7 @@ def upload_amazon_settlement() -> Any:
     answers 200 with the first import. Matching then runs on the finance queue."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ValidationError.field("file", "upload the settlement report (a tab-delimited .txt file)")
+        raise ValidationError.field("file", Msg("finance.upload_settlement_report"))
     if request.content_length and request.content_length > MAX_FILE_BYTES:
         raise ValidationError.field(
             "file", Msg("finance.file_larger_than_mb", megabytes=MAX_FILE_BYTES // (1024 * 1024))
@@ -148,12 +148,12 @@ def upload_amazon_settlement() -> Any:
     connection_id = None
     raw_conn = request.form.get("connection_id")
     if not raw_conn:
-        errors.add("connection_id", "choose the Amazon shop the settlement belongs to")
+        errors.add("connection_id", Msg("finance.choose_settlement_shop"))
     else:
         try:
             connection_id = uuid.UUID(raw_conn)
         except ValueError:
-            errors.add("connection_id", "is not an id")
+            errors.add("connection_id", Msg("not_an_id"))
     errors.raise_if_any()
     done = service.import_amazon(
         upload.stream,

@@ -532,7 +532,7 @@ def _open(settlement_id: uuid.UUID) -> Settlement:
     s = _locked(settlement_id)
     if s.status == "closed":
         raise InvalidTransition(
-            Msg("entity.settlement", ref=s.external_id), "closed", "change", "a closed settlement stays as it is"
+            Msg("entity.settlement", ref=s.external_id), "closed", "change", Msg("finance.closed_settlement_fixed")
         )
     return s
 
@@ -559,7 +559,7 @@ def match_line(settlement_id: uuid.UUID, line_id: uuid.UUID, order_id: Any, note
     try:
         order = orders.get_order(uuid.UUID(str(order_id)))
     except (NotFound, ValueError):
-        raise ValidationError.field("order_id", "choose one of your orders") from None
+        raise ValidationError.field("order_id", Msg("finance.choose_an_order")) from None
     before = _key(line.order_id, line.external_order_id)
     line.order_id, line.match_status, line.match_key = order.id, "manual", "manual"
     line.note = (note or line.note)[:2000]

@@ -46,7 +46,7 @@ def shop_of(connection_id: Any) -> tuple[uuid.UUID, str]:
 
     facts = connection_facts(connection_id) if connection_id else None
     if facts is None or facts.kind != "channel":
-        raise ValidationError.field("connection_id", "choose one of your shops (a channel connection)")
+        raise ValidationError.field("connection_id", Msg("tenants.setting_choose_shop"))
     return facts.id, facts.plugin
 
 
@@ -86,8 +86,8 @@ def problems_error(problems: Iterable[Any], count: int) -> ValidationError:
     shown = [str(p) for p in problems]
     more = count - len(shown)
     if more > 0:
-        shown.append(f"... and {more} more problems")
-    return ValidationError({"file": shown}, f"the file has {count} problem(s); nothing was imported")
+        shown.append(Msg("finance.more_problems", more=more))
+    return ValidationError({"file": shown}, Msg("finance.file_problems", count=count))
 
 
 def import_amazon(
@@ -108,7 +108,7 @@ def import_amazon(
         reader = amazon.Reader(text_stream(data), locale=locale, max_shown=MAX_PROBLEMS_SHOWN)
         summary = reader.open()
     except amazon.FileProblem as exc:
-        raise ValidationError({"file": [str(exc)]}, f"the file cannot be imported: {exc}") from None
+        raise ValidationError({"file": [str(exc)]}, Msg("finance.file_cannot_be_imported", detail=str(exc))) from None
     except UnicodeDecodeError as exc:
         raise ValidationError.field("file", Msg("finance.file_not_text", reason=exc.reason)) from None
     assert summary is not None
@@ -186,8 +186,12 @@ def import_payout(payout: Any, *, connection_id: Any, source: str = "shopify") -
     net = sum((t.net for t in payout.transactions), Decimal(0))
     if net != payout.net:
         raise ValidationError(
-            {"transactions": [f"the transactions add up to {net} {payout.currency}, the payout says {payout.net}"]},
-            f"payout {payout.payout_id} does not add up; nothing was imported",
+            {
+                "transactions": [
+                    Msg("finance.payout_transactions_differ", net=net, currency=payout.currency, payout_net=payout.net)
+                ]
+            },
+            Msg("finance.payout_does_not_add_up", payout_id=payout.payout_id),
         )
     times = [t.processed_at for t in payout.transactions if t.processed_at]
     row = Settlement(
@@ -288,9 +292,9 @@ def _deposit(row: Settlement, currency: str | None, amount: Decimal | None) -> N
         return
     currency = (currency or "").upper()
     if not is_currency(currency):
-        raise ValidationError.field("deposit_currency", "give the ISO 4217 currency the deposit arrived in")
+        raise ValidationError.field("deposit_currency", Msg("finance.give_deposit_currency"))
     if amount is None or amount <= 0:
-        raise ValidationError.field("deposit_amount", "give the amount that reached the bank, above zero")
+        raise ValidationError.field("deposit_amount", Msg("finance.give_deposit_amount"))
     row.deposit_currency, row.deposit_amount = currency, amount
 
 
