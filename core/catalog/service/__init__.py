@@ -63,6 +63,7 @@ from core.catalog.service.reads import (
     sku_facts,
     sku_ids_by_code,
     sku_ids_with_code_like,
+    sku_kit_types,
     sku_titles,
     usable_sku_codes,
 )
@@ -133,6 +134,7 @@ __all__ = [
     "sku_facts",
     "sku_ids_by_code",
     "sku_ids_with_code_like",
+    "sku_kit_types",
     "sku_label",
     "sku_payload",
     "sku_query",

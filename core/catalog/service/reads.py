@@ -100,6 +100,15 @@ def sku_facts(sku_ids: Iterable[Any]) -> dict[uuid.UUID, SkuFacts]:
     return {r[0]: SkuFacts(*r[:8], (r[8], r[9], r[10]), (r[11], r[12], r[13])) for r in rows}
 
 
+def sku_kit_types(sku_ids: Iterable[Any]) -> dict[uuid.UUID, str | None]:
+    """{id: kit type (None, "physical", "virtual")} of the tenant's SKUs among `sku_ids`
+    (unknown ids are left out): what stock reads and reservations ask of a page's SKUs."""
+    ids = _ids(sku_ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(Sku.id, Sku.kit_type).where(in_values(Sku.id, ids))).all())  # type: ignore[arg-type]
+
+
 def sku_codes(sku_ids: Iterable[Any]) -> dict[uuid.UUID, str]:
     """{id: code} (the id itself for a draft variant without a code yet)."""
     ids = _ids(sku_ids)

@@ -15,7 +15,7 @@ def kit_types(ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str | None]:
     """The kit type (None, "physical", "virtual") of each SKU; NotFound for an unknown id or
     another tenant's."""
     ids = set(ids)
-    found = {sku_id: facts.kit_type for sku_id, facts in catalog.sku_facts(ids).items()}
+    found = catalog.sku_kit_types(ids)
     for sku_id in ids:
         if sku_id not in found:
             raise NotFound("SKU", sku_id)

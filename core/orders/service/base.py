@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core import events
-from core.db import get_or_none, session, utcnow
+from core.db import get_or_none, new_object, session, utcnow
 from core.errors import InvalidTransition, NotFound
 from core.event_types import Payload
 from core.inventory.service import Doc, Line
@@ -174,7 +174,8 @@ def record(
     coded = detail(message)
     if coded is not None and detail(parse(str(message))) != coded:
         data["message"] = coded
-    entry = OrderActivity(
+    entry = new_object(
+        OrderActivity,
         order_id=order.id,
         action=action,
         from_status=from_status,

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 from core import validation as f
-from core.db import in_values, session, utcnow, uuid7
+from core.db import in_values, new_object, session, utcnow, uuid7
 from core.errors import NotFound, ValidationError
 from core.messages import Msg, joined
 from core.numbering import next_values_apart
@@ -74,8 +74,10 @@ def _channel_of(connection_id: uuid.UUID) -> str:
 
 
 def _build(channel: str, connection_id: uuid.UUID | None, inc: Incoming, number: str) -> Order:
-    order = Order(
-        id=uuid7(),
+    order_id = uuid7()
+    order = new_object(
+        Order,
+        id=order_id,
         number=number,
         channel=channel,
         connection_id=connection_id,
@@ -84,13 +86,15 @@ def _build(channel: str, connection_id: uuid.UUID | None, inc: Incoming, number:
         tags=[],
         **inc.fields,
     )
+    lines = []
     for position, data in enumerate(inc.lines, 1):
         line_id = uuid7()
-        order.lines.append(
-            OrderLine(
+        lines.append(
+            new_object(
+                OrderLine,
                 id=line_id,
                 origin_line_id=line_id,
-                order_id=order.id,
+                order_id=order_id,
                 position=position,
                 quantity_cancelled=0,
                 quantity_shipped=0,
@@ -101,6 +105,7 @@ def _build(channel: str, connection_id: uuid.UUID | None, inc: Incoming, number:
                 **data,
             )
         )
+    order.lines = lines
     recompute_totals(order)
     complete(order)  # defaults now: split children copy them
     return order
