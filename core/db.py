@@ -573,16 +573,16 @@ def bulk_insert(
     columns = [table.c[key] for key in rows[0]]
     sql = (
         f'INSERT INTO "{table.name}" ({", ".join(c.name for c in columns)}) '
-        f"SELECT * FROM {_unnest(columns, connection)}"
+        f"SELECT * FROM {unnest_arrays(columns, connection)}"
     )
     if skip_conflicts:
         sql += f" ON CONFLICT ({', '.join(skip_conflicts)}) DO NOTHING"
     if returning is not None:
         sql += f" RETURNING {table.c[returning].name}"
-    return _execute_arrays(connection, sql, columns, rows, fetch=returning is not None)
+    return execute_arrays(connection, sql, columns, rows, fetch=returning is not None)
 
 
-def _unnest(columns: list[Any], connection: Any) -> str:
+def unnest_arrays(columns: list[Any], connection: Any) -> str:
     """`unnest(%b::type[], ...)`: one binary array parameter per column."""
     return f"unnest({', '.join(f'%b::{_array_type(c, connection.dialect)}[]' for c in columns)})"
 
@@ -591,9 +591,17 @@ def _array_type(column: Any, dialect: Any) -> str:
     return "jsonb" if isinstance(column.type, JSON) else column.type.compile(dialect=dialect)
 
 
-def _execute_arrays(
-    connection: Any, sql: str, columns: list[Any], rows: list[dict[str, Any]], fetch: bool = False
+def execute_arrays(
+    connection: Any,
+    sql: str,
+    columns: list[Any],
+    rows: list[dict[str, Any]],
+    fetch: bool = False,
+    leading: Sequence[Any] = (),
 ) -> list[Any]:
+    """Run `sql` with `leading` parameters, then one binary array per column of `rows` (the
+    `unnest_arrays` of bulk_insert and bulk_update). Returns the first column of what it
+    fetches."""
     import psycopg
     from psycopg.types.json import Jsonb
 
@@ -605,7 +613,7 @@ def _execute_arrays(
     ]
     try:
         with connection.connection.driver_connection.cursor() as cursor:
-            cursor.execute(sql, arrays)
+            cursor.execute(sql, [*leading, *arrays])
             return [row[0] for row in cursor.fetchall()] if fetch else []
     except psycopg.Error as exc:
         # As SQLAlchemy would raise it (IntegrityError, ...), for the callers' error handling.
@@ -627,7 +635,7 @@ def bulk_update(table: Any, rows: list[dict[str, Any]], key: str = "id", connect
     columns = [table.c[key], *(table.c[n] for n in names)]
     sets = ", ".join(f"{c.name} = v.{c.name}" for c in columns[1:])
     sql = (
-        f'UPDATE "{table.name}" AS t SET {sets} FROM {_unnest(columns, connection)} '
+        f'UPDATE "{table.name}" AS t SET {sets} FROM {unnest_arrays(columns, connection)} '
         f"AS v({', '.join(c.name for c in columns)}) WHERE t.{columns[0].name} = v.{columns[0].name}"
     )
-    _execute_arrays(connection, sql, columns, rows)
+    execute_arrays(connection, sql, columns, rows)

@@ -34,9 +34,11 @@ from core.db import (
     Base,
     TenantMixin,
     bulk_insert,
+    execute_arrays,
     new_session,
     session,
     system_session,
+    unnest_arrays,
     utcnow,
     uuid7,
 )
@@ -265,6 +267,8 @@ def _sequence_at_commit(s: Session) -> None:
     pending = s.info.pop(UNSEQUENCED, None)
     if not pending:
         return
+    if all(isinstance(item, dict) for item, _within in pending) and _insert_sequenced(s, [i for i, _ in pending]):
+        return
     from core.numbering import next_values
 
     with s.no_autoflush:
@@ -278,6 +282,32 @@ def _sequence_at_commit(s: Session) -> None:
             item.seq = seq  # flushed with the commit (in the INSERT if not written yet)
         # else a savepoint took it back; its number is skipped (gaps are harmless)
     bulk_insert(OutboxEvent.__table__, rows)
+
+
+def _insert_sequenced(s: Session, rows: list[dict[str, Any]]) -> bool:
+    """emit_many's rows (all of this transaction's events) written with their `seq` in one
+    statement with the sequence's UPDATE, on PostgreSQL: one round trip fewer while the
+    tenant's sequence row is locked, which every writer of the tenant's events waits for.
+    False (nothing written) elsewhere, or when the tenant has no `outbox` sequence row yet:
+    the caller's path creates it."""
+    connection = s.connection()
+    if connection.dialect.name != "postgresql":
+        return False
+    table = OutboxEvent.__table__
+    columns = [table.c[name] for name in rows[0]]
+    names = ", ".join(c.name for c in columns)
+    sql = (
+        "WITH s AS (UPDATE number_sequences SET last_value = last_value + %s, updated_at = %s "
+        "WHERE tenant_id = %s AND name = 'outbox' RETURNING last_value) "
+        f'INSERT INTO "{table.name}" ({names}, seq) '
+        f"SELECT {', '.join('v.' + c.name for c in columns)}, s.last_value - %s + v.ord "
+        f"FROM {unnest_arrays(columns, connection)} WITH ORDINALITY AS v({names}, ord), s RETURNING seq"
+    )
+    count = len(rows)
+    written = execute_arrays(
+        connection, sql, columns, rows, fetch=True, leading=(count, utcnow(), current_tenant_id(), count)
+    )
+    return len(written) == count
 
 
 @event.listens_for(Session, "after_soft_rollback")

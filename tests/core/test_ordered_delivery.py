@@ -133,3 +133,29 @@ def test_seq_is_commit_order_not_emit_order(app, tenant_a):
             session.execute(select(OutboxEvent.id, OutboxEvent.seq).where(OutboxEvent.id.in_(ids.values()))).all()
         )
     assert seq[ids["t2"]] < seq[ids["t1"]], "seq follows commit order"
+
+
+def test_bulk_events_take_consecutive_seq_in_emit_order(app, tenant_b):
+    """emit_many's rows are written at commit with their seq, in one statement with the
+    sequence's UPDATE once the tenant has a sequence row (the first commit creates it)."""
+    events.configure(None, eager=False)
+    try:
+        for batch in ("first", "second", "third"):
+            with tenant_b.scope():
+                events.emit_many(
+                    [("test.created", Counted(counter=f"{batch}-{n}"), "thing", f"{batch}-{n}") for n in range(3)]
+                )
+        events.dispatcher().wait_idle()
+    finally:
+        events.configure(None, eager=True)
+    with tenant_b.scope():
+        rows = session.execute(
+            select(OutboxEvent.entity_id, OutboxEvent.seq).where(OutboxEvent.name == "test.created")
+        ).all()
+        last = sequence_value("outbox")
+    by_seq = [entity for entity, _ in sorted(rows, key=lambda r: r[1])]
+    assert by_seq == [f"{b}-{n}" for b in ("first", "second", "third") for n in range(3)]
+    seqs = sorted(seq for _, seq in rows)
+    assert seqs[:3] == list(range(seqs[0], seqs[0] + 3))
+    assert seqs[3:] == list(range(seqs[3], seqs[3] + 6)), "consecutive within and across commits"
+    assert last == seqs[-1]
