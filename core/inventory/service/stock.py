@@ -2,7 +2,8 @@
 returns to suppliers) and orders (reserve, release, pick, ship, customer returns).
 
 Each runs in a savepoint: it either happens completely or not at all, even when the caller
-catches the error and carries on with its own transaction.
+catches the error and carries on with its own transaction. `reserve` holds its balance rows
+after its savepoint is released and takes back a shortage itself, to the same effect.
 """
 
 from __future__ import annotations
