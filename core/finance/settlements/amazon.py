@@ -28,6 +28,7 @@ from operator import itemgetter
 from typing import NamedTuple, TextIO
 
 from core.finance.settlements.categories import categorise
+from core.messages import Msg
 from core.money import is_currency
 
 REQUIRED = (
@@ -133,7 +134,13 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.field}: {self.message}" if self.field else f"line {self.line}: {self.message}"
+        return self.as_message()
+
+    def as_message(self) -> Msg:
+        """The problem with its line (and column) as a coded message, for the file's refusal."""
+        if self.field:
+            return Msg("finance.file_line_column", line=self.line, column=self.field, problem=self.message)
+        return Msg("finance.file_line", line=self.line, problem=self.message)
 
 
 def parse_amount(raw: str, locale: str) -> Decimal:
@@ -142,7 +149,7 @@ def parse_amount(raw: str, locale: str) -> Decimal:
     text = raw.strip().replace("\u00a0", " ")
     pattern = _EU if locale == "eu" else _US
     if not pattern.match(text):
-        raise ValueError(f"{raw!r} is not an amount in the {locale.upper()} number format")
+        raise ValueError(Msg("finance.not_an_amount_in_format", value=repr(raw), number_format=locale.upper()))
     if locale == "eu":
         text = text.replace(".", "").replace(" ", "").replace(",", ".")
     else:
@@ -150,7 +157,7 @@ def parse_amount(raw: str, locale: str) -> Decimal:
     try:
         return Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"{raw!r} is not an amount") from None
+        raise ValueError(Msg("finance.not_an_amount", value=repr(raw))) from None
 
 
 _DATE_FORMATS = (
@@ -171,7 +178,7 @@ def parse_datetime(raw: str, locale: str) -> datetime:
         try:
             when = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise ValueError(f"{raw!r} is not a date") from None
+            raise ValueError(Msg("finance.not_a_date", value=repr(raw))) from None
         return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
     for fmt, _has_time in _DATE_FORMATS:
         try:
@@ -186,7 +193,7 @@ def parse_datetime(raw: str, locale: str) -> datetime:
                 return datetime.strptime(head, fmt).replace(tzinfo=UTC)
             except ValueError:
                 continue
-    raise ValueError(f"{raw!r} is not a date in a format Amazon uses")
+    raise ValueError(Msg("finance.not_an_amazon_date", value=repr(raw)))
 
 
 def detect_locale(marketplace: str, currency: str) -> str:
@@ -201,7 +208,7 @@ class Reader:
 
     def __init__(self, stream: TextIO, *, locale: str | None = None, max_shown: int = 200) -> None:
         if locale is not None and locale not in LOCALES:
-            raise FileProblem(f"locale must be one of {', '.join(LOCALES)}")
+            raise FileProblem(Msg("finance.locale_one_of", choices=", ".join(LOCALES)))
         self._reader = csv.reader(stream, delimiter="\t", quoting=csv.QUOTE_NONE, strict=False)
         self.locale = locale
         self.problems: list[Problem] = []
@@ -230,9 +237,9 @@ class Reader:
         try:
             header = next(self._reader)
         except StopIteration:
-            raise FileProblem("the file is empty") from None
+            raise FileProblem(Msg("finance.file_empty")) from None
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise FileProblem(f"line 1: {exc}") from None
+            raise FileProblem(Msg("finance.file_line", line=1, problem=str(exc))) from None
         names = [h.strip().lstrip("\ufeff").casefold() for h in header]
         self._index = {name: i for i, name in enumerate(names) if name}
         missing = [c for c in REQUIRED if c not in self._index]
@@ -242,19 +249,23 @@ class Reader:
         self._fetch = itemgetter(*(self._index.get(name, self._width) for name in self._names))
         if missing:
             if len(header) <= 1:
-                raise FileProblem("line 1: this is not a tab-delimited settlement report (Flat File V2)")
-            raise FileProblem(f"line 1: the header lacks the columns {', '.join(missing)}")
+                raise FileProblem(Msg("finance.file_line", line=1, problem=Msg("finance.not_a_settlement_report")))
+            raise FileProblem(
+                Msg(
+                    "finance.file_line", line=1, problem=Msg("finance.header_lacks_columns", columns=", ".join(missing))
+                )
+            )
         first = self._next()
         if first is None:
-            raise FileProblem("line 2: the settlement summary row is missing")
+            raise FileProblem(Msg("finance.file_line", line=2, problem=Msg("finance.summary_row_missing")))
         line, cells = first
         get = self._getter(cells)
         settlement_id = get("settlement-id")
         currency = get("currency").upper()
         if not settlement_id:
-            self.problem(line, "settlement-id", "the summary row has no settlement id")
+            self.problem(line, "settlement-id", Msg("finance.summary_no_id"))
         if not is_currency(currency):
-            self.problem(line, "currency", f"{currency or '(empty)'} is not an ISO 4217 currency")
+            self.problem(line, "currency", Msg("finance.not_iso_currency", value=currency or "(empty)"))
         if self.locale is None:
             # The summary has no marketplace; the first detail row has. Peek at it.
             self._pending = self._next()
@@ -297,7 +308,7 @@ class Reader:
             self.problem(
                 line,
                 "total-amount",
-                f"the detail rows add up to {self.detail_total} {s.currency}, the summary says {s.total}",
+                Msg("finance.detail_rows_total", total=self.detail_total, currency=s.currency, summary_total=s.total),
             )
 
     @property
@@ -311,7 +322,7 @@ class Reader:
             except StopIteration:
                 return None
             except (csv.Error, UnicodeDecodeError) as exc:
-                self.problem(self._reader.line_num + 1, "", f"cannot be read: {exc}")
+                self.problem(self._reader.line_num + 1, "", Msg("finance.cannot_be_read", detail=str(exc)))
                 if self.count > self.max_shown * 10:
                     return None
                 continue
@@ -343,11 +354,15 @@ class Reader:
         s = self.summary
         assert s is not None
         if sid and sid != s.settlement_id:
-            self.problem(line, "settlement-id", f"{sid} differs from the summary's {s.settlement_id}")
+            self.problem(
+                line, "settlement-id", Msg("finance.differs_from_summary", value=sid, settlement_id=s.settlement_id)
+            )
         if total:
-            self.problem(line, "total-amount", "only the summary row has a total amount")
+            self.problem(line, "total-amount", Msg("finance.only_summary_total"))
         if currency and currency.upper() != s.currency:
-            self.problem(line, "currency", f"{currency} differs from the settlement's {s.currency}")
+            self.problem(
+                line, "currency", Msg("finance.differs_from_settlement_currency", value=currency, currency=s.currency)
+            )
         amount = self._amounts.get(raw)
         if amount is None:
             amount = self._amount(line, "amount", raw, required=True)
@@ -356,7 +371,7 @@ class Reader:
         if max(map(len, values)) > MAX_FIELD:
             for name, value in zip(self._names, values, strict=True):
                 if len(value) > MAX_FIELD:
-                    self.problem(line, name, f"longer than {MAX_FIELD} characters")
+                    self.problem(line, name, Msg("finance.longer_than", max_len=MAX_FIELD))
         quantity = None
         if quantity_text:
             try:
@@ -364,11 +379,11 @@ class Reader:
                 if abs(quantity) > 1_000_000:
                     raise ValueError
             except ValueError:
-                self.problem(line, "quantity-purchased", f"{quantity_text!r} is not a whole number")
+                self.problem(line, "quantity-purchased", Msg("not_a_whole_number", value=repr(quantity_text)))
                 quantity = None
         posted = self._posted(line, posted_time or posted_day)
         if not (tt or at or ad):
-            self.problem(line, "transaction-type", "the row names no transaction type, amount type or description")
+            self.problem(line, "transaction-type", Msg("finance.row_names_nothing"))
         if amount is None:
             return None
         kind = self._kinds.get((tt, at, ad))
@@ -412,25 +427,25 @@ class Reader:
     def _amount(self, line: int, field: str, raw: str, *, required: bool = True) -> Decimal | None:
         if not raw:
             if required:
-                self.problem(line, field, "is empty")
+                self.problem(line, field, Msg("finance.is_empty"))
             return None
         try:
             value = parse_amount(raw, self.locale or "us")
         except ValueError as exc:
-            self.problem(line, field, str(exc))
+            self.problem(line, field, exc.args[0] if exc.args else str(exc))
             return None
         if abs(value) >= LIMIT:  # the number format allows at most 4 decimals
-            self.problem(line, field, f"{raw!r} is out of range")
+            self.problem(line, field, Msg("finance.out_of_range", value=repr(raw)))
             return None
         return value
 
     def _date(self, line: int, field: str, raw: str, *, required: bool = False) -> datetime | None:
         if not raw:
             if required:
-                self.problem(line, field, "is empty")
+                self.problem(line, field, Msg("finance.is_empty"))
             return None
         try:
             return parse_datetime(raw, self.locale or "us")
         except ValueError as exc:
-            self.problem(line, field, str(exc))
+            self.problem(line, field, exc.args[0] if exc.args else str(exc))
             return None

@@ -83,7 +83,7 @@ class _Prefixed(io.RawIOBase):
 
 
 def problems_error(problems: Iterable[Any], count: int) -> ValidationError:
-    shown = [str(p) for p in problems]
+    shown = [p.as_message() if isinstance(p, amazon.Problem) else p for p in problems]
     more = count - len(shown)
     if more > 0:
         shown.append(Msg("finance.more_problems", more=more))
@@ -108,7 +108,8 @@ def import_amazon(
         reader = amazon.Reader(text_stream(data), locale=locale, max_shown=MAX_PROBLEMS_SHOWN)
         summary = reader.open()
     except amazon.FileProblem as exc:
-        raise ValidationError({"file": [str(exc)]}, Msg("finance.file_cannot_be_imported", detail=str(exc))) from None
+        problem = exc.args[0] if exc.args else str(exc)
+        raise ValidationError({"file": [problem]}, Msg("finance.file_cannot_be_imported", detail=problem)) from None
     except UnicodeDecodeError as exc:
         raise ValidationError.field("file", Msg("finance.file_not_text", reason=exc.reason)) from None
     assert summary is not None

@@ -115,6 +115,13 @@ def test_a_bad_file_is_refused_by_line_and_nothing_is_imported(amazon_shop, tena
     assert problems[0] == "line 5: amount: 'abc' is not an amount in the US number format"
     assert problems[1].startswith("line 8: transaction-type:")
     assert "nothing was imported" in body(resp)["message"]
+    assert body(resp)["message_code"] == "finance.file_problems"
+    first = body(resp)["error_codes"]["file"][0]
+    assert first["code"] == "finance.file_line_column" and first["params"]["line"] == 5
+    assert first["params"]["problem"] == {
+        "code": "finance.not_an_amount_in_format",
+        "params": {"value": "'abc'", "number_format": "US"},
+    }
     assert body(tenant_a.api.get("finance/settlements")) == []
     # The fixed file then imports.
     assert upload(tenant_a, text, amazon_shop).status_code == 201

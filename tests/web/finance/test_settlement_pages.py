@@ -64,6 +64,10 @@ def test_the_workspace_in_english_and_chinese(case, portal):
     shown = visible_text(resp.get_data(as_text=True))
     assert "nothing was imported" in shown and "line 4: amount: '-4,5x' is not an amount" in shown
     assert body(books.tenant.api.get("finance/settlements")) == []
+    zh = chinese(portal(books.tenant, "finance"))  # a user of their own: the switch is saved on the user
+    shown = visible_text(_upload(zh, bad, books.conn).get_data(as_text=True))
+    assert "第 4 行：amount：'-4,5x' 不是 US 数字格式的金额" in shown, shown
+    assert "is not an amount" not in shown
 
     resp = _upload(client, text, books.conn)
     assert resp.status_code == 302, resp.get_data(as_text=True)
