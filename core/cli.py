@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -290,17 +291,56 @@ def demo(host: str, port: int, reset: bool, verbose: bool) -> None:
         }
     )
     upgrade(db.require_engine(), app_role=app.config["DATABASE_APP_ROLE"])
+    from werkzeug.serving import make_server
+
+    from core import events
     from core.demo import seed_demo
 
+    # Jobs wait until the server listens: the demo's channels are emulated by that server.
+    jobs.backend().hold()
     click.echo("Tradelane demo: preparing the demo shop (the first start takes a minute)...")
-    tenant_id, created = seed_demo(DEMO_EMAIL, DEMO_PASSWORD, base_url=f"http://{host}:{port}")
-    jobs.Scheduler().start_thread()
+    with _quiet_connections(not verbose):
+        tenant_id, created = seed_demo(DEMO_EMAIL, DEMO_PASSWORD, base_url=f"http://{host}:{port}")
+        # The seed's bookings (stock, cost of goods) are event handlers: done before the books are checked.
+        events.dispatcher().wait_idle(timeout=600)
+    server = make_server(host, port, app, threaded=True)  # binds the socket
+    jobs.backend().release()
+    threading.Thread(target=_schedule_when_settled, name="tradelane-demo-scheduler", daemon=True).start()
     click.echo("")
     click.echo(f"  Tradelane demo{' (new demo shop)' if created else ''}: http://{host}:{port}/")
     click.echo(f"  Log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
     click.echo(f"  API: http://{host}:{port}/api/v1/openapi.json   Stop: Ctrl+C   Options: --port, --reset, --verbose")
     click.echo("")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def _schedule_when_settled() -> None:
+    """Start the periodic jobs once the demo's first syncs and their bookings are done, so the
+    first ledger check sees the books complete rather than half-booked."""
+    from core import events, jobs
+
+    jobs.backend().wait_idle(timeout=600)
+    events.dispatcher().wait_idle(timeout=600)
+    jobs.Scheduler().start_thread()
+
+
+@contextmanager
+def _quiet_connections(quiet: bool) -> Iterator[None]:
+    """While the demo seeds, its connections' notes (a carrier that does not serve the route
+    refusing a quote, say) would print above the banner: kept to errors unless --verbose."""
+    logger = logging.getLogger("tradelane.connections")
+    level = logger.level
+    if quiet:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 @main.command("serve")

@@ -556,6 +556,10 @@ class InProcessBackend:
 
     `eager=True` runs each job to completion before `submit` returns (on its own thread, so it
     gets its own session); retries then run at once instead of after their backoff.
+
+    `hold()` keeps submitted jobs waiting until `release()`: the demo holds them while it
+    seeds, because its channels are emulated by the server it starts afterwards, and a sync
+    that ran before the server listens could not connect.
     """
 
     def __init__(self, eager: bool = False) -> None:
@@ -565,6 +569,16 @@ class InProcessBackend:
         self._running: list[tuple] = []
         self._cv = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._held = False
+
+    def hold(self) -> None:
+        with self._cv:
+            self._held = True
+
+    def release(self) -> None:
+        with self._cv:
+            self._held = False
+            self._cv.notify_all()
 
     def submit(self, tenant_id: Any, job_id: Any, attempt: int, kind: str, delay: int = 0) -> None:
         call = (str(tenant_id), str(job_id), attempt)
@@ -594,8 +608,8 @@ class InProcessBackend:
     def _loop(self) -> None:
         while True:
             with self._cv:
-                while not self._heap or self._heap[0][0] > time.monotonic():
-                    timeout = self._heap[0][0] - time.monotonic() if self._heap else None
+                while self._held or not self._heap or self._heap[0][0] > time.monotonic():
+                    timeout = self._heap[0][0] - time.monotonic() if self._heap and not self._held else None
                     self._cv.wait(timeout)
                 _, _, call = heapq.heappop(self._heap)
             self._run(call)

@@ -254,3 +254,14 @@ def test_progress_after_writing_does_not_lock_sqlite(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split()[-3:] == ["succeeded", "100", "None"], done.stdout
+
+
+def test_a_held_in_process_backend_runs_nothing_until_released(monkeypatch):
+    ran = []
+    monkeypatch.setattr(jobs, "run_job", lambda tenant, job_id, attempt: ran.append(job_id))
+    backend = jobs.InProcessBackend()
+    backend.hold()
+    backend.submit("t", "j1", 1, "x")
+    assert not backend.wait_idle(timeout=0.3) and ran == []
+    backend.release()
+    assert backend.wait_idle(timeout=5) and ran == ["j1"]
