@@ -325,6 +325,22 @@ MESSAGES: dict[str, str] = {
     "finance.out_of_range": "{value} is out of range",
     "finance.file_line": "line {line}: {problem}",
     "finance.file_line_column": "line {line}: {column}: {problem}",
+    # Finance: ECB reference-rate files; a marketplace refund before shipment (a hold reason).
+    "finance.ecb_too_large": "the file is larger than 20 MB",
+    "finance.ecb_zip_empty": "the zip holds no .csv or .xml file",
+    "finance.ecb_zip_member_too_large": "the file in the zip is larger than 20 MB",
+    "finance.ecb_not_zip": "not a readable zip file",
+    "finance.ecb_no_doctype": "document type declarations are not accepted",
+    "finance.ecb_bad_xml": "not well-formed XML: {detail}",
+    "finance.ecb_no_cube": "no <Cube time=...> with rates found (is it an ECB eurofxref file?)",
+    "finance.ecb_csv_header": "a CSV needs a header starting with Date and at least one row",
+    "finance.ecb_rate_not_number": "{currency} on {day}: {value} is not a number",
+    "finance.ecb_rate_not_positive": "{currency} on {day}: the rate must be positive",
+    "finance.ecb_not_iso_date": "{value} is not a date (YYYY-MM-DD)",
+    "finance.ecb_not_csv_date": "{value} is not a date (YYYY-MM-DD or 25 November 2024)",
+    "finance.refunded_before_shipment": (
+        "{channel} refunded {amount} {currency} of it before shipment ({refund}): decide what still ships"
+    ),
     "fx.must_between_and": "must be between {first} and {latest}",
     "fx.give_between_and_rates": "give between 1 and {max_import} rates",
     "fx.given_twice_for": "{base}/{quote} is given twice for {day}",

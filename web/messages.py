@@ -347,6 +347,22 @@ BY_CODE = {
     "finance.out_of_range": N_("%(value)s is out of range"),
     "finance.file_line": N_("line %(line)s: %(problem)s"),
     "finance.file_line_column": N_("line %(line)s: %(column)s: %(problem)s"),
+    # Finance: ECB reference-rate files; a marketplace refund before shipment (a hold reason).
+    "finance.ecb_too_large": N_("the file is larger than 20 MB"),
+    "finance.ecb_zip_empty": N_("the zip holds no .csv or .xml file"),
+    "finance.ecb_zip_member_too_large": N_("the file in the zip is larger than 20 MB"),
+    "finance.ecb_not_zip": N_("not a readable zip file"),
+    "finance.ecb_no_doctype": N_("document type declarations are not accepted"),
+    "finance.ecb_bad_xml": N_("not well-formed XML: %(detail)s"),
+    "finance.ecb_no_cube": N_("no <Cube time=...> with rates found (is it an ECB eurofxref file?)"),
+    "finance.ecb_csv_header": N_("a CSV needs a header starting with Date and at least one row"),
+    "finance.ecb_rate_not_number": N_("%(currency)s on %(day)s: %(value)s is not a number"),
+    "finance.ecb_rate_not_positive": N_("%(currency)s on %(day)s: the rate must be positive"),
+    "finance.ecb_not_iso_date": N_("%(value)s is not a date (YYYY-MM-DD)"),
+    "finance.ecb_not_csv_date": N_("%(value)s is not a date (YYYY-MM-DD or 25 November 2024)"),
+    "finance.refunded_before_shipment": N_(
+        "%(channel)s refunded %(amount)s %(currency)s of it before shipment (%(refund)s): decide what still ships"
+    ),
     "fx.must_between_and": N_("must be between %(first)s and %(latest)s"),
     "fx.give_between_and_rates": N_("give between 1 and %(max_import)s rates"),
     "fx.given_twice_for": N_("%(base)s/%(quote)s is given twice for %(day)s"),

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree
 
+from core.messages import Msg
 from core.money import is_currency
 
 ECB_NS = "http://www.ecb.int/vocabulary/2002-08-01/eurofxref"
@@ -41,7 +42,7 @@ def parse(data: bytes, filename: str = "") -> list[EcbRate]:
     """Every rate in an ECB file (XML, CSV, or a zip holding one), skipping `N/A` and
     currencies that ISO 4217 no longer lists."""
     if len(data) > MAX_BYTES:
-        raise EcbFormatError("the file is larger than 20 MB")
+        raise EcbFormatError(Msg("finance.ecb_too_large"))
     if data[:2] == b"PK":
         return parse_zip(data)
     text = data.decode("utf-8-sig", errors="strict").lstrip()
@@ -55,22 +56,22 @@ def parse_zip(data: bytes) -> list[EcbRate]:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = [n for n in z.namelist() if n.lower().endswith((".csv", ".xml"))]
             if not names:
-                raise EcbFormatError("the zip holds no .csv or .xml file")
+                raise EcbFormatError(Msg("finance.ecb_zip_empty"))
             info = z.getinfo(names[0])
             if info.file_size > MAX_BYTES:
-                raise EcbFormatError("the file in the zip is larger than 20 MB")
+                raise EcbFormatError(Msg("finance.ecb_zip_member_too_large"))
             return parse(z.read(names[0]), names[0])
     except zipfile.BadZipFile:
-        raise EcbFormatError("not a readable zip file") from None
+        raise EcbFormatError(Msg("finance.ecb_not_zip")) from None
 
 
 def parse_xml(text: str) -> list[EcbRate]:
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        raise EcbFormatError("document type declarations are not accepted")
+        raise EcbFormatError(Msg("finance.ecb_no_doctype"))
     try:
         root = ElementTree.fromstring(text)
     except ElementTree.ParseError as exc:
-        raise EcbFormatError(f"not well-formed XML: {exc}") from None
+        raise EcbFormatError(Msg("finance.ecb_bad_xml", detail=str(exc))) from None
     out: list[EcbRate] = []
     for day in root.iter(f"{{{ECB_NS}}}Cube"):
         when = day.get("time")
@@ -82,14 +83,14 @@ def parse_xml(text: str) -> list[EcbRate]:
             if currency and rate:
                 _add(out, on, currency, rate)
     if not out:
-        raise EcbFormatError("no <Cube time=...> with rates found (is it an ECB eurofxref file?)")
+        raise EcbFormatError(Msg("finance.ecb_no_cube"))
     return out
 
 
 def parse_csv(text: str) -> list[EcbRate]:
     rows = [r for r in csv.reader(io.StringIO(text), skipinitialspace=True) if any(c.strip() for c in r)]
     if len(rows) < 2 or rows[0][0].strip().lower() != "date":
-        raise EcbFormatError("a CSV needs a header starting with Date and at least one row")
+        raise EcbFormatError(Msg("finance.ecb_csv_header"))
     header = [c.strip() for c in rows[0]]
     out: list[EcbRate] = []
     for row in rows[1:]:
@@ -107,9 +108,11 @@ def _add(out: list[EcbRate], on: date, currency: str, value: str) -> None:
     try:
         rate = Decimal(value)
     except InvalidOperation:
-        raise EcbFormatError(f"{currency} on {on.isoformat()}: {value!r} is not a number") from None
+        raise EcbFormatError(
+            Msg("finance.ecb_rate_not_number", currency=currency, day=on.isoformat(), value=repr(value))
+        ) from None
     if rate <= 0:
-        raise EcbFormatError(f"{currency} on {on.isoformat()}: the rate must be positive")
+        raise EcbFormatError(Msg("finance.ecb_rate_not_positive", currency=currency, day=on.isoformat()))
     out.append(EcbRate(on, currency, rate))
 
 
@@ -117,7 +120,7 @@ def _iso(value: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise EcbFormatError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise EcbFormatError(Msg("finance.ecb_not_iso_date", value=repr(value))) from None
 
 
 def _csv_date(value: str) -> date:
@@ -126,7 +129,7 @@ def _csv_date(value: str) -> date:
             return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise EcbFormatError(f"{value!r} is not a date (YYYY-MM-DD or 25 November 2024)")
+    raise EcbFormatError(Msg("finance.ecb_not_csv_date", value=repr(value)))
 
 
 def daily_xml(on: date, rates: dict[str, Decimal]) -> str:

@@ -46,7 +46,7 @@ def import_ecb(data: bytes, *, filename: str = "", source: str = "file") -> Impo
     try:
         found = ecb.parse(data, filename)
     except (ecb.EcbFormatError, UnicodeDecodeError) as exc:
-        raise ValidationError.field("file", str(exc)) from None
+        raise ValidationError.field("file", exc.args[0] if exc.args else str(exc)) from None
     if not found:
         raise ValidationError.field("file", Msg("finance.no_rates_in_file"))
     try:

@@ -30,6 +30,7 @@ from core.db import session, utcnow
 from core.errors import DomainError
 from core.finance.settlements.models import ChannelRefund as RefundRow
 from core.finance.settlements.models import Settlement
+from core.messages import Msg
 from core.ports import ChannelCapability, ChannelRefund
 
 log = logging.getLogger("tradelane.finance.settlements")
@@ -155,8 +156,13 @@ def _act(row: RefundRow, channel: str) -> None:
                 else:
                     orders.hold_order(
                         order.id,
-                        reason=f"{channel} refunded {row.amount} {row.currency} of it before shipment "
-                        f"({row.external_refund_id}): decide what still ships",
+                        reason=Msg(
+                            "finance.refunded_before_shipment",
+                            channel=channel,
+                            amount=row.amount,
+                            currency=row.currency,
+                            refund=row.external_refund_id,
+                        ),
                     )
                     row.action, row.message = "held", "refunded in part before shipment: held for a person"
             else:

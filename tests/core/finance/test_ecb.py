@@ -55,8 +55,10 @@ def test_history_csv_skips_na_and_retired_currencies_and_reads_a_zip():
     ],
 )
 def test_other_files_are_refused_with_a_reason(data, message):
-    with pytest.raises(ecb.EcbFormatError, match=message):
+    with pytest.raises(ecb.EcbFormatError, match=message) as refused:
         ecb.parse(data)
+    # The reason is a coded message: the rate import's field error keeps it (exc.args[0]).
+    assert refused.value.args[0].code.startswith("finance.ecb_")
 
 
 def test_the_emulator_serves_working_days_newest_first_in_the_real_shape():
