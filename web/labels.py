@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
@@ -181,6 +183,18 @@ CHANNELS = {
 def channel_label(code: str) -> str:
     """A channel or carrier code as its brand writes it (amazon -> Amazon)."""
     return str(CHANNELS.get((code or "").lower(), code))
+
+
+# A failed job's error is stored as Python prints an exception, always with its type first:
+# "core.errors.DomainError: <message>" (traceback.format_exception_only, core.jobs).
+_EXCEPTION_TYPE = re.compile(r"^[\w.]+: ")
+
+
+def job_error(error: str | None) -> str:
+    """A failed job's error without the exception's class name: the message a service wrote,
+    which the `|t` filter then reads in the viewer's language ("{{ job_error(job.error)|t }}")."""
+    text = (error or "").strip()
+    return _EXCEPTION_TYPE.sub("", text, count=1)
 
 
 def result_rows(result: dict | None, kind: str = "") -> list[tuple[str, str]]:

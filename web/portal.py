@@ -76,6 +76,7 @@ def init_portal(app: Flask) -> None:
         started_by_label=labels.started_by_label,
         channel_label=labels.channel_label,
         result_rows=labels.result_rows,
+        job_error=labels.job_error,
         activity_label=labels.activity_label,
         marketplace_label=labels.marketplace_label,
         when_text=when_text,

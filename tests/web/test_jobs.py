@@ -135,3 +135,23 @@ def test_every_job_kind_has_a_name_for_people(app):
     assert "finance.post_vouchers" in tradelane
     unnamed = [kind for kind in tradelane if kind not in JOB_KINDS]
     assert unnamed == []
+
+
+@jobs.job("web-test.refused", max_attempts=1)
+def refused_job(ctx) -> dict:
+    from core.errors import DomainError
+
+    raise DomainError(Msg("catalog.category_code_already_used", code="BAGS"))
+
+
+def test_a_failed_jobs_error_reads_in_chinese(portal, tenant_a):
+    """The error is stored as "core.errors.DomainError: category code BAGS is already used";
+    the pages show the service's message in the viewer's language, without the type."""
+    job_id = _job(tenant_a, "web-test.refused")
+    assert _status(tenant_a, job_id) == "failed"
+    owner = portal(tenant_a)
+    owner.post("/locale", {"locale": "zh_CN"})
+    for page in (f"/jobs/{job_id}", "/jobs/", f"/jobs/{job_id}/row", f"/jobs/{job_id}/live"):
+        text = visible_text(owner.get(page).get_data(as_text=True))
+        assert "分类编码 BAGS 已被使用" in text, (page, text)
+        assert "is already used" not in text and "DomainError" not in text, (page, text)

@@ -57,11 +57,12 @@ def index_export() -> Any:
     """The jobs the list's filters select: names, results and who started them in the reader's
     words, as the list shows them."""
     from web import exports
-    from web.labels import job_kind_label, job_status_label, result_rows, started_by_label
+    from web.labels import job_error, job_kind_label, job_status_label, result_rows, started_by_label
+    from web.messages import translate
 
     def result(job: jobs.Job) -> str:
         if job.status == "failed":
-            return job.error or ""
+            return translate(job_error(job.error))
         return "; ".join(f"{label}: {value}" for label, value in result_rows(job.result, job.kind))
 
     columns = [_("Job"), _("Status"), _("Progress"), _("Result"), _("Started by"), _("Created at"), _("Attempts")]
