@@ -43,6 +43,7 @@ from core.db import (
     uuid7,
 )
 from core.event_types import Payload, PayloadError, UndeclaredEvent, check, declaration, declare, decode, encode
+from core.messages import Msg
 from core.ports import EventRecord
 from core.tenancy import Actor, actor_context, current_actor, current_tenant_id, tenant_context
 
@@ -475,7 +476,7 @@ def park(delivery_id: uuid.UUID) -> EventDelivery:
     if row is None:
         raise NotFound("event delivery", delivery_id)
     if row.status != "failed":
-        raise InvalidTransition("event delivery", row.status, "park", "only a failing delivery can be parked")
+        raise InvalidTransition("event delivery", row.status, "park", Msg("events.only_failing_parked"))
     row.status, row.retry_at = "parked", None
     row.last_error = f"parked by {current_actor()} at {utcnow():%Y-%m-%d %H:%M} UTC\n{row.last_error or ''}"[:4000]
     session.flush()

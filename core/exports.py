@@ -37,6 +37,7 @@ from flask import Response, current_app, g
 from core import validation
 from core.db import count, new_session, session
 from core.errors import ValidationError
+from core.messages import Msg
 from core.tenancy import current_tenant_id, tenant_context
 
 FORMATS = ("csv", "xlsx")
@@ -70,8 +71,8 @@ def check_size(stmt: Any) -> None:
     pass for the whole list. The count reads at most one row more."""
     if count(stmt.order_by(None).limit(MAX_ROWS + 1)) > MAX_ROWS:
         raise ValidationError(
-            {"filters": [f"more than {MAX_ROWS:,} rows match; narrow the filters to export at most {MAX_ROWS:,}"]},
-            f"the export would have more than {MAX_ROWS:,} rows; narrow the filters",
+            {"filters": [Msg("exports.too_many_rows", max_rows=f"{MAX_ROWS:,}")]},
+            Msg("exports.would_be_too_many", max_rows=f"{MAX_ROWS:,}"),
         )
 
 

@@ -43,6 +43,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, TenantMixin, new_session, session, system_session, utcnow
 from core.jsonutil import jsonable
+from core.messages import Msg
 from core.tenancy import Actor, actor_context, current_actor, current_tenant_id, tenant_context
 
 log = logging.getLogger("tradelane.jobs")
@@ -437,7 +438,7 @@ def retry(job_id: uuid.UUID) -> Job:
     if row is None:
         raise NotFound("job", job_id)
     if row.status != "failed":
-        raise InvalidTransition("job", row.status, "retry", "only failed jobs can be retried")
+        raise InvalidTransition("job", row.status, "retry", Msg("jobs.only_failed_retried"))
     row.status, row.attempts, row.error, row.finished_at, row.progress = "queued", 0, None, None, 0
     row.max_attempts = spec(row.kind).max_attempts if row.kind in _registry else row.max_attempts
     session.flush()

@@ -312,10 +312,10 @@ def text_problem(value: str, *, controls: bool = True) -> str | None:
         return None
     char = found.group()
     if char == "\x00":
-        return "must not contain NUL characters"
+        return Msg("input.no_nul")
     if "\ud800" <= char <= "\udfff":
-        return "must not contain unpaired surrogates (invalid Unicode)"
-    return f"must not contain control characters (U+{ord(char):04X})"
+        return Msg("input.no_surrogates")
+    return Msg("input.no_control", char=f"U+{ord(char):04X}")
 
 
 def printable(value: str) -> str:
@@ -333,7 +333,7 @@ def check_strings(data: Any, *, controls: bool = True, limit: int = 20) -> dict[
         path, value, depth = stack.pop()
         if isinstance(value, dict | list):
             if depth > MAX_JSON_DEPTH:
-                errors[path or "_schema"] = [f"nested deeper than {MAX_JSON_DEPTH} levels"]
+                errors[path or "_schema"] = [Msg("input.too_deep", depth=MAX_JSON_DEPTH)]
                 continue
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, inner in items:
@@ -341,7 +341,7 @@ def check_strings(data: Any, *, controls: bool = True, limit: int = 20) -> dict[
                 here = f"{path}.{name}" if path else name
                 problem = text_problem(key, controls=controls) if isinstance(key, str) else None
                 if problem:
-                    errors[here] = [f"the name {problem}"]
+                    errors[here] = [Msg("input.name_problem", problem=problem)]
                     continue
                 stack.append((here, inner, depth + 1))
         elif isinstance(value, str):

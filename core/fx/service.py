@@ -123,7 +123,7 @@ def _clean(errors: f.Errors, path: str, item: Any) -> tuple[str, str, date, Deci
     base = f.currency(errors, f"{path}base", item.get("base"), required=True)
     quote = f.currency(errors, f"{path}quote", item.get("quote"), required=True)
     if base and base == quote:
-        errors.add(f"{path}quote", "must differ from base: a currency is always worth 1 of itself")
+        errors.add(f"{path}quote", Msg("fx.differ_from_base"))
     on = _day(errors, f"{path}date", item.get("date"))
     value = f.decimal(errors, f"{path}rate", item.get("rate"), places=10, minimum=None, max_digits=20, required=True)
     if value is not None and value <= 0:
@@ -140,7 +140,7 @@ def _day(errors: f.Errors, field: str, value: Any) -> date | None:
         errors.add(field, Msg("required"))
         return None
     if isinstance(value, datetime):
-        errors.add(field, "use a date (YYYY-MM-DD), not a time")
+        errors.add(field, Msg("fx.date_not_time"))
         return None
     on = f.a_date(errors, field, value)
     if on is None:

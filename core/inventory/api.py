@@ -22,6 +22,7 @@ from core.inventory.models import Location, Reservation, StockOperation, Transfe
 from core.inventory.service import Line, adjustments, kits, reconcile, reports, stocktakes, transfers, warehouses
 from core.inventory.service import skus as sku_lookup
 from core.inventory.service.reads import list_buckets
+from core.messages import Msg
 from core.money import round_money
 
 blp = Blueprint(
@@ -469,7 +470,7 @@ def _contents(i: int, items: list[dict[str, Any]]) -> dict[uuid.UUID, int]:
     out: dict[uuid.UUID, int] = {}
     for item in items:
         if item["sku_id"] in out:
-            raise ValidationError({f"boxes.{i}.contents": ["a SKU appears twice in one box"]})
+            raise ValidationError({f"boxes.{i}.contents": [Msg("stock.box_sku_twice")]})
         out[item["sku_id"]] = item["quantity"]
     return out
 

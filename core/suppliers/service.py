@@ -200,9 +200,9 @@ def create_supplier(data: dict[str, Any]) -> Supplier:
 def update_supplier(supplier_id: uuid.UUID | str, data: dict[str, Any]) -> Supplier:
     supplier = _locked(supplier_id)
     if supplier.status not in EDITABLE:
-        hint = "only drafts and rejected suppliers can be changed"
+        hint = Msg("suppliers.only_drafts_changed")
         if supplier.status == "approved":
-            hint += "; revise it to make changes (contacts and prices change at any time)"
+            hint = Msg("suppliers.only_drafts_changed_revise")
         raise InvalidTransition("supplier", supplier.status, "edit", hint)
     errors = f.Errors()
     _apply(supplier, data, errors, creating=False)
@@ -221,7 +221,7 @@ def delete_supplier(supplier_id: uuid.UUID | str) -> None:
             "supplier",
             supplier.status,
             "delete",
-            "only never-approved drafts can be deleted; disable the supplier instead",
+            Msg("suppliers.only_drafts_deleted"),
         )
     body = payload(supplier)
     session.delete(supplier)
@@ -259,7 +259,7 @@ def _apply(supplier: Supplier, data: dict[str, Any], errors: f.Errors, *, creati
             _apply_finance(supplier, finance, errors)
     if supplier.settlement_mode == "periodic" and not supplier.settlement_days:
         if "finance.settlement_days" not in errors.errors:
-            errors.add("finance.settlement_days", "periodic settlement needs the number of days")
+            errors.add("finance.settlement_days", Msg("suppliers.settlement_days"))
     if supplier.settlement_mode != "periodic":
         supplier.settlement_days = None
 
@@ -295,7 +295,7 @@ def _set_account(supplier: Supplier, value: Any, errors: f.Errors) -> None:
         return
     account = re.sub(r"\s+", "", str(value))
     if not _ACCOUNT_RE.match(account):
-        errors.add("finance.account_number", "use 4 to 100 letters, digits or @ . _ + -")
+        errors.add("finance.account_number", Msg("suppliers.account_chars"))
         return
     supplier.account_number_encrypted = encrypt_json({"account_number": account})
     supplier.account_last4 = account[-4:]
@@ -309,7 +309,7 @@ def _contacts(errors: f.Errors, items: Any) -> list[SupplierContact]:
     if items in f.EMPTY:
         return []
     if not isinstance(items, list):
-        errors.add("contacts", "use a list of contacts")
+        errors.add("contacts", Msg("suppliers.contacts_list"))
         return []
     out = []
     for i, item in enumerate(items):
@@ -333,7 +333,7 @@ def _apply_contact(
                 contact, field, f.text(errors, path + field, data.get(field), max_len=max_len, required=field == "name")
             )
     if contact.email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", contact.email):
-        errors.add(path + "email", "enter a valid e-mail address")
+        errors.add(path + "email", Msg("tenants.email_invalid"))
     if "is_primary" in data:
         if not isinstance(data["is_primary"], bool):
             errors.add(path + "is_primary", Msg("use_true_false"))
@@ -426,7 +426,7 @@ def _move(supplier: Supplier, new_status: str, event: str, **extra: Any) -> Supp
 
 def submit_supplier(supplier_id: uuid.UUID | str) -> Supplier:
     supplier = _locked(supplier_id)
-    _require_status(supplier, EDITABLE, "submit", "only drafts and rejected suppliers can be submitted")
+    _require_status(supplier, EDITABLE, "submit", Msg("suppliers.only_submittable"))
     supplier.submitted_at, supplier.submitted_by = utcnow(), str(current_actor())[:200]
     supplier.submitted_by_id = actor_identity()
     supplier.rejection_reason = None
@@ -435,14 +435,14 @@ def submit_supplier(supplier_id: uuid.UUID | str) -> Supplier:
 
 def withdraw_supplier(supplier_id: uuid.UUID | str) -> Supplier:
     supplier = _locked(supplier_id)
-    _require_status(supplier, ("submitted",), "withdraw", "only submitted suppliers can be withdrawn")
+    _require_status(supplier, ("submitted",), "withdraw", Msg("suppliers.only_submitted_withdrawn"))
     return _move(supplier, "draft", "supplier.withdrawn")
 
 
 def approve_supplier(supplier_id: uuid.UUID | str) -> Supplier:
     """Approve a submitted supplier; the first approval assigns its code."""
     supplier = _locked(supplier_id)
-    _require_status(supplier, ("submitted",), "approve", "only submitted suppliers can be approved")
+    _require_status(supplier, ("submitted",), "approve", Msg("suppliers.only_submitted_approved"))
     require_separate_approver(supplier.submitted_by_id, "supplier")
     if not supplier.code:
         supplier.code = next_number("supplier", "SUP")
@@ -452,7 +452,7 @@ def approve_supplier(supplier_id: uuid.UUID | str) -> Supplier:
 
 def reject_supplier(supplier_id: uuid.UUID | str, reason: str) -> Supplier:
     supplier = _locked(supplier_id)
-    _require_status(supplier, ("submitted",), "reject", "only submitted suppliers can be rejected")
+    _require_status(supplier, ("submitted",), "reject", Msg("suppliers.only_submitted_rejected"))
     errors = f.Errors()
     reason = f.text(errors, "reason", reason, max_len=2000, required=True)
     errors.raise_if_any()
@@ -465,13 +465,13 @@ def revise_supplier(supplier_id: uuid.UUID | str) -> Supplier:
     """Reopen an approved supplier for changes; it cannot be used on new purchase orders until
     approved again (it keeps its code)."""
     supplier = _locked(supplier_id)
-    _require_status(supplier, ("approved",), "revise", "only approved suppliers can be revised")
+    _require_status(supplier, ("approved",), "revise", Msg("suppliers.only_approved_revised"))
     return _move(supplier, "draft", "supplier.revised")
 
 
 def disable_supplier(supplier_id: uuid.UUID | str, reason: str | None = None) -> Supplier:
     supplier = _locked(supplier_id)
-    _require_status(supplier, ("approved",), "disable", "only approved suppliers can be disabled")
+    _require_status(supplier, ("approved",), "disable", Msg("suppliers.only_approved_disabled"))
     errors = f.Errors()
     reason = f.text(errors, "reason", reason, max_len=2000)
     errors.raise_if_any()
@@ -481,7 +481,7 @@ def disable_supplier(supplier_id: uuid.UUID | str, reason: str | None = None) ->
 
 def enable_supplier(supplier_id: uuid.UUID | str) -> Supplier:
     supplier = _locked(supplier_id)
-    _require_status(supplier, ("disabled",), "enable", "only disabled suppliers can be enabled")
+    _require_status(supplier, ("disabled",), "enable", Msg("suppliers.only_disabled_enabled"))
     supplier.disabled_at = supplier.disabled_reason = None
     return _move(supplier, "approved", "supplier.enabled")
 

@@ -76,7 +76,7 @@ def clean(changes: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in changes.items():
         if name not in DEFAULTS:
-            errors[name] = ["is not a sync setting"]
+            errors[name] = [Msg("sync.not_setting")]
         elif name in INTEGER_RULES:
             low, high = INTEGER_RULES[name]
             if value is None or value == "":
@@ -88,10 +88,10 @@ def clean(changes: dict[str, Any]) -> dict[str, Any]:
             try:
                 number = int(str(value).strip())
             except ValueError:
-                errors[name] = ["must be a whole number"]
+                errors[name] = [Msg("not_whole_number")]
                 continue
             if not low <= number <= high:
-                errors[name] = [f"must be between {low} and {high}"]
+                errors[name] = [Msg("sync.between", low=low, high=high)]
                 continue
             out[name] = number
         elif name in BOOLEAN_RULES:
@@ -108,7 +108,7 @@ def clean(changes: dict[str, Any]) -> dict[str, Any]:
                 out[name] = None
                 continue
             if not isinstance(value, (list, tuple)):
-                errors[name] = ["must be a list of warehouse ids, or null for every merchant warehouse"]
+                errors[name] = [Msg("sync.warehouse_ids")]
                 continue
             ids = []
             for i, item in enumerate(value):

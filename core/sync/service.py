@@ -102,9 +102,9 @@ def _check_warehouses(ids: Sequence[str]) -> None:
     for i, ident in enumerate(ids):
         wh = found.get(ident)
         if wh is None:
-            errors[f"warehouse_ids.{i}"] = [f"no warehouse {ident}"]
+            errors[f"warehouse_ids.{i}"] = [Msg("sync.no_warehouse", ident=ident)]
         elif wh.type == "platform":
-            errors[f"warehouse_ids.{i}"] = [f"{wh.code} is a platform warehouse: the platform publishes its stock"]
+            errors[f"warehouse_ids.{i}"] = [Msg("sync.platform_warehouse", code=wh.code)]
     if errors:
         raise ValidationError(errors)
 

@@ -108,19 +108,8 @@ REFUSALS = {
     "RowError": (2,),
     "field": (1,),  # ValidationError.field(name, message)
 }
-# Not coded yet, each for its reason: stock, purchasing, shipping and sync follow.
-NOT_YET = (
-    "core/inventory/",
-    "core/purchasing/",
-    "core/suppliers/",
-    "core/shipping/",
-    "core/sync/",
-    "core/fx/",
-    "core/validation.py",
-    "core/exports.py",
-    "core/jobs.py",
-    "core/events.py",
-)
+# Areas not coded yet, each for its reason (none now): a path prefix here is left out.
+NOT_YET: tuple[str, ...] = ()
 # Texts for developers, never for the people using the portal or the API's clients: what a
 # plugin or a caller in code passed wrongly.
 FOR_DEVELOPERS = {
@@ -130,6 +119,13 @@ FOR_DEVELOPERS = {
     "type up to 32, id and number up to 64 characters",
     "must be a timezone-aware datetime",
     "must be a Decimal amount",
+    "give CostLine(ref, sku_id, warehouse_id, quantity > 0, value)",
+    "give each line as Line(ref, sku_id, warehouse_id, quantity)",
+    "give the document line's reference (up to 64 characters)",
+    "is required: units come in at a cost",
+    "is not used here: units move at their book cost",
+    "must be a Money amount of zero or more",
+    "appears twice for the same SKU and warehouse",
 }
 
 
@@ -156,6 +152,14 @@ def _uncoded(tree: ast.AST) -> list[tuple[int, str]]:
                 literal(value)
 
     for node in ast.walk(tree):
+        # errors["field"] = [...] on the way to a ValidationError
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Subscript)
+            and isinstance(t.value, ast.Name)
+            and t.value.id.endswith(("errors", "problems"))
+            for t in node.targets
+        ):
+            literal(node.value)
         if not isinstance(node, ast.Call):
             continue
         func = node.func

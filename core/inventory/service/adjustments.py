@@ -83,7 +83,7 @@ def opening_balance(
 def scrap(lines: Sequence[Line], *, key: str, reason: str, from_bucket: str = "on_hand") -> Posting:
     """Units destroyed or thrown away (弃置): out of `on_hand` or `unsellable` at book cost."""
     if from_bucket not in ("on_hand", "unsellable", "qc_pending"):
-        raise ValidationError.field("from_bucket", "use on_hand, unsellable or qc_pending")
+        raise ValidationError.field("from_bucket", Msg("stock.bucket_from"))
     return _adjust("scrap", lines, key, reason, from_bucket, None)
 
 
@@ -105,7 +105,7 @@ def _adjust(
     location_id: uuid.UUID | None = None,
 ) -> Posting:
     if not (reason or "").strip():
-        raise ValidationError.field("reason", "say why the stock changes")
+        raise ValidationError.field("reason", Msg("stock.say_why"))
     lines = check_lines(lines, cost=cost)
     # The document is numbered only on a first run; a replay returns the first posting.
     entry = start(
@@ -193,7 +193,7 @@ def borrow_out(
 ) -> Borrowing:
     """Lend units out (借出): `on_hand` −q at book cost; the borrowing remembers that cost."""
     if not (borrower or "").strip():
-        raise ValidationError.field("borrower", "say who borrows the units")
+        raise ValidationError.field("borrower", Msg("stock.say_borrower"))
     line = check_lines([Line("1", sku_id, warehouse_id, quantity)])[0]
     entry = start(
         "borrow_out", Doc("borrowing", "new"), key, request([line], borrower=borrower, due=due_date, note=note)
@@ -223,7 +223,7 @@ def borrow_out(
         from_bucket="on_hand",
         to_bucket=None,
         ref=str(row.id),
-        reason=f"lent to {row.borrower}",
+        reason=Msg("stock.lent_to", borrower=row.borrower),
     )
     row.unit_cost = unit
     entry.post(str(row.id), sku_id, warehouse_id, quantity, value)
@@ -232,7 +232,7 @@ def borrow_out(
         entry,
         posting,
         "borrow_out",
-        f"lent to {row.borrower}",
+        Msg("stock.lent_to", borrower=row.borrower),
         {str(row.id): -1},
         {"borrowing_id": row.id, "borrower": row.borrower},
     )
@@ -244,7 +244,7 @@ def borrow_return(borrowing_id: uuid.UUID, *, quantity: int, key: str, condition
     """Units come back (归还), at the cost they left with: into `on_hand`, or `unsellable`
     when they come back damaged."""
     if condition not in ("restock", "damaged"):
-        raise ValidationError.field("condition", "use restock or damaged")
+        raise ValidationError.field("condition", Msg("stock.restock_or_damaged"))
     row = get_borrowing(borrowing_id)
     line = check_lines([Line("1", row.sku_id, row.warehouse_id, quantity)])[0]
     doc = Doc("borrowing", row.id, row.number)
@@ -268,7 +268,7 @@ def borrow_return(borrowing_id: uuid.UUID, *, quantity: int, key: str, condition
         to_bucket=target,
         ref=str(row.id),
         unit_cost=row.unit_cost,
-        reason=f"returned by {row.borrower}",
+        reason=Msg("stock.returned_by", borrower=row.borrower),
     )
     row.returned_quantity += quantity
     if row.outstanding == 0:
@@ -279,7 +279,7 @@ def borrow_return(borrowing_id: uuid.UUID, *, quantity: int, key: str, condition
         entry,
         posting,
         "borrow_return",
-        f"returned by {row.borrower}",
+        Msg("stock.returned_by", borrower=row.borrower),
         {},
         {"borrowing_id": row.id, "borrower": row.borrower},
     )
@@ -289,7 +289,7 @@ def borrow_return(borrowing_id: uuid.UUID, *, quantity: int, key: str, condition
 def close_borrowing(borrowing_id: uuid.UUID, *, reason: str) -> Borrowing:
     """Give up on what is still out: written off (the stock left the books when lent)."""
     if not (reason or "").strip():
-        raise ValidationError.field("reason", "say why the rest is written off")
+        raise ValidationError.field("reason", Msg("stock.say_write_off"))
     row = _locked_borrowing(borrowing_id)
     if row.status != "open":
         raise InvalidTransition("borrowing", row.status, "close")
@@ -354,7 +354,7 @@ def reconcile_platform(
     reservations are held by a platform reservation, so `available` equals `fulfillable`."""
     wh = require_warehouses([warehouse_id])[warehouse_id]
     if wh.type not in ("platform", "overseas_3pl"):
-        raise ValidationError.field("warehouse_id", "only platform and 3PL warehouses report their stock")
+        raise ValidationError.field("warehouse_id", Msg("stock.platform_reports_only"))
     errors: dict[str, dict[str, list[str]]] = {}
     seen: set[uuid.UUID] = set()
     for i, item in enumerate(report):
@@ -366,7 +366,7 @@ def reconcile_platform(
         if bad:
             errors[str(i)] = {n: [Msg("whole_number_zero_or_more")] for n in bad}
         if item.sku_id in seen:
-            errors[str(i)] = {"sku_id": ["appears twice"]}
+            errors[str(i)] = {"sku_id": [Msg("stock.appears_twice")]}
         seen.add(item.sku_id)
     if errors:
         raise ValidationError(dotted({"items": errors}))
@@ -418,7 +418,7 @@ def reconcile_platform(
                     ours=ours,
                     target_on_hand=target_on_hand,
                 ),
-                {f"items.{item.sku_id}": [f"{ours} reserved by orders, {target_on_hand} reported"]},
+                {f"items.{item.sku_id}": [Msg("stock.reserved_reported", ours=ours, target_on_hand=target_on_hand)]},
             )
         targets = {"on_hand": target_on_hand, "unsellable": item.unsellable}
         if item.inbound is not None:

@@ -51,7 +51,7 @@ def reserve_many(requests: Sequence[ReserveRequest]) -> list[Posting | Insuffici
     for i, req in enumerate(requests):
         doc, key = check_doc(req.doc), check_key(req.key)
         if key in keys:
-            raise ValidationError.field(f"requests.{i}.key", "appears twice in the batch")
+            raise ValidationError.field(f"requests.{i}.key", Msg("stock.key_twice_in_batch"))
         keys.add(key)
         checked.append((doc, check_lines(req.lines), key))
     if not checked:
@@ -110,7 +110,7 @@ def reserve_many(requests: Sequence[ReserveRequest]) -> list[Posting | Insuffici
                         doc_type=op.doc_type,
                         value=op.doc_number or op.doc_id,
                     ),
-                    {"key": ["already used for a different request"]},
+                    {"key": [Msg("stock.key_other_request")]},
                 )
             results[i] = Posting.from_stored(
                 op.result, operation_id=op.id, key=op.key, kind=op.kind, lines=lines, replayed=True

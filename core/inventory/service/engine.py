@@ -126,7 +126,7 @@ def dotted(errors: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def check_key(key: Any) -> str:
     if not isinstance(key, str) or not key.strip():
-        raise ValidationError.field("key", "an idempotency key is required for every stock event")
+        raise ValidationError.field("key", Msg("stock.key_required"))
     if len(key) > MAX_KEY:
         raise ValidationError.field("key", Msg("inventory.use_at_most_characters", max_key=MAX_KEY))
     return key
@@ -184,7 +184,9 @@ def require_warehouses(ids: Iterable[uuid.UUID], *, active: bool = False) -> dic
         if wid not in found:
             raise NotFound("warehouse", wid)
         if active and not found[wid].active:
-            raise Conflict(Msg("inventory.warehouse_inactive", code=found[wid].code), {"warehouse_id": ["is inactive"]})
+            raise Conflict(
+                Msg("inventory.warehouse_inactive", code=found[wid].code), {"warehouse_id": [Msg("stock.inactive")]}
+            )
     return found
 
 
@@ -280,7 +282,7 @@ def claim(
                 doc_type=earlier.doc_type,
                 value=earlier.doc_number or earlier.doc_id,
             ),
-            {"key": ["already used for a different request"]},
+            {"key": [Msg("stock.key_other_request")]},
         )
     return Posting.from_stored(
         earlier.result, operation_id=earlier.id, key=earlier.key, kind=earlier.kind, lines=lines, replayed=True
@@ -438,7 +440,7 @@ class Entry:
             if have < quantity:
                 raise InsufficientStock(
                     [Shortage(ref, sku_id, warehouse_id, quantity, max(have, 0))],
-                    action=f"take from {from_bucket} ({describe(sku_id, warehouse_id)})",
+                    action=Msg("stock.take_from", bucket=from_bucket, where=describe(sku_id, warehouse_id)),
                 )
         valued_qty = b.valued_quantity
         average = b.stock_value / valued_qty if valued_qty else Decimal(0)

@@ -69,21 +69,23 @@ def create_kit_order(
 ) -> KitOrder:
     """Open an assembly or disassembly order, reserving what it will consume."""
     if kind not in ("assembly", "disassembly"):
-        raise ValidationError.field("kind", "use assembly or disassembly")
+        raise ValidationError.field("kind", Msg("stock.assembly_kind"))
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise ValidationError.field("quantity", Msg("positive_whole_number"))
     kinds = skus.kit_types([kit_sku_id])
     if kinds[kit_sku_id] != "physical":
         raise ValidationError.field(
             "kit_sku_id",
-            f"SKU {skus.code(kit_sku_id)} is not a physical kit"
-            + (" (a virtual bundle is never assembled)" if kinds[kit_sku_id] else ""),
+            Msg(
+                "stock.not_physical_kit_virtual" if kinds[kit_sku_id] else "stock.not_physical_kit",
+                sku=skus.code(kit_sku_id),
+            ),
         )
     skus.require_for_stock([kit_sku_id])
     require_warehouses([warehouse_id], active=True)
     bom = skus.components([kit_sku_id])[kit_sku_id]
     if not bom:
-        raise ValidationError.field("kit_sku_id", "the kit has no components")
+        raise ValidationError.field("kit_sku_id", Msg("stock.kit_no_components"))
     order = KitOrder(
         id=uuid7(),
         number=next_number("inventory_kit_order", "KO"),

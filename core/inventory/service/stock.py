@@ -89,7 +89,7 @@ def check_location(location_id: uuid.UUID | None, warehouse_ids: set[uuid.UUID])
         return None
     loc = session.execute(select(Location).where(Location.id == location_id)).scalar_one_or_none()
     if loc is None or loc.warehouse_id not in warehouse_ids or len(warehouse_ids) != 1:
-        raise ValidationError.field("location_id", "is not a bin of the line's warehouse")
+        raise ValidationError.field("location_id", Msg("stock.bin_not_in_line_warehouse"))
     return loc.id
 
 
@@ -165,7 +165,7 @@ def cancel_inbound(doc: Doc, lines: Sequence[Line] | None = None, *, key: str) -
     for i, ln in enumerate(lines):
         still = expected.get((ln.ref, ln.sku_id, ln.warehouse_id), 0)
         if ln.quantity > still:
-            raise ValidationError({f"lines.{i}.quantity": [f"only {still} still expected on line {ln.ref}"]})
+            raise ValidationError({f"lines.{i}.quantity": [Msg("stock.still_expected", still=still, ref=ln.ref)]})
         entry.move(
             sku_id=ln.sku_id,
             warehouse_id=ln.warehouse_id,
@@ -281,7 +281,7 @@ def return_to_supplier(
 ) -> Posting:
     """Units go back to the supplier: out of `unsellable` (or `on_hand`, `qc_pending`) at book cost."""
     if from_bucket not in ("unsellable", "on_hand", "qc_pending"):
-        raise ValidationError.field("from_bucket", "use unsellable, on_hand or qc_pending")
+        raise ValidationError.field("from_bucket", Msg("stock.bucket_to"))
     return _simple_move(
         "return_to_supplier", doc, lines, key, from_bucket, None, reason=reason, extra={"from": from_bucket}
     )
@@ -550,7 +550,7 @@ def take_from_reservations(
                     code=skus.code(need.sku_id),
                     quantity=need.quantity,
                 ),
-                {f"lines.{need.line.ref}": [f"holds only {holding}"]},
+                {f"lines.{need.line.ref}": [Msg("stock.holds_only", holding=holding)]},
             )
         remaining = min(holding, need.quantity)
         for row in group:
@@ -634,7 +634,7 @@ def mark_picked(doc: Doc, lines: Sequence[Line] | None = None, *, key: str) -> P
             if remaining:
                 raise Conflict(
                     Msg("inventory.line_holds_fewer_unpicked", ref=need.line.ref, quantity=need.quantity),
-                    {f"lines.{need.line.ref}": ["picks more than it holds"]},
+                    {f"lines.{need.line.ref}": [Msg("stock.picks_more")]},
                 )
             posted[(need.line.ref, need.line.sku_id, need.line.warehouse_id)] = need.line.quantity
     for (ref, sku_id, wh_id), qty in posted.items():

@@ -72,12 +72,12 @@ def create_stocktake(
     note: str = "",
 ) -> Stocktake:
     if scope not in ("cycle", "spot"):
-        raise ValidationError.field("scope", "use cycle (the whole warehouse) or spot (chosen SKUs or bins)")
+        raise ValidationError.field("scope", Msg("stock.count_scope"))
     require_warehouses([warehouse_id])
     if scope == "spot" and not (sku_ids or location_ids):
-        raise ValidationError.field("sku_ids", "a spot count needs SKUs or bins to count")
+        raise ValidationError.field("sku_ids", Msg("stock.spot_needs_items"))
     if scope == "cycle" and (sku_ids or location_ids):
-        raise ValidationError.field("scope", "a cycle count covers the whole warehouse; use spot to choose")
+        raise ValidationError.field("scope", Msg("stock.cycle_whole_warehouse"))
     if sku_ids:
         skus.check_stockable(sku_ids)
     if location_ids:
@@ -85,7 +85,7 @@ def create_stocktake(
 
         for loc_id in location_ids:
             if get_location(loc_id).warehouse_id != warehouse_id:
-                raise ValidationError.field("location_ids", "every bin must be in the counted warehouse")
+                raise ValidationError.field("location_ids", Msg("stock.bins_in_warehouse"))
     st = Stocktake(
         id=uuid7(),
         number=next_number("inventory_stocktake", "ST"),
@@ -165,7 +165,10 @@ def enter_counts(stocktake_id: uuid.UUID, counts: Sequence[Count]) -> Stocktake:
     st = _locked(stocktake_id)
     if st.status != "counting":
         raise InvalidTransition(
-            "stocktake", st.status, "enter counts for", "start counting first" if st.status == "draft" else ""
+            "stocktake",
+            st.status,
+            "enter counts for",
+            Msg("stock.start_counting_first") if st.status == "draft" else "",
         )
     errors: dict[str, dict[str, list[str]]] = {}
     for i, c in enumerate(counts):
@@ -205,7 +208,7 @@ def import_counts_csv(stocktake_id: uuid.UUID, text: str) -> Stocktake:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     fields = {(f or "").strip().lower() for f in (reader.fieldnames or [])}
     if not {"sku", "counted"} <= fields:
-        raise ValidationError.field("file", "the CSV needs the columns sku and counted")
+        raise ValidationError.field("file", Msg("stock.count_columns"))
     counts, errors = [], {}
     for n, row in enumerate(reader, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
@@ -217,16 +220,16 @@ def import_counts_csv(stocktake_id: uuid.UUID, text: str) -> Stocktake:
                 sku_id = uuid.UUID(row["sku"])
                 skus.kit_types([sku_id])
             except (ValueError, NotFound):
-                errors[f"row {n}"] = [f"no SKU {row['sku']!r}"]
+                errors[f"row {n}"] = [Msg("stock.count_no_sku", sku=repr(row["sku"]))]
                 continue
         if not row["counted"].isdigit():
-            errors[f"row {n}"] = [f"counted must be a whole number of zero or more, not {row['counted']!r}"]
+            errors[f"row {n}"] = [Msg("stock.count_not_whole", value=repr(row["counted"]))]
             continue
         counts.append(Count(sku_id, int(row["counted"])))
     if errors:
         raise ValidationError(errors)
     if not counts:
-        raise ValidationError.field("file", "the CSV has no counts")
+        raise ValidationError.field("file", Msg("stock.count_empty"))
     return enter_counts(stocktake_id, counts)
 
 
@@ -295,7 +298,7 @@ def post_stocktake(stocktake_id: uuid.UUID) -> Stocktake:
         raise InvalidTransition("stocktake", st.status, "post")
     counted = [ln for ln in st.lines if ln.counted is not None]
     if not counted:
-        raise ValidationError.field("counts", "nothing has been counted yet")
+        raise ValidationError.field("counts", Msg("stock.nothing_counted"))
     doc = Doc("stocktake", st.id, st.number)
     entry = start("stocktake", doc, f"stocktake:{st.id}:post", {"lines": len(counted)}, reason=f"stocktake {st.number}")
     if isinstance(entry, Posting):

@@ -144,12 +144,12 @@ def _clean_lines(lines: Sequence[dict[str, Any]]) -> dict[uuid.UUID, int]:
         try:
             sku_id = uuid.UUID(str(ln.get("sku_id")))
         except ValueError:
-            errors[str(i)] = {"sku_id": ["is not a SKU id"]}
+            errors[str(i)] = {"sku_id": [Msg("stock.not_sku_id")]}
             continue
         if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
             errors[str(i)] = {"quantity": [Msg("positive_whole_number")]}
         elif sku_id in out:
-            errors[str(i)] = {"sku_id": ["appears twice; put the whole quantity on one line"]}
+            errors[str(i)] = {"sku_id": [Msg("stock.transfer_line_twice")]}
         else:
             out[sku_id] = qty
     if errors:
@@ -160,15 +160,13 @@ def _clean_lines(lines: Sequence[dict[str, Any]]) -> dict[uuid.UUID, int]:
 
 def _check_route(kind: str, source: Warehouse, destination: Warehouse) -> None:
     if source.id == destination.id:
-        raise ValidationError.field("destination_warehouse_id", "must differ from the source")
+        raise ValidationError.field("destination_warehouse_id", Msg("stock.differ_from_source"))
     if not destination.active:
         raise ValidationError.field(
             "destination_warehouse_id", Msg("inventory.warehouse_inactive", code=destination.code)
         )
     if kind == "first_leg" and destination.type not in ("overseas_3pl", "platform"):
-        raise ValidationError.field(
-            "destination_warehouse_id", "a first-leg shipment goes to an overseas 3PL or platform warehouse"
-        )
+        raise ValidationError.field("destination_warehouse_id", Msg("stock.first_leg_destination"))
 
 
 def create_transfer(
@@ -260,14 +258,14 @@ def set_boxes(transfer_id: uuid.UUID, boxes: Sequence[BoxPlan]) -> Transfer:
             problems["count"] = [Msg("positive_whole_number")]
         for name in ("length_cm", "width_cm", "height_cm", "weight_kg"):
             if getattr(box, name) is None or Decimal(getattr(box, name)) <= 0:
-                problems[name] = ["must be greater than zero"]
+                problems[name] = [Msg("stock.greater_than_zero")]
         if not box.contents:
-            problems["contents"] = ["a box holds at least one SKU"]
+            problems["contents"] = [Msg("stock.box_needs_sku")]
         for sku_id, qty in box.contents.items():
             if sku_id not in line_skus:
-                problems["contents"] = [f"SKU {skus.code(sku_id)} is not on this shipment"]
+                problems["contents"] = [Msg("stock.sku_not_on_shipment", sku=skus.code(sku_id))]
             elif not isinstance(qty, int) or qty <= 0:
-                problems["contents"] = ["quantities must be positive whole numbers"]
+                problems["contents"] = [Msg("stock.box_quantities")]
         if problems:
             errors[str(i)] = problems
     if errors:
@@ -360,7 +358,7 @@ def _money(value: Money | None, field: str) -> Money | None:
     if value is None:
         return None
     if not isinstance(value, Money) or value.amount < 0:
-        raise ValidationError.field(field, "must be an amount of zero or more with its currency")
+        raise ValidationError.field(field, Msg("stock.amount_with_currency"))
     return value
 
 
@@ -388,16 +386,21 @@ def ship(
         errors["tracking_number"] = [Msg("required")]
     freight, duty_ = _money(freight_cost, "freight_cost"), _money(duty, "duty")
     if freight and duty_ and freight.currency != duty_.currency:
-        errors["duty"] = [f"give freight and duty in one currency ({freight.currency})"]
+        errors["duty"] = [Msg("stock.one_currency", currency=freight.currency)]
     if t.kind == "first_leg":
         boxed = boxed_quantities(t)
         if not t.boxes:
-            errors["boxes"] = ["plan the boxes before shipping a first-leg shipment"]
+            errors["boxes"] = [Msg("stock.plan_boxes")]
         else:
             wrong = [ln for ln in t.lines if boxed.get(ln.sku_id, 0) != ln.quantity]
             if wrong:
                 errors["boxes"] = [
-                    f"boxes hold {boxed.get(ln.sku_id, 0)} of {skus.code(ln.sku_id)}, the shipment has {ln.quantity}"
+                    Msg(
+                        "stock.boxes_hold",
+                        boxed=boxed.get(ln.sku_id, 0),
+                        sku=skus.code(ln.sku_id),
+                        quantity=ln.quantity,
+                    )
                     for ln in wrong
                 ]
     if errors:
@@ -508,25 +511,23 @@ def receive(
     for i, r in enumerate(receipts):
         ln = by_sku.get(r.sku_id)
         if ln is None:
-            errors[str(i)] = {"sku_id": ["is not on this " + LABEL[t.kind]]}
+            errors[str(i)] = {"sku_id": [Msg("stock.not_on_transfer", kind=LABEL[t.kind])]}
         elif r.sku_id in seen:
-            errors[str(i)] = {"sku_id": ["appears twice"]}
+            errors[str(i)] = {"sku_id": [Msg("stock.appears_twice")]}
         elif isinstance(r.quantity, bool) or not isinstance(r.quantity, int) or r.quantity < 0:
             errors[str(i)] = {"quantity": [Msg("whole_number_zero_or_more")]}
         elif r.quantity > ln.outstanding:
-            errors[str(i)] = {"quantity": [f"only {ln.outstanding} still in transit on this line"]}
+            errors[str(i)] = {"quantity": [Msg("stock.still_in_transit", outstanding=ln.outstanding)]}
         seen.add(r.sku_id)
     if errors:
         raise ValidationError(dotted({"receipts": errors}))
     if not complete and not any(r.quantity for r in receipts):
-        raise ValidationError.field("receipts", "receive at least one unit, or complete the receipt")
+        raise ValidationError.field("receipts", Msg("stock.receive_one"))
     arriving = {r.sku_id: r.quantity for r in receipts}
     shortfall = {ln.sku_id: ln.outstanding - arriving.get(ln.sku_id, 0) for ln in t.lines} if complete else {}
     shortfall = {s: q for s, q in shortfall.items() if q}
     if shortfall and not (shortfall_reason or "").strip():
-        raise ValidationError.field(
-            "shortfall_reason", "say why units are missing (lost, damaged in transit, miscounted at shipping)"
-        )
+        raise ValidationError.field("shortfall_reason", Msg("stock.say_shortfall"))
     location_id = check_location(location_id, {t.destination_warehouse_id})
     doc = doc_of(t)
     entry = start(

@@ -71,9 +71,9 @@ def _validate(wh: Warehouse) -> None:
     if wh.type not in WAREHOUSE_TYPES:
         errors["type"] = [Msg("one_of", choices=", ".join(WAREHOUSE_TYPES))]
     if wh.country not in COUNTRIES:
-        errors["country"] = ["use an ISO 3166-1 two-letter country code, e.g. CN, US, DE"]
+        errors["country"] = [Msg("stock.country_code")]
     if wh.type == "platform" and not wh.marketplace:
-        errors["marketplace"] = ["a platform warehouse serves one marketplace (e.g. US for Amazon FBA US)"]
+        errors["marketplace"] = [Msg("stock.platform_marketplace")]
     if wh.connection_id is not None:
         from tenants.service import connection_facts
 
@@ -81,7 +81,7 @@ def _validate(wh: Warehouse) -> None:
         # that names nothing to the foreign key (a 409) instead of this answer.
         with session.no_autoflush:
             if connection_facts(wh.connection_id) is None:
-                errors["connection_id"] = ["no such connection"]
+                errors["connection_id"] = [Msg("stock.no_such_connection")]
     if errors:
         raise ValidationError(errors)
     clash = session.execute(select(Warehouse.id).where(Warehouse.code == wh.code, Warehouse.id != wh.id)).first()
@@ -205,7 +205,7 @@ def set_sku_setting(
         raise ValidationError.field("safety_stock", Msg("whole_number_zero_or_more"))
     if location_id is not _UNSET and location_id is not None:
         if get_location(location_id).warehouse_id != warehouse_id:
-            raise ValidationError.field("location_id", "is not a bin of this warehouse")
+            raise ValidationError.field("location_id", Msg("stock.bin_not_in_warehouse"))
     setting = get_setting(sku_id, warehouse_id)
     if setting is None:
         setting = SkuSetting(sku_id=sku_id, warehouse_id=warehouse_id, safety_stock=0)

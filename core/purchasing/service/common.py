@@ -117,7 +117,7 @@ def require_destination(warehouse_id: Any) -> Any:
     try:
         ident = as_uuid(warehouse_id, "warehouse")
     except NotFound:
-        raise ValidationError.field("warehouse_id", "is not a warehouse id") from None
+        raise ValidationError.field("warehouse_id", Msg("purchasing.not_warehouse_id")) from None
     wh = inventory.warehouse(ident)
     if wh is None:
         raise ValidationError.field("warehouse_id", Msg("no_such_warehouse"))

@@ -132,7 +132,7 @@ def lookup(code: str) -> list[PurchaseOrder]:
     supplier tracking number (one parcel may carry several orders)."""
     code = (code or "").strip()
     if not code:
-        raise ValidationError.field("code", "scan or type an order number or a tracking number")
+        raise ValidationError.field("code", Msg("purchasing.scan_code"))
     by_number = select(PurchaseOrder.id).where(func.upper(PurchaseOrder.number) == code.upper())
     by_tracking = select(PurchaseOrderTracking.purchase_order_id).where(
         func.upper(PurchaseOrderTracking.tracking_number) == code.upper()
@@ -145,7 +145,7 @@ def lookup(code: str) -> list[PurchaseOrder]:
         ).scalars()
     )
     if not rows:
-        raise NotFound(f"purchase order or tracking number {code}")
+        raise NotFound("purchase order or tracking number", code)
     return rows
 
 
@@ -284,14 +284,14 @@ def _apply_lines(order: PurchaseOrder, items: Any, errors: f.Errors) -> None:
     from core.suppliers.service import supplier_price
 
     if not isinstance(items, list) or not items:
-        errors.add("lines", "an order needs at least one line")
+        errors.add("lines", Msg("purchasing.order_needs_line"))
         return
     existing = {line.id: line for line in order.lines}
     kept: list[PurchaseOrderLine] = []
     for i, item in enumerate(items):
         path = f"lines.{i}."
         if not isinstance(item, dict):
-            errors.add(f"lines.{i}", "use an object with sku_id, quantity and unit_price")
+            errors.add(f"lines.{i}", Msg("purchasing.line_shape"))
             continue
         line = None
         if item.get("id") not in (None, ""):
@@ -413,7 +413,7 @@ def update_order(order_id: Any, **changes: Any) -> PurchaseOrder:
     (`lines` replaces them all; keep a line by giving its `id`)."""
     order = locked(PurchaseOrder, order_id, "purchase order")
     if order.status != "draft":
-        raise InvalidTransition("purchase order", order.status, "edit", "only drafts can be changed")
+        raise InvalidTransition("purchase order", order.status, "edit", Msg("purchasing.only_drafts_changed"))
     unknown = set(changes) - set(HEADER_FIELDS) - {"lines"}
     if unknown:
         raise ValidationError({k: [Msg("unknown_field")] for k in sorted(unknown)})
@@ -433,7 +433,7 @@ def create_orders_from_requests(request_ids: Any, *, supplier_id: Any = None, **
     line per SKU (requests for the same SKU are added up). Each request's supplier is the
     one it names, unless `supplier_id` is given for all of them."""
     if not isinstance(request_ids, (list, tuple)) or not request_ids:
-        raise ValidationError.field("request_ids", "choose at least one approved stocking request")
+        raise ValidationError.field("request_ids", Msg("purchasing.choose_request"))
     ids = []
     for value in dict.fromkeys(request_ids):
         try:
@@ -458,10 +458,10 @@ def create_orders_from_requests(request_ids: Any, *, supplier_id: Any = None, **
     for req in sorted(rows.values(), key=lambda r: r.number):
         if req.status != "approved":
             raise InvalidTransition(
-                f"stocking request {req.number}",
+                Msg("purchasing.stocking_request", number=req.number),
                 req.status,
                 "put on a purchase order",
-                "only approved requests can be ordered",
+                Msg("purchasing.only_approved_ordered"),
             )
         chosen = override.id if override else req.supplier_id
         if chosen is None:
@@ -527,13 +527,13 @@ def approve_order(order_id: Any) -> PurchaseOrder:
         "purchase order",
         order.status,
         "approve",
-        "only drafts and orders awaiting their second approval can be approved",
+        Msg("purchasing.only_drafts_second_approval"),
     )
 
 
 def _check_orderable(order: PurchaseOrder) -> None:
     if not order.lines:
-        raise ValidationError.field("lines", "an order needs at least one line")
+        raise ValidationError.field("lines", Msg("purchasing.order_needs_line"))
     stocking.optional_supplier(order.supplier_id)
     for i, line in enumerate(order.lines):
         stocking.require_purchasable_sku(line.sku_id, f"lines.{i}.sku_id")
@@ -578,7 +578,7 @@ def _require(order: PurchaseOrder, allowed: tuple[str, ...], action: str, hint: 
 def send_order(order_id: Any) -> PurchaseOrder:
     """Record that the approved order went to the supplier."""
     order = locked(PurchaseOrder, order_id, "purchase order")
-    _require(order, RECEIVABLE, "send", "only approved orders go to the supplier")
+    _require(order, RECEIVABLE, "send", Msg("purchasing.only_approved_sent"))
     order.sent_at, order.sent_by = utcnow(), actor_label()
     session.flush()
     _emit(order, "purchase_order.sent")
@@ -588,7 +588,7 @@ def send_order(order_id: Any) -> PurchaseOrder:
 def confirm_order(order_id: Any, *, supplier_reference: Any = None, expected_date: Any = None) -> PurchaseOrder:
     """Record the supplier's confirmation, with its order reference and promised date."""
     order = locked(PurchaseOrder, order_id, "purchase order")
-    _require(order, RECEIVABLE, "confirm", "only approved orders can be confirmed by the supplier")
+    _require(order, RECEIVABLE, "confirm", Msg("purchasing.only_approved_confirmed"))
     errors = f.Errors()
     data = {
         k: v
@@ -605,7 +605,7 @@ def confirm_order(order_id: Any, *, supplier_reference: Any = None, expected_dat
 
 def add_tracking(order_id: Any, *, tracking_number: Any, carrier: Any = "", note: Any = "") -> PurchaseOrderTracking:
     order = locked(PurchaseOrder, order_id, "purchase order")
-    _require(order, RECEIVABLE, "add a tracking number to", "only orders still expecting goods take tracking numbers")
+    _require(order, RECEIVABLE, "add a tracking number to", Msg("purchasing.only_expecting_tracking"))
     errors = f.Errors()
     number = f.text(errors, "tracking_number", tracking_number, max_len=100, required=True)
     row = PurchaseOrderTracking(
@@ -617,7 +617,7 @@ def add_tracking(order_id: Any, *, tracking_number: Any, carrier: Any = "", note
     if any(t.tracking_number.upper() == number.upper() for t in order.trackings):
         raise Conflict(
             Msg("purchasing.already_recorded_on", number=number, number_2=order.number),
-            {"tracking_number": ["already recorded"]},
+            {"tracking_number": [Msg("purchasing.already_recorded")]},
         )
     order.trackings.append(row)
     session.flush()
@@ -658,9 +658,9 @@ def cancel_order(order_id: Any, reason: Any = "") -> PurchaseOrder:
     again; an approved order's expected inbound is withdrawn."""
     order = locked(PurchaseOrder, order_id, "purchase order")
     hint = (
-        "goods already arrived; terminate the remaining quantity instead"
+        Msg("purchasing.goods_arrived_terminate")
         if order.status == "partially_received"
-        else "only orders that nothing arrived for can be cancelled"
+        else Msg("purchasing.only_nothing_arrived_cancelled")
     )
     _require(order, (*AWAITING_APPROVAL, "approved"), "cancel", hint)
     errors = f.Errors()
@@ -682,14 +682,14 @@ def terminate_order(order_id: Any, *, lines: Any = None, reason: Any = "") -> Pu
     [{line_id, quantity}], or every line's remaining quantity when omitted. When nothing is
     left to come, the order is closed."""
     order = locked(PurchaseOrder, order_id, "purchase order")
-    _require(order, RECEIVABLE, "terminate", "only approved or partially received orders have quantities to terminate")
+    _require(order, RECEIVABLE, "terminate", Msg("purchasing.only_receivable_terminated"))
     errors = f.Errors()
     text = f.text(errors, "reason", reason, max_len=2000)
     cuts: dict[uuid.UUID, int] = {}
     if lines in (None, []):
         cuts = {line.id: line.open_quantity for line in order.lines if line.open_quantity}
     elif not isinstance(lines, list):
-        errors.add("lines", "use a list of {line_id, quantity}")
+        errors.add("lines", Msg("purchasing.lines_shape"))
     else:
         for i, item in enumerate(lines):
             path = f"lines.{i}."
@@ -710,7 +710,7 @@ def terminate_order(order_id: Any, *, lines: Any = None, reason: Any = "") -> Pu
             elif qty is not None:
                 cuts[line.id] = cuts.get(line.id, 0) + qty
     if not errors and not cuts:
-        errors.add("lines", "nothing is left to terminate")
+        errors.add("lines", Msg("purchasing.nothing_to_terminate"))
     errors.raise_if_any()
     by_id = {line.id: line for line in order.lines}
     for line_id, qty in cuts.items():

@@ -99,7 +99,7 @@ def receive(order_id: Any, *, lines: Any, tracking_number: Any = "", note: Any =
             "purchase order",
             order.status,
             "receive goods for",
-            "only approved orders that still expect goods can receive them",
+            Msg("purchasing.only_approved_receive"),
         )
     tolerance = get_settings().receipt_tolerance_percent
     errors = f.Errors()
@@ -107,7 +107,7 @@ def receive(order_id: Any, *, lines: Any, tracking_number: Any = "", note: Any =
     text = f.text(errors, "note", note, max_len=2000)
     wanted: list[tuple[Any, int]] = []
     if not isinstance(lines, list) or not lines:
-        errors.add("lines", "give the quantity that arrived for at least one line")
+        errors.add("lines", Msg("purchasing.give_arrived"))
     else:
         codes = sku_names(line.sku_id for line in order.lines)
         seen: set[uuid.UUID] = set()
@@ -132,7 +132,7 @@ def receive(order_id: Any, *, lines: Any, tracking_number: Any = "", note: Any =
                 continue  # a line of the order that nothing arrived for this time
             most = receivable(line, tolerance)
             if qty > most:
-                label = f"line {line.position} ({codes.get(line.sku_id, ('',))[0]})"
+                label = Msg("purchasing.line_label", position=line.position, sku=codes.get(line.sku_id, ("",))[0])
                 errors.add(
                     path + "quantity",
                     Msg(
@@ -148,7 +148,7 @@ def receive(order_id: Any, *, lines: Any, tracking_number: Any = "", note: Any =
                 continue
             wanted.append((line, qty))
         if not wanted and not errors:
-            errors.add("lines", "give the quantity that arrived for at least one line")
+            errors.add("lines", Msg("purchasing.give_arrived"))
     errors.raise_if_any()
 
     receipt = Receipt(
@@ -268,11 +268,11 @@ def _bin(errors: f.Errors, field: str, value: Any, warehouse_id: uuid.UUID) -> u
     try:
         ident = as_uuid(value, "bin")
     except NotFound:
-        errors.add(field, "is not a bin id")
+        errors.add(field, Msg("purchasing.not_bin_id"))
         return None
     loc = inventory.bins([ident]).get(ident)
     if loc is None or loc.warehouse_id != warehouse_id:
-        errors.add(field, "is not a bin of the receiving warehouse")
+        errors.add(field, Msg("purchasing.bin_not_receiving"))
         return None
     if not loc.active:
         errors.add(field, Msg("purchasing.bin_inactive", code=loc.code))
@@ -286,7 +286,7 @@ def _reasons(errors: f.Errors, field: str, value: Any) -> list[str]:
     if isinstance(value, str):
         value = [part for part in value.replace("\r", "").split("\n")]
     if not isinstance(value, list):
-        errors.add(field, "use a list of reasons")
+        errors.add(field, Msg("purchasing.reasons_list"))
         return []
     out = []
     for item in value:
@@ -302,18 +302,18 @@ def inspect(receipt_id: Any, *, lines: Any) -> Receipt:
     (into `location_id`, or the SKU's home bin), failed units become unsellable."""
     receipt = locked(Receipt, receipt_id, "receipt")
     if receipt.status != "qc_pending":
-        raise InvalidTransition("receipt", receipt.status, "inspect", "every line of it has been inspected")
+        raise InvalidTransition("receipt", receipt.status, "inspect", Msg("purchasing.all_inspected"))
     errors = f.Errors()
     by_id = {rl.id: rl for rl in receipt.lines}
     home = _home_bins((rl.sku_id for rl in receipt.lines), receipt.warehouse_id)
     done: list[tuple[ReceiptLine, int, int, int, list[str], uuid.UUID | None]] = []
     if not isinstance(lines, list) or not lines:
-        errors.add("lines", "give the outcome of at least one receipt line")
+        errors.add("lines", Msg("purchasing.give_outcome"))
     else:
         for i, item in enumerate(lines):
             path = f"lines.{i}."
             if not isinstance(item, dict):
-                errors.add(f"lines.{i}", "use an object with receipt_line_id, passed_quantity and failed_quantity")
+                errors.add(f"lines.{i}", Msg("purchasing.qc_line_shape"))
                 continue
             try:
                 rl = by_id.get(as_uuid(item.get("receipt_line_id"), "receipt line"))
@@ -324,10 +324,10 @@ def inspect(receipt_id: Any, *, lines: Any) -> Receipt:
                 continue
             if rl.qc_status == "inspected" or any(d[0] is rl for d in done):
                 raise InvalidTransition(
-                    f"line {rl.position} of receipt {receipt.number}",
+                    Msg("purchasing.receipt_line", position=rl.position, number=receipt.number),
                     "inspected",
                     "inspect",
-                    "each receipt line is inspected once",
+                    Msg("purchasing.inspected_once"),
                 )
             passed = f.integer(errors, path + "passed_quantity", item.get("passed_quantity"), minimum=0, required=True)
             failed = f.integer(errors, path + "failed_quantity", item.get("failed_quantity", 0), minimum=0)
@@ -351,7 +351,7 @@ def inspect(receipt_id: Any, *, lines: Any) -> Receipt:
                     ),
                 )
             if failed and not reasons:
-                errors.add(path + "defect_reasons", "say what was wrong with the failed units")
+                errors.add(path + "defect_reasons", Msg("purchasing.say_defect"))
             done.append((rl, passed, failed, sample or rl.quantity, reasons, location or home.get(rl.sku_id)))
     errors.raise_if_any()
 

@@ -338,7 +338,7 @@ def run_replenishment(
     else:
         run = locked(ReplenishmentRun, run_id, "replenishment run")
         if run.status not in ("queued", "running", "failed"):
-            raise InvalidTransition("replenishment run", run.status, "run", "a finished run is not run again")
+            raise InvalidTransition("replenishment run", run.status, "run", Msg("purchasing.run_finished"))
     settings = get_settings()
     now = utcnow()
     today = local_date(now)
@@ -453,7 +453,7 @@ def _open_suggestion(suggestion_id: Any, action: str) -> ReplenishmentSuggestion
             "replenishment suggestion",
             s.status,
             action,
-            "only open suggestions (with a quantity to order) can be decided",
+            Msg("purchasing.only_open_suggestions"),
         )
     latest = latest_run()
     if latest is None or latest.id != s.run_id:

@@ -209,7 +209,7 @@ def create_request(
     if when is None and "needed_by" not in errors.errors:
         errors.add("needed_by", Msg("required"))
     elif when is not None and when < local_date():
-        errors.add("needed_by", "is in the past")
+        errors.add("needed_by", Msg("purchasing.in_the_past"))
     text = f.text(errors, "note", note, max_len=2000)
     sku = checked(errors, "sku_id", require_purchasable_sku, sku_id, required=True)
     warehouse = checked(errors, "warehouse_id", require_destination, warehouse_id, required=True)
@@ -238,7 +238,7 @@ def update_request(request_id: Any, **changes: Any) -> StockingRequest:
     """Change the quantity, date, supplier or note of a request awaiting approval."""
     req = locked(StockingRequest, request_id, "stocking request")
     if req.status != "submitted":
-        raise InvalidTransition("stocking request", req.status, "edit", "only submitted requests can be changed")
+        raise InvalidTransition("stocking request", req.status, "edit", Msg("purchasing.only_submitted_changed"))
     unknown = set(changes) - {"quantity", "needed_by", "supplier_id", "note"}
     if unknown:
         raise ValidationError({k: [Msg("unknown_field")] for k in sorted(unknown)})
@@ -271,7 +271,7 @@ def update_request(request_id: Any, **changes: Any) -> StockingRequest:
 def approve_request(request_id: Any) -> StockingRequest:
     req = locked(StockingRequest, request_id, "stocking request")
     if req.status != "submitted":
-        raise InvalidTransition("stocking request", req.status, "approve", "only submitted requests can be approved")
+        raise InvalidTransition("stocking request", req.status, "approve", Msg("purchasing.only_submitted_approved"))
     require_separate_approver(req.requested_by_id, "stocking request")
     require_purchasable_sku(req.sku_id)
     req.status, req.decided_by, req.decided_at = "approved", actor_label(), utcnow()
@@ -283,7 +283,7 @@ def approve_request(request_id: Any) -> StockingRequest:
 def reject_request(request_id: Any, reason: Any) -> StockingRequest:
     req = locked(StockingRequest, request_id, "stocking request")
     if req.status != "submitted":
-        raise InvalidTransition("stocking request", req.status, "reject", "only submitted requests can be rejected")
+        raise InvalidTransition("stocking request", req.status, "reject", Msg("purchasing.only_submitted_rejected"))
     errors = f.Errors()
     text = f.text(errors, "reason", reason, max_len=2000, required=True)
     errors.raise_if_any()
@@ -297,9 +297,9 @@ def terminate_request(request_id: Any, reason: Any = "") -> StockingRequest:
     req = locked(StockingRequest, request_id, "stocking request")
     if req.status not in OPEN:
         hint = (
-            "it is on a purchase order now; terminate the order's line instead"
+            Msg("purchasing.request_on_order")
             if req.status == "ordered"
-            else "only submitted or approved requests can be terminated"
+            else Msg("purchasing.only_open_requests_terminated")
         )
         raise InvalidTransition("stocking request", req.status, "terminate", hint)
     errors = f.Errors()

@@ -105,7 +105,7 @@ def create_return(
     )
     left = returnable(order)
     if not isinstance(lines, list) or not lines:
-        errors.add("lines", "give at least one line and quantity to return")
+        errors.add("lines", Msg("purchasing.give_return_line"))
     else:
         for i, item in enumerate(lines):
             path = f"lines.{i}."
@@ -148,7 +148,7 @@ def ship_return(return_id: Any, *, carrier: Any = None, tracking_number: Any = N
     """The units left for the supplier: out of unsellable stock at book cost."""
     ret = locked(SupplierReturn, return_id, "supplier return")
     if ret.status != "draft":
-        raise InvalidTransition("supplier return", ret.status, "ship", "only drafts can be shipped")
+        raise InvalidTransition("supplier return", ret.status, "ship", Msg("purchasing.only_drafts_shipped"))
     errors = f.Errors()
     if carrier is not None:
         ret.carrier = f.text(errors, "carrier", carrier, max_len=100)
@@ -194,7 +194,7 @@ def ship_return(return_id: Any, *, carrier: Any = None, tracking_number: Any = N
 def cancel_return(return_id: Any) -> SupplierReturn:
     ret = locked(SupplierReturn, return_id, "supplier return")
     if ret.status != "draft":
-        raise InvalidTransition("supplier return", ret.status, "cancel", "only drafts can be cancelled")
+        raise InvalidTransition("supplier return", ret.status, "cancel", Msg("purchasing.only_drafts_cancelled"))
     ret.status, ret.cancelled_at = "cancelled", utcnow()
     session.flush()
     order = orders.get_order(ret.purchase_order_id)

@@ -72,7 +72,7 @@ def update_settings(**changes: Any) -> PurchasingSettings:
         if value is not None:
             row.receipt_tolerance_percent = scale(value, 2)
     if not errors and sum((getattr(row, n) for n in WEIGHT_FIELDS), Decimal(0)) <= 0:
-        errors.add("weight_7d", "at least one of the 7, 14 and 30-day weights must be above zero")
+        errors.add("weight_7d", Msg("purchasing.weights_above_zero"))
     errors.raise_if_any()
     session.flush()
     return row

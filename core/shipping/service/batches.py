@@ -162,7 +162,7 @@ def retry_failed(batch_id: uuid.UUID | str) -> LabelBatch:
     """Run the batch again for its failed orders (the bought ones are skipped)."""
     batch = get_batch(batch_id)
     if batch.status != "done":
-        raise ValidationError.field("batch_id", "the batch is still running")
+        raise ValidationError.field("batch_id", Msg("shipping.batch_running"))
     batch.status = "queued"
     job = jobs.enqueue("shipping.buy_labels", batch_id=str(batch.id))
     batch.job_id = job.id
@@ -197,7 +197,7 @@ def print_file(labels: Sequence[ShippingLabel], label_format: str = "PDF") -> tu
     """One print file of the labels: (bytes, mimetype, extension). PDF labels are merged page by
     page; ZPL labels are concatenated. Labels of the other format are refused by name."""
     if not labels:
-        raise ValidationError.field("labels", "no labels to print")
+        raise ValidationError.field("labels", Msg("shipping.no_labels"))
     fmt = label_format.upper()
     other = [lb.tracking_number for lb in labels if lb.print_format != fmt]
     if other:

@@ -80,7 +80,7 @@ def lines_for(items: list[dict[str, Any]]) -> list[Line]:
             )
         )
     if errors:
-        raise ValidationError(errors, "customs data is missing: " + "; ".join(m[0] for m in errors.values()))
+        raise ValidationError(errors, Msg("shipping.customs_missing", problems=[m[0] for m in errors.values()]))
     return out
 
 

@@ -44,7 +44,7 @@ def pick_rows(order_ids: Sequence[Any]) -> list[dict[str, Any]]:
             errors.add(f"order_ids.{i}", Msg("not_order_id"))
             continue
         if shipment is None:
-            errors.add(f"order_ids.{i}", "has no shipment yet: buy its label first")
+            errors.add(f"order_ids.{i}", Msg("shipping.no_shipment_buy_label"))
             continue
         for parcel in shipment.parcels:
             for item in parcel.contents:
@@ -111,10 +111,10 @@ def pack(shipment_id: Any, scans: Sequence[str], *, weight_g: Any = None) -> Shi
     shipment = _locked(shipment_id)
     if shipment.status != "labelled":
         raise InvalidTransition(
-            f"shipment {shipment.number}",
+            Msg("entity.shipment", ref=shipment.number),
             shipment.status,
             "pack",
-            "buy its label first" if shipment.status == "draft" else "",
+            Msg("shipping.buy_label_first") if shipment.status == "draft" else "",
         )
     errors = f.Errors()
     weight = f.integer(errors, "weight_g", weight_g, minimum=1, maximum=10_000_000) if weight_g is not None else None
@@ -135,17 +135,15 @@ def pack(shipment_id: Any, scans: Sequence[str], *, weight_g: Any = None) -> Shi
             counted[item["sku_code"]] = counted.get(item["sku_code"], 0) + 1
     problems: dict[str, list[str]] = {}
     for code in dict.fromkeys(unknown):
-        problems.setdefault("scans", []).append(f"{code} is not in this parcel")
+        problems.setdefault("scans", []).append(Msg("shipping.not_in_parcel", code=code))
     for item in parcel.contents:
         got = counted.get(item["sku_code"], 0)
         if got != item["quantity"]:
             problems[f"skus.{item['sku_code']}"] = [
-                f"{item['sku_code']}: scanned {got}, the order has {item['quantity']}"
+                Msg("shipping.scanned_count", sku=item["sku_code"], got=got, quantity=item["quantity"])
             ]
     if problems:
-        raise ValidationError(
-            problems, "the parcel does not match the order: " + "; ".join(m[0] for m in problems.values())
-        )
+        raise ValidationError(problems, Msg("shipping.parcel_mismatch", problems=[m[0] for m in problems.values()]))
     for item in parcel.contents:
         item["packed"] = item["quantity"]
     flag_modified(parcel, "contents")

@@ -64,7 +64,7 @@ def update_settings(**changes: Any) -> ShippingSettings:
 
 def _rules(errors: f.Errors, value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list):
-        errors.add("rate_rules", "must be a list of rules")
+        errors.add("rate_rules", Msg("shipping.rules_list"))
         return []
     out = []
     for i, rule in enumerate(value):
@@ -81,11 +81,11 @@ def _rules(errors: f.Errors, value: Any) -> list[dict[str, Any]]:
         for key in ("services", "exclude", "countries"):
             items = rule.get(key) or []
             if not isinstance(items, list) or not all(isinstance(x, str) and 0 < len(x) <= 120 for x in items):
-                errors.add(f"{path}.{key}", "must be a list of names")
+                errors.add(f"{path}.{key}", Msg("shipping.names_list"))
             else:
                 clean[key] = [x.strip() for x in items]
         if clean["strategy"] == "preferred" and not clean.get("services"):
-            errors.add(f"{path}.services", "name at least one carrier or carrier:service")
+            errors.add(f"{path}.services", Msg("shipping.name_carrier"))
         for key in ("min_weight_g", "max_weight_g"):
             if rule.get(key) not in (None, ""):
                 clean[key] = f.integer(errors, f"{path}.{key}", rule.get(key), minimum=0, maximum=10_000_000)

@@ -257,21 +257,25 @@ def prepare(order_id: uuid.UUID | str) -> Shipment:
     if existing is not None:
         return existing
     if order.fulfilment != "merchant":
-        raise InvalidTransition(Msg("entity.order", ref=order.number), order.status, "ship", "the platform ships it")
+        raise InvalidTransition(
+            Msg("entity.order", ref=order.number), order.status, "ship", Msg("orders.platform_ships")
+        )
     if order.status not in LABEL_READY:
         raise InvalidTransition(
-            f"order {order.number}",
+            Msg("entity.order", ref=order.number),
             order.status,
             "buy a label for",
-            "allocate it first" if order.status in ("approved", "pending_review") else "",
+            Msg("orders.allocate_first") if order.status in ("approved", "pending_review") else "",
         )
     if order.warehouse_id is None:
         raise InvalidTransition(
-            Msg("entity.order", ref=order.number), order.status, "buy a label for", "it has no warehouse"
+            Msg("entity.order", ref=order.number), order.status, "buy a label for", Msg("shipping.no_warehouse")
         )
     items = _items(order)
     if not items:
-        raise Conflict(Msg("shipping.order_has_nothing_left", number=order.number), {"order_id": ["nothing to ship"]})
+        raise Conflict(
+            Msg("shipping.order_has_nothing_left", number=order.number), {"order_id": [Msg("shipping.nothing_to_ship")]}
+        )
     wh = warehouses.get_warehouse(order.warehouse_id)
     voided = session.execute(
         select(func.count()).select_from(Shipment).where(Shipment.order_id == order.id, Shipment.status == "voided")
@@ -298,7 +302,8 @@ def prepare(order_id: uuid.UUID | str) -> Shipment:
             session.flush()
     except IntegrityError:
         raise Conflict(
-            Msg("shipping.order_already_has_shipment", number=order.number), {"order_id": ["has a shipment"]}
+            Msg("shipping.order_already_has_shipment", number=order.number),
+            {"order_id": [Msg("shipping.has_shipment")]},
         ) from None
     return shipment
 
@@ -389,7 +394,7 @@ def rate(
     items = customs_data[0] if customs_data is not None else _customs(shipment, orders.get_order(shipment.order_id))[0]
     conns = carrier_connections(connection_id)
     if not conns:
-        raise ValidationError.field("connection_id", "connect a carrier first (Settings → Connections)")
+        raise ValidationError.field("connection_id", Msg("shipping.connect_carrier"))
     session.execute(delete(RateQuote).where(RateQuote.shipment_id == shipment.id))
     request = _request(shipment, service or "", items)
     found: list[RateQuote] = []
@@ -495,7 +500,9 @@ def choose(shipment: Shipment, quotes: Sequence[RateQuote], order: Any = None) -
         problems = [f"{q.carrier} {q.service}: {q.note}".strip() for q in quotes if q.note]
         raise ValidationError.field(
             "service",
-            "no carrier service can take this shipment" + (": " + "; ".join(problems) if problems else ""),
+            Msg("shipping.no_service_because", problems="; ".join(problems))
+            if problems
+            else Msg("shipping.no_service"),
         )
     chosen = next(q for q in quotes if options[str(q.id)] is best)
     for q in quotes:
@@ -787,7 +794,7 @@ def void(shipment_id: uuid.UUID | str) -> Shipment:
     shipment = _locked(shipment_id)
     if shipment.status not in ("labelled", "packed"):
         raise InvalidTransition(
-            f"shipment {shipment.number}", shipment.status, "void", "only a label not yet handed over"
+            Msg("entity.shipment", ref=shipment.number), shipment.status, "void", Msg("shipping.only_label_not_handed")
         )
     conn = tenants.get_connection(shipment.connection_id) if shipment.connection_id else None
     if conn is None:
@@ -838,10 +845,10 @@ def hand_over(shipment_id: uuid.UUID | str, *, weight_g: Any = None) -> Shipment
     shipment = _locked(shipment_id)
     if shipment.status not in ("labelled", "packed"):
         raise InvalidTransition(
-            f"shipment {shipment.number}",
+            Msg("entity.shipment", ref=shipment.number),
             shipment.status,
             "hand over",
-            "buy its label first" if shipment.status == "draft" else "",
+            Msg("shipping.buy_label_first") if shipment.status == "draft" else "",
         )
     parcel = shipment.parcels[0]
     orders.ship(
