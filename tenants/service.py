@@ -412,13 +412,16 @@ def principal_for_api_key(token: str) -> Principal | None:
         return None
     _, prefix, secret = parts
     with system_session() as s:
-        key = s.execute(select(ApiKey).where(ApiKey.prefix == prefix)).scalar_one_or_none()
-        if key is None or key.revoked_at is not None:
+        # One round trip for the key and its tenant's standing: this runs on every API request.
+        found = s.execute(
+            select(ApiKey, Tenant.active).join(Tenant, Tenant.id == ApiKey.tenant_id).where(ApiKey.prefix == prefix)
+        ).one_or_none()
+        if found is None:
+            return None
+        key, active = found
+        if key.revoked_at is not None or not active:
             return None
         if not hmac.compare_digest(key.secret_hash, _hash_secret(secret)):
-            return None
-        active = s.execute(select(Tenant.active).where(Tenant.id == key.tenant_id)).scalar_one_or_none()
-        if not active:
             return None
         now = utcnow()
         if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
