@@ -51,13 +51,23 @@ class Chart:
     kind: str = "bar"  # "bar" | "hbar" | "line"
     hint: str = ""
     empty: str = ""  # shown instead of the chart when there is nothing to draw
+    currency: str = ""  # the values are money in this currency: shown as the portal formats money
 
     @property
     def is_empty(self) -> bool:
         return not self.labels or not any(v not in ("0", "0.00", "") for _, vs in self.series for v in vs)
 
     def data_series(self) -> list[dict[str, Any]]:
-        return [{"name": name, "values": values} for name, values in self.series]
+        """Each series' values, and for money the text to show beside a bar or in its tooltip
+        ("¥54,399.48"): the chart draws from the numbers and labels with the texts."""
+        if not self.currency:
+            return [{"name": name, "values": values} for name, values in self.series]
+        from web.portal import money_text
+
+        return [
+            {"name": name, "values": values, "texts": [money_text(v, self.currency) for v in values]}
+            for name, values in self.series
+        ]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from core.db import utcnow
 from core.orders import service
 from core.orders.service import reports
 from tests.core.catalog.factories import approved_sku
-from tests.core.orders.helpers import channel_order, connection, line, stock, warehouse
+from tests.core.orders.helpers import channel_order, connection, line, rates, stock, warehouse
 
 
 def _charts(client) -> dict[str, dict]:
@@ -55,6 +55,7 @@ def _seed(tenant, shop: str, code: str, wh_code: str) -> None:
 
 def test_charts_show_the_tenants_own_sales_stock_and_queues(portal, tenant_a, tenant_b):
     _seed(tenant_a, "Amazon US", "CH-MUG", "CH-SZ")
+    rates(tenant_a, {"USD": "7.1"}, on=utcnow().date() - timedelta(days=3))
     _seed(tenant_b, "Other shop", "CH-OTHER", "CH-B")
     charts = _charts(portal(tenant_a))
 
@@ -64,9 +65,11 @@ def test_charts_show_the_tenants_own_sales_stock_and_queues(portal, tenant_a, te
     today = utcnow().date().isoformat()
     assert orders["links"][-1] == f"/orders/?date_from={today}&date_to={today}"
 
+    # Sales in the tenant's CNY at the day's rate, shown as the portal formats money.
     sales = charts["Sales per day by shop"]
-    assert [s["name"] for s in sales["series"]] == ["Amazon US (USD)"]
-    assert sales["series"][0]["values"][-1] == "36.00"
+    assert [s["name"] for s in sales["series"]] == ["Amazon US"]
+    assert sales["series"][0]["values"][-1] == "255.60"  # 36.00 USD x 7.1
+    assert sales["series"][0]["texts"][-1] == "CN¥255.60"
 
     top = charts["Top SKUs"]
     assert top["labels"] == ["CH-MUG"] and top["series"][0]["values"] == ["4"]
@@ -74,6 +77,7 @@ def test_charts_show_the_tenants_own_sales_stock_and_queues(portal, tenant_a, te
 
     value = charts["Stock value by warehouse"]
     assert value["labels"] == ["CH-SZ"] and value["series"][0]["values"] == ["150.00"]  # 20 x 7.50
+    assert value["series"][0]["texts"] == ["CN¥150.00"]
     assert value["links"][0].startswith("/inventory/?warehouse_id=")
 
     age = charts["Stock age"]
@@ -118,3 +122,18 @@ def test_days_are_cut_at_midnight(tenant_a):
 def test_a_viewer_sees_the_charts_without_decision_queues_they_cannot_read(portal, tenant_a):
     charts = _charts(portal(tenant_a, "operations"))
     assert "Orders per day by shop" in charts and "Stock value by warehouse" in charts
+
+
+def test_sales_without_a_rate_are_left_out_and_said_so(portal, tenant_a):
+    _seed(tenant_a, "Amazon US", "CH-NORATE", "CH-NR")
+    client = portal(tenant_a)
+    assert "Sales per day by shop" in _charts(client)
+    assert "no rate for USD: left out" in client.text("/")
+
+
+def test_money_in_a_chart_is_grouped_in_the_viewers_language(app):
+    from web.dashboard import Chart
+
+    chart = Chart("Stock value", ["SZ"], [("Value", ["54399.48"])], kind="hbar", currency="CNY")
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert chart.data_series() == [{"name": "Value", "values": ["54399.48"], "texts": ["CN¥54,399.48"]}]

@@ -46,6 +46,7 @@ def stock_charts() -> list[Chart]:
             kind="hbar",
             hint=_("Book value in %(currency)s", currency=currency),
             empty=_("No stock yet."),
+            currency=currency,
         ),
         Chart(
             _("Stock age"),

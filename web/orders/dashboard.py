@@ -42,8 +42,9 @@ def order_queues() -> list[Card]:
 def sales_charts() -> list[Chart]:
     """Orders and sales per day by shop over the last two weeks, and the best-selling SKUs of
     the last 30 days; each day links to that day's orders, each SKU to its orders."""
+    from core import money
     from core.orders.service import reports
-    from tenants.service import connections_facts
+    from tenants.service import connections_facts, functional_currency
 
     days = [d for d, _start in reports.recent_days(14)]
     labels = [d.strftime("%m-%d") for d in days]
@@ -55,12 +56,25 @@ def sales_charts() -> list[Chart]:
     def shop(r: reports.DaySales) -> str:
         return shops.get(r.connection_id, r.channel) if r.connection_id else _("Manual orders")
 
+    # Sales in the tenant's functional currency at each day's rate, so a yen shop and a dollar
+    # shop share one scale; a day without a rate leaves that shop's day out (named in the hint).
+    functional = functional_currency()
     orders: dict[str, dict] = {}
     sales: dict[str, dict] = {}
+    unconverted: set[str] = set()
     for r in rows:
         orders.setdefault(shop(r), {})[r.day] = orders.get(shop(r), {}).get(r.day, 0) + r.orders
-        key = f"{shop(r)} ({r.currency})"
-        sales.setdefault(key, {})[r.day] = sales.get(key, {}).get(r.day, Decimal(0)) + r.sales
+        try:
+            amount = money.round_money(r.sales * money.rate(r.currency, functional, r.day), functional)
+        except money.RateNotFound:
+            unconverted.add(r.currency)
+            continue
+        sales.setdefault(shop(r), {})[r.day] = sales.get(shop(r), {}).get(r.day, Decimal(0)) + amount
+    sales_hint = _("Order totals in %(currency)s at each day's rate", currency=functional)
+    sales_empty = _("No orders in the last 14 days.")
+    if unconverted:
+        left_out = _("no rate for %(currencies)s: left out", currencies=", ".join(sorted(unconverted)))
+        sales_hint, sales_empty = f"{sales_hint} · {left_out}", left_out
     links = [url_for("web.orders.index", date_from=d.isoformat(), date_to=d.isoformat()) for d in days]
     everything = url_for("web.orders.index", date_from=days[0].isoformat())
     top = reports.top_skus(30, 10)
@@ -82,8 +96,9 @@ def sales_charts() -> list[Chart]:
             url=everything,
             links=links,
             kind="line",
-            hint=_("Order totals in each shop's currency"),
-            empty=_("No orders in the last 14 days."),
+            hint=sales_hint,
+            empty=sales_empty,
+            currency=functional,
         ),
         Chart(
             _("Top SKUs"),

@@ -7,6 +7,9 @@
            data-series='[{"name":"Profit","values":["12.50","-3.00"]}]'
            data-links='["/orders/?date_from=2026-01-01", "/orders/?date_from=2026-02-01"]'></figure>
 
+   A series may carry "texts", one per value, shown instead of the value beside a bar and in
+   its tooltip (money formatted by the portal: "¥54,399.48").
+
    data-chart: "bar" (grouped columns), "hbar" (one row per label, for long names such as SKU
    codes) or "line". Values are decimal strings; negative bars go below the axis. data-links,
    optional, gives a URL per label: its bars or points link to the list behind them. Several
@@ -22,6 +25,8 @@
     if (text !== undefined) node.textContent = text;
     return node;
   }
+
+  function shown(s, i) { return s.texts ? s.texts[i] : s.values[i]; }
 
   function parse(figure, name) {
     try { return JSON.parse(figure.getAttribute("data-" + name) || "[]"); } catch (e) { return []; }
@@ -73,21 +78,21 @@
         svg.appendChild(el("polyline", { points: points.join(" "), fill: "none", stroke: colour, "stroke-width": 2 }));
         s.values.forEach(function (v, i) {
           mark(svg, el("circle", { cx: left + step * (i + 0.5), cy: y(parseFloat(v) || 0), r: 3.5, fill: colour }),
-            s.name + " " + labels[i] + ": " + v, links[i]);
+            s.name + " " + labels[i] + ": " + shown(s, i), links[i]);
         });
       } else {
         var w = step * 0.8 / series.length;
         s.values.forEach(function (v, i) {
           var value = parseFloat(v) || 0, x = left + step * i + step * 0.1 + w * si;
           mark(svg, el("rect", { x: x, width: w, y: Math.min(y(value), y(0)), height: Math.max(Math.abs(y(value) - y(0)), value ? 1 : 0), fill: colour }),
-            s.name + " " + labels[i] + ": " + v, links[i]);
+            s.name + " " + labels[i] + ": " + shown(s, i), links[i]);
         });
       }
     });
   }
 
   function rows(svg, labels, series, links) {
-    var rowHeight = 22, left = 120, right = 64, width = 480, top = 4;
+    var rowHeight = 22, left = 120, right = 84, width = 480, top = 4;
     var height = top + Math.max(labels.length, 1) * rowHeight * Math.max(series.length, 1) + 4;
     var r = range(series), max = r.max;
     var x = function (v) { return left + Math.max(v, 0) * (width - left - right) / max; };
@@ -99,8 +104,8 @@
       series.forEach(function (s, si) {
         var value = parseFloat(s.values[i]) || 0, y = y0 + si * rowHeight + 3;
         mark(svg, el("rect", { x: left, y: y, height: rowHeight - 6, width: Math.max(x(value) - left, value ? 1 : 0), fill: COLOURS[si % COLOURS.length] }),
-          s.name + " " + label + ": " + s.values[i], links[i]);
-        svg.appendChild(el("text", { x: x(value) + 4, y: y + rowHeight / 2 + 1, "font-size": 11 }, String(s.values[i])));
+          s.name + " " + label + ": " + shown(s, i), links[i]);
+        svg.appendChild(el("text", { x: x(value) + 4, y: y + rowHeight / 2 + 1, "font-size": 11 }, String(shown(s, i))));
       });
     });
   }
