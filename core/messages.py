@@ -870,6 +870,25 @@ MESSAGES: dict[str, str] = {
     "input.no_control": "must not contain control characters ({char})",
     "input.too_deep": "nested deeper than {depth} levels",
     "input.name_problem": "the name {problem}",
+    # Shipping: how a carrier service was chosen (core/shipping/service/rules.py)
+    "shipping.rule_country": "the destination {country} is not in {countries}",
+    "shipping.rule_under_weight": "{weight} g is under {limit} g",
+    "shipping.rule_over_weight": "{weight} g is over {limit} g",
+    "shipping.rule_value_unknown": "the shipment's value could not be compared",
+    "shipping.rule_value_over": "its value {value} is over {limit}",
+    "shipping.pick_cheapest": "the cheapest",
+    "shipping.pick_fastest_unknown": "the fastest known (no quote gave a transit time, so the cheapest)",
+    "shipping.pick_fastest": "the fastest, then the cheapest",
+    "shipping.pick_within": "the cheapest within {days} business days",
+    "shipping.pick_preferred": "the first available of the preferred list ({services})",
+    "shipping.pick_none_preferred": "none of the preferred list ({services})",
+    "shipping.pick_unknown": "unknown strategy {strategy}",
+    "shipping.no_eligible": "no eligible quote",
+    "shipping.rule_name": "rule {n}",
+    "shipping.step_not_apply": "{rule_name}: does not apply ({why})",
+    "shipping.step_no_quote": "{rule_name}: no quote is {how}",
+    "shipping.step_chose": "{rule_name}: chose {service}, {how}",
+    "shipping.step_default": "default: chose {service}, the cheapest",
 }
 
 
@@ -968,7 +987,7 @@ def _from_detail(value: Any) -> Any:
 
 
 # Parameters that hold a message of their own when read back from text.
-NESTED = frozenset({"reason", "detail", "parts", "facts"})
+NESTED = frozenset({"reason", "detail", "parts", "facts", "why", "how", "rule_name"})
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 

@@ -922,6 +922,25 @@ BY_CODE = {
     "input.no_control": N_("must not contain control characters (%(char)s)"),
     "input.too_deep": N_("nested deeper than %(depth)s levels"),
     "input.name_problem": N_("the name %(problem)s"),
+    # Shipping: how a carrier service was chosen (core/shipping/service/rules.py)
+    "shipping.rule_country": N_("the destination %(country)s is not in %(countries)s"),
+    "shipping.rule_under_weight": N_("%(weight)s g is under %(limit)s g"),
+    "shipping.rule_over_weight": N_("%(weight)s g is over %(limit)s g"),
+    "shipping.rule_value_unknown": N_("the shipment's value could not be compared"),
+    "shipping.rule_value_over": N_("its value %(value)s is over %(limit)s"),
+    "shipping.pick_cheapest": N_("the cheapest"),
+    "shipping.pick_fastest_unknown": N_("the fastest known (no quote gave a transit time, so the cheapest)"),
+    "shipping.pick_fastest": N_("the fastest, then the cheapest"),
+    "shipping.pick_within": N_("the cheapest within %(days)s business days"),
+    "shipping.pick_preferred": N_("the first available of the preferred list (%(services)s)"),
+    "shipping.pick_none_preferred": N_("none of the preferred list (%(services)s)"),
+    "shipping.pick_unknown": N_("unknown strategy %(strategy)s"),
+    "shipping.no_eligible": N_("no eligible quote"),
+    "shipping.rule_name": N_("rule %(n)s"),
+    "shipping.step_not_apply": N_("%(rule_name)s: does not apply (%(why)s)"),
+    "shipping.step_no_quote": N_("%(rule_name)s: no quote is %(how)s"),
+    "shipping.step_chose": N_("%(rule_name)s: chose %(service)s, %(how)s"),
+    "shipping.step_default": N_("default: chose %(service)s, the cheapest"),
 }
 
 # Names that services pass as parameters (what, which action, which state).

@@ -270,3 +270,24 @@ def test_field_errors_with_parameters_and_their_field_names_read_in_chinese(app,
             },
         )
         assert flash == "收货地址 · 城市：必填；卖家备注：最多 500 个字符；标签：最多 20 个标签", flash
+
+
+def test_how_a_carrier_service_was_chosen_reads_in_chinese(app):
+    """The steps stored on a shipment are English; the page reads them back into their codes."""
+    from flask_babel import refresh
+
+    from core.shipping.service import rules
+    from web.messages import translate
+
+    step = Msg(
+        "shipping.step_not_apply",
+        rule_name=Msg("shipping.rule_name", n=1),
+        why=Msg("shipping.rule_country", country="US", countries="DE, FR"),
+    )
+    assert step == "rule 1: does not apply (the destination US is not in DE, FR)"
+    assert rules.choose([], [], None) == (None, ["no eligible quote"])
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        refresh()
+        assert translate(str(step)) == "规则 1：不适用（目的地 US 不在 DE, FR 中）", translate(str(step))
+        chose = "default: chose shipbox:mystery, the cheapest"
+        assert translate(chose) == "默认：选择 shipbox:mystery，最便宜", translate(chose)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from core.messages import Msg
+
 STRATEGIES = ("cheapest", "fastest", "within_days", "preferred")
 
 
@@ -43,16 +45,16 @@ def _applies(rule: Mapping[str, Any], facts: Facts) -> str | None:
     """None when the rule applies, else why not."""
     countries = rule.get("countries") or []
     if countries and facts.country not in countries:
-        return f"the destination {facts.country} is not in {', '.join(countries)}"
+        return Msg("shipping.rule_country", country=facts.country, countries=", ".join(countries))
     if rule.get("min_weight_g") is not None and facts.weight_g < int(rule["min_weight_g"]):
-        return f"{facts.weight_g} g is under {rule['min_weight_g']} g"
+        return Msg("shipping.rule_under_weight", weight=facts.weight_g, limit=rule["min_weight_g"])
     if rule.get("max_weight_g") is not None and facts.weight_g > int(rule["max_weight_g"]):
-        return f"{facts.weight_g} g is over {rule['max_weight_g']} g"
+        return Msg("shipping.rule_over_weight", weight=facts.weight_g, limit=rule["max_weight_g"])
     if rule.get("max_value") is not None:
         if facts.value is None:
-            return "the shipment's value could not be compared"
+            return Msg("shipping.rule_value_unknown")
         if facts.value > Decimal(str(rule["max_value"])):
-            return f"its value {facts.value} is over {rule['max_value']}"
+            return Msg("shipping.rule_value_over", value=facts.value, limit=rule["max_value"])
     return None
 
 
@@ -64,25 +66,25 @@ def _pick(rule: Mapping[str, Any], options: list[Option]) -> tuple[Option | None
     strategy = rule.get("strategy", "cheapest")
     if strategy == "cheapest":
         best = min(options, key=_price_key, default=None)
-        return best, "the cheapest"
+        return best, Msg("shipping.pick_cheapest")
     if strategy == "fastest":
         best = min(options, key=lambda o: (o.transit_days is None, o.transit_days or 0, *_price_key(o)), default=None)
         if best is not None and best.transit_days is None:
-            return best, "the fastest known (no quote gave a transit time, so the cheapest)"
-        return best, "the fastest, then the cheapest"
+            return best, Msg("shipping.pick_fastest_unknown")
+        return best, Msg("shipping.pick_fastest")
     if strategy == "within_days":
         days = int(rule.get("days") or 0)
         within = [o for o in options if o.transit_days is not None and o.transit_days <= days]
         best = min(within, key=_price_key, default=None)
-        return best, f"the cheapest within {days} business days"
+        return best, Msg("shipping.pick_within", days=days)
     if strategy == "preferred":
         wanted = list(rule.get("services") or [])
         for key in wanted:
             for o in options:
                 if o.key == key or o.carrier == key:
-                    return o, f"the first available of the preferred list ({', '.join(wanted)})"
-        return None, f"none of the preferred list ({', '.join(wanted)})"
-    return None, f"unknown strategy {strategy}"
+                    return o, Msg("shipping.pick_preferred", services=", ".join(wanted))
+        return None, Msg("shipping.pick_none_preferred", services=", ".join(wanted))
+    return None, Msg("shipping.pick_unknown", strategy=strategy)
 
 
 def choose(
@@ -92,12 +94,12 @@ def choose(
     steps: list[str] = []
     usable = [o for o in options if o.eligible]
     if not usable:
-        return None, ["no eligible quote"]
+        return None, [Msg("shipping.no_eligible")]
     for i, rule in enumerate(rules):
-        name = rule.get("name") or f"rule {i + 1}"
+        name = rule.get("name") or Msg("shipping.rule_name", n=i + 1)
         why_not = _applies(rule, facts)
         if why_not:
-            steps.append(f"{name}: does not apply ({why_not})")
+            steps.append(Msg("shipping.step_not_apply", rule_name=name, why=why_not))
             continue
         candidates = list(usable)
         excluded = set(rule.get("exclude") or [])
@@ -107,10 +109,10 @@ def choose(
             candidates = [o for o in candidates if o.ddp]
         best, how = _pick(rule, candidates)
         if best is None:
-            steps.append(f"{name}: no quote is {how}")
+            steps.append(Msg("shipping.step_no_quote", rule_name=name, how=how))
             continue
-        steps.append(f"{name}: chose {best.key}, {how}")
+        steps.append(Msg("shipping.step_chose", rule_name=name, service=best.key, how=how))
         return best, steps
     best = min(usable, key=_price_key)
-    steps.append(f"default: chose {best.key}, the cheapest")
+    steps.append(Msg("shipping.step_default", service=best.key))
     return best, steps
