@@ -889,6 +889,14 @@ MESSAGES: dict[str, str] = {
     "shipping.step_no_quote": "{rule_name}: no quote is {how}",
     "shipping.step_chose": "{rule_name}: chose {service}, {how}",
     "shipping.step_default": "default: chose {service}, the cheapest",
+    # Stock sync: why a run or a delivery was skipped (core/sync)
+    "sync.connection_gone": "the connection no longer exists",
+    "sync.connection_disabled": "the connection is disabled",
+    "sync.connection_disabled_or_gone": "the connection is disabled or gone",
+    "sync.already_running": "another sync of this connection is running",
+    "sync.no_order_in_webhook": "no order in this webhook",
+    "sync.push_off": "stock push is off for this connection",
+    "sync.no_shipment_event": "no such shipment event",
 }
 
 

@@ -941,6 +941,14 @@ BY_CODE = {
     "shipping.step_no_quote": N_("%(rule_name)s: no quote is %(how)s"),
     "shipping.step_chose": N_("%(rule_name)s: chose %(service)s, %(how)s"),
     "shipping.step_default": N_("default: chose %(service)s, the cheapest"),
+    # Stock sync: why a run or a delivery was skipped (core/sync)
+    "sync.connection_gone": N_("the connection no longer exists"),
+    "sync.connection_disabled": N_("the connection is disabled"),
+    "sync.connection_disabled_or_gone": N_("the connection is disabled or gone"),
+    "sync.already_running": N_("another sync of this connection is running"),
+    "sync.no_order_in_webhook": N_("no order in this webhook"),
+    "sync.push_off": N_("stock push is off for this connection"),
+    "sync.no_shipment_event": N_("no such shipment event"),
 }
 
 # Names that services pass as parameters (what, which action, which state).

@@ -46,12 +46,12 @@ def run(ctx: Any, connection_id: uuid.UUID, trigger: str = "schedule") -> dict[s
     """Sync the connection's orders. `ctx` is the job's context (progress, attempt, job id)."""
     conn = get_or_none(PluginConnection, connection_id)
     if conn is None or conn.kind != "channel":
-        return {"skipped": "the connection no longer exists"}
+        return {"skipped": Msg("sync.connection_gone")}
     if not conn.enabled:
-        return {"skipped": "the connection is disabled"}
+        return {"skipped": Msg("sync.connection_disabled")}
     with connections.exclusive(f"sync:{conn.id}") as lock:
         if not lock:
-            return {"skipped": "another sync of this connection is running"}
+            return {"skipped": Msg("sync.already_running")}
         return _Run(ctx, conn, trigger, lock).execute()
 
 

@@ -21,6 +21,7 @@ from core import connections, jobs
 from core.connections import describe
 from core.db import get_or_none, session, utcnow
 from core.events import OutboxEvent
+from core.messages import Msg
 from core.ports import AdapterError, ListingQuantity, ShipmentConfirmation
 from core.ports import ChannelCapability as Cap
 from core.sync import service
@@ -40,9 +41,9 @@ def _final(ctx: Any, kind: str) -> bool:
 def _usable(conn: PluginConnection | None, capability: str) -> str | None:
     """Why the connection cannot take this push, or None."""
     if conn is None or conn.kind != "channel":
-        return "the connection no longer exists"
+        return Msg("sync.connection_gone")
     if not conn.enabled:
-        return "the connection is disabled"
+        return Msg("sync.connection_disabled")
     if capability not in service.capabilities(conn):
         return f"{conn.plugin} does not accept this"
     return None
@@ -58,7 +59,7 @@ def push_shipment(ctx: Any, connection_id: uuid.UUID, event_id: uuid.UUID) -> di
     retry repeats only what failed; the adapters' confirm is itself safe to repeat."""
     ev = session.execute(select(OutboxEvent).where(OutboxEvent.id == event_id)).scalar_one_or_none()
     if ev is None or ev.name != "order.shipped":
-        return {"skipped": "no such shipment event"}
+        return {"skipped": Msg("sync.no_shipment_event")}
     p = ev.data  # OrderShipped
     conn = get_or_none(PluginConnection, connection_id)
     why = _usable(conn, Cap.SHIP_CONFIRM)
@@ -144,7 +145,7 @@ def push_stock(ctx: Any, connection_id: uuid.UUID, force: bool = False) -> dict[
         return {"skipped": why}
     assert conn is not None
     if not service.settings_for(conn.id).push_stock:
-        return {"skipped": "stock push is off for this connection"}
+        return {"skipped": Msg("sync.push_off")}
     # Two pushes of one connection must not interleave: an older number could land last.
     with connections.exclusive(f"push_stock:{conn.id}", wait=True):
         return _push_stock(ctx, conn, force)

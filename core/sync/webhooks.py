@@ -82,9 +82,9 @@ def receive(connection_id: uuid.UUID, headers: Mapping[str, str], body: bytes) -
     except IntegrityError:
         return {"status": "duplicate", "topic": event.topic}
     if not event.external_order_id:
-        receipt.outcome, receipt.message = "ignored", "no order in this webhook"
+        receipt.outcome, receipt.message = "ignored", Msg("sync.no_order_in_webhook")
     elif not conn.enabled:
-        receipt.outcome, receipt.message = "ignored", "the connection is disabled"
+        receipt.outcome, receipt.message = "ignored", Msg("sync.connection_disabled")
     else:
         job = jobs.enqueue(
             "sync.fetch_order",
@@ -102,8 +102,8 @@ def fetch_order(ctx: Any, connection_id: uuid.UUID, external_order_id: str) -> d
     conn = get_or_none(PluginConnection, connection_id)
     job_id = getattr(ctx, "job_id", None)
     if conn is None or conn.kind != "channel" or not conn.enabled:
-        _settle(job_id, "ignored", "the connection is disabled or gone")
-        return {"skipped": "the connection is disabled or gone"}
+        _settle(job_id, "ignored", Msg("sync.connection_disabled_or_gone"))
+        return {"skipped": Msg("sync.connection_disabled_or_gone")}
     try:
         with connections.using(conn, "channel") as adapter:
             order = adapter.get_order(external_order_id)
