@@ -22,6 +22,7 @@ from web.finance.messages import BANDS, BILL_KINDS, BILL_STATUSES, PAYMENT_KINDS
 from web.finance.views import amount_in, bp, download, plain_decimal, source_url
 from web.forms import Form
 from web.pagination import paginate
+from web.portal import money_text
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -335,8 +336,7 @@ def _payment_context(payment: Any) -> dict[str, Any]:
         "vouchers": service.vouchers_for_document("supplier_payment", str(payment.id)),
         "open_bills": bills,
         "bill_options": [
-            (str(b.id), f"{b.number} · {b.supplier_reference} · {amount_in(b.open_amount, b.currency)} {b.currency}")
-            for b in bills
+            (str(b.id), f"{b.number} · {b.supplier_reference} · {money_text(b.open_amount, b.currency)}") for b in bills
         ],
         "functional": service.functional_currency(),
     }

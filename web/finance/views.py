@@ -80,9 +80,9 @@ def plain_decimal(value: Any) -> str:
     return text
 
 
-@bp.app_template_filter("amount_in")
 def amount_in(value: Any, currency: str) -> str:
-    """An amount to the minor unit of its currency (stored with four places)."""
+    """An amount to the minor unit of its currency (stored with four places), as a plain
+    number for a form input's value. Amounts shown to read use the portal's `money`."""
     from decimal import Decimal
 
     from core.money import round_money

@@ -50,7 +50,7 @@ def test_an_ad_invoice_is_entered_approved_and_booked_in_english(tenant_a, tenan
     assert saved.status_code == 302, visible_text(saved.get_data(as_text=True))[:500]
     detail_url = saved.headers["Location"]
     detail = client.text(detail_url)
-    assert "Draft" in detail and "100.00 CNY" in detail and tee in detail and order.number in detail
+    assert "Draft" in detail and "CN¥100.00" in detail and tee in detail and order.number in detail
     approved = client.post(detail_url, {})
     assert approved.status_code == 302
     detail = client.text(detail_url)

@@ -75,7 +75,7 @@ def test_receive_ship_in_usd_see_the_vouchers_in_chinese_close_and_read_the_pnl(
     page.get_by_role("link", name=sale_v["number"]).click()
     assert page.get_by_text("借方").first.is_visible() and page.get_by_text("核算维度").is_visible()
     receivable = lines.locator("tr", has_text="应收账款—Amazon US")
-    assert receivable.get_by_text("50.00 USD").is_visible() and receivable.get_by_text("355.00").is_visible()
+    assert receivable.get_by_text("US$50.00").is_visible() and receivable.get_by_text("355.00").is_visible()
     assert receivable.get_by_text("7.1").first.is_visible()  # the rate of the day, from the rates table
 
     # Drill down to the order, and back from its vouchers.

@@ -103,3 +103,15 @@ def test_the_dashboard_shows_sales_and_profit_to_finance_and_owners_only(books, 
     assert any(c.startswith("CN¥") and re.fullmatch(r"CN¥[\d,]+\.\d\d", c) for c in cards), cards
     warehouse = portal(books.tenant, "warehouse").get("/").get_data(as_text=True)
     assert "Profit this month" not in warehouse
+
+
+def test_finance_templates_show_amounts_as_the_portal_formats_money():
+    """Amounts on finance pages go through `money` (grouped, the currency's minor units, its
+    symbol), not a plain number: "54399.48" read as one figure in a long column."""
+    from pathlib import Path
+
+    import web
+
+    templates = Path(web.__file__).parent / "finance" / "templates"
+    plain = [p.name for p in templates.rglob("*.html") if "amount_in" in p.read_text()]
+    assert plain == []
