@@ -26,7 +26,7 @@ from core.inventory.service.engine import (
     require_warehouses,
     touch,
 )
-from core.inventory.service.stock import needs_of, request, stock_event
+from core.inventory.service.stock import needs_of, request, reservation_row, stock_event
 from core.inventory.service.types import Doc, InsufficientStock, Line, PostedLine, Posting, Shortage
 from core.messages import Msg
 from core.tenancy import current_actor, current_tenant_id
@@ -166,29 +166,7 @@ def reserve_many(requests: Sequence[ReserveRequest]) -> list[Posting | Insuffici
         for pair, qty in totals.items():
             balances[pair].reserved += qty
         touched |= set(totals)
-        reservations.extend(
-            {
-                "id": uuid7(),
-                "tenant_id": tenant_id,
-                "created_at": now,
-                "updated_at": now,
-                "doc_type": doc.type,
-                "doc_id": doc.id,
-                "doc_number": doc.number,
-                "line_ref": n.line.ref,
-                "sku_id": n.sku_id,
-                "warehouse_id": n.line.warehouse_id,
-                "kit_sku_id": n.kit_sku_id,
-                "per_kit": n.per_kit,
-                "quantity": n.quantity,
-                "released": 0,
-                "consumed": 0,
-                "picked": 0,
-                "status": "open",
-                "operation_id": op_id,
-            }
-            for n in doc_needs
-        )
+        reservations.extend(reservation_row(doc, n, op_id, tenant_id, now) for n in doc_needs)
         results[i] = postings[i]
         granted.append(op_id)
     if failed:

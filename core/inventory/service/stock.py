@@ -12,6 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
@@ -361,32 +362,34 @@ def write_reservations(entry_op: uuid.UUID, doc: Doc, needs: list[Need]) -> dict
         totals[need.pair] += need.quantity
     tenant_id, now = current_tenant_id(), utcnow()
     session.connection().execute(
-        insert(Reservation.__table__),
-        [
-            {
-                "id": uuid7(),
-                "tenant_id": tenant_id,
-                "created_at": now,
-                "updated_at": now,
-                "doc_type": doc.type,
-                "doc_id": doc.id,
-                "doc_number": doc.number,
-                "line_ref": need.line.ref,
-                "sku_id": need.sku_id,
-                "warehouse_id": need.line.warehouse_id,
-                "kit_sku_id": need.kit_sku_id,
-                "per_kit": need.per_kit,
-                "quantity": need.quantity,
-                "released": 0,
-                "consumed": 0,
-                "picked": 0,
-                "status": "open",
-                "operation_id": entry_op,
-            }
-            for need in needs
-        ],
+        insert(Reservation.__table__), [reservation_row(doc, need, entry_op, tenant_id, now) for need in needs]
     )
     return totals
+
+
+def reservation_row(doc: Doc, need: Need, operation_id: Any, tenant_id: Any, now: datetime) -> dict[str, Any]:
+    """The open reservation of `need` for `doc` as a row of its table (the bulk path and the
+    single reservation write the same rows)."""
+    return {
+        "id": uuid7(),
+        "tenant_id": tenant_id,
+        "created_at": now,
+        "updated_at": now,
+        "doc_type": doc.type,
+        "doc_id": doc.id,
+        "doc_number": doc.number,
+        "line_ref": need.line.ref,
+        "sku_id": need.sku_id,
+        "warehouse_id": need.line.warehouse_id,
+        "kit_sku_id": need.kit_sku_id,
+        "per_kit": need.per_kit,
+        "quantity": need.quantity,
+        "released": 0,
+        "consumed": 0,
+        "picked": 0,
+        "status": "open",
+        "operation_id": operation_id,
+    }
 
 
 def hold(totals: dict[Pair, int]) -> list[Pair]:
